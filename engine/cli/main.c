@@ -1,0 +1,348 @@
+/*
+** main.c — the `sdm` command line: a thin client of the public API.
+**
+** Each subcommand parses its arguments, calls one sdm_* function and
+** prints the result; none holds engine logic. Errors print as one line on
+** stderr and map to the exit codes listed in usage().
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "sdm.h"
+#include "print.h"
+
+enum {                      /* exit codes, documented in usage() */
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,          /* store, I/O, anything else */
+    EXIT_USAGE = 2,
+    EXIT_MODEL = 3,         /* XML or model invalid */
+    EXIT_NOTFOUND = 4,
+    EXIT_STATE = 5,         /* already completed, client busy, ... */
+    EXIT_SCRIPT = 6
+};
+
+typedef struct cli {
+    const char *db_path, *scripts, *calendar, *actor, *now;
+    int json;
+    sdm *db;
+    sdm_err err;
+    /* per-command options */
+    const char *client, *user, *process, *state;
+    json_t *vars;           /* from --var k=v and --vars JSON */
+    int argc;
+    char **argv;            /* positional arguments */
+} cli;
+
+static void usage(FILE *out) {
+    fputs(
+"usage: sdm [--db PATH] [--json] [--as USER] [--now TIME] COMMAND [ARGS]\n"
+"\n"
+"Commands:\n"
+"  deploy FILE...                         deploy BPMN files (new version when changed)\n"
+"  processes                              deployed processes, latest versions\n"
+"  start PROCESS --client KEY [--var k=v]...  start an instance for a client\n"
+"  instances [--process P] [--client C] [--state S]\n"
+"  show INSTANCE                          instance, tokens, variables, history\n"
+"  tasks [--user U] [--client C] [--state open|completed|cancelled|all]\n"
+"  complete TASK [--var k=v]...           complete a user task\n"
+"  vars INSTANCE [--var k=v]...           show, or set, instance variables\n"
+"  incidents [--state open|resolved|all]\n"
+"  retry INCIDENT                         run the failed step again\n"
+"  check                                  verify the store's invariants\n"
+"\n"
+"Options:\n"
+"  --db PATH        database file (default $SDM_DB or ./sdm.db)\n"
+"  --json           machine-readable output\n"
+"  --as USER        who acts, recorded in history (default $USER)\n"
+"  --now TIME       fixed clock, ISO 8601 (default $SDM_NOW or real time)\n"
+"  --scripts DIR    Lua handlers and checkpoint rules (default ./scripts)\n"
+"  --calendar FILE  business calendar (default Mon-Fri 09:00-18:00 UTC)\n"
+"  --var k=v        a variable; v is JSON when it parses (42, true, \"x\", {...}), else text\n"
+"  --vars JSON      variables as one JSON object\n"
+"\n"
+"Exit status: 0 ok, 1 failure, 2 usage, 3 invalid model, 4 not found,\n"
+"5 wrong state (task already completed, client busy), 6 script error.\n", out);
+}
+
+static int exit_code(int status) {
+    switch (status) {
+    case SDM_OK: return EXIT_OK;
+    case SDM_ERR_XML: case SDM_ERR_MODEL: case SDM_ERR_LIMIT: return EXIT_MODEL;
+    case SDM_ERR_NOTFOUND: return EXIT_NOTFOUND;
+    case SDM_ERR_STATE: return EXIT_STATE;
+    case SDM_ERR_SCRIPT: return EXIT_SCRIPT;
+    case SDM_ERR_MISUSE: return EXIT_USAGE;
+    default: return EXIT_FAIL;
+    }
+}
+
+/* "sdm: error (at deal.bpmn:88, element 'g7'): message" */
+static int fail(cli *c, int status) {
+    const sdm_err *e = &c->err;
+    char where[512] = "";
+    if (e->file[0] || e->element[0]) {
+        size_t n = 0;
+        n += (size_t)snprintf(where + n, sizeof where - n, " (at ");
+        if (e->file[0]) n += (size_t)snprintf(where + n, sizeof where - n, e->line ? "%s:%d" : "%s", e->file, e->line);
+        if (e->element[0]) snprintf(where + n, sizeof where - n, "%selement '%s'", e->file[0] ? ", " : "", e->element);
+        strncat(where, ")", sizeof where - strlen(where) - 1);
+    }
+    fprintf(stderr, "sdm: error%s: %s\n", where, e->msg[0] ? e->msg : sdm_status_name(status));
+    return exit_code(status);
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "sdm: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see sdm --help)\n");
+    return EXIT_USAGE;
+}
+
+static int64_t parse_id(const char *s, int *ok) {
+    char *end;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    *ok = s && *s && !*end && v > 0;
+    return v;
+}
+
+/* k=v: v is taken as JSON when it parses as JSON, else as text. */
+static int add_var(cli *c, const char *kv) {
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) return usage_error("--var wants name=value, not '%s'", kv);
+    char *name = strndup(kv, (size_t)(eq - kv));
+    json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+    if (!v) v = json_string(eq + 1);
+    if (!v) { free(name); return usage_error("--var value of '%s' is not valid UTF-8", kv); }
+    json_object_set_new(c->vars, name, v);
+    free(name);
+    return EXIT_OK;
+}
+
+static int add_vars_json(cli *c, const char *text) {
+    json_t *o = json_loads(text, 0, NULL);
+    if (!json_is_object(o)) { json_decref(o); return usage_error("--vars wants a JSON object, not '%s'", text); }
+    json_object_update(c->vars, o);
+    json_decref(o);
+    return EXIT_OK;
+}
+
+/* Split argv into options (global and per-command) and positionals. */
+static int parse_args(cli *c, int argc, char **argv) {
+    static const struct { const char *name; size_t off; } opts[] = {
+        {"--db", offsetof(cli, db_path)}, {"--scripts", offsetof(cli, scripts)},
+        {"--calendar", offsetof(cli, calendar)}, {"--as", offsetof(cli, actor)},
+        {"--now", offsetof(cli, now)}, {"--client", offsetof(cli, client)},
+        {"--user", offsetof(cli, user)}, {"--process", offsetof(cli, process)},
+        {"--state", offsetof(cli, state)},
+    };
+    c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int done = 0;
+        for (size_t k = 0; k < sizeof opts / sizeof *opts && !done; k++)
+            if (strcmp(a, opts[k].name) == 0) {
+                if (i + 1 >= argc) return usage_error("%s needs a value", a);
+                *(const char **)((char *)c + opts[k].off) = argv[++i];
+                done = 1;
+            }
+        if (done) continue;
+        int rc = EXIT_OK;
+        if (strcmp(a, "--json") == 0) c->json = 1;
+        else if (strcmp(a, "--all") == 0) c->state = "all";
+        else if (strcmp(a, "--var") == 0 && i + 1 < argc) rc = add_var(c, argv[++i]);
+        else if (strcmp(a, "--vars") == 0 && i + 1 < argc) rc = add_vars_json(c, argv[++i]);
+        else if (a[0] == '-' && a[1] == '-') return usage_error("unknown option %s", a);
+        else c->argv[c->argc++] = argv[i];
+        if (rc) return rc;
+    }
+    return EXIT_OK;
+}
+
+static char *vars_text(cli *c) {
+    return json_object_size(c->vars) ? json_dumps(c->vars, JSON_COMPACT) : NULL;
+}
+
+static void show(cli *c, const sdm_table *t) {
+    if (c->json) print_json(stdout, t);
+    else print_table(stdout, t);
+}
+
+/* ---------- commands ---------- */
+
+static int cmd_deploy(cli *c) {
+    if (c->argc < 2) return usage_error("%s", "deploy needs at least one FILE");
+    int worst = SDM_OK;
+    for (int i = 1; i < c->argc; i++) {
+        sdm_table *t = NULL;
+        int rc = sdm_deploy(c->db, c->argv[i], &t, &c->err);
+        if (t && (c->json || t->nrow)) {
+            if (c->json) print_json(stdout, t);
+            else for (int r = 0; r < t->nrow; r++) {
+                char **row = &t->cells[r * t->ncol];   /* kind process version file line element message */
+                FILE *o = strcmp(row[0], "error") == 0 || strcmp(row[0], "warning") == 0 ? stderr : stdout;
+                if (o == stdout)
+                    fprintf(o, "%-9s %s%s%s  (%s)\n", row[0], row[1] ? row[1] : "", row[2] ? " v" : "",
+                            row[2] ? row[2] : "", row[6] ? row[6] : row[3]);
+                else
+                    fprintf(o, "sdm: %s (at %s%s%s%s%s%s): %s\n", row[0], row[3] ? row[3] : "",
+                            row[4] ? ":" : "", row[4] ? row[4] : "", row[5] ? ", element '" : "",
+                            row[5] ? row[5] : "", row[5] ? "'" : "", row[6] ? row[6] : "");
+            }
+        }
+        sdm_table_free(t);
+        if (rc) {
+            if (!t) fail(c, rc);
+            if (!worst) worst = rc;
+        }
+    }
+    return exit_code(worst);
+}
+
+static int cmd_start(cli *c) {
+    if (c->argc != 2 || !c->client) return usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
+    int64_t id;
+    char *vars = vars_text(c);
+    int rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
+    free(vars);
+    if (rc) return fail(c, rc);
+    sdm_filter f = {.id = id};
+    sdm_table *t = NULL;
+    if (sdm_query(c->db, SDM_Q_TASKS, &f, &t, &c->err) != SDM_OK) return fail(c, c->err.code);
+    if (c->json) printf("{\"instance\": %lld, \"tasks\": ", (long long)id), print_json(stdout, t), printf("}\n");
+    else {
+        printf("started instance %lld of %s for client %s\n", (long long)id, c->argv[1], c->client);
+        if (t->nrow) show(c, t);
+    }
+    sdm_table_free(t);
+    return EXIT_OK;
+}
+
+static int cmd_complete(cli *c) {
+    int ok;
+    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return usage_error("%s", "usage: sdm complete TASK [--var k=v]...");
+    char *vars = vars_text(c);
+    int rc = sdm_complete(c->db, id, vars, &c->err);
+    free(vars);
+    if (rc) return fail(c, rc);
+    if (c->json) printf("{\"completed\": %lld}\n", (long long)id);
+    else printf("completed task %lld\n", (long long)id);
+    return EXIT_OK;
+}
+
+static int cmd_retry(cli *c) {
+    int ok;
+    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return usage_error("%s", "usage: sdm retry INCIDENT");
+    int rc = sdm_retry(c->db, id, &c->err);
+    if (rc) return fail(c, rc);
+    if (c->json) printf("{\"retried\": %lld}\n", (long long)id);
+    else printf("retried incident %lld\n", (long long)id);
+    return EXIT_OK;
+}
+
+/* The generic worker behind every listing command. */
+static int list(cli *c, sdm_query_kind q, const sdm_filter *f) {
+    sdm_table *t = NULL;
+    int rc = sdm_query(c->db, q, f, &t, &c->err);
+    if (rc) return fail(c, rc);
+    show(c, t);
+    sdm_table_free(t);
+    return EXIT_OK;
+}
+
+static int cmd_processes(cli *c) { sdm_filter f = {.process = c->process}; return list(c, SDM_Q_PROCESSES, &f); }
+static int cmd_instances(cli *c) {
+    sdm_filter f = {.process = c->process, .client = c->client, .state = c->state};
+    return list(c, SDM_Q_INSTANCES, &f);
+}
+static int cmd_tasks(cli *c) {
+    sdm_filter f = {.user = c->user, .client = c->client, .process = c->process, .state = c->state};
+    return list(c, SDM_Q_TASKS, &f);
+}
+static int cmd_incidents(cli *c) { sdm_filter f = {.state = c->state}; return list(c, SDM_Q_INCIDENTS, &f); }
+
+static int cmd_show(cli *c) {
+    int ok;
+    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return usage_error("%s", "usage: sdm show INSTANCE");
+    static const struct { sdm_query_kind q; const char *title; } parts[] = {
+        {SDM_Q_INSTANCE, "instance"}, {SDM_Q_TOKENS, "tokens"}, {SDM_Q_TASKS, "tasks"},
+        {SDM_Q_VARIABLES, "variables"}, {SDM_Q_HISTORY, "history"},
+    };
+    sdm_filter f = {.id = id, .state = "all"};
+    if (c->json) printf("{");
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+        sdm_table *t = NULL;
+        int rc = sdm_query(c->db, parts[i].q, &f, &t, &c->err);
+        if (rc) { if (c->json) printf("}\n"); return fail(c, rc); }
+        if (c->json) { printf("%s\"%s\": ", i ? ", " : "", parts[i].title); print_json(stdout, t); }
+        else if (parts[i].q == SDM_Q_INSTANCE) print_record(stdout, t);
+        else { printf("\n%s:\n", parts[i].title); print_table(stdout, t); }
+        sdm_table_free(t);
+    }
+    if (c->json) printf("}\n");
+    return EXIT_OK;
+}
+
+static int cmd_vars(cli *c) {
+    int ok;
+    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return usage_error("%s", "usage: sdm vars INSTANCE [--var k=v]...");
+    char *vars = vars_text(c);
+    if (vars) {
+        int rc = sdm_set_vars(c->db, id, vars, &c->err);
+        free(vars);
+        if (rc) return fail(c, rc);
+    }
+    sdm_filter f = {.id = id};
+    return list(c, SDM_Q_VARIABLES, &f);
+}
+
+static int cmd_check(cli *c) {
+    sdm_table *t = NULL;
+    int rc = sdm_check(c->db, &t, &c->err);
+    if (rc) return fail(c, rc);
+    if (c->json) print_json(stdout, t);
+    else if (t->nrow == 0) printf("ok: the store holds every invariant\n");
+    else print_table(stdout, t);
+    int bad = t->nrow > 0;
+    sdm_table_free(t);
+    return bad ? EXIT_FAIL : EXIT_OK;
+}
+
+static const struct { const char *name; int (*fn)(cli *); } commands[] = {
+    {"deploy", cmd_deploy}, {"processes", cmd_processes}, {"start", cmd_start},
+    {"instances", cmd_instances}, {"show", cmd_show}, {"tasks", cmd_tasks},
+    {"complete", cmd_complete}, {"vars", cmd_vars}, {"incidents", cmd_incidents},
+    {"retry", cmd_retry}, {"check", cmd_check},
+};
+
+int main(int argc, char **argv) {
+    cli c = {0};
+    int rc = EXIT_USAGE;
+    c.vars = json_object();
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(stdout); rc = EXIT_OK; goto out; }
+        else if (strcmp(argv[i], "--version") == 0) { printf("sdm %s\n", SDM_VERSION); rc = EXIT_OK; goto out; }
+    if ((rc = parse_args(&c, argc, argv)) != EXIT_OK) goto out;
+    if (c.argc == 0) { usage(stderr); rc = EXIT_USAGE; goto out; }
+    int (*fn)(cli *) = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(commands[i].name, c.argv[0]) == 0) fn = commands[i].fn;
+    if (!fn) { rc = usage_error("unknown command '%s'", c.argv[0]); goto out; }
+    if (!c.db_path) c.db_path = getenv("SDM_DB");
+    if (!c.db_path) c.db_path = "sdm.db";
+    sdm_config cfg = {.scripts_dir = c.scripts, .calendar_file = c.calendar, .actor = c.actor};
+    if (c.now) {
+        setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
+    }
+    if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = fail(&c, rc); goto out; }
+    rc = fn(&c);
+out:
+    sdm_close(c.db);
+    json_decref(c.vars);
+    free(c.argv);
+    return rc;
+}

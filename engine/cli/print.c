@@ -1,0 +1,102 @@
+/*
+** print.c — table and JSON output of query results. Knows column types
+** (sdm.h), nothing about what the rows mean.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <jansson.h>
+#include "print.h"
+
+void format_cell(char type, const char *v, char *buf, size_t n) {
+    if (!v) { snprintf(buf, n, "-"); return; }
+    if (type == 't') {
+        time_t secs = (time_t)(strtoll(v, NULL, 10) / 1000);
+        struct tm tm;
+        localtime_r(&secs, &tm);
+        strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
+        return;
+    }
+    snprintf(buf, n, "%s", v);
+    for (char *p = buf; *p; p++) if (*p == '\n' || *p == '\t') *p = ' ';
+}
+
+/* Display width in characters, counting UTF-8 sequences as one. */
+static int width(const char *s) {
+    int w = 0;
+    for (; *s; s++) if (((unsigned char)*s & 0xC0) != 0x80) w++;
+    return w;
+}
+
+#define MAXW 60
+
+void print_table(FILE *out, const sdm_table *t) {
+    int *w = calloc((size_t)t->ncol, sizeof *w);
+    char buf[4096];
+    for (int c = 0; c < t->ncol; c++) w[c] = width(t->cols[c]);
+    for (int r = 0; r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++) {
+            format_cell(t->types[c], t->cells[r * t->ncol + c], buf, sizeof buf);
+            int x = width(buf);
+            if (x > w[c]) w[c] = x > MAXW ? MAXW : x;
+        }
+    for (int c = 0; c < t->ncol; c++)
+        fprintf(out, "%-*s%s", c == t->ncol - 1 ? 0 : w[c], t->cols[c], c == t->ncol - 1 ? "\n" : "  ");
+    for (int r = 0; r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++) {
+            format_cell(t->types[c], t->cells[r * t->ncol + c], buf, sizeof buf);
+            if (width(buf) > MAXW) {          /* cut on a character boundary */
+                int k = 0, chars = 0;
+                while (buf[k] && chars < MAXW - 1) { k++; while (((unsigned char)buf[k] & 0xC0) == 0x80) k++; chars++; }
+                strcpy(buf + k, "…");
+            }
+            int pad = w[c] - width(buf);
+            fprintf(out, "%s%*s%s", buf, c == t->ncol - 1 ? 0 : pad, "", c == t->ncol - 1 ? "\n" : "  ");
+        }
+    free(w);
+}
+
+static json_t *cell_json(char type, const char *v) {
+    if (!v) return json_null();
+    switch (type) {
+    case 'i': return json_integer(strtoll(v, NULL, 10));
+    case 'r': return json_real(strtod(v, NULL));
+    case 'b': return json_boolean(strcmp(v, "0") != 0);
+    case 't': {
+        char buf[40];
+        time_t secs = (time_t)(strtoll(v, NULL, 10) / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return json_string(buf);
+    }
+    case 'j': {
+        json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+        return j ? j : json_string(v);
+    }
+    default: return json_string(v);
+    }
+}
+
+void print_json(FILE *out, const sdm_table *t) {
+    json_t *a = json_array();
+    for (int r = 0; r < t->nrow; r++) {
+        json_t *o = json_object();
+        for (int c = 0; c < t->ncol; c++)
+            json_object_set_new(o, t->cols[c], cell_json(t->types[c], t->cells[r * t->ncol + c]));
+        json_array_append_new(a, o);
+    }
+    json_dumpf(a, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', out);
+    json_decref(a);
+}
+
+void print_record(FILE *out, const sdm_table *t) {
+    char buf[4096];
+    int w = 0;
+    for (int c = 0; c < t->ncol; c++) if (width(t->cols[c]) > w) w = width(t->cols[c]);
+    for (int c = 0; t->nrow && c < t->ncol; c++) {
+        format_cell(t->types[c], t->cells[c], buf, sizeof buf);
+        fprintf(out, "%-*s  %s\n", w, t->cols[c], buf);
+    }
+}

@@ -1,0 +1,15 @@
+/*
+** print.h — rendering sdm_table results for people (aligned tables) and
+** for programs (JSON). Used by the command line only.
+*/
+#ifndef SDM_PRINT_H
+#define SDM_PRINT_H
+#include <stdio.h>
+#include "sdm.h"
+
+void print_table(FILE *out, const sdm_table *t);
+void print_json(FILE *out, const sdm_table *t);        /* an array of objects */
+void print_record(FILE *out, const sdm_table *t);      /* first row as "key: value" lines */
+/* Human form of a cell: times as local "YYYY-MM-DD HH:MM", JSON as is. */
+void format_cell(char type, const char *v, char *buf, size_t n);
+#endif

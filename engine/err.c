@@ -1,0 +1,109 @@
+/*
+** err.c — filling error records, panics and checked allocation.
+** Owns no state. Must not print anything except in sdm_panic_at.
+*/
+#include <string.h>
+#include "err.h"
+
+static void copy(char *dst, size_t n, const char *src) {
+    if (!src) src = "";
+    snprintf(dst, n, "%s", src);
+}
+
+int err_set(sdm_err *e, int code, const char *file, int line, const char *element,
+            const char *fmt, ...) {
+    if (!e) return code;
+    va_list ap;
+    e->code = code;
+    e->line = line;
+    copy(e->file, sizeof e->file, file);
+    copy(e->element, sizeof e->element, element);
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void err_prefix(sdm_err *e, const char *fmt, ...) {
+    if (!e) return;
+    char pre[512], old[sizeof e->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    memcpy(old, e->msg, sizeof old);
+    snprintf(e->msg, sizeof e->msg, "%s: %s", pre, old);
+}
+
+void err_clear(sdm_err *e) {
+    if (e) memset(e, 0, sizeof *e);
+}
+
+int err_corrupt(sdm_err *e, int src_line, const char *what) {
+    return err_set(e, SDM_ERR_CORRUPT, NULL, 0, NULL,
+                   "store is inconsistent: %s (detected at engine line %d)", what, src_line);
+}
+
+void sdm_panic_at(const char *file, int line, const char *msg) {
+    fprintf(stderr, "sdm: panic at %s:%d: %s\n", file, line, msg);
+    abort();
+}
+
+static void *oom(size_t n) {
+    fprintf(stderr, "sdm: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); return p ? p : oom(n); }
+void *xcalloc(size_t n, size_t size) { void *p = calloc(n ? n : 1, size ? size : 1); return p ? p : oom(n * size); }
+void *xrealloc(void *p, size_t n) { void *q = realloc(p, n ? n : 1); return q ? q : oom(n); }
+char *xstrdup(const char *s) { size_t n = strlen(s) + 1; return memcpy(xmalloc(n), s, n); }
+
+char *xasprintf(const char *fmt, ...) {
+    sbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < (int)sizeof tmp) { sbuf_add(&b, tmp, (size_t)n); return sbuf_take(&b); }
+    b.s = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b.s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return b.s;
+}
+
+void sbuf_add(sbuf *b, const char *s, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void sbuf_puts(sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }
+
+void sbuf_printf(sbuf *b, const char *fmt, ...) {
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof tmp) { sbuf_add(b, tmp, (size_t)n); return; }
+    char *big = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sbuf_add(b, big, (size_t)n);
+    free(big);
+}
+
+char *sbuf_take(sbuf *b) {
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL; b->len = b->cap = 0;
+    return s;
+}

@@ -1,0 +1,103 @@
+/*
+** model.h — a compiled, validated, immutable BPMN process graph.
+**
+** model.c turns an xml_doc into this once per deployed resource; the
+** runtime reads only this, never XML. All strings live in the model's
+** arena and die with it.
+*/
+#ifndef SDM_MODEL_H
+#define SDM_MODEL_H
+#include "sdm.h"
+#include "arena.h"
+#include "xml.h"
+
+#define BPMN_NS     "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#define SDM_NS      "urn:sdm:bpmn:1"
+
+/* What a node does. Grouped by family; the runtime switches on this and
+** panics on anything it does not know. */
+typedef enum el_kind {
+    EL_START,           /* none start event */
+    EL_END,             /* none end event */
+    EL_END_TERMINATE,   /* terminate end event: ends every token */
+    EL_THROW_NONE,      /* intermediate throw event without definition: passes */
+    EL_GW_EXCLUSIVE,
+    EL_GW_PARALLEL,
+    EL_TASK,            /* plain task: no behaviour, passes */
+    EL_TASK_USER,       /* waits for a person */
+    EL_TASK_MANUAL,     /* done outside any system: passes, recorded */
+    EL_TASK_SCRIPT,     /* inline Lua */
+    EL_TASK_SERVICE,    /* Lua function from scripts/ (sdm:handler) */
+    EL__COUNT
+} el_kind;
+
+enum { CP_ENTER = 1, CP_LEAVE = 2, CP_DUE = 4 };
+
+typedef struct model_checkpoint {
+    const char *id, *severity;
+    const char *file;        /* script file under scripts/, or NULL */
+    const char *code;        /* inline rule, or NULL */
+    int on;                  /* CP_* mask */
+    int line;
+} model_checkpoint;
+
+typedef struct model_node {
+    const char *id, *name;
+    const char *tag;         /* the BPMN element name, for messages */
+    const char *doc;         /* documentation: the contact script; "" if none */
+    const char *role;        /* role of the innermost lane holding it, or NULL */
+    el_kind kind;
+    int line;
+    int *in, nin;            /* incoming flow indexes, document order */
+    int *out, nout;          /* outgoing flow indexes, document order */
+    int dflt;                /* default flow index, -1 if none */
+    const char *script;      /* script task body */
+    const char *handler;     /* service task: module.function */
+    const char *assignee, *assignee_expr, *assign;
+    const char *due, *due_working, *due_expr;
+    const char *stage, *outcome;
+    model_checkpoint *cps;
+    int ncp;
+} model_node;
+
+typedef struct model_flow {
+    const char *id, *name;
+    const char *cond;        /* Lua expression, NULL when unconditional */
+    int src, dst;            /* node indexes */
+    int line;
+} model_flow;
+
+typedef struct model_proc {
+    const char *id, *name;
+    int line;
+    int executable;          /* isExecutable: 1 true, 0 false, -1 absent */
+    model_node *nodes;  int nnode;
+    model_flow *flows;  int nflow;
+    int *starts;        int nstart;   /* none start events */
+    int *by_id;                        /* node indexes sorted by id */
+} model_proc;
+
+typedef struct model_diag {
+    int error;               /* 1 error, 0 warning */
+    int proc;                /* index into procs, -1 for the whole document */
+    int line;
+    const char *element;     /* id or NULL */
+    const char *msg;
+} model_diag;
+
+typedef struct model {
+    arena *mem;
+    const char *file;
+    model_proc *procs;  int nproc;
+    model_diag *diags;  int ndiag, nerr;
+} model;
+
+/* Compile a parsed document. Always returns a model (for its diagnostics);
+** it is usable only when nerr == 0. */
+model *model_compile(const xml_doc *doc, const char *file);
+void   model_free(model *m);
+
+const model_proc *model_proc_find(const model *m, const char *id);
+int model_node_find(const model_proc *p, const char *id);   /* index or -1 */
+const char *model_kind_name(el_kind k);
+#endif

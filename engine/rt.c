@@ -1,0 +1,453 @@
+/*
+** rt.c — the token runtime (design in rt.h).
+**
+** A step is a queue of atomic operations on tokens: ENTER a node, EXECUTE
+** its behaviour, LEAVE it along its outgoing flows. Each operation is a
+** short function that does one thing and queues the next; drain() is the
+** only loop. A moving token is written to the store only when it comes to
+** rest, so a step costs a handful of row writes whatever the path length.
+**
+** Must not commit or roll back: the caller owns the transaction. Must not
+** touch SQL or Lua directly: it speaks to store.h and script.h.
+*/
+#include <string.h>
+#include <jansson.h>
+#include "rt.h"
+#include "clock.h"
+#include "err.h"
+
+enum rt_op { OP_ENTER, OP_EXECUTE, OP_LEAVE };
+
+const char *rt_op_name(int op) {
+    switch (op) {
+    case OP_ENTER: return "activity-enter";
+    case OP_EXECUTE: return "activity-execute";
+    case OP_LEAVE: return "activity-leave";
+    }
+    sdm_panic("unknown runtime operation");
+}
+
+static const model_node *node_at(rt_step *s, int i) { return &s->proc->nodes[i]; }
+static const char *flow_id(rt_step *s, int f) { return f >= 0 ? s->proc->flows[f].id : NULL; }
+
+static void push(rt_step *s, int op, int64_t token, int node, int flow) {
+    if (s->qn == s->qcap) {
+        s->qcap = s->qcap ? s->qcap * 2 : 16;
+        s->q = xrealloc(s->q, sizeof *s->q * (size_t)s->qcap);
+    }
+    s->q[s->qn++] = (rt_item){op, node, flow, token};
+}
+
+void rt_step_free(rt_step *s) {
+    free(s->q);
+    s->q = NULL;
+    s->qn = s->qcap = s->qhead = 0;
+}
+
+/* History detail as compact JSON from a jansson pack format; NULL on misuse. */
+static char *detail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *j = json_vpack_ex(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (!j) return NULL;
+    char *out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return out;
+}
+
+static int history(rt_step *s, int64_t token, const char *node, const char *event,
+                   char *owned_detail, sdm_err *err) {
+    int rc = store_history(s->st, s->inst, token, node, event, s->now, s->actor, owned_detail, err);
+    free(owned_detail);
+    return rc;
+}
+
+/* ---------- variables and Lua ---------- */
+
+static int store_changed_var(void *ctx, const char *name, const char *json) {
+    rt_step *s = ctx;
+    sdm_err *err = NULL;
+    int rc = store_var_set(s->st, s->inst, name, json, err);
+    if (rc) return rc;
+    json_t *v = json ? json_loads(json, JSON_DECODE_ANY, NULL) : json_null();
+    char *d = detail("{s:s, s:o}", "name", name, "value", v ? v : json_null());
+    return history(s, 0, NULL, "variable", d, err);
+}
+
+/* Prepare the sandbox for Lua at node `n`: this instance's variables
+** (loaded once per step) and the context. */
+static int lua_ready(rt_step *s, const char *node, sdm_err *err) {
+    if (!s->vars_loaded) {
+        char *json = NULL;
+        int rc = store_vars_json(s->st, s->inst, &json, err);
+        if (!rc) rc = scr_vars_load(s->sc, json, err);
+        free(json);
+        if (rc) return rc;
+        s->vars_loaded = 1;
+    }
+    return scr_set_context(s->sc, s->client, (long long)s->inst, node, err);
+}
+
+/* Store what Lua changed. Conditions may assign too, so this runs after
+** any Lua, and costs nothing when no Lua ran in this step. */
+static int save_vars(rt_step *s, sdm_err *err) {
+    return s->vars_loaded ? scr_vars_changed(s->sc, store_changed_var, s, err) : SDM_OK;
+}
+
+static void chunk_name(rt_step *s, const char *id, char *buf, size_t n) {
+    const char *base = s->file ? strrchr(s->file, '/') : NULL;
+    snprintf(buf, n, "%s:%s", base ? base + 1 : (s->file ? s->file : "model"), id);
+}
+
+int rt_set_vars(rt_step *s, const char *vars_json, sdm_err *err) {
+    if (!vars_json) return SDM_OK;
+    json_error_t je;
+    json_t *o = json_loads(vars_json, 0, &je);
+    if (!o || !json_is_object(o)) {
+        json_decref(o);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "variables must be a JSON object%s%s",
+                       o ? "" : ": ", o ? "" : je.text);
+    }
+    const char *k; json_t *v;
+    int rc = SDM_OK;
+    json_object_foreach(o, k, v) {
+        char *val = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+        rc = store_var_set(s->st, s->inst, k, json_is_null(v) ? NULL : val, err);
+        if (!rc) rc = history(s, 0, NULL, "variable", detail("{s:s, s:O}", "name", k, "value", v), err);
+        free(val);
+        if (rc) break;
+    }
+    json_decref(o);
+    s->vars_loaded = 0;     /* the sandbox copy is stale now */
+    return rc;
+}
+
+/* ---------- incidents ---------- */
+
+/* A failure of the model or its data, not of the engine: the token rests
+** with an incident and the step goes on with other tokens. */
+static int incident(rt_step *s, int64_t token, int node, const char *phase, const sdm_err *why,
+                    sdm_err *err) {
+    const model_node *n = node_at(s, node);
+    int64_t id;
+    int rc = store_token_set(s->st, token, n->id, "incident", NULL, err);
+    if (!rc) rc = store_incident_add(s->st, s->inst, token, n->id, phase, why->msg, s->now, &id, err);
+    if (!rc) rc = history(s, token, n->id, "incident",
+                          detail("{s:I, s:s}", "incident", (json_int_t)id, "message", why->msg), err);
+    s->incidents++;
+    return rc;
+}
+
+/* Map a Lua failure to an incident; pass engine failures up. */
+static int script_outcome(rt_step *s, int rc, int64_t token, int node, const char *phase,
+                          const sdm_err *why, sdm_err *err) {
+    if (rc == SDM_ERR_SCRIPT || rc == SDM_ERR_NOMEM) return incident(s, token, node, phase, why, err);
+    if (rc) { if (err && why != err) *err = *why; return rc; }
+    return SDM_OK;
+}
+
+/* ---------- ending ---------- */
+
+static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_err *err) {
+    s->ended = 1;
+    s->qhead = s->qn;                  /* nothing else moves in an ended instance */
+    return store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
+}
+
+static int consume(rt_step *s, int64_t token, const model_node *n, sdm_err *err) {
+    int left = 0;
+    int rc = store_token_delete(s->st, token, err);
+    if (!rc) rc = store_token_count(s->st, s->inst, &left, err);
+    if (!rc && left == 0) {
+        rc = history(s, 0, n->id, "end", n->outcome ? detail("{s:s}", "outcome", n->outcome) : NULL, err);
+        if (!rc) rc = instance_end(s, "completed", n, err);
+    }
+    return rc;
+}
+
+static int terminate(rt_step *s, int64_t token, const model_node *n, sdm_err *err) {
+    int rc = store_tokens_delete_all(s->st, s->inst, err);
+    if (!rc) rc = store_tasks_cancel_all(s->st, s->inst, s->now, s->actor, err);
+    if (!rc) rc = store_incidents_resolve_all(s->st, s->inst, s->now, s->actor, err);
+    if (!rc) rc = history(s, token, n->id, "terminate", NULL, err);
+    if (!rc) rc = instance_end(s, "completed", n, err);
+    return rc;
+}
+
+/* ---------- behaviours ---------- */
+
+static int due_of(rt_step *s, const model_node *n, int64_t *due, sdm_err *err) {
+    char msg[256];
+    clk_duration d;
+    *due = 0;
+    const char *spec = n->due_working ? n->due_working : n->due;
+    if (n->due_expr) {
+        char chunk[300], *out = NULL;
+        chunk_name(s, n->id, chunk, sizeof chunk);
+        int rc = lua_ready(s, n->id, err);
+        if (!rc) rc = scr_eval_string(s->sc, n->due_expr, chunk, &out, err);
+        if (rc) return rc;
+        if (!out) return SDM_OK;
+        const char *tz = clk_calendar_tz(s->cal);
+        int64_t at;
+        if (clk_parse_datetime(out, tz, &at, msg, sizeof msg) == 0) *due = at;
+        else if (clk_parse_duration(out, &d, msg, sizeof msg) == 0) *due = clk_add(s->now, &d, tz);
+        else rc = err_set(err, SDM_ERR_SCRIPT, s->file, n->line, n->id,
+                          "sdm:dueExpr of '%s' gave '%s', neither an ISO 8601 date-time nor a duration",
+                          n->id, out);
+        free(out);
+        return rc;
+    }
+    if (!spec) return SDM_OK;
+    if (clk_parse_duration(spec, &d, msg, sizeof msg))
+        return err_set(err, SDM_ERR_SCRIPT, s->file, n->line, n->id, "due of '%s': %s", n->id, msg);
+    *due = n->due_working ? clk_add_working(s->cal, s->now, &d) : clk_add(s->now, &d, clk_calendar_tz(s->cal));
+    return SDM_OK;
+}
+
+static int user_task(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    char *assignee = n->assignee ? xstrdup(n->assignee) : NULL;
+    sdm_err why = {0};
+    int rc = SDM_OK;
+    if (!assignee && n->assignee_expr) {
+        char chunk[300];
+        chunk_name(s, n->id, chunk, sizeof chunk);
+        rc = lua_ready(s, n->id, &why);
+        if (!rc) rc = scr_eval_string(s->sc, n->assignee_expr, chunk, &assignee, &why);
+    }
+    int64_t due = 0, task;
+    if (!rc) rc = due_of(s, n, &due, &why);
+    if (rc) { free(assignee); return script_outcome(s, rc, it->token, it->node, "execute", &why, err); }
+    rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
+    if (!rc) rc = store_task_add(s->st, s->inst, it->token, n->id, n->name, n->role, assignee,
+                                 s->now, due, &task, err);
+    if (!rc) rc = history(s, it->token, n->id, "task-created",
+                          detail("{s:I, s:s?, s:s?}", "task", (json_int_t)task, "assignee", assignee,
+                                 "role", n->role), err);
+    free(assignee);
+    s->tasks_created++;
+    return rc;
+}
+
+static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    char chunk[300];
+    sdm_err why = {0};
+    chunk_name(s, n->id, chunk, sizeof chunk);
+    int rc = lua_ready(s, n->id, &why);
+    if (!rc) rc = n->kind == EL_TASK_SCRIPT ? scr_run(s->sc, n->script, chunk, &why)
+                                            : scr_call(s->sc, n->handler, chunk, &why);
+    if (!rc) rc = save_vars(s, &why);
+    if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
+    push(s, OP_LEAVE, it->token, it->node, it->flow);
+    return SDM_OK;
+}
+
+/* Which outgoing flows hold. exclusive: stop at the first. Flows without a
+** condition hold; the default flow is taken only when nothing else holds. */
+static int select_flows(rt_step *s, const model_node *n, int exclusive, int *chosen, int *nchosen,
+                        sdm_err *why) {
+    *nchosen = 0;
+    for (int k = 0; k < n->nout; k++) {
+        int f = n->out[k];
+        if (f == n->dflt) continue;
+        int holds = 1;
+        const model_flow *fl = &s->proc->flows[f];
+        if (fl->cond) {
+            char chunk[300];
+            chunk_name(s, fl->id, chunk, sizeof chunk);
+            int rc = lua_ready(s, n->id, why);
+            if (!rc) rc = scr_eval_bool(s->sc, fl->cond, chunk, &holds, why);
+            if (rc) return rc;
+        }
+        if (holds) {
+            chosen[(*nchosen)++] = f;
+            if (exclusive) return SDM_OK;
+        }
+    }
+    if (*nchosen == 0 && n->dflt >= 0) chosen[(*nchosen)++] = n->dflt;
+    if (*nchosen == 0)
+        return err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id,
+                       "no outgoing flow of %s '%s' has a condition that holds, and it has no default flow",
+                       n->tag, n->id);
+    return SDM_OK;
+}
+
+/* The token takes the first flow; every further flow gets a new token. */
+static int take(rt_step *s, int64_t token, const int *flows, int nflows, sdm_err *err) {
+    for (int k = 0; k < nflows; k++) {
+        const model_flow *f = &s->proc->flows[flows[k]];
+        int64_t t = token;
+        if (k > 0) {
+            int rc = store_token_add(s->st, s->inst, s->proc->nodes[f->dst].id, "ready", f->id,
+                                     s->now, &t, err);
+            if (rc) return rc;
+        }
+        push(s, OP_ENTER, t, f->dst, flows[k]);
+    }
+    return SDM_OK;
+}
+
+/* A parallel join fires when a token waits on every incoming flow; it
+** consumes the oldest token of each flow and continues with the oldest. */
+static int parallel_join(rt_step *s, const rt_item *it, int *fired, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    int64_t *ids = NULL;
+    char **flows = NULL;
+    int nj = 0;
+    *fired = 0;
+    int rc = store_token_set(s->st, it->token, n->id, "joining", flow_id(s, it->flow), err);
+    if (!rc) rc = store_tokens_joining(s->st, s->inst, n->id, &ids, &flows, &nj, err);
+    int64_t *pick = xcalloc((size_t)n->nin, sizeof *pick);
+    int found = 0;
+    for (int k = 0; !rc && k < n->nin; k++) {
+        const char *want = s->proc->flows[n->in[k]].id;
+        for (int j = 0; j < nj; j++)
+            if (flows[j] && strcmp(flows[j], want) == 0) { pick[k] = ids[j]; found++; break; }
+    }
+    if (!rc && found == n->nin) {
+        int64_t keep = pick[0];
+        for (int k = 1; k < n->nin; k++) if (pick[k] < keep) keep = pick[k];
+        for (int k = 0; !rc && k < n->nin; k++)
+            if (pick[k] != keep) rc = store_token_delete(s->st, pick[k], err);
+        if (!rc) rc = store_token_set(s->st, keep, n->id, "ready", NULL, err);
+        *fired = 1;
+        if (!rc) push(s, OP_LEAVE, keep, it->node, -1);
+    }
+    for (int j = 0; j < nj; j++) free(flows[j]);
+    free(flows); free(ids); free(pick);
+    return rc;
+}
+
+static int gateway(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    if (n->kind == EL_GW_PARALLEL) {
+        if (n->nin > 1) {
+            int fired;
+            return parallel_join(s, it, &fired, err);
+        }
+        push(s, OP_LEAVE, it->token, it->node, it->flow);
+        return SDM_OK;
+    }
+    push(s, OP_LEAVE, it->token, it->node, it->flow);
+    return SDM_OK;
+}
+
+/* ---------- the operations ---------- */
+
+static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    int rc = history(s, it->token, n->id, "enter",
+                     it->flow >= 0 ? detail("{s:s}", "flow", flow_id(s, it->flow)) : NULL, err);
+    if (!rc) push(s, OP_EXECUTE, it->token, it->node, it->flow);
+    return rc;
+}
+
+static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    switch (n->kind) {
+    case EL_START: case EL_THROW_NONE: case EL_TASK: case EL_TASK_MANUAL:
+    case EL_GW_EXCLUSIVE:
+        push(s, OP_LEAVE, it->token, it->node, it->flow);
+        return SDM_OK;
+    case EL_GW_PARALLEL:
+        return gateway(s, it, err);
+    case EL_END:
+        return consume(s, it->token, n, err);
+    case EL_END_TERMINATE:
+        return terminate(s, it->token, n, err);
+    case EL_TASK_USER:
+        return user_task(s, it, err);
+    case EL_TASK_SCRIPT: case EL_TASK_SERVICE:
+        return script_task(s, it, err);
+    case EL__COUNT: break;
+    }
+    sdm_panic("unknown element kind in op_execute");
+}
+
+static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    int rc = history(s, it->token, n->id, "leave", NULL, err);
+    if (rc) return rc;
+    if (n->nout == 0) return consume(s, it->token, n, err);   /* implicit end */
+    int *chosen = xmalloc(sizeof(int) * (size_t)n->nout), nchosen = 0;
+    sdm_err why = {0};
+    if (n->kind == EL_GW_PARALLEL) {
+        for (int k = 0; k < n->nout; k++) chosen[nchosen++] = n->out[k];
+    } else {
+        rc = select_flows(s, n, n->kind == EL_GW_EXCLUSIVE, chosen, &nchosen, &why);
+        if (!rc) rc = save_vars(s, &why);
+    }
+    if (rc) rc = script_outcome(s, rc, it->token, it->node, "leave", &why, err);
+    else rc = take(s, it->token, chosen, nchosen, err);
+    free(chosen);
+    return rc;
+}
+
+static int drain(rt_step *s, sdm_err *err) {
+    while (s->qhead < s->qn) {
+        rt_item it = s->q[s->qhead++];
+        int rc;
+        switch (it.op) {
+        case OP_ENTER: rc = op_enter(s, &it, err); break;
+        case OP_EXECUTE: rc = op_execute(s, &it, err); break;
+        case OP_LEAVE: rc = op_leave(s, &it, err); break;
+        default: sdm_panic("unknown runtime operation");
+        }
+        if (rc) return rc;
+    }
+    return SDM_OK;
+}
+
+/* ---------- entry points ---------- */
+
+int rt_start(rt_step *s, const char *vars_json, sdm_err *err) {
+    const model_proc *p = s->proc;
+    if (p->nstart != 1)
+        return err_set(err, SDM_ERR_MODEL, s->file, p->line, p->id,
+                       "process '%s' has %d none start events; sdm starts processes with exactly one",
+                       p->id, p->nstart);
+    int64_t token;
+    int rc = history(s, 0, NULL, "start", NULL, err);
+    if (!rc) rc = rt_set_vars(s, vars_json, err);
+    if (!rc) rc = store_token_add(s->st, s->inst, p->nodes[p->starts[0]].id, "ready", NULL, s->now, &token, err);
+    if (rc) return rc;
+    push(s, OP_ENTER, token, p->starts[0], -1);
+    return drain(s, err);
+}
+
+int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err) {
+    if (strcmp(task->state, "open") != 0)
+        return err_set(err, SDM_ERR_STATE, NULL, 0, task->node, "task %lld is already %s",
+                       (long long)task->id, task->state);
+    int node = model_node_find(s->proc, task->node);
+    store_token tok;
+    int rc = store_token_get(s->st, task->token_id, &tok, err);
+    if (rc == SDM_ERR_NOTFOUND || (!rc && (node < 0 || strcmp(tok.node, task->node) != 0)))
+        return SDM_CORRUPT_BKPT(err, "an open task's token is not at the task's node");
+    if (rc) return rc;
+    rc = store_task_close(s->st, task->id, "completed", s->now, s->actor, err);
+    if (!rc) rc = history(s, task->token_id, task->node, "task-completed",
+                          detail("{s:I}", "task", (json_int_t)task->id), err);
+    if (!rc) rc = rt_set_vars(s, vars_json, err);
+    if (rc) return rc;
+    push(s, OP_LEAVE, task->token_id, node, -1);
+    return drain(s, err);
+}
+
+int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
+    if (strcmp(inc->state, "open") != 0)
+        return err_set(err, SDM_ERR_STATE, NULL, 0, inc->node, "incident %lld is already %s",
+                       (long long)inc->id, inc->state);
+    int node = model_node_find(s->proc, inc->node);
+    if (node < 0) return SDM_CORRUPT_BKPT(err, "incident at a node the model does not have");
+    int rc = store_incident_resolve(s->st, inc->id, s->now, s->actor, err);
+    if (!rc) rc = store_token_set(s->st, inc->token_id, inc->node, "ready", NULL, err);
+    if (!rc) rc = history(s, inc->token_id, inc->node, "retry",
+                          detail("{s:I}", "incident", (json_int_t)inc->id), err);
+    if (rc) return rc;
+    push(s, strcmp(inc->phase, "leave") == 0 ? OP_LEAVE : OP_EXECUTE, inc->token_id, node, -1);
+    return drain(s, err);
+}

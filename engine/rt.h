@@ -1,0 +1,58 @@
+/*
+** rt.h — the token runtime: moves one instance's tokens through its model
+** until every token rests (waits for a person, joins, or has an incident)
+** or the instance ends.
+**
+** The caller opens the transaction, fills an rt_step and calls one entry
+** point; whatever it returns, the caller commits on SDM_OK and rolls back
+** otherwise, so a step is stored whole or not at all.
+*/
+#ifndef SDM_RT_H
+#define SDM_RT_H
+#include "sdm.h"
+#include "model.h"
+#include "store.h"
+#include "script.h"
+
+struct clk_calendar;
+
+typedef struct rt_item {        /* one queued atomic operation */
+    int op;                     /* rt_op */
+    int node;                   /* node index */
+    int flow;                   /* flow the token arrived by, -1 none */
+    int64_t token;
+} rt_item;
+
+typedef struct rt_step {
+    /* filled by the caller */
+    store *st;
+    scr *sc;
+    const model_proc *proc;
+    const char *file;           /* model file, for script chunk names */
+    const struct clk_calendar *cal;
+    int64_t inst;
+    const char *client;
+    int64_t now;
+    const char *actor;
+    /* the runtime's own */
+    int vars_loaded;
+    rt_item *q;
+    int qhead, qn, qcap;
+    int ended;
+    int tasks_created, incidents;
+} rt_step;
+
+/* Start: record vars_json (may be NULL), put a token on the process's
+** none start event and run. */
+int rt_start(rt_step *s, const char *vars_json, sdm_err *err);
+/* Complete an open user task: merge vars_json (may be NULL), leave. */
+int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err);
+/* Resume an incident's token where it failed. */
+int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err);
+/* Write variables from outside the model into the store. */
+int rt_set_vars(rt_step *s, const char *vars_json, sdm_err *err);
+void rt_step_free(rt_step *s);
+
+/* Canonical names of the atomic operations, for logs and traces. */
+const char *rt_op_name(int op);
+#endif

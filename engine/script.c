@@ -1,0 +1,574 @@
+/*
+** script.c — the Lua 5.4 sandbox. The only file that includes lua.h.
+**
+** Models come from outside, so every script runs in an environment that has
+** no os, io, package, require, debug, dofile or bytecode loading; each call
+** has an instruction budget and the state a memory ceiling. A script's
+** failure is returned as SDM_ERR_SCRIPT with Lua's message (chunk name and
+** line included); it never escapes as a longjmp into the engine.
+**
+** Globals a script sees, in lookup order: instance variables, the context
+** (client, instance, node, vars), then the safe standard library.
+** Assigning a global sets an instance variable.
+*/
+#include <string.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include "script.h"
+#include "err.h"
+
+struct scr {
+    lua_State *L;
+    char *dir;               /* scripts directory for handler modules */
+    long budget;             /* instructions per call */
+    long used;               /* instructions used by the running call */
+    size_t mem, mem_limit;
+    int exhausted;
+};
+
+#define HOOK_STEP 1000
+#define MAX_DEPTH 64         /* nesting of variable values */
+
+/* Registry keys. */
+#define K_VARS "sdm.vars"
+#define K_ORIG "sdm.orig"    /* name -> canonical JSON as last loaded/reported */
+#define K_CTX  "sdm.ctx"
+#define K_ENV  "sdm.env"
+#define K_CODE "sdm.code"    /* source text -> compiled function */
+#define K_MODS "sdm.mods"
+
+/* ---------- allocation and instruction limits ---------- */
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    scr *s = ud;
+    if (!ptr) osize = 0;
+    if (nsize == 0) { s->mem -= osize; free(ptr); return NULL; }
+    if (nsize > osize && s->mem + (nsize - osize) > s->mem_limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p) s->mem = s->mem - osize + nsize;
+    return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    scr *s = *(scr **)lua_getextraspace(L);
+    s->used += HOOK_STEP;
+    if (s->used > s->budget) {
+        /* From now on fail at every instruction, so a script cannot swallow
+        ** the error with pcall and go on. */
+        s->exhausted = 1;
+        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, "instruction limit of %d exceeded", (int)s->budget);
+    }
+}
+
+/* ---------- JSON <-> Lua ---------- */
+
+static int push_json(lua_State *L, json_t *j, int depth) {
+    if (depth > MAX_DEPTH) return luaL_error(L, "value nested deeper than %d levels", MAX_DEPTH);
+    luaL_checkstack(L, 4, "nested value");
+    switch (json_typeof(j)) {
+    case JSON_NULL: lua_pushnil(L); break;
+    case JSON_TRUE: lua_pushboolean(L, 1); break;
+    case JSON_FALSE: lua_pushboolean(L, 0); break;
+    case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(j)); break;
+    case JSON_REAL: lua_pushnumber(L, json_real_value(j)); break;
+    case JSON_STRING: lua_pushlstring(L, json_string_value(j), json_string_length(j)); break;
+    case JSON_ARRAY: {
+        size_t i; json_t *v;
+        lua_createtable(L, (int)json_array_size(j), 0);
+        json_array_foreach(j, i, v) { push_json(L, v, depth + 1); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+        break;
+    }
+    case JSON_OBJECT: {
+        const char *k; json_t *v;
+        lua_createtable(L, 0, (int)json_object_size(j));
+        json_object_foreach(j, k, v) { push_json(L, v, depth + 1); lua_setfield(L, -2, k); }
+        break;
+    }
+    }
+    return 1;
+}
+
+/* A table is a JSON array when its keys are exactly 1..n, n > 0. */
+static int is_sequence(lua_State *L, int idx, lua_Integer *len) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx), count = 0;
+    if (n == 0) return 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1)) { lua_pop(L, 1); return 0; }
+        lua_Integer k = lua_tointeger(L, -1);
+        if (k < 1 || k > n) { lua_pop(L, 1); return 0; }
+        count++;
+    }
+    *len = n;
+    return count == n;
+}
+
+/* Convert the Lua value at idx; on failure returns NULL and leaves a
+** message in `why`. */
+static json_t *to_json(lua_State *L, int idx, int depth, char *why, size_t n) {
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL: return json_null();
+    case LUA_TBOOLEAN: return json_boolean(lua_toboolean(L, idx));
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) return json_integer((json_int_t)lua_tointeger(L, idx));
+        return json_real(lua_tonumber(L, idx));
+    case LUA_TSTRING: {
+        size_t len;
+        const char *str = lua_tolstring(L, idx, &len);
+        json_t *j = json_stringn(str, len);
+        if (!j) snprintf(why, n, "a string that is not valid UTF-8");
+        return j;
+    }
+    case LUA_TTABLE: break;
+    default:
+        snprintf(why, n, "a %s, which cannot be stored", luaL_typename(L, idx));
+        return NULL;
+    }
+    if (depth > MAX_DEPTH) { snprintf(why, n, "a table nested deeper than %d levels (a cycle?)", MAX_DEPTH); return NULL; }
+    luaL_checkstack(L, 4, "nested table");
+    lua_Integer len;
+    if (is_sequence(L, idx, &len)) {
+        json_t *a = json_array();
+        for (lua_Integer i = 1; i <= len; i++) {
+            lua_rawgeti(L, idx, i);
+            json_t *v = to_json(L, -1, depth + 1, why, n);
+            lua_pop(L, 1);
+            if (!v) { json_decref(a); return NULL; }
+            json_array_append_new(a, v);
+        }
+        return a;
+    }
+    json_t *o = json_object();
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        char key[64];
+        const char *k;
+        if (lua_type(L, -2) == LUA_TSTRING) k = lua_tostring(L, -2);
+        else if (lua_isinteger(L, -2)) { snprintf(key, sizeof key, "%lld", (long long)lua_tointeger(L, -2)); k = key; }
+        else { lua_pop(L, 2); json_decref(o); snprintf(why, n, "a table with a %s key", luaL_typename(L, -2)); return NULL; }
+        json_t *v = to_json(L, -1, depth + 1, why, n);
+        lua_pop(L, 1);
+        if (!v) { lua_pop(L, 1); json_decref(o); return NULL; }
+        json_object_set_new(o, k, v);
+    }
+    return o;
+}
+
+static char *dump(json_t *j) {
+    return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+}
+
+char *scr_json_canonical(const char *text, sdm_err *err) {
+    json_error_t je;
+    json_t *j = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+    if (!j) { err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "not JSON: %s (at character %d)", je.text, je.position); return NULL; }
+    char *out = dump(j);
+    json_decref(j);
+    return out;
+}
+
+/* ---------- protected calls ---------- */
+
+/* Everything that may allocate in Lua runs under lua_pcall, so a memory
+** error becomes a status, never a longjmp past the engine. */
+typedef struct pcall_args {
+    scr *s;
+    const char *code, *chunk, *text;
+    int expr;
+    json_t *json;
+    scr_var_cb cb;
+    void *ctx;
+    int result;
+    char *out;
+    sdm_err *err;
+    long long id;
+    int status;             /* set by the callee for non-Lua failures */
+} pcall_args;
+
+static int run_protected(scr *s, lua_CFunction fn, pcall_args *a, const char *chunk) {
+    lua_State *L = s->L;
+    s->used = 0;
+    s->exhausted = 0;
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    lua_pushcfunction(L, fn);
+    lua_pushlightuserdata(L, a);
+    int rc = lua_pcall(L, 1, 0, 0);
+    lua_sethook(L, NULL, 0, 0);
+    if (rc == LUA_OK) return a->status;
+    const char *msg = lua_tostring(L, -1);
+    int code = rc == LUA_ERRMEM ? SDM_ERR_NOMEM : SDM_ERR_SCRIPT;
+    if (rc == LUA_ERRMEM) msg = "memory limit exceeded";
+    /* Lua prefixes "chunk:line:"; pull the line out for the error record. */
+    int line = 0;
+    const char *colon = msg && chunk ? strstr(msg, chunk) : NULL;
+    if (colon) line = atoi(colon + strlen(chunk) + 1);
+    err_set(a->err, code, chunk, line, NULL, "%s", msg ? msg : "unknown Lua error");
+    lua_pop(L, 1);
+    if (rc == LUA_ERRMEM) lua_gc(L, LUA_GCCOLLECT);
+    return code;
+}
+
+static pcall_args *args_of(lua_State *L) { return lua_touserdata(L, 1); }
+
+/* Compile `code` (cached by its text) and leave the function on the stack. */
+static void compile(lua_State *L, const char *code, const char *chunk, int expr) {
+    lua_getfield(L, LUA_REGISTRYINDEX, K_CODE);
+    lua_pushfstring(L, "%s\x01%s", expr ? "e" : "c", code);
+    if (lua_rawget(L, -2) == LUA_TFUNCTION) { lua_remove(L, -2); return; }
+    lua_pop(L, 1);
+    char name[200];
+    snprintf(name, sizeof name, "=%s", chunk);
+    int rc = LUA_ERRSYNTAX;
+    if (expr) {
+        const char *wrapped = lua_pushfstring(L, "return (%s\n)", code);
+        rc = luaL_loadbufferx(L, wrapped, strlen(wrapped), name, "t");
+        lua_remove(L, -2);
+        if (rc != LUA_OK) lua_pop(L, 1);
+    }
+    if (rc != LUA_OK && luaL_loadbufferx(L, code, strlen(code), name, "t") != LUA_OK)
+        lua_error(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ENV);
+    lua_setupvalue(L, -2, 1);                 /* _ENV */
+    lua_pushfstring(L, "%s\x01%s", expr ? "e" : "c", code);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+    lua_remove(L, -2);
+}
+
+static int p_check(lua_State *L) {
+    pcall_args *a = args_of(L);
+    compile(L, a->code, a->chunk, a->expr);
+    return 0;
+}
+
+int scr_check(scr *s, const char *code, int expr, const char *chunk, sdm_err *err) {
+    pcall_args a = {.s = s, .code = code, .chunk = chunk, .expr = expr, .err = err};
+    return run_protected(s, p_check, &a, chunk);
+}
+
+static int p_eval(lua_State *L) {
+    pcall_args *a = args_of(L);
+    compile(L, a->code, a->chunk, a->expr);
+    lua_call(L, 0, 1);
+    if (a->expr == 2) {          /* string result wanted */
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isstring(L, -1))
+                return luaL_error(L, "%s: expected a string, got %s", a->chunk, luaL_typename(L, -1));
+            a->out = xstrdup(lua_tostring(L, -1));
+        }
+    } else {
+        a->result = lua_toboolean(L, -1);
+    }
+    return 0;
+}
+
+int scr_eval_bool(scr *s, const char *code, const char *chunk, int *result, sdm_err *err) {
+    pcall_args a = {.s = s, .code = code, .chunk = chunk, .expr = 1, .err = err};
+    int rc = run_protected(s, p_eval, &a, chunk);
+    *result = a.result;
+    return rc;
+}
+
+int scr_eval_string(scr *s, const char *code, const char *chunk, char **out, sdm_err *err) {
+    pcall_args a = {.s = s, .code = code, .chunk = chunk, .expr = 2, .err = err};
+    int rc = run_protected(s, p_eval, &a, chunk);
+    *out = a.out;
+    return rc;
+}
+
+static int p_run(lua_State *L) {
+    pcall_args *a = args_of(L);
+    compile(L, a->code, a->chunk, 0);
+    lua_call(L, 0, 0);
+    return 0;
+}
+
+int scr_run(scr *s, const char *code, const char *chunk, sdm_err *err) {
+    pcall_args a = {.s = s, .code = code, .chunk = chunk, .err = err};
+    return run_protected(s, p_run, &a, chunk);
+}
+
+/* ---------- handler modules ---------- */
+
+static int valid_module(const char *m, size_t n) {
+    if (n == 0 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)m[i]) && m[i] != '_' && m[i] != '-') return 0;
+    return 1;
+}
+
+/* Push the table scripts/<module>.lua returned, loading it once. */
+static void push_module(lua_State *L, scr *s, const char *mod, size_t n) {
+    lua_getfield(L, LUA_REGISTRYINDEX, K_MODS);                 /* mods */
+    lua_pushlstring(L, mod, n);                                  /* mods name */
+    if (lua_rawget(L, -2) == LUA_TTABLE) { lua_remove(L, -2); return; }
+    lua_pop(L, 1);
+    lua_pushlstring(L, mod, n);                                  /* mods name */
+    const char *path = lua_pushfstring(L, "%s/%s.lua", s->dir, lua_tostring(L, -1));
+    FILE *f = fopen(path, "rb");
+    if (!f) luaL_error(L, "cannot open handler module %s", path);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) luaL_addlstring(&b, buf, got);
+    fclose(f);
+    luaL_pushresult(&b);                                         /* mods name path src */
+    size_t len;
+    const char *src = lua_tolstring(L, -1, &len);
+    lua_pushfstring(L, "@%s", path);
+    if (luaL_loadbufferx(L, src, len, lua_tostring(L, -1), "t") != LUA_OK) lua_error(L);
+    lua_remove(L, -2);                                           /* mods name path src fn */
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ENV);
+    lua_setupvalue(L, -2, 1);
+    lua_call(L, 0, 1);                                           /* mods name path src module */
+    if (!lua_istable(L, -1)) luaL_error(L, "%s must return a table of functions", path);
+    lua_remove(L, -2);
+    lua_remove(L, -2);                                           /* mods name module */
+    lua_pushvalue(L, -1);
+    lua_insert(L, -4);                                           /* module mods name module */
+    lua_rawset(L, -3);
+    lua_pop(L, 1);                                               /* module */
+}
+
+static int p_call(lua_State *L) {
+    pcall_args *a = args_of(L);
+    const char *dot = strrchr(a->code, '.');
+    if (!dot || !valid_module(a->code, (size_t)(dot - a->code)))
+        return luaL_error(L, "handler '%s' is not module.function", a->code);
+    push_module(L, a->s, a->code, (size_t)(dot - a->code));
+    if (lua_getfield(L, -1, dot + 1) != LUA_TFUNCTION)
+        return luaL_error(L, "handler '%s': module has no function '%s'", a->code, dot + 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_VARS);
+    lua_call(L, 1, 0);
+    return 0;
+}
+
+int scr_call(scr *s, const char *handler, const char *chunk, sdm_err *err) {
+    pcall_args a = {.s = s, .code = handler, .chunk = chunk, .err = err};
+    return run_protected(s, p_call, &a, chunk);
+}
+
+/* ---------- variables ---------- */
+
+static int p_vars_load(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_VARS);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ORIG);
+    if (!a->expr) {                          /* replace: clear both tables */
+        for (int t = -2; t <= -1; t++) {
+            int idx = lua_absindex(L, t);
+            lua_pushnil(L);
+            while (lua_next(L, idx)) { lua_pop(L, 1); lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, idx); }
+        }
+    }
+    const char *k; json_t *v;
+    json_object_foreach(a->json, k, v) {
+        push_json(L, v, 0);
+        lua_setfield(L, -3, k);
+        if (!a->expr) {                      /* loaded values are the baseline */
+            char *d = dump(v);
+            lua_pushstring(L, d);
+            free(d);
+            lua_setfield(L, -2, k);
+        }
+    }
+    return 0;
+}
+
+static int load_json(scr *s, const char *text, int merge, sdm_err *err) {
+    json_error_t je;
+    json_t *j = json_loads(text ? text : "{}", 0, &je);
+    if (!j || !json_is_object(j)) {
+        json_decref(j);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
+                       "variables must be a JSON object: %s", j ? "got another type" : je.text);
+    }
+    pcall_args a = {.s = s, .json = j, .expr = merge, .err = err};
+    int rc = run_protected(s, p_vars_load, &a, "variables");
+    json_decref(j);
+    return rc;
+}
+
+int scr_vars_load(scr *s, const char *json_object, sdm_err *err) { return load_json(s, json_object, 0, err); }
+int scr_vars_merge(scr *s, const char *json_object, sdm_err *err) { return load_json(s, json_object, 1, err); }
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Compare every current variable with its baseline; report and re-baseline
+** the differences. Names are visited in sorted order for determinism. */
+static int p_vars_changed(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_VARS);    /* 2 */
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ORIG);    /* 3 */
+    size_t nk = 0, cap = 16;
+    char **keys = xmalloc(sizeof(char *) * cap);
+    for (int t = 2; t <= 3; t++) {
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) != LUA_TSTRING) continue;
+            if (nk == cap) keys = xrealloc(keys, sizeof(char *) * (cap *= 2));
+            keys[nk++] = xstrdup(lua_tostring(L, -1));
+        }
+    }
+    qsort(keys, nk, sizeof *keys, cmp_str);
+    int rc = 0;
+    for (size_t k = 0; k < nk && !rc; k++) {
+        if (k > 0 && strcmp(keys[k], keys[k - 1]) == 0) continue;
+        lua_getfield(L, 2, keys[k]);
+        char why[160] = "";
+        json_t *j = lua_isnil(L, -1) ? NULL : to_json(L, -1, 0, why, sizeof why);
+        lua_pop(L, 1);
+        if (!j && why[0]) { a->status = err_set(a->err, SDM_ERR_SCRIPT, a->chunk, 0, NULL, "variable '%s' holds %s", keys[k], why); break; }
+        char *now = j ? dump(j) : NULL;
+        json_decref(j);
+        lua_getfield(L, 3, keys[k]);
+        const char *before = lua_tostring(L, -1);
+        int same = (!now && !before) || (now && before && strcmp(now, before) == 0);
+        lua_pop(L, 1);
+        if (!same) {
+            rc = a->cb ? a->cb(a->ctx, keys[k], now) : 0;
+            if (rc) a->status = rc;
+            if (now) lua_pushstring(L, now); else lua_pushnil(L);
+            lua_setfield(L, 3, keys[k]);
+        }
+        free(now);
+    }
+    for (size_t k = 0; k < nk; k++) free(keys[k]);
+    free(keys);
+    return 0;
+}
+
+int scr_vars_changed(scr *s, scr_var_cb cb, void *ctx, sdm_err *err) {
+    pcall_args a = {.s = s, .cb = cb, .ctx = ctx, .err = err, .chunk = "variables"};
+    return run_protected(s, p_vars_changed, &a, "variables");
+}
+
+static int p_vars_json(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_VARS);
+    char why[160] = "";
+    json_t *j = to_json(L, -1, 0, why, sizeof why);
+    if (!j) return luaL_error(L, "variables: %s", why);
+    if (json_is_array(j)) { json_decref(j); j = json_object(); }
+    a->out = dump(j);
+    json_decref(j);
+    return 0;
+}
+
+char *scr_vars_json(scr *s) {
+    pcall_args a = {.s = s};
+    if (run_protected(s, p_vars_json, &a, "variables") != SDM_OK) return xstrdup("{}");
+    return a.out;
+}
+
+/* ---------- context and sandbox ---------- */
+
+static int p_context(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_CTX);
+    lua_pushstring(L, a->code);   lua_setfield(L, -2, "client");
+    lua_pushinteger(L, (lua_Integer)a->id); lua_setfield(L, -2, "instance");
+    lua_pushstring(L, a->text);   lua_setfield(L, -2, "node");
+    return 0;
+}
+
+int scr_set_context(scr *s, const char *client, long long instance, const char *node, sdm_err *err) {
+    pcall_args a = {.s = s, .code = client, .id = instance, .text = node, .err = err};
+    return run_protected(s, p_context, &a, "context");
+}
+
+/* load() for scripts: text only, in the sandbox environment. */
+static int safe_load(lua_State *L) {
+    size_t len;
+    const char *code = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=load");
+    if (luaL_loadbufferx(L, code, len, name, "t") != LUA_OK) { lua_pushnil(L); lua_insert(L, -2); return 2; }
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ENV);
+    lua_setupvalue(L, -2, 1);
+    return 1;
+}
+
+static const char *const safe_base[] = {
+    "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
+    "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "setmetatable",
+    "getmetatable", "_VERSION", NULL
+};
+static const char *const safe_libs[] = { "string", "table", "math", "utf8", NULL };
+
+/* Environment: reads look in vars, then context, then the safe library;
+** writes go to vars. Its metatable is locked against scripts. */
+static const char bootstrap[] =
+    "local vars, ctx, base = ...\n"
+    "ctx.vars = vars\n"
+    "return setmetatable({}, {\n"
+    "  __index = function(_, k) local v = vars[k]; if v ~= nil then return v end\n"
+    "    v = ctx[k]; if v ~= nil then return v end; return base[k] end,\n"
+    "  __newindex = vars, __metatable = false })\n";
+
+static int p_open(lua_State *L) {
+    luaL_openlibs(L);
+    lua_newtable(L);                                    /* base */
+    int base = lua_gettop(L);
+    for (const char *const *n = safe_base; *n; n++) { lua_getglobal(L, *n); lua_setfield(L, base, *n); }
+    for (const char *const *n = safe_libs; *n; n++) {
+        lua_getglobal(L, *n);
+        lua_newtable(L);                                /* a copy scripts may not poison */
+        lua_pushnil(L);
+        while (lua_next(L, -3)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, -4); }
+        lua_remove(L, -2);
+        lua_setfield(L, base, *n);
+    }
+    lua_getfield(L, base, "string"); lua_pushnil(L); lua_setfield(L, -2, "dump"); lua_pop(L, 1);
+    lua_pushcfunction(L, safe_load); lua_setfield(L, base, "load");
+    /* Strings share one metatable; lock it so scripts cannot reach it. */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, LUA_REGISTRYINDEX, K_VARS);
+    lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, LUA_REGISTRYINDEX, K_CTX);
+    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_ORIG);
+    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_CODE);
+    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_MODS);
+    if (luaL_loadbufferx(L, bootstrap, sizeof bootstrap - 1, "=sandbox", "t") != LUA_OK) lua_error(L);
+    lua_insert(L, -3);
+    lua_pushvalue(L, base);
+    lua_call(L, 3, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, K_ENV);
+    /* Remove every global from the real _G: only the environment is used. */
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) { lua_pop(L, 1); lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, -4); }
+    return 0;
+}
+
+scr *scr_open(const char *scripts_dir, long instructions, size_t memory) {
+    scr *s = xcalloc(1, sizeof *s);
+    s->dir = xstrdup(scripts_dir ? scripts_dir : "scripts");
+    s->budget = instructions > 0 ? instructions : 10000000;
+    s->mem_limit = memory ? memory : (size_t)64 << 20;
+    s->L = lua_newstate(limited_alloc, s);
+    if (!s->L) { free(s->dir); free(s); return NULL; }
+    *(scr **)lua_getextraspace(s->L) = s;
+    pcall_args a = {.s = s};
+    if (run_protected(s, p_open, &a, "sandbox") != SDM_OK) { scr_close(s); return NULL; }
+    return s;
+}
+
+void scr_close(scr *s) {
+    if (!s) return;
+    if (s->L) lua_close(s->L);
+    free(s->dir);
+    free(s);
+}

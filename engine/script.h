@@ -1,0 +1,54 @@
+/*
+** script.h — the Lua sandbox: conditions, script tasks, service-task
+** handlers and variable conversion between JSON and Lua.
+**
+** One scr per engine handle. Variables of the instance being stepped are
+** loaded into it (scr_vars_load), scripts read and assign them as globals,
+** and scr_vars_changed reports what a script changed, as JSON.
+*/
+#ifndef SDM_SCRIPT_H
+#define SDM_SCRIPT_H
+#include "sdm.h"
+
+typedef struct scr scr;
+
+/* A deviation or notification raised by a rule, queued until the runtime
+** collects it (issue: checkpoints). */
+typedef int (*scr_var_cb)(void *ctx, const char *name, const char *json /* NULL: deleted */);
+
+scr *scr_open(const char *scripts_dir, long instructions, size_t memory);
+void scr_close(scr *s);
+
+/* Syntax check without running; `expr` compiles as a condition. */
+int scr_check(scr *s, const char *code, int expr, const char *chunk, sdm_err *err);
+
+/* The context a script sees besides variables: client key, instance id,
+** node id. Strings are copied. */
+int scr_set_context(scr *s, const char *client, long long instance, const char *node, sdm_err *err);
+
+/* Replace the loaded variables with one JSON object {"name": value, ...}. */
+int scr_vars_load(scr *s, const char *json_object, sdm_err *err);
+/* Merge a JSON object into the loaded variables (from the API, not a script);
+** the merged names count as changed. */
+int scr_vars_merge(scr *s, const char *json_object, sdm_err *err);
+/* Report every variable that differs from what was loaded or last reported,
+** then take the current values as the new baseline. */
+int scr_vars_changed(scr *s, scr_var_cb cb, void *ctx, sdm_err *err);
+/* The loaded variables as one JSON object (caller frees). */
+char *scr_vars_json(scr *s);
+
+/* Evaluate a condition: Lua truthiness of the expression (or of what the
+** chunk returns). */
+int scr_eval_bool(scr *s, const char *code, const char *chunk, int *result, sdm_err *err);
+/* Evaluate an expression to a string (assignee, due date); *out malloc'd,
+** NULL when the expression gives nil. */
+int scr_eval_string(scr *s, const char *code, const char *chunk, char **out, sdm_err *err);
+/* Run a script task's chunk. */
+int scr_run(scr *s, const char *code, const char *chunk, sdm_err *err);
+/* Call handler "module.function" from scripts/module.lua. */
+int scr_call(scr *s, const char *handler, const char *chunk, sdm_err *err);
+
+/* Convert any JSON text to canonical compact form (sorted keys), or NULL
+** with err set when it is not JSON. Caller frees. */
+char *scr_json_canonical(const char *json, sdm_err *err);
+#endif

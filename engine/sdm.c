@@ -1,0 +1,395 @@
+/*
+** sdm.c — the public API (sdm.h): wires store, script, model and runtime
+** together and owns the engine handle.
+**
+** Every state-changing call here is one transaction: begin, one runtime
+** entry point, commit — or roll back on any failure, so the store never
+** holds half a step. Deployed models are compiled once per resource and
+** cached for the life of the handle; the runtime never sees XML.
+*/
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "sdm.h"
+#include "err.h"
+#include "xml.h"
+#include "model.h"
+#include "store.h"
+#include "script.h"
+#include "clock.h"
+#include "table.h"
+#include "rt.h"
+
+typedef struct cached_model { int64_t resource; model *m; } cached_model;
+typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
+
+struct sdm {
+    store *st;
+    scr *sc;
+    clk_calendar *cal;
+    char *actor;
+    int64_t now;                 /* fixed clock, 0 = real time */
+    size_t max_model_bytes;
+    cached_model *models; int nmodel;
+    cached_def *defs;     int ndef;
+};
+
+static const char default_calendar[] =
+    "timezone = UTC\nhours = Mon-Fri 09:00-18:00\n";
+
+/* ---------- handle ---------- */
+
+static int64_t parse_now(const char *v) {
+    if (!v || !*v) return 0;
+    int64_t ms = 0;
+    char msg[128];
+    if (clk_parse_datetime(v, NULL, &ms, msg, sizeof msg) == 0) return ms;
+    return strtoll(v, NULL, 10);
+}
+
+int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
+    static const sdm_config defaults;
+    if (!cfg) cfg = &defaults;
+    *out = NULL;
+    sdm *db = xcalloc(1, sizeof *db);
+    char msg[512];
+    int rc = store_open(&db->st, path, cfg->sync_full, err);
+    if (rc) { free(db); return rc; }
+    db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory);
+    if (!db->sc) { sdm_close(db); return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox"); }
+    if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)
+                           : clk_calendar_parse(default_calendar, "default calendar", &db->cal, msg, sizeof msg)) {
+        sdm_close(db);
+        return err_set(err, SDM_ERR_IO, cfg->calendar_file, 0, NULL, "%s", msg);
+    }
+    const char *user = getenv("USER");
+    db->actor = xstrdup(cfg->actor ? cfg->actor : user ? user : "system");
+    db->now = cfg->now ? cfg->now : parse_now(getenv("SDM_NOW"));
+    db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
+    *out = db;
+    return SDM_OK;
+}
+
+void sdm_close(sdm *db) {
+    if (!db) return;
+    for (int i = 0; i < db->nmodel; i++) model_free(db->models[i].m);
+    free(db->models);
+    free(db->defs);
+    clk_calendar_free(db->cal);
+    scr_close(db->sc);
+    store_close(db->st);
+    free(db->actor);
+    free(db);
+}
+
+void sdm_set_actor(sdm *db, const char *actor) {
+    free(db->actor);
+    db->actor = xstrdup(actor ? actor : "system");
+}
+
+void sdm_set_now(sdm *db, int64_t now_ms) { db->now = now_ms; }
+
+int64_t sdm_now(sdm *db) {
+    if (db->now) return db->now;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *sdm_status_name(int code) {
+    static const char *const names[] = {
+        "ok", "xml", "model", "script", "store", "nomem", "misuse", "corrupt",
+        "notfound", "state", "io", "limit"
+    };
+    return code >= 0 && code < (int)(sizeof names / sizeof *names) ? names[code] : "unknown";
+}
+
+/* ---------- deployment ---------- */
+
+static const char *const deploy_cols[] = {"kind", "process", "version", "file", "line", "element", "message", NULL};
+
+static void report(sdm_table *t, const char *kind, const char *proc, int version, const char *file,
+                   int line, const char *element, const char *msg) {
+    char **r = table_add_row(t);
+    r[0] = xstrdup(kind);
+    r[1] = proc ? xstrdup(proc) : NULL;
+    r[2] = version ? xasprintf("%d", version) : NULL;
+    r[3] = file ? xstrdup(file) : NULL;
+    r[4] = line ? xasprintf("%d", line) : NULL;
+    r[5] = element ? xstrdup(element) : NULL;
+    r[6] = msg ? xstrdup(msg) : NULL;
+}
+
+/* Which processes a file deploys: those not marked isExecutable="false";
+** when every process is so marked (bpmn.io's default), all of them. */
+static void choose_processes(const model *m, char *deploy) {
+    int any = 0;
+    for (int i = 0; i < m->nproc; i++) any |= (deploy[i] = m->procs[i].executable != 0);
+    if (!any) for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
+}
+
+typedef struct code_check { sdm *db; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
+
+static void check_lua(code_check *c, const char *code, int expr, const char *id, int line) {
+    if (!code) return;
+    char chunk[300];
+    const char *slash = strrchr(c->m->file, '/');
+    snprintf(chunk, sizeof chunk, "%s:%s", slash ? slash + 1 : c->m->file, id);
+    sdm_err e;
+    if (scr_check(c->db->sc, code, expr, chunk, &e) == SDM_OK) return;
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, line, id, e.msg);
+}
+
+static void check_duration(code_check *c, const char *v, const model_node *n) {
+    char msg[256];
+    clk_duration d;
+    if (!v || clk_parse_duration(v, &d, msg, sizeof msg) == 0) return;
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
+}
+
+/* Lua syntax and ISO 8601 values, checked once at deploy time so that a
+** typo surfaces with its line now, not as an incident weeks later. */
+static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
+    code_check c = {db, m, &m->procs[pi], t, 0};
+    const model_proc *p = c.p;
+    for (int f = 0; f < p->nflow; f++) check_lua(&c, p->flows[f].cond, 1, p->flows[f].id, p->flows[f].line);
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        check_lua(&c, n->script, 0, n->id, n->line);
+        check_lua(&c, n->assignee_expr, 1, n->id, n->line);
+        check_lua(&c, n->due_expr, 1, n->id, n->line);
+        for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
+        check_duration(&c, n->due, n);
+        check_duration(&c, n->due_working, n);
+    }
+    return c.nerr;
+}
+
+static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *deploy,
+                        sdm_table *t, sdm_err *err) {
+    int64_t now = sdm_now(db), resource = 0;
+    int rc = store_begin(db->st, err);
+    for (int i = 0; !rc && i < m->nproc; i++) {
+        if (!deploy[i]) continue;
+        const model_proc *p = &m->procs[i];
+        int64_t def = 0;
+        int version = 0;
+        char *old = NULL;
+        size_t oldlen = 0;
+        rc = store_latest_definition(db->st, p->id, &def, &version, &old, &oldlen, NULL);
+        if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
+        if (!rc && old && oldlen == len && memcmp(old, xml, len) == 0) {
+            report(t, "unchanged", p->id, version, m->file, p->line, NULL, "same content as the deployed version");
+        } else if (!rc) {
+            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, now, &resource, err);
+            if (!rc) rc = store_definition_add(db->st, p->id, version + 1, p->name, resource, now,
+                                               db->actor, &def, err);
+            if (!rc) report(t, "deployed", p->id, version + 1, m->file, p->line, NULL, p->name);
+        }
+        free(old);
+    }
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    return rc;
+}
+
+int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+    sdm_table *t = table_new(deploy_cols, "ssisiss");
+    xml_doc *doc = NULL;
+    int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
+    if (rc) {
+        report(t, "error", NULL, 0, name, err ? err->line : 0, NULL, err ? err->msg : "malformed XML");
+        if (out) *out = t; else sdm_table_free(t);
+        return rc;
+    }
+    model *m = model_compile(doc, name);
+    xml_free(doc);
+    char *deploy = xcalloc((size_t)m->nproc + 1, 1);
+    choose_processes(m, deploy);
+    int nerr = 0, ndeploy = 0;
+    for (int i = 0; i < m->nproc; i++) {
+        ndeploy += deploy[i];
+        if (!deploy[i]) report(t, "skipped", m->procs[i].id, 0, name, m->procs[i].line, NULL,
+                               "isExecutable=\"false\": not deployed");
+        else if (m->procs[i].executable == 0)
+            report(t, "warning", m->procs[i].id, 0, name, m->procs[i].line, NULL,
+                   "no process in the file is executable; deploying it anyway");
+    }
+    for (int i = 0; i < m->ndiag; i++) {
+        const model_diag *d = &m->diags[i];
+        if (d->proc >= 0 && !deploy[d->proc]) continue;
+        report(t, d->error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
+               d->line, d->element, d->msg);
+        nerr += d->error;
+    }
+    for (int i = 0; i < m->nproc; i++) if (deploy[i]) nerr += check_code(db, m, i, t);
+    if (nerr) {
+        for (int r = 0; r < t->nrow; r++)
+            if (strcmp(t->cells[r * t->ncol], "error") == 0) {
+                const char *line = t->cells[r * t->ncol + 4];
+                rc = err_set(err, SDM_ERR_MODEL, name, line ? atoi(line) : 0, t->cells[r * t->ncol + 5],
+                             "%s%s", t->cells[r * t->ncol + 6], nerr > 1 ? " (and more errors)" : "");
+                break;
+            }
+    } else if (!ndeploy) {
+        rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
+    } else {
+        rc = deploy_model(db, m, xml, len, deploy, t, err);
+    }
+    free(deploy);
+    model_free(m);
+    if (out) *out = t; else sdm_table_free(t);
+    return rc;
+}
+
+int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    if ((size_t)sb.st_size > db->max_model_bytes)
+        return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
+                       (long long)sb.st_size, db->max_model_bytes);
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    char *buf = xmalloc((size_t)sb.st_size + 1);
+    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
+    fclose(f);
+    int rc = sdm_deploy_xml(db, path, buf, len, out, err);
+    free(buf);
+    return rc;
+}
+
+/* ---------- model cache ---------- */
+
+static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **file, sdm_err *err) {
+    for (int i = 0; i < db->ndef; i++)
+        if (db->defs[i].def == def) {
+            *proc = db->defs[i].proc;
+            for (int k = 0; k < db->nmodel; k++)
+                if (db->models[k].resource == db->defs[i].resource) *file = db->models[k].m->file;
+            return SDM_OK;
+        }
+    int64_t resource;
+    char *pid = NULL, *name = NULL, *xml = NULL;
+    size_t len;
+    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &xml, &len, err);
+    model *m = NULL;
+    for (int k = 0; !rc && k < db->nmodel; k++) if (db->models[k].resource == resource) m = db->models[k].m;
+    if (!rc && !m) {
+        xml_doc *doc = NULL;
+        rc = xml_parse(name, xml, len, (size_t)-1, &doc, err);
+        if (!rc) {
+            m = model_compile(doc, name);
+            xml_free(doc);
+            db->models = xrealloc(db->models, sizeof *db->models * (size_t)(db->nmodel + 1));
+            db->models[db->nmodel++] = (cached_model){resource, m};
+        }
+    }
+    const model_proc *p = !rc ? model_proc_find(m, pid) : NULL;
+    if (!rc && !p) rc = SDM_CORRUPT_BKPT(err, "a deployed process is missing from its resource");
+    if (!rc) {
+        db->defs = xrealloc(db->defs, sizeof *db->defs * (size_t)(db->ndef + 1));
+        db->defs[db->ndef++] = (cached_def){def, resource, p};
+        *proc = p;
+        *file = m->file;
+    }
+    free(pid); free(name); free(xml);
+    return rc;
+}
+
+/* ---------- steps ---------- */
+
+static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err) {
+    memset(s, 0, sizeof *s);
+    s->st = db->st;
+    s->sc = db->sc;
+    s->cal = db->cal;
+    s->inst = inst->id;
+    s->client = inst->client;
+    s->now = sdm_now(db);
+    s->actor = db->actor;
+    return load_def(db, inst->definition_id, &s->proc, &s->file, err);
+}
+
+static int finish(sdm *db, rt_step *s, int rc, sdm_err *err) {
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    rt_step_free(s);
+    return rc;
+}
+
+static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err) {
+    int rc = store_instance_get(db->st, id, inst, err);
+    if (!rc && strcmp(inst->state, "active") != 0)
+        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "instance %lld is %s", (long long)id, inst->state);
+    return rc;
+}
+
+int sdm_start(sdm *db, const char *process, const char *client, const char *vars_json,
+              int64_t *instance, sdm_err *err) {
+    if (!process || !*process || !client || !*client)
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a process id and a client key are required");
+    rt_step s = {0};
+    store_instance inst = {0};
+    int version;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
+    if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
+                                     &inst.id, err);
+    snprintf(inst.client, sizeof inst.client, "%s", client);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) rc = rt_start(&s, vars_json, err);
+    if (!rc && instance) *instance = inst.id;
+    return finish(db, &s, rc, err);
+}
+
+int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
+    rt_step s = {0};
+    store_task t;
+    store_instance inst;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_task_get(db->st, task, &t, err);
+    if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) rc = rt_complete(&s, &t, vars_json, err);
+    return finish(db, &s, rc, err);
+}
+
+int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
+    rt_step s = {0};
+    store_incident inc;
+    store_instance inst;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_incident_get(db->st, incident, &inc, err);
+    if (!rc) rc = active_instance(db, inc.instance_id, &inst, err);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) rc = rt_retry(&s, &inc, err);
+    return finish(db, &s, rc, err);
+}
+
+int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err) {
+    rt_step s = {0};
+    store_instance inst;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = active_instance(db, instance, &inst, err);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) rc = rt_set_vars(&s, vars_json, err);
+    return finish(db, &s, rc, err);
+}
+
+/* ---------- queries ---------- */
+
+int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err) {
+    int rc = store_query(db->st, q, f, out, err);
+    if (!rc && q == SDM_Q_INSTANCE && (*out)->nrow == 0) {
+        sdm_table_free(*out);
+        *out = NULL;
+        return err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no instance %lld", (long long)(f ? f->id : 0));
+    }
+    return rc;
+}
+
+int sdm_check(sdm *db, sdm_table **out, sdm_err *err) { return store_check(db->st, out, err); }

@@ -1,0 +1,688 @@
+/*
+** store.c — every SQL statement of the engine. The only file that includes
+** sqlite3.h. The schema and its invariants are specified in store.h.
+**
+** Statements on the hot path are prepared once and cached by number.
+** This file knows rows, not BPMN: it never decides what a token does.
+** It must not open transactions on its own except in migrations; the
+** caller brackets each state change with store_begin/store_commit.
+*/
+#include <string.h>
+#include <sqlite3.h>
+#include "store.h"
+#include "table.h"
+#include "err.h"
+
+/* ---------- schema ---------- */
+
+static const char *const migrations[] = {
+    /* 1: the core engine */
+    "CREATE TABLE resources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, xml BLOB NOT NULL,"
+    "  deployed_at INTEGER NOT NULL);"
+    "CREATE TABLE definitions(id INTEGER PRIMARY KEY, process TEXT NOT NULL,"
+    "  version INTEGER NOT NULL, name TEXT, resource_id INTEGER NOT NULL REFERENCES resources(id),"
+    "  deployed_at INTEGER NOT NULL, deployed_by TEXT, UNIQUE(process, version));"
+    "CREATE TABLE instances(id INTEGER PRIMARY KEY,"
+    "  definition_id INTEGER NOT NULL REFERENCES definitions(id), process TEXT NOT NULL,"
+    "  client TEXT NOT NULL, state TEXT NOT NULL CHECK(state IN ('active','completed','terminated')),"
+    "  outcome TEXT, end_node TEXT, started_at INTEGER NOT NULL, ended_at INTEGER, started_by TEXT);"
+    "CREATE UNIQUE INDEX instances_one_active ON instances(process, client) WHERE state = 'active';"
+    "CREATE INDEX instances_client ON instances(client);"
+    "CREATE INDEX instances_state ON instances(state, process);"
+    "CREATE TABLE tokens(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  node TEXT NOT NULL, state TEXT NOT NULL CHECK(state IN ('ready','waiting','joining','incident')),"
+    "  flow TEXT, created_at INTEGER NOT NULL);"
+    "CREATE INDEX tokens_instance ON tokens(instance_id, node);"
+    "CREATE TABLE tasks(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  token_id INTEGER NOT NULL, node TEXT NOT NULL, name TEXT, role TEXT, assignee TEXT,"
+    "  state TEXT NOT NULL CHECK(state IN ('open','completed','cancelled')),"
+    "  created_at INTEGER NOT NULL, due_at INTEGER, completed_at INTEGER, completed_by TEXT);"
+    "CREATE UNIQUE INDEX tasks_open_token ON tasks(token_id) WHERE state = 'open';"
+    "CREATE INDEX tasks_assignee ON tasks(assignee, state, due_at);"
+    "CREATE INDEX tasks_state_due ON tasks(state, due_at);"
+    "CREATE INDEX tasks_instance ON tasks(instance_id);"
+    "CREATE TABLE variables(instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(instance_id, name)) WITHOUT ROWID;"
+    "CREATE TABLE history(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  token_id INTEGER, node TEXT, event TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT, detail TEXT);"
+    "CREATE INDEX history_instance ON history(instance_id, id);"
+    "CREATE TABLE incidents(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  token_id INTEGER NOT NULL, node TEXT NOT NULL, phase TEXT NOT NULL, message TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK(state IN ('open','resolved')), created_at INTEGER NOT NULL,"
+    "  resolved_at INTEGER, resolved_by TEXT);"
+    "CREATE INDEX incidents_state ON incidents(state, instance_id);",
+};
+#define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
+
+/* ---------- cached statements ---------- */
+
+enum {
+    Q_LATEST_DEF, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
+    Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE,
+    Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL,
+    Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL,
+    Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
+    Q_HIST,
+    Q_INC_ADD, Q_INC_GET, Q_INC_RESOLVE, Q_INC_RESOLVE_ALL,
+    Q__COUNT
+};
+
+static const char *const sql_of[Q__COUNT] = {
+    [Q_LATEST_DEF] = "SELECT d.id, d.version, r.xml FROM definitions d JOIN resources r ON r.id = d.resource_id"
+                     " WHERE d.process = ?1 ORDER BY d.version DESC LIMIT 1",
+    [Q_RES_ADD] = "INSERT INTO resources(name, xml, deployed_at) VALUES(?1, ?2, ?3)",
+    [Q_DEF_ADD] = "INSERT INTO definitions(process, version, name, resource_id, deployed_at, deployed_by)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_DEF_SOURCE] = "SELECT r.id, d.process, r.name, r.xml FROM definitions d"
+                     " JOIN resources r ON r.id = d.resource_id WHERE d.id = ?1",
+    [Q_INST_ADD] = "INSERT INTO instances(definition_id, process, client, state, started_at, started_by)"
+                   " VALUES(?1, ?2, ?3, 'active', ?4, ?5)",
+    [Q_INST_GET] = "SELECT id, definition_id, process, client, state FROM instances WHERE id = ?1",
+    [Q_INST_END] = "UPDATE instances SET state = ?2, outcome = ?3, end_node = ?4, ended_at = ?5"
+                   " WHERE id = ?1 AND state = 'active'",
+    [Q_INST_ACTIVE] = "SELECT id FROM instances WHERE process = ?1 AND client = ?2 AND state = 'active'",
+    [Q_TOK_ADD] = "INSERT INTO tokens(instance_id, node, state, flow, created_at) VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_TOK_SET] = "UPDATE tokens SET node = ?2, state = ?3, flow = ?4 WHERE id = ?1",
+    [Q_TOK_DEL] = "DELETE FROM tokens WHERE id = ?1",
+    [Q_TOK_GET] = "SELECT id, node, state, flow FROM tokens WHERE id = ?1",
+    [Q_TOK_COUNT] = "SELECT count(*) FROM tokens WHERE instance_id = ?1",
+    [Q_TOK_JOINING] = "SELECT id, flow FROM tokens WHERE instance_id = ?1 AND node = ?2"
+                      " AND state = 'joining' ORDER BY id",
+    [Q_TOK_DEL_ALL] = "DELETE FROM tokens WHERE instance_id = ?1",
+    [Q_TASK_ADD] = "INSERT INTO tasks(instance_id, token_id, node, name, role, assignee, state, created_at, due_at)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)",
+    [Q_TASK_GET] = "SELECT id, instance_id, token_id, node, state, assignee FROM tasks WHERE id = ?1",
+    [Q_TASK_CLOSE] = "UPDATE tasks SET state = ?2, completed_at = ?3, completed_by = ?4"
+                     " WHERE id = ?1 AND state = 'open'",
+    [Q_TASK_CANCEL_ALL] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
+                          " WHERE instance_id = ?1 AND state = 'open'",
+    [Q_VAR_SET] = "INSERT INTO variables(instance_id, name, value) VALUES(?1, ?2, ?3)"
+                  " ON CONFLICT(instance_id, name) DO UPDATE SET value = excluded.value",
+    [Q_VAR_DEL] = "DELETE FROM variables WHERE instance_id = ?1 AND name = ?2",
+    [Q_VARS_JSON] = "SELECT json_group_object(name, json(value)) FROM variables WHERE instance_id = ?1",
+    [Q_HIST] = "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_INC_ADD] = "INSERT INTO incidents(instance_id, token_id, node, phase, message, state, created_at)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, 'open', ?6)",
+    [Q_INC_GET] = "SELECT id, instance_id, token_id, node, phase, state FROM incidents WHERE id = ?1",
+    [Q_INC_RESOLVE] = "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
+                      " WHERE id = ?1 AND state = 'open'",
+    [Q_INC_RESOLVE_ALL] = "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
+                          " WHERE instance_id = ?1 AND state = 'open'",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[Q__COUNT];
+    char *path;
+};
+
+static int db_error(store *s, sdm_err *err, const char *what) {
+    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
+    if (!s->stmt[q] && sqlite3_prepare_v3(s->db, sql_of[q], -1, SQLITE_PREPARE_PERSISTENT,
+                                          &s->stmt[q], NULL) != SQLITE_OK) {
+        db_error(s, err, "prepare");
+        return NULL;
+    }
+    return s->stmt[q];
+}
+
+/* Bind by a format: i int64, I int64 with 0 as NULL, t text (NULL as NULL),
+** b blob (pointer, size_t). */
+static void bindv(sqlite3_stmt *st, const char *fmt, va_list ap) {
+    for (int i = 1; *fmt; fmt++, i++) {
+        switch (*fmt) {
+        case 'i': sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
+        case 'I': { int64_t v = va_arg(ap, int64_t);
+                    if (v) sqlite3_bind_int64(st, i, v); else sqlite3_bind_null(st, i); break; }
+        case 't': sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT); break;
+        case 'b': { const void *p = va_arg(ap, const void *); size_t n = va_arg(ap, size_t);
+                    sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT); break; }
+        default: sdm_panic("bad bind format");
+        }
+    }
+}
+
+static void done(sqlite3_stmt *st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Run a statement that returns no rows; *changes gets the rows touched. */
+static int exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ...) {
+    sqlite3_stmt *st = prep(s, q, err);
+    if (!st) return SDM_ERR_STORE;
+    va_list ap;
+    va_start(ap, fmt);
+    bindv(st, fmt, ap);
+    va_end(ap);
+    int rc = sqlite3_step(st);
+    done(st);
+    if (rc != SQLITE_DONE) return db_error(s, err, sql_of[q]);
+    if (changes) *changes = sqlite3_changes(s->db);
+    return SDM_OK;
+}
+
+/* Step a query to its first row: SDM_OK with the row ready (caller calls
+** done), SDM_ERR_NOTFOUND with nothing to release. */
+static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fmt, ...) {
+    sqlite3_stmt *st = prep(s, q, err);
+    if (!st) return SDM_ERR_STORE;
+    va_list ap;
+    va_start(ap, fmt);
+    bindv(st, fmt, ap);
+    va_end(ap);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) { *out = st; return SDM_OK; }
+    done(st);
+    if (rc == SQLITE_DONE) return SDM_ERR_NOTFOUND;
+    return db_error(s, err, sql_of[q]);
+}
+
+static void copy_col(sqlite3_stmt *st, int c, char *dst, size_t n) {
+    const unsigned char *v = sqlite3_column_text(st, c);
+    snprintf(dst, n, "%s", v ? (const char *)v : "");
+}
+
+static char *dup_col(sqlite3_stmt *st, int c) {
+    const unsigned char *v = sqlite3_column_text(st, c);
+    return v ? xstrdup((const char *)v) : NULL;
+}
+
+static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
+    const void *p = sqlite3_column_blob(st, c);
+    *len = (size_t)sqlite3_column_bytes(st, c);
+    char *out = xmalloc(*len + 1);
+    if (*len) memcpy(out, p, *len);
+    out[*len] = 0;
+    return out;
+}
+
+/* ---------- open, close, transactions ---------- */
+
+static int run_sql(store *s, const char *sql, sdm_err *err) {
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return SDM_OK;
+    err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return SDM_ERR_STORE;
+}
+
+static int migrate(store *s, sdm_err *err) {
+    sqlite3_stmt *st;
+    int version = 0;
+    if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    if (version > NMIGRATION) {
+        run_sql(s, "ROLLBACK", NULL);
+        return err_set(err, SDM_ERR_STORE, s->path, 0, NULL,
+                       "database schema version %d is newer than this sdm (%d)", version, NMIGRATION);
+    }
+    for (int v = version; v < NMIGRATION; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (run_sql(s, migrations[v], err) || run_sql(s, pragma, err)) {
+            err_prefix(err, "migration %d", v + 1);
+            run_sql(s, "ROLLBACK", NULL);
+            return SDM_ERR_STORE;
+        }
+    }
+    return run_sql(s, "COMMIT", err);
+}
+
+int store_open(store **out, const char *path, int sync_full, sdm_err *err) {
+    *out = NULL;
+    store *s = xcalloc(1, sizeof *s);
+    s->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        int rc = db_error(s, err, "open");
+        store_close(s);
+        return rc;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* WAL: readers never block the writer. synchronous=NORMAL keeps every
+    ** commit across a process crash (kill -9); FULL adds power-loss safety. */
+    const char *setup = sync_full
+        ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    if (run_sql(s, setup, err) || migrate(s, err)) {
+        err_prefix(err, "opening %s", path);
+        store_close(s);
+        return err ? err->code : SDM_ERR_STORE;
+    }
+    *out = s;
+    return SDM_OK;
+}
+
+void store_close(store *s) {
+    if (!s) return;
+    for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+int store_begin(store *s, sdm_err *err) { return run_sql(s, "BEGIN IMMEDIATE", err); }
+int store_commit(store *s, sdm_err *err) { return run_sql(s, "COMMIT", err); }
+void store_rollback(store *s) {
+    if (!sqlite3_get_autocommit(s->db)) run_sql(s, "ROLLBACK", NULL);
+}
+
+/* ---------- deployment ---------- */
+
+int store_latest_definition(store *s, const char *process, int64_t *def_id, int *version,
+                            char **xml, size_t *len, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_LATEST_DEF, &st, err, "t", process);
+    if (rc) return rc == SDM_ERR_NOTFOUND
+        ? err_set(err, rc, NULL, 0, NULL, "no process '%s' is deployed", process) : rc;
+    *def_id = sqlite3_column_int64(st, 0);
+    *version = sqlite3_column_int(st, 1);
+    if (xml) *xml = dup_blob(st, 2, len);
+    done(st);
+    return SDM_OK;
+}
+
+int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
+                       int64_t *id, sdm_err *err) {
+    int rc = exec(s, Q_RES_ADD, NULL, err, "tbi", name, xml, len, now);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_definition_add(store *s, const char *process, int version, const char *name,
+                         int64_t resource, int64_t now, const char *actor, int64_t *id, sdm_err *err) {
+    int rc = exec(s, Q_DEF_ADD, NULL, err, "titiit", process, (int64_t)version, name, resource, now, actor);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,
+                            char **file, char **xml, size_t *len, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_DEF_SOURCE, &st, err, "i", def_id);
+    if (rc == SDM_ERR_NOTFOUND) return SDM_CORRUPT_BKPT(err, "instance refers to a missing definition");
+    if (rc) return rc;
+    *resource = sqlite3_column_int64(st, 0);
+    *process = dup_col(st, 1);
+    *file = dup_col(st, 2);
+    *xml = dup_blob(st, 3, len);
+    done(st);
+    return SDM_OK;
+}
+
+/* ---------- instances ---------- */
+
+int store_instance_add(store *s, int64_t def_id, const char *process, const char *client,
+                       int64_t now, const char *actor, int64_t *id, sdm_err *err) {
+    sqlite3_stmt *st;
+    if (row(s, Q_INST_ACTIVE, &st, NULL, "tt", process, client) == SDM_OK) {
+        long long other = sqlite3_column_int64(st, 0);
+        done(st);
+        return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
+                       "client '%s' already has an active instance of '%s' (instance %lld)",
+                       client, process, other);
+    }
+    int rc = exec(s, Q_INST_ADD, NULL, err, "ittit", def_id, process, client, now, actor);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_INST_GET, &st, err, "i", id);
+    if (rc == SDM_ERR_NOTFOUND) return err_set(err, rc, NULL, 0, NULL, "no instance %lld", (long long)id);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    out->definition_id = sqlite3_column_int64(st, 1);
+    copy_col(st, 2, out->process, sizeof out->process);
+    copy_col(st, 3, out->client, sizeof out->client);
+    copy_col(st, 4, out->state, sizeof out->state);
+    done(st);
+    return SDM_OK;
+}
+
+int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
+                       const char *node, int64_t now, sdm_err *err) {
+    int n = 0, rc = exec(s, Q_INST_END, &n, err, "ittti", id, state, outcome, node, now);
+    if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "ending an instance that is not active");
+    return rc;
+}
+
+/* ---------- tokens ---------- */
+
+int store_token_add(store *s, int64_t inst, const char *node, const char *state,
+                    const char *flow, int64_t now, int64_t *id, sdm_err *err) {
+    int rc = exec(s, Q_TOK_ADD, NULL, err, "ittti", inst, node, state, flow, now);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_token_set(store *s, int64_t id, const char *node, const char *state,
+                    const char *flow, sdm_err *err) {
+    int n = 0, rc = exec(s, Q_TOK_SET, &n, err, "ittt", id, node, state, flow);
+    if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "moving a token that does not exist");
+    return rc;
+}
+
+int store_token_delete(store *s, int64_t id, sdm_err *err) {
+    return exec(s, Q_TOK_DEL, NULL, err, "i", id);
+}
+
+int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_TOK_GET, &st, err, "i", id);
+    if (rc == SDM_ERR_NOTFOUND) return err_set(err, rc, NULL, 0, NULL, "no token %lld", (long long)id);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, out->node, sizeof out->node);
+    copy_col(st, 2, out->state, sizeof out->state);
+    copy_col(st, 3, out->flow, sizeof out->flow);
+    done(st);
+    return SDM_OK;
+}
+
+int store_token_count(store *s, int64_t inst, int *n, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_TOK_COUNT, &st, err, "i", inst);
+    if (rc) return rc;
+    *n = sqlite3_column_int(st, 0);
+    done(st);
+    return SDM_OK;
+}
+
+int store_tokens_joining(store *s, int64_t inst, const char *node, int64_t **ids,
+                         char ***flows, int *n, sdm_err *err) {
+    sqlite3_stmt *st = prep(s, Q_TOK_JOINING, err);
+    if (!st) return SDM_ERR_STORE;
+    sqlite3_bind_int64(st, 1, inst);
+    sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT);
+    int cap = 4, rc;
+    *n = 0;
+    *ids = xmalloc(sizeof **ids * (size_t)cap);
+    *flows = xmalloc(sizeof **flows * (size_t)cap);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap *= 2;
+            *ids = xrealloc(*ids, sizeof **ids * (size_t)cap);
+            *flows = xrealloc(*flows, sizeof **flows * (size_t)cap);
+        }
+        (*ids)[*n] = sqlite3_column_int64(st, 0);
+        (*flows)[*n] = dup_col(st, 1);
+        (*n)++;
+    }
+    done(st);
+    return rc == SQLITE_DONE ? SDM_OK : db_error(s, err, "joining tokens");
+}
+
+int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {
+    return exec(s, Q_TOK_DEL_ALL, NULL, err, "i", inst);
+}
+
+/* ---------- tasks ---------- */
+
+int store_task_add(store *s, int64_t inst, int64_t token, const char *node, const char *name,
+                   const char *role, const char *assignee, int64_t now, int64_t due,
+                   int64_t *id, sdm_err *err) {
+    int rc = exec(s, Q_TASK_ADD, NULL, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_TASK_GET, &st, err, "i", id);
+    if (rc == SDM_ERR_NOTFOUND) return err_set(err, rc, NULL, 0, NULL, "no task %lld", (long long)id);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    out->instance_id = sqlite3_column_int64(st, 1);
+    out->token_id = sqlite3_column_int64(st, 2);
+    copy_col(st, 3, out->node, sizeof out->node);
+    copy_col(st, 4, out->state, sizeof out->state);
+    copy_col(st, 5, out->assignee, sizeof out->assignee);
+    done(st);
+    return SDM_OK;
+}
+
+int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
+                     sdm_err *err) {
+    int n = 0, rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, state, now, actor);
+    if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "closing a task that is not open");
+    return rc;
+}
+
+int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
+    return exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
+}
+
+/* ---------- variables, history ---------- */
+
+int store_var_set(store *s, int64_t inst, const char *name, const char *json, sdm_err *err) {
+    if (!json || strcmp(json, "null") == 0) return exec(s, Q_VAR_DEL, NULL, err, "it", inst, name);
+    return exec(s, Q_VAR_SET, NULL, err, "itt", inst, name, json);
+}
+
+int store_vars_json(store *s, int64_t inst, char **json, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_VARS_JSON, &st, err, "i", inst);
+    if (rc) return rc;
+    *json = dup_col(st, 0);
+    if (!*json) *json = xstrdup("{}");
+    done(st);
+    return SDM_OK;
+}
+
+int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
+                  int64_t now, const char *actor, const char *detail, sdm_err *err) {
+    return exec(s, Q_HIST, NULL, err, "iIttitt", inst, token, node, event, now, actor, detail);
+}
+
+/* ---------- incidents ---------- */
+
+int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
+                       const char *msg, int64_t now, int64_t *id, sdm_err *err) {
+    int rc = exec(s, Q_INC_ADD, NULL, err, "iittti", inst, token, node, phase, msg, now);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_INC_GET, &st, err, "i", id);
+    if (rc == SDM_ERR_NOTFOUND) return err_set(err, rc, NULL, 0, NULL, "no incident %lld", (long long)id);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    out->instance_id = sqlite3_column_int64(st, 1);
+    out->token_id = sqlite3_column_int64(st, 2);
+    copy_col(st, 3, out->node, sizeof out->node);
+    copy_col(st, 4, out->phase, sizeof out->phase);
+    copy_col(st, 5, out->state, sizeof out->state);
+    done(st);
+    return SDM_OK;
+}
+
+int store_incident_resolve(store *s, int64_t id, int64_t now, const char *actor, sdm_err *err) {
+    int n = 0, rc = exec(s, Q_INC_RESOLVE, &n, err, "iit", id, now, actor);
+    if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "resolving an incident that is not open");
+    return rc;
+}
+
+int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
+    return exec(s, Q_INC_RESOLVE_ALL, NULL, err, "iit", inst, now, actor);
+}
+
+/* ---------- queries for people ---------- */
+
+/* A query assembled from optional predicates, so that each filter that is
+** present can use its index (an "?1 IS NULL OR" form would defeat it). */
+typedef struct qbuild { sbuf sql; const char *arg[8]; int64_t num[8]; char kind[8]; int n; } qbuild;
+
+static void q_text(qbuild *q, const char *pred, const char *v) {
+    if (!v) return;
+    sbuf_printf(&q->sql, " AND %s ?%d", pred, q->n + 1);
+    q->kind[q->n] = 't'; q->arg[q->n++] = v;
+}
+
+static void q_int(qbuild *q, const char *pred, int64_t v) {
+    if (!v) return;
+    sbuf_printf(&q->sql, " AND %s ?%d", pred, q->n + 1);
+    q->kind[q->n] = 'i'; q->num[q->n++] = v;
+}
+
+static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_err *err) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, q->sql.s, -1, &st, NULL) != SQLITE_OK) {
+        int rc = db_error(s, err, "query");
+        free(q->sql.s);
+        return rc;
+    }
+    free(q->sql.s);
+    for (int i = 0; i < q->n; i++) {
+        if (q->kind[i] == 't') sqlite3_bind_text(st, i + 1, q->arg[i], -1, SQLITE_TRANSIENT);
+        else sqlite3_bind_int64(st, i + 1, q->num[i]);
+    }
+    int ncol = sqlite3_column_count(st);
+    const char *cols[32];
+    for (int c = 0; c < ncol && c < 31; c++) cols[c] = sqlite3_column_name(st, c);
+    cols[ncol] = NULL;
+    sdm_table *t = table_new(cols, types);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char **r = table_add_row(t);
+        for (int c = 0; c < ncol; c++) r[c] = dup_col(st, c);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) { sdm_table_free(t); return db_error(s, err, "query"); }
+    *out = t;
+    return SDM_OK;
+}
+
+static const char *state_filter(const char *st, const char *dflt) {
+    if (!st) return dflt;
+    return strcmp(st, "all") == 0 ? NULL : st;
+}
+
+int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **out, sdm_err *err) {
+    static const sdm_filter none;
+    if (!f) f = &none;
+    qbuild q = {0};
+    const char *types = NULL, *order = "";
+    int limit = f->limit > 0 ? f->limit : 1000;
+    switch (kind) {
+    case SDM_Q_PROCESSES:
+        sbuf_puts(&q.sql, "SELECT d.process, d.version, d.name, r.name AS file, d.deployed_at,"
+                  " (SELECT count(*) FROM instances i WHERE i.process = d.process AND i.state = 'active') AS active"
+                  " FROM definitions d JOIN resources r ON r.id = d.resource_id"
+                  " WHERE d.version = (SELECT max(version) FROM definitions x WHERE x.process = d.process)");
+        q_text(&q, "d.process =", f->process);
+        types = "sissti"; order = " ORDER BY d.process";
+        break;
+    case SDM_Q_INSTANCES:
+        sbuf_puts(&q.sql, "SELECT i.id, i.process, d.version, i.client, i.state, i.outcome,"
+                  " i.started_at, i.ended_at FROM instances i JOIN definitions d ON d.id = i.definition_id WHERE 1");
+        q_text(&q, "i.process =", f->process);
+        q_text(&q, "i.client =", f->client);
+        q_text(&q, "i.state =", state_filter(f->state, NULL));
+        types = "isissstt"; order = " ORDER BY i.id DESC";
+        break;
+    case SDM_Q_INSTANCE:
+        sbuf_puts(&q.sql, "SELECT i.id, i.process, d.version, i.client, i.state, i.outcome, i.end_node,"
+                  " i.started_at, i.started_by, i.ended_at FROM instances i"
+                  " JOIN definitions d ON d.id = i.definition_id WHERE 1");
+        q_int(&q, "i.id =", f->id);
+        types = "isisssstst";
+        break;
+    case SDM_Q_TOKENS:
+        sbuf_puts(&q.sql, "SELECT id, node, state, flow, created_at FROM tokens WHERE 1");
+        q_int(&q, "instance_id =", f->id);
+        types = "issst"; order = " ORDER BY id";
+        break;
+    case SDM_Q_VARIABLES:
+        sbuf_puts(&q.sql, "SELECT name, value FROM variables WHERE 1");
+        q_int(&q, "instance_id =", f->id);
+        types = "sj"; order = " ORDER BY name";
+        break;
+    case SDM_Q_HISTORY:
+        sbuf_puts(&q.sql, "SELECT id, at, event, node, token_id, actor, detail FROM history WHERE 1");
+        q_int(&q, "instance_id =", f->id);
+        types = "itssisj"; order = " ORDER BY id";
+        break;
+    case SDM_Q_TASKS:
+        sbuf_puts(&q.sql, "SELECT t.id, t.instance_id AS instance, i.client, i.process, t.node, t.name,"
+                  " t.role, t.assignee, t.state, t.created_at, t.due_at FROM tasks t"
+                  " JOIN instances i ON i.id = t.instance_id WHERE 1");
+        q_text(&q, "t.assignee =", f->user);
+        q_text(&q, "t.state =", state_filter(f->state, "open"));
+        q_text(&q, "i.client =", f->client);
+        q_text(&q, "i.process =", f->process);
+        q_int(&q, "t.instance_id =", f->id);
+        types = "iissssssstt"; order = " ORDER BY t.due_at IS NULL, t.due_at, t.id";
+        break;
+    case SDM_Q_INCIDENTS:
+        sbuf_puts(&q.sql, "SELECT n.id, n.instance_id AS instance, i.client, i.process, n.node, n.message,"
+                  " n.state, n.created_at FROM incidents n JOIN instances i ON i.id = n.instance_id WHERE 1");
+        q_text(&q, "n.state =", state_filter(f->state, "open"));
+        q_int(&q, "n.instance_id =", f->id);
+        types = "iissssst"; order = " ORDER BY n.id";
+        break;
+    default:
+        free(q.sql.s);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "unknown query %d", (int)kind);
+    }
+    sbuf_printf(&q.sql, "%s LIMIT %d", order, limit);
+    return q_run(s, &q, types, out, err);
+}
+
+/* Each check is a query whose rows are violations: (problem, id). */
+static const char *const checks[] = {
+    "SELECT 'active instance without tokens', i.id FROM instances i WHERE i.state = 'active'"
+    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.instance_id = i.id)",
+    "SELECT 'ended instance still has tokens', i.id FROM instances i WHERE i.state <> 'active'"
+    " AND EXISTS (SELECT 1 FROM tokens t WHERE t.instance_id = i.id)",
+    "SELECT 'token left ready outside a step', id FROM tokens WHERE state = 'ready'",
+    "SELECT 'waiting token without exactly one open task', t.id FROM tokens t WHERE t.state = 'waiting'"
+    " AND (SELECT count(*) FROM tasks k WHERE k.token_id = t.id AND k.state = 'open') <> 1",
+    "SELECT 'open task whose token is not waiting at its node', k.id FROM tasks k WHERE k.state = 'open'"
+    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = k.token_id AND t.state = 'waiting' AND t.node = k.node)",
+    "SELECT 'incident token without an open incident', t.id FROM tokens t WHERE t.state = 'incident'"
+    " AND NOT EXISTS (SELECT 1 FROM incidents n WHERE n.token_id = t.id AND n.state = 'open')",
+    "SELECT 'open incident whose token is not in incident', n.id FROM incidents n WHERE n.state = 'open'"
+    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = n.token_id AND t.state = 'incident')",
+    "SELECT 'definition versions have a gap', process FROM definitions GROUP BY process"
+    " HAVING max(version) <> count(*)",
+};
+
+int store_check(store *s, sdm_table **out, sdm_err *err) {
+    static const char *const cols[] = {"problem", "id", NULL};
+    sdm_table *t = table_new(cols, "ss");
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, checks[i], -1, &st, NULL) != SQLITE_OK) {
+            sdm_table_free(t);
+            return db_error(s, err, "check");
+        }
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char **r = table_add_row(t);
+            r[0] = dup_col(st, 0);
+            r[1] = dup_col(st, 1);
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *v = (const char *)sqlite3_column_text(st, 0);
+            if (v && strcmp(v, "ok") != 0) { char **r = table_add_row(t); r[0] = xstrdup("sqlite integrity"); r[1] = xstrdup(v); }
+        }
+        sqlite3_finalize(st);
+    }
+    *out = t;
+    return SDM_OK;
+}

@@ -1,0 +1,126 @@
+/*
+** store.h — the SQLite store: the single memory of every client.
+**
+** Schema (version in PRAGMA user_version; migrations in store.c apply in
+** order, each in one transaction). Times are ms since the epoch, UTC.
+**
+** resources    id, name, xml, deployed_at
+**              One deployed BPMN file, byte for byte. Never changes.
+** definitions  id, process, version, name, resource_id, deployed_at, deployed_by
+**              One deployable process of a resource. UNIQUE(process, version);
+**              versions of a process count 1, 2, 3 ... without gaps.
+** instances    id, definition_id, process, client, state, outcome, end_node,
+**              started_at, ended_at, started_by
+**              state: active | completed | terminated. At most one active
+**              instance per (process, client): a partial unique index.
+** tokens       id, instance_id, node, state, flow, created_at
+**              state: ready (moving, only inside a transaction) | waiting
+**              (user task) | joining (at a parallel join, arrived by `flow`)
+**              | incident. An ended instance has no tokens.
+** tasks        id, instance_id, token_id, node, name, role, assignee, state,
+**              created_at, due_at, completed_at, completed_by
+**              state: open | completed | cancelled. An open task's token is
+**              waiting at the task's node; each token has at most one open task.
+** variables    instance_id, name, value — value is canonical JSON (sorted
+**              keys, compact); a variable set to nil has no row.
+** history      id, instance_id, token_id, node, event, at, actor, detail
+**              Append-only. event: start, enter, leave, task-created,
+**              task-completed, task-cancelled, variable, incident, retry,
+**              end, terminate. detail is JSON or NULL.
+** incidents    id, instance_id, token_id, node, phase, message, state,
+**              created_at, resolved_at, resolved_by
+**              state: open | resolved. An open incident's token has state
+**              incident. phase: execute | leave (where to resume on retry).
+*/
+#ifndef SDM_STORE_H
+#define SDM_STORE_H
+#include "sdm.h"
+
+typedef struct store store;
+
+typedef struct store_instance {
+    int64_t id, definition_id;
+    char process[256], client[256], state[16];
+} store_instance;
+
+typedef struct store_task {
+    int64_t id, instance_id, token_id;
+    char node[256], state[16], assignee[128];
+} store_task;
+
+typedef struct store_incident {
+    int64_t id, instance_id, token_id;
+    char node[256], phase[16], state[16];
+} store_incident;
+
+typedef struct store_token {
+    int64_t id;
+    char node[256], state[16], flow[256];
+} store_token;
+
+int  store_open(store **out, const char *path, int sync_full, sdm_err *err);
+void store_close(store *s);
+
+/* One transaction per state change. begin takes the write lock at once
+** (BEGIN IMMEDIATE) so two processes never interleave a step. */
+int  store_begin(store *s, sdm_err *err);
+int  store_commit(store *s, sdm_err *err);
+void store_rollback(store *s);
+
+/* Deployment. */
+int store_latest_definition(store *s, const char *process, int64_t *def_id, int *version,
+                            char **xml, size_t *len, sdm_err *err);  /* NOTFOUND if none */
+int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
+                       int64_t *id, sdm_err *err);
+int store_definition_add(store *s, const char *process, int version, const char *name,
+                         int64_t resource, int64_t now, const char *actor, int64_t *id, sdm_err *err);
+int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,
+                            char **file, char **xml, size_t *len, sdm_err *err);
+
+/* Instances. */
+int store_instance_add(store *s, int64_t def_id, const char *process, const char *client,
+                       int64_t now, const char *actor, int64_t *id, sdm_err *err);
+int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err);
+int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
+                       const char *node, int64_t now, sdm_err *err);
+
+/* Tokens. */
+int store_token_add(store *s, int64_t inst, const char *node, const char *state,
+                    const char *flow, int64_t now, int64_t *id, sdm_err *err);
+int store_token_set(store *s, int64_t id, const char *node, const char *state,
+                    const char *flow, sdm_err *err);
+int store_token_delete(store *s, int64_t id, sdm_err *err);
+int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err);
+int store_token_count(store *s, int64_t inst, int *n, sdm_err *err);
+/* Joining tokens at `node`, oldest first: ids and flows (caller frees). */
+int store_tokens_joining(store *s, int64_t inst, const char *node, int64_t **ids,
+                         char ***flows, int *n, sdm_err *err);
+int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err);
+
+/* Tasks. */
+int store_task_add(store *s, int64_t inst, int64_t token, const char *node, const char *name,
+                   const char *role, const char *assignee, int64_t now, int64_t due,
+                   int64_t *id, sdm_err *err);
+int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err);
+int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
+                     sdm_err *err);
+int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
+
+/* Variables. value NULL deletes. */
+int store_var_set(store *s, int64_t inst, const char *name, const char *json, sdm_err *err);
+int store_vars_json(store *s, int64_t inst, char **json, sdm_err *err);
+
+/* History. detail may be NULL. */
+int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
+                  int64_t now, const char *actor, const char *detail, sdm_err *err);
+
+/* Incidents. */
+int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
+                       const char *msg, int64_t now, int64_t *id, sdm_err *err);
+int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err);
+int store_incident_resolve(store *s, int64_t id, int64_t now, const char *actor, sdm_err *err);
+int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
+
+int store_query(store *s, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err);
+int store_check(store *s, sdm_table **out, sdm_err *err);
+#endif

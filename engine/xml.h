@@ -1,0 +1,34 @@
+/*
+** xml.h — a read-only element tree produced from XML text by libxml2.
+** Elements are matched by namespace URI and local name, never by prefix.
+*/
+#ifndef SDM_XML_H
+#define SDM_XML_H
+#include "sdm.h"
+#include "arena.h"
+
+typedef struct xml_attr { const char *ns, *name, *value; } xml_attr;
+
+typedef struct xml_node {
+    const char *ns;             /* namespace URI, NULL when none */
+    const char *name;           /* local name */
+    const char *text;           /* direct text and CDATA children, joined; "" if none */
+    int line;
+    int nattr;
+    xml_attr *attrs;
+    struct xml_node *parent, *child, *next;  /* first child, next sibling */
+} xml_node;
+
+typedef struct xml_doc { xml_node *root; arena *mem; } xml_doc;
+
+/* Parse `len` bytes named `name` (for messages). Network access, DTDs and
+** entity expansion are refused; documents over max_bytes are refused before
+** parsing. On failure err holds libxml2's message with its line. */
+int  xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
+               xml_doc **out, sdm_err *err);
+void xml_free(xml_doc *d);
+
+/* Attribute by namespace URI (NULL: unqualified) and local name, or NULL. */
+const char *xml_attr_get(const xml_node *n, const char *ns, const char *name);
+int xml_is(const xml_node *n, const char *ns, const char *name);
+#endif
