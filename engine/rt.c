@@ -217,6 +217,7 @@ static int user_task(rt_step *s, const rt_item *it, sdm_err *err) {
         rc = lua_ready(s, n->id, &why);
         if (!rc) rc = scr_eval_string(s->sc, n->assignee_expr, chunk, &assignee, &why);
     }
+    if (!rc && !assignee && s->assign) rc = s->assign(s->assign_ctx, n, s->client, &assignee, &why);
     int64_t due = 0, task;
     if (!rc) rc = due_of(s, n, &due, &why);
     if (rc) { free(assignee); return script_outcome(s, rc, it->token, it->node, "execute", &why, err); }

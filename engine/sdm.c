@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "table.h"
 #include "rt.h"
+#include "org.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -311,6 +312,8 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->client = inst->client;
     s->now = sdm_now(db);
     s->actor = db->actor;
+    s->assign = org_assign;
+    s->assign_ctx = db->st;
     return load_def(db, inst->definition_id, &s->proc, &s->file, err);
 }
 

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include "store.h"
 #include "table.h"
+#include "org.h"
 #include "err.h"
 
 /* ---------- schema ---------- */
@@ -51,6 +52,30 @@ static const char *const migrations[] = {
     "  state TEXT NOT NULL CHECK(state IN ('open','resolved')), created_at INTEGER NOT NULL,"
     "  resolved_at INTEGER, resolved_by TEXT);"
     "CREATE INDEX incidents_state ON incidents(state, instance_id);",
+    /* 2: timers and jobs, checkpoints and deviations, notifications */
+    "CREATE TABLE jobs(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, instance_id INTEGER REFERENCES instances(id),"
+    "  token_id INTEGER, node TEXT, definition_id INTEGER, due_at INTEGER NOT NULL, spec TEXT,"
+    "  fired INTEGER NOT NULL DEFAULT 0, locked_by TEXT, locked_until INTEGER, created_at INTEGER NOT NULL);"
+    "CREATE INDEX jobs_due ON jobs(due_at);"
+    "CREATE INDEX jobs_token ON jobs(token_id);"
+    "CREATE TABLE deviations(id INTEGER PRIMARY KEY, instance_id INTEGER REFERENCES instances(id),"
+    "  client TEXT, process TEXT, node TEXT, task_id INTEGER, manager TEXT, rule TEXT,"
+    "  severity TEXT NOT NULL, message TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK(state IN ('open','acknowledged','resolved')), raised_at INTEGER NOT NULL,"
+    "  acknowledged_at INTEGER, acknowledged_by TEXT, resolved_at INTEGER, resolved_by TEXT);"
+    "CREATE INDEX deviations_state ON deviations(state, raised_at);"
+    "CREATE INDEX deviations_manager ON deviations(manager, state);"
+    "CREATE INDEX deviations_instance ON deviations(instance_id, rule);"
+    "CREATE TABLE outbox(id INTEGER PRIMARY KEY, channel TEXT NOT NULL CHECK(channel IN ('inbox','email','webhook')),"
+    "  recipient TEXT NOT NULL, subject TEXT, body TEXT, state TEXT NOT NULL CHECK(state IN ('pending','sent','failed')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL,"
+    "  sent_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
+    "CREATE INDEX outbox_pending ON outbox(state, next_at);"
+    "CREATE TABLE inbox(id INTEGER PRIMARY KEY, user TEXT NOT NULL, subject TEXT, body TEXT,"
+    "  created_at INTEGER NOT NULL, read_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
+    "CREATE INDEX inbox_user ON inbox(user, read_at);",
+    /* 3: the organisation and clients (org.c) */
+    org_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -267,6 +292,8 @@ void store_close(store *s) {
     free(s->path);
     free(s);
 }
+
+struct sqlite3 *store_sqlite(store *s) { return s->db; }
 
 int store_begin(store *s, sdm_err *err) { return run_sql(s, "BEGIN IMMEDIATE", err); }
 int store_commit(store *s, sdm_err *err) { return run_sql(s, "COMMIT", err); }

@@ -58,6 +58,10 @@ typedef struct store_token {
     char node[256], state[16], flow[256];
 } store_token;
 
+/* The connection, for the other store-layer files (org.c, report.c) that
+** keep their own SQL. Nothing outside the store layer may use it. */
+struct sqlite3 *store_sqlite(store *s);
+
 int  store_open(store **out, const char *path, int sync_full, sdm_err *err);
 void store_close(store *s);
 

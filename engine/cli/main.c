@@ -11,28 +11,9 @@
 #include <jansson.h>
 #include "sdm.h"
 #include "print.h"
+#include "cli.h"
 
-enum {                      /* exit codes, documented in usage() */
-    EXIT_OK = 0,
-    EXIT_FAIL = 1,          /* store, I/O, anything else */
-    EXIT_USAGE = 2,
-    EXIT_MODEL = 3,         /* XML or model invalid */
-    EXIT_NOTFOUND = 4,
-    EXIT_STATE = 5,         /* already completed, client busy, ... */
-    EXIT_SCRIPT = 6
-};
 
-typedef struct cli {
-    const char *db_path, *scripts, *calendar, *actor, *now;
-    int json;
-    sdm *db;
-    sdm_err err;
-    /* per-command options */
-    const char *client, *user, *process, *state;
-    json_t *vars;           /* from --var k=v and --vars JSON */
-    int argc;
-    char **argv;            /* positional arguments */
-} cli;
 
 static void usage(FILE *out) {
     fputs(
@@ -65,7 +46,7 @@ static void usage(FILE *out) {
 "5 wrong state (task already completed, client busy), 6 script error.\n", out);
 }
 
-static int exit_code(int status) {
+int cli_exit_code(int status) {
     switch (status) {
     case SDM_OK: return EXIT_OK;
     case SDM_ERR_XML: case SDM_ERR_MODEL: case SDM_ERR_LIMIT: return EXIT_MODEL;
@@ -78,7 +59,7 @@ static int exit_code(int status) {
 }
 
 /* "sdm: error (at deal.bpmn:88, element 'g7'): message" */
-static int fail(cli *c, int status) {
+int cli_fail(cli *c, int status) {
     const sdm_err *e = &c->err;
     char where[512] = "";
     if (e->file[0] || e->element[0]) {
@@ -89,17 +70,17 @@ static int fail(cli *c, int status) {
         strncat(where, ")", sizeof where - strlen(where) - 1);
     }
     fprintf(stderr, "sdm: error%s: %s\n", where, e->msg[0] ? e->msg : sdm_status_name(status));
-    return exit_code(status);
+    return cli_exit_code(status);
 }
 
-static int usage_error(const char *fmt, const char *arg) {
+int cli_usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "sdm: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, " (see sdm --help)\n");
     return EXIT_USAGE;
 }
 
-static int64_t parse_id(const char *s, int *ok) {
+int64_t cli_id(const char *s, int *ok) {
     char *end;
     long long v = s ? strtoll(s, &end, 10) : 0;
     *ok = s && *s && !*end && v > 0;
@@ -109,11 +90,11 @@ static int64_t parse_id(const char *s, int *ok) {
 /* k=v: v is taken as JSON when it parses as JSON, else as text. */
 static int add_var(cli *c, const char *kv) {
     const char *eq = strchr(kv, '=');
-    if (!eq || eq == kv) return usage_error("--var wants name=value, not '%s'", kv);
+    if (!eq || eq == kv) return cli_usage_error("--var wants name=value, not '%s'", kv);
     char *name = strndup(kv, (size_t)(eq - kv));
     json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
     if (!v) v = json_string(eq + 1);
-    if (!v) { free(name); return usage_error("--var value of '%s' is not valid UTF-8", kv); }
+    if (!v) { free(name); return cli_usage_error("--var value of '%s' is not valid UTF-8", kv); }
     json_object_set_new(c->vars, name, v);
     free(name);
     return EXIT_OK;
@@ -121,7 +102,7 @@ static int add_var(cli *c, const char *kv) {
 
 static int add_vars_json(cli *c, const char *text) {
     json_t *o = json_loads(text, 0, NULL);
-    if (!json_is_object(o)) { json_decref(o); return usage_error("--vars wants a JSON object, not '%s'", text); }
+    if (!json_is_object(o)) { json_decref(o); return cli_usage_error("--vars wants a JSON object, not '%s'", text); }
     json_object_update(c->vars, o);
     json_decref(o);
     return EXIT_OK;
@@ -134,7 +115,11 @@ static int parse_args(cli *c, int argc, char **argv) {
         {"--calendar", offsetof(cli, calendar)}, {"--as", offsetof(cli, actor)},
         {"--now", offsetof(cli, now)}, {"--client", offsetof(cli, client)},
         {"--user", offsetof(cli, user)}, {"--process", offsetof(cli, process)},
-        {"--state", offsetof(cli, state)},
+        {"--state", offsetof(cli, state)}, {"--to", offsetof(cli, to)},
+        {"--from", offsetof(cli, from)}, {"--by", offsetof(cli, by)},
+        {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)},
+        {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)},
+        {"--outcome", offsetof(cli, outcome)},
     };
     c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
     for (int i = 1; i < argc; i++) {
@@ -142,7 +127,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         int done = 0;
         for (size_t k = 0; k < sizeof opts / sizeof *opts && !done; k++)
             if (strcmp(a, opts[k].name) == 0) {
-                if (i + 1 >= argc) return usage_error("%s needs a value", a);
+                if (i + 1 >= argc) return cli_usage_error("%s needs a value", a);
                 *(const char **)((char *)c + opts[k].off) = argv[++i];
                 done = 1;
             }
@@ -150,28 +135,33 @@ static int parse_args(cli *c, int argc, char **argv) {
         int rc = EXIT_OK;
         if (strcmp(a, "--json") == 0) c->json = 1;
         else if (strcmp(a, "--all") == 0) c->state = "all";
+        else if (strcmp(a, "--today") == 0) c->when = "today";
+        else if (strcmp(a, "--overdue") == 0) c->when = "overdue";
+        else if (strcmp(a, "--upcoming") == 0) c->when = "upcoming";
+        else if (strcmp(a, "--csv") == 0) c->csv = 1;
         else if (strcmp(a, "--var") == 0 && i + 1 < argc) rc = add_var(c, argv[++i]);
         else if (strcmp(a, "--vars") == 0 && i + 1 < argc) rc = add_vars_json(c, argv[++i]);
-        else if (a[0] == '-' && a[1] == '-') return usage_error("unknown option %s", a);
+        else if (a[0] == '-' && a[1] == '-') return cli_usage_error("unknown option %s", a);
         else c->argv[c->argc++] = argv[i];
         if (rc) return rc;
     }
     return EXIT_OK;
 }
 
-static char *vars_text(cli *c) {
+char *cli_vars(cli *c) {
     return json_object_size(c->vars) ? json_dumps(c->vars, JSON_COMPACT) : NULL;
 }
 
-static void show(cli *c, const sdm_table *t) {
+void cli_show(cli *c, const sdm_table *t) {
     if (c->json) print_json(stdout, t);
+    else if (c->csv) print_csv(stdout, t);
     else print_table(stdout, t);
 }
 
 /* ---------- commands ---------- */
 
 static int cmd_deploy(cli *c) {
-    if (c->argc < 2) return usage_error("%s", "deploy needs at least one FILE");
+    if (c->argc < 2) return cli_usage_error("%s", "deploy needs at least one FILE");
     int worst = SDM_OK;
     for (int i = 1; i < c->argc; i++) {
         sdm_table *t = NULL;
@@ -192,27 +182,27 @@ static int cmd_deploy(cli *c) {
         }
         sdm_table_free(t);
         if (rc) {
-            if (!t) fail(c, rc);
+            if (!t) cli_fail(c, rc);
             if (!worst) worst = rc;
         }
     }
-    return exit_code(worst);
+    return cli_exit_code(worst);
 }
 
 static int cmd_start(cli *c) {
-    if (c->argc != 2 || !c->client) return usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
+    if (c->argc != 2 || !c->client) return cli_usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
     int64_t id;
-    char *vars = vars_text(c);
+    char *vars = cli_vars(c);
     int rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
     free(vars);
-    if (rc) return fail(c, rc);
+    if (rc) return cli_fail(c, rc);
     sdm_filter f = {.id = id};
     sdm_table *t = NULL;
-    if (sdm_query(c->db, SDM_Q_TASKS, &f, &t, &c->err) != SDM_OK) return fail(c, c->err.code);
+    if (sdm_query(c->db, SDM_Q_TASKS, &f, &t, &c->err) != SDM_OK) return cli_fail(c, c->err.code);
     if (c->json) printf("{\"instance\": %lld, \"tasks\": ", (long long)id), print_json(stdout, t), printf("}\n");
     else {
         printf("started instance %lld of %s for client %s\n", (long long)id, c->argv[1], c->client);
-        if (t->nrow) show(c, t);
+        if (t->nrow) cli_show(c, t);
     }
     sdm_table_free(t);
     return EXIT_OK;
@@ -220,12 +210,12 @@ static int cmd_start(cli *c) {
 
 static int cmd_complete(cli *c) {
     int ok;
-    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return usage_error("%s", "usage: sdm complete TASK [--var k=v]...");
-    char *vars = vars_text(c);
+    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return cli_usage_error("%s", "usage: sdm complete TASK [--var k=v]...");
+    char *vars = cli_vars(c);
     int rc = sdm_complete(c->db, id, vars, &c->err);
     free(vars);
-    if (rc) return fail(c, rc);
+    if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"completed\": %lld}\n", (long long)id);
     else printf("completed task %lld\n", (long long)id);
     return EXIT_OK;
@@ -233,40 +223,40 @@ static int cmd_complete(cli *c) {
 
 static int cmd_retry(cli *c) {
     int ok;
-    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return usage_error("%s", "usage: sdm retry INCIDENT");
+    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return cli_usage_error("%s", "usage: sdm retry INCIDENT");
     int rc = sdm_retry(c->db, id, &c->err);
-    if (rc) return fail(c, rc);
+    if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"retried\": %lld}\n", (long long)id);
     else printf("retried incident %lld\n", (long long)id);
     return EXIT_OK;
 }
 
 /* The generic worker behind every listing command. */
-static int list(cli *c, sdm_query_kind q, const sdm_filter *f) {
+int cli_list(cli *c, sdm_query_kind q, const sdm_filter *f) {
     sdm_table *t = NULL;
     int rc = sdm_query(c->db, q, f, &t, &c->err);
-    if (rc) return fail(c, rc);
-    show(c, t);
+    if (rc) return cli_fail(c, rc);
+    cli_show(c, t);
     sdm_table_free(t);
     return EXIT_OK;
 }
 
-static int cmd_processes(cli *c) { sdm_filter f = {.process = c->process}; return list(c, SDM_Q_PROCESSES, &f); }
+static int cmd_processes(cli *c) { sdm_filter f = {.process = c->process}; return cli_list(c, SDM_Q_PROCESSES, &f); }
 static int cmd_instances(cli *c) {
     sdm_filter f = {.process = c->process, .client = c->client, .state = c->state};
-    return list(c, SDM_Q_INSTANCES, &f);
+    return cli_list(c, SDM_Q_INSTANCES, &f);
 }
 static int cmd_tasks(cli *c) {
     sdm_filter f = {.user = c->user, .client = c->client, .process = c->process, .state = c->state};
-    return list(c, SDM_Q_TASKS, &f);
+    return cli_list(c, SDM_Q_TASKS, &f);
 }
-static int cmd_incidents(cli *c) { sdm_filter f = {.state = c->state}; return list(c, SDM_Q_INCIDENTS, &f); }
+static int cmd_incidents(cli *c) { sdm_filter f = {.state = c->state}; return cli_list(c, SDM_Q_INCIDENTS, &f); }
 
 static int cmd_show(cli *c) {
     int ok;
-    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return usage_error("%s", "usage: sdm show INSTANCE");
+    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return cli_usage_error("%s", "usage: sdm show INSTANCE");
     static const struct { sdm_query_kind q; const char *title; } parts[] = {
         {SDM_Q_INSTANCE, "instance"}, {SDM_Q_TOKENS, "tokens"}, {SDM_Q_TASKS, "tasks"},
         {SDM_Q_VARIABLES, "variables"}, {SDM_Q_HISTORY, "history"},
@@ -276,7 +266,7 @@ static int cmd_show(cli *c) {
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         sdm_table *t = NULL;
         int rc = sdm_query(c->db, parts[i].q, &f, &t, &c->err);
-        if (rc) { if (c->json) printf("}\n"); return fail(c, rc); }
+        if (rc) { if (c->json) printf("}\n"); return cli_fail(c, rc); }
         if (c->json) { printf("%s\"%s\": ", i ? ", " : "", parts[i].title); print_json(stdout, t); }
         else if (parts[i].q == SDM_Q_INSTANCE) print_record(stdout, t);
         else { printf("\n%s:\n", parts[i].title); print_table(stdout, t); }
@@ -288,22 +278,22 @@ static int cmd_show(cli *c) {
 
 static int cmd_vars(cli *c) {
     int ok;
-    int64_t id = parse_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return usage_error("%s", "usage: sdm vars INSTANCE [--var k=v]...");
-    char *vars = vars_text(c);
+    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
+    if (!ok) return cli_usage_error("%s", "usage: sdm vars INSTANCE [--var k=v]...");
+    char *vars = cli_vars(c);
     if (vars) {
         int rc = sdm_set_vars(c->db, id, vars, &c->err);
         free(vars);
-        if (rc) return fail(c, rc);
+        if (rc) return cli_fail(c, rc);
     }
     sdm_filter f = {.id = id};
-    return list(c, SDM_Q_VARIABLES, &f);
+    return cli_list(c, SDM_Q_VARIABLES, &f);
 }
 
 static int cmd_check(cli *c) {
     sdm_table *t = NULL;
     int rc = sdm_check(c->db, &t, &c->err);
-    if (rc) return fail(c, rc);
+    if (rc) return cli_fail(c, rc);
     if (c->json) print_json(stdout, t);
     else if (t->nrow == 0) printf("ok: the store holds every invariant\n");
     else print_table(stdout, t);
@@ -331,14 +321,14 @@ int main(int argc, char **argv) {
     int (*fn)(cli *) = NULL;
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(commands[i].name, c.argv[0]) == 0) fn = commands[i].fn;
-    if (!fn) { rc = usage_error("unknown command '%s'", c.argv[0]); goto out; }
+    if (!fn) { rc = cli_usage_error("unknown command '%s'", c.argv[0]); goto out; }
     if (!c.db_path) c.db_path = getenv("SDM_DB");
     if (!c.db_path) c.db_path = "sdm.db";
     sdm_config cfg = {.scripts_dir = c.scripts, .calendar_file = c.calendar, .actor = c.actor};
     if (c.now) {
         setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
     }
-    if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = fail(&c, rc); goto out; }
+    if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
     rc = fn(&c);
 out:
     sdm_close(c.db);

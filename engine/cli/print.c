@@ -100,3 +100,32 @@ void print_record(FILE *out, const sdm_table *t) {
         fprintf(out, "%-*s  %s\n", w, t->cols[c], buf);
     }
 }
+
+static void csv_field(FILE *out, const char *v) {
+    if (!v) return;
+    if (!strpbrk(v, ",\"\n\r")) { fputs(v, out); return; }
+    fputc('"', out);
+    for (; *v; v++) { if (*v == '"') fputc('"', out); fputc(*v, out); }
+    fputc('"', out);
+}
+
+void print_csv(FILE *out, const sdm_table *t) {
+    for (int c = 0; c < t->ncol; c++) { if (c) fputc(',', out); csv_field(out, t->cols[c]); }
+    fputc('\n', out);
+    char buf[64];
+    for (int r = 0; r < t->nrow; r++) {
+        for (int c = 0; c < t->ncol; c++) {
+            const char *v = t->cells[r * t->ncol + c];
+            if (c) fputc(',', out);
+            if (v && t->types[c] == 't') {       /* ISO 8601 UTC, as in JSON */
+                time_t secs = (time_t)(strtoll(v, NULL, 10) / 1000);
+                struct tm tm;
+                gmtime_r(&secs, &tm);
+                strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                v = buf;
+            }
+            csv_field(out, v);
+        }
+        fputc('\n', out);
+    }
+}

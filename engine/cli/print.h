@@ -10,6 +10,7 @@
 void print_table(FILE *out, const sdm_table *t);
 void print_json(FILE *out, const sdm_table *t);        /* an array of objects */
 void print_record(FILE *out, const sdm_table *t);      /* first row as "key: value" lines */
+void print_csv(FILE *out, const sdm_table *t);         /* RFC 4180, times in UTC */
 /* Human form of a cell: times as local "YYYY-MM-DD HH:MM", JSON as is. */
 void format_cell(char type, const char *v, char *buf, size_t n);
 #endif
