@@ -1,0 +1,324 @@
+/*
+** test_model.c — engine/model.c: BPMN elements become nodes of the right
+** kind, lanes become roles, sdm: extensions are read and vendor extensions
+** ignored; every validation problem is reported with its line and id.
+*/
+#include "xml.h"
+#include "model.h"
+#include "err.h"
+#include "t.h"
+
+static sdm_err err;
+
+/* Parse and compile a text; NULL (and a failed check) when it is not XML. */
+static model *compile_text(const char *file, const char *text) {
+    xml_doc *d = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = xml_parse(file, text, strlen(text), (size_t)16 << 20, &d, &err);
+    CHECK_EQ_INT(rc, SDM_OK);
+    if (rc) { fprintf(stderr, "  (xml: %s)\n", err.msg); return NULL; }
+    model *m = model_compile(d, file);
+    xml_free(d);                     /* the model must not point into the tree */
+    return m;
+}
+
+static model *compile_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f) return NULL;
+    char *buf = malloc(1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    model *m = compile_text(path, buf);
+    free(buf);
+    return m;
+}
+
+/* The body goes into process "p"; its first line is line 3 of the file. */
+#define HEAD "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" " \
+             "xmlns:sdm=\"urn:sdm:bpmn:1\" xmlns:camunda=\"http://camunda.org/schema/1.0/bpmn\" " \
+             "xmlns:zeebe=\"http://camunda.org/schema/zeebe/1.0\" xmlns:signavio=\"http://www.signavio.com\">\n" \
+             "<bpmn:process id=\"p\" isExecutable=\"true\">\n"
+#define TAIL "\n</bpmn:process>\n</bpmn:definitions>\n"
+#define SE   "<bpmn:startEvent id=\"s\"/>"
+
+static model *proc(const char *body) {
+    size_t n = strlen(HEAD) + strlen(body) + strlen(TAIL) + 1;
+    char *text = malloc(n);
+    snprintf(text, n, "%s%s%s", HEAD, body, TAIL);
+    model *m = compile_text("file.bpmn", text);
+    free(text);
+    return m;
+}
+
+/* The first diagnostic whose message contains `needle`, else NULL. */
+static const model_diag *diag_with(const model *m, const char *needle) {
+    for (int i = 0; m && i < m->ndiag; i++)
+        if (strstr(m->diags[i].msg, needle)) return &m->diags[i];
+    return NULL;
+}
+
+static void dump_diags(const model *m) {
+    for (int i = 0; m && i < m->ndiag; i++)
+        fprintf(stderr, "    diag %s line %d [%s] %s\n", m->diags[i].error ? "error" : "warning",
+                m->diags[i].line, m->diags[i].element ? m->diags[i].element : "-", m->diags[i].msg);
+}
+
+/* Expect one diagnostic containing `needle` at `line` for `element`. */
+static void expect(const char *body, int error, const char *needle, int line, const char *element) {
+    model *m = proc(body);
+    const model_diag *d = diag_with(m, needle);
+    CHECK(d != NULL);
+    if (!d) {
+        fprintf(stderr, "  (no diagnostic with \"%s\"; got:)\n", needle);
+        dump_diags(m);
+    } else {
+        CHECK_EQ_INT(d->error, error);
+        CHECK_EQ_INT(d->line, line);
+        if (element) CHECK_EQ_STR(d->element, element);
+        else CHECK(d->element == NULL);
+        if (error) CHECK(m->nerr > 0);
+    }
+    model_free(m);
+}
+
+static const model_node *node(const model_proc *p, const char *id) {
+    int i = p ? model_node_find(p, id) : -1;
+    return i >= 0 ? &p->nodes[i] : NULL;
+}
+
+static const model_flow *flow(const model_proc *p, const char *id) {
+    for (int i = 0; p && i < p->nflow; i++)
+        if (p->flows[i].id && strcmp(p->flows[i].id, id) == 0) return &p->flows[i];
+    return NULL;
+}
+
+static const char *str(const char *s) { return s ? s : "(null)"; }
+
+int main(void) {
+    T_CASE("2.1 every node kind of the fixture");
+    model *m = compile_file("tests/bpmn/model_kinds.bpmn");
+    const model_proc *p = m ? model_proc_find(m, "kinds") : NULL;
+    CHECK(m && m->nerr == 0);
+    if (m && m->ndiag) dump_diags(m);
+    CHECK_EQ_INT(m ? m->ndiag : -1, 0);
+    CHECK(p != NULL);
+    if (p) {
+        static const struct { const char *id; el_kind kind; } want[] = {
+            {"start", EL_START}, {"call", EL_TASK_USER}, {"gw", EL_GW_EXCLUSIVE},
+            {"offer", EL_TASK_SCRIPT}, {"sign", EL_TASK_SERVICE}, {"visit", EL_TASK_MANUAL},
+            {"plain", EL_TASK}, {"fork", EL_GW_PARALLEL}, {"join", EL_GW_PARALLEL},
+            {"thrown", EL_THROW_NONE}, {"review", EL_TASK_USER}, {"done", EL_END},
+            {"killed", EL_END_TERMINATE},
+        };
+        CHECK_EQ_INT(p->nnode, (int)(sizeof want / sizeof *want));
+        for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+            const model_node *n = node(p, want[i].id);
+            CHECK(n != NULL);
+            if (n && n->kind != want[i].kind)
+                fprintf(stderr, "  (%s is %s)\n", want[i].id, model_kind_name(n->kind));
+            if (n) CHECK_EQ_INT(n->kind, want[i].kind);
+        }
+        CHECK(node(p, "vendor_node") == NULL);
+        CHECK(model_node_find(p, "nope") == -1);
+        CHECK_EQ_INT(p->nflow, 14);
+        CHECK_EQ_INT(p->nstart, 1);
+        CHECK_EQ_STR(p->name, "Sales");               /* from the participant */
+        CHECK_EQ_INT(p->executable, 1);
+        CHECK_EQ_STR(node(p, "start")->name, "Lead in");
+        CHECK_EQ_INT(node(p, "start")->line, 39);
+        CHECK_EQ_STR(node(p, "call")->tag, "userTask");
+        CHECK_EQ_STR(model_kind_name(EL_END_TERMINATE), "terminateEndEvent");
+        const model_node *j = node(p, "join");
+        CHECK_EQ_INT(j->nin, 2);
+        CHECK_EQ_INT(j->nout, 1);
+        CHECK_EQ_STR(p->flows[j->in[0]].id, "f8");
+        CHECK_EQ_STR(p->flows[j->in[1]].id, "f9");
+        const model_node *g = node(p, "gw");
+        CHECK_EQ_INT(g->nout, 3);
+        CHECK_EQ_STR(p->flows[g->out[0]].id, "f_high");     /* document order */
+        CHECK_EQ_STR(p->flows[g->out[1]].id, "f_mid");
+        CHECK_EQ_STR(p->flows[g->out[2]].id, "f_low");
+        CHECK(g->dflt >= 0);
+        CHECK_EQ_STR(g->dflt >= 0 ? p->flows[g->dflt].id : NULL, "f_low");
+        CHECK_EQ_INT(node(p, "call")->dflt, -1);
+        CHECK_EQ_STR(p->nodes[p->flows[g->out[0]].dst].id, "offer");
+    }
+
+    T_CASE("2.2 lanes become roles: innermost lane wins, sdm:role overrides the name");
+    if (p) {
+        CHECK_EQ_STR(str(node(p, "start")->role), "Sales");
+        CHECK_EQ_STR(str(node(p, "call")->role), "key-account");
+        CHECK_EQ_STR(str(node(p, "offer")->role), "Deep");
+        CHECK_EQ_STR(str(node(p, "sign")->role), "lane_noname");   /* no name: the id */
+        CHECK(node(p, "visit")->role == NULL);
+    }
+
+    T_CASE("2.3 documentation, sdm: attributes, scripts and handlers are kept");
+    if (p) {
+        const model_node *c = node(p, "call");
+        CHECK_EQ_STR(c->doc, "Ask about the budget.\n  Then the timeline.");
+        CHECK_EQ_STR(node(p, "gw")->doc, "");
+        CHECK_EQ_STR(str(c->assignee), "ann");            /* sdm: wins over camunda: */
+        CHECK_EQ_STR(str(c->due), "P2D");
+        CHECK_EQ_STR(str(c->stage), "contact");
+        const model_node *r = node(p, "review");
+        CHECK(r->assignee == NULL);                       /* camunda ${...} is not a name */
+        CHECK_EQ_STR(str(r->assignee_expr), "owner .. '_boss'");
+        CHECK_EQ_STR(str(r->due_working), "P1D");
+        CHECK_EQ_STR(str(node(p, "offer")->script), "discount = amount > 1000 and 5 or 0");
+        CHECK_EQ_STR(str(node(p, "sign")->handler), "crm.sign");
+        CHECK_EQ_STR(str(node(p, "done")->outcome), "success");
+    }
+
+    T_CASE("2.4 conditions: trimmed Lua text, CDATA, none on plain flows");
+    if (p) {
+        CHECK_EQ_STR(str(flow(p, "f_high")->cond), "amount > 1000");
+        CHECK_EQ_STR(str(flow(p, "f_mid")->cond), "return amount > 100");
+        CHECK(flow(p, "f_low")->cond == NULL);
+        CHECK(flow(p, "f1")->cond == NULL);
+        CHECK_EQ_STR(str(flow(p, "f_high")->name), "high");
+        CHECK_EQ_INT(flow(p, "f_high")->line, 64);
+    }
+    model_free(m);
+
+    T_CASE("2.5 a camunda assignee that is a plain name is a fallback");
+    m = proc(SE "<bpmn:userTask id=\"u\" camunda:assignee=\"carol\"/><bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"u\"/>");
+    CHECK_EQ_STR(m && m->nproc ? str(node(&m->procs[0], "u")->assignee) : NULL, "carol");
+    CHECK_EQ_INT(m ? m->nerr : -1, 0);
+    model_free(m);
+
+    T_CASE("2.6 duplicate ids");
+    expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:task id=\"t\"/>", 1, "duplicate id 't'", 5, "t");
+    expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:task id=\"t\"/>", 1, "first at line 4", 5, "t");
+    /* A flow and a node may not share an id either (ids are document-wide). */
+    expect(SE "\n<bpmn:sequenceFlow id=\"s\" sourceRef=\"s\" targetRef=\"s\"/>", 1, "duplicate id 's'", 4, "s");
+
+    T_CASE("2.7 flows to and from missing nodes");
+    expect(SE "\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"nowhere\"/>", 1,
+           "sequenceFlow 'f' leads to 'nowhere', which is not a node of process 'p'", 4, "f");
+    expect(SE "\n\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"ghost\" targetRef=\"s\"/>", 1,
+           "sequenceFlow 'f' starts at 'ghost'", 5, "f");
+    expect(SE "\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\"/>", 1, "leads to '(none)'", 4, "f");
+
+    T_CASE("2.8 a process without a start event");
+    expect("<bpmn:task id=\"t\"/>", 1, "process 'p' has no start event sdm can start", 2, "p");
+
+    T_CASE("2.9 gateways without outgoing flows");
+    expect(SE "\n<bpmn:exclusiveGateway id=\"g\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"g\"/>",
+           1, "exclusiveGateway 'g' has no outgoing sequence flow", 4, "g");
+    expect(SE "\n\n<bpmn:parallelGateway id=\"pg\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"pg\"/>",
+           1, "parallelGateway 'pg' has no outgoing sequence flow", 5, "pg");
+
+    T_CASE("2.10 unsupported elements are named with file and line");
+    expect(SE "\n\n\n\n<bpmn:complexGateway id=\"g7\"/>", 1,
+           "complexGateway 'g7' at file.bpmn:7 is not supported", 7, "g7");
+    expect(SE "\n<bpmn:inclusiveGateway id=\"ig\"/>", 1, "inclusiveGateway 'ig' at file.bpmn:4 is not supported", 4, "ig");
+    expect(SE "\n<bpmn:subProcess id=\"sp\"><bpmn:startEvent id=\"s2\"/></bpmn:subProcess>", 1,
+           "subProcess 'sp' at file.bpmn:4 is not supported", 4, "sp");
+    expect(SE "\n<bpmn:callActivity id=\"ca\" calledElement=\"x\"/>", 1, "callActivity 'ca' at file.bpmn:4 is not supported", 4, "ca");
+    expect(SE "\n<bpmn:sendTask id=\"st\"/>", 1, "sendTask 'st' at file.bpmn:4 is not supported", 4, "st");
+    expect(SE "\n<bpmn:receiveTask id=\"rt\"/>", 1, "receiveTask 'rt' at file.bpmn:4 is not supported", 4, "rt");
+    expect(SE "\n<bpmn:businessRuleTask id=\"br\"/>", 1, "businessRuleTask 'br' at file.bpmn:4 is not supported", 4, "br");
+    expect(SE "\n<bpmn:eventBasedGateway id=\"eb\"/>", 1, "eventBasedGateway 'eb' at file.bpmn:4 is not supported", 4, "eb");
+    expect("<bpmn:startEvent id=\"ms\">\n<bpmn:messageEventDefinition id=\"md\"/>\n</bpmn:startEvent>", 1,
+           "message startEvent 'ms' at file.bpmn:3 is not supported", 3, "ms");
+    expect(SE "\n<bpmn:endEvent id=\"ee\"><bpmn:errorEventDefinition/></bpmn:endEvent>\n"
+           "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"ee\"/>", 1,
+           "error endEvent 'ee' at file.bpmn:4 is not supported", 4, "ee");
+
+    T_CASE("2.11 JUEL and other condition languages are rejected");
+    expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"t\">"
+           "<bpmn:conditionExpression>${amount &gt; 5}</bpmn:conditionExpression></bpmn:sequenceFlow>",
+           1, "sequenceFlow 'f': condition '${amount > 5}' is a JUEL expression", 5, "f");
+    expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"t\">"
+           "<bpmn:conditionExpression>  #{ok}</bpmn:conditionExpression></bpmn:sequenceFlow>",
+           1, "JUEL", 5, "f");
+    expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"t\">\n"
+           "<bpmn:conditionExpression language=\"javascript\">a &gt; 1</bpmn:conditionExpression></bpmn:sequenceFlow>",
+           1, "condition language 'javascript' is not Lua", 6, "f");
+    expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"t\">\n"
+           "<bpmn:conditionExpression language=\"http://www.java.com/java\">a</bpmn:conditionExpression></bpmn:sequenceFlow>",
+           1, "is not Lua", 6, "f");
+
+    T_CASE("2.12 script formats other than Lua are rejected");
+    expect(SE "\n<bpmn:scriptTask id=\"sc\" scriptFormat=\"groovy\"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>",
+           1, "scriptTask 'sc' uses scriptFormat 'groovy'; sdm runs Lua", 4, "sc");
+    expect(SE "\n<bpmn:scriptTask id=\"sc\" scriptFormat=\"javascript\"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>",
+           1, "scriptFormat 'javascript'", 4, "sc");
+    expect(SE "\n<bpmn:scriptTask id=\"sc\"/>", 1, "scriptTask 'sc' has no script", 4, "sc");
+    m = proc(SE "<bpmn:scriptTask id=\"a\" scriptFormat=\"text/x-lua\"><bpmn:script>x=1</bpmn:script></bpmn:scriptTask>"
+                "<bpmn:scriptTask id=\"b\" scriptFormat=\"LUA\"><bpmn:script>x=1</bpmn:script></bpmn:scriptTask>"
+                "<bpmn:scriptTask id=\"c\"><bpmn:script>x=1</bpmn:script></bpmn:scriptTask>"
+                "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"
+                "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"b\"/>"
+                "<bpmn:sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"c\"/>");
+    CHECK_EQ_INT(m ? m->nerr : -1, 0);
+    model_free(m);
+
+    T_CASE("2.13 serviceTask needs sdm:handler=module.function");
+    expect(SE "\n<bpmn:serviceTask id=\"svc\" camunda:class=\"com.acme.Sign\"/>", 1,
+           "serviceTask 'svc' has no sdm:handler", 4, "svc");
+    expect(SE "\n<bpmn:serviceTask id=\"svc\" sdm:handler=\"nodot\"/>", 1,
+           "sdm:handler 'nodot' must be module.function", 4, "svc");
+
+    T_CASE("2.14 unknown BPMN elements are errors, other namespaces are not");
+    expect(SE "\n<bpmn:frobnicator id=\"fz\"/>", 1, "unknown BPMN element <frobnicator> in process 'p'", 4, "fz");
+    m = proc(SE "<camunda:frobnicator id=\"x\"/><zeebe:properties/><signavio:signavioMetaData metaKey=\"a\"/>"
+             "<bpmn:endEvent id=\"e\" camunda:asyncBefore=\"true\" zeebe:foo=\"1\" signavio:bar=\"2\">"
+             "<bpmn:extensionElements><camunda:executionListener event=\"start\" class=\"X\"/>"
+             "<zeebe:ioMapping/><signavio:signavioLabel/></bpmn:extensionElements></bpmn:endEvent>"
+             "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\" camunda:x=\"y\"/>"
+             "<bpmn:textAnnotation id=\"ta\"><bpmn:text>note</bpmn:text></bpmn:textAnnotation>"
+             "<bpmn:association id=\"as\" sourceRef=\"e\" targetRef=\"ta\"/>");
+    if (m && m->ndiag) dump_diags(m);
+    CHECK_EQ_INT(m ? m->ndiag : -1, 0);
+    model_free(m);
+
+    T_CASE("2.15 unreachable nodes are a warning, not an error");
+    m = proc(SE "<bpmn:endEvent id=\"e\"/><bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/>\n"
+             "<bpmn:task id=\"island\"/>");
+    const model_diag *d = diag_with(m, "'island' cannot be reached from any start event");
+    CHECK(d != NULL);
+    if (d) { CHECK_EQ_INT(d->error, 0); CHECK_EQ_INT(d->line, 4); CHECK_EQ_STR(d->element, "island"); }
+    CHECK_EQ_INT(m ? m->nerr : -1, 0);
+    model_free(m);
+
+    T_CASE("2.16 default flows");
+    expect(SE "\n<bpmn:exclusiveGateway id=\"g\" default=\"elsewhere\"/>"
+           "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"g\"/>"
+           "<bpmn:endEvent id=\"e\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\"/>",
+           1, "exclusiveGateway 'g': default flow 'elsewhere' is not one of its outgoing flows", 4, "g");
+    expect(SE "\n<bpmn:exclusiveGateway id=\"g\" default=\"f2\"/>"
+           "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"g\"/>"
+           "<bpmn:endEvent id=\"e\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\">"
+           "<bpmn:conditionExpression>x</bpmn:conditionExpression></bpmn:sequenceFlow>",
+           0, "the condition on default flow 'f2' is ignored", 4, "g");
+
+    T_CASE("2.17 every problem is reported, not only the first");
+    m = proc(SE "\n<bpmn:complexGateway id=\"g1\"/>\n<bpmn:serviceTask id=\"sv\"/>\n"
+             "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"zz\"/>");
+    CHECK(m && m->nerr >= 3);
+    CHECK(diag_with(m, "g1") && diag_with(m, "sv") && diag_with(m, "'zz'"));
+    model_free(m);
+
+    T_CASE("2.18 documents that are not BPMN");
+    m = compile_text("x.bpmn", "<definitions xmlns=\"urn:other\"/>");
+    CHECK(m && m->nerr == 1);
+    CHECK(diag_with(m, "not a BPMN 2.0 document") != NULL);
+    model_free(m);
+
+    T_CASE("2.19 elements without an id");
+    expect(SE "\n<bpmn:task name=\"x\"/>", 1, "task at line 4 has no id", 4, NULL);
+
+    /* Last: with an engine bug this aborts under UBSan (qsort of NULL). */
+    T_CASE("2.20 a BPMN document without any process or id");
+    printf("%d passed, %d failed so far\n", t_pass, t_fail);
+    fflush(stdout);
+    m = compile_text("x.bpmn", "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\"/>");
+    CHECK(diag_with(m, "the document defines no process") != NULL);
+    CHECK_EQ_INT(m ? m->nerr : -1, 1);
+    model_free(m);
+    return t_done();
+}
