@@ -60,14 +60,14 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"exclusiveGateway", EL_GW_EXCLUSIVE}, {"parallelGateway", EL_GW_PARALLEL},
     {"task", EL_TASK}, {"userTask", EL_TASK_USER}, {"manualTask", EL_TASK_MANUAL},
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
+    {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
     "inclusiveGateway", "complexGateway", "eventBasedGateway", "subProcess",
-    "adHocSubProcess", "transaction", "callActivity", "boundaryEvent",
-    "intermediateCatchEvent", "sendTask", "receiveTask", "businessRuleTask",
+    "adHocSubProcess", "transaction", "callActivity", "sendTask", "receiveTask", "businessRuleTask",
     "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
@@ -104,6 +104,8 @@ const char *model_kind_name(el_kind k) {
     case EL_TASK_MANUAL: return "manualTask";
     case EL_TASK_SCRIPT: return "scriptTask";
     case EL_TASK_SERVICE: return "serviceTask";
+    case EL_CATCH_TIMER: return "timer intermediateCatchEvent";
+    case EL_BOUNDARY_TIMER: return "timer boundaryEvent";
     case EL__COUNT: break;
     }
     sdm_panic("unknown element kind");
@@ -147,9 +149,31 @@ static const xml_node *event_definition(const xml_node *x) {
     return NULL;
 }
 
-static int classify_event(compiler *c, const xml_node *x, const char *id, int kind) {
+/* timeDuration / timeDate / timeCycle of a timer definition. */
+static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
+    static const struct { const char *tag; char type; } forms[] = {
+        {"timeDuration", 'd'}, {"timeDate", 't'}, {"timeCycle", 'c'}};
+    for (size_t i = 0; i < 3; i++) {
+        const xml_node *v = child(def, forms[i].tag);
+        if (!v) continue;
+        n->timer_type = forms[i].type;
+        n->timer = trimmed(c->m->mem, v->text);
+    }
+    const char *w = sdm_attr(def, "working");
+    n->timer_working = w && strcmp(w, "true") == 0;
+    if (!n->timer)
+        diag(c, 1, def, n->id, "timer of '%s' has no timeDuration, timeDate or timeCycle value", n->id);
+}
+
+static int classify_event(compiler *c, const xml_node *x, model_node *n, int kind) {
+    const char *id = n->id;
     const xml_node *def = event_definition(x);
-    if (!def) return kind;
+    if (kind == EL_CATCH_TIMER || kind == EL_BOUNDARY_TIMER) {
+        if (def && strcmp(def->name, "timerEventDefinition") == 0) { compile_timer(c, def, n); return kind; }
+        if (!def) { diag(c, 1, x, id, "%s '%s' has no event definition", x->name, id); return kind; }
+    } else if (!def) {
+        return kind;
+    }
     if (kind == EL_END && strcmp(def->name, "terminateEventDefinition") == 0)
         return EL_END_TERMINATE;
     char what[64];
@@ -275,8 +299,15 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (!n->doc) n->doc = "";
     n->stage = trimmed(a, sdm_attr(x, "stage"));
     n->outcome = trimmed(a, sdm_attr(x, "outcome"));
-    if (kind == EL_START || kind == EL_END || kind == EL_THROW_NONE)
-        kind = classify_event(c, x, n->id, kind);
+    n->attached = -1;
+    n->interrupting = 1;
+    if (kind == EL_BOUNDARY_TIMER) {
+        const char *ca = xml_attr_get(x, NULL, "cancelActivity");
+        n->interrupting = !ca || strcmp(ca, "false") != 0;
+    }
+    if (kind == EL_START || kind == EL_END || kind == EL_THROW_NONE || kind == EL_CATCH_TIMER ||
+        kind == EL_BOUNDARY_TIMER)
+        kind = classify_event(c, x, n, kind);
     n->kind = (el_kind)kind;
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
@@ -384,6 +415,8 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL;
         if (gw && n->nout == 0)
             diag(c, 1, &at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
+        if (n->kind == EL_BOUNDARY_TIMER && n->nin > 0)
+            diag(c, 1, &at, n->id, "boundaryEvent '%s' has incoming sequence flows", n->id);
         if (n->kind == EL_START && n->nin > 0)
             diag(c, 1, &at, n->id, "startEvent '%s' has incoming sequence flows", n->id);
         if ((n->kind == EL_END || n->kind == EL_END_TERMINATE) && n->nout > 0)
@@ -404,6 +437,8 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
             int d = p->flows[n->out[k]].dst;
             if (d >= 0 && !seen[d]) { seen[d] = 1; queue[qn++] = d; }
         }
+        for (int k = 0; k < n->nbnd; k++)
+            if (!seen[n->bnd[k]]) { seen[n->bnd[k]] = 1; queue[qn++] = n->bnd[k]; }
     }
     for (int i = 0; i < p->nnode && p->nstart; i++)
         if (!seen[i]) {
@@ -413,6 +448,32 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         }
     free(seen);
     free(queue);
+}
+
+/* ---------- boundary events ---------- */
+
+static void attach_boundaries(compiler *c, model_proc *p, const xml_node *px) {
+    int i = 0;
+    for (const xml_node *x = px->child; x; x = x->next) {
+        if (!is_bpmn(x) || node_kind(x) < 0) continue;
+        model_node *n = &p->nodes[i++];
+        if (n->kind != EL_BOUNDARY_TIMER) continue;
+        const char *ref = xml_attr_get(x, NULL, "attachedToRef");
+        n->attached = ref ? model_node_find(p, ref) : -1;
+        if (n->attached < 0) {
+            diag(c, 1, x, n->id, "boundaryEvent '%s' is attached to '%s', which is not a node of process '%s'",
+                 n->id, ref ? ref : "(none)", p->id);
+            continue;
+        }
+        model_node *a = &p->nodes[n->attached];
+        if (a->kind != EL_TASK_USER) {
+            diag(c, 1, x, n->id, "boundaryEvent '%s' on %s '%s' is not supported (timers attach to user tasks)",
+                 n->id, a->tag, a->id);
+            continue;
+        }
+        if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
+        a->bnd[a->nbnd++] = (int)(n - p->nodes);
+    }
 }
 
 /* ---------- processes ---------- */
@@ -469,6 +530,7 @@ static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
         if (n >= 0) p->nodes[n].role = r.v[k].role;
     }
     free(r.v);
+    attach_boundaries(c, p, px);
     link_flows(c, p, px);
     check_defaults(c, p, px);
     check_graph(c, p, px);

@@ -28,6 +28,8 @@ typedef enum el_kind {
     EL_TASK_MANUAL,     /* done outside any system: passes, recorded */
     EL_TASK_SCRIPT,     /* inline Lua */
     EL_TASK_SERVICE,    /* Lua function from scripts/ (sdm:handler) */
+    EL_CATCH_TIMER,     /* intermediate timer catch event: waits for a job */
+    EL_BOUNDARY_TIMER,  /* timer on an activity's boundary */
     EL__COUNT
 } el_kind;
 
@@ -56,6 +58,12 @@ typedef struct model_node {
     const char *assignee, *assignee_expr, *assign;
     const char *due, *due_working, *due_expr;
     const char *stage, *outcome;
+    char timer_type;         /* 'd' timeDuration, 't' timeDate, 'c' timeCycle, 0 none */
+    const char *timer;       /* ISO 8601 text, or "=lua expression" */
+    int timer_working;       /* sdm:working="true": duration counts working time */
+    int attached;            /* boundary event: the activity's index, else -1 */
+    int interrupting;        /* boundary event: cancelActivity (default true) */
+    int *bnd, nbnd;          /* activity: its boundary events */
     model_checkpoint *cps;
     int ncp;
 } model_node;

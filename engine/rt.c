@@ -82,6 +82,7 @@ static int lua_ready(rt_step *s, const char *node, sdm_err *err) {
         char *json = NULL;
         int rc = store_vars_json(s->st, s->inst, &json, err);
         if (!rc) rc = scr_vars_load(s->sc, json, err);
+        if (!rc) rc = scr_set_now(s->sc, (long long)s->now, err);
         free(json);
         if (rc) return rc;
         s->vars_loaded = 1;
@@ -147,11 +148,201 @@ static int script_outcome(rt_step *s, int rc, int64_t token, int node, const cha
     return SDM_OK;
 }
 
+
+/* ---------- rules: checkpoints, deviations, notifications ---------- */
+
+typedef struct fx_ctx {
+    rt_step *s;
+    const model_node *n;
+    const store_task *task;    /* the node's open task, or NULL */
+    const char *rule, *severity;
+    const char *subject, *body;
+    int64_t deviation;
+    sdm_err *err;
+} fx_ctx;
+
+static const char *assignee_of(const fx_ctx *f) {
+    return f->task && f->task->assignee[0] ? f->task->assignee : NULL;
+}
+
+static int queue_message(void *ctx, const char *channel, const char *address) {
+    fx_ctx *f = ctx;
+    return store_outbox_add(f->s->st, channel, address, f->subject, f->body, f->s->now, f->s->inst,
+                            f->deviation, f->err);
+}
+
+/* A deviation is logged and told, in-app, to the responsible manager's head. */
+static int raise_deviation(fx_ctx *f, const char *severity, const char *msg) {
+    rt_step *s = f->s;
+    int64_t id;
+    int rc = store_deviation_add(s->st, s->inst, f->n->id, f->task ? f->task->id : 0, assignee_of(f),
+                                 f->rule, severity, msg, s->now, &id, f->err);
+    if (!rc) rc = history(s, 0, f->n->id, "deviation",
+                          detail("{s:I, s:s, s:s, s:s}", "deviation", (json_int_t)id, "rule", f->rule,
+                                 "severity", severity, "message", msg), f->err);
+    if (rc) return rc;
+    char subject[300];
+    snprintf(subject, sizeof subject, "[%s] %s", severity, msg);
+    f->deviation = id;
+    f->subject = subject;
+    f->body = msg;
+    rc = store_recipients(s->st, "head", assignee_of(f), queue_message, f, f->err);
+    f->deviation = 0;
+    return rc;
+}
+
+static int on_effect(void *ctx, const char *kind, const char *json) {
+    fx_ctx *f = ctx;
+    json_t *j = json_loads(json, 0, NULL);
+    const char *sev = json_string_value(json_object_get(j, "severity"));
+    int rc;
+    if (kind && strcmp(kind, "deviation") == 0) {
+        rc = raise_deviation(f, sev ? sev : f->severity, json_string_value(json_object_get(j, "message")));
+    } else {
+        const char *subject = json_string_value(json_object_get(j, "subject"));
+        f->subject = subject ? subject : "sdm notification";
+        f->body = json_string_value(json_object_get(j, "body"));
+        rc = store_recipients(f->s->st, json_string_value(json_object_get(j, "to")), assignee_of(f),
+                              queue_message, f, f->err);
+    }
+    json_decref(j);
+    return rc;
+}
+
+static int drop_effect(void *ctx, const char *kind, const char *json) { return SDM_OK; }
+
+static char *task_json(const store_task *t) {
+    if (!t) return NULL;
+    return detail("{s:I, s:s?, s:I, s:I}", "id", (json_int_t)t->id,
+                  "assignee", t->assignee[0] ? t->assignee : NULL, "due", (json_int_t)t->due_at,
+                  "created", (json_int_t)t->created_at);
+}
+
+/* One rule. Its own failure must not stop the client's process: it becomes
+** a deviation of severity "error" that names the rule and Lua's message. */
+static int run_rule(rt_step *s, fx_ctx *f, const model_checkpoint *cp, sdm_err *err) {
+    char chunk[300], *tj = task_json(f->task);
+    sdm_err why = {0};
+    chunk_name(s, f->rule, chunk, sizeof chunk);
+    int rc = lua_ready(s, f->n->id, &why);
+    if (!rc) rc = scr_set_value(s->sc, "task", tj, &why);
+    if (!rc) rc = cp->file ? scr_run_file(s->sc, cp->file, chunk, &why) : scr_run(s->sc, cp->code, chunk, &why);
+    if (!rc) rc = save_vars(s, &why);
+    free(tj);
+    if (!rc) return scr_effects(s->sc, on_effect, f, err);
+    if (rc != SDM_ERR_SCRIPT && rc != SDM_ERR_NOMEM) { *err = why; return rc; }
+    char msg[1200];
+    snprintf(msg, sizeof msg, "checkpoint rule '%s' failed: %s", f->rule, why.msg);
+    rc = scr_effects(s->sc, drop_effect, NULL, err);
+    return rc ? rc : raise_deviation(f, "error", msg);
+}
+
+static int checkpoints(rt_step *s, int node, int64_t token, int when, sdm_err *err) {
+    const model_node *n = node_at(s, node);
+    store_task task;
+    int have_task = 0, rc = SDM_OK;
+    for (int i = 0; i < n->ncp && !rc; i++) {
+        const model_checkpoint *cp = &n->cps[i];
+        if (!(cp->on & when)) continue;
+        if (!have_task && n->kind == EL_TASK_USER) {
+            rc = store_task_of_token(s->st, token, n->id, &task, err);
+            if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK; else if (!rc) have_task = 1;
+            if (rc) break;
+        }
+        fx_ctx f = {.s = s, .n = n, .task = have_task ? &task : NULL, .rule = cp->id ? cp->id : n->id,
+                    .severity = cp->severity, .err = err};
+        rc = run_rule(s, &f, cp, err);
+    }
+    return rc;
+}
+
+/* ---------- timers ---------- */
+
+/* When timer node `n` fires for the (fired+1)-th time, counting from
+** `anchor`. *due = 0 when it fires no more. */
+static int timer_due(rt_step *s, const model_node *n, int fired, int64_t anchor, int64_t *due, sdm_err *why) {
+    const char *tz = clk_calendar_tz(s->cal), *spec = n->timer;
+    char *owned = NULL, msg[256];
+    int rc = SDM_OK;
+    *due = 0;
+    if (spec[0] == '=') {
+        char chunk[300];
+        chunk_name(s, n->id, chunk, sizeof chunk);
+        rc = lua_ready(s, n->id, why);
+        if (!rc) rc = scr_eval_string(s->sc, spec + 1, chunk, &owned, why);
+        if (!rc && !owned) rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer expression of '%s' gave nil", n->id);
+        if (rc) return rc;
+        spec = owned;
+    }
+    clk_duration d;
+    clk_cycle c;
+    int bad = 0;
+    switch (n->timer_type) {
+    case 'd':
+        if ((bad = clk_parse_duration(spec, &d, msg, sizeof msg)) == 0 && fired == 0)
+            *due = n->timer_working ? clk_add_working(s->cal, anchor, &d) : clk_add(anchor, &d, tz);
+        break;
+    case 't':
+        if ((bad = clk_parse_datetime(spec, tz, due, msg, sizeof msg)) == 0 && fired > 0) *due = 0;
+        break;
+    case 'c':
+        if ((bad = clk_parse_cycle(spec, tz, &c, msg, sizeof msg)) == 0 && clk_cycle_next(&c, anchor, fired, due) != 0)
+            *due = 0;
+        break;
+    default: sdm_panic("timer without a type");
+    }
+    if (bad) rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer of '%s': %s", n->id, msg);
+    if (*due == CLK_NEVER) *due = 0;
+    free(owned);
+    return rc;
+}
+
+static int wait_timer(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    sdm_err why = {0};
+    int64_t due;
+    int rc = timer_due(s, n, 0, s->now, &due, &why);
+    if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
+    if (!due) { push(s, OP_LEAVE, it->token, it->node, it->flow); return SDM_OK; }  /* already past */
+    rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
+    if (!rc) rc = store_job_add(s->st, "timer", s->inst, it->token, n->id, due, n->timer, 0, s->now, err);
+    return rc;
+}
+
+/* Jobs a new user task brings: its boundary timers, and its due date when
+** a checkpoint watches it. Computed before the task exists, so a bad timer
+** leaves nothing half made. */
+typedef struct task_jobs { int64_t due[16]; int n; } task_jobs;
+
+static int plan_task_jobs(rt_step *s, const model_node *n, task_jobs *tj, sdm_err *why) {
+    tj->n = 0;
+    for (int k = 0; k < n->nbnd && k < 16; k++) {
+        int rc = timer_due(s, node_at(s, n->bnd[k]), 0, s->now, &tj->due[tj->n++], why);
+        if (rc) return rc;
+    }
+    return SDM_OK;
+}
+
+static int add_task_jobs(rt_step *s, const model_node *n, int64_t token, int64_t task_due,
+                         const task_jobs *tj, sdm_err *err) {
+    int rc = SDM_OK;
+    for (int k = 0; k < tj->n && !rc; k++)
+        if (tj->due[k]) rc = store_job_add(s->st, "boundary", s->inst, token, node_at(s, n->bnd[k])->id,
+                                           tj->due[k], NULL, 0, s->now, err);
+    int watched = 0;
+    for (int i = 0; i < n->ncp; i++) watched |= n->cps[i].on & CP_DUE;
+    if (!rc && watched && task_due)
+        rc = store_job_add(s->st, "due", s->inst, token, n->id, task_due, NULL, 0, s->now, err);
+    return rc;
+}
+
 /* ---------- ending ---------- */
 
 static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_err *err) {
     s->ended = 1;
     s->qhead = s->qn;                  /* nothing else moves in an ended instance */
+    int rc = store_jobs_delete_instance(s->st, s->inst, err);
+    if (rc) return rc;
     return store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
 }
 
@@ -219,7 +410,9 @@ static int user_task(rt_step *s, const rt_item *it, sdm_err *err) {
     }
     if (!rc && !assignee && s->assign) rc = s->assign(s->assign_ctx, n, s->client, &assignee, &why);
     int64_t due = 0, task;
+    task_jobs tj = {0};
     if (!rc) rc = due_of(s, n, &due, &why);
+    if (!rc) rc = plan_task_jobs(s, n, &tj, &why);
     if (rc) { free(assignee); return script_outcome(s, rc, it->token, it->node, "execute", &why, err); }
     rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
     if (!rc) rc = store_task_add(s->st, s->inst, it->token, n->id, n->name, n->role, assignee,
@@ -227,6 +420,7 @@ static int user_task(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) rc = history(s, it->token, n->id, "task-created",
                           detail("{s:I, s:s?, s:s?}", "task", (json_int_t)task, "assignee", assignee,
                                  "role", n->role), err);
+    if (!rc) rc = add_task_jobs(s, n, it->token, due, &tj, err);
     free(assignee);
     s->tasks_created++;
     return rc;
@@ -342,6 +536,7 @@ static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
     int rc = history(s, it->token, n->id, "enter",
                      it->flow >= 0 ? detail("{s:s}", "flow", flow_id(s, it->flow)) : NULL, err);
+    if (!rc && n->ncp) rc = checkpoints(s, it->node, it->token, CP_ENTER, err);
     if (!rc) push(s, OP_EXECUTE, it->token, it->node, it->flow);
     return rc;
 }
@@ -363,6 +558,11 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         return user_task(s, it, err);
     case EL_TASK_SCRIPT: case EL_TASK_SERVICE:
         return script_task(s, it, err);
+    case EL_CATCH_TIMER:
+        return wait_timer(s, it, err);
+    case EL_BOUNDARY_TIMER:
+        push(s, OP_LEAVE, it->token, it->node, it->flow);
+        return SDM_OK;
     case EL__COUNT: break;
     }
     sdm_panic("unknown element kind in op_execute");
@@ -371,6 +571,7 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
 static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
     int rc = history(s, it->token, n->id, "leave", NULL, err);
+    if (!rc && n->ncp) rc = checkpoints(s, it->node, it->token, CP_LEAVE, err);
     if (rc) return rc;
     if (n->nout == 0) return consume(s, it->token, n, err);   /* implicit end */
     int *chosen = xmalloc(sizeof(int) * (size_t)n->nout), nchosen = 0;
@@ -430,6 +631,7 @@ int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_e
         return SDM_CORRUPT_BKPT(err, "an open task's token is not at the task's node");
     if (rc) return rc;
     rc = store_task_close(s->st, task->id, "completed", s->now, s->actor, err);
+    if (!rc) rc = store_jobs_delete_token(s->st, task->token_id, err);
     if (!rc) rc = history(s, task->token_id, task->node, "task-completed",
                           detail("{s:I}", "task", (json_int_t)task->id), err);
     if (!rc) rc = rt_set_vars(s, vars_json, err);
@@ -451,4 +653,52 @@ int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
     if (rc) return rc;
     push(s, strcmp(inc->phase, "leave") == 0 ? OP_LEAVE : OP_EXECUTE, inc->token_id, node, -1);
     return drain(s, err);
+}
+
+/* A boundary timer fired on a waiting task: interrupting cancels the task
+** and moves its token onto the boundary path; non-interrupting sends a new
+** token and re-arms the timer while its cycle lasts. */
+static int fire_boundary(rt_step *s, const store_job *job, int node, sdm_err *err) {
+    const model_node *b = node_at(s, node);
+    int rc = history(s, job->token_id, b->id, "timer", detail("{s:i}", "fired", job->fired + 1), err);
+    if (rc) return rc;
+    if (b->interrupting) {
+        rc = store_task_cancel_token(s->st, job->token_id, s->now, s->actor, err);
+        if (!rc) rc = store_jobs_delete_token(s->st, job->token_id, err);
+        if (!rc) rc = history(s, job->token_id, node_at(s, b->attached)->id, "task-cancelled",
+                              detail("{s:s}", "by", b->id), err);
+        if (!rc) rc = store_token_set(s->st, job->token_id, b->id, "ready", NULL, err);
+        if (!rc) push(s, OP_ENTER, job->token_id, node, -1);
+        return rc;
+    }
+    sdm_err why = {0};
+    int64_t next, token;
+    rc = timer_due(s, b, job->fired + 1, job->created_at, &next, &why);
+    if (rc == SDM_ERR_SCRIPT) next = 0;          /* a broken cycle stops; the token goes on */
+    else if (rc) { *err = why; return rc; }
+    rc = next ? store_job_reschedule(s->st, job->id, next, job->fired + 1, err) : store_job_delete(s->st, job->id, err);
+    if (!rc) rc = store_token_add(s->st, s->inst, b->id, "ready", NULL, s->now, &token, err);
+    if (!rc) push(s, OP_ENTER, token, node, -1);
+    return rc;
+}
+
+int rt_fire(rt_step *s, const store_job *job, sdm_err *err) {
+    int node = model_node_find(s->proc, job->node);
+    if (node < 0) return SDM_CORRUPT_BKPT(err, "a job at a node the model does not have");
+    int rc;
+    if (strcmp(job->kind, "boundary") == 0) {
+        rc = fire_boundary(s, job, node, err);
+    } else {
+        rc = store_job_delete(s->st, job->id, err);
+        if (!rc && strcmp(job->kind, "timer") == 0) {
+            rc = history(s, job->token_id, job->node, "timer", NULL, err);
+            if (!rc) rc = store_token_set(s->st, job->token_id, job->node, "ready", NULL, err);
+            if (!rc) push(s, OP_LEAVE, job->token_id, node, -1);
+        } else if (!rc && strcmp(job->kind, "due") == 0) {
+            rc = checkpoints(s, node, job->token_id, CP_DUE, err);
+        } else if (!rc) {
+            return SDM_CORRUPT_BKPT(err, "a job of unknown kind");
+        }
+    }
+    return rc ? rc : drain(s, err);
 }

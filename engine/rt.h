@@ -53,6 +53,8 @@ int rt_start(rt_step *s, const char *vars_json, sdm_err *err);
 int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err);
 /* Resume an incident's token where it failed. */
 int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err);
+/* Fire a due job (timer, boundary timer, due-date checkpoint). */
+int rt_fire(rt_step *s, const store_job *job, sdm_err *err);
 /* Write variables from outside the model into the store. */
 int rt_set_vars(rt_step *s, const char *vars_json, sdm_err *err);
 void rt_step_free(rt_step *s);

@@ -39,6 +39,8 @@ struct scr {
 #define K_ENV  "sdm.env"
 #define K_CODE "sdm.code"    /* source text -> compiled function */
 #define K_MODS "sdm.mods"
+#define K_FX   "sdm.fx"      /* effects raised by rules: deviation{}, notify{} */
+#define K_NOW  "sdm.now"
 
 /* ---------- allocation and instruction limits ---------- */
 
@@ -184,6 +186,7 @@ typedef struct pcall_args {
     int expr;
     json_t *json;
     scr_var_cb cb;
+    scr_effect_cb fx;
     void *ctx;
     int result;
     char *out;
@@ -499,6 +502,106 @@ static int safe_load(lua_State *L) {
     return 1;
 }
 
+/* deviation{...} and notify{...} only record what the rule asks; the
+** runtime turns them into rows in the step's own transaction. */
+static int queue_effect(lua_State *L, const char *kind, const char *need) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, need);
+    if (!lua_isstring(L, -1)) return luaL_error(L, "%s{} needs a string field '%s'", kind, need);
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_FX);
+    lua_createtable(L, 0, 4);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {                   /* copy string-keyed scalar fields */
+        if (lua_type(L, -2) == LUA_TSTRING && !lua_istable(L, -1) && !lua_isfunction(L, -1)) {
+            lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, -4);
+        } else lua_pop(L, 1);
+    }
+    lua_pushstring(L, kind);
+    lua_setfield(L, -2, "kind");
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    return 0;
+}
+
+static int l_deviation(lua_State *L) { return queue_effect(L, "deviation", "message"); }
+static int l_notify(lua_State *L) { return queue_effect(L, "notify", "to"); }
+
+static int l_now(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, K_NOW);
+    return 1;
+}
+
+static int p_effects(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_FX);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= n && !a->status; i++) {
+        lua_rawgeti(L, -1, i);
+        char why[160] = "";
+        json_t *j = to_json(L, -1, 0, why, sizeof why);
+        lua_pop(L, 1);
+        if (!j) continue;
+        char *text = dump(j);
+        a->status = a->fx(a->ctx, json_string_value(json_object_get(j, "kind")), text);
+        free(text);
+        json_decref(j);
+    }
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, K_FX);
+    return 0;
+}
+
+int scr_effects(scr *s, scr_effect_cb cb, void *ctx, sdm_err *err) {
+    pcall_args a = {.s = s, .fx = cb, .ctx = ctx, .err = err};
+    return run_protected(s, p_effects, &a, "effects");
+}
+
+static int p_set_now(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_pushinteger(L, (lua_Integer)a->id);
+    lua_setfield(L, LUA_REGISTRYINDEX, K_NOW);
+    return 0;
+}
+
+int scr_set_now(scr *s, long long now_ms, sdm_err *err) {
+    pcall_args a = {.s = s, .id = now_ms, .err = err};
+    return run_protected(s, p_set_now, &a, "clock");
+}
+
+static int p_ctx_value(lua_State *L) {
+    pcall_args *a = args_of(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, K_CTX);
+    if (a->json) push_json(L, a->json, 0); else lua_pushnil(L);
+    lua_setfield(L, -2, a->code);
+    return 0;
+}
+
+int scr_set_value(scr *s, const char *name, const char *json, sdm_err *err) {
+    json_t *j = json ? json_loads(json, JSON_DECODE_ANY, NULL) : NULL;
+    pcall_args a = {.s = s, .code = name, .json = j, .err = err};
+    int rc = run_protected(s, p_ctx_value, &a, "context");
+    json_decref(j);
+    return rc;
+}
+
+/* A rule file under the scripts directory, run as a chunk. */
+int scr_run_file(scr *s, const char *file, const char *chunk, sdm_err *err) {
+    if (strstr(file, "..") || file[0] == '/')
+        return err_set(err, SDM_ERR_SCRIPT, file, 0, NULL, "script '%s' must be a path inside the scripts directory", file);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", s->dir, file);
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, SDM_ERR_SCRIPT, path, 0, NULL, "cannot open rule %s", path);
+    sbuf b = {0};
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) sbuf_add(&b, buf, got);
+    fclose(f);
+    int rc = scr_run(s, b.s ? b.s : "", chunk, err);
+    free(b.s);
+    return rc;
+}
+
 static const char *const safe_base[] = {
     "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
     "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "setmetatable",
@@ -531,6 +634,11 @@ static int p_open(lua_State *L) {
     }
     lua_getfield(L, base, "string"); lua_pushnil(L); lua_setfield(L, -2, "dump"); lua_pop(L, 1);
     lua_pushcfunction(L, safe_load); lua_setfield(L, base, "load");
+    lua_pushcfunction(L, l_deviation); lua_setfield(L, base, "deviation");
+    lua_pushcfunction(L, l_notify); lua_setfield(L, base, "notify");
+    lua_pushcfunction(L, l_now); lua_setfield(L, base, "now");
+    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_FX);
+    lua_pushinteger(L, 0); lua_setfield(L, LUA_REGISTRYINDEX, K_NOW);
     /* Strings share one metatable; lock it so scripts cannot reach it. */
     lua_pushliteral(L, "");
     lua_getmetatable(L, -1);

@@ -12,8 +12,6 @@
 
 typedef struct scr scr;
 
-/* A deviation or notification raised by a rule, queued until the runtime
-** collects it (issue: checkpoints). */
 typedef int (*scr_var_cb)(void *ctx, const char *name, const char *json /* NULL: deleted */);
 
 scr *scr_open(const char *scripts_dir, long instructions, size_t memory);
@@ -47,6 +45,18 @@ int scr_eval_string(scr *s, const char *code, const char *chunk, char **out, sdm
 int scr_run(scr *s, const char *code, const char *chunk, sdm_err *err);
 /* Call handler "module.function" from scripts/module.lua. */
 int scr_call(scr *s, const char *handler, const char *chunk, sdm_err *err);
+
+/* Rules raise deviation{message=, severity=} and notify{to=, subject=,
+** body=}; these queue until the runtime drains them, one callback each with
+** kind "deviation" or "notify" and the fields as a JSON object. */
+typedef int (*scr_effect_cb)(void *ctx, const char *kind, const char *json);
+int scr_effects(scr *s, scr_effect_cb cb, void *ctx, sdm_err *err);
+/* now() in scripts returns this (ms since the epoch). */
+int scr_set_now(scr *s, long long now_ms, sdm_err *err);
+/* A context value scripts see as a global (e.g. "task", "rule"); json NULL clears. */
+int scr_set_value(scr *s, const char *name, const char *json, sdm_err *err);
+/* Run file (relative to the scripts directory) as a chunk. */
+int scr_run_file(scr *s, const char *file, const char *chunk, sdm_err *err);
 
 /* Convert any JSON text to canonical compact form (sorted keys), or NULL
 ** with err set when it is not JSON. Caller frees. */

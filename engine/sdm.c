@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <jansson.h>
 #include "sdm.h"
 #include "err.h"
 #include "xml.h"
@@ -21,6 +22,7 @@
 #include "table.h"
 #include "rt.h"
 #include "org.h"
+#include "deliver.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -32,6 +34,8 @@ struct sdm {
     char *actor;
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
+    dlv_smtp smtp;               /* strings owned below */
+    char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
     cached_model *models; int nmodel;
     cached_def *defs;     int ndef;
 };
@@ -68,6 +72,10 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->actor = xstrdup(cfg->actor ? cfg->actor : user ? user : "system");
     db->now = cfg->now ? cfg->now : parse_now(getenv("SDM_NOW"));
     db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
+    db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
+    db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
+    db->smtp.user = db->smtp_user = cfg->smtp_user ? xstrdup(cfg->smtp_user) : NULL;
+    db->smtp.password = db->smtp_password = cfg->smtp_password ? xstrdup(cfg->smtp_password) : NULL;
     *out = db;
     return SDM_OK;
 }
@@ -81,6 +89,7 @@ void sdm_close(sdm *db) {
     scr_close(db->sc);
     store_close(db->st);
     free(db->actor);
+    free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db);
 }
 
@@ -396,3 +405,89 @@ int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, s
 }
 
 int sdm_check(sdm *db, sdm_table **out, sdm_err *err) { return store_check(db->st, out, err); }
+
+/* ---------- time: jobs and the outbox ---------- */
+
+/* One due job in one transaction. SDM_ERR_NOTFOUND when none is due.
+** BEGIN IMMEDIATE makes the pick and the firing atomic against every
+** other worker on the same database. */
+static int fire_one(sdm *db, int64_t now, sdm_err *err) {
+    rt_step s = {0};
+    store_job job;
+    store_instance inst;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_job_due(db->st, now, &job, err);
+    if (!rc && (rc = active_instance(db, job.instance_id, &inst, err)) == SDM_ERR_STATE)
+        rc = store_job_delete(db->st, job.id, err);     /* outlived its instance: nothing to do */
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) { s.now = now; rc = rt_fire(&s, &job, err); }
+    return finish(db, &s, rc, err);
+}
+
+#define LEASE_MS (10 * 60 * 1000)     /* a delivery in doubt is retried after this */
+#define MAX_ATTEMPTS 12
+
+static void deliver(sdm *db, const store_message *m, dlv_result *r) {
+    memset(r, 0, sizeof *r);
+    if (strcmp(m->channel, "email") == 0) {
+        if (!db->smtp.url) { r->retryable = 1; snprintf(r->msg, sizeof r->msg, "no SMTP server configured (SDM_SMTP_URL)"); return; }
+        dlv_email(&db->smtp, m->recipient, m->subject ? m->subject : "", m->body ? m->body : "", r);
+    } else if (strcmp(m->channel, "webhook") == 0) {
+        json_t *j = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)m->id, "subject", m->subject, "body", m->body);
+        char *body = json_dumps(j, JSON_COMPACT);
+        dlv_webhook(m->recipient, body, getenv("SDM_WEBHOOK_SECRET"), 0, r);
+        free(body);
+        json_decref(j);
+    }
+}
+
+/* Claim one due message (committed, with a lease), deliver it outside any
+** transaction, record the outcome. In-app messages are delivered inside
+** the claim's own transaction: they never leave the database. */
+static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
+    store_message m = {0};
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_outbox_claim(db->st, now, now + LEASE_MS, &m, err);
+    if (!rc && strcmp(m.channel, "inbox") == 0) {
+        rc = store_inbox_add(db->st, m.recipient, m.subject, m.body, now, 0, 0, err);
+        if (!rc) rc = store_outbox_done(db->st, m.id, "sent", now, NULL, now, err);
+        if (!rc) rc = store_commit(db->st, err);
+        if (rc) store_rollback(db->st);
+        free(m.subject); free(m.body);
+        return rc;
+    }
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); return rc; }
+    dlv_result r;
+    deliver(db, &m, &r);
+    const char *state = r.ok ? "sent" : r.retryable && m.attempts < MAX_ATTEMPTS ? "pending" : "failed";
+    int64_t next = now + (r.retry_after_ms > dlv_backoff(m.attempts) ? r.retry_after_ms : dlv_backoff(m.attempts));
+    rc = store_begin(db->st, err);
+    if (!rc) rc = store_outbox_done(db->st, m.id, state, next, r.ok ? NULL : r.msg, sdm_now(db), err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    free(m.subject); free(m.body);
+    return rc;
+}
+
+int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
+    int64_t now = sdm_now(db);
+    int n = 0, rc;
+    while ((rc = fire_one(db, now, err)) == SDM_OK) n++;
+    if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
+    while (!rc && (rc = deliver_one(db, now, err)) == SDM_OK) n++;
+    if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
+    if (fired) *fired = n;
+    if (!rc && next_due) rc = store_next_due(db->st, next_due, err);
+    return rc;
+}
+
+int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err) {
+    if (!state || (strcmp(state, "acknowledged") && strcmp(state, "resolved")))
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a deviation can be acknowledged or resolved");
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_deviation_set(db->st, deviation, state, sdm_now(db), db->actor, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    return rc;
+}

@@ -71,6 +71,8 @@ typedef struct sdm_config {
     size_t      lua_memory;     /* bytes per Lua state; default 64 MiB */
     size_t      max_model_bytes;/* largest BPMN file accepted; default 16 MiB */
     int         sync_full;      /* 1: fsync every commit (power-loss safe) */
+    const char *smtp_url;       /* smtp://host:port or smtps://; NULL: e-mail stays pending */
+    const char *smtp_from, *smtp_user, *smtp_password;
 } sdm_config;
 
 /* Queries. Each names its filter fields; unused fields are ignored. */
@@ -82,7 +84,11 @@ typedef enum sdm_query {
     SDM_Q_VARIABLES,   /* filter: id (instance)                              */
     SDM_Q_HISTORY,     /* filter: id (instance)                              */
     SDM_Q_TASKS,       /* filter: user, state (default open), client, id (instance) */
-    SDM_Q_INCIDENTS    /* filter: state (default open), id (instance)        */
+    SDM_Q_INCIDENTS,   /* filter: state (default open), id (instance)        */
+    SDM_Q_DEVIATIONS,  /* filter: state (open|acknowledged|resolved|all), user (manager), id (instance) */
+    SDM_Q_INBOX,       /* filter: user, state (unread|all)                   */
+    SDM_Q_OUTBOX,      /* filter: state (pending|sent|failed|all)            */
+    SDM_Q_JOBS         /* filter: id (instance)                              */
 } sdm_query_kind;
 
 typedef struct sdm_filter {
@@ -117,6 +123,14 @@ SDM_API int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *
 SDM_API int sdm_retry(sdm *db, int64_t incident, sdm_err *err);
 /* Set instance variables from outside (no token moves). */
 SDM_API int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err);
+
+/* Fire every job due at sdm_now() (timers, boundary timers, due-date
+** checkpoints), each in its own transaction, then deliver due outbox
+** messages. *fired counts jobs and deliveries; *next_due (may be NULL) is
+** when something is next due, 0 if nothing is pending. */
+SDM_API int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err);
+/* A head acknowledges or resolves a deviation: state "acknowledged" or "resolved". */
+SDM_API int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err);
 
 SDM_API int  sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err);
 /* Check the store against the engine's invariants; one row per problem. */

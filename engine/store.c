@@ -55,7 +55,7 @@ static const char *const migrations[] = {
     /* 2: timers and jobs, checkpoints and deviations, notifications */
     "CREATE TABLE jobs(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, instance_id INTEGER REFERENCES instances(id),"
     "  token_id INTEGER, node TEXT, definition_id INTEGER, due_at INTEGER NOT NULL, spec TEXT,"
-    "  fired INTEGER NOT NULL DEFAULT 0, locked_by TEXT, locked_until INTEGER, created_at INTEGER NOT NULL);"
+    "  fired INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
     "CREATE INDEX jobs_due ON jobs(due_at);"
     "CREATE INDEX jobs_token ON jobs(token_id);"
     "CREATE TABLE deviations(id INTEGER PRIMARY KEY, instance_id INTEGER REFERENCES instances(id),"
@@ -69,7 +69,7 @@ static const char *const migrations[] = {
     "CREATE TABLE outbox(id INTEGER PRIMARY KEY, channel TEXT NOT NULL CHECK(channel IN ('inbox','email','webhook')),"
     "  recipient TEXT NOT NULL, subject TEXT, body TEXT, state TEXT NOT NULL CHECK(state IN ('pending','sent','failed')),"
     "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL,"
-    "  sent_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
+    "  lease_until INTEGER, sent_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
     "CREATE INDEX outbox_pending ON outbox(state, next_at);"
     "CREATE TABLE inbox(id INTEGER PRIMARY KEY, user TEXT NOT NULL, subject TEXT, body TEXT,"
     "  created_at INTEGER NOT NULL, read_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
@@ -89,6 +89,9 @@ enum {
     Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
     Q_HIST,
     Q_INC_ADD, Q_INC_GET, Q_INC_RESOLVE, Q_INC_RESOLVE_ALL,
+    Q_JOB_ADD, Q_JOB_DUE, Q_JOB_DEL, Q_JOB_RESCHEDULE, Q_JOB_DEL_TOKEN, Q_JOB_DEL_INST, Q_JOB_NEXT,
+    Q_TASK_OF_TOKEN, Q_TASK_CANCEL_TOKEN,
+    Q_DEV_ADD, Q_DEV_SET, Q_OUT_ADD, Q_OUT_CLAIM, Q_OUT_LEASE, Q_OUT_DONE, Q_OUT_NEXT, Q_INBOX_ADD,
     Q__COUNT
 };
 
@@ -134,6 +137,39 @@ static const char *const sql_of[Q__COUNT] = {
                       " WHERE id = ?1 AND state = 'open'",
     [Q_INC_RESOLVE_ALL] = "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
                           " WHERE instance_id = ?1 AND state = 'open'",
+    [Q_JOB_ADD] = "INSERT INTO jobs(kind, instance_id, token_id, node, due_at, spec, fired, created_at)"
+                  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at FROM jobs"
+                  " WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1",
+    [Q_JOB_DEL] = "DELETE FROM jobs WHERE id = ?1",
+    [Q_JOB_RESCHEDULE] = "UPDATE jobs SET due_at = ?2, fired = ?3 WHERE id = ?1",
+    [Q_JOB_DEL_TOKEN] = "DELETE FROM jobs WHERE token_id = ?1",
+    [Q_JOB_DEL_INST] = "DELETE FROM jobs WHERE instance_id = ?1",
+    [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs",
+    [Q_TASK_OF_TOKEN] = "SELECT id, instance_id, token_id, node, state, assignee, due_at, created_at FROM tasks"
+                        " WHERE token_id = ?1 AND node = ?2 ORDER BY id DESC LIMIT 1",
+    [Q_TASK_CANCEL_TOKEN] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
+                            " WHERE token_id = ?1 AND state = 'open'",
+    [Q_DEV_ADD] = "INSERT INTO deviations(instance_id, client, process, node, task_id, manager, rule, severity,"
+                  " message, state, raised_at) SELECT ?1, i.client, i.process, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8"
+                  " FROM instances i WHERE i.id = ?1",
+    [Q_DEV_SET] = "UPDATE deviations SET state = ?2,"
+                  " acknowledged_at = CASE WHEN ?2 = 'acknowledged' THEN ?3 ELSE acknowledged_at END,"
+                  " acknowledged_by = CASE WHEN ?2 = 'acknowledged' THEN ?4 ELSE acknowledged_by END,"
+                  " resolved_at = CASE WHEN ?2 = 'resolved' THEN ?3 ELSE resolved_at END,"
+                  " resolved_by = CASE WHEN ?2 = 'resolved' THEN ?4 ELSE resolved_by END"
+                  " WHERE id = ?1 AND state <> 'resolved' AND state <> ?2",
+    [Q_OUT_ADD] = "INSERT INTO outbox(channel, recipient, subject, body, state, next_at, created_at,"
+                  " instance_id, deviation_id) VALUES(?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?6, ?7)",
+    [Q_OUT_CLAIM] = "SELECT id, channel, recipient, subject, body, attempts FROM outbox"
+                    " WHERE state = 'pending' AND next_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)"
+                    " ORDER BY next_at, id LIMIT 1",
+    [Q_OUT_LEASE] = "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
+    [Q_OUT_DONE] = "UPDATE outbox SET state = ?2, next_at = ?3, last_error = ?4, lease_until = NULL,"
+                   " sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE NULL END WHERE id = ?1",
+    [Q_OUT_NEXT] = "SELECT min(max(next_at, coalesce(lease_until, 0))) FROM outbox WHERE state = 'pending'",
+    [Q_INBOX_ADD] = "INSERT INTO inbox(user, subject, body, created_at, instance_id, deviation_id)"
+                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 struct store {
@@ -158,6 +194,7 @@ static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
 /* Bind by a format: i int64, I int64 with 0 as NULL, t text (NULL as NULL),
 ** b blob (pointer, size_t). */
 static void bindv(sqlite3_stmt *st, const char *fmt, va_list ap) {
+    sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     for (int i = 1; *fmt; fmt++, i++) {
         switch (*fmt) {
         case 'i': sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
@@ -544,6 +581,164 @@ int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char 
     return exec(s, Q_INC_RESOLVE_ALL, NULL, err, "iit", inst, now, actor);
 }
 
+/* ---------- jobs: timers and due dates ---------- */
+
+int store_job_add(store *s, const char *kind, int64_t inst, int64_t token, const char *node,
+                  int64_t due, const char *spec, int fired, int64_t created, sdm_err *err) {
+    return exec(s, Q_JOB_ADD, NULL, err, "tiititii", kind, inst, token, node, due, spec,
+                (int64_t)fired, created);
+}
+
+int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_JOB_DUE, &st, err, "i", now);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, out->kind, sizeof out->kind);
+    out->instance_id = sqlite3_column_int64(st, 2);
+    out->token_id = sqlite3_column_int64(st, 3);
+    copy_col(st, 4, out->node, sizeof out->node);
+    out->due_at = sqlite3_column_int64(st, 5);
+    copy_col(st, 6, out->spec, sizeof out->spec);
+    out->fired = sqlite3_column_int(st, 7);
+    out->created_at = sqlite3_column_int64(st, 8);
+    done(st);
+    return SDM_OK;
+}
+
+int store_job_delete(store *s, int64_t id, sdm_err *err) { return exec(s, Q_JOB_DEL, NULL, err, "i", id); }
+int store_job_reschedule(store *s, int64_t id, int64_t due, int fired, sdm_err *err) {
+    return exec(s, Q_JOB_RESCHEDULE, NULL, err, "iii", id, due, (int64_t)fired);
+}
+int store_jobs_delete_token(store *s, int64_t token, sdm_err *err) {
+    return exec(s, Q_JOB_DEL_TOKEN, NULL, err, "i", token);
+}
+int store_jobs_delete_instance(store *s, int64_t inst, sdm_err *err) {
+    return exec(s, Q_JOB_DEL_INST, NULL, err, "i", inst);
+}
+
+/* The earliest moment anything is due: a job or an outbox delivery. */
+int store_next_due(store *s, int64_t *due, sdm_err *err) {
+    int qs[] = {Q_JOB_NEXT, Q_OUT_NEXT};
+    *due = 0;
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        int rc = row(s, qs[i], &st, err, "");
+        if (rc) return rc;
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            int64_t v = sqlite3_column_int64(st, 0);
+            if (!*due || v < *due) *due = v;
+        }
+        done(st);
+    }
+    return SDM_OK;
+}
+
+int store_task_of_token(store *s, int64_t token, const char *node, store_task *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_TASK_OF_TOKEN, &st, err, "it", token, node);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    out->instance_id = sqlite3_column_int64(st, 1);
+    out->token_id = sqlite3_column_int64(st, 2);
+    copy_col(st, 3, out->node, sizeof out->node);
+    copy_col(st, 4, out->state, sizeof out->state);
+    copy_col(st, 5, out->assignee, sizeof out->assignee);
+    out->due_at = sqlite3_column_int64(st, 6);
+    out->created_at = sqlite3_column_int64(st, 7);
+    done(st);
+    return SDM_OK;
+}
+
+int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err) {
+    return exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
+}
+
+/* ---------- deviations and notifications ---------- */
+
+int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,
+                        const char *rule, const char *severity, const char *msg, int64_t now,
+                        int64_t *id, sdm_err *err) {
+    int rc = exec(s, Q_DEV_ADD, NULL, err, "itItttti", inst, node, task, manager, rule, severity,
+                  msg, now);
+    *id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
+                        sdm_err *err) {
+    int n = 0, rc = exec(s, Q_DEV_SET, &n, err, "itit", id, state, now, actor);
+    if (!rc && n != 1)
+        return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
+                       "deviation %lld does not exist or is already %s", (long long)id, state);
+    return rc;
+}
+
+int store_outbox_add(store *s, const char *channel, const char *recipient, const char *subject,
+                     const char *body, int64_t now, int64_t inst, int64_t deviation, sdm_err *err) {
+    return exec(s, Q_OUT_ADD, NULL, err, "ttttiII", channel, recipient, subject, body, now, inst, deviation);
+}
+
+int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message *out, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_OUT_CLAIM, &st, err, "i", now);
+    if (rc) return rc;
+    out->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, out->channel, sizeof out->channel);
+    copy_col(st, 2, out->recipient, sizeof out->recipient);
+    out->subject = dup_col(st, 3);
+    out->body = dup_col(st, 4);
+    out->attempts = sqlite3_column_int(st, 5) + 1;
+    done(st);
+    return exec(s, Q_OUT_LEASE, NULL, err, "ii", out->id, lease_until);
+}
+
+int store_outbox_done(store *s, int64_t id, const char *state, int64_t next_at, const char *error,
+                      int64_t now, sdm_err *err) {
+    return exec(s, Q_OUT_DONE, NULL, err, "ititi", id, state, next_at, error, now);
+}
+
+int store_inbox_add(store *s, const char *user, const char *subject, const char *body, int64_t now,
+                    int64_t inst, int64_t deviation, sdm_err *err) {
+    return exec(s, Q_INBOX_ADD, NULL, err, "tttiII", user, subject, body, now, inst, deviation);
+}
+
+/* Who "to" names: user:NAME, role:ROLE, head (of `assignee`), email:ADDR,
+** webhook:URL. Calls cb once per recipient with the channel to use. */
+int store_recipients(store *s, const char *to, const char *assignee, store_recipient_cb cb, void *ctx,
+                     sdm_err *err) {
+    const char *sql = NULL, *arg = NULL;
+    if (strncmp(to, "email:", 6) == 0) return cb(ctx, "email", to + 6);
+    if (strncmp(to, "webhook:", 8) == 0) return cb(ctx, "webhook", to + 8);
+    if (strncmp(to, "user:", 5) == 0) { sql = "SELECT name, email FROM users WHERE name = ?1 AND active"; arg = to + 5; }
+    else if (strncmp(to, "role:", 5) == 0) {
+        sql = "SELECT u.name, u.email FROM users u JOIN user_roles r ON r.user = u.name"
+              " WHERE r.role = ?1 AND u.active ORDER BY u.name";
+        arg = to + 5;
+    } else if (strcmp(to, "head") == 0) {
+        sql = "SELECT h.name, h.email FROM users u JOIN users h ON h.name = u.head WHERE u.name = ?1 AND h.active";
+        arg = assignee;
+        if (!arg) return SDM_OK;
+    } else {
+        return err_set(err, SDM_ERR_SCRIPT, NULL, 0, NULL,
+                       "notify to '%s': expected user:NAME, role:ROLE, head, email:ADDRESS or webhook:URL", to);
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_error(s, err, "recipients");
+    sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    int rc = SDM_OK, found = 0;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *email = (const char *)sqlite3_column_text(st, 1);
+        found++;
+        rc = cb(ctx, "inbox", name);
+        if (!rc && email && *email) rc = cb(ctx, "email", email);
+    }
+    sqlite3_finalize(st);
+    if (!rc && !found && strncmp(to, "user:", 5) == 0) rc = cb(ctx, "inbox", to + 5);  /* not in org yet */
+    return rc;
+}
+
 /* ---------- queries for people ---------- */
 
 /* A query assembled from optional predicates, so that each filter that is
@@ -659,6 +854,32 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         q_int(&q, "n.instance_id =", f->id);
         types = "iissssst"; order = " ORDER BY n.id";
         break;
+    case SDM_Q_DEVIATIONS:
+        sbuf_puts(&q.sql, "SELECT id, raised_at, severity, state, client, process, node, manager, rule, message,"
+                  " instance_id AS instance FROM deviations WHERE 1");
+        q_text(&q, "state =", state_filter(f->state, NULL));
+        q_text(&q, "manager =", f->user);
+        q_int(&q, "instance_id =", f->id);
+        types = "itssssssssi"; order = " ORDER BY id DESC";
+        break;
+    case SDM_Q_INBOX:
+        sbuf_puts(&q.sql, "SELECT id, created_at, user, subject, body, read_at FROM inbox WHERE 1");
+        q_text(&q, "user =", f->user);
+        if (f->state && strcmp(f->state, "unread") == 0) sbuf_puts(&q.sql, " AND read_at IS NULL");
+        types = "itssst"; order = " ORDER BY id DESC";
+        break;
+    case SDM_Q_OUTBOX:
+        sbuf_puts(&q.sql, "SELECT id, created_at, channel, recipient, subject, state, attempts, next_at,"
+                  " last_error, sent_at FROM outbox WHERE 1");
+        q_text(&q, "state =", state_filter(f->state, NULL));
+        types = "itssssitst"; order = " ORDER BY id DESC";
+        break;
+    case SDM_Q_JOBS:
+        sbuf_puts(&q.sql, "SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired"
+                  " FROM jobs WHERE 1");
+        q_int(&q, "instance_id =", f->id);
+        types = "isiisti"; order = " ORDER BY due_at, id";
+        break;
     default:
         free(q.sql.s);
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "unknown query %d", (int)kind);
@@ -674,8 +895,13 @@ static const char *const checks[] = {
     "SELECT 'ended instance still has tokens', i.id FROM instances i WHERE i.state <> 'active'"
     " AND EXISTS (SELECT 1 FROM tokens t WHERE t.instance_id = i.id)",
     "SELECT 'token left ready outside a step', id FROM tokens WHERE state = 'ready'",
-    "SELECT 'waiting token without exactly one open task', t.id FROM tokens t WHERE t.state = 'waiting'"
-    " AND (SELECT count(*) FROM tasks k WHERE k.token_id = t.id AND k.state = 'open') <> 1",
+    "SELECT 'waiting token with neither an open task nor a timer', t.id FROM tokens t WHERE t.state = 'waiting'"
+    " AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.token_id = t.id AND k.state = 'open')"
+    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.token_id = t.id AND j.kind = 'timer')",
+    "SELECT 'token with more than one open task', token_id FROM tasks WHERE state = 'open'"
+    " GROUP BY token_id HAVING count(*) > 1",
+    "SELECT 'job of a token that is gone', j.id FROM jobs j WHERE j.token_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = j.token_id)",
     "SELECT 'open task whose token is not waiting at its node', k.id FROM tasks k WHERE k.state = 'open'"
     " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = k.token_id AND t.state = 'waiting' AND t.node = k.node)",
     "SELECT 'incident token without an open incident', t.id FROM tokens t WHERE t.state = 'incident'"

@@ -27,6 +27,22 @@
 **              Append-only. event: start, enter, leave, task-created,
 **              task-completed, task-cancelled, variable, incident, retry,
 **              end, terminate. detail is JSON or NULL.
+** jobs         id, kind, instance_id, token_id, node, due_at, spec, fired, created_at
+**              kind: timer (a token waits at a timer catch event), boundary
+**              (a timer on a waiting task's boundary), due (a task's due
+**              checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
+**              workers never fire one job. A token's jobs die with its wait.
+** deviations   id, instance_id, client, process, node, task_id, manager, rule,
+**              severity, message, state (open | acknowledged | resolved),
+**              raised_at, acknowledged_at/by, resolved_at/by
+** outbox       id, channel (inbox | email | webhook), recipient, subject, body,
+**              state (pending | sent | failed), attempts, next_at, last_error,
+**              lease_until, created_at, sent_at, instance_id, deviation_id.
+**              Written in the step's transaction; delivered after it. A
+**              claimed row carries a lease; a worker killed mid-delivery
+**              leaves it to be retried when the lease ends (at-least-once,
+**              with a stable id receivers can deduplicate on).
+** inbox        id, user, subject, body, created_at, read_at, instance_id, deviation_id
 ** incidents    id, instance_id, token_id, node, phase, message, state,
 **              created_at, resolved_at, resolved_by
 **              state: open | resolved. An open incident's token has state
@@ -44,9 +60,24 @@ typedef struct store_instance {
 } store_instance;
 
 typedef struct store_task {
-    int64_t id, instance_id, token_id;
+    int64_t id, instance_id, token_id, due_at, created_at;
     char node[256], state[16], assignee[128];
 } store_task;
+
+typedef struct store_job {
+    int64_t id, instance_id, token_id, due_at, created_at;
+    int fired;
+    char kind[16], node[256], spec[512];
+} store_job;
+
+typedef struct store_message {
+    int64_t id;
+    int attempts;
+    char channel[16], recipient[512];
+    char *subject, *body;                /* malloc'd */
+} store_message;
+
+typedef int (*store_recipient_cb)(void *ctx, const char *channel, const char *address);
 
 typedef struct store_incident {
     int64_t id, instance_id, token_id;
@@ -124,6 +155,35 @@ int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, 
 int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err);
 int store_incident_resolve(store *s, int64_t id, int64_t now, const char *actor, sdm_err *err);
 int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
+
+/* Jobs: timers (kind timer, boundary) and due-date checkpoints (due). */
+int store_job_add(store *s, const char *kind, int64_t inst, int64_t token, const char *node,
+                  int64_t due, const char *spec, int fired, int64_t created, sdm_err *err);
+int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err);  /* NOTFOUND: none due */
+int store_job_delete(store *s, int64_t id, sdm_err *err);
+int store_job_reschedule(store *s, int64_t id, int64_t due, int fired, sdm_err *err);
+int store_jobs_delete_token(store *s, int64_t token, sdm_err *err);
+int store_jobs_delete_instance(store *s, int64_t inst, sdm_err *err);
+int store_next_due(store *s, int64_t *due, sdm_err *err);                /* 0: nothing pending */
+/* The latest task (any state) the token had at node. */
+int store_task_of_token(store *s, int64_t token, const char *node, store_task *out, sdm_err *err);
+int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err);
+
+/* Deviations, the outbox (at-least-once delivery with a lease) and inboxes. */
+int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,
+                        const char *rule, const char *severity, const char *msg, int64_t now,
+                        int64_t *id, sdm_err *err);
+int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
+                        sdm_err *err);
+int store_outbox_add(store *s, const char *channel, const char *recipient, const char *subject,
+                     const char *body, int64_t now, int64_t inst, int64_t deviation, sdm_err *err);
+int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message *out, sdm_err *err);
+int store_outbox_done(store *s, int64_t id, const char *state, int64_t next_at, const char *error,
+                      int64_t now, sdm_err *err);
+int store_inbox_add(store *s, const char *user, const char *subject, const char *body, int64_t now,
+                    int64_t inst, int64_t deviation, sdm_err *err);
+int store_recipients(store *s, const char *to, const char *assignee, store_recipient_cb cb, void *ctx,
+                     sdm_err *err);
 
 int store_query(store *s, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err);
 int store_check(store *s, sdm_table **out, sdm_err *err);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <time.h>
 #include <jansson.h>
 #include "sdm.h"
 #include "print.h"
@@ -31,6 +33,13 @@ static void usage(FILE *out) {
 "  incidents [--state open|resolved|all]\n"
 "  retry INCIDENT                         run the failed step again\n"
 "  check                                  verify the store's invariants\n"
+"  tick                                   fire due timers and checkpoints, deliver messages\n"
+"  run                                    worker: tick whenever something is due (SIGTERM stops)\n"
+"  jobs                                   pending timers and due-date checkpoints\n"
+"  deviations [--state open|acknowledged|resolved] [--user MANAGER]\n"
+"  deviation ack|resolve ID               a head acknowledges or resolves a deviation\n"
+"  inbox --user U [--state unread]        in-app messages\n"
+"  outbox [--state pending|sent|failed]   notifications and their delivery\n"
 "\n"
 "Options:\n"
 "  --db PATH        database file (default $SDM_DB or ./sdm.db)\n"
@@ -302,7 +311,76 @@ static int cmd_check(cli *c) {
     return bad ? EXIT_FAIL : EXIT_OK;
 }
 
+static int cmd_tick(cli *c) {
+    int fired;
+    int64_t next;
+    int rc = sdm_tick(c->db, &fired, &next, &c->err);
+    if (rc) return cli_fail(c, rc);
+    if (c->json) printf("{\"fired\": %d, \"next_due\": %lld}\n", fired, (long long)next);
+    else {
+        char when[64];
+        if (next) { snprintf(when, sizeof when, "%lld", (long long)next); format_cell('t', when, when, sizeof when); }
+        printf("fired %d; next due %s\n", fired, next ? when : "never (nothing pending)");
+    }
+    return EXIT_OK;
+}
+
+static volatile sig_atomic_t stopping;
+static void on_signal(int sig) { (void)sig; stopping = 1; }
+
+/* The worker: tick, then sleep until the next due job (at most a minute,
+** so jobs written by other processes are seen), until SIGTERM or SIGINT. */
+static int cmd_run(cli *c) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    fprintf(stderr, "sdm: worker started on %s\n", c->db_path);
+    while (!stopping) {
+        int fired;
+        int64_t next;
+        int rc = sdm_tick(c->db, &fired, &next, &c->err);
+        if (rc) cli_fail(c, rc);              /* report, keep serving */
+        else if (fired) fprintf(stderr, "sdm: fired %d\n", fired);
+        int64_t now = sdm_now(c->db), wait = 60000;
+        if (!rc && next && next - now < wait) wait = next > now ? next - now : 0;
+        if (rc) wait = 5000;
+        struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
+        while (!stopping && nanosleep(&ts, &ts) != 0) {}
+    }
+    fprintf(stderr, "sdm: worker stopped\n");
+    return EXIT_OK;
+}
+
+static int cmd_deviations(cli *c) {
+    sdm_filter f = {.state = c->state, .user = c->user};
+    return cli_list(c, SDM_Q_DEVIATIONS, &f);
+}
+
+/* sdm deviation ack|resolve ID */
+static int cmd_deviation(cli *c) {
+    int ok;
+    int64_t id = cli_id(c->argc == 3 ? c->argv[2] : NULL, &ok);
+    const char *verb = c->argc == 3 ? c->argv[1] : "";
+    const char *state = strcmp(verb, "ack") == 0 ? "acknowledged" : strcmp(verb, "resolve") == 0 ? "resolved" : NULL;
+    if (!ok || !state) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID");
+    int rc = sdm_deviation_set(c->db, id, state, &c->err);
+    if (rc) return cli_fail(c, rc);
+    printf("deviation %lld %s\n", (long long)id, state);
+    return EXIT_OK;
+}
+
+static int cmd_inbox(cli *c) {
+    if (!c->user) return cli_usage_error("%s", "usage: sdm inbox --user U [--state unread]");
+    sdm_filter f = {.user = c->user, .state = c->state};
+    return cli_list(c, SDM_Q_INBOX, &f);
+}
+static int cmd_outbox(cli *c) { sdm_filter f = {.state = c->state}; return cli_list(c, SDM_Q_OUTBOX, &f); }
+static int cmd_jobs(cli *c) { sdm_filter f = {0}; return cli_list(c, SDM_Q_JOBS, &f); }
+
 static const struct { const char *name; int (*fn)(cli *); } commands[] = {
+    {"tick", cmd_tick}, {"run", cmd_run}, {"deviations", cmd_deviations}, {"deviation", cmd_deviation},
+    {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs},
     {"deploy", cmd_deploy}, {"processes", cmd_processes}, {"start", cmd_start},
     {"instances", cmd_instances}, {"show", cmd_show}, {"tasks", cmd_tasks},
     {"complete", cmd_complete}, {"vars", cmd_vars}, {"incidents", cmd_incidents},
@@ -324,7 +402,10 @@ int main(int argc, char **argv) {
     if (!fn) { rc = cli_usage_error("unknown command '%s'", c.argv[0]); goto out; }
     if (!c.db_path) c.db_path = getenv("SDM_DB");
     if (!c.db_path) c.db_path = "sdm.db";
-    sdm_config cfg = {.scripts_dir = c.scripts, .calendar_file = c.calendar, .actor = c.actor};
+    sdm_config cfg = {.scripts_dir = c.scripts, .calendar_file = c.calendar, .actor = c.actor,
+                      .smtp_url = getenv("SDM_SMTP_URL"), .smtp_from = getenv("SDM_SMTP_FROM"),
+                      .smtp_user = getenv("SDM_SMTP_USER"), .smtp_password = getenv("SDM_SMTP_PASSWORD")};
+    if (!cfg.calendar_file) cfg.calendar_file = getenv("SDM_CALENDAR");
     if (c.now) {
         setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
     }
