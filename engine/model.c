@@ -61,13 +61,14 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"task", EL_TASK}, {"userTask", EL_TASK_USER}, {"manualTask", EL_TASK_MANUAL},
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
+    {"callActivity", EL_CALL},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
     "inclusiveGateway", "complexGateway", "eventBasedGateway", "subProcess",
-    "adHocSubProcess", "transaction", "callActivity", "sendTask", "receiveTask", "businessRuleTask",
+    "adHocSubProcess", "transaction", "sendTask", "receiveTask", "businessRuleTask",
     "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
@@ -85,10 +86,12 @@ static int in_list(const char *const *list, const char *s) {
     return 0;
 }
 
+/* The kind of a flow node element, EL_UNSUPPORTED for one BPMN defines
+** but sdm does not run, -1 for anything that is not a flow node. */
 static int node_kind(const xml_node *x) {
     for (size_t i = 0; i < sizeof node_tags / sizeof *node_tags; i++)
         if (strcmp(node_tags[i].tag, x->name) == 0) return (int)node_tags[i].kind;
-    return -1;
+    return in_list(unsupported_tags, x->name) ? EL_UNSUPPORTED : -1;
 }
 
 const char *model_kind_name(el_kind k) {
@@ -106,6 +109,8 @@ const char *model_kind_name(el_kind k) {
     case EL_TASK_SERVICE: return "serviceTask";
     case EL_CATCH_TIMER: return "timer intermediateCatchEvent";
     case EL_BOUNDARY_TIMER: return "timer boundaryEvent";
+    case EL_CALL: return "callActivity";
+    case EL_UNSUPPORTED: return "unsupported element";
     case EL__COUNT: break;
     }
     sdm_panic("unknown element kind");
@@ -313,6 +318,11 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
     compile_task(c, x, n);
     compile_checkpoints(c, x, n);
+    if (n->kind == EL_CALL) {
+        n->called = trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
+        if (!n->called)
+            diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
+    }
 }
 
 /* ---------- flows ---------- */
@@ -484,12 +494,12 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
         const char *id = xml_attr_get(x, NULL, "id");
         if (node_kind(x) >= 0) {
             if (!id || !*id) diag(c, 1, x, NULL, "%s at line %d has no id", x->name, x->line);
+            if (node_kind(x) == EL_UNSUPPORTED)
+                diag(c, 1, x, id, "%s '%s' at %s:%d is not supported", x->name, describe(c, x, id),
+                     c->m->file, x->line);
             p->nnode++;
         } else if (strcmp(x->name, "sequenceFlow") == 0) {
             p->nflow++;
-        } else if (in_list(unsupported_tags, x->name)) {
-            diag(c, 1, x, id, "%s '%s' at %s:%d is not supported", x->name, describe(c, x, id),
-                 c->m->file, x->line);
         } else if (!in_list(passive_tags, x->name)) {
             diag(c, 1, x, id, "unknown BPMN element <%s> in process '%s'", x->name, p->id);
         }

@@ -30,6 +30,8 @@ typedef enum el_kind {
     EL_TASK_SERVICE,    /* Lua function from scripts/ (sdm:handler) */
     EL_CATCH_TIMER,     /* intermediate timer catch event: waits for a job */
     EL_BOUNDARY_TIMER,  /* timer on an activity's boundary */
+    EL_CALL,            /* call activity: runs another process for the same client */
+    EL_UNSUPPORTED,     /* known to BPMN, not executable here: deploy refuses it */
     EL__COUNT
 } el_kind;
 
@@ -64,6 +66,7 @@ typedef struct model_node {
     int attached;            /* boundary event: the activity's index, else -1 */
     int interrupting;        /* boundary event: cancelActivity (default true) */
     int *bnd, nbnd;          /* activity: its boundary events */
+    const char *called;      /* call activity: calledElement (a process id) */
     model_checkpoint *cps;
     int ncp;
 } model_node;

@@ -342,8 +342,9 @@ static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_
     s->ended = 1;
     s->qhead = s->qn;                  /* nothing else moves in an ended instance */
     int rc = store_jobs_delete_instance(s->st, s->inst, err);
-    if (rc) return rc;
-    return store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
+    if (!rc) rc = store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
+    if (!rc && s->parent_inst && s->returned) rc = s->returned(s->ctx, s, err);
+    return rc;
 }
 
 static int consume(rt_step *s, int64_t token, const model_node *n, sdm_err *err) {
@@ -358,7 +359,8 @@ static int consume(rt_step *s, int64_t token, const model_node *n, sdm_err *err)
 }
 
 static int terminate(rt_step *s, int64_t token, const model_node *n, sdm_err *err) {
-    int rc = store_tokens_delete_all(s->st, s->inst, err);
+    int rc = store_terminate_children(s->st, s->inst, s->now, s->actor, err);
+    if (!rc) rc = store_tokens_delete_all(s->st, s->inst, err);
     if (!rc) rc = store_tasks_cancel_all(s->st, s->inst, s->now, s->actor, err);
     if (!rc) rc = store_incidents_resolve_all(s->st, s->inst, s->now, s->actor, err);
     if (!rc) rc = history(s, token, n->id, "terminate", NULL, err);
@@ -530,6 +532,38 @@ static int gateway(rt_step *s, const rt_item *it, sdm_err *err) {
     return SDM_OK;
 }
 
+static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    sdm_err why = {0};
+    int rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
+    if (!rc) rc = history(s, it->token, n->id, "call", detail("{s:s}", "process", n->called), err);
+    if (rc) return rc;
+    rc = s->call(s->ctx, s, it->token, n, &why);
+    /* A process not deployed, or the client busy in it: the model's or the
+    ** data's problem, so an incident the head can retry once it is fixed. */
+    if (rc == SDM_ERR_NOTFOUND || rc == SDM_ERR_STATE || rc == SDM_ERR_MODEL) {
+        err_prefix(&why, "callActivity '%s'", n->id);
+        return incident(s, it->token, it->node, "execute", &why, err);
+    }
+    if (rc) *err = why;
+    return rc;
+}
+
+int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err) {
+    store_token tok;
+    char *vars = NULL;
+    int rc = store_token_get(s->st, token, &tok, err);
+    int node = rc ? -1 : model_node_find(s->proc, tok.node);
+    if (!rc && node < 0) return SDM_CORRUPT_BKPT(err, "a caller's token is not at a node of its model");
+    if (!rc) rc = store_vars_json(s->st, called, &vars, err);
+    if (!rc) rc = history(s, token, tok.node, "call-returned", detail("{s:I}", "instance", (json_int_t)called), err);
+    if (!rc) rc = rt_set_vars(s, vars, err);
+    if (!rc) rc = store_token_set(s->st, token, tok.node, "ready", NULL, err);
+    if (!rc) push(s, OP_LEAVE, token, node, -1);
+    free(vars);
+    return rc;
+}
+
 /* ---------- the operations ---------- */
 
 static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
@@ -563,7 +597,9 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
     case EL_BOUNDARY_TIMER:
         push(s, OP_LEAVE, it->token, it->node, it->flow);
         return SDM_OK;
-    case EL__COUNT: break;
+    case EL_CALL:
+        return call_activity(s, it, err);
+    case EL_UNSUPPORTED: case EL__COUNT: break;
     }
     sdm_panic("unknown element kind in op_execute");
 }
@@ -588,7 +624,7 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc;
 }
 
-static int drain(rt_step *s, sdm_err *err) {
+int rt_drain(rt_step *s, sdm_err *err) {
     while (s->qhead < s->qn) {
         rt_item it = s->q[s->qhead++];
         int rc;
@@ -617,7 +653,7 @@ int rt_start(rt_step *s, const char *vars_json, sdm_err *err) {
     if (!rc) rc = store_token_add(s->st, s->inst, p->nodes[p->starts[0]].id, "ready", NULL, s->now, &token, err);
     if (rc) return rc;
     push(s, OP_ENTER, token, p->starts[0], -1);
-    return drain(s, err);
+    return rt_drain(s, err);
 }
 
 int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err) {
@@ -637,7 +673,7 @@ int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_e
     if (!rc) rc = rt_set_vars(s, vars_json, err);
     if (rc) return rc;
     push(s, OP_LEAVE, task->token_id, node, -1);
-    return drain(s, err);
+    return rt_drain(s, err);
 }
 
 int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
@@ -652,7 +688,7 @@ int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
                           detail("{s:I}", "incident", (json_int_t)inc->id), err);
     if (rc) return rc;
     push(s, strcmp(inc->phase, "leave") == 0 ? OP_LEAVE : OP_EXECUTE, inc->token_id, node, -1);
-    return drain(s, err);
+    return rt_drain(s, err);
 }
 
 /* A boundary timer fired on a waiting task: interrupting cancels the task
@@ -700,5 +736,5 @@ int rt_fire(rt_step *s, const store_job *job, sdm_err *err) {
             return SDM_CORRUPT_BKPT(err, "a job of unknown kind");
         }
     }
-    return rc ? rc : drain(s, err);
+    return rc ? rc : rt_drain(s, err);
 }

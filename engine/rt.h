@@ -38,6 +38,13 @@ typedef struct rt_step {
     ** organisation's rule for the lane's role (org.c). May leave *user NULL. */
     int (*assign)(void *ctx, const model_node *n, const char *client, char **user, sdm_err *err);
     void *assign_ctx;
+    /* Call activities cross instances and models, which sdm.c owns: it
+    ** starts the called instance, and resumes the caller when it ends. */
+    int (*call)(void *ctx, struct rt_step *caller, int64_t token, const model_node *n, sdm_err *err);
+    int (*returned)(void *ctx, struct rt_step *called, sdm_err *err);
+    void *ctx;
+    struct rt_step *caller;     /* the caller's step when it is running now */
+    int64_t parent_inst, parent_token;
     /* the runtime's own */
     int vars_loaded;
     rt_item *q;
@@ -53,6 +60,10 @@ int rt_start(rt_step *s, const char *vars_json, sdm_err *err);
 int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err);
 /* Resume an incident's token where it failed. */
 int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err);
+/* A called instance ended: merge its variables into the caller and queue
+** the waiting token to leave the call activity. The caller's owner drains. */
+int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err);
+int rt_drain(rt_step *s, sdm_err *err);
 /* Fire a due job (timer, boundary timer, due-date checkpoint). */
 int rt_fire(rt_step *s, const store_job *job, sdm_err *err);
 /* Write variables from outside the model into the store. */

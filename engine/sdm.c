@@ -22,6 +22,7 @@
 #include "table.h"
 #include "rt.h"
 #include "org.h"
+#include "report.h"
 #include "deliver.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
@@ -312,6 +313,10 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
 
 /* ---------- steps ---------- */
 
+static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, sdm_err *err);
+static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err);
+static int call_returned(void *ctx, rt_step *called, sdm_err *err);
+
 static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err) {
     memset(s, 0, sizeof *s);
     s->st = db->st;
@@ -323,10 +328,63 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->actor = db->actor;
     s->assign = org_assign;
     s->assign_ctx = db->st;
+    s->call = call_start;
+    s->returned = call_returned;
+    s->ctx = db;
+    s->parent_inst = inst->parent_id;
+    s->parent_token = inst->parent_token;
     return load_def(db, inst->definition_id, &s->proc, &s->file, err);
 }
 
+/* ---------- call activities ---------- */
+
+/* Start the called process for the caller's client with all the caller's
+** variables, inside the caller's transaction. */
+static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, sdm_err *err) {
+    sdm *db = ctx;
+    store_instance child = {0};
+    rt_step cs = {0};
+    char *vars = NULL;
+    int version;
+    int rc = store_latest_definition(db->st, n->called, &child.definition_id, &version, NULL, NULL, err);
+    if (!rc) rc = store_instance_add(db->st, child.definition_id, n->called, caller->client, caller->now,
+                                     db->actor, &child.id, err);
+    if (!rc) rc = store_instance_set_parent(db->st, child.id, caller->inst, token, err);
+    child.parent_id = caller->inst;
+    child.parent_token = token;
+    snprintf(child.client, sizeof child.client, "%s", caller->client);
+    if (!rc) rc = store_vars_json(db->st, caller->inst, &vars, err);
+    if (!rc) rc = step_for(db, &cs, &child, err);
+    if (!rc) {
+        cs.now = caller->now;
+        cs.caller = caller;
+        rc = rt_start(&cs, vars, err);
+    }
+    free(vars);
+    rt_step_free(&cs);
+    return rc;
+}
+
+/* The called instance ended: resume its caller — in the caller's running
+** step when there is one, else in a step of its own. */
+static int call_returned(void *ctx, rt_step *called, sdm_err *err) {
+    sdm *db = ctx;
+    if (called->caller) return rt_call_returned(called->caller, called->parent_token, called->inst, err);
+    store_instance parent;
+    rt_step ps = {0};
+    int rc = active_instance(db, called->parent_inst, &parent, err);
+    if (!rc) rc = step_for(db, &ps, &parent, err);
+    if (!rc) {
+        ps.now = called->now;
+        rc = rt_call_returned(&ps, called->parent_token, called->inst, err);
+    }
+    if (!rc) rc = rt_drain(&ps, err);
+    rt_step_free(&ps);
+    return rc;
+}
+
 static int finish(sdm *db, rt_step *s, int rc, sdm_err *err) {
+    if (!rc && s->inst) rc = org_after_step(db->st, s->proc, s->inst, s->client, s->now, s->actor, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     rt_step_free(s);
@@ -349,6 +407,7 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
     int version;
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
+    if (!rc) rc = org_client_register(db->st, client, vars_json, sdm_now(db), db->actor, err);
     if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
                                      &inst.id, err);
     snprintf(inst.client, sizeof inst.client, "%s", client);
@@ -490,4 +549,163 @@ int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *er
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     return rc;
+}
+
+/* ---------- people: organisation, clients, reports (org.c, report.c) ---------- */
+
+/* One transaction around a store-layer change. */
+#define PEOPLE_TX(db, err, call) do { \
+        int rc_ = store_begin((db)->st, (err)); \
+        if (!rc_) rc_ = (call); \
+        if (!rc_) rc_ = store_commit((db)->st, (err)); \
+        if (rc_) store_rollback((db)->st); \
+        return rc_; \
+    } while (0)
+
+int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    sbuf b = {0};
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && b.len < ((size_t)16 << 20)) sbuf_add(&b, buf, n);
+    fclose(f);
+    size_t len = b.len;
+    char *text = sbuf_take(&b);
+    if (strlen(text) != len) {
+        free(text);
+        return err_set(err, SDM_ERR_MISUSE, path, 0, NULL, "not a text file (it holds a NUL byte)");
+    }
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = org_load(db->st, path, text, sdm_now(db), db->actor, out, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); sdm_table_free(*out); *out = NULL; }
+    free(text);
+    return rc;
+}
+
+int sdm_user_add(sdm *db, const char *name, const char *roles, const char *head, const char *full_name,
+                 const char *email, sdm_err *err) {
+    PEOPLE_TX(db, err, org_user_add(db->st, name, roles, head, full_name, email, sdm_now(db), db->actor, err));
+}
+
+int sdm_user_deactivate(sdm *db, const char *name, const char *to, sdm_table **moves, sdm_err *err) {
+    int rc = store_begin(db->st, err);
+    *moves = NULL;
+    if (!rc) rc = org_user_deactivate(db->st, name, to, sdm_now(db), db->actor, moves, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); sdm_table_free(*moves); *moves = NULL; }
+    return rc;
+}
+
+int sdm_users(sdm *db, const char *role, const char *team, sdm_table **out, sdm_err *err) {
+    return org_users(db->st, role, team, out, err);
+}
+
+int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
+    PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 1, sdm_now(db), db->actor, err));
+}
+
+int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
+    PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
+}
+
+int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
+    return org_clients(db->st, f, out, err);
+}
+
+int sdm_client_card(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
+    return org_client_card(db->st, key, out, err);
+}
+
+int sdm_client_history(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
+    return org_client_history(db->st, key, out, err);
+}
+
+/* Today in the business calendar's zone: [start, end). */
+static void today(sdm *db, int64_t now, int64_t *start, int64_t *end) {
+    const char *tz = clk_calendar_tz(db->cal);
+    char buf[64], msg[128];
+    clk_duration day = {.days = 1};
+    *start = now - now % 86400000;
+    if (clk_format(now, tz, buf, sizeof buf) > 10) {
+        buf[10] = 0;
+        clk_parse_datetime(buf, tz, start, msg, sizeof msg);
+    }
+    *end = clk_add(*start, &day, tz);
+}
+
+int sdm_calendar(sdm *db, const char *user, const char *when, int limit, sdm_table **out, sdm_err *err) {
+    int64_t now = sdm_now(db), start, end;
+    today(db, now, &start, &end);
+    return report_calendar(db->st, user, when, now, start, end, limit, out, err);
+}
+
+int sdm_task_claim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
+    PEOPLE_TX(db, err, org_task_claim(db->st, task, user, force, sdm_now(db), db->actor, err));
+}
+
+int sdm_task_unclaim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
+    PEOPLE_TX(db, err, org_task_unclaim(db->st, task, user, force, sdm_now(db), db->actor, err));
+}
+
+int sdm_task_delegate(sdm *db, int64_t task, const char *to, int force, sdm_err *err) {
+    PEOPLE_TX(db, err, org_task_delegate(db->st, task, to, force, sdm_now(db), db->actor, err));
+}
+
+int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
+    store_task t;
+    store_instance inst;
+    const model_proc *p = NULL;
+    const char *file = NULL;
+    *out = NULL;
+    int rc = store_task_get(db->st, task, &t, err);
+    if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    if (!rc) rc = load_def(db, inst.definition_id, &p, &file, err);
+    if (!rc) rc = report_task_info(db->st, p, task, out, err);
+    return rc;
+}
+
+int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
+    int64_t now = sdm_now(db), start, end;
+    today(db, now, &start, &end);
+    return report_monitor(db->st, team, now, start, end, out, err);
+}
+
+int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
+                      sdm_table **out, sdm_err *err) {
+    int64_t def;
+    int version;
+    const model_proc *p = NULL;
+    const char *file = NULL;
+    *out = NULL;
+    if (!process || !*process) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "the funnel needs a process");
+    int rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
+    if (!rc) rc = load_def(db, def, &p, &file, err);
+    if (!rc) rc = report_funnel(db->st, p, by, from, to, out, err);
+    return rc;
+}
+
+int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    return report_kpi(db->st, from, to, sdm_now(db), out, err);
+}
+
+int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    return report_handoffs(db->st, from, to, out, err);
+}
+
+int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    return report_deviations(db->st, by, from, to, out, err);
+}
+
+char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html) {
+    return report_funnel_render(funnel, title, html);
+}
+
+int sdm_parse_time(sdm *db, const char *text, int64_t *ms, sdm_err *err) {
+    char msg[256];
+    if (text && clk_parse_datetime(text, clk_calendar_tz(db->cal), ms, msg, sizeof msg) == 0) return SDM_OK;
+    return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "'%s' is not an ISO 8601 date or date-time",
+                   text ? text : "");
 }

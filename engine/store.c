@@ -26,7 +26,9 @@ static const char *const migrations[] = {
     "CREATE TABLE instances(id INTEGER PRIMARY KEY,"
     "  definition_id INTEGER NOT NULL REFERENCES definitions(id), process TEXT NOT NULL,"
     "  client TEXT NOT NULL, state TEXT NOT NULL CHECK(state IN ('active','completed','terminated')),"
-    "  outcome TEXT, end_node TEXT, started_at INTEGER NOT NULL, ended_at INTEGER, started_by TEXT);"
+    "  outcome TEXT, end_node TEXT, started_at INTEGER NOT NULL, ended_at INTEGER, started_by TEXT,"
+    "  parent_id INTEGER REFERENCES instances(id), parent_token INTEGER);"
+    "CREATE INDEX instances_parent ON instances(parent_id) WHERE parent_id IS NOT NULL;"
     "CREATE UNIQUE INDEX instances_one_active ON instances(process, client) WHERE state = 'active';"
     "CREATE INDEX instances_client ON instances(client);"
     "CREATE INDEX instances_state ON instances(state, process);"
@@ -83,7 +85,7 @@ static const char *const migrations[] = {
 
 enum {
     Q_LATEST_DEF, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
-    Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE,
+    Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
     Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL,
     Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL,
     Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
@@ -105,7 +107,8 @@ static const char *const sql_of[Q__COUNT] = {
                      " JOIN resources r ON r.id = d.resource_id WHERE d.id = ?1",
     [Q_INST_ADD] = "INSERT INTO instances(definition_id, process, client, state, started_at, started_by)"
                    " VALUES(?1, ?2, ?3, 'active', ?4, ?5)",
-    [Q_INST_GET] = "SELECT id, definition_id, process, client, state FROM instances WHERE id = ?1",
+    [Q_INST_GET] = "SELECT id, definition_id, process, client, state, parent_id, parent_token FROM instances WHERE id = ?1",
+    [Q_INST_PARENT] = "UPDATE instances SET parent_id = ?2, parent_token = ?3 WHERE id = ?1",
     [Q_INST_END] = "UPDATE instances SET state = ?2, outcome = ?3, end_node = ?4, ended_at = ?5"
                    " WHERE id = ?1 AND state = 'active'",
     [Q_INST_ACTIVE] = "SELECT id FROM instances WHERE process = ?1 AND client = ?2 AND state = 'active'",
@@ -408,7 +411,46 @@ int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err) 
     copy_col(st, 2, out->process, sizeof out->process);
     copy_col(st, 3, out->client, sizeof out->client);
     copy_col(st, 4, out->state, sizeof out->state);
+    out->parent_id = sqlite3_column_int64(st, 5);
+    out->parent_token = sqlite3_column_int64(st, 6);
     done(st);
+    return SDM_OK;
+}
+
+int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t token, sdm_err *err) {
+    return exec(s, Q_INST_PARENT, NULL, err, "iii", id, parent, token);
+}
+
+/* Terminate every active instance called, directly or not, from `inst`:
+** their tokens, tasks and jobs go, history says why. */
+int store_terminate_children(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
+    static const char *const steps[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS doomed(id INTEGER PRIMARY KEY)",
+        "DELETE FROM doomed",
+        "WITH RECURSIVE d(id) AS (SELECT id FROM instances WHERE parent_id = ?1 AND state = 'active'"
+        " UNION SELECT i.id FROM instances i JOIN d ON i.parent_id = d.id WHERE i.state = 'active')"
+        " INSERT INTO doomed SELECT id FROM d",
+        "INSERT INTO history(instance_id, event, at, actor, detail) SELECT id, 'terminate', ?2, ?3,"
+        " json_object('by', 'parent', 'parent', ?1) FROM doomed",
+        "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
+        " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
+        "DELETE FROM jobs WHERE instance_id IN (SELECT id FROM doomed)",
+        "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
+        " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
+        "DELETE FROM tokens WHERE instance_id IN (SELECT id FROM doomed)",
+        "UPDATE instances SET state = 'terminated', ended_at = ?2 WHERE id IN (SELECT id FROM doomed)",
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) return db_error(s, err, "terminate children");
+        int n = sqlite3_bind_parameter_count(st);
+        if (n >= 1) sqlite3_bind_int64(st, 1, inst);
+        if (n >= 2) sqlite3_bind_int64(st, 2, now);
+        if (n >= 3) sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return db_error(s, err, "terminate children");
+    }
     return SDM_OK;
 }
 
@@ -816,10 +858,10 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         break;
     case SDM_Q_INSTANCE:
         sbuf_puts(&q.sql, "SELECT i.id, i.process, d.version, i.client, i.state, i.outcome, i.end_node,"
-                  " i.started_at, i.started_by, i.ended_at FROM instances i"
+                  " i.started_at, i.started_by, i.ended_at, i.parent_id AS called_by FROM instances i"
                   " JOIN definitions d ON d.id = i.definition_id WHERE 1");
         q_int(&q, "i.id =", f->id);
-        types = "isisssstst";
+        types = "isisssststi";
         break;
     case SDM_Q_TOKENS:
         sbuf_puts(&q.sql, "SELECT id, node, state, flow, created_at FROM tokens WHERE 1");
@@ -897,7 +939,10 @@ static const char *const checks[] = {
     "SELECT 'token left ready outside a step', id FROM tokens WHERE state = 'ready'",
     "SELECT 'waiting token with neither an open task nor a timer', t.id FROM tokens t WHERE t.state = 'waiting'"
     " AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.token_id = t.id AND k.state = 'open')"
-    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.token_id = t.id AND j.kind = 'timer')",
+    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.token_id = t.id AND j.kind = 'timer')"
+    " AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_token = t.id AND c.state = 'active')",
+    "SELECT 'active called instance whose caller is gone', c.id FROM instances c WHERE c.state = 'active'"
+    " AND c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = c.parent_token)",
     "SELECT 'token with more than one open task', token_id FROM tasks WHERE state = 'open'"
     " GROUP BY token_id HAVING count(*) > 1",
     "SELECT 'job of a token that is gone', j.id FROM jobs j WHERE j.token_id IS NOT NULL"

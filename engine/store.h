@@ -10,9 +10,12 @@
 **              One deployable process of a resource. UNIQUE(process, version);
 **              versions of a process count 1, 2, 3 ... without gaps.
 ** instances    id, definition_id, process, client, state, outcome, end_node,
-**              started_at, ended_at, started_by
+**              started_at, ended_at, started_by, parent_id, parent_token
 **              state: active | completed | terminated. At most one active
 **              instance per (process, client): a partial unique index.
+**              A called instance names its caller's instance and the token
+**              waiting at the call activity; while it is active that token
+**              waits.
 ** tokens       id, instance_id, node, state, flow, created_at
 **              state: ready (moving, only inside a transaction) | waiting
 **              (user task) | joining (at a parallel join, arrived by `flow`)
@@ -56,6 +59,7 @@ typedef struct store store;
 
 typedef struct store_instance {
     int64_t id, definition_id;
+    int64_t parent_id, parent_token;      /* called from (0 when started directly) */
     char process[256], client[256], state[16];
 } store_instance;
 
@@ -116,6 +120,8 @@ int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **
 int store_instance_add(store *s, int64_t def_id, const char *process, const char *client,
                        int64_t now, const char *actor, int64_t *id, sdm_err *err);
 int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err);
+int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t token, sdm_err *err);
+int store_terminate_children(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
 int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
                        const char *node, int64_t now, sdm_err *err);
 

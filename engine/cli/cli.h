@@ -39,4 +39,6 @@ int64_t cli_id(const char *s, int *ok);             /* positive integer id */
 char   *cli_vars(cli *c);                           /* --var/--vars as JSON, NULL if none */
 void    cli_show(cli *c, const sdm_table *t);       /* table, --json or --csv */
 int     cli_list(cli *c, sdm_query_kind q, const sdm_filter *f);
+/* subcommands in other files */
+int cmd_simulate(cli *c);                           /* simulate.c */
 #endif

@@ -40,6 +40,7 @@ static void usage(FILE *out) {
 "  deviation ack|resolve ID               a head acknowledges or resolves a deviation\n"
 "  inbox --user U [--state unread]        in-app messages\n"
 "  outbox [--state pending|sent|failed]   notifications and their delivery\n"
+"  simulate PROFILE.json                  simulate weeks of a sales department (--now sets the start)\n"
 "\n"
 "Options:\n"
 "  --db PATH        database file (default $SDM_DB or ./sdm.db)\n"
@@ -380,7 +381,7 @@ static int cmd_jobs(cli *c) { sdm_filter f = {0}; return cli_list(c, SDM_Q_JOBS,
 
 static const struct { const char *name; int (*fn)(cli *); } commands[] = {
     {"tick", cmd_tick}, {"run", cmd_run}, {"deviations", cmd_deviations}, {"deviation", cmd_deviation},
-    {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs},
+    {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs}, {"simulate", cmd_simulate},
     {"deploy", cmd_deploy}, {"processes", cmd_processes}, {"start", cmd_start},
     {"instances", cmd_instances}, {"show", cmd_show}, {"tasks", cmd_tasks},
     {"complete", cmd_complete}, {"vars", cmd_vars}, {"incidents", cmd_incidents},
