@@ -139,4 +139,63 @@ SDM_API int  sdm_check(sdm *db, sdm_table **out, sdm_err *err);
 SDM_API void sdm_table_free(sdm_table *t);
 SDM_API const char *sdm_status_name(int code);
 
+/* ---------- people: organisation, clients, reports ---------- */
+
+/* The organisation. `sdm org load FILE` reads the plain format documented in
+** org.c (one `user NAME "Full Name" email roles=a,b head=H` line per person)
+** in one transaction; out lists each user as added, updated or unchanged.
+** roles is a comma-separated list. Deactivating moves every open task and
+** owned client of `name` to `to` (or, when NULL, by the role's round robin)
+** and the people reporting to them to `to` (or their own head); `moves`
+** lists each move (columns moved, id, from, to) and history records it. */
+SDM_API int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err);
+SDM_API int sdm_user_add(sdm *db, const char *name, const char *roles, const char *head,
+                         const char *full_name, const char *email, sdm_err *err);
+SDM_API int sdm_user_deactivate(sdm *db, const char *name, const char *to, sdm_table **moves, sdm_err *err);
+/* role, team (a head: everyone below them, and them): NULL for all. */
+SDM_API int sdm_users(sdm *db, const char *role, const char *team, sdm_table **out, sdm_err *err);
+
+/* Clients. fields_json: an object of name, segment, region, product, value
+** (number), owner (a user). sdm_start registers an unknown client by itself. */
+SDM_API int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *err);
+SDM_API int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err *err);
+/* filter: user (owner), client (list from this key on), limit. */
+SDM_API int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err);
+SDM_API int sdm_client_card(sdm *db, const char *key, sdm_table **out, sdm_err *err);
+/* Card changes and every instance's history, in time order. */
+SDM_API int sdm_client_history(sdm *db, const char *key, sdm_table **out, sdm_err *err);
+
+/* The manager's calendar: open tasks of `user` (NULL: everybody) sorted by
+** due time. when: "overdue", "today", "upcoming" or "all"/NULL; "today" is
+** the current day in the business calendar's time zone. */
+SDM_API int sdm_calendar(sdm *db, const char *user, const char *when, int limit, sdm_table **out, sdm_err *err);
+/* Take a task. Refused (SDM_ERR_STATE) when it is assigned to someone else,
+** unless force, or `user` or the acting user is that person's head; and when
+** `user` lacks the task's role, unless force. */
+SDM_API int sdm_task_claim(sdm *db, int64_t task, const char *user, int force, sdm_err *err);
+/* Give a task back to its role's queue. user (may be NULL) is who gives it
+** back: refused if neither the assignee nor their head, unless force. */
+SDM_API int sdm_task_unclaim(sdm *db, int64_t task, const char *user, int force, sdm_err *err);
+SDM_API int sdm_task_delegate(sdm *db, int64_t task, const char *to, int force, sdm_err *err);
+/* One row: the task, the step's contact script (node documentation), what
+** comes next (outgoing flows), the client's card. */
+SDM_API int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err);
+
+/* The head's view and reports. from/to are ms, 0 = open-ended. */
+SDM_API int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err);
+/* by: NULL, "manager", "product", "region", "segment". Stages are the
+** nodes' sdm:stage, else each user task, ordered from the start event. */
+SDM_API int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
+                              sdm_table **out, sdm_err *err);
+SDM_API int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
+SDM_API int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
+/* by: NULL (manager, severity and rule), "manager", "severity", "rule",
+** "process", "client". */
+SDM_API int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t to,
+                                  sdm_table **out, sdm_err *err);
+/* A funnel table as SVG (html 0) or a self-contained HTML page; free() it. */
+SDM_API char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html);
+/* An ISO 8601 date or date-time (no offset: the business calendar's zone). */
+SDM_API int sdm_parse_time(sdm *db, const char *text, int64_t *ms, sdm_err *err);
+
 #endif

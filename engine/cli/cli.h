@@ -41,4 +41,14 @@ void    cli_show(cli *c, const sdm_table *t);       /* table, --json or --csv */
 int     cli_list(cli *c, sdm_query_kind q, const sdm_filter *f);
 /* subcommands in other files */
 int cmd_simulate(cli *c);                           /* simulate.c */
+/* cmd_people.c: organisation, clients, calendar, monitor, reports */
+int cmd_org(cli *c);
+int cmd_user(cli *c);
+int cmd_users(cli *c);
+int cmd_client(cli *c);
+int cmd_clients(cli *c);
+int cmd_calendar(cli *c);                           /* sdm tasks --today|--overdue|--upcoming */
+int cmd_task(cli *c);
+int cmd_monitor(cli *c);
+int cmd_report(cli *c);
 #endif

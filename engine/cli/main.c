@@ -41,6 +41,21 @@ static void usage(FILE *out) {
 "  inbox --user U [--state unread]        in-app messages\n"
 "  outbox [--state pending|sent|failed]   notifications and their delivery\n"
 "  simulate PROFILE.json                  simulate weeks of a sales department (--now sets the start)\n"
+"  org load FILE                          load users, roles and heads from a plain file\n"
+"  user add NAME --role R[,R] [--team HEAD] [--name \"Full Name\"] [--var email=E]\n"
+"  user deactivate NAME [--to USER]       move the user's open tasks, clients and reports\n"
+"  users [--role R] [--team HEAD]         the organisation\n"
+"  client add|set KEY [--name N] [--user OWNER] [--var segment|region|product|value=V]\n"
+"  client show KEY                        card, instances, open tasks and full history\n"
+"  clients [--user OWNER]                 the client registry\n"
+"  tasks --user U --today|--overdue|--upcoming|--all   the manager's calendar, by due time\n"
+"  task show TASK                         contact script, client card and history, what comes next\n"
+"  task claim TASK --user U | unclaim TASK | delegate TASK --to U\n"
+"  task complete TASK [--user U] [--outcome O] [--var k=v]...\n"
+"  monitor [--team HEAD]                  per user: open, due today, overdue, done today\n"
+"  report funnel PROCESS [--by manager|product|region|segment] [--from T] [--to T] [--out F.svg|F.html]\n"
+"  report kpi|handoffs [--from T] [--to T]   per user and role: on time, cycle, handoff time\n"
+"  report deviations [--by manager|severity|rule|process|client]\n"
 "\n"
 "Options:\n"
 "  --db PATH        database file (default $SDM_DB or ./sdm.db)\n"
@@ -258,6 +273,7 @@ static int cmd_instances(cli *c) {
     return cli_list(c, SDM_Q_INSTANCES, &f);
 }
 static int cmd_tasks(cli *c) {
+    if (c->when) return cmd_calendar(c);
     sdm_filter f = {.user = c->user, .client = c->client, .process = c->process, .state = c->state};
     return cli_list(c, SDM_Q_TASKS, &f);
 }
@@ -382,6 +398,8 @@ static int cmd_jobs(cli *c) { sdm_filter f = {0}; return cli_list(c, SDM_Q_JOBS,
 static const struct { const char *name; int (*fn)(cli *); } commands[] = {
     {"tick", cmd_tick}, {"run", cmd_run}, {"deviations", cmd_deviations}, {"deviation", cmd_deviation},
     {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs}, {"simulate", cmd_simulate},
+    {"org", cmd_org}, {"user", cmd_user}, {"users", cmd_users}, {"client", cmd_client},
+    {"clients", cmd_clients}, {"task", cmd_task}, {"monitor", cmd_monitor}, {"report", cmd_report},
     {"deploy", cmd_deploy}, {"processes", cmd_processes}, {"start", cmd_start},
     {"instances", cmd_instances}, {"show", cmd_show}, {"tasks", cmd_tasks},
     {"complete", cmd_complete}, {"vars", cmd_vars}, {"incidents", cmd_incidents},

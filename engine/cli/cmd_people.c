@@ -1,0 +1,286 @@
+/*
+** cmd_people.c — the people's subcommands: organisation (org, user, users),
+** clients (client, clients), the manager's calendar and task card (task,
+** tasks --today|--overdue|--upcoming), the head's view (monitor, report).
+** Thin clients of the sdm.h API, like main.c.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "sdm.h"
+#include "print.h"
+#include "cli.h"
+
+static int show_free(cli *c, sdm_table *t) {
+    cli_show(c, t);
+    sdm_table_free(t);
+    return EXIT_OK;
+}
+
+static const char *sub(cli *c) { return c->argc >= 2 ? c->argv[1] : ""; }
+
+/* The first row's value of a named column, or NULL. */
+static const char *col(const sdm_table *t, const char *name) {
+    for (int k = 0; t && t->nrow && k < t->ncol; k++)
+        if (strcmp(t->cols[k], name) == 0) return t->cells[k];
+    return NULL;
+}
+
+/* ---------- organisation ---------- */
+
+int cmd_org(cli *c) {
+    if (strcmp(sub(c), "load") != 0 || c->argc != 3)
+        return cli_usage_error("%s", "usage: sdm org load FILE");
+    sdm_table *t = NULL;
+    int rc = sdm_org_load(c->db, c->argv[2], &t, &c->err);
+    if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+int cmd_user(cli *c) {
+    const char *s = sub(c);
+    if (strcmp(s, "add") == 0 && c->argc == 3) {
+        json_t *email = json_object_get(c->vars, "email");
+        int rc = sdm_user_add(c->db, c->argv[2], c->role, c->team, c->name,
+                              json_is_string(email) ? json_string_value(email) : NULL, &c->err);
+        if (rc) return cli_fail(c, rc);
+        sdm_table *t = NULL;
+        if ((rc = sdm_users(c->db, NULL, NULL, &t, &c->err))) return cli_fail(c, rc);
+        if (c->json) printf("{\"added\": \"%s\"}\n", c->argv[2]);
+        else printf("added user %s\n", c->argv[2]);
+        sdm_table_free(t);
+        return EXIT_OK;
+    }
+    if (strcmp(s, "deactivate") == 0 && c->argc == 3) {
+        sdm_table *t = NULL;
+        int rc = sdm_user_deactivate(c->db, c->argv[2], c->to, &t, &c->err);
+        if (rc) return cli_fail(c, rc);
+        if (!c->json && !c->csv) printf("deactivated %s; %d move%s\n", c->argv[2], t->nrow, t->nrow == 1 ? "" : "s");
+        if (t->nrow || c->json || c->csv) cli_show(c, t);
+        sdm_table_free(t);
+        return EXIT_OK;
+    }
+    return cli_usage_error("%s", "usage: sdm user add NAME --role R[,R...] [--team HEAD] [--name \"Full Name\"]"
+                                 " [--var email=E] | sdm user deactivate NAME [--to USER]");
+}
+
+int cmd_users(cli *c) {
+    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm users [--role R] [--team HEAD]");
+    sdm_table *t = NULL;
+    int rc = sdm_users(c->db, c->role, c->team, &t, &c->err);
+    if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+/* ---------- clients ---------- */
+
+static char *client_fields(cli *c) {
+    json_t *o = json_deep_copy(c->vars);
+    if (c->name) json_object_set_new(o, "name", json_string(c->name));
+    if (c->user) json_object_set_new(o, "owner", json_string(c->user));
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return s;
+}
+
+static int client_show(cli *c, const char *key) {
+    sdm_table *card = NULL, *hist = NULL, *inst = NULL, *tasks = NULL;
+    int rc = sdm_client_card(c->db, key, &card, &c->err);
+    sdm_filter f = {.client = key, .state = "all"};
+    if (!rc) rc = sdm_query(c->db, SDM_Q_INSTANCES, &f, &inst, &c->err);
+    sdm_filter ft = {.client = key};
+    if (!rc) rc = sdm_query(c->db, SDM_Q_TASKS, &ft, &tasks, &c->err);
+    if (!rc) rc = sdm_client_history(c->db, key, &hist, &c->err);
+    if (!rc) {
+        if (c->json) {
+            printf("{\"client\": "); print_json(stdout, card);
+            printf(", \"instances\": "); print_json(stdout, inst);
+            printf(", \"open_tasks\": "); print_json(stdout, tasks);
+            printf(", \"history\": "); print_json(stdout, hist);
+            printf("}\n");
+        } else {
+            print_record(stdout, card);
+            printf("\ninstances:\n"); print_table(stdout, inst);
+            printf("\nopen tasks:\n"); print_table(stdout, tasks);
+            printf("\nhistory:\n"); print_table(stdout, hist);
+        }
+    }
+    sdm_table_free(card); sdm_table_free(hist); sdm_table_free(inst); sdm_table_free(tasks);
+    return rc ? cli_fail(c, rc) : EXIT_OK;
+}
+
+int cmd_client(cli *c) {
+    const char *s = sub(c);
+    if ((strcmp(s, "add") == 0 || strcmp(s, "set") == 0) && c->argc == 3) {
+        char *fields = client_fields(c);
+        int rc = s[0] == 'a' ? sdm_client_add(c->db, c->argv[2], fields, &c->err)
+                             : sdm_client_update(c->db, c->argv[2], fields, &c->err);
+        free(fields);
+        if (rc) return cli_fail(c, rc);
+        sdm_table *t = NULL;
+        if ((rc = sdm_client_card(c->db, c->argv[2], &t, &c->err))) return cli_fail(c, rc);
+        if (c->json) print_json(stdout, t); else print_record(stdout, t);
+        sdm_table_free(t);
+        return EXIT_OK;
+    }
+    if (strcmp(s, "show") == 0 && c->argc == 3) return client_show(c, c->argv[2]);
+    return cli_usage_error("%s", "usage: sdm client add|set KEY [--name N] [--user OWNER]"
+                                 " [--var segment=S] [--var region=R] [--var product=P] [--var value=N]"
+                                 " | sdm client show KEY");
+}
+
+int cmd_clients(cli *c) {
+    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm clients [--user OWNER] [--client FROM_KEY]");
+    sdm_filter f = {.user = c->user, .client = c->client};
+    sdm_table *t = NULL;
+    int rc = sdm_clients(c->db, &f, &t, &c->err);
+    if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+/* ---------- the calendar and tasks ---------- */
+
+int cmd_calendar(cli *c) {
+    sdm_table *t = NULL;
+    int rc = sdm_calendar(c->db, c->user, c->when, 0, &t, &c->err);
+    if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+static int task_show(cli *c, int64_t id) {
+    sdm_table *t = NULL, *card = NULL, *hist = NULL;
+    int rc = sdm_task_info(c->db, id, &t, &c->err);
+    const char *client = !rc ? col(t, "client") : NULL;
+    if (!rc && client) rc = sdm_client_history(c->db, client, &hist, &c->err);
+    if (!rc) {
+        if (c->json) {
+            printf("{\"task\": "); print_json(stdout, t);
+            printf(", \"client_history\": "); if (hist) print_json(stdout, hist); else printf("[]");
+            printf("}\n");
+        } else {
+            char **r = t->cells;
+            int script = -1, next = -1;
+            for (int k = 0; k < t->ncol; k++) {
+                if (strcmp(t->cols[k], "script") == 0) script = k;
+                if (strcmp(t->cols[k], "next") == 0) next = k;
+            }
+            print_record(stdout, t);
+            if (script >= 0 && r[script] && *r[script]) printf("\ncontact script:\n%s\n", r[script]);
+            if (next >= 0 && r[next] && *r[next]) printf("\nnext:\n  %s\n", r[next]);
+            if (hist) { printf("\nclient history:\n"); print_table(stdout, hist); }
+        }
+    }
+    sdm_table_free(t); sdm_table_free(card); sdm_table_free(hist);
+    return rc ? cli_fail(c, rc) : EXIT_OK;
+}
+
+int cmd_task(cli *c) {
+    int ok;
+    const char *s = sub(c);
+    int64_t id = cli_id(c->argc == 3 ? c->argv[2] : NULL, &ok);
+    if (!ok) return cli_usage_error("%s", "usage: sdm task show|claim|unclaim|delegate|complete TASK"
+                                          " [--user U] [--to U] [--var k=v]... [--outcome O]");
+    int rc;
+    const char *did;
+    if (strcmp(s, "show") == 0) return task_show(c, id);
+    if (strcmp(s, "claim") == 0) {
+        if (!c->user) return cli_usage_error("%s", "usage: sdm task claim TASK --user U");
+        rc = sdm_task_claim(c->db, id, c->user, 0, &c->err);
+        did = "claimed";
+    } else if (strcmp(s, "unclaim") == 0) {
+        rc = sdm_task_unclaim(c->db, id, c->user, 0, &c->err);
+        did = "unclaimed";
+    } else if (strcmp(s, "delegate") == 0) {
+        if (!c->to) return cli_usage_error("%s", "usage: sdm task delegate TASK --to U");
+        rc = sdm_task_delegate(c->db, id, c->to, 0, &c->err);
+        did = "delegated";
+    } else if (strcmp(s, "complete") == 0) {
+        /* --user: who completes; they must hold the task (claim it first) */
+        if (c->user) {
+            sdm_table *t = NULL;
+            rc = sdm_task_info(c->db, id, &t, &c->err);
+            if (rc) return cli_fail(c, rc);
+            const char *who = col(t, "assignee");
+            int mine = who && strcmp(who, c->user) == 0;
+            if (!who) rc = sdm_task_claim(c->db, id, c->user, 0, &c->err);
+            sdm_table_free(t);
+            if (rc) return cli_fail(c, rc);
+            if (who && !mine) {
+                fprintf(stderr, "sdm: error: task %lld is assigned to '%s', not to '%s'\n", (long long)id, who, c->user);
+                return EXIT_STATE;
+            }
+        }
+        if (c->outcome) json_object_set_new(c->vars, "outcome", json_string(c->outcome));
+        char *vars = cli_vars(c);
+        rc = sdm_complete(c->db, id, vars, &c->err);
+        free(vars);
+        did = "completed";
+    } else {
+        return cli_usage_error("unknown task action '%s' (show, claim, unclaim, delegate, complete)", s);
+    }
+    if (rc) return cli_fail(c, rc);
+    if (c->json) printf("{\"%s\": %lld}\n", did, (long long)id);
+    else printf("%s task %lld\n", did, (long long)id);
+    return EXIT_OK;
+}
+
+/* ---------- the head's view ---------- */
+
+int cmd_monitor(cli *c) {
+    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm monitor [--team HEAD]");
+    sdm_table *t = NULL;
+    int rc = sdm_monitor(c->db, c->team, &t, &c->err);
+    if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+static int write_file(cli *c, const char *path, const char *text) {
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+        if (f) fclose(f);
+        fprintf(stderr, "sdm: error: cannot write %s\n", path);
+        return EXIT_FAIL;
+    }
+    if (!c->json && !c->csv) fprintf(stderr, "wrote %s\n", path);
+    return EXIT_OK;
+}
+
+int cmd_report(cli *c) {
+    const char *s = sub(c);
+    int64_t from = 0, to = 0;
+    int rc = SDM_OK;
+    sdm_table *t = NULL;
+    if (c->from && (rc = sdm_parse_time(c->db, c->from, &from, &c->err))) return cli_fail(c, rc);
+    if (strcmp(s, "funnel") == 0) {
+        if (c->argc != 3) return cli_usage_error("%s", "usage: sdm report funnel PROCESS"
+                                                       " [--by manager|product|region|segment] [--from T] [--to T]"
+                                                       " [--out FILE.svg|FILE.html]");
+        if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
+        rc = sdm_report_funnel(c->db, c->argv[2], c->by, from, to, &t, &c->err);
+        if (rc) return cli_fail(c, rc);
+        if (c->out) {
+            size_t n = strlen(c->out);
+            int html = n > 5 && (strcmp(c->out + n - 5, ".html") == 0 || strcmp(c->out + n - 4, ".htm") == 0);
+            if (!html && !(n > 4 && strcmp(c->out + n - 4, ".svg") == 0)) {
+                sdm_table_free(t);
+                return cli_usage_error("--out wants a .svg or .html file, not '%s'", c->out);
+            }
+            char title[300];
+            snprintf(title, sizeof title, "Sales funnel: %s", c->argv[2]);
+            char *pic = sdm_funnel_render(t, title, html);
+            int w = write_file(c, c->out, pic);
+            free(pic);
+            if (w) { sdm_table_free(t); return w; }
+        }
+        return show_free(c, t);
+    }
+    if (c->argc != 2) return cli_usage_error("%s", "usage: sdm report funnel|kpi|handoffs|deviations [--from T] [--to T]");
+    if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
+    if (strcmp(s, "kpi") == 0) rc = sdm_report_kpi(c->db, from, to, &t, &c->err);
+    else if (strcmp(s, "handoffs") == 0) rc = sdm_report_handoffs(c->db, from, to, &t, &c->err);
+    else if (strcmp(s, "deviations") == 0) rc = sdm_report_deviations(c->db, c->by, from, to, &t, &c->err);
+    else return cli_usage_error("unknown report '%s' (funnel, kpi, handoffs, deviations)", s);
+    if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}

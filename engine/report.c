@@ -1,0 +1,587 @@
+/*
+** report.c — calendars and reports for managers and heads (see report.h).
+**
+** Indexes each query relies on (created in store.c migration 1 and org.c
+** migration 3):
+**   calendar with a user   tasks_assignee(assignee, state, due_at): range scan,
+**                          already in due order, no sort
+**   calendar, everybody    tasks_state_due(state, due_at)
+**   monitor                tasks_assignee, tasks_done(assignee, completed_at)
+**   funnel                 funnel_process(process, entered_at, stage, left_at,
+**                          exit, client): covering, one pass
+**   kpi                    tasks_completed(completed_at)
+*/
+#include <string.h>
+#include <math.h>
+#include <sqlite3.h>
+#include "report.h"
+#include "org.h"
+#include "table.h"
+#include "err.h"
+
+/* ---------- the calendar ---------- */
+
+#define CAL_COLS "SELECT t.id AS task, t.instance_id AS instance, i.client, c.name AS client_name," \
+    " i.process, coalesce(t.name, t.node) AS step, t.role, t.assignee, t.created_at, t.due_at," \
+    " CASE WHEN t.due_at IS NULL THEN 'no due date' WHEN t.due_at < ?2 THEN 'overdue'" \
+    " WHEN t.due_at < ?4 THEN 'today' ELSE 'upcoming' END AS status" \
+    " FROM tasks t JOIN instances i ON i.id = t.instance_id LEFT JOIN clients c ON c.key = i.client" \
+    " WHERE t.state = 'open'"
+
+const char *report_calendar_sql(const char *when, int with_user) {
+    static const char *const sql[2][4] = {
+        {CAL_COLS " AND ?1 IS NULL AND t.due_at < ?2 ORDER BY t.due_at, t.id LIMIT ?5",
+         CAL_COLS " AND ?1 IS NULL AND t.due_at >= ?3 AND t.due_at < ?4 ORDER BY t.due_at, t.id LIMIT ?5",
+         CAL_COLS " AND ?1 IS NULL AND t.due_at >= ?4 ORDER BY t.due_at, t.id LIMIT ?5",
+         CAL_COLS " AND ?1 IS NULL ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT ?5"},
+        {CAL_COLS " AND t.assignee = ?1 AND t.due_at < ?2 ORDER BY t.due_at, t.id LIMIT ?5",
+         CAL_COLS " AND t.assignee = ?1 AND t.due_at >= ?3 AND t.due_at < ?4 ORDER BY t.due_at, t.id LIMIT ?5",
+         CAL_COLS " AND t.assignee = ?1 AND t.due_at >= ?4 ORDER BY t.due_at, t.id LIMIT ?5",
+         CAL_COLS " AND t.assignee = ?1 ORDER BY t.due_at IS NULL, t.due_at, t.id LIMIT ?5"},
+    };
+    int k = !when || strcmp(when, "all") == 0 ? 3 : strcmp(when, "overdue") == 0 ? 0
+          : strcmp(when, "today") == 0 ? 1 : strcmp(when, "upcoming") == 0 ? 2 : -1;
+    return k < 0 ? NULL : sql[with_user ? 1 : 0][k];
+}
+
+int report_calendar(store *s, const char *user, const char *when, int64_t now, int64_t day_start,
+                    int64_t day_end, int limit, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    const char *sql = report_calendar_sql(when, user != NULL);
+    if (!sql) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
+                             "unknown calendar view '%s' (today, overdue, upcoming, all)", when);
+    if (user) {
+        int rc = org_user_check(s, user, err);
+        if (rc == SDM_ERR_NOTFOUND) return rc;   /* an inactive user may still have history */
+    }
+    return org_table(s, out, "iisssssstts", err, sql, "tiiii", user, now, day_start, day_end,
+                     (int64_t)(limit > 0 ? limit : 1000));
+}
+
+/* ---------- a task's card ---------- */
+
+static void add_next(sbuf *b, const model_proc *p, int node, int depth) {
+    const model_node *n = &p->nodes[node];
+    for (int k = 0; k < n->nout; k++) {
+        const model_flow *f = &p->flows[n->out[k]];
+        const model_node *d = &p->nodes[f->dst];
+        if (b->len) sbuf_puts(b, "; ");
+        if (f->cond) sbuf_printf(b, "if %s: ", f->cond);
+        else if (n->out[k] == n->dflt) sbuf_puts(b, "otherwise: ");
+        else if (f->name && *f->name) sbuf_printf(b, "%s: ", f->name);
+        int gateway = d->kind == EL_GW_EXCLUSIVE || d->kind == EL_GW_PARALLEL;
+        if (gateway && depth < 2 && d->nout) {
+            sbuf_printf(b, "%s %s → (", d->kind == EL_GW_PARALLEL ? "all of" : "one of",
+                        d->name && *d->name ? d->name : d->id);
+            sbuf inner = {0};
+            add_next(&inner, p, f->dst, depth + 1);
+            sbuf_puts(b, inner.s ? inner.s : "");
+            free(inner.s);
+            sbuf_puts(b, ")");
+        } else {
+            sbuf_printf(b, "%s", d->name && *d->name ? d->name : d->id);
+            if (d->role) sbuf_printf(b, " [%s]", d->role);
+            if (d->kind == EL_END || d->kind == EL_END_TERMINATE) sbuf_printf(b, " (end%s%s)",
+                                                                               d->outcome ? ": " : "", d->outcome ? d->outcome : "");
+        }
+    }
+}
+
+int report_task_info(store *s, const model_proc *proc, int64_t task, sdm_table **out, sdm_err *err) {
+    int rc = org_table(s, out, "iisisssssstttssssssrs", err,
+        "SELECT t.id AS task, t.instance_id AS instance, i.process, d.version, i.client, t.node,"
+        " coalesce(t.name, t.node) AS step, t.role, t.assignee, t.state, t.created_at, t.due_at, t.completed_at,"
+        " NULL AS script, NULL AS next, c.name AS client_name, c.segment, c.region, c.product, c.value, c.owner"
+        " FROM tasks t JOIN instances i ON i.id = t.instance_id JOIN definitions d ON d.id = i.definition_id"
+        " LEFT JOIN clients c ON c.key = i.client WHERE t.id = ?1", "i", task);
+    if (rc) return rc;
+    if ((*out)->nrow == 0) {
+        sdm_table_free(*out);
+        *out = NULL;
+        return err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no task %lld", (long long)task);
+    }
+    char **row = (*out)->cells;
+    int k = proc ? model_node_find(proc, row[5]) : -1;
+    if (k >= 0) {
+        const model_node *n = &proc->nodes[k];
+        row[13] = xstrdup(n->doc ? n->doc : "");
+        sbuf b = {0};
+        add_next(&b, proc, k, 0);
+        row[14] = sbuf_take(&b);
+    }
+    return SDM_OK;
+}
+
+/* ---------- the head's monitor ---------- */
+
+int report_monitor(store *s, const char *team, int64_t now, int64_t day_start, int64_t day_end,
+                   sdm_table **out, sdm_err *err) {
+    if (team) {
+        int rc = org_user_check(s, team, err);
+        if (rc == SDM_ERR_NOTFOUND) return rc;
+    }
+    return org_table(s, out, "ssssiiiis", err,
+        "WITH RECURSIVE team(name) AS (SELECT ?1 UNION SELECT u.name FROM users u JOIN team ON u.head = team.name)"
+        " SELECT * FROM (SELECT u.name AS user, u.full_name, u.head,"
+        " (SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles r WHERE r.user = u.name ORDER BY role)) AS roles,"
+        " (SELECT count(*) FROM tasks t WHERE t.assignee = u.name AND t.state = 'open') AS open,"
+        " (SELECT count(*) FROM tasks t WHERE t.assignee = u.name AND t.state = 'open'"
+        "   AND t.due_at >= ?3 AND t.due_at < ?4) AS due_today,"
+        " (SELECT count(*) FROM tasks t WHERE t.assignee = u.name AND t.state = 'open' AND t.due_at < ?2) AS overdue,"
+        " (SELECT count(*) FROM tasks t WHERE t.assignee = u.name AND t.state = 'completed'"
+        "   AND t.completed_at >= ?3 AND t.completed_at < ?4) AS done_today,"
+        " (SELECT group_concat(step, '; ') FROM (SELECT coalesce(t.name, t.node) || ' (' || i.client || ')' AS step"
+        "   FROM tasks t JOIN instances i ON i.id = t.instance_id WHERE t.assignee = u.name AND t.state = 'completed'"
+        "   AND t.completed_at >= ?3 AND t.completed_at < ?4 ORDER BY t.completed_at)) AS completed"
+        " FROM users u WHERE u.active AND (?1 IS NULL OR u.name IN (SELECT name FROM team))"
+        " UNION ALL"
+        " SELECT '(queue)', NULL, NULL, t.role, count(*), sum(t.due_at >= ?3 AND t.due_at < ?4),"
+        " sum(t.due_at < ?2), 0, NULL FROM tasks t WHERE t.state = 'open' AND t.assignee IS NULL"
+        " AND ?1 IS NULL GROUP BY t.role"
+        ") ORDER BY user = '(queue)', user, roles", "tiii", team, now, day_start, day_end);
+}
+
+/* ---------- grouping helpers ---------- */
+
+typedef struct dvec { double *v; int n, cap; } dvec;
+
+static void dvec_add(dvec *d, double x) {
+    if (d->n == d->cap) d->v = xrealloc(d->v, sizeof *d->v * (size_t)(d->cap = d->cap ? d->cap * 2 : 16));
+    d->v[d->n++] = x;
+}
+
+static int dcmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of the values (sorted in place), NAN when empty. */
+static double median(dvec *d) {
+    if (!d->n) return NAN;
+    qsort(d->v, (size_t)d->n, sizeof *d->v, dcmp);
+    return d->n % 2 ? d->v[d->n / 2] : (d->v[d->n / 2 - 1] + d->v[d->n / 2]) / 2;
+}
+
+static char *fmt_num(double x, int decimals) {
+    if (isnan(x)) return NULL;
+    return xasprintf("%.*f", decimals, x);
+}
+
+/* A string-keyed hash of small records. */
+typedef struct hentry { char *key; void *val; } hentry;
+typedef struct hmap { hentry *e; int n, cap; char **order; } hmap;
+
+static unsigned long hash(const char *s) {
+    unsigned long h = 5381;
+    while (*s) h = h * 33 ^ (unsigned char)*s++;
+    return h;
+}
+
+static void *hmap_get(hmap *m, const char *key, size_t size) {
+    if (2 * (m->n + 1) > m->cap) {
+        int ncap = m->cap ? m->cap * 2 : 64;
+        hentry *ne = xcalloc((size_t)ncap, sizeof *ne);
+        for (int i = 0; i < m->cap; i++)
+            if (m->e[i].key) {
+                unsigned long h = hash(m->e[i].key) & (unsigned long)(ncap - 1);
+                while (ne[h].key) h = (h + 1) & (unsigned long)(ncap - 1);
+                ne[h] = m->e[i];
+            }
+        free(m->e);
+        m->e = ne;
+        m->cap = ncap;
+        m->order = xrealloc(m->order, sizeof *m->order * (size_t)ncap);
+    }
+    unsigned long h = hash(key) & (unsigned long)(m->cap - 1);
+    while (m->e[h].key) {
+        if (strcmp(m->e[h].key, key) == 0) return m->e[h].val;
+        h = (h + 1) & (unsigned long)(m->cap - 1);
+    }
+    m->e[h].key = xstrdup(key);
+    m->e[h].val = xcalloc(1, size);
+    m->order[m->n++] = m->e[h].key;
+    return m->e[h].val;
+}
+
+static void *hmap_find(hmap *m, const char *key) {
+    if (!m->cap) return NULL;
+    unsigned long h = hash(key) & (unsigned long)(m->cap - 1);
+    while (m->e[h].key) {
+        if (strcmp(m->e[h].key, key) == 0) return m->e[h].val;
+        h = (h + 1) & (unsigned long)(m->cap - 1);
+    }
+    return NULL;
+}
+
+static int strp_cmp(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---------- the funnel ---------- */
+
+typedef struct stage_stat { long reached, advanced, won, dropped, in_stage; dvec hours; } stage_stat;
+typedef struct group_stat { stage_stat *st; } group_stat;
+
+int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from, int64_t to,
+                  sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    const char *grp = NULL;
+    if (by) {
+        if (strcmp(by, "manager") == 0 || strcmp(by, "owner") == 0) grp = "c.owner";
+        else if (strcmp(by, "product") == 0) grp = "c.product";
+        else if (strcmp(by, "region") == 0) grp = "c.region";
+        else if (strcmp(by, "segment") == 0) grp = "c.segment";
+        else return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
+                            "the funnel groups --by manager, product, region or segment, not '%s'", by);
+    }
+    const char **stage_of, **stages;
+    int nstage;
+    org_stages(proc, &stage_of, &stages, &nstage);
+    free(stage_of);
+    if (!nstage) {
+        free(stages);
+        return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
+                       "process '%s' has no stages (no sdm:stage and no user task)", proc->id);
+    }
+    sbuf q = {0};
+    sbuf_printf(&q, "SELECT f.ord, f.stage, f.left_at - f.entered_at, f.exit, %s FROM funnel f", grp ? grp : "NULL");
+    if (grp) sbuf_puts(&q, " LEFT JOIN clients c ON c.key = f.client");
+    if (from || to) sbuf_puts(&q, " JOIN instances i ON i.id = f.instance_id");
+    sbuf_puts(&q, " WHERE f.process = ?1");
+    if (from) sbuf_puts(&q, " AND i.started_at >= ?2");
+    if (to) sbuf_puts(&q, " AND i.started_at < ?3");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_sqlite(s), q.s, -1, &st, NULL) != SQLITE_OK) {
+        int rc = err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "funnel: %s", sqlite3_errmsg(store_sqlite(s)));
+        free(q.s); free(stages);
+        return rc;
+    }
+    free(q.s);
+    sqlite3_bind_text(st, 1, proc->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, from);
+    sqlite3_bind_int64(st, 3, to);
+    hmap groups = {0};
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        int k = name ? -1 : -1;
+        for (int i = 0; name && i < nstage; i++) if (strcmp(stages[i], name) == 0) { k = i; break; }
+        if (k < 0) continue;                      /* a stage the latest version no longer has */
+        const char *g = grp ? (const char *)sqlite3_column_text(st, 4) : "";
+        group_stat *gs = hmap_get(&groups, g ? g : "(none)", sizeof *gs);
+        if (!gs->st) gs->st = xcalloc((size_t)nstage, sizeof *gs->st);
+        stage_stat *x = &gs->st[k];
+        x->reached++;
+        const char *exit = (const char *)sqlite3_column_text(st, 3);
+        if (!exit) x->in_stage++;
+        else if (strcmp(exit, "next") == 0) x->advanced++;
+        else if (strcmp(exit, "success") == 0) x->won++;
+        else x->dropped++;
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+            dvec_add(&x->hours, (double)sqlite3_column_int64(st, 2) / 3600000.0);
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) {
+        free(stages);
+        return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "funnel: %s", sqlite3_errmsg(store_sqlite(s)));
+    }
+    static const char *const cols_by[] = {"group", "stage", "reached", "of_first_pct", "conversion_pct", "advanced",
+                                          "won", "dropped", "in_stage", "median_hours", NULL};
+    sdm_table *t = table_new(grp ? cols_by : cols_by + 1, grp ? "ssirriiiir" : "sirriiiir");
+    int off = grp ? 1 : 0;
+    qsort(groups.order, (size_t)groups.n, sizeof *groups.order, strp_cmp);
+    if (!grp && groups.n == 0) hmap_get(&groups, "", sizeof(group_stat));   /* an empty funnel still lists stages */
+    for (int g = 0; g < groups.n; g++) {
+        group_stat *gs = hmap_find(&groups, groups.order[g]);
+        for (int k = 0; k < nstage; k++) {
+            stage_stat zero = {0}, *x = gs->st ? &gs->st[k] : &zero;
+            long first = gs->st ? gs->st[0].reached : 0, prev = k && gs->st ? gs->st[k - 1].reached : 0;
+            char **row = table_add_row(t);
+            if (grp) row[0] = xstrdup(groups.order[g]);
+            row[off + 0] = xstrdup(stages[k]);
+            row[off + 1] = xasprintf("%ld", x->reached);
+            row[off + 2] = first ? fmt_num(100.0 * (double)x->reached / (double)first, 1) : NULL;
+            row[off + 3] = k == 0 ? (x->reached ? xstrdup("100.0") : NULL)
+                         : prev ? fmt_num(100.0 * (double)x->reached / (double)prev, 1) : NULL;
+            row[off + 4] = xasprintf("%ld", x->advanced);
+            row[off + 5] = xasprintf("%ld", x->won);
+            row[off + 6] = xasprintf("%ld", x->dropped);
+            row[off + 7] = xasprintf("%ld", x->in_stage);
+            row[off + 8] = fmt_num(median(&x->hours), 2);
+        }
+    }
+    for (int i = 0; i < groups.cap; i++)
+        if (groups.e[i].key) {
+            group_stat *gs = groups.e[i].val;
+            for (int k = 0; gs->st && k < nstage; k++) free(gs->st[k].hours.v);
+            free(gs->st);
+            free(gs);
+            free(groups.e[i].key);
+        }
+    free(groups.e);
+    free(groups.order);
+    free(stages);
+    *out = t;
+    return SDM_OK;
+}
+
+/* ---------- KPIs and handoffs ---------- */
+
+typedef struct kpi_stat { long done, on_time, late, handoffs; dvec cycle, handoff; } kpi_stat;
+
+int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    if (!to) to = INT64_MAX;
+    sdm_table *done = NULL, *hand = NULL, *open = NULL;
+    int rc = org_table(s, &done, "ssiii", err,
+        "SELECT coalesce(t.assignee, t.completed_by), coalesce(t.role, '-'), t.completed_at - t.created_at,"
+        " t.due_at IS NOT NULL AND t.completed_at <= t.due_at, t.due_at IS NOT NULL AND t.completed_at > t.due_at"
+        " FROM tasks t WHERE t.state = 'completed' AND t.completed_at >= ?1 AND t.completed_at < ?2",
+        "ii", from, to);
+    /* handoff time: from the giving role's last step to the receiving
+    ** user's first step done on the lead */
+    if (!rc) rc = org_table(s, &hand, "ssi", err,
+        "SELECT coalesce(k.assignee, h.to_user), h.to_role, k.completed_at - h.from_at FROM handoffs h"
+        " JOIN tasks k ON k.id = h.to_task WHERE h.at >= ?1 AND h.at < ?2", "ii", from, to);
+    if (!rc) rc = org_table(s, &open, "ssii", err,
+        "SELECT t.assignee, coalesce(t.role, '-'), count(*), sum(t.due_at < ?1) FROM tasks t"
+        " WHERE t.state = 'open' AND t.assignee IS NOT NULL GROUP BY 1, 2", "i", now);
+    if (rc) { sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open); return rc; }
+    hmap m = {0};
+    char key[600];
+    for (int r = 0; r < done->nrow; r++) {
+        char **c = &done->cells[r * 5];
+        snprintf(key, sizeof key, "%s\x1f%s", c[0] ? c[0] : "-", c[1]);
+        kpi_stat *x = hmap_get(&m, key, sizeof *x);
+        x->done++;
+        x->on_time += c[3] && strcmp(c[3], "1") == 0;
+        x->late += c[4] && strcmp(c[4], "1") == 0;
+        dvec_add(&x->cycle, strtod(c[2], NULL) / 3600000.0);
+    }
+    for (int r = 0; r < hand->nrow; r++) {
+        char **c = &hand->cells[r * 3];
+        if (!c[0]) continue;
+        snprintf(key, sizeof key, "%s\x1f%s", c[0], c[1]);
+        kpi_stat *x = hmap_get(&m, key, sizeof *x);
+        x->handoffs++;
+        if (c[2]) dvec_add(&x->handoff, strtod(c[2], NULL) / 3600000.0);
+    }
+    for (int r = 0; r < open->nrow; r++) {
+        char **c = &open->cells[r * 4];
+        snprintf(key, sizeof key, "%s\x1f%s", c[0], c[1]);
+        hmap_get(&m, key, sizeof(kpi_stat));
+    }
+    static const char *const cols[] = {"user", "role", "done", "on_time", "late", "on_time_pct",
+                                       "median_cycle_hours", "open", "overdue", "handoffs_in",
+                                       "median_handoff_hours", NULL};
+    sdm_table *t = table_new(cols, "ssiiirriiir");
+    qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    for (int i = 0; i < m.n; i++) {
+        kpi_stat *x = hmap_find(&m, m.order[i]);
+        char **row = table_add_row(t);
+        const char *sep = strchr(m.order[i], '\x1f');
+        row[0] = strndup(m.order[i], (size_t)(sep - m.order[i]));
+        row[1] = xstrdup(sep + 1);
+        row[2] = xasprintf("%ld", x->done);
+        row[3] = xasprintf("%ld", x->on_time);
+        row[4] = xasprintf("%ld", x->late);
+        row[5] = x->on_time + x->late ? fmt_num(100.0 * (double)x->on_time / (double)(x->on_time + x->late), 1) : NULL;
+        row[6] = fmt_num(median(&x->cycle), 2);
+        row[7] = xstrdup("0");
+        row[8] = xstrdup("0");
+        for (int r = 0; r < open->nrow; r++) {
+            char **c = &open->cells[r * 4];
+            if (strcmp(c[0], row[0]) == 0 && strcmp(c[1], row[1]) == 0) {
+                free(row[7]); free(row[8]);
+                row[7] = xstrdup(c[2]);
+                row[8] = xstrdup(c[3] ? c[3] : "0");
+            }
+        }
+        row[9] = xasprintf("%ld", x->handoffs);
+        row[10] = fmt_num(median(&x->handoff), 2);
+    }
+    for (int i = 0; i < m.cap; i++)
+        if (m.e[i].key) {
+            kpi_stat *x = m.e[i].val;
+            free(x->cycle.v); free(x->handoff.v); free(x); free(m.e[i].key);
+        }
+    free(m.e); free(m.order);
+    sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open);
+    *out = t;
+    return SDM_OK;
+}
+
+typedef struct hand_stat { long n, taken; dvec hours; } hand_stat;
+
+int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    if (!to) to = INT64_MAX;
+    sdm_table *h = NULL;
+    int rc = org_table(s, &h, "ssi", err,
+        "SELECT h.from_role, h.to_role, k.completed_at - h.from_at FROM handoffs h"
+        " JOIN tasks k ON k.id = h.to_task WHERE h.at >= ?1 AND h.at < ?2", "ii", from, to);
+    if (rc) return rc;
+    hmap m = {0};
+    char key[600];
+    for (int r = 0; r < h->nrow; r++) {
+        char **c = &h->cells[r * 3];
+        snprintf(key, sizeof key, "%s\x1f%s", c[0], c[1]);
+        hand_stat *x = hmap_get(&m, key, sizeof *x);
+        x->n++;
+        if (c[2]) { x->taken++; dvec_add(&x->hours, strtod(c[2], NULL) / 3600000.0); }
+    }
+    static const char *const cols[] = {"from_role", "to_role", "handoffs", "taken_up", "median_hours",
+                                       "max_hours", NULL};
+    sdm_table *t = table_new(cols, "ssiirr");
+    qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    for (int i = 0; i < m.n; i++) {
+        hand_stat *x = hmap_find(&m, m.order[i]);
+        char **row = table_add_row(t);
+        const char *sep = strchr(m.order[i], '\x1f');
+        row[0] = strndup(m.order[i], (size_t)(sep - m.order[i]));
+        row[1] = xstrdup(sep + 1);
+        row[2] = xasprintf("%ld", x->n);
+        row[3] = xasprintf("%ld", x->taken);
+        row[4] = fmt_num(median(&x->hours), 2);
+        row[5] = x->hours.n ? fmt_num(x->hours.v[x->hours.n - 1], 2) : NULL;
+    }
+    for (int i = 0; i < m.cap; i++)
+        if (m.e[i].key) { hand_stat *x = m.e[i].val; free(x->hours.v); free(x); free(m.e[i].key); }
+    free(m.e); free(m.order);
+    sdm_table_free(h);
+    *out = t;
+    return SDM_OK;
+}
+
+/* ---------- deviations ---------- */
+
+int report_deviations(store *s, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    const char *cols;
+    int ncol;
+    if (!by) { cols = "coalesce(manager, '-') AS manager, severity, coalesce(rule, '-') AS rule"; ncol = 3; }
+    else if (strcmp(by, "manager") == 0) { cols = "coalesce(manager, '-') AS manager"; ncol = 1; }
+    else if (strcmp(by, "severity") == 0) { cols = "severity"; ncol = 1; }
+    else if (strcmp(by, "rule") == 0) { cols = "coalesce(rule, '-') AS rule"; ncol = 1; }
+    else if (strcmp(by, "process") == 0) { cols = "coalesce(process, '-') AS process"; ncol = 1; }
+    else if (strcmp(by, "client") == 0) { cols = "coalesce(client, '-') AS client"; ncol = 1; }
+    else return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
+                        "deviations group --by manager, severity, rule, process or client, not '%s'", by);
+    char *sql = xasprintf("SELECT %s, count(*) AS total, sum(state = 'open') AS open,"
+                          " sum(state = 'acknowledged') AS acknowledged, sum(state = 'resolved') AS resolved,"
+                          " min(CASE WHEN state = 'open' THEN raised_at END) AS oldest_open,"
+                          " max(raised_at) AS latest FROM deviations WHERE raised_at >= ?1 AND raised_at < ?2"
+                          " GROUP BY %s ORDER BY open DESC, total DESC, 1", cols,
+                          ncol == 3 ? "1, 2, 3" : "1");
+    int rc = org_table(s, out, ncol == 3 ? "sssiiiitt" : "siiiitt", err, sql, "ii", from, to ? to : INT64_MAX);
+    free(sql);
+    return rc;
+}
+
+/* ---------- the funnel as a picture ---------- */
+
+static void xml_text(sbuf *b, const char *s) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': sbuf_puts(b, "&lt;"); break;
+        case '>': sbuf_puts(b, "&gt;"); break;
+        case '&': sbuf_puts(b, "&amp;"); break;
+        case '"': sbuf_puts(b, "&quot;"); break;
+        default: sbuf_add(b, s, 1);
+        }
+    }
+}
+
+typedef struct fstage { const char *name; long reached, dropped, won; double median; int has_median; } fstage;
+
+char *report_funnel_render(const sdm_table *f, const char *title, int html) {
+    /* Sum over groups: one bar per stage, in the table's order. */
+    int cs = -1, cr = -1, cd = -1, cw = -1, cm = -1;
+    for (int c = 0; c < f->ncol; c++) {
+        if (strcmp(f->cols[c], "stage") == 0) cs = c;
+        else if (strcmp(f->cols[c], "reached") == 0) cr = c;
+        else if (strcmp(f->cols[c], "dropped") == 0) cd = c;
+        else if (strcmp(f->cols[c], "won") == 0) cw = c;
+        else if (strcmp(f->cols[c], "median_hours") == 0) cm = c;
+    }
+    fstage *st = xcalloc((size_t)f->nrow + 1, sizeof *st);
+    int n = 0, grouped = f->ncol > 0 && strcmp(f->cols[0], "group") == 0;
+    for (int r = 0; cs >= 0 && cr >= 0 && r < f->nrow; r++) {
+        const char *name = f->cells[r * f->ncol + cs];
+        int k;
+        for (k = 0; k < n && strcmp(st[k].name, name) != 0; k++) {}
+        if (k == n) st[n++].name = name;
+        st[k].reached += strtol(f->cells[r * f->ncol + cr], NULL, 10);
+        if (cd >= 0) st[k].dropped += strtol(f->cells[r * f->ncol + cd], NULL, 10);
+        if (cw >= 0) st[k].won += strtol(f->cells[r * f->ncol + cw], NULL, 10);
+        const char *med = cm >= 0 ? f->cells[r * f->ncol + cm] : NULL;
+        if (med && !grouped) { st[k].median = strtod(med, NULL); st[k].has_median = 1; }
+    }
+    long max = 1;
+    for (int k = 0; k < n; k++) if (st[k].reached > max) max = st[k].reached;
+    const int W = 960, bar_h = 46, gap = 14, top = 70, left = 220, maxw = 520;
+    int H = top + n * (bar_h + gap) + 40;
+    sbuf b = {0};
+    if (html) {
+        sbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+        xml_text(&b, title);
+        sbuf_puts(&b, "</title><style>body{font-family:system-ui,sans-serif;margin:24px;color:#1f2937}"
+                      "table{border-collapse:collapse;margin-top:16px}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;"
+                      "text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>\n");
+    }
+    sbuf_printf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\""
+                    " font-family=\"system-ui, Helvetica, Arial, sans-serif\">\n", W, H, W, H);
+    sbuf_printf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
+    sbuf_puts(&b, "<text x=\"24\" y=\"40\" font-size=\"22\" font-weight=\"600\" fill=\"#111827\">");
+    xml_text(&b, title);
+    sbuf_puts(&b, "</text>\n");
+    for (int k = 0; k < n; k++) {
+        double frac = (double)st[k].reached / (double)max;
+        int w = (int)(frac * maxw + 0.5);
+        if (w < 3) w = 3;
+        int x = left + (maxw - w) / 2, y = top + k * (bar_h + gap);
+        /* colour from deep to light blue down the funnel */
+        int shade = n > 1 ? 60 + 120 * k / (n - 1) : 60;
+        sbuf_printf(&b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"4\" fill=\"rgb(%d,%d,235)\"/>\n",
+                    x, y, w, bar_h, 37 + shade / 2, 99 + shade / 2);
+        sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"15\" text-anchor=\"end\" fill=\"#111827\">",
+                    left - 12, y + bar_h / 2 + 5);
+        xml_text(&b, st[k].name);
+        sbuf_puts(&b, "</text>\n");
+        sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"16\" font-weight=\"600\" text-anchor=\"middle\""
+                        " fill=\"%s\">%ld</text>\n", left + maxw / 2, y + bar_h / 2 + 6,
+                    w > 60 ? "#ffffff" : "#111827", st[k].reached);
+        sbuf note = {0};
+        if (k > 0 && st[k - 1].reached)
+            sbuf_printf(&note, "%.0f%% of previous", 100.0 * (double)st[k].reached / (double)st[k - 1].reached);
+        else if (k == 0) sbuf_puts(&note, "entry");
+        if (st[k].dropped) sbuf_printf(&note, " · %ld dropped", st[k].dropped);
+        if (st[k].won) sbuf_printf(&note, " · %ld won", st[k].won);
+        if (st[k].has_median) sbuf_printf(&note, " · median %.1f h", st[k].median);
+        sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#4b5563\">", left + maxw + 16,
+                    y + bar_h / 2 + 5);
+        xml_text(&b, note.s ? note.s : "");
+        sbuf_puts(&b, "</text>\n");
+        free(note.s);
+    }
+    if (n == 0) sbuf_printf(&b, "<text x=\"24\" y=\"%d\" font-size=\"15\" fill=\"#6b7280\">no stages</text>\n", top + 20);
+    sbuf_puts(&b, "</svg>\n");
+    if (html) {
+        sbuf_puts(&b, "<table><tr>");
+        for (int c = 0; c < f->ncol; c++) { sbuf_puts(&b, "<th>"); xml_text(&b, f->cols[c]); sbuf_puts(&b, "</th>"); }
+        sbuf_puts(&b, "</tr>\n");
+        for (int r = 0; r < f->nrow; r++) {
+            sbuf_puts(&b, "<tr>");
+            for (int c = 0; c < f->ncol; c++) {
+                sbuf_puts(&b, "<td>");
+                const char *v = f->cells[r * f->ncol + c];
+                xml_text(&b, v ? v : "–");
+                sbuf_puts(&b, "</td>");
+            }
+            sbuf_puts(&b, "</tr>\n");
+        }
+        sbuf_puts(&b, "</table>\n</body></html>\n");
+    }
+    free(st);
+    return sbuf_take(&b);
+}

@@ -1,0 +1,40 @@
+/*
+** report.h — what managers and heads read: the task calendar, the task
+** card, the head's monitor, the sales funnel, KPIs, handoffs, deviations.
+**
+** Store layer (own SQL on store_sqlite()); read-only, no transactions.
+** Times are ms since the epoch; day_start/day_end bound "today" in the
+** business calendar's zone (the caller computes them).
+*/
+#ifndef SDM_REPORT_H
+#define SDM_REPORT_H
+#include "sdm.h"
+#include "model.h"
+#include "store.h"
+
+/* when: "overdue" (due before now), "today" (due in [day_start, day_end)),
+** "upcoming" (due from day_end on), "all"/NULL (every open task). user NULL:
+** everybody's. Sorted by due time, then task id. */
+int report_calendar(store *s, const char *user, const char *when, int64_t now, int64_t day_start,
+                    int64_t day_end, int limit, sdm_table **out, sdm_err *err);
+/* The SQL report_calendar runs for `when` with a user (for EXPLAIN, bench). */
+const char *report_calendar_sql(const char *when, int with_user);
+
+/* One row: the task, its instance, the step's contact script, what comes
+** next, the client's card. proc is the instance's process model. */
+int report_task_info(store *s, const model_proc *proc, int64_t task, sdm_table **out, sdm_err *err);
+
+int report_monitor(store *s, const char *team, int64_t now, int64_t day_start, int64_t day_end,
+                   sdm_table **out, sdm_err *err);
+/* by: NULL, manager, product, region, segment. from/to: instances started
+** in [from, to); 0 = open. */
+int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from, int64_t to,
+                  sdm_table **out, sdm_err *err);
+int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out, sdm_err *err);
+int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
+int report_deviations(store *s, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
+
+/* A funnel table (from report_funnel) as a self-contained SVG image, or an
+** HTML page holding the SVG and the table. Caller frees. */
+char *report_funnel_render(const sdm_table *funnel, const char *title, int html);
+#endif
