@@ -289,7 +289,7 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
                                           "won", "dropped", "in_stage", "median_hours", NULL};
     sdm_table *t = table_new(grp ? cols_by : cols_by + 1, grp ? "ssirriiiir" : "sirriiiir");
     int off = grp ? 1 : 0;
-    qsort(groups.order, (size_t)groups.n, sizeof *groups.order, strp_cmp);
+    if (groups.n) qsort(groups.order, (size_t)groups.n, sizeof *groups.order, strp_cmp);
     if (!grp && groups.n == 0) hmap_get(&groups, "", sizeof(group_stat));   /* an empty funnel still lists stages */
     for (int g = 0; g < groups.n; g++) {
         group_stat *gs = hmap_find(&groups, groups.order[g]);
@@ -375,7 +375,7 @@ int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out,
                                        "median_cycle_hours", "open", "overdue", "handoffs_in",
                                        "median_handoff_hours", NULL};
     sdm_table *t = table_new(cols, "ssiiirriiir");
-    qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    if (m.n) qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
     for (int i = 0; i < m.n; i++) {
         kpi_stat *x = hmap_find(&m, m.order[i]);
         char **row = table_add_row(t);
@@ -433,7 +433,7 @@ int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err
     static const char *const cols[] = {"from_role", "to_role", "handoffs", "taken_up", "median_hours",
                                        "max_hours", NULL};
     sdm_table *t = table_new(cols, "ssiirr");
-    qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    if (m.n) qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
     for (int i = 0; i < m.n; i++) {
         hand_stat *x = hmap_find(&m, m.order[i]);
         char **row = table_add_row(t);
