@@ -767,13 +767,13 @@ int org_task_claim(store *s, int64_t task, const char *user, int force, int64_t 
     if (rc) return rc;
     if (t.assignee && strcmp(t.assignee, user) == 0) { task_row_free(&t); return SDM_OK; }
     int head = t.assignee && (is_head_of(s, user, t.assignee) || is_head_of(s, actor, t.assignee));
-    if (!force && !is_head_of(s, user, t.assignee) && t.role && !has_role(s, user, t.role))
-        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' does not have the role '%s' of task %lld",
-                     user, t.role, (long long)task);
-    if (!rc && !force && t.assignee && !head)
+    if (!force && t.assignee && !head)
         rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                      "task %lld is assigned to '%s'; only their head may take it over (or use --force)",
                      (long long)task, t.assignee);
+    if (!rc && !force && !is_head_of(s, user, t.assignee) && t.role && !has_role(s, user, t.role))
+        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' does not have the role '%s' of task %lld",
+                     user, t.role, (long long)task);
     if (!rc) rc = reassign(s, &t, user, "task-claimed", force ? "forced" : NULL, now, actor, err);
     task_row_free(&t);
     return rc;

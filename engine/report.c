@@ -519,7 +519,7 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
     }
     long max = 1;
     for (int k = 0; k < n; k++) if (st[k].reached > max) max = st[k].reached;
-    const int W = 960, bar_h = 46, gap = 14, top = 70, left = 220, maxw = 520;
+    const int W = 960, bar_h = 46, gap = 14, top = 70, left = 180, maxw = 460;
     int H = top + n * (bar_h + gap) + 40;
     sbuf b = {0};
     if (html) {

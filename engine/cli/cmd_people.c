@@ -201,15 +201,17 @@ int cmd_task(cli *c) {
             sdm_table *t = NULL;
             rc = sdm_task_info(c->db, id, &t, &c->err);
             if (rc) return cli_fail(c, rc);
-            const char *who = col(t, "assignee");
+            char *who = col(t, "assignee") ? strdup(col(t, "assignee")) : NULL;
             int mine = who && strcmp(who, c->user) == 0;
             if (!who) rc = sdm_task_claim(c->db, id, c->user, 0, &c->err);
             sdm_table_free(t);
-            if (rc) return cli_fail(c, rc);
+            if (rc) { free(who); return cli_fail(c, rc); }
             if (who && !mine) {
                 fprintf(stderr, "sdm: error: task %lld is assigned to '%s', not to '%s'\n", (long long)id, who, c->user);
+                free(who);
                 return EXIT_STATE;
             }
+            free(who);
         }
         if (c->outcome) json_object_set_new(c->vars, "outcome", json_string(c->outcome));
         char *vars = cli_vars(c);
