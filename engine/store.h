@@ -50,6 +50,25 @@
 **              created_at, resolved_at, resolved_by
 **              state: open | resolved. An open incident's token has state
 **              incident. phase: execute | leave (where to resume on retry).
+**
+** Migration 3, the organisation and clients (SQL in org.c, read by report.c):
+** users        name, full_name, email, head, active, created_at. head is a
+**              user (no cycles). An inactive user gets no new work.
+** user_roles   user, role — a lane's role names who may do its tasks.
+** role_cursors role, last_user — where round robin continues.
+** clients      key, name, segment, region, product, value, owner, created_at,
+**              created_by, updated_at. sdm_start registers unknown keys.
+** changes      id, kind (user | client), key, field, old, new, at, actor,
+**              reason. Append-only: card, role, head and owner changes.
+** task_log     task_id, instance_id, client, role, assignee, at, prev_task,
+**              prev_user, prev_role, prev_at — one row per task created, with
+**              the client's previous completed task; view `handoffs` keeps
+**              the rows where the role changed (also history event handoff).
+** funnel       instance_id, stage, ord, process, client, entered_at, left_at,
+**              exit (NULL while in the stage | next | success | failure |
+**              completed | terminated). One row per stage an instance reached.
+** Indexes added on tasks: tasks_done(assignee, completed_at),
+** tasks_completed(completed_at), both WHERE state = 'completed'.
 */
 #ifndef SDM_STORE_H
 #define SDM_STORE_H
