@@ -53,7 +53,7 @@ const char org_schema[] =
     "CREATE TABLE funnel(instance_id INTEGER NOT NULL, stage TEXT NOT NULL, ord INTEGER NOT NULL,"
     "  process TEXT NOT NULL, client TEXT NOT NULL, entered_at INTEGER NOT NULL, left_at INTEGER, exit TEXT,"
     "  PRIMARY KEY(instance_id, stage)) WITHOUT ROWID;"
-    "CREATE INDEX funnel_process ON funnel(process, entered_at, stage, left_at, exit, client);"
+    "CREATE INDEX funnel_process ON funnel(process, client, stage, entered_at, left_at, exit);"
     "CREATE INDEX funnel_open ON funnel(instance_id) WHERE left_at IS NULL;"
     "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed';"
     "CREATE INDEX tasks_completed ON tasks(completed_at) WHERE state = 'completed';";

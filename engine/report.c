@@ -7,8 +7,8 @@
 **                          already in due order, no sort
 **   calendar, everybody    tasks_state_due(state, due_at)
 **   monitor                tasks_assignee, tasks_done(assignee, completed_at)
-**   funnel                 funnel_process(process, entered_at, stage, left_at,
-**                          exit, client): covering, one pass
+**   funnel                 funnel_process(process, client, stage, entered_at,
+**                          left_at, exit): covering, one pass in client order
 **   kpi                    tasks_completed(completed_at)
 */
 #include <string.h>
@@ -244,7 +244,8 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
                        "process '%s' has no stages (no sdm:stage and no user task)", proc->id);
     }
     sbuf q = {0};
-    sbuf_printf(&q, "SELECT f.ord, f.stage, f.left_at - f.entered_at, f.exit, %s FROM funnel f", grp ? grp : "NULL");
+    /* in client order (funnel_process), so the clients' rows are read in order too */
+    sbuf_printf(&q, "SELECT NULL, f.stage, f.left_at - f.entered_at, f.exit, %s FROM funnel f", grp ? grp : "NULL");
     if (grp) sbuf_puts(&q, " LEFT JOIN clients c ON c.key = f.client");
     if (from || to) sbuf_puts(&q, " JOIN instances i ON i.id = f.instance_id");
     sbuf_puts(&q, " WHERE f.process = ?1");
