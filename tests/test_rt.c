@@ -1,0 +1,658 @@
+/*
+** test_rt.c — the token runtime end to end, through the public API only:
+** for each element, the exact sequence of nodes entered (history "enter"
+** rows) and the tasks created; API misuse changes nothing; the store
+** holds its invariants after every scenario.
+*/
+#include <unistd.h>
+#include "sdm.h"
+#include "t.h"
+
+static sdm_err err;
+static sdm *db;
+
+#define HEAD "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" " \
+             "xmlns:sdm=\"urn:sdm:bpmn:1\">\n"
+
+/* Flows are written compactly: F("id", "src", "dst") and C(..., "cond"). */
+#define F(id, a, b) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\"/>\n"
+#define C(id, a, b, cond) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\">" \
+    "<bpmn:conditionExpression><![CDATA[" cond "]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+
+static int deploy(const char *id, const char *body) {
+    size_t n = strlen(HEAD) + strlen(body) + strlen(id) + 200;
+    char *xml = malloc(n);
+    snprintf(xml, n, HEAD "<bpmn:process id=\"%s\" isExecutable=\"true\">\n%s</bpmn:process>\n</bpmn:definitions>\n",
+             id, body);
+    sdm_table *t = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_deploy_xml(db, "rt.bpmn", xml, strlen(xml), &t, &err);
+    if (rc) {
+        fprintf(stderr, "  (deploy %s: %s)\n", id, err.msg);
+        for (int r = 0; t && r < t->nrow; r++)
+            fprintf(stderr, "    %s %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
+    }
+    CHECK_EQ_INT(rc, SDM_OK);
+    sdm_table_free(t);
+    free(xml);
+    return rc;
+}
+
+static int64_t start(const char *process, const char *client, const char *vars) {
+    int64_t id = 0;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_start(db, process, client, vars, &id, &err);
+    if (rc) fprintf(stderr, "  (start %s: %s)\n", process, err.msg);
+    CHECK_EQ_INT(rc, SDM_OK);
+    return id;
+}
+
+static int col(const sdm_table *t, const char *name) {
+    for (int c = 0; t && c < t->ncol; c++) if (strcmp(t->cols[c], name) == 0) return c;
+    fprintf(stderr, "  (no column %s)\n", name);
+    return 0;
+}
+
+/* Nodes entered, in order, joined by spaces (static buffer). */
+static const char *path(int64_t inst) {
+    static char buf[4096];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_HISTORY, &f, &t, &err) == SDM_OK) {
+        int ev = col(t, "event"), nd = col(t, "node");
+        for (int r = 0; r < t->nrow; r++)
+            if (strcmp(t->cells[r * t->ncol + ev], "enter") == 0) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, sizeof buf - n, "%s%s", n ? " " : "", t->cells[r * t->ncol + nd]);
+            }
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+/* Every history event as "event:node", joined by spaces (static). */
+static const char *events(int64_t inst) {
+    static char buf[4096];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_HISTORY, &f, &t, &err) == SDM_OK) {
+        int ev = col(t, "event"), nd = col(t, "node");
+        for (int r = 0; r < t->nrow; r++) {
+            size_t n = strlen(buf);
+            const char *node = t->cells[r * t->ncol + nd];
+            snprintf(buf + n, sizeof buf - n, "%s%s%s%s", n ? " " : "", t->cells[r * t->ncol + ev],
+                     node ? ":" : "", node ? node : "");
+        }
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+/* Tasks of the instance in a state ("open", "all", ...), by id, as
+** "node/assignee/role" (plus "/state" unless open), joined by spaces. */
+static int cmp_row(const void *x, const void *y) {
+    long long a = atoll(**(char ***)x), b = atoll(**(char ***)y);
+    return (a > b) - (a < b);
+}
+
+static const char *tasks(int64_t inst, const char *state) {
+    static char buf[2048];
+    sdm_filter f = {.id = inst, .state = state};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK) {
+        int nd = col(t, "node"), as = col(t, "assignee"), ro = col(t, "role"), st = col(t, "state");
+        char ***rows = malloc(sizeof *rows * (size_t)(t->nrow + 1));
+        for (int r = 0; r < t->nrow; r++) rows[r] = &t->cells[r * t->ncol];
+        qsort(rows, (size_t)t->nrow, sizeof *rows, cmp_row);
+        for (int r = 0; r < t->nrow; r++) {
+            size_t n = strlen(buf);
+            char **row = rows[r];
+            int open = strcmp(state, "open") == 0;
+            snprintf(buf + n, sizeof buf - n, "%s%s/%s/%s%s%s", n ? " " : "", row[nd],
+                     row[as] ? row[as] : "-", row[ro] ? row[ro] : "-", open ? "" : "/", open ? "" : row[st]);
+        }
+        free(rows);
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+/* Id of the open task at `node` of the instance, 0 if none. */
+static int64_t task_at(int64_t inst, const char *node) {
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    int64_t id = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK) {
+        int nd = col(t, "node");
+        for (int r = 0; r < t->nrow && !id; r++)
+            if (strcmp(t->cells[r * t->ncol + nd], node) == 0) id = atoll(t->cells[r * t->ncol]);
+    }
+    sdm_table_free(t);
+    return id;
+}
+
+static const char *task_cell(int64_t task, int64_t inst, const char *name) {
+    static char buf[256];
+    sdm_filter f = {.id = inst, .state = "all"};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK) {
+        int c = col(t, name);
+        for (int r = 0; r < t->nrow; r++)
+            if (atoll(t->cells[r * t->ncol]) == task)
+                snprintf(buf, sizeof buf, "%s", t->cells[r * t->ncol + c] ? t->cells[r * t->ncol + c] : "NULL");
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+static int complete(int64_t inst, const char *node, const char *vars) {
+    int64_t t = task_at(inst, node);
+    CHECK(t > 0);
+    if (!t) { fprintf(stderr, "  (no open task at %s; open: %s)\n", node, tasks(inst, "open")); return -1; }
+    memset(&err, 0, sizeof err);
+    int rc = sdm_complete(db, t, vars, &err);
+    if (rc) fprintf(stderr, "  (complete %s: %s)\n", node, err.msg);
+    CHECK_EQ_INT(rc, SDM_OK);
+    return rc;
+}
+
+static const char *inst_cell(int64_t inst, const char *name) {
+    static char buf[256];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_INSTANCE, &f, &t, &err) == SDM_OK && t->nrow == 1) {
+        const char *v = t->cells[col(t, name)];
+        snprintf(buf, sizeof buf, "%s", v ? v : "NULL");
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+static int count(sdm_query_kind q, int64_t inst, const char *state) {
+    sdm_filter f = {.id = inst, .state = state};
+    sdm_table *t = NULL;
+    int n = -1;
+    if (sdm_query(db, q, &f, &t, &err) == SDM_OK) n = t->nrow;
+    sdm_table_free(t);
+    return n;
+}
+
+/* Token states of the instance, "node:state" joined by spaces (static). */
+static const char *tokens(int64_t inst) {
+    static char buf[1024];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TOKENS, &f, &t, &err) == SDM_OK) {
+        int nd = col(t, "node"), st = col(t, "state");
+        for (int r = 0; r < t->nrow; r++) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, sizeof buf - n, "%s%s:%s", n ? " " : "", t->cells[r * t->ncol + nd], t->cells[r * t->ncol + st]);
+        }
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+static const char *var(int64_t inst, const char *name) {
+    static char buf[1024];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    const char *out = NULL;
+    if (sdm_query(db, SDM_Q_VARIABLES, &f, &t, &err) == SDM_OK)
+        for (int r = 0; r < t->nrow; r++)
+            if (strcmp(t->cells[r * t->ncol], name) == 0) {
+                snprintf(buf, sizeof buf, "%s", t->cells[r * t->ncol + 1]);
+                out = buf;
+            }
+    sdm_table_free(t);
+    return out;
+}
+
+static int64_t open_incident(int64_t inst, char *msg, size_t n) {
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    int64_t id = 0;
+    if (msg) msg[0] = 0;
+    if (sdm_query(db, SDM_Q_INCIDENTS, &f, &t, &err) == SDM_OK && t->nrow == 1) {
+        id = atoll(t->cells[0]);
+        if (msg) snprintf(msg, n, "%s", t->cells[col(t, "message")]);
+    }
+    sdm_table_free(t);
+    return id;
+}
+
+static void check_clean(const char *where) {
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_check(db, &t, &err), SDM_OK);
+    CHECK_EQ_INT(t ? t->nrow : -1, 0);
+    for (int r = 0; t && r < t->nrow; r++)
+        fprintf(stderr, "  (check after %s: %s %s)\n", where, t->cells[r * 2], t->cells[r * 2 + 1]);
+    sdm_table_free(t);
+}
+
+#define NOW 1709312400000LL          /* 2024-03-01T17:00:00Z, a Friday */
+#define HOUR 3600000LL
+#define DAY (24 * HOUR)
+
+int main(void) {
+    char dir[] = "/tmp/sdm_rt_XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    char mod[256];
+    snprintf(mod, sizeof mod, "%s/crm.lua", dir);
+    FILE *mf = fopen(mod, "w");
+    fputs("local M = {}\n"
+          "function M.score(v)\n  score = (v.amount or 0) // 100\n  scored_for = client\nend\n"
+          "function M.broken(v)\n  error('crm is down')\nend\n"
+          "return M\n", mf);
+    fclose(mf);
+    sdm_config cfg = {.scripts_dir = dir, .actor = "tester", .now = NOW, .lua_instructions = 1000000};
+    if (sdm_open(&db, ":memory:", &cfg, &err) != SDM_OK) { fprintf(stderr, "open: %s\n", err.msg); return 1; }
+    int64_t i;
+    char msg[1024];
+
+    T_CASE("5.1 none start event to none end event");
+    deploy("p_simple", "<bpmn:startEvent id=\"s\"/><bpmn:endEvent id=\"e\"/>\n" F("f", "s", "e"));
+    i = start("p_simple", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s e");
+    CHECK_EQ_STR(events(i), "start enter:s leave:s enter:e end:e");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK_EQ_STR(inst_cell(i, "end_node"), "e");
+    CHECK_EQ_STR(tokens(i), "");
+    CHECK_EQ_STR(tasks(i, "all"), "");
+    check_clean("5.1");
+    /* The client may start again once it ended. */
+    i = start("p_simple", "c1", NULL);
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+
+    T_CASE("5.2 plain, manual, script tasks and throw events pass through");
+    deploy("p_pass",
+           "<bpmn:startEvent id=\"s\"/><bpmn:task id=\"t\"/><bpmn:manualTask id=\"m\"/>\n"
+           "<bpmn:scriptTask id=\"sc\"><bpmn:script>visited = (visited or 0) + 1\nseen = client</bpmn:script></bpmn:scriptTask>\n"
+           "<bpmn:intermediateThrowEvent id=\"th\"/><bpmn:endEvent id=\"e\" sdm:outcome=\"success\"/>\n"
+           F("f1", "s", "t") F("f2", "t", "m") F("f3", "m", "sc") F("f4", "sc", "th") F("f5", "th", "e"));
+    i = start("p_pass", "c1", "{\"visited\": 41}");
+    CHECK_EQ_STR(path(i), "s t m sc th e");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK_EQ_STR(inst_cell(i, "outcome"), "success");
+    CHECK_EQ_STR(var(i, "visited"), "42");
+    CHECK_EQ_STR(var(i, "seen"), "\"c1\"");
+    check_clean("5.2");
+
+    T_CASE("5.3 user task: waits, then completes with variables");
+    deploy("p_user",
+           "<bpmn:laneSet id=\"ls\"><bpmn:lane id=\"l1\" name=\"Sales\"><bpmn:flowNodeRef>call</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>\n"
+           "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"call\" name=\"Call the client\"/><bpmn:endEvent id=\"e\"/>\n"
+           F("f1", "s", "call") F("f2", "call", "e"));
+    i = start("p_user", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s call");
+    CHECK_EQ_STR(tasks(i, "open"), "call/-/Sales");
+    CHECK_EQ_STR(tokens(i), "call:waiting");
+    CHECK_EQ_STR(inst_cell(i, "state"), "active");
+    {
+        int64_t t = task_at(i, "call");
+        CHECK_EQ_STR(task_cell(t, i, "name"), "Call the client");
+        CHECK_EQ_STR(task_cell(t, i, "client"), "c1");
+        CHECK_EQ_STR(task_cell(t, i, "process"), "p_user");
+        CHECK_EQ_STR(task_cell(t, i, "due_at"), "NULL");
+        CHECK_EQ_STR(task_cell(t, i, "created_at"), "1709312400000");
+        check_clean("5.3 waiting");
+        sdm_set_now(db, NOW + HOUR);
+        CHECK_EQ_INT(sdm_complete(db, t, "{\"reached\": true}", &err), SDM_OK);
+        sdm_set_now(db, NOW);
+        CHECK_EQ_STR(task_cell(t, i, "state"), "completed");
+        CHECK_EQ_STR(path(i), "s call e");
+        CHECK_EQ_STR(var(i, "reached"), "true");
+        CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+        CHECK_EQ_STR(events(i), "start enter:s leave:s enter:call task-created:call task-completed:call "
+                                "variable leave:call enter:e end:e");
+
+        T_CASE("5.4 completing a task twice: SDM_ERR_STATE and nothing changes");
+        int h = count(SDM_Q_HISTORY, i, NULL);
+        memset(&err, 0, sizeof err);
+        CHECK_EQ_INT(sdm_complete(db, t, NULL, &err), SDM_ERR_STATE);
+        CHECK_CONTAINS(err.msg, "already completed");
+        CHECK_EQ_INT(count(SDM_Q_HISTORY, i, NULL), h);
+        CHECK_EQ_INT(sdm_complete(db, t, "{\"x\": 1}", &err), SDM_ERR_STATE);
+        CHECK_EQ_INT(count(SDM_Q_HISTORY, i, NULL), h);
+        CHECK(var(i, "x") == NULL);
+
+        T_CASE("5.5 unknown task: SDM_ERR_NOTFOUND");
+        CHECK_EQ_INT(sdm_complete(db, 999999, NULL, &err), SDM_ERR_NOTFOUND);
+        CHECK_CONTAINS(err.msg, "999999");
+        CHECK_EQ_INT(sdm_complete(db, 0, NULL, &err), SDM_ERR_NOTFOUND);
+        CHECK_EQ_INT(sdm_complete(db, -5, NULL, &err), SDM_ERR_NOTFOUND);
+        CHECK_EQ_INT(sdm_retry(db, 999999, &err), SDM_ERR_NOTFOUND);
+        CHECK_EQ_INT(sdm_set_vars(db, 999999, "{}", &err), SDM_ERR_NOTFOUND);
+        CHECK_EQ_INT(sdm_set_vars(db, i, "{\"late\": 1}", &err), SDM_ERR_STATE);   /* ended */
+    }
+    check_clean("5.5");
+
+    T_CASE("5.6 bad JSON variables: SDM_ERR_MISUSE and nothing changes");
+    i = start("p_user", "c2", NULL);
+    {
+        int64_t t = task_at(i, "call");
+        int h = count(SDM_Q_HISTORY, i, NULL);
+        static const char *const bad[] = {"{", "[1, 2]", "42", "\"text\"", "{\"a\": }", "null", "", "{\"a\":1} trailing"};
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+            memset(&err, 0, sizeof err);
+            int rc = sdm_complete(db, t, bad[k], &err);
+            if (rc != SDM_ERR_MISUSE) fprintf(stderr, "  (vars '%s' gave %s)\n", bad[k], sdm_status_name(rc));
+            CHECK_EQ_INT(rc, SDM_ERR_MISUSE);
+            CHECK(err.msg[0] != 0);
+            CHECK_EQ_INT(count(SDM_Q_HISTORY, i, NULL), h);
+            CHECK_EQ_STR(task_cell(t, i, "state"), "open");
+            CHECK_EQ_INT(sdm_set_vars(db, i, bad[k], &err), SDM_ERR_MISUSE);
+            CHECK_EQ_INT(count(SDM_Q_HISTORY, i, NULL), h);
+        }
+        CHECK_EQ_INT(count(SDM_Q_VARIABLES, i, NULL), 0);
+        /* A start with bad variables leaves no instance behind. */
+        int64_t x = 0;
+        CHECK_EQ_INT(sdm_start(db, "p_user", "c3", "[1]", &x, &err), SDM_ERR_MISUSE);
+        sdm_filter f = {.client = "c3"};
+        sdm_table *it = NULL;
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_INSTANCES, &f, &it, &err), SDM_OK);
+        CHECK_EQ_INT(it ? it->nrow : -1, 0);
+        sdm_table_free(it);
+        CHECK_EQ_INT(sdm_complete(db, t, "{\"ok\": 1}", &err), SDM_OK);
+    }
+    check_clean("5.6");
+
+    T_CASE("5.7 terminate end event ends every token and cancels open tasks");
+    deploy("p_term",
+           "<bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/><bpmn:userTask id=\"u\"/>\n"
+           "<bpmn:userTask id=\"v\"/><bpmn:endEvent id=\"kill\"><bpmn:terminateEventDefinition/></bpmn:endEvent>\n"
+           "<bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "fork") F("f1", "fork", "u") F("f2", "fork", "v") F("f3", "v", "kill") F("f4", "u", "e"));
+    i = start("p_term", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s fork u v");
+    CHECK_EQ_STR(tasks(i, "open"), "u/-/- v/-/-");
+    CHECK_EQ_INT(complete(i, "v", NULL), SDM_OK);
+    CHECK_EQ_STR(path(i), "s fork u v kill");
+    CHECK_EQ_STR(tasks(i, "all"), "u/-/-/cancelled v/-/-/completed");
+    CHECK_EQ_STR(tokens(i), "");
+    CHECK(strcmp(inst_cell(i, "state"), "active") != 0);
+    CHECK_EQ_STR(inst_cell(i, "end_node"), "kill");
+    CHECK_CONTAINS(events(i), "terminate:kill");
+    CHECK_CONTAINS(events(i), "task-cancelled:u");             /* the history says what happened to u */
+    check_clean("5.7");
+
+    T_CASE("5.8 conditional flows out of an activity: every flow that holds, else the default");
+    deploy("p_cond",
+           "<bpmn:startEvent id=\"s\"/><bpmn:task id=\"t\" default=\"fd\"/>\n"
+           "<bpmn:userTask id=\"u_big\"/><bpmn:userTask id=\"u_huge\"/><bpmn:userTask id=\"u_small\"/>\n"
+           F("f0", "s", "t") C("fa", "t", "u_big", "amount > 10") C("fb", "t", "u_huge", "amount > 100")
+           F("fd", "t", "u_small"));
+    i = start("p_cond", "c1", "{\"amount\": 50}");
+    CHECK_EQ_STR(path(i), "s t u_big");
+    i = start("p_cond", "c2", "{\"amount\": 500}");
+    CHECK_EQ_STR(path(i), "s t u_big u_huge");
+    CHECK_EQ_STR(tasks(i, "open"), "u_big/-/- u_huge/-/-");
+    i = start("p_cond", "c3", "{\"amount\": 5}");
+    CHECK_EQ_STR(path(i), "s t u_small");
+    i = start("p_cond", "c4", NULL);                 /* amount is nil: the condition fails */
+    {
+        int64_t inc = open_incident(i, msg, sizeof msg);
+        CHECK(inc > 0);
+        CHECK_CONTAINS(msg, "rt.bpmn:fa");
+        CHECK_EQ_STR(tokens(i), "t:incident");
+        CHECK_EQ_INT(sdm_set_vars(db, i, "{\"amount\": 1000}", &err), SDM_OK);
+        CHECK_EQ_INT(sdm_retry(db, inc, &err), SDM_OK);
+        CHECK_EQ_STR(path(i), "s t u_big u_huge");
+    }
+    check_clean("5.8");
+
+    T_CASE("5.9 exclusive gateway: document order, default, no match is an incident");
+    deploy("p_xor",
+           "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"
+           "<bpmn:userTask id=\"u_b\"/><bpmn:userTask id=\"u_a\"/><bpmn:userTask id=\"u_d\"/>\n"
+           F("f0", "s", "g") C("fb", "g", "u_b", "amount > 100") C("fa", "g", "u_a", "amount > 10")
+           F("fd", "g", "u_d"));
+    i = start("p_xor", "c1", "{\"amount\": 500}");
+    CHECK_EQ_STR(path(i), "s g u_b");                 /* both hold: the first in the document */
+    CHECK_EQ_STR(tasks(i, "open"), "u_b/-/-");
+    i = start("p_xor", "c2", "{\"amount\": 50}");
+    CHECK_EQ_STR(path(i), "s g u_a");
+    i = start("p_xor", "c3", "{\"amount\": 1}");
+    CHECK_EQ_STR(path(i), "s g u_d");
+    deploy("p_xor_nodefault",
+           "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\"/>\n"
+           "<bpmn:userTask id=\"u_hi\"/><bpmn:userTask id=\"u_lo\"/>\n"
+           F("f0", "s", "g") C("fh", "g", "u_hi", "amount > 100") C("fl", "g", "u_lo", "amount < 0"));
+    i = start("p_xor_nodefault", "c1", "{\"amount\": 5}");
+    {
+        int64_t inc = open_incident(i, msg, sizeof msg);
+        CHECK(inc > 0);
+        CHECK_CONTAINS(msg, "no outgoing flow of exclusiveGateway 'g'");
+        CHECK_EQ_STR(path(i), "s g");
+        CHECK_EQ_STR(tokens(i), "g:incident");
+        CHECK_EQ_STR(tasks(i, "all"), "");
+        check_clean("5.9 incident");
+        /* Retrying without a change fails the same way: still one open incident. */
+        CHECK_EQ_INT(sdm_retry(db, inc, &err), SDM_OK);
+        int64_t inc2 = open_incident(i, msg, sizeof msg);
+        CHECK(inc2 > 0 && inc2 != inc);
+        CHECK_EQ_INT(count(SDM_Q_INCIDENTS, i, "all"), 2);
+        check_clean("5.9 second incident");
+        /* Fix the data, retry: the gateway is left again, not re-entered. */
+        CHECK_EQ_INT(sdm_set_vars(db, i, "{\"amount\": 500}", &err), SDM_OK);
+        CHECK_EQ_INT(sdm_retry(db, inc2, &err), SDM_OK);
+        CHECK_EQ_STR(path(i), "s g u_hi");
+        CHECK_EQ_STR(tasks(i, "open"), "u_hi/-/-");
+        CHECK_EQ_INT(count(SDM_Q_INCIDENTS, i, NULL), 0);
+        memset(&err, 0, sizeof err);
+        CHECK_EQ_INT(sdm_retry(db, inc2, &err), SDM_ERR_STATE);          /* resolved already */
+        CHECK_CONTAINS(err.msg, "resolved");
+        CHECK_EQ_INT(sdm_retry(db, inc, &err), SDM_ERR_STATE);
+    }
+    check_clean("5.9");
+
+    T_CASE("5.10 parallel gateway: fork and join waits for every incoming flow");
+    deploy("p_and",
+           "<bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/><bpmn:parallelGateway id=\"join\"/>\n"
+           "<bpmn:userTask id=\"a\"/><bpmn:userTask id=\"b\"/><bpmn:userTask id=\"after\"/><bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "fork") F("fa", "fork", "a") F("fb", "fork", "b") F("ja", "a", "join") F("jb", "b", "join")
+           F("f1", "join", "after") F("f2", "after", "e"));
+    i = start("p_and", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s fork a b");
+    CHECK_EQ_STR(tasks(i, "open"), "a/-/- b/-/-");
+    CHECK_EQ_INT(complete(i, "b", NULL), SDM_OK);
+    CHECK_EQ_STR(path(i), "s fork a b join");
+    CHECK_EQ_STR(tasks(i, "open"), "a/-/-");
+    CHECK_EQ_STR(tokens(i), "a:waiting join:joining");
+    check_clean("5.10 joining");
+    CHECK_EQ_INT(complete(i, "a", NULL), SDM_OK);
+    CHECK_EQ_STR(path(i), "s fork a b join join after");
+    CHECK_EQ_STR(tasks(i, "open"), "after/-/-");
+    CHECK_EQ_STR(tokens(i), "after:waiting");
+    CHECK_EQ_INT(complete(i, "after", NULL), SDM_OK);
+    CHECK_EQ_STR(path(i), "s fork a b join join after e");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    check_clean("5.10");
+    /* A fork whose branches pass straight through joins in the same step. */
+    deploy("p_and_fast",
+           "<bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/><bpmn:parallelGateway id=\"join\"/>\n"
+           "<bpmn:task id=\"a\"/><bpmn:task id=\"b\"/><bpmn:task id=\"c\"/><bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "fork") F("fa", "fork", "a") F("fb", "fork", "b") F("fc", "fork", "c")
+           F("ja", "a", "join") F("jb", "b", "join") F("jc", "c", "join") F("f1", "join", "e"));
+    i = start("p_and_fast", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s fork a b c join join join e");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK_EQ_INT(count(SDM_Q_HISTORY, i, NULL) > 0, 1);
+    {   /* exactly one "end" */
+        const char *ev = events(i), *p = ev;
+        int ends = 0;
+        while ((p = strstr(p, "end:")) != NULL) { ends++; p++; }
+        CHECK_EQ_INT(ends, 1);
+    }
+    check_clean("5.10 fast");
+
+    T_CASE("5.11 two tokens on one incoming flow do not fire the join alone");
+    deploy("p_and_twice",
+           "<bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/><bpmn:exclusiveGateway id=\"merge\"/>\n"
+           "<bpmn:parallelGateway id=\"join\"/><bpmn:userTask id=\"a\"/><bpmn:userTask id=\"b\"/>\n"
+           "<bpmn:userTask id=\"c\"/><bpmn:userTask id=\"after\"/><bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "fork") F("fa", "fork", "a") F("fb", "fork", "b") F("fc", "fork", "c")
+           F("ma", "a", "merge") F("mb", "b", "merge") F("mj", "merge", "join") F("cj", "c", "join")
+           F("f1", "join", "after") F("f2", "after", "e"));
+    i = start("p_and_twice", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s fork a b c");
+    CHECK_EQ_INT(complete(i, "a", NULL), SDM_OK);
+    CHECK_EQ_INT(complete(i, "b", NULL), SDM_OK);
+    CHECK_EQ_STR(path(i), "s fork a b c merge join merge join");
+    CHECK_EQ_STR(tasks(i, "open"), "c/-/-");
+    CHECK_EQ_STR(tokens(i), "join:joining join:joining c:waiting");    /* by token id */
+    check_clean("5.11 two on one flow");
+    CHECK_EQ_INT(complete(i, "c", NULL), SDM_OK);
+    CHECK_EQ_STR(path(i), "s fork a b c merge join merge join join after");
+    CHECK_EQ_STR(tasks(i, "open"), "after/-/-");
+    CHECK_EQ_STR(tokens(i), "after:waiting join:joining");      /* one token still waits for cj */
+    CHECK_EQ_INT(complete(i, "after", NULL), SDM_OK);
+    CHECK_EQ_STR(inst_cell(i, "state"), "active");
+    check_clean("5.11");
+
+    T_CASE("5.12 a user task loop");
+    deploy("p_loop",
+           "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"call\"/><bpmn:exclusiveGateway id=\"again\" default=\"fe\"/>\n"
+           "<bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "call") F("f1", "call", "again") C("fl", "again", "call", "retry_call") F("fe", "again", "e"));
+    i = start("p_loop", "c1", NULL);
+    CHECK_EQ_INT(complete(i, "call", "{\"retry_call\": true}"), SDM_OK);
+    CHECK_EQ_INT(complete(i, "call", NULL), SDM_OK);
+    CHECK_EQ_INT(complete(i, "call", "{\"retry_call\": false}"), SDM_OK);
+    CHECK_EQ_STR(path(i), "s call again call again call again e");
+    CHECK_EQ_STR(tasks(i, "all"), "call/-/-/completed call/-/-/completed call/-/-/completed");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    check_clean("5.12");
+
+    T_CASE("5.13 script task: variables set, errors are incidents retried after a fix");
+    deploy("p_script",
+           "<bpmn:startEvent id=\"s\"/>\n"
+           "<bpmn:scriptTask id=\"calc\"><bpmn:script>\nnet = amount - discount\n</bpmn:script></bpmn:scriptTask>\n"
+           "<bpmn:userTask id=\"u\"/>\n"
+           F("f0", "s", "calc") F("f1", "calc", "u"));
+    i = start("p_script", "c1", "{\"amount\": 100, \"discount\": 15}");
+    CHECK_EQ_STR(path(i), "s calc u");
+    CHECK_EQ_STR(var(i, "net"), "85");
+    i = start("p_script", "c2", "{\"amount\": 100}");
+    {
+        int64_t inc = open_incident(i, msg, sizeof msg);
+        CHECK(inc > 0);
+        CHECK_CONTAINS(msg, "rt.bpmn:calc:1:");
+        CHECK_CONTAINS(msg, "discount");
+        CHECK_EQ_STR(path(i), "s calc");
+        CHECK_EQ_STR(tokens(i), "calc:incident");
+        check_clean("5.13 incident");
+        CHECK_EQ_INT(sdm_set_vars(db, i, "{\"discount\": 1}", &err), SDM_OK);
+        CHECK_EQ_INT(sdm_retry(db, inc, &err), SDM_OK);
+        CHECK_EQ_STR(path(i), "s calc u");
+        CHECK_EQ_STR(var(i, "net"), "99");
+        CHECK_CONTAINS(events(i), "incident:calc variable retry:calc variable leave:calc enter:u");
+    }
+    check_clean("5.13");
+
+    T_CASE("5.14 service task with a handler module from the scripts directory");
+    deploy("p_service",
+           "<bpmn:startEvent id=\"s\"/><bpmn:serviceTask id=\"score\" sdm:handler=\"crm.score\"/>\n"
+           "<bpmn:serviceTask id=\"down\" sdm:handler=\"crm.broken\"/><bpmn:userTask id=\"u\"/>\n"
+           F("f0", "s", "score") C("f1", "score", "u", "score >= 5") C("f2", "score", "down", "score < 5")
+           F("f3", "down", "u"));
+    i = start("p_service", "acme", "{\"amount\": 1234}");
+    CHECK_EQ_STR(path(i), "s score u");
+    CHECK_EQ_STR(var(i, "score"), "12");
+    CHECK_EQ_STR(var(i, "scored_for"), "\"acme\"");
+    i = start("p_service", "globex", "{\"amount\": 10}");
+    CHECK_EQ_STR(path(i), "s score down");
+    CHECK(open_incident(i, msg, sizeof msg) > 0);
+    CHECK_CONTAINS(msg, "crm is down");
+    CHECK_CONTAINS(msg, "crm.lua:7:");
+    check_clean("5.14");
+
+    T_CASE("5.15 sdm:assignee and sdm:assigneeExpr");
+    deploy("p_assign",
+           "<bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/>\n"
+           "<bpmn:userTask id=\"fixed\" sdm:assignee=\"ann\"/>\n"
+           "<bpmn:userTask id=\"expr\" sdm:assigneeExpr=\"owner .. '.lead'\"/>\n"
+           "<bpmn:userTask id=\"nobody\" sdm:assigneeExpr=\"nil\"/>\n"
+           "<bpmn:userTask id=\"both\" sdm:assignee=\"ann\" sdm:assigneeExpr=\"'bob'\"/>\n"
+           F("f0", "s", "fork") F("f1", "fork", "fixed") F("f2", "fork", "expr") F("f3", "fork", "nobody")
+           F("f4", "fork", "both"));
+    i = start("p_assign", "c1", "{\"owner\": \"carl\"}");
+    CHECK_EQ_STR(path(i), "s fork fixed expr nobody both");
+    CHECK_EQ_STR(tasks(i, "open"), "fixed/ann/- expr/carl.lead/- nobody/-/- both/ann/-");
+    {
+        sdm_filter f = {.user = "carl.lead"};
+        sdm_table *t = NULL;
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_TASKS, &f, &t, &err), SDM_OK);
+        CHECK_EQ_INT(t ? t->nrow : -1, 1);
+        sdm_table_free(t);
+    }
+    i = start("p_assign", "c2", NULL);           /* owner is nil: the expression fails */
+    CHECK(open_incident(i, msg, sizeof msg) > 0);
+    CHECK_CONTAINS(msg, "rt.bpmn:expr");
+    CHECK_EQ_STR(tasks(i, "open"), "fixed/ann/- nobody/-/- both/ann/-");
+    check_clean("5.15");
+
+    T_CASE("5.16 sdm:due and sdm:dueWorking with a fixed clock");
+    deploy("p_due",
+           "<bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/>\n"
+           "<bpmn:userTask id=\"cal\" sdm:due=\"P2D\"/>\n"
+           "<bpmn:userTask id=\"hours\" sdm:due=\"PT4H\"/>\n"
+           "<bpmn:userTask id=\"work\" sdm:dueWorking=\"P1D\"/>\n"
+           "<bpmn:userTask id=\"work4\" sdm:dueWorking=\"PT4H\"/>\n"
+           F("f0", "s", "fork") F("f1", "fork", "cal") F("f2", "fork", "hours") F("f3", "fork", "work")
+           F("f4", "fork", "work4"));
+    sdm_set_now(db, NOW);
+    i = start("p_due", "c1", NULL);
+    CHECK_EQ_STR(path(i), "s fork cal hours work work4");
+    {
+        char want[32];
+        snprintf(want, sizeof want, "%lld", NOW + 2 * DAY);
+        CHECK_EQ_STR(task_cell(task_at(i, "cal"), i, "due_at"), want);          /* Sunday 17:00 */
+        snprintf(want, sizeof want, "%lld", NOW + 4 * HOUR);
+        CHECK_EQ_STR(task_cell(task_at(i, "hours"), i, "due_at"), want);
+        CHECK_EQ_STR(task_cell(task_at(i, "work"), i, "due_at"), "1709571600000");   /* Monday 17:00 */
+        CHECK_EQ_STR(task_cell(task_at(i, "work4"), i, "due_at"), "1709553600000");  /* Monday 12:00 */
+        snprintf(want, sizeof want, "%lld", NOW);
+        CHECK_EQ_STR(task_cell(task_at(i, "cal"), i, "created_at"), want);
+    }
+    {   /* An invalid duration is refused at deploy time. */
+        const char *xml = HEAD "<bpmn:process id=\"p_baddue\" isExecutable=\"true\"><bpmn:startEvent id=\"s\"/>"
+                          "<bpmn:userTask id=\"u\" sdm:due=\"two days\"/>" F("f", "s", "u")
+                          "</bpmn:process></bpmn:definitions>";
+        memset(&err, 0, sizeof err);
+        CHECK_EQ_INT(sdm_deploy_xml(db, "rt.bpmn", xml, strlen(xml), NULL, &err), SDM_ERR_MODEL);
+        CHECK_EQ_STR(err.element, "u");
+    }
+    check_clean("5.16");
+
+    T_CASE("5.17 history records the actor and the clock");
+    sdm_set_actor(db, "maria");
+    sdm_set_now(db, NOW + 5 * HOUR);
+    i = start("p_user", "c9", NULL);
+    {
+        sdm_filter f = {.id = i};
+        sdm_table *t = NULL;
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_HISTORY, &f, &t, &err), SDM_OK);
+        int ac = col(t, "actor"), at = col(t, "at");
+        char want[32];
+        snprintf(want, sizeof want, "%lld", NOW + 5 * HOUR);
+        for (int r = 0; t && r < t->nrow; r++) {
+            CHECK_EQ_STR(t->cells[r * t->ncol + ac], "maria");
+            CHECK_EQ_STR(t->cells[r * t->ncol + at], want);
+        }
+        sdm_table_free(t);
+    }
+    CHECK_EQ_INT(sdm_now(db), NOW + 5 * HOUR);
+    check_clean("5.17");
+
+    sdm_close(db);
+    remove(mod);
+    rmdir(dir);
+    return t_done();
+}
