@@ -651,6 +651,23 @@ int main(void) {
     CHECK_EQ_INT(sdm_now(db), NOW + 5 * HOUR);
     check_clean("5.17");
 
+    T_CASE("5.18 an empty pool of a collaboration does not block the file");
+    {   /* A black-box participant (a process without nodes, isExecutable
+        ** absent) is common in exports; it cannot run, so it is skipped. */
+        const char *xml = HEAD
+            "<bpmn:collaboration id=\"col\"><bpmn:participant id=\"pa\" processRef=\"p_pool\"/>"
+            "<bpmn:participant id=\"pb\" name=\"Customer\" processRef=\"p_customer\"/></bpmn:collaboration>\n"
+            "<bpmn:process id=\"p_pool\" isExecutable=\"true\"><bpmn:startEvent id=\"s\"/><bpmn:endEvent id=\"e\"/>"
+            F("f", "s", "e") "</bpmn:process>\n"
+            "<bpmn:process id=\"p_customer\"/>\n</bpmn:definitions>\n";
+        memset(&err, 0, sizeof err);
+        sdm_table *t = NULL;
+        int rc = sdm_deploy_xml(db, "pool.bpmn", xml, strlen(xml), &t, &err);
+        if (rc) fprintf(stderr, "  (pool.bpmn: %s)\n", err.msg);
+        CHECK_EQ_INT(rc, SDM_OK);
+        sdm_table_free(t);
+    }
+
     sdm_close(db);
     remove(mod);
     rmdir(dir);
