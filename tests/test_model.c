@@ -217,7 +217,7 @@ int main(void) {
     expect(SE "\n<bpmn:inclusiveGateway id=\"ig\"/>", 1, "inclusiveGateway 'ig' at file.bpmn:4 is not supported", 4, "ig");
     expect(SE "\n<bpmn:subProcess id=\"sp\"><bpmn:startEvent id=\"s2\"/></bpmn:subProcess>", 1,
            "subProcess 'sp' at file.bpmn:4 is not supported", 4, "sp");
-    expect(SE "\n<bpmn:callActivity id=\"ca\" calledElement=\"x\"/>", 1, "callActivity 'ca' at file.bpmn:4 is not supported", 4, "ca");
+    expect(SE "\n<bpmn:transaction id=\"tx\"/>", 1, "transaction 'tx' at file.bpmn:4 is not supported", 4, "tx");
     expect(SE "\n<bpmn:sendTask id=\"st\"/>", 1, "sendTask 'st' at file.bpmn:4 is not supported", 4, "st");
     expect(SE "\n<bpmn:receiveTask id=\"rt\"/>", 1, "receiveTask 'rt' at file.bpmn:4 is not supported", 4, "rt");
     expect(SE "\n<bpmn:businessRuleTask id=\"br\"/>", 1, "businessRuleTask 'br' at file.bpmn:4 is not supported", 4, "br");
