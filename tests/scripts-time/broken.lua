@@ -1,0 +1,2 @@
+local limit = 15
+error("rule broke on purpose")
