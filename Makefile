@@ -22,11 +22,11 @@ HDRS     = $(wildcard engine/*.h engine/cli/*.h)
 LIBOBJ   = $(LIBSRC:engine/%.c=build/obj/%.o)
 CLIOBJ   = $(CLISRC:engine/cli/%.c=build/obj/cli/%.o)
 TLIBOBJ  = $(LIBSRC:engine/%.c=build/tobj/%.o)
-TCLIOBJ  = $(filter-out build/tobj/cli/main.o,$(CLISRC:engine/cli/%.c=build/tobj/cli/%.o))
+TCLIOBJ  = $(CLISRC:engine/cli/%.c=build/tobj/cli/%.o)
 TESTSRC  = $(wildcard tests/test_*.c)
 TESTBIN  = $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all deps test demo bench conformance fuzz clean
+.PHONY: all deps test-deps test demo bench conformance fuzz clean
 all: deps build/sdm
 
 # Installs the Debian packages sdm needs, only when a header is missing.
@@ -36,6 +36,15 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    build-essential pkg-config libxml2-dev libsqlite3-dev liblua5.4-dev \
 	    libjansson-dev libcurl4-openssl-dev tzdata >/dev/null; fi
+
+# What the tests use besides the build: an SMTP sink (python3-aiosmtpd),
+# bpmn-moddle for the models (nodejs, npm), the sqlite3 shell.
+test-deps: deps
+	@if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || ! command -v npm >/dev/null \
+	    || ! command -v sqlite3 >/dev/null; then \
+	  echo "sdm: installing test dependencies with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    python3 python3-aiosmtpd nodejs npm sqlite3 >/dev/null; fi
 
 build/obj/%.o: engine/%.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -57,24 +66,34 @@ build/tobj/cli/%.o: engine/cli/%.c $(HDRS)
 build/test/libsdm.a: $(TLIBOBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
-build/test/sdm: $(TLIBOBJ) build/tobj/cli/main.o $(TCLIOBJ)
+build/test/sdm: $(TLIBOBJ) $(TCLIOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCF) -o $@ $^ $(LIBS)
-build/test/test_%: tests/test_%.c tests/t.h build/test/libsdm.a $(TCLIOBJ)
-	$(CC) $(TCF) -o $@ $< $(TCLIOBJ) build/test/libsdm.a $(LIBS)
+build/test/test_%: tests/test_%.c tests/t.h build/test/libsdm.a
+	$(CC) $(TCF) -o $@ $< build/test/libsdm.a $(LIBS)
 
 # Every test binary and every tests/*.sh; tests/run sums their closing lines.
-test: deps $(TESTBIN) build/test/sdm build/sdm
+test: test-deps $(TESTBIN) build/test/sdm build/sdm
 	@tests/run $(TESTBIN)
 
 demo: all
-	@scripts/demo.sh
+	@bash scripts/demo.sh
 
 bench: all
 	@bench/run
 
 conformance: deps build/test/sdm build/sdm
 	@tests/conformance/run
+
+# Coverage-guided fuzzing of the deploy path with libFuzzer (clang), seeded
+# with the shared corpus. Not part of `make test`: it runs as long as asked.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build/fuzz/corpus
+	clang -g -O1 -std=c11 -D_GNU_SOURCE -DSDM_DEBUG -fsanitize=fuzzer,address,undefined $(PKGCFG) -Iengine \
+	  -o build/fuzz/fuzz_deploy tests/fuzz/fuzz_deploy.c $(LIBSRC) $(LIBS)
+	@find ../shared/corpus -name '*.bpmn' -size -64k -exec cp {} build/fuzz/corpus/ \; 2>/dev/null || true
+	build/fuzz/fuzz_deploy -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus
 
 clean:
 	rm -rf build

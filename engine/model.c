@@ -571,7 +571,7 @@ static int cmp_idref(const void *a, const void *b) {
 static void check_duplicate_ids(compiler *c, const xml_node *root) {
     idset s = {0};
     gather_ids(root->child, &s);
-    qsort(s.v, (size_t)s.n, sizeof *s.v, cmp_idref);
+    if (s.n > 1) qsort(s.v, (size_t)s.n, sizeof *s.v, cmp_idref);
     for (int i = 1; i < s.n; i++)
         if (strcmp(s.v[i].id, s.v[i - 1].id) == 0) {
             xml_node at = {.line = s.v[i].line};

@@ -143,7 +143,11 @@ static int incident(rt_step *s, int64_t token, int node, const char *phase, cons
 /* Map a Lua failure to an incident; pass engine failures up. */
 static int script_outcome(rt_step *s, int rc, int64_t token, int node, const char *phase,
                           const sdm_err *why, sdm_err *err) {
-    if (rc == SDM_ERR_SCRIPT || rc == SDM_ERR_NOMEM) return incident(s, token, node, phase, why, err);
+    if (rc == SDM_ERR_SCRIPT || rc == SDM_ERR_NOMEM) {
+        s->vars_loaded = 0;        /* forget what the failed script assigned and raised */
+        int rc2 = scr_effects(s->sc, NULL, NULL, err);
+        return rc2 ? rc2 : incident(s, token, node, phase, why, err);
+    }
     if (rc) { if (err && why != err) *err = *why; return rc; }
     return SDM_OK;
 }
@@ -209,8 +213,6 @@ static int on_effect(void *ctx, const char *kind, const char *json) {
     return rc;
 }
 
-static int drop_effect(void *ctx, const char *kind, const char *json) { return SDM_OK; }
-
 static char *task_json(const store_task *t) {
     if (!t) return NULL;
     return detail("{s:I, s:s?, s:I, s:I}", "id", (json_int_t)t->id,
@@ -224,16 +226,20 @@ static int run_rule(rt_step *s, fx_ctx *f, const model_checkpoint *cp, sdm_err *
     char chunk[300], *tj = task_json(f->task);
     sdm_err why = {0};
     chunk_name(s, f->rule, chunk, sizeof chunk);
+    f->err = &why;
     int rc = lua_ready(s, f->n->id, &why);
     if (!rc) rc = scr_set_value(s->sc, "task", tj, &why);
     if (!rc) rc = cp->file ? scr_run_file(s->sc, cp->file, chunk, &why) : scr_run(s->sc, cp->code, chunk, &why);
     if (!rc) rc = save_vars(s, &why);
+    if (!rc) rc = scr_effects(s->sc, on_effect, f, &why);
     free(tj);
-    if (!rc) return scr_effects(s->sc, on_effect, f, err);
+    f->err = err;
+    if (!rc) return SDM_OK;
     if (rc != SDM_ERR_SCRIPT && rc != SDM_ERR_NOMEM) { *err = why; return rc; }
     char msg[1200];
+    s->vars_loaded = 0;            /* forget what the failed rule assigned */
     snprintf(msg, sizeof msg, "checkpoint rule '%s' failed: %s", f->rule, why.msg);
-    rc = scr_effects(s->sc, drop_effect, NULL, err);
+    rc = scr_effects(s->sc, NULL, NULL, err);
     return rc ? rc : raise_deviation(f, "error", msg);
 }
 
@@ -437,6 +443,10 @@ static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) rc = n->kind == EL_TASK_SCRIPT ? scr_run(s->sc, n->script, chunk, &why)
                                             : scr_call(s->sc, n->handler, chunk, &why);
     if (!rc) rc = save_vars(s, &why);
+    if (!rc) {                     /* deviation{} / notify{} from a script task */
+        fx_ctx f = {.s = s, .n = n, .rule = n->id, .severity = "warning", .err = &why};
+        rc = scr_effects(s->sc, on_effect, &f, &why);
+    }
     if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
     push(s, OP_LEAVE, it->token, it->node, it->flow);
     return SDM_OK;

@@ -118,9 +118,12 @@ static json_t *to_json(lua_State *L, int idx, int depth, char *why, size_t n) {
     switch (lua_type(L, idx)) {
     case LUA_TNIL: return json_null();
     case LUA_TBOOLEAN: return json_boolean(lua_toboolean(L, idx));
-    case LUA_TNUMBER:
+    case LUA_TNUMBER: {
         if (lua_isinteger(L, idx)) return json_integer((json_int_t)lua_tointeger(L, idx));
-        return json_real(lua_tonumber(L, idx));
+        json_t *j = json_real(lua_tonumber(L, idx));   /* NULL for inf and NaN */
+        if (!j) snprintf(why, n, "a number that is not finite (%s)", lua_tostring(L, idx));
+        return j;
+    }
     case LUA_TSTRING: {
         size_t len;
         const char *str = lua_tolstring(L, idx, &len);
@@ -491,6 +494,40 @@ int scr_set_context(scr *s, const char *client, long long instance, const char *
     return run_protected(s, p_context, &a, "context");
 }
 
+/* pcall and xpcall for scripts. Once the instruction budget is spent the
+** error must reach the engine: a protected call may not swallow it, and a
+** message handler may not run at all (Lua runs handlers with hooks off, so
+** a looping handler would never be stopped). xpcall calls its handler
+** after the protected call returns, as an ordinary counted call. */
+static int budget_gone(lua_State *L) {
+    return (*(scr **)lua_getextraspace(L))->exhausted;
+}
+
+static int safe_pcall(lua_State *L) {
+    luaL_checkany(L, 1);
+    int rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    if (budget_gone(L)) return lua_error(L);
+    lua_pushboolean(L, rc == LUA_OK);
+    lua_insert(L, 1);
+    return lua_gettop(L);
+}
+
+static int safe_xpcall(lua_State *L) {
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);
+    lua_copy(L, 2, 1);                 /* handler at 1, function at 2 */
+    lua_replace(L, 2);
+    int rc = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
+    if (budget_gone(L)) return lua_error(L);
+    if (rc == LUA_OK) { lua_pushboolean(L, 1); lua_replace(L, 1); return lua_gettop(L); }
+    lua_pushvalue(L, 1);
+    lua_insert(L, -2);                 /* handler, error */
+    lua_call(L, 1, 1);
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
 /* load() for scripts: text only, in the sandbox environment. */
 static int safe_load(lua_State *L) {
     size_t len;
@@ -535,7 +572,7 @@ static int p_effects(lua_State *L) {
     pcall_args *a = args_of(L);
     lua_getfield(L, LUA_REGISTRYINDEX, K_FX);
     lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-    for (lua_Integer i = 1; i <= n && !a->status; i++) {
+    for (lua_Integer i = 1; i <= n && !a->status && a->fx; i++) {
         lua_rawgeti(L, -1, i);
         char why[160] = "";
         json_t *j = to_json(L, -1, 0, why, sizeof why);
@@ -602,9 +639,13 @@ int scr_run_file(scr *s, const char *file, const char *chunk, sdm_err *err) {
     return rc;
 }
 
+static int read_only(lua_State *L) {
+    return luaL_error(L, "the standard library is read-only (tried to set '%s')", luaL_optstring(L, 2, "?"));
+}
+
 static const char *const safe_base[] = {
-    "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
-    "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "setmetatable",
+    "assert", "error", "ipairs", "next", "pairs", "select", "tonumber",
+    "tostring", "type", "rawequal", "rawlen", "rawget", "setmetatable",
     "getmetatable", "_VERSION", NULL
 };
 static const char *const safe_libs[] = { "string", "table", "math", "utf8", NULL };
@@ -624,15 +665,30 @@ static int p_open(lua_State *L) {
     lua_newtable(L);                                    /* base */
     int base = lua_gettop(L);
     for (const char *const *n = safe_base; *n; n++) { lua_getglobal(L, *n); lua_setfield(L, base, *n); }
+    /* Libraries are shared by every instance on this handle, so scripts get
+    ** read-only views: an empty table whose locked metatable reads through
+    ** to a private copy (rawset is not offered, so the view stays empty). */
     for (const char *const *n = safe_libs; *n; n++) {
         lua_getglobal(L, *n);
-        lua_newtable(L);                                /* a copy scripts may not poison */
+        lua_newtable(L);                                /* the private copy */
         lua_pushnil(L);
         while (lua_next(L, -3)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, -4); }
         lua_remove(L, -2);
+        if (strcmp(*n, "string") == 0) { lua_pushnil(L); lua_setfield(L, -2, "dump"); }
+        lua_newtable(L);                                /* the view */
+        lua_insert(L, -2);                              /* view, copy */
+        lua_createtable(L, 0, 3);
+        lua_insert(L, -2);                              /* view, meta, copy */
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, read_only);
+        lua_setfield(L, -2, "__newindex");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+        lua_setmetatable(L, -2);
         lua_setfield(L, base, *n);
     }
-    lua_getfield(L, base, "string"); lua_pushnil(L); lua_setfield(L, -2, "dump"); lua_pop(L, 1);
+    lua_pushcfunction(L, safe_pcall); lua_setfield(L, base, "pcall");
+    lua_pushcfunction(L, safe_xpcall); lua_setfield(L, base, "xpcall");
     lua_pushcfunction(L, safe_load); lua_setfield(L, base, "load");
     lua_pushcfunction(L, l_deviation); lua_setfield(L, base, "deviation");
     lua_pushcfunction(L, l_notify); lua_setfield(L, base, "notify");

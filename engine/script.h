@@ -48,7 +48,8 @@ int scr_call(scr *s, const char *handler, const char *chunk, sdm_err *err);
 
 /* Rules raise deviation{message=, severity=} and notify{to=, subject=,
 ** body=}; these queue until the runtime drains them, one callback each with
-** kind "deviation" or "notify" and the fields as a JSON object. */
+** kind "deviation" or "notify" and the fields as a JSON object. A NULL
+** cb discards them (the script that raised them failed). */
 typedef int (*scr_effect_cb)(void *ctx, const char *kind, const char *json);
 int scr_effects(scr *s, scr_effect_cb cb, void *ctx, sdm_err *err);
 /* now() in scripts returns this (ms since the epoch). */

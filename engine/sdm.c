@@ -136,7 +136,8 @@ static void report(sdm_table *t, const char *kind, const char *proc, int version
 ** when every process is so marked (bpmn.io's default), all of them. */
 static void choose_processes(const model *m, char *deploy) {
     int any = 0;
-    for (int i = 0; i < m->nproc; i++) any |= (deploy[i] = m->procs[i].executable != 0);
+    for (int i = 0; i < m->nproc; i++)     /* an empty pool is a black-box participant */
+        any |= (deploy[i] = m->procs[i].executable != 0 && m->procs[i].nnode > 0);
     if (!any) for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
 }
 
@@ -161,6 +162,21 @@ static void check_duration(code_check *c, const char *v, const model_node *n) {
     report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
 }
 
+static void check_timer(code_check *c, const model_node *n) {
+    if (!n->timer) return;
+    if (n->timer[0] == '=') { check_lua(c, n->timer + 1, 1, n->id, n->line); return; }
+    char msg[256];
+    clk_duration d;
+    clk_cycle cy;
+    int64_t at;
+    int bad = n->timer_type == 'd' ? clk_parse_duration(n->timer, &d, msg, sizeof msg)
+            : n->timer_type == 't' ? clk_parse_datetime(n->timer, clk_calendar_tz(c->db->cal), &at, msg, sizeof msg)
+            : clk_parse_cycle(n->timer, clk_calendar_tz(c->db->cal), &cy, msg, sizeof msg);
+    if (!bad) return;
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
+}
+
 /* Lua syntax and ISO 8601 values, checked once at deploy time so that a
 ** typo surfaces with its line now, not as an incident weeks later. */
 static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
@@ -175,6 +191,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
         for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
         check_duration(&c, n->due, n);
         check_duration(&c, n->due_working, n);
+        check_timer(&c, n);
     }
     return c.nerr;
 }
@@ -224,7 +241,8 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     for (int i = 0; i < m->nproc; i++) {
         ndeploy += deploy[i];
         if (!deploy[i]) report(t, "skipped", m->procs[i].id, 0, name, m->procs[i].line, NULL,
-                               "isExecutable=\"false\": not deployed");
+                               m->procs[i].nnode ? "isExecutable=\"false\": not deployed"
+                                                 : "no flow nodes (a black-box pool): not deployed");
         else if (m->procs[i].executable == 0)
             report(t, "warning", m->procs[i].id, 0, name, m->procs[i].line, NULL,
                    "no process in the file is executable; deploying it anyway");
@@ -247,6 +265,7 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
             }
     } else if (!ndeploy) {
         rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
+        report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
     } else {
         rc = deploy_model(db, m, xml, len, deploy, t, err);
     }
@@ -360,6 +379,7 @@ static int call_start(void *ctx, rt_step *caller, int64_t token, const model_nod
         cs.caller = caller;
         rc = rt_start(&cs, vars, err);
     }
+    if (!rc) rc = org_after_step(db->st, cs.proc, cs.inst, cs.client, cs.now, cs.actor, err);
     free(vars);
     rt_step_free(&cs);
     return rc;
@@ -379,6 +399,7 @@ static int call_returned(void *ctx, rt_step *called, sdm_err *err) {
         rc = rt_call_returned(&ps, called->parent_token, called->inst, err);
     }
     if (!rc) rc = rt_drain(&ps, err);
+    if (!rc) rc = org_after_step(db->st, ps.proc, ps.inst, ps.client, ps.now, ps.actor, err);
     rt_step_free(&ps);
     return rc;
 }
@@ -476,8 +497,9 @@ static int fire_one(sdm *db, int64_t now, sdm_err *err) {
     store_instance inst;
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_job_due(db->st, now, &job, err);
-    if (!rc && (rc = active_instance(db, job.instance_id, &inst, err)) == SDM_ERR_STATE)
-        rc = store_job_delete(db->st, job.id, err);     /* outlived its instance: nothing to do */
+    if (!rc) rc = active_instance(db, job.instance_id, &inst, err);
+    if (rc == SDM_ERR_STATE)                            /* outlived its instance: nothing to do */
+        return finish(db, &s, store_job_delete(db->st, job.id, err), err);
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) { s.now = now; rc = rt_fire(&s, &job, err); }
     return finish(db, &s, rc, err);
@@ -508,7 +530,7 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_outbox_claim(db->st, now, now + LEASE_MS, &m, err);
     if (!rc && strcmp(m.channel, "inbox") == 0) {
-        rc = store_inbox_add(db->st, m.recipient, m.subject, m.body, now, 0, 0, err);
+        rc = store_inbox_add(db->st, m.recipient, m.subject, m.body, now, m.instance_id, m.deviation_id, err);
         if (!rc) rc = store_outbox_done(db->st, m.id, "sent", now, NULL, now, err);
         if (!rc) rc = store_commit(db->st, err);
         if (rc) store_rollback(db->st);

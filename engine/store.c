@@ -87,7 +87,7 @@ enum {
     Q_LATEST_DEF, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
     Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL,
-    Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL,
+    Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
     Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
     Q_HIST,
     Q_INC_ADD, Q_INC_GET, Q_INC_RESOLVE, Q_INC_RESOLVE_ALL,
@@ -127,6 +127,9 @@ static const char *const sql_of[Q__COUNT] = {
                      " WHERE id = ?1 AND state = 'open'",
     [Q_TASK_CANCEL_ALL] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
                           " WHERE instance_id = ?1 AND state = 'open'",
+    [Q_TASK_CANCEL_LOG] = "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+                          " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
+                          " FROM tasks WHERE instance_id = ?1 AND state = 'open' ORDER BY id",
     [Q_VAR_SET] = "INSERT INTO variables(instance_id, name, value) VALUES(?1, ?2, ?3)"
                   " ON CONFLICT(instance_id, name) DO UPDATE SET value = excluded.value",
     [Q_VAR_DEL] = "DELETE FROM variables WHERE instance_id = ?1 AND name = ?2",
@@ -164,7 +167,7 @@ static const char *const sql_of[Q__COUNT] = {
                   " WHERE id = ?1 AND state <> 'resolved' AND state <> ?2",
     [Q_OUT_ADD] = "INSERT INTO outbox(channel, recipient, subject, body, state, next_at, created_at,"
                   " instance_id, deviation_id) VALUES(?1, ?2, ?3, ?4, 'pending', ?5, ?5, ?6, ?7)",
-    [Q_OUT_CLAIM] = "SELECT id, channel, recipient, subject, body, attempts FROM outbox"
+    [Q_OUT_CLAIM] = "SELECT id, channel, recipient, subject, body, attempts, instance_id, deviation_id FROM outbox"
                     " WHERE state = 'pending' AND next_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)"
                     " ORDER BY next_at, id LIMIT 1",
     [Q_OUT_LEASE] = "UPDATE outbox SET lease_until = ?2, attempts = attempts + 1 WHERE id = ?1",
@@ -432,6 +435,9 @@ int store_terminate_children(store *s, int64_t inst, int64_t now, const char *ac
         " INSERT INTO doomed SELECT id FROM d",
         "INSERT INTO history(instance_id, event, at, actor, detail) SELECT id, 'terminate', ?2, ?3,"
         " json_object('by', 'parent', 'parent', ?1) FROM doomed",
+        "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+        " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
+        " FROM tasks WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
         " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         "DELETE FROM jobs WHERE instance_id IN (SELECT id FROM doomed)",
@@ -564,7 +570,8 @@ int store_task_close(store *s, int64_t id, const char *state, int64_t now, const
 }
 
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
-    return exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
+    int rc = exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
+    return rc ? rc : exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
 }
 
 /* ---------- variables, history ---------- */
@@ -731,6 +738,8 @@ int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message
     out->subject = dup_col(st, 3);
     out->body = dup_col(st, 4);
     out->attempts = sqlite3_column_int(st, 5) + 1;
+    out->instance_id = sqlite3_column_int64(st, 6);
+    out->deviation_id = sqlite3_column_int64(st, 7);
     done(st);
     return exec(s, Q_OUT_LEASE, NULL, err, "ii", out->id, lease_until);
 }

@@ -94,7 +94,7 @@ typedef struct store_job {
 } store_job;
 
 typedef struct store_message {
-    int64_t id;
+    int64_t id, instance_id, deviation_id;
     int attempts;
     char channel[16], recipient[512];
     char *subject, *body;                /* malloc'd */

@@ -78,9 +78,10 @@ int xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
                        "DOCTYPE declarations are not allowed (entities and DTDs are disabled)");
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();
     if (!ctx) return err_set(err, SDM_ERR_NOMEM, name, 0, NULL, "cannot create XML parser");
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+               XML_PARSE_BIG_LINES;
     xmlDocPtr doc = xmlCtxtReadMemory(ctx, buf, (int)len, name, NULL, opts);
-    if (!doc || !ctx->wellFormed) {
+    if (!doc || !ctx->wellFormed || !ctx->nsWellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctx);
         char msg[512] = "malformed XML";
         if (e && e->message) {
@@ -92,6 +93,12 @@ int xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
         if (doc) xmlFreeDoc(doc);
         xmlFreeParserCtxt(ctx);
         return code;
+    }
+    /* The prescan sees ASCII only; a DTD in another encoding ends here. */
+    if (doc->intSubset || doc->extSubset) {
+        xmlFreeDoc(doc); xmlFreeParserCtxt(ctx);
+        return err_set(err, SDM_ERR_XML, name, 1, NULL,
+                       "DOCTYPE declarations are not allowed (entities and DTDs are disabled)");
     }
     xmlNode *root = xmlDocGetRootElement(doc);
     if (!root) {

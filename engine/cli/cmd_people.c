@@ -42,7 +42,7 @@ int cmd_user(cli *c) {
     const char *s = sub(c);
     if (strcmp(s, "add") == 0 && c->argc == 3) {
         json_t *email = json_object_get(c->vars, "email");
-        int rc = sdm_user_add(c->db, c->argv[2], c->role, c->team, c->name,
+        int rc = sdm_user_add(c->db, c->argv[2], c->role, c->head ? c->head : c->team, c->name,
                               json_is_string(email) ? json_string_value(email) : NULL, &c->err);
         if (rc) return cli_fail(c, rc);
         sdm_table *t = NULL;
@@ -61,7 +61,7 @@ int cmd_user(cli *c) {
         sdm_table_free(t);
         return EXIT_OK;
     }
-    return cli_usage_error("%s", "usage: sdm user add NAME --role R[,R...] [--team HEAD] [--name \"Full Name\"]"
+    return cli_usage_error("%s", "usage: sdm user add NAME --role R[,R...] [--head HEAD] [--name \"Full Name\"]"
                                  " [--var email=E] | sdm user deactivate NAME [--to USER]");
 }
 
@@ -186,14 +186,14 @@ int cmd_task(cli *c) {
     if (strcmp(s, "show") == 0) return task_show(c, id);
     if (strcmp(s, "claim") == 0) {
         if (!c->user) return cli_usage_error("%s", "usage: sdm task claim TASK --user U");
-        rc = sdm_task_claim(c->db, id, c->user, 0, &c->err);
+        rc = sdm_task_claim(c->db, id, c->user, c->force, &c->err);
         did = "claimed";
     } else if (strcmp(s, "unclaim") == 0) {
-        rc = sdm_task_unclaim(c->db, id, c->user, 0, &c->err);
+        rc = sdm_task_unclaim(c->db, id, c->user, c->force, &c->err);
         did = "unclaimed";
     } else if (strcmp(s, "delegate") == 0) {
         if (!c->to) return cli_usage_error("%s", "usage: sdm task delegate TASK --to U");
-        rc = sdm_task_delegate(c->db, id, c->to, 0, &c->err);
+        rc = sdm_task_delegate(c->db, id, c->to, c->force, &c->err);
         did = "delegated";
     } else if (strcmp(s, "complete") == 0) {
         /* --user: who completes; they must hold the task (claim it first) */
@@ -203,7 +203,7 @@ int cmd_task(cli *c) {
             if (rc) return cli_fail(c, rc);
             char *who = col(t, "assignee") ? strdup(col(t, "assignee")) : NULL;
             int mine = who && strcmp(who, c->user) == 0;
-            if (!who) rc = sdm_task_claim(c->db, id, c->user, 0, &c->err);
+            if (!who) rc = sdm_task_claim(c->db, id, c->user, c->force, &c->err);
             sdm_table_free(t);
             if (rc) { free(who); return cli_fail(c, rc); }
             if (who && !mine) {

@@ -142,7 +142,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         {"--user", offsetof(cli, user)}, {"--process", offsetof(cli, process)},
         {"--state", offsetof(cli, state)}, {"--to", offsetof(cli, to)},
         {"--from", offsetof(cli, from)}, {"--by", offsetof(cli, by)},
-        {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)},
+        {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)}, {"--head", offsetof(cli, head)},
         {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)},
         {"--outcome", offsetof(cli, outcome)},
     };
@@ -164,6 +164,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         else if (strcmp(a, "--overdue") == 0) c->when = "overdue";
         else if (strcmp(a, "--upcoming") == 0) c->when = "upcoming";
         else if (strcmp(a, "--csv") == 0) c->csv = 1;
+        else if (strcmp(a, "--force") == 0) c->force = 1;
         else if (strcmp(a, "--var") == 0 && i + 1 < argc) rc = add_var(c, argv[++i]);
         else if (strcmp(a, "--vars") == 0 && i + 1 < argc) rc = add_vars_json(c, argv[++i]);
         else if (a[0] == '-' && a[1] == '-') return cli_usage_error("unknown option %s", a);
