@@ -108,6 +108,8 @@ int64_t sdm_now(sdm *db) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int sdm_is_working_time(sdm *db, int64_t t) { return clk_is_working(db->cal, t); }
+
 const char *sdm_status_name(int code) {
     static const char *const names[] = {
         "ok", "xml", "model", "script", "store", "nomem", "misuse", "corrupt",

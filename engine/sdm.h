@@ -103,6 +103,8 @@ SDM_API void sdm_close(sdm *db);
 SDM_API void sdm_set_actor(sdm *db, const char *actor);
 SDM_API void sdm_set_now(sdm *db, int64_t now_ms);   /* 0 = real time */
 SDM_API int64_t sdm_now(sdm *db);
+/* Whether `t` falls in the business calendar's working hours. */
+SDM_API int sdm_is_working_time(sdm *db, int64_t t);
 
 /* Deploy every executable process in a BPMN file. A process whose content is
 ** unchanged keeps its version; a changed one gets version N+1. `out` (may be

@@ -1,6 +1,6 @@
 -- Checkpoint "inbound-slow" on Task_CallBackInbound (models/lead-generation.bpmn), on="due".
 -- An inbound request (web form, advertising, event) must be called back within
--- an hour (sdm:due="PT1H"); a lead that waits longer cools down.
+-- one working hour (sdm:dueWorking="PT1H"); a lead that waits longer cools down.
 if not called_back then
   deviation{
     severity = "warning",

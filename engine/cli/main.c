@@ -42,7 +42,7 @@ static void usage(FILE *out) {
 "  outbox [--state pending|sent|failed]   notifications and their delivery\n"
 "  simulate PROFILE.json                  simulate weeks of a sales department (--now sets the start)\n"
 "  org load FILE                          load users, roles and heads from a plain file\n"
-"  user add NAME --role R[,R] [--team HEAD] [--name \"Full Name\"] [--var email=E]\n"
+"  user add NAME --role R[,R] [--head HEAD] [--name \"Full Name\"] [--var email=E]\n"
 "  user deactivate NAME [--to USER]       move the user's open tasks, clients and reports\n"
 "  users [--role R] [--team HEAD]         the organisation\n"
 "  client add|set KEY [--name N] [--user OWNER] [--var segment|region|product|value=V]\n"

@@ -13,9 +13,11 @@
 **                   "vars": { "source": { "web": 0.3, "cold": 0.7 } } },
 **     "chain": { "lead-generation": "deal-discussion", ... },   next procedure on success
 **     "work":  { "hours": [1, 30], "late_share": 0.15, "late_hours": 72 },
-**     "tasks": { "Task_QualifyLead": { "prospect": { "true": 0.6, "false": 0.4 } }, ... } }
+**     "tasks": { "Task_QualifyLead": { "prospect": { "true": 0.6, "false": 0.4 },
+**                                      "_hours": [1, 8] }, ... } }
 ** A weighted choice's keys are JSON when they parse ("true", "5") and text
-** otherwise. Work hours count from the task's creation.
+** otherwise. Work hours count from the task's creation ("_hours" for one
+** task); managers complete tasks only in the business calendar's hours.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +74,7 @@ static char *choose_vars(sim *s, json_t *spec, int64_t id) {
     json_t *out = json_object();
     const char *name; json_t *weights;
     json_object_foreach(spec, name, weights)
-        json_object_set_new(out, name, json_is_object(weights) ? pick(s, weights, id, hash_str(name))
+        if (name[0] != '_') json_object_set_new(out, name, json_is_object(weights) ? pick(s, weights, id, hash_str(name))
                                                                : json_incref(weights));
     char *text = json_dumps(out, JSON_COMPACT);
     json_decref(out);
@@ -122,9 +124,10 @@ static void chain(sim *s, int64_t instance) {
 
 /* When a manager gets to a task: some hours after it appears, a share of
 ** tasks much later (the deviations a head should see). */
-static int64_t done_at(sim *s, int64_t task, int64_t created) {
+static int64_t done_at(sim *s, int64_t task, const char *node, int64_t created) {
     json_t *work = json_object_get(s->p, "work");
-    json_t *hours = json_object_get(work, "hours");
+    json_t *hours = json_object_get(json_object_get(json_object_get(s->p, "tasks"), node), "_hours");
+    if (!hours) hours = json_object_get(work, "hours");
     double lo = json_number_value(json_array_get(hours, 0)), hi = json_number_value(json_array_get(hours, 1));
     if (hi <= lo) { lo = 1; hi = 24; }
     double h = lo + (hi - lo) * chance(s, 3, task, 0);
@@ -134,6 +137,7 @@ static int64_t done_at(sim *s, int64_t task, int64_t created) {
 }
 
 static void work_tasks(sim *s) {
+    if (!sdm_is_working_time(s->c->db, s->now)) return;     /* managers work office hours */
     sdm_filter f = {.state = "open", .limit = 1000000};
     sdm_table *t = NULL;
     sdm_err err;
@@ -142,7 +146,7 @@ static void work_tasks(sim *s) {
     for (int r = 0; r < t->nrow; r++) {
         int64_t id = strtoll(cell(t, r, "id"), NULL, 10);
         int64_t created = strtoll(cell(t, r, "created_at"), NULL, 10);
-        if (done_at(s, id, created) > s->now) continue;
+        if (done_at(s, id, cell(t, r, "node"), created) > s->now) continue;
         const char *who = cell(t, r, "assignee");
         int64_t instance = strtoll(cell(t, r, "instance"), NULL, 10);
         char *vars = choose_vars(s, json_object_get(tasks, cell(t, r, "node")), id);
