@@ -407,6 +407,47 @@ static void test_notify(sink *smtp, sink *http, const char *py) {
     CHECK_CONTAINS(hook, "\"body\":\"client globex\"");
     free(hook);
     check_clean(db);
+
+    T_CASE("1.7 a permanent refusal (HTTP 404) fails at once: state failed, attempts 1");
+    int64_t t3 = T("2026-11-24T10:00:00+03:00"), i3 = 0;
+    sdm_set_now(db, t3);
+    snprintf(vars, sizeof vars, "{\"hook\": \"http://127.0.0.1:%d/status/404\"}", port);
+    CHECK_EQ_INT(sdm_start(db, "t_notify", "initech", vars, &i3, &err), SDM_OK);
+    CHECK_EQ_INT(tick_at(db, t3, &next), 3);
+    o = query(db, SDM_Q_OUTBOX, 0, NULL, "failed");
+    CHECK_EQ_INT(o ? o->nrow : 0, 1);
+    CHECK_EQ_STR(cell(o, 0, "attempts"), "1");
+    CHECK_CONTAINS(cell(o, 0, "last_error"), "404");
+    sdm_table_free(o);
+    CHECK_EQ_INT(next, 0);
+
+    T_CASE("1.8 a server error (HTTP 503) is retried with doubling backoff, failed after 12 attempts");
+    int64_t i4 = 0, at = T("2026-11-25T10:00:00+03:00");
+    sdm_set_now(db, at);
+    snprintf(vars, sizeof vars, "{\"hook\": \"http://127.0.0.1:%d/status/503\"}", port);
+    CHECK_EQ_INT(sdm_start(db, "t_notify", "umbrella", vars, &i4, &err), SDM_OK);
+    int64_t gaps[12] = {0};
+    for (int k = 1; k <= 12; k++) {
+        tick_at(db, at, &next);
+        o = query(db, SDM_Q_OUTBOX, 0, NULL, k < 12 ? "pending" : "failed");
+        CHECK_EQ_INT(o ? o->nrow : 0, k < 12 ? 1 : 2);           /* failed: 1.7's too */
+        CHECK_EQ_STR(cell(o, 0, "attempts"), S(k));              /* newest first */
+        if (k < 12 && o && o->nrow) {
+            int64_t na = atoll(cell(o, 0, "next_at"));
+            gaps[k] = na - at;
+            CHECK_EQ_INT(next, na);
+            at = na;
+        }
+        sdm_table_free(o);
+    }
+    CHECK_EQ_INT(gaps[1], 30000);
+    CHECK_EQ_INT(gaps[2], 60000);
+    CHECK_EQ_INT(gaps[3], 120000);
+    CHECK_EQ_INT(gaps[8], 3600000);
+    CHECK_EQ_INT(gaps[11], 3600000);
+    CHECK_EQ_INT(next, 0);
+    CHECK_EQ_INT(count(db, SDM_Q_OUTBOX, 0, NULL, "failed"), 2);
+    check_clean(db);
     sdm_close(db);
 }
 

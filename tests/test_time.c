@@ -65,7 +65,7 @@ static void deploy(sdm *db, const char *file) {
 static void deploy_all(sdm *db) {
     static const char *const files[] = {
         "due-working", "due-hours", "wait-dur", "wait-date", "wait-expr", "wait-working",
-        "remind", "deadline", "all-timers", "cp-due", "cp-el", "cp-broken", NULL};
+        "wait-var", "remind", "deadline", "all-timers", "cp-due", "cp-el", "cp-broken", NULL};
     for (int i = 0; files[i]; i++) {
         char path[128];
         snprintf(path, sizeof path, BPMN "time-%s.bpmn", files[i]);
@@ -341,7 +341,28 @@ static void test_catch(void) {
     check_clean(db);
     sdm_close(db);
 
-    T_CASE("2.5 sdm:working=\"true\": PT2H from Friday 17:00 is Monday 10:00");
+    T_CASE("2.5 a timer expression giving nil or a non-duration is an incident at the timer");
+    db = open_db("catch_nil.db", FRI_1700);
+    deploy_all(db);
+    i = start(db, "t_wait_var", "acme", "{\"delay\": \"PT3H\"}");
+    j = query(db, SDM_Q_JOBS, i, NULL);
+    CHECK_EQ_STR(cell(j, 0, "due_at"), S(T("2026-11-20T20:00:00+03:00")));
+    sdm_table_free(j);
+    const char *bad[] = {"globex", NULL, "initech", "{\"delay\": \"soon\"}"};
+    for (int k = 0; k < 4; k += 2) {
+        int64_t b = start(db, "t_wait_var", bad[k], bad[k + 1]);
+        sdm_table *inc = query(db, SDM_Q_INCIDENTS, b, NULL);
+        CHECK_EQ_INT(inc ? inc->nrow : 0, 1);
+        CHECK_EQ_STR(cell(inc, 0, "node"), "wait");
+        CHECK_CONTAINS(cell(inc, 0, "message"), k ? "soon" : "nil");
+        sdm_table_free(inc);
+        CHECK_EQ_INT(count(db, SDM_Q_JOBS, b, NULL), 0);
+        CHECK_EQ_STR(instance_state(db, b), "active");
+    }
+    check_clean(db);
+    sdm_close(db);
+
+    T_CASE("2.6 sdm:working=\"true\": PT2H from Friday 17:00 is Monday 10:00");
     db = open_db("catch_working.db", FRI_1700);
     deploy_all(db);
     i = start(db, "t_wait_working", "acme", NULL);
@@ -622,6 +643,24 @@ static void test_checkpoints(void) {
     sdm_table_free(d);
     CHECK_EQ_STR(instance_state(db, i), "completed");
     check_clean(db);
+
+    T_CASE("4.7 the Lua location in a broken rule's message names the rule, in every process");
+    /* A second handle on the same file has compiled nothing yet. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/cp_broken.db", dir);
+    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(FRI_1700)};
+    sdm *fresh = NULL;
+    CHECK_EQ_INT(sdm_open(&fresh, path, &cfg, &err), SDM_OK);
+    int64_t f1 = start(fresh, "t_cp_broken", "globex", NULL);
+    d = query(fresh, SDM_Q_DEVIATIONS, f1, "all");
+    CHECK_CONTAINS(cell(d, d ? d->nrow - 1 : 0, "message"), "time-cp-broken.bpmn:bad-rule:2: attempt");
+    sdm_table_free(d);
+    sdm_close(fresh);
+    int64_t f2 = start(db, "t_cp_broken", "initech", NULL);      /* the handle that deployed */
+    d = query(db, SDM_Q_DEVIATIONS, f2, "all");
+    CHECK_CONTAINS(cell(d, d ? d->nrow - 1 : 0, "message"), "time-cp-broken.bpmn:bad-rule:2: attempt");
+    sdm_table_free(d);
+    check_clean(db);
     sdm_close(db);
 }
 
@@ -650,7 +689,9 @@ static void test_bad_timers(void) {
     bad_timer(db, BPMN "time-bad-duration.bpmn", "bad_wait", 6, "P2X");
     T_CASE("5.2 timeCycle \"R/xx\" is rejected at deploy with line 9 and element bad_cycle");
     bad_timer(db, BPMN "time-bad-cycle.bpmn", "bad_cycle", 9, "R/xx");
-    T_CASE("5.3 nothing was deployed");
+    T_CASE("5.3 a Lua timer expression that does not compile is rejected at deploy (line 6, bad_expr)");
+    bad_timer(db, BPMN "time-bad-expr.bpmn", "bad_expr", 6, "bad_expr");
+    T_CASE("5.4 nothing was deployed");
     CHECK_EQ_INT(count(db, SDM_Q_PROCESSES, 0, NULL), 0);
     int64_t id = 0;
     CHECK_EQ_INT(sdm_start(db, "t_bad_duration", "acme", NULL, &id, &err), SDM_ERR_NOTFOUND);
@@ -756,7 +797,7 @@ static void test_stale_job(void) {
     CHECK_EQ_INT(sqlite3_exec(q, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(q);
     tick_at(db, "2026-11-20T20:00:00+03:00", NULL);
-    CHECK_EQ_INT(count(db, SDM_Q_JOBS, 0, NULL), 0);
+    CHECK_EQ_INT(count(db, SDM_Q_JOBS, i, NULL), 0);
     h = query(db, SDM_Q_HISTORY, i, NULL);
     CHECK_EQ_INT(h ? h->nrow : 0, before);                       /* nothing written into it */
     sdm_table_free(h);
