@@ -477,7 +477,10 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
 /* ---------- queries ---------- */
 
 int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err) {
-    int rc = store_query(db->st, q, f, out, err);
+    sdm_filter g = {0};
+    if (f) g = *f;
+    if (!g.at) g.at = sdm_now(db);
+    int rc = store_query(db->st, q, &g, out, err);
     if (!rc && q == SDM_Q_INSTANCE && (*out)->nrow == 0) {
         sdm_table_free(*out);
         *out = NULL;
@@ -732,4 +735,50 @@ int sdm_parse_time(sdm *db, const char *text, int64_t *ms, sdm_err *err) {
     if (text && clk_parse_datetime(text, clk_calendar_tz(db->cal), ms, msg, sizeof msg) == 0) return SDM_OK;
     return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "'%s' is not an ISO 8601 date or date-time",
                    text ? text : "");
+}
+
+/* ---------- export with runtime overlays ---------- */
+
+#define BPMNDI_NS "http://www.omg.org/spec/BPMN/20100524/DI"
+#define BIOC_NS   "http://bpmn.io/schema/bpmn/biocolor/1.0"
+#define COLOR_NS  "http://www.omg.org/spec/BPMN/non-normative/color/1.0"
+
+/* fill, stroke for: incident, overdue, waiting, visited */
+static const char *const palette[4][2] = {
+    {"#ffcdd2", "#c62828"}, {"#ffe0b2", "#e65100"}, {"#bbdefb", "#1565c0"}, {"#c8e6c9", "#2e7d32"},
+};
+
+typedef struct overlay { const sdm_table *stats; const char *set[17]; } overlay;
+
+static const char *const *colour_shape(void *ctx, const char *node) {
+    overlay *o = ctx;
+    const sdm_table *t = o->stats;
+    for (int r = 0; r < t->nrow; r++) {
+        if (strcmp(table_cell(t, r, "node"), node) != 0) continue;
+        int k = atoi(table_cell(t, r, "incidents")) ? 0 : atoi(table_cell(t, r, "overdue")) ? 1
+              : atoi(table_cell(t, r, "active")) ? 2 : 3;
+        const char *set[17] = {
+            BIOC_NS, "bioc", "fill", palette[k][0], BIOC_NS, "bioc", "stroke", palette[k][1],
+            COLOR_NS, "color", "background-color", palette[k][0], COLOR_NS, "color", "border-color", palette[k][1],
+            NULL};
+        memcpy(o->set, set, sizeof set);
+        return o->set;
+    }
+    return NULL;
+}
+
+int sdm_export(sdm *db, const char *process, int version, int overlay_on, char **xml, size_t *len, sdm_err *err) {
+    char *src = NULL;
+    size_t n = 0;
+    *xml = NULL;
+    int rc = store_definition_xml(db->st, process, version, &src, &n, err);
+    if (rc || !overlay_on) { *xml = src; *len = n; return rc; }
+    sdm_filter f = {.process = process};
+    sdm_table *stats = NULL;
+    rc = sdm_query(db, SDM_Q_NODE_STATS, &f, &stats, err);
+    overlay o = {.stats = stats};
+    if (!rc) rc = xml_overlay(process, src, n, BPMNDI_NS, "BPMNShape", "bpmnElement", colour_shape, &o, xml, len, err);
+    sdm_table_free(stats);
+    free(src);
+    return rc;
 }

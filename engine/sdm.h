@@ -88,13 +88,15 @@ typedef enum sdm_query {
     SDM_Q_DEVIATIONS,  /* filter: state (open|acknowledged|resolved|all), user (manager), id (instance) */
     SDM_Q_INBOX,       /* filter: user, state (unread|all)                   */
     SDM_Q_OUTBOX,      /* filter: state (pending|sent|failed|all)            */
-    SDM_Q_JOBS         /* filter: id (instance)                              */
+    SDM_Q_JOBS,        /* filter: id (instance)                              */
+    SDM_Q_NODE_STATS   /* filter: process, at — per node: visits, active tokens, open incidents, overdue tasks */
 } sdm_query_kind;
 
 typedef struct sdm_filter {
     int64_t     id;
     const char *user, *process, *client, *state;
     int         limit;          /* 0 = default (1000) */
+    int64_t     at;             /* reference time for "overdue"; 0 = now */
 } sdm_filter;
 
 SDM_API int  sdm_open(sdm **out, const char *db_path, const sdm_config *cfg, sdm_err *err);
@@ -131,6 +133,13 @@ SDM_API int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_e
 ** messages. *fired counts jobs and deliveries; *next_due (may be NULL) is
 ** when something is next due, 0 if nothing is pending. */
 SDM_API int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err);
+/* The deployed BPMN of `process` (version 0 = latest), byte for byte, or
+** with overlay = 1 coloured by what runs now: red open incidents, orange
+** overdue tasks, blue waiting tokens, green visited. The colours use the
+** bioc and OMG color extensions that bpmn.io and Camunda Modeler show.
+** *xml is malloc'd. */
+SDM_API int sdm_export(sdm *db, const char *process, int version, int overlay,
+                       char **xml, size_t *len, sdm_err *err);
 /* A head acknowledges or resolves a deviation: state "acknowledged" or "resolved". */
 SDM_API int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err);
 

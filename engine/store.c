@@ -359,6 +359,25 @@ int store_latest_definition(store *s, const char *process, int64_t *def_id, int 
     return SDM_OK;
 }
 
+int store_definition_xml(store *s, const char *process, int version, char **xml, size_t *len,
+                         sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT r.xml FROM definitions d JOIN resources r ON r.id = d.resource_id"
+                                " WHERE d.process = ?1 AND (?2 = 0 OR d.version = ?2)"
+                                " ORDER BY d.version DESC LIMIT 1", -1, &st, NULL);
+    if (rc != SQLITE_OK) return db_error(s, err, "definition");
+    sqlite3_bind_text(st, 1, process, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 2, version);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *xml = dup_blob(st, 0, len);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return SDM_OK;
+    if (rc == SQLITE_DONE)
+        return version ? err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "process '%s' has no version %d", process, version)
+                       : err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no process '%s' is deployed", process);
+    return db_error(s, err, "definition");
+}
+
 int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
                        int64_t *id, sdm_err *err) {
     int rc = exec(s, Q_RES_ADD, NULL, err, "tbi", name, xml, len, now);
@@ -930,6 +949,25 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
                   " FROM jobs WHERE 1");
         q_int(&q, "instance_id =", f->id);
         types = "isiisti"; order = " ORDER BY due_at, id";
+        break;
+    case SDM_Q_NODE_STATS:
+        if (!f->process) { free(q.sql.s); return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "node statistics need a process"); }
+        sbuf_puts(&q.sql,
+            "WITH inst AS (SELECT id FROM instances WHERE process = ?1),"
+            " seen AS (SELECT h.node, count(*) AS c FROM history h JOIN inst ON inst.id = h.instance_id"
+            "   WHERE h.event = 'enter' GROUP BY h.node),"
+            " here AS (SELECT t.node, count(*) AS c FROM tokens t JOIN inst ON inst.id = t.instance_id GROUP BY t.node),"
+            " inc AS (SELECT n.node, count(*) AS c FROM incidents n JOIN inst ON inst.id = n.instance_id"
+            "   WHERE n.state = 'open' GROUP BY n.node),"
+            " late AS (SELECT k.node, count(*) AS c FROM tasks k JOIN inst ON inst.id = k.instance_id"
+            "   WHERE k.state = 'open' AND k.due_at < ?2 GROUP BY k.node)"
+            " SELECT seen.node, seen.c AS visits, coalesce(here.c, 0) AS active, coalesce(inc.c, 0) AS incidents,"
+            " coalesce(late.c, 0) AS overdue FROM seen LEFT JOIN here USING(node) LEFT JOIN inc USING(node)"
+            " LEFT JOIN late USING(node) WHERE 1");
+        q.kind[0] = 't'; q.arg[0] = f->process;
+        q.kind[1] = 'i'; q.num[1] = f->at;
+        q.n = 2;
+        types = "siiii"; order = " ORDER BY seen.node";
         break;
     default:
         free(q.sql.s);

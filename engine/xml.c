@@ -134,3 +134,45 @@ const char *xml_attr_get(const xml_node *n, const char *ns, const char *name) {
 int xml_is(const xml_node *n, const char *ns, const char *name) {
     return strcmp(n->name, name) == 0 && str_eq(n->ns, ns);
 }
+
+/* ---------- rewriting for export ---------- */
+
+static void overlay_walk(xmlNode *n, const char *ns, const char *elem, const char *key,
+                         xml_overlay_cb cb, void *ctx) {
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE) continue;
+        if (n->ns && strcmp((const char *)n->ns->href, ns) == 0 && strcmp((const char *)n->name, elem) == 0) {
+            xmlChar *v = xmlGetProp(n, (const xmlChar *)key);
+            const char *const *set = v ? cb(ctx, (const char *)v) : NULL;
+            for (; set && set[0]; set += 4) {
+                xmlNsPtr nsp = xmlSearchNsByHref(n->doc, n, (const xmlChar *)set[0]);
+                if (!nsp) nsp = xmlNewNs(xmlDocGetRootElement(n->doc), (const xmlChar *)set[0], (const xmlChar *)set[1]);
+                xmlSetNsProp(n, nsp, (const xmlChar *)set[2], (const xmlChar *)set[3]);
+            }
+            xmlFree(v);
+        }
+        overlay_walk(n->children, ns, elem, key, cb, ctx);
+    }
+}
+
+int xml_overlay(const char *name, const char *buf, size_t len, const char *ns, const char *elem,
+                const char *key, xml_overlay_cb cb, void *ctx, char **out, size_t *outlen, sdm_err *err) {
+    *out = NULL;
+    if (has_doctype(buf, len) || len > INT32_MAX)
+        return err_set(err, SDM_ERR_XML, name, 1, NULL, "refusing to rewrite a document with a DOCTYPE");
+    xmlDocPtr doc = xmlReadMemory(buf, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                  XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
+    if (!doc) return err_set(err, SDM_ERR_XML, name, 0, NULL, "cannot parse the deployed document again");
+    overlay_walk(xmlDocGetRootElement(doc), ns, elem, key, cb, ctx);
+    xmlChar *text = NULL;
+    int n = 0;
+    xmlDocDumpMemoryEnc(doc, &text, &n, "UTF-8");
+    xmlFreeDoc(doc);
+    if (!text) return err_set(err, SDM_ERR_NOMEM, name, 0, NULL, "cannot serialise the document");
+    *out = xmalloc((size_t)n + 1);
+    memcpy(*out, text, (size_t)n);
+    (*out)[n] = 0;
+    *outlen = (size_t)n;
+    xmlFree(text);
+    return SDM_OK;
+}

@@ -31,4 +31,12 @@ void xml_free(xml_doc *d);
 /* Attribute by namespace URI (NULL: unqualified) and local name, or NULL. */
 const char *xml_attr_get(const xml_node *n, const char *ns, const char *name);
 int xml_is(const xml_node *n, const char *ns, const char *name);
+
+/* Rewrite a document: for every element in namespace `ns` named `name`
+** that has attribute `key`, cb may return attributes to set on it, as
+** NULL-terminated pairs {ns_uri, prefix, local, value, ...} (malloc'd by
+** nothing: static or caller-owned strings). The result is malloc'd. */
+typedef const char *const *(*xml_overlay_cb)(void *ctx, const char *key_value);
+int xml_overlay(const char *name, const char *buf, size_t len, const char *ns, const char *elem,
+                const char *key, xml_overlay_cb cb, void *ctx, char **out, size_t *outlen, sdm_err *err);
 #endif

@@ -21,12 +21,12 @@ enum {                      /* exit codes, documented in usage() */
 
 typedef struct cli {
     const char *db_path, *scripts, *calendar, *actor, *now;
-    int json, csv, force;
+    int json, csv, force, overlay;
     sdm *db;
     sdm_err err;
     /* per-command options; NULL when not given */
     const char *client, *user, *process, *state, *when;
-    const char *to, *from, *by, *role, *team, *head, *name, *out, *outcome;
+    const char *to, *from, *by, *role, *team, *head, *name, *out, *outcome, *version;
     json_t *vars;           /* from --var k=v and --vars JSON */
     int argc;
     char **argv;            /* positional arguments, argv[0] is the command */

@@ -40,6 +40,7 @@ static void usage(FILE *out) {
 "  deviation ack|resolve ID               a head acknowledges or resolves a deviation\n"
 "  inbox --user U [--state unread]        in-app messages\n"
 "  outbox [--state pending|sent|failed]   notifications and their delivery\n"
+"  export PROCESS [--version N] [--overlay] [--out F]  the deployed BPMN, coloured by what runs now\n"
 "  simulate PROFILE.json                  simulate weeks of a sales department (--now sets the start)\n"
 "  org load FILE                          load users, roles and heads from a plain file\n"
 "  user add NAME --role R[,R] [--head HEAD] [--name \"Full Name\"] [--var email=E]\n"
@@ -144,7 +145,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         {"--from", offsetof(cli, from)}, {"--by", offsetof(cli, by)},
         {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)}, {"--head", offsetof(cli, head)},
         {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)},
-        {"--outcome", offsetof(cli, outcome)},
+        {"--outcome", offsetof(cli, outcome)}, {"--version", offsetof(cli, version)},
     };
     c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
     for (int i = 1; i < argc; i++) {
@@ -165,6 +166,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         else if (strcmp(a, "--upcoming") == 0) c->when = "upcoming";
         else if (strcmp(a, "--csv") == 0) c->csv = 1;
         else if (strcmp(a, "--force") == 0) c->force = 1;
+        else if (strcmp(a, "--overlay") == 0) c->overlay = 1;
         else if (strcmp(a, "--var") == 0 && i + 1 < argc) rc = add_var(c, argv[++i]);
         else if (strcmp(a, "--vars") == 0 && i + 1 < argc) rc = add_vars_json(c, argv[++i]);
         else if (a[0] == '-' && a[1] == '-') return cli_usage_error("unknown option %s", a);
@@ -396,7 +398,27 @@ static int cmd_inbox(cli *c) {
 static int cmd_outbox(cli *c) { sdm_filter f = {.state = c->state}; return cli_list(c, SDM_Q_OUTBOX, &f); }
 static int cmd_jobs(cli *c) { sdm_filter f = {0}; return cli_list(c, SDM_Q_JOBS, &f); }
 
+/* sdm export PROCESS [--version N] [--overlay] [--out FILE] */
+static int cmd_export(cli *c) {
+    if (c->argc != 2) return cli_usage_error("%s", "usage: sdm export PROCESS [--version N] [--overlay] [--out FILE.bpmn]");
+    char *xml = NULL;
+    size_t len = 0;
+    int rc = sdm_export(c->db, c->argv[1], c->version ? atoi(c->version) : 0, c->overlay, &xml, &len, &c->err);
+    if (rc) return cli_fail(c, rc);
+    FILE *f = c->out ? fopen(c->out, "wb") : stdout;
+    if (!f) { free(xml); snprintf(c->err.msg, sizeof c->err.msg, "cannot write %s", c->out); return cli_fail(c, SDM_ERR_IO); }
+    fwrite(xml, 1, len, f);
+    if (c->out) { fclose(f); fprintf(stderr, "wrote %s\n", c->out); }
+    free(xml);
+    if (c->overlay && c->out) {            /* the legend: what the colours count */
+        sdm_filter q = {.process = c->argv[1]};
+        return cli_list(c, SDM_Q_NODE_STATS, &q);
+    }
+    return EXIT_OK;
+}
+
 static const struct { const char *name; int (*fn)(cli *); } commands[] = {
+    {"export", cmd_export},
     {"tick", cmd_tick}, {"run", cmd_run}, {"deviations", cmd_deviations}, {"deviation", cmd_deviation},
     {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs}, {"simulate", cmd_simulate},
     {"org", cmd_org}, {"user", cmd_user}, {"users", cmd_users}, {"client", cmd_client},
@@ -413,7 +435,7 @@ int main(int argc, char **argv) {
     c.vars = json_object();
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(stdout); rc = EXIT_OK; goto out; }
-        else if (strcmp(argv[i], "--version") == 0) { printf("sdm %s\n", SDM_VERSION); rc = EXIT_OK; goto out; }
+        else if (strcmp(argv[i], "--version") == 0 && argc == 2) { printf("sdm %s\n", SDM_VERSION); rc = EXIT_OK; goto out; }
     if ((rc = parse_args(&c, argc, argv)) != EXIT_OK) goto out;
     if (c.argc == 0) { usage(stderr); rc = EXIT_USAGE; goto out; }
     int (*fn)(cli *) = NULL;
