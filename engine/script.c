@@ -223,10 +223,11 @@ static int run_protected(scr *s, lua_CFunction fn, pcall_args *a, const char *ch
 
 static pcall_args *args_of(lua_State *L) { return lua_touserdata(L, 1); }
 
-/* Compile `code` (cached by its text) and leave the function on the stack. */
+/* Compile `code` and leave the function on the stack. Cached by chunk name
+** and text: the same text in two places must report its own place. */
 static void compile(lua_State *L, const char *code, const char *chunk, int expr) {
     lua_getfield(L, LUA_REGISTRYINDEX, K_CODE);
-    lua_pushfstring(L, "%s\x01%s", expr ? "e" : "c", code);
+    lua_pushfstring(L, "%s\x01%s\x01%s", expr ? "e" : "c", chunk, code);
     if (lua_rawget(L, -2) == LUA_TFUNCTION) { lua_remove(L, -2); return; }
     lua_pop(L, 1);
     char name[200];
@@ -242,7 +243,7 @@ static void compile(lua_State *L, const char *code, const char *chunk, int expr)
         lua_error(L);
     lua_getfield(L, LUA_REGISTRYINDEX, K_ENV);
     lua_setupvalue(L, -2, 1);                 /* _ENV */
-    lua_pushfstring(L, "%s\x01%s", expr ? "e" : "c", code);
+    lua_pushfstring(L, "%s\x01%s\x01%s", expr ? "e" : "c", chunk, code);
     lua_pushvalue(L, -2);
     lua_rawset(L, -4);
     lua_remove(L, -2);
