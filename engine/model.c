@@ -17,6 +17,7 @@
 
 typedef struct compiler {
     model *m;
+    const xml_node *root;    /* definitions: shared event definitions live here */
     int proc;                /* process being compiled, -1 outside */
     int dcap;
 } compiler;
@@ -143,13 +144,25 @@ static const char *describe(compiler *c, const xml_node *x, const char *id) {
 
 /* ---------- event definitions ---------- */
 
-/* The first *EventDefinition child (or eventDefinitionRef), else NULL. */
-static const xml_node *event_definition(const xml_node *x) {
+static int is_event_definition(const xml_node *c) {
+    size_t n = strlen(c->name);
+    return is_bpmn(c) && n > 15 && strcmp(c->name + n - 15, "EventDefinition") == 0;
+}
+
+/* The first event definition of an event: a child, or one defined at the
+** top of the document and named by eventDefinitionRef. NULL if none. */
+static const xml_node *event_definition(const compiler *cc, const xml_node *x) {
     for (const xml_node *c = x->child; c; c = c->next) {
-        size_t n = strlen(c->name);
-        if (is_bpmn(c) && (strcmp(c->name, "eventDefinitionRef") == 0 ||
-            (n > 15 && strcmp(c->name + n - 15, "EventDefinition") == 0)))
-            return c;
+        if (is_event_definition(c)) return c;
+        if (!is_bpmn(c) || strcmp(c->name, "eventDefinitionRef") != 0) continue;
+        const char *ref = c->text;
+        while (*ref == ' ' || *ref == '\n' || *ref == '\t') ref++;
+        size_t len = strcspn(ref, " \n\t\r");
+        for (const xml_node *d = cc->root->child; d; d = d->next) {
+            const char *id = is_event_definition(d) ? xml_attr_get(d, NULL, "id") : NULL;
+            if (id && strlen(id) == len && strncmp(id, ref, len) == 0) return d;
+        }
+        return c;                   /* dangling: reported by the caller */
     }
     return NULL;
 }
@@ -172,7 +185,12 @@ static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
 
 static int classify_event(compiler *c, const xml_node *x, model_node *n, int kind) {
     const char *id = n->id;
-    const xml_node *def = event_definition(x);
+    const xml_node *def = event_definition(c, x);
+    if (def && strcmp(def->name, "eventDefinitionRef") == 0) {
+        diag(c, 1, def, id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document",
+             x->name, id, def->text);
+        return kind;
+    }
     if (kind == EL_CATCH_TIMER || kind == EL_BOUNDARY_TIMER) {
         if (def && strcmp(def->name, "timerEventDefinition") == 0) { compile_timer(c, def, n); return kind; }
         if (!def) { diag(c, 1, x, id, "%s '%s' has no event definition", x->name, id); return kind; }
@@ -182,8 +200,7 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
     if (kind == EL_END && strcmp(def->name, "terminateEventDefinition") == 0)
         return EL_END_TERMINATE;
     char what[64];
-    snprintf(what, sizeof what, "%.*s", (int)(strlen(def->name) > 15 ?
-             strlen(def->name) - 15 : strlen(def->name)), def->name);
+    snprintf(what, sizeof what, "%.*s", (int)(strlen(def->name) - 15), def->name);
     diag(c, 1, x, id, "%s %s '%s' at %s:%d is not supported", what, x->name, id,
          c->m->file, x->line);
     return kind;
@@ -292,6 +309,21 @@ static void compile_task(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
+/* Activity markers sdm does not execute yet must not run silently once. */
+static void check_markers(compiler *c, const xml_node *x, const model_node *n) {
+    static const char *const loops[] = {"standardLoopCharacteristics", "multiInstanceLoopCharacteristics"};
+    for (int i = 0; i < 2; i++)
+        if (child(x, loops[i]))
+            diag(c, 1, x, n->id, "%s on %s '%s' at %s:%d is not supported", loops[i], x->name, n->id,
+                 c->m->file, x->line);
+    static const char *const qty[] = {"startQuantity", "completionQuantity"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = xml_attr_get(x, NULL, qty[i]);
+        if (v && strcmp(v, "1") != 0)
+            diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not supported (only 1)", x->name, n->id, qty[i], v);
+    }
+}
+
 static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind) {
     arena *a = c->m->mem;
     n->id = arena_strdup(a, xml_attr_get(x, NULL, "id"));
@@ -318,6 +350,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
     compile_task(c, x, n);
     compile_checkpoints(c, x, n);
+    check_markers(c, x, n);
     if (n->kind == EL_CALL) {
         n->called = trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
         if (!n->called)
@@ -596,7 +629,7 @@ model *model_compile(const xml_doc *doc, const char *file) {
     model *m = xcalloc(1, sizeof *m);
     m->mem = arena_new();
     m->file = arena_strdup(m->mem, file);
-    compiler c = {.m = m, .proc = -1};
+    compiler c = {.m = m, .root = doc->root, .proc = -1};
     const xml_node *root = doc->root;
     if (!is_bpmn(root) || strcmp(root->name, "definitions") != 0) {
         diag(&c, 1, root, NULL, "not a BPMN 2.0 document: the root element is <%s>%s%s%s, "

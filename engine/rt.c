@@ -452,10 +452,12 @@ static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
     return SDM_OK;
 }
 
-/* Which outgoing flows hold. exclusive: stop at the first. Flows without a
-** condition hold; the default flow is taken only when nothing else holds. */
+/* Which outgoing flows hold. exclusive: stop at the first. A flow without
+** a condition holds. The default flow is taken when no conditional flow
+** holds (unconditional flows of an activity are taken besides it). */
 static int select_flows(rt_step *s, const model_node *n, int exclusive, int *chosen, int *nchosen,
                         sdm_err *why) {
+    int conditional_held = 0;
     *nchosen = 0;
     for (int k = 0; k < n->nout; k++) {
         int f = n->out[k];
@@ -468,13 +470,14 @@ static int select_flows(rt_step *s, const model_node *n, int exclusive, int *cho
             int rc = lua_ready(s, n->id, why);
             if (!rc) rc = scr_eval_bool(s->sc, fl->cond, chunk, &holds, why);
             if (rc) return rc;
+            conditional_held |= holds;
         }
         if (holds) {
             chosen[(*nchosen)++] = f;
             if (exclusive) return SDM_OK;
         }
     }
-    if (*nchosen == 0 && n->dflt >= 0) chosen[(*nchosen)++] = n->dflt;
+    if (!conditional_held && n->dflt >= 0) chosen[(*nchosen)++] = n->dflt;
     if (*nchosen == 0)
         return err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id,
                        "no outgoing flow of %s '%s' has a condition that holds, and it has no default flow",

@@ -313,6 +313,29 @@ int main(void) {
     expect(SE "\n<bpmn:task name=\"x\"/>", 1, "task at line 4 has no id", 4, NULL);
 
     /* Last: with an engine bug this aborts under UBSan (qsort of NULL). */
+    T_CASE("2.21 loop and multi-instance markers and token quantities are refused, not run once");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:standardLoopCharacteristics/></bpmn:task>", 1,
+           "standardLoopCharacteristics on task 't' at file.bpmn:4 is not supported", 4, "t");
+    expect(SE "\n<bpmn:userTask id=\"u\"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>", 1,
+           "multiInstanceLoopCharacteristics on userTask 'u'", 4, "u");
+    expect(SE "\n<bpmn:task id=\"t\" startQuantity=\"2\"/>", 1, "startQuantity=\"2\" is not supported", 4, "t");
+
+    T_CASE("2.22 eventDefinitionRef is followed to the document's definitions");
+    m = compile_text("r.bpmn", "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n"
+                     "<timerEventDefinition id=\"td\"><timeDuration>PT1H</timeDuration></timerEventDefinition>\n"
+                     "<process id=\"p\"><startEvent id=\"s\"/><sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"w\"/>\n"
+                     "<intermediateCatchEvent id=\"w\"><eventDefinitionRef>td</eventDefinitionRef></intermediateCatchEvent>\n"
+                     "<endEvent id=\"e\"><eventDefinitionRef>nowhere</eventDefinitionRef></endEvent></process>\n"
+                     "</definitions>");
+    CHECK(m && m->nproc == 1);
+    if (m && m->nproc == 1) {
+        const model_node *w = node(&m->procs[0], "w");
+        CHECK(w && w->kind == EL_CATCH_TIMER && w->timer_type == 'd');
+        CHECK_EQ_STR(w ? w->timer : NULL, "PT1H");
+    }
+    CHECK(diag_with(m, "eventDefinitionRef 'nowhere' names no event definition") != NULL);
+    model_free(m);
+
     T_CASE("2.20 a BPMN document without any process or id");
     printf("%d passed, %d failed so far\n", t_pass, t_fail);
     fflush(stdout);

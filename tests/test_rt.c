@@ -407,6 +407,18 @@ int main(void) {
     }
     check_clean("5.8");
 
+    T_CASE("5.8b the default of an activity goes with its unconditional flows when no condition holds");
+    deploy("p_cond_default",
+           "<bpmn:startEvent id=\"s\"/><bpmn:task id=\"t\" default=\"fd\"/>\n"
+           "<bpmn:userTask id=\"u_always\"/><bpmn:userTask id=\"u_big\"/><bpmn:userTask id=\"u_dflt\"/>\n"
+           F("f0", "s", "t") F("fu", "t", "u_always") C("fa", "t", "u_big", "amount > 10")
+           F("fd", "t", "u_dflt"));
+    i = start("p_cond_default", "c1", "{\"amount\": 5}");
+    CHECK_EQ_STR(tasks(i, "open"), "u_always/-/- u_dflt/-/-");
+    i = start("p_cond_default", "c2", "{\"amount\": 50}");
+    CHECK_EQ_STR(tasks(i, "open"), "u_always/-/- u_big/-/-");
+    check_clean("5.8b");
+
     T_CASE("5.9 exclusive gateway: document order, default, no match is an incident");
     deploy("p_xor",
            "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"
