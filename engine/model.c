@@ -59,6 +59,7 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"startEvent", EL_START}, {"endEvent", EL_END},
     {"intermediateThrowEvent", EL_THROW_NONE},
     {"exclusiveGateway", EL_GW_EXCLUSIVE}, {"parallelGateway", EL_GW_PARALLEL},
+    {"inclusiveGateway", EL_GW_INCLUSIVE},
     {"task", EL_TASK}, {"userTask", EL_TASK_USER}, {"manualTask", EL_TASK_MANUAL},
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
@@ -68,7 +69,7 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
-    "inclusiveGateway", "complexGateway", "eventBasedGateway", "subProcess",
+    "complexGateway", "eventBasedGateway", "subProcess",
     "adHocSubProcess", "transaction", "sendTask", "receiveTask", "businessRuleTask",
     "callChoreography", "choreographyTask", "subChoreography", NULL
 };
@@ -103,6 +104,7 @@ const char *model_kind_name(el_kind k) {
     case EL_THROW_NONE: return "intermediateThrowEvent";
     case EL_GW_EXCLUSIVE: return "exclusiveGateway";
     case EL_GW_PARALLEL: return "parallelGateway";
+    case EL_GW_INCLUSIVE: return "inclusiveGateway";
     case EL_TASK: return "task";
     case EL_TASK_USER: return "userTask";
     case EL_TASK_MANUAL: return "manualTask";
@@ -455,7 +457,8 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
         xml_node at = {.line = n->line};
-        int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL;
+        int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL || n->kind == EL_GW_INCLUSIVE;
+        if (n->kind == EL_GW_INCLUSIVE && n->nin > 1) p->n_or_join++;
         if (gw && n->nout == 0)
             diag(c, 1, &at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
         if (n->kind == EL_BOUNDARY_TIMER && n->nin > 0)
@@ -659,6 +662,25 @@ void model_free(model *m) {
     if (!m) return;
     arena_free(m->mem);
     free(m);
+}
+
+int model_can_reach(const model_proc *p, int from, int to) {
+    if (from == to) return 1;
+    char *seen = xcalloc((size_t)p->nnode + 1, 1);
+    int *stack = xmalloc(sizeof(int) * ((size_t)p->nnode + 1)), n = 0, found = 0;
+    stack[n++] = from;
+    seen[from] = 1;
+    while (n && !found) {
+        const model_node *x = &p->nodes[stack[--n]];
+        for (int k = 0; k < x->nout + x->nbnd && !found; k++) {
+            int d = k < x->nout ? p->flows[x->out[k]].dst : x->bnd[k - x->nout];
+            if (d == to) found = 1;
+            else if (d >= 0 && !seen[d]) { seen[d] = 1; stack[n++] = d; }
+        }
+    }
+    free(seen);
+    free(stack);
+    return found;
 }
 
 const model_proc *model_proc_find(const model *m, const char *id) {

@@ -23,6 +23,7 @@ typedef enum el_kind {
     EL_THROW_NONE,      /* intermediate throw event without definition: passes */
     EL_GW_EXCLUSIVE,
     EL_GW_PARALLEL,
+    EL_GW_INCLUSIVE,    /* split: every flow that holds; join: waits for what can still come */
     EL_TASK,            /* plain task: no behaviour, passes */
     EL_TASK_USER,       /* waits for a person */
     EL_TASK_MANUAL,     /* done outside any system: passes, recorded */
@@ -86,6 +87,7 @@ typedef struct model_proc {
     model_flow *flows;  int nflow;
     int *starts;        int nstart;   /* none start events */
     int *by_id;                        /* node indexes sorted by id */
+    int n_or_join;                     /* inclusive gateways with several incoming flows */
 } model_proc;
 
 typedef struct model_diag {
@@ -110,5 +112,8 @@ void   model_free(model *m);
 
 const model_proc *model_proc_find(const model *m, const char *id);
 int model_node_find(const model_proc *p, const char *id);   /* index or -1 */
+/* Whether a token at `from` can still arrive at `to` along sequence flows
+** (and boundary events), without passing through `to` first. */
+int model_can_reach(const model_proc *p, int from, int to);
 const char *model_kind_name(el_kind k);
 #endif

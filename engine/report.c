@@ -69,9 +69,10 @@ static void add_next(sbuf *b, const model_proc *p, int node, int depth) {
         if (f->cond) sbuf_printf(b, "if %s: ", f->cond);
         else if (n->out[k] == n->dflt) sbuf_puts(b, "otherwise: ");
         else if (f->name && *f->name) sbuf_printf(b, "%s: ", f->name);
-        int gateway = d->kind == EL_GW_EXCLUSIVE || d->kind == EL_GW_PARALLEL;
+        int gateway = d->kind == EL_GW_EXCLUSIVE || d->kind == EL_GW_PARALLEL || d->kind == EL_GW_INCLUSIVE;
         if (gateway && depth < 2 && d->nout) {
-            sbuf_printf(b, "%s %s → (", d->kind == EL_GW_PARALLEL ? "all of" : "one of",
+            sbuf_printf(b, "%s %s → (", d->kind == EL_GW_PARALLEL ? "all of"
+                        : d->kind == EL_GW_INCLUSIVE ? "any of" : "one of",
                         d->name && *d->name ? d->name : d->id);
             sbuf inner = {0};
             add_next(&inner, p, f->dst, depth + 1);

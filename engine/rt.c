@@ -577,6 +577,43 @@ int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err) {
     return rc;
 }
 
+/* An inclusive join fires when no token that is not waiting at it can
+** still arrive there. Decided only when every token rests (the queue is
+** empty), because a moving token's row does not say where it is. It
+** consumes the oldest token of every incoming flow that has one and goes
+** on with one of them. */
+static int or_joins(rt_step *s, int *fired, sdm_err *err) {
+    store_token *t = NULL;
+    int n = 0, rc = store_tokens_at_rest(s->st, s->inst, &t, &n, err);
+    *fired = 0;
+    for (int j = 0; !rc && j < n && !*fired; j++) {
+        int join = model_node_find(s->proc, t[j].node);
+        if (strcmp(t[j].state, "joining") || join < 0 || node_at(s, join)->kind != EL_GW_INCLUSIVE) continue;
+        int blocked = 0;
+        for (int k = 0; k < n && !blocked; k++) {
+            if (strcmp(t[k].node, t[j].node) == 0 && strcmp(t[k].state, "joining") == 0) continue;
+            int at = model_node_find(s->proc, t[k].node);
+            blocked = at >= 0 && model_can_reach(s->proc, at, join);
+        }
+        if (blocked) continue;
+        const model_node *g = node_at(s, join);
+        int64_t keep = 0;
+        for (int f = 0; !rc && f < g->nin; f++) {
+            const char *want = s->proc->flows[g->in[f]].id;
+            for (int k = 0; k < n; k++) {
+                if (strcmp(t[k].node, t[j].node) || strcmp(t[k].state, "joining") || strcmp(t[k].flow, want)) continue;
+                if (!keep) keep = t[k].id;
+                else rc = store_token_delete(s->st, t[k].id, err);
+                break;
+            }
+        }
+        if (!rc) rc = store_token_set(s->st, keep, g->id, "ready", NULL, err);
+        if (!rc) { push(s, OP_LEAVE, keep, join, -1); *fired = 1; }
+    }
+    free(t);
+    return rc;
+}
+
 /* ---------- the operations ---------- */
 
 static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
@@ -597,6 +634,11 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         return SDM_OK;
     case EL_GW_PARALLEL:
         return gateway(s, it, err);
+    case EL_GW_INCLUSIVE:
+        if (n->nin > 1)            /* decided when every token rests: see or_joins() */
+            return store_token_set(s->st, it->token, n->id, "joining", flow_id(s, it->flow), err);
+        push(s, OP_LEAVE, it->token, it->node, it->flow);
+        return SDM_OK;
     case EL_END:
         return consume(s, it->token, n, err);
     case EL_END_TERMINATE:
@@ -637,7 +679,17 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc;
 }
 
+static int drain_queue(rt_step *s, sdm_err *err);
+
 int rt_drain(rt_step *s, sdm_err *err) {
+    for (;;) {
+        int rc = drain_queue(s, err), fired = 0;
+        if (rc || s->ended || !s->proc->n_or_join) return rc;
+        if ((rc = or_joins(s, &fired, err)) || !fired) return rc;
+    }
+}
+
+static int drain_queue(rt_step *s, sdm_err *err) {
     while (s->qhead < s->qn) {
         rt_item it = s->q[s->qhead++];
         int rc;

@@ -86,7 +86,7 @@ static const char *const migrations[] = {
 enum {
     Q_LATEST_DEF, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
-    Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL,
+    Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
     Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
     Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
     Q_HIST,
@@ -120,6 +120,7 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_TOK_JOINING] = "SELECT id, flow FROM tokens WHERE instance_id = ?1 AND node = ?2"
                       " AND state = 'joining' ORDER BY id",
     [Q_TOK_DEL_ALL] = "DELETE FROM tokens WHERE instance_id = ?1",
+    [Q_TOK_ALL] = "SELECT id, node, state, flow FROM tokens WHERE instance_id = ?1 ORDER BY id",
     [Q_TASK_ADD] = "INSERT INTO tasks(instance_id, token_id, node, name, role, assignee, state, created_at, due_at)"
                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)",
     [Q_TASK_GET] = "SELECT id, instance_id, token_id, node, state, assignee FROM tasks WHERE id = ?1",
@@ -550,6 +551,25 @@ int store_tokens_joining(store *s, int64_t inst, const char *node, int64_t **ids
     }
     done(st);
     return rc == SQLITE_DONE ? SDM_OK : db_error(s, err, "joining tokens");
+}
+
+int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_err *err) {
+    sqlite3_stmt *st = prep(s, Q_TOK_ALL, err);
+    if (!st) return SDM_ERR_STORE;
+    sqlite3_bind_int64(st, 1, inst);
+    int cap = 8, rc;
+    *n = 0;
+    *out = xmalloc(sizeof **out * (size_t)cap);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) *out = xrealloc(*out, sizeof **out * (size_t)(cap *= 2));
+        store_token *t = &(*out)[(*n)++];
+        t->id = sqlite3_column_int64(st, 0);
+        copy_col(st, 1, t->node, sizeof t->node);
+        copy_col(st, 2, t->state, sizeof t->state);
+        copy_col(st, 3, t->flow, sizeof t->flow);
+    }
+    done(st);
+    return rc == SQLITE_DONE ? SDM_OK : db_error(s, err, "tokens");
 }
 
 int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {

@@ -158,6 +158,8 @@ int store_token_count(store *s, int64_t inst, int *n, sdm_err *err);
 int store_tokens_joining(store *s, int64_t inst, const char *node, int64_t **ids,
                          char ***flows, int *n, sdm_err *err);
 int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err);
+/* Every token of the instance, oldest first (caller frees *out). */
+int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_err *err);
 
 /* Tasks. */
 int store_task_add(store *s, int64_t inst, int64_t token, const char *node, const char *name,

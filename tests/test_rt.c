@@ -419,6 +419,47 @@ int main(void) {
     CHECK_EQ_STR(tasks(i, "open"), "u_always/-/- u_big/-/-");
     check_clean("5.8b");
 
+    T_CASE("5.8c inclusive gateway: the join waits for a token that may still come, not for one that cannot");
+    deploy("p_or",
+           "<bpmn:startEvent id=\"s\"/><bpmn:inclusiveGateway id=\"split\"/><bpmn:inclusiveGateway id=\"join\"/>\n"
+           "<bpmn:userTask id=\"A\"/><bpmn:userTask id=\"B\"/><bpmn:exclusiveGateway id=\"x\" default=\"xe\"/>\n"
+           "<bpmn:endEvent id=\"e_b\"/><bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "split") C("fa", "split", "A", "a") C("fb", "split", "B", "b")
+           F("ja", "A", "join") F("fx", "B", "x") C("jb", "x", "join", "go") F("xe", "x", "e_b")
+           F("fe", "join", "e"));
+    i = start("p_or", "c1", "{\"a\": true, \"b\": true}");
+    CHECK_EQ_INT(complete(i, "A", NULL), SDM_OK);
+    CHECK_EQ_STR(tokens(i), "join:joining B:waiting");           /* B can still reach the join */
+    CHECK_EQ_INT(complete(i, "B", "{\"go\": false}"), SDM_OK);   /* B's token ends elsewhere */
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK_EQ_STR(path(i), "s split A B join x e_b e");         /* the join fired once B's token ended */
+    i = start("p_or", "c2", "{\"a\": true, \"b\": true}");
+    CHECK_EQ_INT(complete(i, "B", "{\"go\": true}"), SDM_OK);
+    CHECK_EQ_STR(tokens(i), "A:waiting join:joining");
+    CHECK_EQ_INT(complete(i, "A", NULL), SDM_OK);
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    i = start("p_or", "c3", "{\"a\": true, \"b\": false}");   /* only one branch taken */
+    CHECK_EQ_INT(complete(i, "A", NULL), SDM_OK);
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    check_clean("5.8c");
+
+    T_CASE("5.8d inclusive join after a loop: it waits while the loop can still deliver");
+    deploy("p_or_loop",
+           "<bpmn:startEvent id=\"s\"/><bpmn:inclusiveGateway id=\"split\"/><bpmn:inclusiveGateway id=\"join\"/>\n"
+           "<bpmn:userTask id=\"L\"/><bpmn:exclusiveGateway id=\"again\" default=\"out\"/>\n"
+           "<bpmn:scriptTask id=\"Q\"><bpmn:script>q = 1</bpmn:script></bpmn:scriptTask><bpmn:endEvent id=\"e\"/>\n"
+           F("f0", "s", "split") F("fl", "split", "L") F("fq", "split", "Q")
+           F("fa", "L", "again") C("back", "again", "L", "more") F("out", "again", "join")
+           F("jq", "Q", "join") F("fe", "join", "e"));
+    i = start("p_or_loop", "c4", NULL);
+    CHECK_EQ_STR(tokens(i), "L:waiting join:joining");
+    CHECK_EQ_INT(complete(i, "L", "{\"more\": true}"), SDM_OK);
+    CHECK_EQ_STR(tokens(i), "L:waiting join:joining");
+    CHECK_EQ_INT(complete(i, "L", "{\"more\": false}"), SDM_OK);
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK_EQ_STR(var(i, "q"), "1");
+    check_clean("5.8d");
+
     T_CASE("5.9 exclusive gateway: document order, default, no match is an incident");
     deploy("p_xor",
            "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"
