@@ -987,7 +987,7 @@ int main(int argc, char **argv) {
 end:
     section("6. memory and time");
     row("peak RSS after the throughput runs", (double)rss_engine, "MB", "getrusage ru_maxrss: engine, Lua, SQLite page caches");
-    row("peak RSS at the end", (double)maxrss_mb(), "MB", "includes the generator's 256 MB SQLite cache");
+    row("peak RSS at the end", (double)maxrss_mb(), "MB", "includes the generator (256 MB page cache, index sorts)");
     row("total run time", now_s() - T0, "s", quick ? "--quick" : "full run");
     return 0;
 }
