@@ -985,6 +985,7 @@ int main(int argc, char **argv) {
     else printf("  kept %s\n", spath);
 
 end:
+    if (!keep) rmdir(dir);      /* empty by now unless --keep */
     section("6. memory and time");
     row("peak RSS after the throughput runs", (double)rss_engine, "MB", "getrusage ru_maxrss: engine, Lua, SQLite page caches");
     row("peak RSS at the end", (double)maxrss_mb(), "MB", "includes the generator (256 MB page cache, index sorts)");
