@@ -225,7 +225,8 @@ static void explain(sqlite3 *ro, const char *sql) {
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(st, 3);
-        int scan = d && strncmp(d, "SCAN", 4) == 0 && !strstr(d, "USING") && !strstr(d, "CONSTANT");
+        int scan = d && strncmp(d, "SCAN", 4) == 0 && !strstr(d, "USING") && !strstr(d, "CONSTANT") &&
+                   !strstr(d, "(subquery");          /* a coroutine's own rows, not a table */
         printf("        %s%s\n", d ? d : "", scan ? "    <-- full scan" : "");
     }
     sqlite3_finalize(st);
