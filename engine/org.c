@@ -58,115 +58,15 @@ const char org_schema[] =
     "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed';"
     "CREATE INDEX tasks_completed ON tasks(completed_at) WHERE state = 'completed';";
 
-/* ---------- SQL helpers ---------- */
-
-static int sql_fail(store *s, sdm_err *err, const char *sql) {
-    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", sqlite3_errmsg(store_sqlite(s)), sql);
-}
-
-static int prep(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    if (sqlite3_prepare_v2(store_sqlite(s), sql, -1, st, NULL) != SQLITE_OK) return sql_fail(s, err, sql);
-    for (int i = 1; fmt && *fmt; fmt++, i++) {
-        switch (*fmt) {
-        case 't': sqlite3_bind_text(*st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT); break;
-        case 'i': sqlite3_bind_int64(*st, i, va_arg(ap, int64_t)); break;
-        case 'I': { int64_t v = va_arg(ap, int64_t);
-                    if (v) sqlite3_bind_int64(*st, i, v); else sqlite3_bind_null(*st, i); break; }
-        case 'd': sqlite3_bind_double(*st, i, va_arg(ap, double)); break;
-        default: sdm_panic("bad bind format");
-        }
-    }
-    return SDM_OK;
-}
-
-int org_exec(store *s, int *changes, sdm_err *err, const char *sql, const char *fmt, ...) {
-    sqlite3_stmt *st;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = prep(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int r = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) return sql_fail(s, err, sql);
-    if (changes) *changes = sqlite3_changes(store_sqlite(s));
-    return SDM_OK;
-}
-
-static char *col_dup(sqlite3_stmt *st, int c) {
-    const unsigned char *v = sqlite3_column_text(st, c);
-    return v ? xstrdup((const char *)v) : NULL;
-}
-
-int org_table(store *s, sdm_table **out, const char *types, sdm_err *err, const char *sql,
-              const char *fmt, ...) {
-    sqlite3_stmt *st;
-    *out = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = prep(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int ncol = sqlite3_column_count(st);
-    const char *cols[48];
-    sdm_assert(ncol < 48 && (int)strlen(types) == ncol);
-    for (int c = 0; c < ncol; c++) cols[c] = sqlite3_column_name(st, c);
-    cols[ncol] = NULL;
-    sdm_table *t = table_new(cols, types);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        char **row = table_add_row(t);
-        for (int c = 0; c < ncol; c++) row[c] = col_dup(st, c);
-    }
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE) { sdm_table_free(t); return sql_fail(s, err, sql); }
-    *out = t;
-    return SDM_OK;
-}
-
-static int first_row(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    int rc = prep(s, st, err, sql, fmt, ap);
-    if (rc) return rc;
-    int r = sqlite3_step(*st);
-    if (r == SQLITE_ROW) return SDM_OK;
-    sqlite3_finalize(*st);
-    return r == SQLITE_DONE ? SDM_ERR_NOTFOUND : sql_fail(s, err, sql);
-}
-
-int org_text(store *s, char **out, sdm_err *err, const char *sql, const char *fmt, ...) {
-    sqlite3_stmt *st;
-    *out = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = first_row(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    *out = col_dup(st, 0);
-    sqlite3_finalize(st);
-    return SDM_OK;
-}
-
-int org_int(store *s, int64_t *out, sdm_err *err, const char *sql, const char *fmt, ...) {
-    sqlite3_stmt *st;
-    *out = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = first_row(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return SDM_OK;
-}
 
 static int exists(store *s, const char *sql, const char *a, const char *b) {
     int64_t v;
-    return org_int(s, &v, NULL, sql, b ? "tt" : "t", a, b) == SDM_OK;
+    return store_sql_int(s, &v, NULL, sql, b ? "tt" : "t", a, b) == SDM_OK;
 }
 
 static int log_change(store *s, const char *kind, const char *key, const char *field, const char *old,
                       const char *new, int64_t now, const char *actor, const char *reason, sdm_err *err) {
-    return org_exec(s, NULL, err, "INSERT INTO changes(kind, key, field, old, new, at, actor, reason)"
+    return store_sql_exec(s, NULL, err, "INSERT INTO changes(kind, key, field, old, new, at, actor, reason)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", "tttttitt",
                     kind, key, field, old, new, now, actor, reason);
 }
@@ -187,7 +87,7 @@ static int valid_name(const char *s) {
 
 int org_user_check(store *s, const char *name, sdm_err *err) {
     int64_t active;
-    int rc = org_int(s, &active, err, "SELECT active FROM users WHERE name = ?1", "t", name);
+    int rc = store_sql_int(s, &active, err, "SELECT active FROM users WHERE name = ?1", "t", name);
     if (rc == SDM_ERR_NOTFOUND)
         return err_set(err, rc, NULL, 0, NULL, "no user '%s' (see sdm users)", name ? name : "");
     if (!rc && !active) return err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' is not active", name);
@@ -208,7 +108,7 @@ static int is_head_of(store *s, const char *head, const char *user) {
 
 static int check_no_cycle(store *s, sdm_err *err) {
     char *who = NULL;
-    int rc = org_text(s, &who, err,
+    int rc = store_sql_text(s, &who, err,
         "WITH RECURSIVE up(start, cur, depth) AS (SELECT name, head, 1 FROM users WHERE head IS NOT NULL"
         " UNION ALL SELECT up.start, u.head, up.depth + 1 FROM up JOIN users u ON u.name = up.cur"
         " WHERE u.head IS NOT NULL AND up.depth < 1000)"
@@ -224,21 +124,21 @@ static int check_no_cycle(store *s, sdm_err *err) {
 static int set_roles(store *s, const char *user, const char *roles, int64_t now, const char *actor,
                      sdm_err *err) {
     char *old = NULL;
-    org_text(s, &old, NULL, "SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles"
+    store_sql_text(s, &old, NULL, "SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles"
                             " WHERE user = ?1 ORDER BY role)", "t", user);
-    int rc = org_exec(s, NULL, err, "DELETE FROM user_roles WHERE user = ?1", "t", user);
+    int rc = store_sql_exec(s, NULL, err, "DELETE FROM user_roles WHERE user = ?1", "t", user);
     char *list = xstrdup(roles ? roles : "");
     for (char *save = NULL, *r = strtok_r(list, ",", &save); !rc && r; r = strtok_r(NULL, ",", &save)) {
         while (*r == ' ') r++;
         if (!*r) continue;
         if (!valid_name(r)) rc = err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
                                          "'%s' is not a valid role name (letters, digits, . _ - @)", r);
-        else rc = org_exec(s, NULL, err, "INSERT OR IGNORE INTO user_roles(user, role) VALUES(?1, ?2)",
+        else rc = store_sql_exec(s, NULL, err, "INSERT OR IGNORE INTO user_roles(user, role) VALUES(?1, ?2)",
                            "tt", user, r);
     }
     free(list);
     char *now_roles = NULL;
-    if (!rc) org_text(s, &now_roles, NULL, "SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles"
+    if (!rc) store_sql_text(s, &now_roles, NULL, "SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles"
                                            " WHERE user = ?1 ORDER BY role)", "t", user);
     if (!rc && !same(old, now_roles))
         rc = log_change(s, "user", user, "roles", old, now_roles, now, actor, NULL, err);
@@ -259,29 +159,29 @@ static int upsert_user(store *s, const char *name, const char *roles, const char
     int had = 0, rc;
     char *ofull = NULL, *oemail = NULL, *ohead = NULL;
     if (sqlite3_prepare_v2(store_sqlite(s), "SELECT full_name, email, head FROM users WHERE name = ?1",
-                           -1, &st, NULL) != SQLITE_OK) return sql_fail(s, err, "users");
+                           -1, &st, NULL) != SQLITE_OK) return store_sql_error(s, err, "users");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW) {
         had = 1;
-        ofull = col_dup(st, 0); oemail = col_dup(st, 1); ohead = col_dup(st, 2);
+        ofull = store_col_text(st, 0); oemail = store_col_text(st, 1); ohead = store_col_text(st, 2);
     }
     sqlite3_finalize(st);
     if (!had) {
-        rc = org_exec(s, NULL, err, "INSERT INTO users(name, full_name, email, head, active, created_at)"
+        rc = store_sql_exec(s, NULL, err, "INSERT INTO users(name, full_name, email, head, active, created_at)"
                       " VALUES(?1, ?2, ?3, ?4, 1, ?5)", "ttttI", name, full, email, head, now);
         if (!rc) rc = log_change(s, "user", name, "created", NULL, name, now, actor, NULL, err);
         *action = "added";
     } else {
         int changed = !same(ofull, full) || !same(oemail, email) || !same(ohead, head);
-        rc = org_exec(s, NULL, err, "UPDATE users SET full_name = ?2, email = ?3, head = ?4 WHERE name = ?1",
+        rc = store_sql_exec(s, NULL, err, "UPDATE users SET full_name = ?2, email = ?3, head = ?4 WHERE name = ?1",
                       "tttt", name, full, email, head);
         if (!rc && !same(ohead, head)) rc = log_change(s, "user", name, "head", ohead, head, now, actor, NULL, err);
         *action = changed ? "updated" : "unchanged";
     }
     int64_t before = 0, after = 0;
-    org_int(s, &before, NULL, "SELECT count(*) FROM changes", NULL);
+    store_sql_int(s, &before, NULL, "SELECT count(*) FROM changes", NULL);
     if (!rc) rc = set_roles(s, name, roles, now, actor, err);
-    org_int(s, &after, NULL, "SELECT count(*) FROM changes", NULL);
+    store_sql_int(s, &after, NULL, "SELECT count(*) FROM changes", NULL);
     if (had && after > before) *action = "updated";
     free(ofull); free(oemail); free(ohead);
     return rc;
@@ -441,7 +341,7 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         const char *action;
         org_line *l = &lines[i];
         char *ohead = NULL;
-        org_text(s, &ohead, NULL, "SELECT head FROM users WHERE name = ?1", "t", l->name);
+        store_sql_text(s, &ohead, NULL, "SELECT head FROM users WHERE name = ?1", "t", l->name);
         rc = upsert_user(s, l->name, l->roles, ohead, l->full, l->email, now, actor, &action, err);
         free(ohead);
         if (rc) { err_prefix(err, "%s:%d", name, l->line); break; }
@@ -451,9 +351,9 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
     }
     for (int i = 0; !rc && i < n; i++) {
         char *ohead = NULL;
-        org_text(s, &ohead, NULL, "SELECT head FROM users WHERE name = ?1", "t", lines[i].name);
+        store_sql_text(s, &ohead, NULL, "SELECT head FROM users WHERE name = ?1", "t", lines[i].name);
         if (!same(ohead, lines[i].head)) {
-            rc = org_exec(s, NULL, err, "UPDATE users SET head = ?2 WHERE name = ?1", "tt", lines[i].name, lines[i].head);
+            rc = store_sql_exec(s, NULL, err, "UPDATE users SET head = ?2 WHERE name = ?1", "tt", lines[i].name, lines[i].head);
             if (!rc) rc = log_change(s, "user", lines[i].name, "head", ohead, lines[i].head, now, actor, NULL, err);
             if (!rc && strcmp(t->cells[i * t->ncol + 1], "unchanged") == 0) {
                 free(t->cells[i * t->ncol + 1]);
@@ -476,7 +376,7 @@ int org_users(store *s, const char *role, const char *team, sdm_table **out, sdm
         if (rc == SDM_ERR_STATE) rc = SDM_OK;
         if (rc) return rc;
     }
-    return org_table(s, out, "sssssbiit", err,
+    return store_sql_table(s, out, "sssssbiit", err,
         "WITH RECURSIVE team(name) AS (SELECT ?2 UNION SELECT u.name FROM users u JOIN team ON u.head = team.name)"
         " SELECT u.name AS user, u.full_name, u.email, u.head,"
         " (SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles r WHERE r.user = u.name ORDER BY role)) AS roles,"
@@ -491,17 +391,17 @@ int org_users(store *s, const char *role, const char *team, sdm_table **out, sdm
 /* ---------- assignment ---------- */
 
 static int set_cursor(store *s, const char *role, const char *user, sdm_err *err) {
-    return org_exec(s, NULL, err, "INSERT INTO role_cursors(role, last_user) VALUES(?1, ?2)"
+    return store_sql_exec(s, NULL, err, "INSERT INTO role_cursors(role, last_user) VALUES(?1, ?2)"
                     " ON CONFLICT(role) DO UPDATE SET last_user = excluded.last_user", "tt", role, user);
 }
 
 static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
-    int rc = org_text(s, user, err,
+    int rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
         " AND u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '')"
         " ORDER BY u.name LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND)
-        rc = org_text(s, user, err, "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user"
+        rc = store_sql_text(s, user, err, "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user"
                       " WHERE r.role = ?1 AND u.active ORDER BY u.name LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND) return SDM_OK;        /* nobody: the role's queue */
     if (!rc) rc = set_cursor(s, role, *user, err);
@@ -509,7 +409,7 @@ static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
 }
 
 static int least_open(store *s, const char *role, char **user, sdm_err *err) {
-    int rc = org_text(s, user, err,
+    int rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
         " ORDER BY (SELECT count(*) FROM tasks t WHERE t.assignee = u.name AND t.state = 'open'),"
         " u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '') DESC, u.name LIMIT 1",
@@ -526,11 +426,11 @@ static int usable(store *s, const char *user, const char *role) {
 
 static int by_owner(store *s, const char *role, const char *client, char **user, sdm_err *err) {
     char *owner = NULL;
-    org_text(s, &owner, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
+    store_sql_text(s, &owner, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
     if (usable(s, owner, role)) { *user = owner; return SDM_OK; }
     free(owner);
     /* continuity: who of this role last worked this client */
-    int rc = org_text(s, user, err,
+    int rc = store_sql_text(s, user, err,
         "SELECT t.assignee FROM instances i JOIN tasks t ON t.instance_id = i.id"
         " JOIN users u ON u.name = t.assignee AND u.active"
         " JOIN user_roles r ON r.user = t.assignee AND r.role = ?2"
@@ -556,10 +456,10 @@ static const char *const card_fields[] = {"name", "segment", "region", "product"
 static int set_owner(store *s, const char *client, const char *owner, int64_t now, const char *actor,
                      const char *reason, sdm_err *err) {
     char *old = NULL;
-    org_text(s, &old, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
+    store_sql_text(s, &old, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
     int rc = SDM_OK;
     if (!same(old, owner)) {
-        rc = org_exec(s, NULL, err, "UPDATE clients SET owner = ?2, updated_at = ?3 WHERE key = ?1",
+        rc = store_sql_exec(s, NULL, err, "UPDATE clients SET owner = ?2, updated_at = ?3 WHERE key = ?1",
                       "tti", client, owner, now);
         if (!rc) rc = log_change(s, "client", client, "owner", old, owner, now, actor, reason, err);
     }
@@ -569,7 +469,7 @@ static int set_owner(store *s, const char *client, const char *owner, int64_t no
 
 static int client_insert(store *s, const char *key, int64_t now, const char *actor, sdm_err *err) {
     int n = 0;
-    int rc = org_exec(s, &n, err, "INSERT OR IGNORE INTO clients(key, created_at, created_by) VALUES(?1, ?2, ?3)",
+    int rc = store_sql_exec(s, &n, err, "INSERT OR IGNORE INTO clients(key, created_at, created_by) VALUES(?1, ?2, ?3)",
                       "tit", key, now, actor);
     if (!rc && n) rc = log_change(s, "client", key, "created", NULL, key, now, actor, NULL, err);
     return rc;
@@ -603,14 +503,14 @@ static int apply_fields(store *s, const char *key, json_t *o, int strict, int64_
         } else if (!rc) {
             char *old = NULL, sql[160];
             snprintf(sql, sizeof sql, "SELECT %s FROM clients WHERE key = ?1", k);
-            org_text(s, &old, NULL, sql, "t", key);
+            store_sql_text(s, &old, NULL, sql, "t", key);
             int differs = !same(old, text);
             if (differs && old && text && strcmp(k, "value") == 0) differs = strtod(old, NULL) != strtod(text, NULL);
             if (differs) {
                 snprintf(sql, sizeof sql, strcmp(k, "value") == 0
                          ? "UPDATE clients SET %s = CAST(?2 AS REAL), updated_at = ?3 WHERE key = ?1"
                          : "UPDATE clients SET %s = ?2, updated_at = ?3 WHERE key = ?1", k);
-                rc = org_exec(s, NULL, err, sql, "tti", key, text, now);
+                rc = store_sql_exec(s, NULL, err, sql, "tti", key, text, now);
                 if (!rc) rc = log_change(s, "client", key, k, old, text, now, actor, NULL, err);
             }
             free(old);
@@ -668,18 +568,18 @@ int org_clients(store *s, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     if (!f) f = &none;
     int limit = f->limit > 0 ? f->limit : 1000;
     if (f->user) {
-        return org_table(s, out, "sssssrsti", err,
+        return store_sql_table(s, out, "sssssrsti", err,
             "SELECT " CLIENT_COLS ", (SELECT count(*) FROM instances i WHERE i.client = c.key AND i.state = 'active')"
             " AS active FROM clients c WHERE c.owner = ?1 ORDER BY c.key LIMIT ?2", "ti", f->user, (int64_t)limit);
     }
-    return org_table(s, out, "sssssrsti", err,
+    return store_sql_table(s, out, "sssssrsti", err,
         "SELECT " CLIENT_COLS ", (SELECT count(*) FROM instances i WHERE i.client = c.key AND i.state = 'active')"
         " AS active FROM clients c WHERE c.key >= coalesce(?1, '') ORDER BY c.key LIMIT ?2",
         "ti", f->client, (int64_t)limit);
 }
 
 int org_client_card(store *s, const char *key, sdm_table **out, sdm_err *err) {
-    int rc = org_table(s, out, "sssssrststss", err,
+    int rc = store_sql_table(s, out, "sssssrststss", err,
         "SELECT " CLIENT_COLS ", c.created_by, c.updated_at, (SELECT full_name FROM users WHERE name = c.owner)"
         " AS owner_name, (SELECT group_concat(process || ' #' || id || ' ' || state, ', ') FROM instances i"
         " WHERE i.client = c.key) AS instances FROM clients c WHERE c.key = ?1", "t", key);
@@ -694,7 +594,7 @@ int org_client_card(store *s, const char *key, sdm_table **out, sdm_err *err) {
 /* Everything that happened to a client: its card changes and the history of
 ** every instance, in time order. */
 int org_client_history(store *s, const char *key, sdm_table **out, sdm_err *err) {
-    return org_table(s, out, "tsissssj", err,
+    return store_sql_table(s, out, "tsissssj", err,
         "SELECT at, source, instance, event, node, actor, reason, detail FROM ("
         " SELECT x.at, 'card' AS source, NULL AS instance, 'changed ' || x.field AS event, NULL AS node,"
         "  x.actor, x.reason, json_object('old', x.old, 'new', x.new) AS detail, 0 AS seq, x.id"
@@ -721,14 +621,14 @@ static int task_load(store *s, int64_t id, task_row *t, int need_open, sdm_err *
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(store_sqlite(s), "SELECT t.id, t.instance_id, t.node, t.role, t.assignee, t.state,"
                            " i.client FROM tasks t JOIN instances i ON i.id = t.instance_id WHERE t.id = ?1",
-                           -1, &st, NULL) != SQLITE_OK) return sql_fail(s, err, "task");
+                           -1, &st, NULL) != SQLITE_OK) return store_sql_error(s, err, "task");
     sqlite3_bind_int64(st, 1, id);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found) {
         t->id = sqlite3_column_int64(st, 0);
         t->inst = sqlite3_column_int64(st, 1);
-        t->node = col_dup(st, 2); t->role = col_dup(st, 3); t->assignee = col_dup(st, 4);
-        t->state = col_dup(st, 5); t->client = col_dup(st, 6);
+        t->node = store_col_text(st, 2); t->role = store_col_text(st, 3); t->assignee = store_col_text(st, 4);
+        t->state = store_col_text(st, 5); t->client = store_col_text(st, 6);
     }
     sqlite3_finalize(st);
     if (!found) return err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no task %lld", (long long)id);
@@ -742,7 +642,7 @@ static int task_load(store *s, int64_t id, task_row *t, int need_open, sdm_err *
 
 static int reassign(store *s, task_row *t, const char *to, const char *event, const char *reason,
                     int64_t now, const char *actor, sdm_err *err) {
-    int rc = org_exec(s, NULL, err, "UPDATE tasks SET assignee = ?2 WHERE id = ?1 AND state = 'open'",
+    int rc = store_sql_exec(s, NULL, err, "UPDATE tasks SET assignee = ?2 WHERE id = ?1 AND state = 'open'",
                       "it", t->id, to);
     json_t *d = json_pack("{s:I, s:s?, s:s?, s:s?}", "task", (json_int_t)t->id, "from", t->assignee,
                           "to", to, "reason", reason);
@@ -831,14 +731,14 @@ int org_user_deactivate(store *s, const char *name, const char *to, int64_t now,
     if (to && strcmp(to, name) == 0)
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "cannot hand '%s''s work to themselves", name);
     if (to && (rc = org_user_check(s, to, err))) return rc;
-    rc = org_exec(s, NULL, err, "UPDATE users SET active = 0 WHERE name = ?1", "t", name);
+    rc = store_sql_exec(s, NULL, err, "UPDATE users SET active = 0 WHERE name = ?1", "t", name);
     char why[200];
     snprintf(why, sizeof why, "work to %s", to ? to : "the role's rule");
     if (!rc) rc = log_change(s, "user", name, "active", "1", "0", now, actor, why, err);
     sdm_table *m = table_new(cols, "ssss");
     /* open tasks: to the successor, else by the role's rule (round robin) */
     sdm_table *tasks = NULL;
-    if (!rc) rc = org_table(s, &tasks, "is", err, "SELECT id, role FROM tasks WHERE assignee = ?1 AND state = 'open'"
+    if (!rc) rc = store_sql_table(s, &tasks, "is", err, "SELECT id, role FROM tasks WHERE assignee = ?1 AND state = 'open'"
                             " ORDER BY id", "t", name);
     for (int i = 0; !rc && tasks && i < tasks->nrow; i++) {
         task_row t;
@@ -857,10 +757,10 @@ int org_user_deactivate(store *s, const char *name, const char *to, int64_t now,
     /* owned clients: to the successor, else round robin in the leaver's role
     ** that still has active users */
     sdm_table *clients = NULL;
-    if (!rc) rc = org_table(s, &clients, "s", err, "SELECT key FROM clients WHERE owner = ?1 ORDER BY key", "t", name);
+    if (!rc) rc = store_sql_table(s, &clients, "s", err, "SELECT key FROM clients WHERE owner = ?1 ORDER BY key", "t", name);
     char *role = NULL;
     if (!rc && !to && clients && clients->nrow)
-        org_text(s, &role, NULL, "SELECT r.role FROM user_roles r WHERE r.user = ?1 AND EXISTS (SELECT 1 FROM"
+        store_sql_text(s, &role, NULL, "SELECT r.role FROM user_roles r WHERE r.user = ?1 AND EXISTS (SELECT 1 FROM"
                  " user_roles o JOIN users u ON u.name = o.user WHERE o.role = r.role AND u.active)"
                  " ORDER BY r.role LIMIT 1", "t", name);
     for (int i = 0; !rc && clients && i < clients->nrow; i++) {
@@ -877,12 +777,12 @@ int org_user_deactivate(store *s, const char *name, const char *to, int64_t now,
     /* reports: to the successor, else to the leaver's own head */
     sdm_table *team = NULL;
     char *head = NULL;
-    if (!rc) org_text(s, &head, NULL, "SELECT head FROM users WHERE name = ?1", "t", name);
-    if (!rc) rc = org_table(s, &team, "s", err, "SELECT name FROM users WHERE head = ?1 ORDER BY name", "t", name);
+    if (!rc) store_sql_text(s, &head, NULL, "SELECT head FROM users WHERE name = ?1", "t", name);
+    if (!rc) rc = store_sql_table(s, &team, "s", err, "SELECT name FROM users WHERE head = ?1 ORDER BY name", "t", name);
     for (int i = 0; !rc && team && i < team->nrow; i++) {
         const char *dest = to ? to : head;
         if (dest && strcmp(dest, team->cells[i]) == 0) dest = head;   /* the successor was in the team */
-        rc = org_exec(s, NULL, err, "UPDATE users SET head = ?2 WHERE name = ?1", "tt", team->cells[i], dest);
+        rc = store_sql_exec(s, NULL, err, "UPDATE users SET head = ?2 WHERE name = ?1", "tt", team->cells[i], dest);
         if (!rc) rc = log_change(s, "user", team->cells[i], "head", name, dest, now, actor, "head deactivated", err);
         if (!rc) add_move(m, "report", team->cells[i], name, dest);
     }
@@ -950,7 +850,7 @@ static int stage_ord(const char **stages, int n, const char *st) {
 static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
                      const char *actor, sdm_err *err) {
     sdm_table *t = NULL;
-    int rc = org_table(s, &t, "issst", err,
+    int rc = store_sql_table(s, &t, "issst", err,
         "SELECT t.id, t.node, t.role, t.assignee, t.created_at FROM tasks t WHERE t.instance_id = ?1"
         " AND t.state = 'open' AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
         "i", inst);
@@ -966,17 +866,17 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
                 "SELECT t.id, coalesce(t.assignee, t.completed_by), t.role, t.completed_at"
                 " FROM instances i JOIN tasks t ON t.instance_id = i.id WHERE i.client = ?1"
                 " AND t.state = 'completed' AND t.id < ?2 ORDER BY t.completed_at DESC, t.id DESC LIMIT 1",
-                -1, &st, NULL) != SQLITE_OK) { rc = sql_fail(s, err, "previous task"); break; }
+                -1, &st, NULL) != SQLITE_OK) { rc = store_sql_error(s, err, "previous task"); break; }
         sqlite3_bind_text(st, 1, client, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, id);
         if (sqlite3_step(st) == SQLITE_ROW) {
             prev = sqlite3_column_int64(st, 0);
-            prev_user = col_dup(st, 1);
-            prev_role = col_dup(st, 2);
+            prev_user = store_col_text(st, 1);
+            prev_role = store_col_text(st, 2);
             prev_at = sqlite3_column_int64(st, 3);
         }
         sqlite3_finalize(st);
-        rc = org_exec(s, NULL, err, "INSERT INTO task_log(task_id, instance_id, client, role, assignee, at,"
+        rc = store_sql_exec(s, NULL, err, "INSERT INTO task_log(task_id, instance_id, client, role, assignee, at,"
                       " prev_task, prev_user, prev_role, prev_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                       "iitttiIttI", id, inst, client, role, assignee, created, prev, prev_user, prev_role, prev_at);
         if (!rc && role && prev_role && strcmp(role, prev_role) != 0) {
@@ -991,7 +891,7 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
         /* ownership (see the top of this file) */
         if (!rc && assignee) {
             char *owner = NULL;
-            org_text(s, &owner, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
+            store_sql_text(s, &owner, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
             int owner_ok = owner && exists(s, "SELECT 1 FROM users WHERE name = ?1 AND active", owner, NULL);
             int k = model_node_find(p, node);
             const model_node *n = k >= 0 ? &p->nodes[k] : NULL;
@@ -1019,7 +919,7 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
     org_stages(p, &stage_of, &stages, &nstage);
     sdm_table *t = NULL;
     int rc = SDM_OK;
-    if (nstage) rc = org_table(s, &t, "si", err,
+    if (nstage) rc = store_sql_table(s, &t, "si", err,
         "SELECT node, min(at) FROM history WHERE instance_id = ?1 AND event = 'enter' AND at >= ?2"
         " GROUP BY node ORDER BY min(id)", "ii", inst, now);
     for (int r = 0; !rc && t && r < t->nrow; r++) {
@@ -1028,17 +928,17 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
         if (!st) continue;
         int64_t at = strtoll(t->cells[r * 2 + 1], NULL, 10);
         int added = 0;
-        rc = org_exec(s, &added, err, "INSERT OR IGNORE INTO funnel(instance_id, stage, ord, process, client,"
+        rc = store_sql_exec(s, &added, err, "INSERT OR IGNORE INTO funnel(instance_id, stage, ord, process, client,"
                       " entered_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", "ititti",
                       inst, st, (int64_t)stage_ord(stages, nstage, st), p->id, client, at);
         if (!rc && added)
-            rc = org_exec(s, NULL, err, "UPDATE funnel SET left_at = ?3, exit = 'next' WHERE instance_id = ?1"
+            rc = store_sql_exec(s, NULL, err, "UPDATE funnel SET left_at = ?3, exit = 'next' WHERE instance_id = ?1"
                           " AND stage <> ?2 AND left_at IS NULL", "iti", inst, st, at);
     }
     sdm_table_free(t);
     /* the instance ended: its open stages end with the outcome */
     if (!rc && nstage)
-        rc = org_exec(s, NULL, err, "UPDATE funnel SET left_at = (SELECT ended_at FROM instances WHERE id = ?1),"
+        rc = store_sql_exec(s, NULL, err, "UPDATE funnel SET left_at = (SELECT ended_at FROM instances WHERE id = ?1),"
                       " exit = (SELECT coalesce(outcome, state) FROM instances WHERE id = ?1)"
                       " WHERE instance_id = ?1 AND left_at IS NULL"
                       " AND (SELECT state FROM instances WHERE id = ?1) <> 'active'", "i", inst);

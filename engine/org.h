@@ -39,14 +39,6 @@ int org_after_step(store *s, const model_proc *p, int64_t inst, const char *clie
 ** All strings point into the model; free the arrays. */
 int org_stages(const model_proc *p, const char ***stage_of, const char ***stages, int *nstage);
 
-/* ---- SQL helpers shared with report.c. fmt binds ?1, ?2...: t text (NULL
-** as NULL), i int64, I int64 with 0 as NULL, d double. */
-int org_exec(store *s, int *changes, sdm_err *err, const char *sql, const char *fmt, ...);
-int org_table(store *s, sdm_table **out, const char *types, sdm_err *err, const char *sql,
-              const char *fmt, ...);
-/* First column of the first row; SDM_ERR_NOTFOUND (err untouched) if no row. */
-int org_text(store *s, char **out, sdm_err *err, const char *sql, const char *fmt, ...);
-int org_int(store *s, int64_t *out, sdm_err *err, const char *sql, const char *fmt, ...);
 
 /* ---- organisation */
 int org_load(store *s, const char *name, const char *text, int64_t now, const char *actor,

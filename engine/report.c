@@ -54,7 +54,7 @@ int report_calendar(store *s, const char *user, const char *when, int64_t now, i
         int rc = org_user_check(s, user, err);
         if (rc == SDM_ERR_NOTFOUND) return rc;   /* an inactive user may still have history */
     }
-    return org_table(s, out, "iisssssstts", err, sql, "tiiii", user, now, day_start, day_end,
+    return store_sql_table(s, out, "iisssssstts", err, sql, "tiiii", user, now, day_start, day_end,
                      (int64_t)(limit > 0 ? limit : 1000));
 }
 
@@ -89,7 +89,7 @@ static void add_next(sbuf *b, const model_proc *p, int node, int depth) {
 }
 
 int report_task_info(store *s, const model_proc *proc, int64_t task, sdm_table **out, sdm_err *err) {
-    int rc = org_table(s, out, "iisisssssstttssssssrs", err,
+    int rc = store_sql_table(s, out, "iisisssssstttssssssrs", err,
         "SELECT t.id AS task, t.instance_id AS instance, i.process, d.version, i.client, t.node,"
         " coalesce(t.name, t.node) AS step, t.role, t.assignee, t.state, t.created_at, t.due_at, t.completed_at,"
         " NULL AS script, NULL AS next, c.name AS client_name, c.segment, c.region, c.product, c.value, c.owner"
@@ -121,7 +121,7 @@ int report_monitor(store *s, const char *team, int64_t now, int64_t day_start, i
         int rc = org_user_check(s, team, err);
         if (rc == SDM_ERR_NOTFOUND) return rc;
     }
-    return org_table(s, out, "ssssiiiis", err,
+    return store_sql_table(s, out, "ssssiiiis", err,
         "WITH RECURSIVE team(name) AS (SELECT ?1 UNION SELECT u.name FROM users u JOIN team ON u.head = team.name)"
         " SELECT * FROM (SELECT u.name AS user, u.full_name, u.head,"
         " (SELECT group_concat(role, ',') FROM (SELECT role FROM user_roles r WHERE r.user = u.name ORDER BY role)) AS roles,"
@@ -335,17 +335,17 @@ int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out,
     *out = NULL;
     if (!to) to = INT64_MAX;
     sdm_table *done = NULL, *hand = NULL, *open = NULL;
-    int rc = org_table(s, &done, "ssiii", err,
+    int rc = store_sql_table(s, &done, "ssiii", err,
         "SELECT coalesce(t.assignee, t.completed_by), coalesce(t.role, '-'), t.completed_at - t.created_at,"
         " t.due_at IS NOT NULL AND t.completed_at <= t.due_at, t.due_at IS NOT NULL AND t.completed_at > t.due_at"
         " FROM tasks t WHERE t.state = 'completed' AND t.completed_at >= ?1 AND t.completed_at < ?2",
         "ii", from, to);
     /* handoff time: from the giving role's last step to the receiving
     ** user's first step done on the lead */
-    if (!rc) rc = org_table(s, &hand, "ssi", err,
+    if (!rc) rc = store_sql_table(s, &hand, "ssi", err,
         "SELECT coalesce(k.assignee, h.to_user), h.to_role, k.completed_at - h.from_at FROM handoffs h"
         " JOIN tasks k ON k.id = h.to_task WHERE h.at >= ?1 AND h.at < ?2", "ii", from, to);
-    if (!rc) rc = org_table(s, &open, "ssii", err,
+    if (!rc) rc = store_sql_table(s, &open, "ssii", err,
         "SELECT t.assignee, coalesce(t.role, '-'), count(*), sum(t.due_at < ?1) FROM tasks t"
         " WHERE t.state = 'open' AND t.assignee IS NOT NULL GROUP BY 1, 2", "i", now);
     if (rc) { sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open); return rc; }
@@ -419,7 +419,7 @@ int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err
     *out = NULL;
     if (!to) to = INT64_MAX;
     sdm_table *h = NULL;
-    int rc = org_table(s, &h, "ssi", err,
+    int rc = store_sql_table(s, &h, "ssi", err,
         "SELECT h.from_role, h.to_role, k.completed_at - h.from_at FROM handoffs h"
         " JOIN tasks k ON k.id = h.to_task WHERE h.at >= ?1 AND h.at < ?2", "ii", from, to);
     if (rc) return rc;
@@ -475,7 +475,7 @@ int report_deviations(store *s, const char *by, int64_t from, int64_t to, sdm_ta
                           " max(raised_at) AS latest FROM deviations WHERE raised_at >= ?1 AND raised_at < ?2"
                           " GROUP BY %s ORDER BY open DESC, total DESC, 1", cols,
                           ncol == 3 ? "1, 2, 3" : "1");
-    int rc = org_table(s, out, ncol == 3 ? "sssiiiitt" : "siiiitt", err, sql, "ii", from, to ? to : INT64_MAX);
+    int rc = store_sql_table(s, out, ncol == 3 ? "sssiiiitt" : "siiiitt", err, sql, "ii", from, to ? to : INT64_MAX);
     free(sql);
     return rc;
 }

@@ -199,9 +199,8 @@ static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
 }
 
 /* Bind by a format: i int64, I int64 with 0 as NULL, t text (NULL as NULL),
-** b blob (pointer, size_t). */
+** b blob (pointer, size_t), d double. */
 static void bindv(sqlite3_stmt *st, const char *fmt, va_list ap) {
-    sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     for (int i = 1; *fmt; fmt++, i++) {
         switch (*fmt) {
         case 'i': sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
@@ -210,6 +209,7 @@ static void bindv(sqlite3_stmt *st, const char *fmt, va_list ap) {
         case 't': sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT); break;
         case 'b': { const void *p = va_arg(ap, const void *); size_t n = va_arg(ap, size_t);
                     sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT); break; }
+        case 'd': sqlite3_bind_double(st, i, va_arg(ap, double)); break;
         default: sdm_panic("bad bind format");
         }
     }
@@ -224,6 +224,7 @@ static void done(sqlite3_stmt *st) {
 static int exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ...) {
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
+    sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     va_list ap;
     va_start(ap, fmt);
     bindv(st, fmt, ap);
@@ -240,6 +241,7 @@ static int exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ..
 static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fmt, ...) {
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
+    sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     va_list ap;
     va_start(ap, fmt);
     bindv(st, fmt, ap);
@@ -268,6 +270,95 @@ static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
     if (*len) memcpy(out, p, *len);
     out[*len] = 0;
     return out;
+}
+
+/* ---------- ad-hoc statements for the store layer (org.c, report.c) ---------- */
+
+int store_sql_error(store *s, sdm_err *err, const char *sql) {
+    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", sqlite3_errmsg(s->db), sql);
+}
+
+char *store_col_text(struct sqlite3_stmt *st, int col) { return dup_col(st, col); }
+
+static int sql_prep(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return store_sql_error(s, err, sql);
+    bindv(*st, fmt ? fmt : "", ap);
+    return SDM_OK;
+}
+
+int store_sql_exec(store *s, int *changes, sdm_err *err, const char *sql, const char *fmt, ...) {
+    sqlite3_stmt *st;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sql_prep(s, &st, err, sql, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    int r = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE && r != SQLITE_ROW) return store_sql_error(s, err, sql);
+    if (changes) *changes = sqlite3_changes(s->db);
+    return SDM_OK;
+}
+
+int store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err, const char *sql,
+                    const char *fmt, ...) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sql_prep(s, &st, err, sql, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    int ncol = sqlite3_column_count(st);
+    const char *cols[48];
+    sdm_assert(ncol < 48 && (int)strlen(types) == ncol);
+    for (int c = 0; c < ncol; c++) cols[c] = sqlite3_column_name(st, c);
+    cols[ncol] = NULL;
+    sdm_table *t = table_new(cols, types);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        char **cells = table_add_row(t);
+        for (int c = 0; c < ncol; c++) cells[c] = dup_col(st, c);
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) { sdm_table_free(t); return store_sql_error(s, err, sql); }
+    *out = t;
+    return SDM_OK;
+}
+
+static int sql_first_row(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
+    int rc = sql_prep(s, st, err, sql, fmt, ap);
+    if (rc) return rc;
+    int r = sqlite3_step(*st);
+    if (r == SQLITE_ROW) return SDM_OK;
+    sqlite3_finalize(*st);
+    return r == SQLITE_DONE ? SDM_ERR_NOTFOUND : store_sql_error(s, err, sql);
+}
+
+int store_sql_text(store *s, char **out, sdm_err *err, const char *sql, const char *fmt, ...) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sql_first_row(s, &st, err, sql, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    *out = dup_col(st, 0);
+    sqlite3_finalize(st);
+    return SDM_OK;
+}
+
+int store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const char *fmt, ...) {
+    sqlite3_stmt *st;
+    *out = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sql_first_row(s, &st, err, sql, fmt, ap);
+    va_end(ap);
+    if (rc) return rc;
+    *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return SDM_OK;
 }
 
 /* ---------- open, close, transactions ---------- */

@@ -116,6 +116,18 @@ typedef struct store_token {
 ** keep their own SQL. Nothing outside the store layer may use it. */
 struct sqlite3 *store_sqlite(store *s);
 
+/* Ad-hoc statements for the store-layer files. fmt binds ?1, ?2...: t text
+** (NULL as NULL), i int64, I int64 with 0 as NULL, d double, b blob. */
+struct sqlite3_stmt;
+int   store_sql_exec(store *s, int *changes, sdm_err *err, const char *sql, const char *fmt, ...);
+int   store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err, const char *sql,
+                      const char *fmt, ...);
+/* First column of the first row; SDM_ERR_NOTFOUND (err untouched) if no row. */
+int   store_sql_text(store *s, char **out, sdm_err *err, const char *sql, const char *fmt, ...);
+int   store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const char *fmt, ...);
+int   store_sql_error(store *s, sdm_err *err, const char *sql);
+char *store_col_text(struct sqlite3_stmt *st, int col);   /* malloc'd, NULL for NULL */
+
 int  store_open(store **out, const char *path, int sync_full, sdm_err *err);
 void store_close(store *s);
 
