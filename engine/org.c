@@ -431,9 +431,11 @@ static int by_owner(store *s, const char *role, const char *client, char **user,
     free(owner);
     /* continuity: who of this role last worked this client */
     int rc = store_sql_text(s, user, err,
-        "SELECT t.assignee FROM instances i JOIN tasks t ON t.instance_id = i.id"
-        " JOIN users u ON u.name = t.assignee AND u.active"
-        " JOIN user_roles r ON r.user = t.assignee AND r.role = ?2"
+        /* CROSS JOIN fixes the order: client -> its instances -> their tasks,
+        ** never every task of every user in the role. */
+        "SELECT t.assignee FROM instances i CROSS JOIN tasks t ON t.instance_id = i.id"
+        " CROSS JOIN users u ON u.name = t.assignee AND u.active"
+        " CROSS JOIN user_roles r ON r.user = t.assignee AND r.role = ?2"
         " WHERE i.client = ?1 AND t.role = ?2 ORDER BY t.id DESC LIMIT 1", "tt", client, role);
     if (rc != SDM_ERR_NOTFOUND) return rc;
     return round_robin(s, role, user, err);
@@ -862,20 +864,18 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
         sqlite3_stmt *st;
         int64_t prev = 0, prev_at = 0;
         char *prev_user = NULL, *prev_role = NULL;
-        if (sqlite3_prepare_v2(store_sqlite(s),
+        if ((rc = store_sql_open(s, &st, err,
                 "SELECT t.id, coalesce(t.assignee, t.completed_by), t.role, t.completed_at"
                 " FROM instances i JOIN tasks t ON t.instance_id = i.id WHERE i.client = ?1"
-                " AND t.state = 'completed' AND t.id < ?2 ORDER BY t.completed_at DESC, t.id DESC LIMIT 1",
-                -1, &st, NULL) != SQLITE_OK) { rc = store_sql_error(s, err, "previous task"); break; }
-        sqlite3_bind_text(st, 1, client, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, id);
+                " AND +t.state = 'completed' AND t.id < ?2 ORDER BY t.completed_at DESC, t.id DESC LIMIT 1",
+                "ti", client, id))) break;
         if (sqlite3_step(st) == SQLITE_ROW) {
             prev = sqlite3_column_int64(st, 0);
             prev_user = store_col_text(st, 1);
             prev_role = store_col_text(st, 2);
             prev_at = sqlite3_column_int64(st, 3);
         }
-        sqlite3_finalize(st);
+        store_sql_close(s, st);
         rc = store_sql_exec(s, NULL, err, "INSERT INTO task_log(task_id, instance_id, client, role, assignee, at,"
                       " prev_task, prev_user, prev_role, prev_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                       "iitttiIttI", id, inst, client, role, assignee, created, prev, prev_user, prev_role, prev_at);

@@ -179,9 +179,16 @@ static const char *const sql_of[Q__COUNT] = {
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
+/* Ad-hoc statements of the store-layer files, prepared once and reused:
+** a step runs a dozen of them, and preparing costs more than running. */
+#define SQL_CACHE 128
+typedef struct sql_slot { char *sql; uint64_t hash; sqlite3_stmt *st; int busy; } sql_slot;
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *stmt[Q__COUNT];
+    sql_slot cache[SQL_CACHE];
+    int ncache;
     char *path;
 };
 
@@ -280,10 +287,42 @@ int store_sql_error(store *s, sdm_err *err, const char *sql) {
 
 char *store_col_text(struct sqlite3_stmt *st, int col) { return dup_col(st, col); }
 
+static uint64_t hash_sql(const char *sql) {
+    uint64_t h = 1469598103934665603ULL;
+    for (; *sql; sql++) h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
+    return h;
+}
+
+/* A free cached statement for `sql`, or a new one (cached while there is
+** room). A slot in use is skipped, so nested use of one text is safe. */
 static int sql_prep(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return store_sql_error(s, err, sql);
+    uint64_t h = hash_sql(sql);
+    *st = NULL;
+    for (int i = 0; i < s->ncache && !*st; i++) {
+        sql_slot *c = &s->cache[i];
+        if (c->hash == h && !c->busy && strcmp(c->sql, sql) == 0) { c->busy = 1; *st = c->st; }
+    }
+    if (!*st) {
+        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+            return store_sql_error(s, err, sql);
+        if (s->ncache < SQL_CACHE) s->cache[s->ncache++] = (sql_slot){xstrdup(sql), h, *st, 1};
+    }
     bindv(*st, fmt ? fmt : "", ap);
     return SDM_OK;
+}
+
+void store_sql_close(store *s, struct sqlite3_stmt *st) {
+    for (int i = 0; i < s->ncache; i++)
+        if (s->cache[i].st == st) { done(st); s->cache[i].busy = 0; return; }
+    sqlite3_finalize(st);
+}
+
+int store_sql_open(store *s, struct sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sql_prep(s, st, err, sql, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int store_sql_exec(store *s, int *changes, sdm_err *err, const char *sql, const char *fmt, ...) {
@@ -294,7 +333,7 @@ int store_sql_exec(store *s, int *changes, sdm_err *err, const char *sql, const 
     va_end(ap);
     if (rc) return rc;
     int r = sqlite3_step(st);
-    sqlite3_finalize(st);
+    store_sql_close(s, st);
     if (r != SQLITE_DONE && r != SQLITE_ROW) return store_sql_error(s, err, sql);
     if (changes) *changes = sqlite3_changes(s->db);
     return SDM_OK;
@@ -320,7 +359,7 @@ int store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err, 
         char **cells = table_add_row(t);
         for (int c = 0; c < ncol; c++) cells[c] = dup_col(st, c);
     }
-    sqlite3_finalize(st);
+    store_sql_close(s, st);
     if (r != SQLITE_DONE) { sdm_table_free(t); return store_sql_error(s, err, sql); }
     *out = t;
     return SDM_OK;
@@ -331,7 +370,7 @@ static int sql_first_row(store *s, sqlite3_stmt **st, sdm_err *err, const char *
     if (rc) return rc;
     int r = sqlite3_step(*st);
     if (r == SQLITE_ROW) return SDM_OK;
-    sqlite3_finalize(*st);
+    store_sql_close(s, *st);
     return r == SQLITE_DONE ? SDM_ERR_NOTFOUND : store_sql_error(s, err, sql);
 }
 
@@ -344,7 +383,7 @@ int store_sql_text(store *s, char **out, sdm_err *err, const char *sql, const ch
     va_end(ap);
     if (rc) return rc;
     *out = dup_col(st, 0);
-    sqlite3_finalize(st);
+    store_sql_close(s, st);
     return SDM_OK;
 }
 
@@ -357,7 +396,7 @@ int store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const c
     va_end(ap);
     if (rc) return rc;
     *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    store_sql_close(s, st);
     return SDM_OK;
 }
 
@@ -407,10 +446,15 @@ int store_open(store **out, const char *path, int sync_full, sdm_err *err) {
     }
     sqlite3_busy_timeout(s->db, 10000);
     /* WAL: readers never block the writer. synchronous=NORMAL keeps every
-    ** commit across a process crash (kill -9); FULL adds power-loss safety. */
+    ** commit across a process crash (kill -9); FULL adds power-loss safety.
+    ** A step writes ~20 B-trees, so the default checkpoint (1000 pages)
+    ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
+    ** it off the common path. */
     const char *setup = sync_full
         ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+          "PRAGMA wal_autocheckpoint=10000;"
+        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+          "PRAGMA wal_autocheckpoint=10000;";
     if (run_sql(s, setup, err) || migrate(s, err)) {
         err_prefix(err, "opening %s", path);
         store_close(s);
@@ -423,6 +467,7 @@ int store_open(store **out, const char *path, int sync_full, sdm_err *err) {
 void store_close(store *s) {
     if (!s) return;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < s->ncache; i++) { sqlite3_finalize(s->cache[i].st); free(s->cache[i].sql); }
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -1022,7 +1067,9 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
                   " t.role, t.assignee, t.state, t.created_at, t.due_at FROM tasks t"
                   " JOIN instances i ON i.id = t.instance_id WHERE 1");
         q_text(&q, "t.assignee =", f->user);
-        q_text(&q, "t.state =", state_filter(f->state, "open"));
+        /* by client without a user: reach the client's few tasks through its
+        ** instances; "+" keeps the planner off the state index (all open tasks) */
+        q_text(&q, f->client && !f->user ? "+t.state =" : "t.state =", state_filter(f->state, "open"));
         q_text(&q, "i.client =", f->client);
         q_text(&q, "i.process =", f->process);
         q_int(&q, "t.instance_id =", f->id);

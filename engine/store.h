@@ -126,6 +126,10 @@ int   store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err
 int   store_sql_text(store *s, char **out, sdm_err *err, const char *sql, const char *fmt, ...);
 int   store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const char *fmt, ...);
 int   store_sql_error(store *s, sdm_err *err, const char *sql);
+/* A prepared, bound statement from the cache, to step by hand; give it
+** back with store_sql_close (never sqlite3_finalize). */
+int   store_sql_open(store *s, struct sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, ...);
+void  store_sql_close(store *s, struct sqlite3_stmt *st);
 char *store_col_text(struct sqlite3_stmt *st, int col);   /* malloc'd, NULL for NULL */
 
 int  store_open(store **out, const char *path, int sync_full, sdm_err *err);
