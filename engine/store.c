@@ -84,7 +84,7 @@ static const char *const migrations[] = {
 /* ---------- cached statements ---------- */
 
 enum {
-    Q_LATEST_DEF, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
+    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
     Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
     Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
@@ -100,6 +100,7 @@ enum {
 static const char *const sql_of[Q__COUNT] = {
     [Q_LATEST_DEF] = "SELECT d.id, d.version, r.xml FROM definitions d JOIN resources r ON r.id = d.resource_id"
                      " WHERE d.process = ?1 ORDER BY d.version DESC LIMIT 1",
+    [Q_LATEST_DEF_ID] = "SELECT id, version FROM definitions WHERE process = ?1 ORDER BY version DESC LIMIT 1",
     [Q_RES_ADD] = "INSERT INTO resources(name, xml, deployed_at) VALUES(?1, ?2, ?3)",
     [Q_DEF_ADD] = "INSERT INTO definitions(process, version, name, resource_id, deployed_at, deployed_by)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
@@ -486,7 +487,7 @@ void store_rollback(store *s) {
 int store_latest_definition(store *s, const char *process, int64_t *def_id, int *version,
                             char **xml, size_t *len, sdm_err *err) {
     sqlite3_stmt *st;
-    int rc = row(s, Q_LATEST_DEF, &st, err, "t", process);
+    int rc = row(s, xml ? Q_LATEST_DEF : Q_LATEST_DEF_ID, &st, err, "t", process);
     if (rc) return rc == SDM_ERR_NOTFOUND
         ? err_set(err, rc, NULL, 0, NULL, "no process '%s' is deployed", process) : rc;
     *def_id = sqlite3_column_int64(st, 0);
