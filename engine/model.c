@@ -63,14 +63,14 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"task", EL_TASK}, {"userTask", EL_TASK_USER}, {"manualTask", EL_TASK_MANUAL},
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
-    {"callActivity", EL_CALL},
+    {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
     "complexGateway", "eventBasedGateway", "subProcess",
-    "adHocSubProcess", "transaction", "sendTask", "receiveTask", "businessRuleTask",
+    "adHocSubProcess", "transaction", "sendTask", "businessRuleTask",
     "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
@@ -113,6 +113,12 @@ const char *model_kind_name(el_kind k) {
     case EL_CATCH_TIMER: return "timer intermediateCatchEvent";
     case EL_BOUNDARY_TIMER: return "timer boundaryEvent";
     case EL_CALL: return "callActivity";
+    case EL_CATCH_EVENT: return "intermediateCatchEvent";
+    case EL_BOUNDARY_EVENT: return "boundaryEvent";
+    case EL_RECEIVE: return "receiveTask";
+    case EL_START_MESSAGE: return "message startEvent";
+    case EL_THROW_EVENT: return "intermediateThrowEvent";
+    case EL_END_THROW: return "endEvent";
     case EL_UNSUPPORTED: return "unsupported element";
     case EL__COUNT: break;
     }
@@ -185,9 +191,49 @@ static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
         diag(c, 1, def, n->id, "timer of '%s' has no timeDuration, timeDate or timeCycle value", n->id);
 }
 
+/* The name a message or signal is known by: the referenced <message> or
+** <signal>'s name, else its id. NULL (reported) when the reference dangles. */
+static const char *trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id) {
+    if (!ref || !*ref) {
+        diag(c, 1, at, id, "'%s' names no message or signal (messageRef/signalRef)", id);
+        return NULL;
+    }
+    for (const xml_node *d = c->root->child; d; d = d->next) {
+        if (!is_bpmn(d) || (strcmp(d->name, "message") && strcmp(d->name, "signal"))) continue;
+        const char *did = xml_attr_get(d, NULL, "id");
+        if (!did || strcmp(did, ref)) continue;
+        const char *name = xml_attr_get(d, NULL, "name");
+        return arena_strdup(c->m->mem, name && *name ? name : did);
+    }
+    diag(c, 1, at, id, "'%s' refers to '%s', which is no message or signal of the document", id, ref);
+    return NULL;
+}
+
+/* Message and signal events: the kind each takes, or -1 when sdm does not
+** run that combination. */
+static int message_or_signal(compiler *c, const xml_node *x, const xml_node *def, model_node *n, int kind) {
+    int msg = strcmp(def->name, "messageEventDefinition") == 0;
+    if (!msg && strcmp(def->name, "signalEventDefinition") != 0) return -1;
+    n->trigger = msg ? 'm' : 's';
+    n->msg = trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
+    if (!n->msg) n->msg = "";
+    switch (kind) {
+    case EL_CATCH_TIMER: return EL_CATCH_EVENT;
+    case EL_BOUNDARY_TIMER: return EL_BOUNDARY_EVENT;
+    case EL_THROW_NONE: return EL_THROW_EVENT;
+    case EL_END: return EL_END_THROW;
+    case EL_START: return msg ? EL_START_MESSAGE : -1;
+    default: return -1;
+    }
+}
+
 static int classify_event(compiler *c, const xml_node *x, model_node *n, int kind) {
     const char *id = n->id;
     const xml_node *def = event_definition(c, x);
+    if (def && strcmp(def->name, "eventDefinitionRef") != 0) {
+        int k = message_or_signal(c, x, def, n, kind);
+        if (k >= 0) return k;
+    }
     if (def && strcmp(def->name, "eventDefinitionRef") == 0) {
         diag(c, 1, def, id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document",
              x->name, id, def->text);
@@ -347,6 +393,11 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (kind == EL_START || kind == EL_END || kind == EL_THROW_NONE || kind == EL_CATCH_TIMER ||
         kind == EL_BOUNDARY_TIMER)
         kind = classify_event(c, x, n, kind);
+    if (kind == EL_RECEIVE) {
+        n->trigger = 'm';
+        n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
+        if (!n->msg) n->msg = "";
+    }
     n->kind = (el_kind)kind;
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
@@ -452,7 +503,9 @@ static void check_defaults(compiler *c, model_proc *p, const xml_node *px) {
 }
 
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
-    if (p->nstart == 0)
+    int message_starts = 0;
+    for (int i = 0; i < p->nnode; i++) message_starts += p->nodes[i].kind == EL_START_MESSAGE;
+    if (p->nstart == 0 && !message_starts)
         diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
@@ -461,11 +514,11 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         if (n->kind == EL_GW_INCLUSIVE && n->nin > 1) p->n_or_join++;
         if (gw && n->nout == 0)
             diag(c, 1, &at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
-        if (n->kind == EL_BOUNDARY_TIMER && n->nin > 0)
+        if ((n->kind == EL_BOUNDARY_TIMER || n->kind == EL_BOUNDARY_EVENT) && n->nin > 0)
             diag(c, 1, &at, n->id, "boundaryEvent '%s' has incoming sequence flows", n->id);
         if (n->kind == EL_START && n->nin > 0)
             diag(c, 1, &at, n->id, "startEvent '%s' has incoming sequence flows", n->id);
-        if ((n->kind == EL_END || n->kind == EL_END_TERMINATE) && n->nout > 0)
+        if ((n->kind == EL_END || n->kind == EL_END_TERMINATE || n->kind == EL_END_THROW) && n->nout > 0)
             diag(c, 1, &at, n->id, "endEvent '%s' has outgoing sequence flows", n->id);
         if (n->kind == EL_GW_PARALLEL)
             for (int k = 0; k < n->nout; k++)
@@ -477,6 +530,8 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     char *seen = xcalloc((size_t)p->nnode + 1, 1);
     int *queue = xmalloc(sizeof(int) * ((size_t)p->nnode + 1)), qn = 0;
     for (int s = 0; s < p->nstart; s++) { seen[p->starts[s]] = 1; queue[qn++] = p->starts[s]; }
+    for (int i = 0; i < p->nnode; i++)
+        if (p->nodes[i].kind == EL_START_MESSAGE) { seen[i] = 1; queue[qn++] = i; }
     for (int q = 0; q < qn; q++) {
         const model_node *n = &p->nodes[queue[q]];
         for (int k = 0; k < n->nout; k++) {
@@ -486,7 +541,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         for (int k = 0; k < n->nbnd; k++)
             if (!seen[n->bnd[k]]) { seen[n->bnd[k]] = 1; queue[qn++] = n->bnd[k]; }
     }
-    for (int i = 0; i < p->nnode && p->nstart; i++)
+    for (int i = 0; i < p->nnode && (p->nstart || message_starts); i++)
         if (!seen[i]) {
             xml_node at = {.line = p->nodes[i].line};
             diag(c, 0, &at, p->nodes[i].id, "%s '%s' cannot be reached from any start event",
@@ -503,7 +558,7 @@ static void attach_boundaries(compiler *c, model_proc *p, const xml_node *px) {
     for (const xml_node *x = px->child; x; x = x->next) {
         if (!is_bpmn(x) || node_kind(x) < 0) continue;
         model_node *n = &p->nodes[i++];
-        if (n->kind != EL_BOUNDARY_TIMER) continue;
+        if (n->kind != EL_BOUNDARY_TIMER && n->kind != EL_BOUNDARY_EVENT) continue;
         const char *ref = xml_attr_get(x, NULL, "attachedToRef");
         n->attached = ref ? model_node_find(p, ref) : -1;
         if (n->attached < 0) {
@@ -512,9 +567,9 @@ static void attach_boundaries(compiler *c, model_proc *p, const xml_node *px) {
             continue;
         }
         model_node *a = &p->nodes[n->attached];
-        if (a->kind != EL_TASK_USER) {
-            diag(c, 1, x, n->id, "boundaryEvent '%s' on %s '%s' is not supported (timers attach to user tasks)",
-                 n->id, a->tag, a->id);
+        if (a->kind != EL_TASK_USER && a->kind != EL_RECEIVE) {
+            diag(c, 1, x, n->id, "boundaryEvent '%s' on %s '%s' is not supported (boundary events attach to "
+                 "user and receive tasks)", n->id, a->tag, a->id);
             continue;
         }
         if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);

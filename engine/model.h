@@ -32,6 +32,12 @@ typedef enum el_kind {
     EL_CATCH_TIMER,     /* intermediate timer catch event: waits for a job */
     EL_BOUNDARY_TIMER,  /* timer on an activity's boundary */
     EL_CALL,            /* call activity: runs another process for the same client */
+    EL_CATCH_EVENT,     /* intermediate message or signal catch: waits for a subscription */
+    EL_BOUNDARY_EVENT,  /* message or signal on a user task's boundary */
+    EL_RECEIVE,         /* receive task: waits for a message */
+    EL_START_MESSAGE,   /* message start event: `sdm message` starts the process */
+    EL_THROW_EVENT,     /* intermediate message or signal throw */
+    EL_END_THROW,       /* end event that throws a message or signal, then ends */
     EL_UNSUPPORTED,     /* known to BPMN, not executable here: deploy refuses it */
     EL__COUNT
 } el_kind;
@@ -68,6 +74,8 @@ typedef struct model_node {
     int interrupting;        /* boundary event: cancelActivity (default true) */
     int *bnd, nbnd;          /* activity: its boundary events */
     const char *called;      /* call activity: calledElement (a process id) */
+    char trigger;            /* message and signal events: 'm' or 's' */
+    const char *msg;         /* the message's or signal's name */
     model_checkpoint *cps;
     int ncp;
 } model_node;

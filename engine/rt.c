@@ -323,7 +323,10 @@ typedef struct task_jobs { int64_t due[16]; int n; } task_jobs;
 static int plan_task_jobs(rt_step *s, const model_node *n, task_jobs *tj, sdm_err *why) {
     tj->n = 0;
     for (int k = 0; k < n->nbnd && k < 16; k++) {
-        int rc = timer_due(s, node_at(s, n->bnd[k]), 0, s->now, &tj->due[tj->n++], why);
+        tj->due[tj->n] = 0;
+        const model_node *b = node_at(s, n->bnd[k]);
+        int rc = b->kind == EL_BOUNDARY_TIMER ? timer_due(s, b, 0, s->now, &tj->due[tj->n], why) : SDM_OK;
+        tj->n++;
         if (rc) return rc;
     }
     return SDM_OK;
@@ -332,9 +335,14 @@ static int plan_task_jobs(rt_step *s, const model_node *n, task_jobs *tj, sdm_er
 static int add_task_jobs(rt_step *s, const model_node *n, int64_t token, int64_t task_due,
                          const task_jobs *tj, sdm_err *err) {
     int rc = SDM_OK;
-    for (int k = 0; k < tj->n && !rc; k++)
-        if (tj->due[k]) rc = store_job_add(s->st, "boundary", s->inst, token, node_at(s, n->bnd[k])->id,
-                                           tj->due[k], NULL, 0, s->now, err);
+    for (int k = 0; k < tj->n && !rc; k++) {
+        const model_node *b = node_at(s, n->bnd[k]);
+        if (b->kind == EL_BOUNDARY_EVENT)
+            rc = store_sub_add(s->st, b->trigger == 'm' ? "message" : "signal", b->msg, s->client, s->inst,
+                               token, b->id, s->now, err);
+        else if (tj->due[k])
+            rc = store_job_add(s->st, "boundary", s->inst, token, b->id, tj->due[k], NULL, 0, s->now, err);
+    }
     int watched = 0;
     for (int i = 0; i < n->ncp; i++) watched |= n->cps[i].on & CP_DUE;
     if (!rc && watched && task_due)
@@ -344,10 +352,17 @@ static int add_task_jobs(rt_step *s, const model_node *n, int64_t token, int64_t
 
 /* ---------- ending ---------- */
 
+/* A token stops waiting: its timers and subscriptions go. */
+static int end_wait(rt_step *s, int64_t token, sdm_err *err) {
+    int rc = store_jobs_delete_token(s->st, token, err);
+    return rc ? rc : store_subs_delete_token(s->st, token, err);
+}
+
 static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_err *err) {
     s->ended = 1;
     s->qhead = s->qn;                  /* nothing else moves in an ended instance */
     int rc = store_jobs_delete_instance(s->st, s->inst, err);
+    if (!rc) rc = store_subs_delete_instance(s->st, s->inst, err);
     if (!rc) rc = store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
     if (!rc && s->parent_inst && s->returned) rc = s->returned(s->ctx, s, err);
     return rc;
@@ -614,6 +629,62 @@ static int or_joins(rt_step *s, int *fired, sdm_err *err) {
     return rc;
 }
 
+/* ---------- messages and signals ---------- */
+
+static int wait_event(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    int rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
+    if (!rc) rc = store_sub_add(s->st, n->trigger == 'm' ? "message" : "signal", n->msg, s->client, s->inst,
+                                it->token, n->id, s->now, err);
+    if (!rc && n->kind == EL_RECEIVE && n->nbnd) {
+        sdm_err why = {0};
+        task_jobs tj;
+        rc = plan_task_jobs(s, n, &tj, &why);
+        if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
+        rc = add_task_jobs(s, n, it->token, 0, &tj, err);
+    }
+    return rc;
+}
+
+static int throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
+    const model_node *n = node_at(s, it->node);
+    int rc = history(s, it->token, n->id, n->trigger == 'm' ? "message-sent" : "signal-sent",
+                     detail("{s:s}", "name", n->msg), err);
+    if (!rc) rc = s->thrown(s->ctx, s, n, err);
+    if (rc) return rc;
+    if (n->kind == EL_END_THROW) return consume(s, it->token, n, err);
+    push(s, OP_LEAVE, it->token, it->node, it->flow);
+    return SDM_OK;
+}
+
+int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err *err) {
+    int node = model_node_find(s->proc, sub->node);
+    if (node < 0) return SDM_CORRUPT_BKPT(err, "a subscription at a node the model does not have");
+    const model_node *n = node_at(s, node);
+    int rc = rt_set_vars(s, vars_json, err);
+    if (!rc) rc = history(s, sub->token_id, n->id, sub->kind, detail("{s:s}", "name", sub->name), err);
+    if (rc) return rc;
+    if (n->kind != EL_BOUNDARY_EVENT) {              /* a catch event or receive task: it goes on */
+        rc = end_wait(s, sub->token_id, err);
+        if (!rc) rc = store_token_set(s->st, sub->token_id, n->id, "ready", NULL, err);
+        if (!rc) push(s, OP_LEAVE, sub->token_id, node, -1);
+        return rc;
+    }
+    if (n->interrupting) {
+        rc = store_task_cancel_token(s->st, sub->token_id, s->now, s->actor, err);
+        if (!rc) rc = end_wait(s, sub->token_id, err);
+        if (!rc) rc = history(s, sub->token_id, node_at(s, n->attached)->id, "task-cancelled",
+                              detail("{s:s}", "by", n->id), err);
+        if (!rc) rc = store_token_set(s->st, sub->token_id, n->id, "ready", NULL, err);
+        if (!rc) push(s, OP_ENTER, sub->token_id, node, -1);
+        return rc;
+    }
+    int64_t token;
+    rc = store_token_add(s->st, s->inst, n->id, "ready", NULL, s->now, &token, err);
+    if (!rc) push(s, OP_ENTER, token, node, -1);
+    return rc;
+}
+
 /* ---------- the operations ---------- */
 
 static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
@@ -654,6 +725,13 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         return SDM_OK;
     case EL_CALL:
         return call_activity(s, it, err);
+    case EL_CATCH_EVENT: case EL_RECEIVE:
+        return wait_event(s, it, err);
+    case EL_BOUNDARY_EVENT: case EL_START_MESSAGE:
+        push(s, OP_LEAVE, it->token, it->node, it->flow);
+        return SDM_OK;
+    case EL_THROW_EVENT: case EL_END_THROW:
+        return throw_event(s, it, err);
     case EL_UNSUPPORTED: case EL__COUNT: break;
     }
     sdm_panic("unknown element kind in op_execute");
@@ -710,14 +788,20 @@ int rt_start(rt_step *s, const char *vars_json, sdm_err *err) {
     const model_proc *p = s->proc;
     if (p->nstart != 1)
         return err_set(err, SDM_ERR_MODEL, s->file, p->line, p->id,
-                       "process '%s' has %d none start events; sdm starts processes with exactly one",
+                       p->nstart ? "process '%s' has %d none start events; sdm starts processes with exactly one"
+                                 : "process '%s' has no none start event; it starts with a message (sdm message)",
                        p->id, p->nstart);
+    return rt_start_at(s, p->starts[0], vars_json, err);
+}
+
+int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
+    const model_proc *p = s->proc;
     int64_t token;
     int rc = history(s, 0, NULL, "start", NULL, err);
     if (!rc) rc = rt_set_vars(s, vars_json, err);
-    if (!rc) rc = store_token_add(s->st, s->inst, p->nodes[p->starts[0]].id, "ready", NULL, s->now, &token, err);
+    if (!rc) rc = store_token_add(s->st, s->inst, p->nodes[start].id, "ready", NULL, s->now, &token, err);
     if (rc) return rc;
-    push(s, OP_ENTER, token, p->starts[0], -1);
+    push(s, OP_ENTER, token, start, -1);
     return rt_drain(s, err);
 }
 
@@ -732,7 +816,7 @@ int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_e
         return SDM_CORRUPT_BKPT(err, "an open task's token is not at the task's node");
     if (rc) return rc;
     rc = store_task_close(s->st, task->id, "completed", s->now, s->actor, err);
-    if (!rc) rc = store_jobs_delete_token(s->st, task->token_id, err);
+    if (!rc) rc = end_wait(s, task->token_id, err);
     if (!rc) rc = history(s, task->token_id, task->node, "task-completed",
                           detail("{s:I}", "task", (json_int_t)task->id), err);
     if (!rc) rc = rt_set_vars(s, vars_json, err);
@@ -765,7 +849,7 @@ static int fire_boundary(rt_step *s, const store_job *job, int node, sdm_err *er
     if (rc) return rc;
     if (b->interrupting) {
         rc = store_task_cancel_token(s->st, job->token_id, s->now, s->actor, err);
-        if (!rc) rc = store_jobs_delete_token(s->st, job->token_id, err);
+        if (!rc) rc = end_wait(s, job->token_id, err);
         if (!rc) rc = history(s, job->token_id, node_at(s, b->attached)->id, "task-cancelled",
                               detail("{s:s}", "by", b->id), err);
         if (!rc) rc = store_token_set(s->st, job->token_id, b->id, "ready", NULL, err);

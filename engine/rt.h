@@ -42,6 +42,8 @@ typedef struct rt_step {
     ** starts the called instance, and resumes the caller when it ends. */
     int (*call)(void *ctx, struct rt_step *caller, int64_t token, const model_node *n, sdm_err *err);
     int (*returned)(void *ctx, struct rt_step *called, sdm_err *err);
+    /* A message or signal thrown by node n reaches whoever waits for it. */
+    int (*thrown)(void *ctx, struct rt_step *from, const model_node *n, sdm_err *err);
     void *ctx;
     struct rt_step *caller;     /* the caller's step when it is running now */
     int64_t parent_inst, parent_token;
@@ -56,6 +58,12 @@ typedef struct rt_step {
 /* Start: record vars_json (may be NULL), put a token on the process's
 ** none start event and run. */
 int rt_start(rt_step *s, const char *vars_json, sdm_err *err);
+/* The same from a given start node (a message start event). */
+int rt_start_at(rt_step *s, int node, const char *vars_json, sdm_err *err);
+/* A message or signal arrives for a subscription of this instance: merge
+** vars_json, and the waiting token goes on (or, on a boundary, the boundary
+** path starts). The caller drains. */
+int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err *err);
 /* Complete an open user task: merge vars_json (may be NULL), leave. */
 int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err);
 /* Resume an incident's token where it failed. */

@@ -335,6 +335,7 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
 /* ---------- steps ---------- */
 
 static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, sdm_err *err);
+static int thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err);
 static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err);
 static int call_returned(void *ctx, rt_step *called, sdm_err *err);
 
@@ -351,6 +352,7 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->assign_ctx = db->st;
     s->call = call_start;
     s->returned = call_returned;
+    s->thrown = thrown;
     s->ctx = db;
     s->parent_inst = inst->parent_id;
     s->parent_token = inst->parent_token;
@@ -781,4 +783,112 @@ int sdm_export(sdm *db, const char *process, int version, int overlay_on, char *
     sdm_table_free(stats);
     free(src);
     return rc;
+}
+
+/* ---------- messages and signals ---------- */
+
+/* Deliver to a subscription: in the running step when it is the same
+** instance, else in a step of its own inside the same transaction. */
+static int deliver_to(sdm *db, rt_step *from, const store_sub *sub, const char *vars, sdm_err *err) {
+    if (from && sub->instance_id == from->inst) return rt_deliver(from, sub, vars, err);
+    store_instance inst;
+    rt_step s = {0};
+    int rc = active_instance(db, sub->instance_id, &inst, err);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) {
+        if (from) s.now = from->now;
+        rc = rt_deliver(&s, sub, vars, err);
+    }
+    if (!rc) rc = rt_drain(&s, err);
+    if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    rt_step_free(&s);
+    return rc;
+}
+
+/* Start, for `client`, every deployed process (latest version) that has a
+** message start event named `name`. */
+static int start_by_message(sdm *db, const char *name, const char *client, const char *vars, int64_t now,
+                            int *started, sdm_err *err) {
+    sdm_table *procs = NULL;
+    sdm_filter f = {.limit = 100000};
+    int rc = store_query(db->st, SDM_Q_PROCESSES, &f, &procs, err);
+    for (int r = 0; !rc && r < procs->nrow; r++) {
+        store_instance inst = {0};
+        const char *process = table_cell(procs, r, "process");
+        const model_proc *p;
+        const char *file;
+        int version;
+        rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
+        if (!rc) rc = load_def(db, inst.definition_id, &p, &file, err);
+        for (int i = 0; !rc && i < p->nnode; i++) {
+            if (p->nodes[i].kind != EL_START_MESSAGE || strcmp(p->nodes[i].msg, name)) continue;
+            rt_step s = {0};
+            rc = store_instance_add(db->st, inst.definition_id, process, client, now, db->actor, &inst.id, err);
+            snprintf(inst.client, sizeof inst.client, "%s", client);
+            if (!rc) rc = step_for(db, &s, &inst, err);
+            if (!rc) { s.now = now; rc = rt_start_at(&s, i, vars, err); }
+            if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+            rt_step_free(&s);
+            if (!rc) (*started)++;
+        }
+    }
+    sdm_table_free(procs);
+    return rc;
+}
+
+/* The thrown hook: a message goes to the client's oldest waiting
+** subscription, else starts a process; a signal goes to every waiting one. */
+static int thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err) {
+    sdm *db = ctx;
+    store_sub *subs = NULL;
+    int nsub = 0, started = 0;
+    int msg = n->trigger == 'm';
+    int rc = store_subs_find(db->st, msg ? "message" : "signal", n->msg, msg ? from->client : NULL, &subs, &nsub, err);
+    for (int i = 0; !rc && i < nsub && (!msg || i < 1); i++) rc = deliver_to(db, from, &subs[i], NULL, err);
+    if (!rc && msg && nsub == 0) {
+        rc = start_by_message(db, n->msg, from->client, NULL, from->now, &started, err);
+        if (!rc && !started)
+            rc = store_history(db->st, from->inst, 0, n->id, "message-unmatched", from->now, from->actor,
+                               NULL, err);
+    }
+    free(subs);
+    return rc;
+}
+
+static int correlate(sdm *db, const char *kind, const char *name, const char *client, const char *vars,
+                     int all, int *delivered, sdm_err *err) {
+    store_sub *subs = NULL;
+    int nsub = 0;
+    *delivered = 0;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = store_subs_find(db->st, kind, name, client, &subs, &nsub, err);
+    if (!rc && client && nsub > 1 && !all)
+        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "message '%s' matches %d waiting places of client '%s'"
+                     " (use --all to deliver to each)", name, nsub, client);
+    for (int i = 0; !rc && i < nsub; i++) {
+        rc = deliver_to(db, NULL, &subs[i], vars, err);
+        if (!rc) (*delivered)++;
+    }
+    if (!rc && client && nsub == 0) {
+        rc = start_by_message(db, name, client, vars, sdm_now(db), delivered, err);
+        if (!rc && !*delivered)
+            rc = err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "message '%s' matches nothing: no instance of "
+                         "client '%s' waits for it and no process starts with it", name, client);
+    }
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); *delivered = 0; }
+    free(subs);
+    return rc;
+}
+
+int sdm_message(sdm *db, const char *name, const char *client, const char *vars_json, int all,
+                int *delivered, sdm_err *err) {
+    if (!name || !*name || !client || !*client)
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a message needs a name and a client key");
+    return correlate(db, "message", name, client, vars_json, all, delivered, err);
+}
+
+int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
+    if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a signal needs a name");
+    return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
 }

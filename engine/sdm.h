@@ -140,6 +140,15 @@ SDM_API int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err);
 ** *xml is malloc'd. */
 SDM_API int sdm_export(sdm *db, const char *process, int version, int overlay,
                        char **xml, size_t *len, sdm_err *err);
+/* Correlate message `name` to the client's instance waiting for it (a
+** catch event, receive task or boundary event), merging vars_json; with no
+** waiting instance, start the processes whose message start event has that
+** name. Nothing matching is SDM_ERR_NOTFOUND; several waiting instances are
+** SDM_ERR_STATE unless all = 1. *delivered counts deliveries and starts. */
+SDM_API int sdm_message(sdm *db, const char *name, const char *client, const char *vars_json, int all,
+                        int *delivered, sdm_err *err);
+/* Broadcast signal `name` to every waiting catch and boundary event. */
+SDM_API int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err);
 /* A head acknowledges or resolves a deviation: state "acknowledged" or "resolved". */
 SDM_API int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err);
 

@@ -78,6 +78,13 @@ static const char *const migrations[] = {
     "CREATE INDEX inbox_user ON inbox(user, read_at);",
     /* 3: the organisation and clients (org.c) */
     org_schema,
+    /* 4: message and signal subscriptions */
+    "CREATE TABLE subscriptions(id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN ('message','signal')),"
+    "  name TEXT NOT NULL, client TEXT NOT NULL, instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  token_id INTEGER NOT NULL, node TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE INDEX subscriptions_name ON subscriptions(kind, name, client);"
+    "CREATE INDEX subscriptions_token ON subscriptions(token_id);"
+    "CREATE INDEX subscriptions_instance ON subscriptions(instance_id);",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -598,6 +605,7 @@ int store_terminate_children(store *s, int64_t inst, int64_t now, const char *ac
         "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
         " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         "DELETE FROM jobs WHERE instance_id IN (SELECT id FROM doomed)",
+        "DELETE FROM subscriptions WHERE instance_id IN (SELECT id FROM doomed)",
         "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
         " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         "DELETE FROM tokens WHERE instance_id IN (SELECT id FROM doomed)",
@@ -879,6 +887,50 @@ int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *ac
     return exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
 }
 
+/* ---------- message and signal subscriptions ---------- */
+
+int store_sub_add(store *s, const char *kind, const char *name, const char *client, int64_t inst,
+                  int64_t token, const char *node, int64_t now, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "INSERT INTO subscriptions(kind, name, client, instance_id, token_id, node,"
+                          " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", "tttiiti",
+                          kind, name, client, inst, token, node, now);
+}
+
+int store_subs_find(store *s, const char *kind, const char *name, const char *client, store_sub **out,
+                    int *n, sdm_err *err) {
+    sqlite3_stmt *st;
+    *out = NULL;
+    *n = 0;
+    int rc = client
+        ? store_sql_open(s, &st, err, "SELECT id, instance_id, token_id, node FROM subscriptions"
+                         " WHERE kind = ?1 AND name = ?2 AND client = ?3 ORDER BY id", "ttt", kind, name, client)
+        : store_sql_open(s, &st, err, "SELECT id, instance_id, token_id, node FROM subscriptions"
+                         " WHERE kind = ?1 AND name = ?2 ORDER BY id", "tt", kind, name);
+    if (rc) return rc;
+    int cap = 4, r;
+    *out = xmalloc(sizeof **out * (size_t)cap);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) *out = xrealloc(*out, sizeof **out * (size_t)(cap *= 2));
+        store_sub *x = &(*out)[(*n)++];
+        x->id = sqlite3_column_int64(st, 0);
+        x->instance_id = sqlite3_column_int64(st, 1);
+        x->token_id = sqlite3_column_int64(st, 2);
+        copy_col(st, 3, x->node, sizeof x->node);
+        snprintf(x->kind, sizeof x->kind, "%s", kind);
+        snprintf(x->name, sizeof x->name, "%s", name);
+    }
+    store_sql_close(s, st);
+    return r == SQLITE_DONE ? SDM_OK : db_error(s, err, "subscriptions");
+}
+
+int store_subs_delete_token(store *s, int64_t token, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE token_id = ?1", "i", token);
+}
+
+int store_subs_delete_instance(store *s, int64_t inst, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE instance_id = ?1", "i", inst);
+}
+
 /* ---------- deviations and notifications ---------- */
 
 int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,
@@ -1146,7 +1198,10 @@ static const char *const checks[] = {
     "SELECT 'waiting token with neither an open task nor a timer', t.id FROM tokens t WHERE t.state = 'waiting'"
     " AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.token_id = t.id AND k.state = 'open')"
     " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.token_id = t.id AND j.kind = 'timer')"
-    " AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_token = t.id AND c.state = 'active')",
+    " AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_token = t.id AND c.state = 'active')"
+    " AND NOT EXISTS (SELECT 1 FROM subscriptions b WHERE b.token_id = t.id)",
+    "SELECT 'subscription of a token that is gone', b.id FROM subscriptions b"
+    " WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = b.token_id)",
     "SELECT 'active called instance whose caller is gone', c.id FROM instances c WHERE c.state = 'active'"
     " AND c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = c.parent_token)",
     "SELECT 'token with more than one open task', token_id FROM tasks WHERE state = 'open'"

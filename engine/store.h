@@ -35,6 +35,11 @@
 **              (a timer on a waiting task's boundary), due (a task's due
 **              checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
 **              workers never fire one job. A token's jobs die with its wait.
+** subscriptions id, kind (message | signal), name, client, instance_id,
+**              token_id, node, created_at: a token waiting at a catch event
+**              or receive task, or a waiting task's message/signal boundary.
+**              Messages correlate by (name, client), signals by name. A
+**              token's subscriptions die with its wait.
 ** deviations   id, instance_id, client, process, node, task_id, manager, rule,
 **              severity, message, state (open | acknowledged | resolved),
 **              raised_at, acknowledged_at/by, resolved_at/by
@@ -99,6 +104,11 @@ typedef struct store_message {
     char channel[16], recipient[512];
     char *subject, *body;                /* malloc'd */
 } store_message;
+
+typedef struct store_sub {
+    int64_t id, instance_id, token_id;
+    char kind[16], name[256], node[256];
+} store_sub;
 
 typedef int (*store_recipient_cb)(void *ctx, const char *channel, const char *address);
 
@@ -213,6 +223,15 @@ int store_next_due(store *s, int64_t *due, sdm_err *err);                /* 0: n
 /* The latest task (any state) the token had at node. */
 int store_task_of_token(store *s, int64_t token, const char *node, store_task *out, sdm_err *err);
 int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err);
+
+/* Subscriptions: a token waiting for a message (by name and client) or a
+** signal (by name). client NULL in find: any client. */
+int store_sub_add(store *s, const char *kind, const char *name, const char *client, int64_t inst,
+                  int64_t token, const char *node, int64_t now, sdm_err *err);
+int store_subs_find(store *s, const char *kind, const char *name, const char *client, store_sub **out,
+                    int *n, sdm_err *err);
+int store_subs_delete_token(store *s, int64_t token, sdm_err *err);
+int store_subs_delete_instance(store *s, int64_t inst, sdm_err *err);
 
 /* Deviations, the outbox (at-least-once delivery with a lease) and inboxes. */
 int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,

@@ -460,6 +460,45 @@ int main(void) {
     CHECK_EQ_STR(var(i, "q"), "1");
     check_clean("5.8d");
 
+    T_CASE("5.8e messages correlate by name and client; signals broadcast; message start events");
+    {
+        static const char xml[] =
+            "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" id=\"d\">\n"
+            "<message id=\"m1\" name=\"client-reply\"/><message id=\"m2\" name=\"new-lead\"/><signal id=\"sg\" name=\"price-change\"/>\n"
+            "<process id=\"p_msg\"><startEvent id=\"s\"/><sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"send\"/>\n"
+            "<userTask id=\"send\"/><boundaryEvent id=\"pc\" attachedToRef=\"send\" cancelActivity=\"false\">"
+            "<signalEventDefinition signalRef=\"sg\"/></boundaryEvent>\n"
+            "<sequenceFlow id=\"fp\" sourceRef=\"pc\" targetRef=\"re\"/><scriptTask id=\"re\"><script>n = (n or 0) + 1</script></scriptTask>\n"
+            "<sequenceFlow id=\"f1\" sourceRef=\"send\" targetRef=\"wait\"/>\n"
+            "<intermediateCatchEvent id=\"wait\"><messageEventDefinition messageRef=\"m1\"/></intermediateCatchEvent>\n"
+            "<sequenceFlow id=\"f2\" sourceRef=\"wait\" targetRef=\"e\"/><endEvent id=\"e\"/></process>\n"
+            "<process id=\"p_lead\"><startEvent id=\"ms\"><messageEventDefinition messageRef=\"m2\"/></startEvent>\n"
+            "<sequenceFlow id=\"g0\" sourceRef=\"ms\" targetRef=\"call\"/><userTask id=\"call\"/>\n"
+            "<sequenceFlow id=\"g1\" sourceRef=\"call\" targetRef=\"ge\"/>"
+            "<endEvent id=\"ge\"><signalEventDefinition signalRef=\"sg\"/></endEvent></process>\n"
+            "</definitions>\n";
+        sdm_table *t = NULL;
+        CHECK_EQ_INT(sdm_deploy_xml(db, "msg.bpmn", xml, strlen(xml), &t, &err), SDM_OK);
+        sdm_table_free(t);
+        int64_t a = start("p_msg", "m-acme", NULL);
+        int got = -1, before = count(SDM_Q_HISTORY, a, NULL);
+        CHECK_EQ_INT(sdm_message(db, "client-reply", "m-acme", NULL, 0, &got, &err), SDM_ERR_NOTFOUND);
+        CHECK_CONTAINS(err.msg, "matches nothing");
+        CHECK_EQ_INT(count(SDM_Q_HISTORY, a, NULL), before);          /* nothing changed */
+        CHECK_EQ_INT(sdm_message(db, "new-lead", "m-acme", "{\"src\": \"web\"}", 0, &got, &err), SDM_OK);
+        CHECK_EQ_INT(got, 1);                                          /* started p_lead */
+        CHECK_EQ_INT(sdm_signal(db, "price-change", NULL, &got, &err), SDM_OK);
+        CHECK_EQ_INT(got, 1);
+        CHECK_EQ_STR(var(a, "n"), "1");
+        CHECK_EQ_INT(complete(a, "send", NULL), SDM_OK);
+        CHECK_EQ_STR(tokens(a), "wait:waiting");
+        CHECK_EQ_INT(sdm_message(db, "client-reply", "m-acme", "{\"answer\": \"yes\"}", 0, &got, &err), SDM_OK);
+        CHECK_EQ_STR(inst_cell(a, "state"), "completed");
+        CHECK_EQ_STR(var(a, "answer"), "\"yes\"");
+        CHECK_EQ_STR(path(a), "s send pc re wait e");
+    }
+    check_clean("5.8e");
+
     T_CASE("5.9 exclusive gateway: document order, default, no match is an incident");
     deploy("p_xor",
            "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"

@@ -41,6 +41,8 @@ static void usage(FILE *out) {
 "  inbox --user U [--state unread]        in-app messages\n"
 "  outbox [--state pending|sent|failed]   notifications and their delivery\n"
 "  export PROCESS [--version N] [--overlay] [--out F]  the deployed BPMN, coloured by what runs now\n"
+"  message NAME --client KEY [--var k=v]... [--all]  correlate a message (or start by it)\n"
+"  signal NAME [--var k=v]...             broadcast a signal to every waiting event\n"
 "  simulate PROFILE.json                  simulate weeks of a sales department (--now sets the start)\n"
 "  org load FILE                          load users, roles and heads from a plain file\n"
 "  user add NAME --role R[,R] [--head HEAD] [--name \"Full Name\"] [--var email=E]\n"
@@ -417,7 +419,26 @@ static int cmd_export(cli *c) {
     return EXIT_OK;
 }
 
+/* sdm message NAME --client KEY [--var k=v]... [--all] | sdm signal NAME [--var k=v]... */
+static int cmd_message(cli *c) {
+    int signal = strcmp(c->argv[0], "signal") == 0, delivered = 0;
+    if (c->argc != 2 || (!signal && !c->client))
+        return cli_usage_error("%s", signal ? "usage: sdm signal NAME [--var k=v]..."
+                                            : "usage: sdm message NAME --client KEY [--var k=v]... [--all]");
+    char *vars = cli_vars(c);
+    int rc = signal ? sdm_signal(c->db, c->argv[1], vars, &delivered, &c->err)
+                    : sdm_message(c->db, c->argv[1], c->client, vars, c->state && !strcmp(c->state, "all"),
+                                  &delivered, &c->err);
+    free(vars);
+    if (rc) return cli_fail(c, rc);
+    if (c->json) printf("{\"delivered\": %d}\n", delivered);
+    else printf("%s '%s' delivered %d time%s\n", signal ? "signal" : "message", c->argv[1], delivered,
+                delivered == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
 static const struct { const char *name; int (*fn)(cli *); } commands[] = {
+    {"message", cmd_message}, {"signal", cmd_message},
     {"export", cmd_export},
     {"tick", cmd_tick}, {"run", cmd_run}, {"deviations", cmd_deviations}, {"deviation", cmd_deviation},
     {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs}, {"simulate", cmd_simulate},
