@@ -36,8 +36,11 @@ step "6. Olga (head) looks at the monitor"
 sdm monitor --team olga --now "$END"
 
 step "7. Deviations the checkpoints raised (latest first), and where they cluster"
-sdm deviations --state open | head -12
+sdm deviations --open | head -12
 sdm report deviations --by rule
+echo "-- Olga's in-app alerts:"
+sdm tick --now "$END" >/dev/null      # deliver what the outbox holds
+sdm inbox --user olga | head -6
 
 step "8. The sales funnel of the deal discussion, by manager (picture: build/funnel.svg)"
 sdm report funnel deal-discussion --now "$END"

@@ -36,7 +36,7 @@ static void usage(FILE *out) {
 "  tick                                   fire due timers and checkpoints, deliver messages\n"
 "  run                                    worker: tick whenever something is due (SIGTERM stops)\n"
 "  jobs                                   pending timers and due-date checkpoints\n"
-"  deviations [--state open|acknowledged|resolved] [--user MANAGER]\n"
+"  deviations [--open | --state open|acknowledged|resolved] [--user MANAGER]\n"
 "  deviation ack|resolve ID               a head acknowledges or resolves a deviation\n"
 "  inbox --user U [--state unread]        in-app messages\n"
 "  outbox [--state pending|sent|failed]   notifications and their delivery\n"
@@ -169,6 +169,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         else if (strcmp(a, "--csv") == 0) c->csv = 1;
         else if (strcmp(a, "--force") == 0) c->force = 1;
         else if (strcmp(a, "--overlay") == 0) c->overlay = 1;
+        else if (strcmp(a, "--open") == 0) c->state = "open";
         else if (strcmp(a, "--var") == 0 && i + 1 < argc) rc = add_var(c, argv[++i]);
         else if (strcmp(a, "--vars") == 0 && i + 1 < argc) rc = add_vars_json(c, argv[++i]);
         else if (a[0] == '-' && a[1] == '-') return cli_usage_error("unknown option %s", a);
