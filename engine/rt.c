@@ -229,6 +229,12 @@ static int run_rule(rt_step *s, fx_ctx *f, const model_checkpoint *cp, sdm_err *
     f->err = &why;
     int rc = lua_ready(s, f->n->id, &why);
     if (!rc) rc = scr_set_value(s->sc, "task", tj, &why);
+    if (!rc) {                     /* the path so far, for rules that ask what was done */
+        char *hj = NULL;
+        rc = store_history_json(s->st, s->inst, &hj, &why);
+        if (!rc) rc = scr_set_value(s->sc, "history", hj, &why);
+        free(hj);
+    }
     if (!rc) rc = cp->file ? scr_run_file(s->sc, cp->file, chunk, &why) : scr_run(s->sc, cp->code, chunk, &why);
     if (!rc) rc = save_vars(s, &why);
     if (!rc) rc = scr_effects(s->sc, on_effect, f, &why);

@@ -887,6 +887,17 @@ int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *ac
     return exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
 }
 
+/* The instance's path for rules: [{node, event, at, actor}, ...], oldest
+** first, at most the last 200 steps. */
+int store_history_json(store *s, int64_t inst, char **json, sdm_err *err) {
+    int rc = store_sql_text(s, json, err,
+        "SELECT json_group_array(json_object('node', node, 'event', event, 'at', at, 'actor', actor))"
+        " FROM (SELECT node, event, at, actor FROM history WHERE instance_id = ?1 AND node IS NOT NULL"
+        " ORDER BY id DESC LIMIT 200) ORDER BY at", "i", inst);
+    if (rc == SDM_ERR_NOTFOUND) { *json = xstrdup("[]"); rc = SDM_OK; }
+    return rc;
+}
+
 /* ---------- message and signal subscriptions ---------- */
 
 int store_sub_add(store *s, const char *kind, const char *name, const char *client, int64_t inst,

@@ -200,6 +200,8 @@ int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *acto
 int store_var_set(store *s, int64_t inst, const char *name, const char *json, sdm_err *err);
 int store_vars_json(store *s, int64_t inst, char **json, sdm_err *err);
 
+/* The instance's recent path as a JSON array, for checkpoint rules. */
+int store_history_json(store *s, int64_t inst, char **json, sdm_err *err);
 /* History. detail may be NULL. */
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err);

@@ -214,16 +214,18 @@ int main(void) {
     T_CASE("2.10 unsupported elements are named with file and line");
     expect(SE "\n\n\n\n<bpmn:complexGateway id=\"g7\"/>", 1,
            "complexGateway 'g7' at file.bpmn:7 is not supported", 7, "g7");
-    expect(SE "\n<bpmn:inclusiveGateway id=\"ig\"/>", 1, "inclusiveGateway 'ig' at file.bpmn:4 is not supported", 4, "ig");
+    expect(SE "\n<bpmn:inclusiveGateway id=\"ig\"/>", 1, "inclusiveGateway 'ig' has no outgoing sequence flow", 4, "ig");
     expect(SE "\n<bpmn:subProcess id=\"sp\"><bpmn:startEvent id=\"s2\"/></bpmn:subProcess>", 1,
            "subProcess 'sp' at file.bpmn:4 is not supported", 4, "sp");
     expect(SE "\n<bpmn:transaction id=\"tx\"/>", 1, "transaction 'tx' at file.bpmn:4 is not supported", 4, "tx");
     expect(SE "\n<bpmn:sendTask id=\"st\"/>", 1, "sendTask 'st' at file.bpmn:4 is not supported", 4, "st");
-    expect(SE "\n<bpmn:receiveTask id=\"rt\"/>", 1, "receiveTask 'rt' at file.bpmn:4 is not supported", 4, "rt");
+    expect(SE "\n<bpmn:receiveTask id=\"rt\"/>", 1, "'rt' names no message or signal (messageRef/signalRef)", 4, "rt");
     expect(SE "\n<bpmn:businessRuleTask id=\"br\"/>", 1, "businessRuleTask 'br' at file.bpmn:4 is not supported", 4, "br");
     expect(SE "\n<bpmn:eventBasedGateway id=\"eb\"/>", 1, "eventBasedGateway 'eb' at file.bpmn:4 is not supported", 4, "eb");
     expect("<bpmn:startEvent id=\"ms\">\n<bpmn:messageEventDefinition id=\"md\"/>\n</bpmn:startEvent>", 1,
-           "message startEvent 'ms' at file.bpmn:3 is not supported", 3, "ms");
+           "'ms' names no message or signal (messageRef/signalRef)", 4, "ms");
+    expect("<bpmn:startEvent id=\"ms\">\n<bpmn:conditionalEventDefinition id=\"cd\"/>\n</bpmn:startEvent>", 1,
+           "conditional startEvent 'ms' at file.bpmn:3 is not supported", 3, "ms");
     expect(SE "\n<bpmn:endEvent id=\"ee\"><bpmn:errorEventDefinition/></bpmn:endEvent>\n"
            "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"ee\"/>", 1,
            "error endEvent 'ee' at file.bpmn:4 is not supported", 4, "ee");

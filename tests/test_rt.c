@@ -499,6 +499,20 @@ int main(void) {
     }
     check_clean("5.8e");
 
+    T_CASE("5.8f a checkpoint rule reads the instance's path (history)");
+    deploy("p_rule_history",
+           "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"A\"/>\n"
+           "<bpmn:userTask id=\"B\"><bpmn:extensionElements><sdm:checkpoint id=\"came-from-a\" on=\"enter\">"
+           "for _, h in ipairs(history) do if h.node == 'A' and h.event == 'leave' then "
+           "deviation{message = 'B reached after A for ' .. client} end end"
+           "</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>\n"
+           F("f0", "s", "A") F("f1", "A", "B"));
+    i = start("p_rule_history", "rh1", NULL);
+    CHECK_EQ_INT(count(SDM_Q_DEVIATIONS, i, "all"), 0);
+    CHECK_EQ_INT(complete(i, "A", NULL), SDM_OK);
+    CHECK_EQ_INT(count(SDM_Q_DEVIATIONS, i, "all"), 1);
+    check_clean("5.8f");
+
     T_CASE("5.9 exclusive gateway: document order, default, no match is an incident");
     deploy("p_xor",
            "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"
