@@ -117,6 +117,7 @@ const char *model_kind_name(el_kind k) {
     case EL_BOUNDARY_EVENT: return "boundaryEvent";
     case EL_RECEIVE: return "receiveTask";
     case EL_START_MESSAGE: return "message startEvent";
+    case EL_START_TIMER: return "timer startEvent";
     case EL_THROW_EVENT: return "intermediateThrowEvent";
     case EL_END_THROW: return "endEvent";
     case EL_UNSUPPORTED: return "unsupported element";
@@ -199,7 +200,8 @@ static const char *trigger_name(compiler *c, const xml_node *at, const char *ref
         return NULL;
     }
     for (const xml_node *d = c->root->child; d; d = d->next) {
-        if (!is_bpmn(d) || (strcmp(d->name, "message") && strcmp(d->name, "signal"))) continue;
+        if (!is_bpmn(d) || (strcmp(d->name, "message") && strcmp(d->name, "signal") &&
+                            strcmp(d->name, "escalation"))) continue;
         const char *did = xml_attr_get(d, NULL, "id");
         if (!did || strcmp(did, ref)) continue;
         const char *name = xml_attr_get(d, NULL, "name");
@@ -213,6 +215,15 @@ static const char *trigger_name(compiler *c, const xml_node *at, const char *ref
 ** run that combination. */
 static int message_or_signal(compiler *c, const xml_node *x, const xml_node *def, model_node *n, int kind) {
     int msg = strcmp(def->name, "messageEventDefinition") == 0;
+    if (strcmp(def->name, "escalationEventDefinition") == 0 && (kind == EL_THROW_NONE || kind == EL_END)) {
+        /* a thrown escalation is a deviation the head sees; catching it on a
+        ** boundary waits for subprocesses */
+        n->trigger = 'e';
+        const char *ref = xml_attr_get(def, NULL, "escalationRef");
+        n->msg = ref ? trigger_name(c, def, ref, n->id) : "escalation";
+        if (!n->msg) n->msg = "";
+        return kind == EL_END ? EL_END_THROW : EL_THROW_EVENT;
+    }
     if (!msg && strcmp(def->name, "signalEventDefinition") != 0) return -1;
     n->trigger = msg ? 'm' : 's';
     n->msg = trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
@@ -238,6 +249,13 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
         diag(c, 1, def, id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document",
              x->name, id, def->text);
         return kind;
+    }
+    if (kind == EL_START && def && strcmp(def->name, "timerEventDefinition") == 0) {
+        compile_timer(c, def, n);
+        n->client = trimmed(c->m->mem, sdm_attr(x, "client"));
+        if (n->timer && n->timer[0] == '=')
+            diag(c, 1, x, id, "timer startEvent '%s': a Lua timer needs an instance; give an ISO 8601 value", id);
+        return EL_START_TIMER;
     }
     if (kind == EL_CATCH_TIMER || kind == EL_BOUNDARY_TIMER) {
         if (def && strcmp(def->name, "timerEventDefinition") == 0) { compile_timer(c, def, n); return kind; }
@@ -504,7 +522,8 @@ static void check_defaults(compiler *c, model_proc *p, const xml_node *px) {
 
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int message_starts = 0;
-    for (int i = 0; i < p->nnode; i++) message_starts += p->nodes[i].kind == EL_START_MESSAGE;
+    for (int i = 0; i < p->nnode; i++)
+        message_starts += p->nodes[i].kind == EL_START_MESSAGE || p->nodes[i].kind == EL_START_TIMER;
     if (p->nstart == 0 && !message_starts)
         diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
@@ -531,7 +550,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int *queue = xmalloc(sizeof(int) * ((size_t)p->nnode + 1)), qn = 0;
     for (int s = 0; s < p->nstart; s++) { seen[p->starts[s]] = 1; queue[qn++] = p->starts[s]; }
     for (int i = 0; i < p->nnode; i++)
-        if (p->nodes[i].kind == EL_START_MESSAGE) { seen[i] = 1; queue[qn++] = i; }
+        if (p->nodes[i].kind == EL_START_MESSAGE || p->nodes[i].kind == EL_START_TIMER) { seen[i] = 1; queue[qn++] = i; }
     for (int q = 0; q < qn; q++) {
         const model_node *n = &p->nodes[queue[q]];
         for (int k = 0; k < n->nout; k++) {

@@ -36,6 +36,7 @@ typedef enum el_kind {
     EL_BOUNDARY_EVENT,  /* message or signal on a user task's boundary */
     EL_RECEIVE,         /* receive task: waits for a message */
     EL_START_MESSAGE,   /* message start event: `sdm message` starts the process */
+    EL_START_TIMER,     /* timer start event: `sdm tick` starts the process */
     EL_THROW_EVENT,     /* intermediate message or signal throw */
     EL_END_THROW,       /* end event that throws a message or signal, then ends */
     EL_UNSUPPORTED,     /* known to BPMN, not executable here: deploy refuses it */
@@ -74,8 +75,9 @@ typedef struct model_node {
     int interrupting;        /* boundary event: cancelActivity (default true) */
     int *bnd, nbnd;          /* activity: its boundary events */
     const char *called;      /* call activity: calledElement (a process id) */
-    char trigger;            /* message and signal events: 'm' or 's' */
-    const char *msg;         /* the message's or signal's name */
+    char trigger;            /* 'm' message, 's' signal, 'e' escalation (thrown only) */
+    const char *msg;         /* the message's, signal's or escalation's name */
+    const char *client;      /* timer start event: sdm:client, the client key to start for */
     model_checkpoint *cps;
     int ncp;
 } model_node;

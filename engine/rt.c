@@ -272,8 +272,37 @@ static int checkpoints(rt_step *s, int node, int64_t token, int when, sdm_err *e
 
 /* When timer node `n` fires for the (fired+1)-th time, counting from
 ** `anchor`. *due = 0 when it fires no more. */
+/* The (fired+1)-th firing of timer spec (already evaluated) from anchor;
+** *due = 0 when it fires no more. Pure: also used for timer start events. */
+int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const char *spec, int fired,
+                  int64_t anchor, int64_t *due, char *msg, size_t msglen) {
+    const char *tz = clk_calendar_tz(cal);
+    clk_duration d;
+    clk_cycle c;
+    int bad = 0;
+    *due = 0;
+    switch (n->timer_type) {
+    case 'd':
+        if ((bad = clk_parse_duration(spec, &d, msg, msglen)) == 0 && fired == 0)
+            *due = n->timer_working ? clk_add_working(cal, anchor, &d) : clk_add(anchor, &d, tz);
+        break;
+    case 't':
+        if ((bad = clk_parse_datetime(spec, tz, due, msg, msglen)) == 0 && fired > 0) *due = 0;
+        break;
+    case 'c':
+        if ((bad = clk_parse_cycle(spec, tz, &c, msg, msglen)) == 0 && clk_cycle_next(&c, anchor, fired, due) != 0)
+            *due = 0;
+        break;
+    default: sdm_panic("timer without a type");
+    }
+    if (*due == CLK_NEVER) *due = 0;
+    return bad ? -1 : 0;
+}
+
+/* When timer node `n` fires for the (fired+1)-th time, counting from
+** `anchor`; a "=lua" spec is evaluated first. *due = 0 when it fires no more. */
 static int timer_due(rt_step *s, const model_node *n, int fired, int64_t anchor, int64_t *due, sdm_err *why) {
-    const char *tz = clk_calendar_tz(s->cal), *spec = n->timer;
+    const char *spec = n->timer;
     char *owned = NULL, msg[256];
     int rc = SDM_OK;
     *due = 0;
@@ -286,25 +315,8 @@ static int timer_due(rt_step *s, const model_node *n, int fired, int64_t anchor,
         if (rc) return rc;
         spec = owned;
     }
-    clk_duration d;
-    clk_cycle c;
-    int bad = 0;
-    switch (n->timer_type) {
-    case 'd':
-        if ((bad = clk_parse_duration(spec, &d, msg, sizeof msg)) == 0 && fired == 0)
-            *due = n->timer_working ? clk_add_working(s->cal, anchor, &d) : clk_add(anchor, &d, tz);
-        break;
-    case 't':
-        if ((bad = clk_parse_datetime(spec, tz, due, msg, sizeof msg)) == 0 && fired > 0) *due = 0;
-        break;
-    case 'c':
-        if ((bad = clk_parse_cycle(spec, tz, &c, msg, sizeof msg)) == 0 && clk_cycle_next(&c, anchor, fired, due) != 0)
-            *due = 0;
-        break;
-    default: sdm_panic("timer without a type");
-    }
-    if (bad) rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer of '%s': %s", n->id, msg);
-    if (*due == CLK_NEVER) *due = 0;
+    if (rt_timer_next(s->cal, n, spec, fired, anchor, due, msg, sizeof msg))
+        rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer of '%s': %s", n->id, msg);
     free(owned);
     return rc;
 }
@@ -654,9 +666,17 @@ static int wait_event(rt_step *s, const rt_item *it, sdm_err *err) {
 
 static int throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
-    int rc = history(s, it->token, n->id, n->trigger == 'm' ? "message-sent" : "signal-sent",
+    int rc;
+    if (n->trigger == 'e') {       /* an escalation: into the deviation log, to the head */
+        char msg[512];
+        snprintf(msg, sizeof msg, "escalation '%s' raised at %s", n->msg, n->name ? n->name : n->id);
+        fx_ctx f = {.s = s, .n = n, .rule = n->msg, .severity = "high", .err = err};
+        rc = raise_deviation(&f, "high", msg);
+    } else {
+        rc = history(s, it->token, n->id, n->trigger == 'm' ? "message-sent" : "signal-sent",
                      detail("{s:s}", "name", n->msg), err);
-    if (!rc) rc = s->thrown(s->ctx, s, n, err);
+        if (!rc) rc = s->thrown(s->ctx, s, n, err);
+    }
     if (rc) return rc;
     if (n->kind == EL_END_THROW) return consume(s, it->token, n, err);
     push(s, OP_LEAVE, it->token, it->node, it->flow);
@@ -733,7 +753,7 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         return call_activity(s, it, err);
     case EL_CATCH_EVENT: case EL_RECEIVE:
         return wait_event(s, it, err);
-    case EL_BOUNDARY_EVENT: case EL_START_MESSAGE:
+    case EL_BOUNDARY_EVENT: case EL_START_MESSAGE: case EL_START_TIMER:
         push(s, OP_LEAVE, it->token, it->node, it->flow);
         return SDM_OK;
     case EL_THROW_EVENT: case EL_END_THROW:
@@ -795,7 +815,7 @@ int rt_start(rt_step *s, const char *vars_json, sdm_err *err) {
     if (p->nstart != 1)
         return err_set(err, SDM_ERR_MODEL, s->file, p->line, p->id,
                        p->nstart ? "process '%s' has %d none start events; sdm starts processes with exactly one"
-                                 : "process '%s' has no none start event; it starts with a message (sdm message)",
+                                 : "process '%s' has no none start event; it starts by its timer or a message (sdm message)",
                        p->id, p->nstart);
     return rt_start_at(s, p->starts[0], vars_json, err);
 }

@@ -72,6 +72,11 @@ int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err);
 ** the waiting token to leave the call activity. The caller's owner drains. */
 int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err);
 int rt_drain(rt_step *s, sdm_err *err);
+/* Timer arithmetic shared with timer start events: the (fired+1)-th
+** firing of node n's timer from anchor, spec already evaluated; *due = 0
+** when it fires no more; -1 with msg when spec is not valid. */
+int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const char *spec, int fired,
+                  int64_t anchor, int64_t *due, char *msg, size_t msglen);
 /* Fire a due job (timer, boundary timer, due-date checkpoint). */
 int rt_fire(rt_step *s, const store_job *job, sdm_err *err);
 /* Write variables from outside the model into the store. */

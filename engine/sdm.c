@@ -198,6 +198,21 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
     return c.nerr;
 }
 
+/* A new version's timer start events replace the older versions' ones. */
+static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t now, sdm_err *err) {
+    int rc = store_start_jobs_clear(db->st, p->id, err);
+    for (int i = 0; !rc && i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        int64_t due;
+        char msg[256];
+        if (n->kind != EL_START_TIMER) continue;
+        if (rt_timer_next(db->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
+            return err_set(err, SDM_ERR_MODEL, p->id, n->line, n->id, "timer of '%s': %s", n->id, msg);
+        if (due) rc = store_start_job_add(db->st, def, n->id, due, now, err);
+    }
+    return rc;
+}
+
 static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *deploy,
                         sdm_table *t, sdm_err *err) {
     int64_t now = sdm_now(db), resource = 0;
@@ -217,6 +232,7 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
             if (!resource) rc = store_resource_add(db->st, m->file, xml, len, now, &resource, err);
             if (!rc) rc = store_definition_add(db->st, p->id, version + 1, p->name, resource, now,
                                                db->actor, &def, err);
+            if (!rc) rc = schedule_starts(db, p, def, now, err);
             if (!rc) report(t, "deployed", p->id, version + 1, m->file, p->line, NULL, p->name);
         }
         free(old);
@@ -495,6 +511,42 @@ int sdm_check(sdm *db, sdm_table **out, sdm_err *err) { return store_check(db->s
 
 /* ---------- time: jobs and the outbox ---------- */
 
+/* A timer start event fires: a new instance for the event's sdm:client,
+** or for a key made of the process and the time; then the next firing is
+** scheduled, or the job ends. A client already busy in the process skips
+** this firing (the one-active-instance rule holds) but not the next. */
+static int fire_start(sdm *db, const store_job *job, int64_t now, sdm_err *err) {
+    const model_proc *p;
+    const char *file;
+    int rc = load_def(db, job->definition_id, &p, &file, err);
+    int node = rc ? -1 : model_node_find(p, job->node);
+    if (!rc && node < 0) return SDM_CORRUPT_BKPT(err, "a start job at a node the model does not have");
+    if (rc) return rc;
+    const model_node *n = &p->nodes[node];
+    store_instance inst = {.definition_id = job->definition_id};
+    char when[40];
+    clk_format(job->due_at, NULL, when, sizeof when);
+    if (n->client) snprintf(inst.client, sizeof inst.client, "%s", n->client);
+    else snprintf(inst.client, sizeof inst.client, "%s@%s", p->id, when);
+    rt_step s = {0};
+    sdm_err busy = {0};
+    rc = store_instance_add(db->st, job->definition_id, p->id, inst.client, now, db->actor, &inst.id, &busy);
+    if (rc == SDM_ERR_STATE) rc = SDM_OK;
+    else if (rc) *err = busy;
+    else {
+        rc = step_for(db, &s, &inst, err);
+        if (!rc) { s.now = now; rc = rt_start_at(&s, node, NULL, err); }
+        if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+        rt_step_free(&s);
+    }
+    int64_t next;
+    char msg[256];
+    if (!rc && rt_timer_next(db->cal, n, n->timer, job->fired + 1, job->created_at, &next, msg, sizeof msg)) next = 0;
+    if (!rc) rc = next ? store_job_reschedule(db->st, job->id, next, job->fired + 1, err)
+                       : store_job_delete(db->st, job->id, err);
+    return rc;
+}
+
 /* One due job in one transaction. SDM_ERR_NOTFOUND when none is due.
 ** BEGIN IMMEDIATE makes the pick and the firing atomic against every
 ** other worker on the same database. */
@@ -504,6 +556,7 @@ static int fire_one(sdm *db, int64_t now, sdm_err *err) {
     store_instance inst;
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_job_due(db->st, now, &job, err);
+    if (!rc && strcmp(job.kind, "start") == 0) return finish(db, &s, fire_start(db, &job, now, err), err);
     if (!rc) rc = active_instance(db, job.instance_id, &inst, err);
     if (rc == SDM_ERR_STATE)                            /* outlived its instance: nothing to do */
         return finish(db, &s, store_job_delete(db->st, job.id, err), err);

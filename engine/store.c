@@ -154,7 +154,7 @@ static const char *const sql_of[Q__COUNT] = {
                           " WHERE instance_id = ?1 AND state = 'open'",
     [Q_JOB_ADD] = "INSERT INTO jobs(kind, instance_id, token_id, node, due_at, spec, fired, created_at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at FROM jobs"
+    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at, definition_id FROM jobs"
                   " WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1",
     [Q_JOB_DEL] = "DELETE FROM jobs WHERE id = ?1",
     [Q_JOB_RESCHEDULE] = "UPDATE jobs SET due_at = ?2, fired = ?3 WHERE id = ?1",
@@ -835,8 +835,19 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
     copy_col(st, 6, out->spec, sizeof out->spec);
     out->fired = sqlite3_column_int(st, 7);
     out->created_at = sqlite3_column_int64(st, 8);
+    out->definition_id = sqlite3_column_int64(st, 9);
     done(st);
     return SDM_OK;
+}
+
+int store_start_jobs_clear(store *s, const char *process, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "DELETE FROM jobs WHERE kind = 'start' AND definition_id IN"
+                          " (SELECT id FROM definitions WHERE process = ?1)", "t", process);
+}
+
+int store_start_job_add(store *s, int64_t def, const char *node, int64_t due, int64_t now, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "INSERT INTO jobs(kind, definition_id, node, due_at, fired, created_at)"
+                          " VALUES('start', ?1, ?2, ?3, 0, ?4)", "itii", def, node, due, now);
 }
 
 int store_job_delete(store *s, int64_t id, sdm_err *err) { return exec(s, Q_JOB_DEL, NULL, err, "i", id); }

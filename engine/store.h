@@ -31,7 +31,8 @@
 **              task-completed, task-cancelled, variable, incident, retry,
 **              end, terminate. detail is JSON or NULL.
 ** jobs         id, kind, instance_id, token_id, node, due_at, spec, fired, created_at
-**              kind: timer (a token waits at a timer catch event), boundary
+**              kind: start (a timer start event of definition_id), timer (a
+**              token waits at a timer catch event), boundary
 **              (a timer on a waiting task's boundary), due (a task's due
 **              checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
 **              workers never fire one job. A token's jobs die with its wait.
@@ -93,7 +94,7 @@ typedef struct store_task {
 } store_task;
 
 typedef struct store_job {
-    int64_t id, instance_id, token_id, due_at, created_at;
+    int64_t id, instance_id, token_id, due_at, created_at, definition_id;
     int fired;
     char kind[16], node[256], spec[512];
 } store_job;
@@ -217,6 +218,10 @@ int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char 
 int store_job_add(store *s, const char *kind, int64_t inst, int64_t token, const char *node,
                   int64_t due, const char *spec, int fired, int64_t created, sdm_err *err);
 int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err);  /* NOTFOUND: none due */
+/* Timer start events: jobs of kind start name a definition, not an instance.
+** A new version replaces the start jobs of every older one. */
+int store_start_jobs_clear(store *s, const char *process, sdm_err *err);
+int store_start_job_add(store *s, int64_t def, const char *node, int64_t due, int64_t now, sdm_err *err);
 int store_job_delete(store *s, int64_t id, sdm_err *err);
 int store_job_reschedule(store *s, int64_t id, int64_t due, int fired, sdm_err *err);
 int store_jobs_delete_token(store *s, int64_t token, sdm_err *err);

@@ -173,6 +173,11 @@ static const char *inst_cell(int64_t inst, const char *name) {
     return buf;
 }
 
+static const char *table_cell_of(const sdm_table *t, const char *name) {
+    for (int c = 0; c < t->ncol; c++) if (strcmp(t->cols[c], name) == 0) return t->cells[c];
+    return NULL;
+}
+
 static int count(sdm_query_kind q, int64_t inst, const char *state) {
     sdm_filter f = {.id = inst, .state = state};
     sdm_table *t = NULL;
@@ -512,6 +517,76 @@ int main(void) {
     CHECK_EQ_INT(complete(i, "A", NULL), SDM_OK);
     CHECK_EQ_INT(count(SDM_Q_DEVIATIONS, i, "all"), 1);
     check_clean("5.8f");
+
+    T_CASE("5.8g timer start events: instances by cycle for the event's client, replaced by a new version");
+    {
+        static const char xml[] =
+            "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\">\n"
+            "<process id=\"p_tstart\"><startEvent id=\"s\" sdm:client=\"%s\"><timerEventDefinition>"
+            "<timeCycle>R2/PT1H</timeCycle></timerEventDefinition></startEvent>\n"
+            "<sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"u\"/><userTask id=\"u\"/></process>\n"
+            "</definitions>\n";
+        char text[1024];
+        sdm_table *t = NULL;
+        int fired = -1;
+        int64_t next = 0, t0 = 1790000000000LL;            /* a fixed clock */
+        sdm_set_now(db, t0);
+        snprintf(text, sizeof text, xml, "ts-one");
+        CHECK_EQ_INT(sdm_deploy_xml(db, "ts.bpmn", text, strlen(text), &t, &err), SDM_OK);
+        sdm_table_free(t);
+        CHECK_EQ_INT(sdm_start(db, "p_tstart", "x", NULL, NULL, &err), SDM_ERR_MODEL);
+        sdm_set_now(db, t0 + 3600000);
+        CHECK_EQ_INT(sdm_tick(db, &fired, &next, &err), SDM_OK);
+        CHECK_EQ_INT(fired, 1);
+        CHECK_EQ_INT(next, t0 + 2 * 3600000);
+        sdm_filter f = {.process = "p_tstart", .client = "ts-one"};
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_INSTANCES, &f, &t, &err), SDM_OK);
+        CHECK_EQ_INT(t ? t->nrow : -1, 1);
+        sdm_table_free(t);
+        /* the second firing finds the client busy in the process: skipped, and the cycle ends */
+        sdm_set_now(db, t0 + 2 * 3600000);
+        CHECK_EQ_INT(sdm_tick(db, &fired, &next, &err), SDM_OK);
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_INSTANCES, &f, &t, &err), SDM_OK);
+        CHECK_EQ_INT(t ? t->nrow : -1, 1);
+        sdm_table_free(t);
+        /* a new version replaces the old start job */
+        snprintf(text, sizeof text, xml, "ts-two");
+        CHECK_EQ_INT(sdm_deploy_xml(db, "ts.bpmn", text, strlen(text), &t, &err), SDM_OK);
+        sdm_table_free(t);
+        sdm_filter j = {0};
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_JOBS, &j, &t, &err), SDM_OK);
+        int starts = 0;
+        for (int r = 0; t && r < t->nrow; r++) starts += strcmp(t->cells[r * t->ncol + 1], "start") == 0;
+        CHECK_EQ_INT(starts, 1);
+        sdm_table_free(t);
+        sdm_set_now(db, 0);
+    }
+    check_clean("5.8g");
+
+    T_CASE("5.8h a thrown escalation feeds the deviation log and the process goes on");
+    {
+        static const char xml[] =
+            "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" id=\"d\">\n"
+            "<escalation id=\"e1\" name=\"big-discount\" escalationCode=\"E1\"/>\n"
+            "<process id=\"p_esc\"><startEvent id=\"s\"/><sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"x\"/>\n"
+            "<intermediateThrowEvent id=\"x\"><escalationEventDefinition escalationRef=\"e1\"/></intermediateThrowEvent>\n"
+            "<sequenceFlow id=\"f1\" sourceRef=\"x\" targetRef=\"u\"/><userTask id=\"u\"/></process>\n"
+            "</definitions>\n";
+        sdm_table *t = NULL;
+        CHECK_EQ_INT(sdm_deploy_xml(db, "esc.bpmn", xml, strlen(xml), &t, &err), SDM_OK);
+        sdm_table_free(t);
+        i = start("p_esc", "esc1", NULL);
+        CHECK_EQ_STR(tokens(i), "u:waiting");
+        sdm_filter f = {.id = i, .state = "all"};
+        CHECK_EQ_INT(sdm_query(db, SDM_Q_DEVIATIONS, &f, &t, &err), SDM_OK);
+        CHECK_EQ_INT(t ? t->nrow : -1, 1);
+        if (t && t->nrow == 1) {
+            CHECK_EQ_STR(table_cell_of(t, "rule"), "big-discount");
+            CHECK_EQ_STR(table_cell_of(t, "severity"), "high");
+        }
+        sdm_table_free(t);
+    }
+    check_clean("5.8h");
 
     T_CASE("5.9 exclusive gateway: document order, default, no match is an incident");
     deploy("p_xor",
