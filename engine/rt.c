@@ -270,8 +270,6 @@ static int checkpoints(rt_step *s, int node, int64_t token, int when, sdm_err *e
 
 /* ---------- timers ---------- */
 
-/* When timer node `n` fires for the (fired+1)-th time, counting from
-** `anchor`. *due = 0 when it fires no more. */
 /* The (fired+1)-th firing of timer spec (already evaluated) from anchor;
 ** *due = 0 when it fires no more. Pure: also used for timer start events. */
 int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const char *spec, int fired,
@@ -535,12 +533,11 @@ static int take(rt_step *s, int64_t token, const int *flows, int nflows, sdm_err
 
 /* A parallel join fires when a token waits on every incoming flow; it
 ** consumes the oldest token of each flow and continues with the oldest. */
-static int parallel_join(rt_step *s, const rt_item *it, int *fired, sdm_err *err) {
+static int parallel_join(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
     int64_t *ids = NULL;
     char **flows = NULL;
     int nj = 0;
-    *fired = 0;
     int rc = store_token_set(s->st, it->token, n->id, "joining", flow_id(s, it->flow), err);
     if (!rc) rc = store_tokens_joining(s->st, s->inst, n->id, &ids, &flows, &nj, err);
     int64_t *pick = xcalloc((size_t)n->nin, sizeof *pick);
@@ -556,26 +553,11 @@ static int parallel_join(rt_step *s, const rt_item *it, int *fired, sdm_err *err
         for (int k = 0; !rc && k < n->nin; k++)
             if (pick[k] != keep) rc = store_token_delete(s->st, pick[k], err);
         if (!rc) rc = store_token_set(s->st, keep, n->id, "ready", NULL, err);
-        *fired = 1;
         if (!rc) push(s, OP_LEAVE, keep, it->node, -1);
     }
     for (int j = 0; j < nj; j++) free(flows[j]);
     free(flows); free(ids); free(pick);
     return rc;
-}
-
-static int gateway(rt_step *s, const rt_item *it, sdm_err *err) {
-    const model_node *n = node_at(s, it->node);
-    if (n->kind == EL_GW_PARALLEL) {
-        if (n->nin > 1) {
-            int fired;
-            return parallel_join(s, it, &fired, err);
-        }
-        push(s, OP_LEAVE, it->token, it->node, it->flow);
-        return SDM_OK;
-    }
-    push(s, OP_LEAVE, it->token, it->node, it->flow);
-    return SDM_OK;
 }
 
 static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
@@ -730,7 +712,9 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         push(s, OP_LEAVE, it->token, it->node, it->flow);
         return SDM_OK;
     case EL_GW_PARALLEL:
-        return gateway(s, it, err);
+        if (n->nin > 1) return parallel_join(s, it, err);
+        push(s, OP_LEAVE, it->token, it->node, it->flow);
+        return SDM_OK;
     case EL_GW_INCLUSIVE:
         if (n->nin > 1)            /* decided when every token rests: see or_joins() */
             return store_token_set(s->st, it->token, n->id, "joining", flow_id(s, it->flow), err);

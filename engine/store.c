@@ -235,20 +235,35 @@ static void done(sqlite3_stmt *st) {
     sqlite3_clear_bindings(st);
 }
 
-/* Run a statement that returns no rows; *changes gets the rows touched. */
-static int exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ...) {
+static int execv(store *s, int q, int *changes, sdm_err *err, const char *fmt, va_list ap) {
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
-    va_list ap;
-    va_start(ap, fmt);
     bindv(st, fmt, ap);
-    va_end(ap);
     int rc = sqlite3_step(st);
     done(st);
     if (rc != SQLITE_DONE) return db_error(s, err, sql_of[q]);
     if (changes) *changes = sqlite3_changes(s->db);
     return SDM_OK;
+}
+
+/* Run a statement that returns no rows; *changes gets the rows touched. */
+static int exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = execv(s, q, changes, err, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Run an INSERT; *id gets the new row's id. */
+static int insert(store *s, int q, int64_t *id, sdm_err *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = execv(s, q, NULL, err, fmt, ap);
+    va_end(ap);
+    *id = rc ? 0 : sqlite3_last_insert_rowid(s->db);
+    return rc;
 }
 
 /* Step a query to its first row: SDM_OK with the row ready (caller calls
@@ -525,16 +540,12 @@ int store_definition_xml(store *s, const char *process, int version, char **xml,
 
 int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
                        int64_t *id, sdm_err *err) {
-    int rc = exec(s, Q_RES_ADD, NULL, err, "tbi", name, xml, len, now);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return insert(s, Q_RES_ADD, id, err, "tbi", name, xml, len, now);
 }
 
 int store_definition_add(store *s, const char *process, int version, const char *name,
                          int64_t resource, int64_t now, const char *actor, int64_t *id, sdm_err *err) {
-    int rc = exec(s, Q_DEF_ADD, NULL, err, "titiit", process, (int64_t)version, name, resource, now, actor);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return insert(s, Q_DEF_ADD, id, err, "titiit", process, (int64_t)version, name, resource, now, actor);
 }
 
 int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,
@@ -563,9 +574,7 @@ int store_instance_add(store *s, int64_t def_id, const char *process, const char
                        "client '%s' already has an active instance of '%s' (instance %lld)",
                        client, process, other);
     }
-    int rc = exec(s, Q_INST_ADD, NULL, err, "ittit", def_id, process, client, now, actor);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return insert(s, Q_INST_ADD, id, err, "ittit", def_id, process, client, now, actor);
 }
 
 int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err) {
@@ -636,9 +645,7 @@ int store_instance_end(store *s, int64_t id, const char *state, const char *outc
 
 int store_token_add(store *s, int64_t inst, const char *node, const char *state,
                     const char *flow, int64_t now, int64_t *id, sdm_err *err) {
-    int rc = exec(s, Q_TOK_ADD, NULL, err, "ittti", inst, node, state, flow, now);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return insert(s, Q_TOK_ADD, id, err, "ittti", inst, node, state, flow, now);
 }
 
 int store_token_set(store *s, int64_t id, const char *node, const char *state,
@@ -726,9 +733,7 @@ int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {
 int store_task_add(store *s, int64_t inst, int64_t token, const char *node, const char *name,
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err) {
-    int rc = exec(s, Q_TASK_ADD, NULL, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return insert(s, Q_TASK_ADD, id, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
 }
 
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
@@ -784,9 +789,7 @@ int store_history(store *s, int64_t inst, int64_t token, const char *node, const
 
 int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
                        const char *msg, int64_t now, int64_t *id, sdm_err *err) {
-    int rc = exec(s, Q_INC_ADD, NULL, err, "iittti", inst, token, node, phase, msg, now);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    return insert(s, Q_INC_ADD, id, err, "iittti", inst, token, node, phase, msg, now);
 }
 
 int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err) {
@@ -958,10 +961,8 @@ int store_subs_delete_instance(store *s, int64_t inst, sdm_err *err) {
 int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,
                         const char *rule, const char *severity, const char *msg, int64_t now,
                         int64_t *id, sdm_err *err) {
-    int rc = exec(s, Q_DEV_ADD, NULL, err, "itItttti", inst, node, task, manager, rule, severity,
+    return insert(s, Q_DEV_ADD, id, err, "itItttti", inst, node, task, manager, rule, severity,
                   msg, now);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return rc;
 }
 
 int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
