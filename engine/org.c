@@ -411,7 +411,7 @@ static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
 static int least_open(store *s, const char *role, char **user, sdm_err *err) {
     int rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
-        " ORDER BY (SELECT count(*) FROM tasks t WHERE t.assignee = u.name AND t.state = 'open'),"
+        " ORDER BY coalesce((SELECT l.open FROM user_load l WHERE l.user = u.name), 0),"
         " u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '') DESC, u.name LIMIT 1",
         "t", role);
     if (rc == SDM_ERR_NOTFOUND) return SDM_OK;

@@ -85,6 +85,19 @@ static const char *const migrations[] = {
     "CREATE INDEX subscriptions_name ON subscriptions(kind, name, client);"
     "CREATE INDEX subscriptions_token ON subscriptions(token_id);"
     "CREATE INDEX subscriptions_instance ON subscriptions(instance_id);",
+    /* 5: open tasks per user, kept by triggers, so that assigning to the
+    ** least loaded user reads one row per user instead of counting tasks */
+    "CREATE TABLE user_load(user TEXT PRIMARY KEY, open INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO user_load SELECT assignee, count(*) FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
+    "  GROUP BY assignee;"
+    "CREATE TRIGGER user_load_add AFTER INSERT ON tasks WHEN new.state = 'open' AND new.assignee IS NOT NULL BEGIN"
+    "  INSERT INTO user_load VALUES(new.assignee, 1) ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
+    "CREATE TRIGGER user_load_change AFTER UPDATE OF state, assignee ON tasks BEGIN"
+    "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
+    "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open' AND new.assignee IS NOT NULL"
+    "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
+    "CREATE TRIGGER user_load_del AFTER DELETE ON tasks WHEN old.state = 'open' BEGIN"
+    "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee; END;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -1237,6 +1250,9 @@ static const char *const checks[] = {
     " AND NOT EXISTS (SELECT 1 FROM incidents n WHERE n.token_id = t.id AND n.state = 'open')",
     "SELECT 'open incident whose token is not in incident', n.id FROM incidents n WHERE n.state = 'open'"
     " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = n.token_id AND t.state = 'incident')",
+    "SELECT 'open-task count out of step for ' || coalesce(l.user, x.assignee), coalesce(l.open, 0) FROM"
+    " (SELECT assignee, count(*) AS n FROM tasks WHERE state = 'open' AND assignee IS NOT NULL GROUP BY assignee) x"
+    " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",
     "SELECT 'definition versions have a gap', process FROM definitions GROUP BY process"
     " HAVING max(version) <> count(*)",
 };

@@ -52,6 +52,8 @@
 **              leaves it to be retried when the lease ends (at-least-once,
 **              with a stable id receivers can deduplicate on).
 ** inbox        id, user, subject, body, created_at, read_at, instance_id, deviation_id
+** user_load    user, open: each assignee's open tasks, kept by triggers on
+**              tasks (migration 5); read by the least-open assignment rule.
 ** incidents    id, instance_id, token_id, node, phase, message, state,
 **              created_at, resolved_at, resolved_by
 **              state: open | resolved. An open incident's token has state

@@ -280,6 +280,14 @@ int main(void) {
         char want[128];
         snprintf(want, sizeof want, "ended instance still has tokens=%lld;", (long long)i4);
         CHECK_CONTAINS(problems(db), want);
+        /* the per-user open-task count follows tasks through its triggers... */
+        CHECK_EQ_INT(sql_exec("UPDATE tasks SET assignee = 'olga' WHERE state = 'open'"), 0);
+        CHECK_EQ_STR(sql1("SELECT open FROM user_load WHERE user = 'olga'"),
+                     sql1("SELECT count(*) FROM tasks WHERE state = 'open' AND assignee = 'olga'"));
+        CHECK(strstr(problems(db), "open-task count") == NULL);
+        /* ...and a count out of step is reported */
+        CHECK_EQ_INT(sql_exec("UPDATE user_load SET open = open + 5 WHERE user = 'olga'"), 0);
+        CHECK_CONTAINS(problems(db), "open-task count out of step for olga");
         CHECK_EQ_INT(sql_exec("UPDATE definitions SET version = 9 WHERE process = 'deal' AND version = 3"), 0);
         CHECK_CONTAINS(problems(db), "definition versions have a gap=deal;");
         /* Two open tasks on one token cannot even be written. */
