@@ -69,7 +69,7 @@ build/test/libsdm.a: $(TLIBOBJ)
 build/test/sdm: $(TLIBOBJ) $(TCLIOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCF) -o $@ $^ $(LIBS)
-build/test/test_%: tests/test_%.c tests/t.h build/test/libsdm.a
+build/test/test_%: tests/test_%.c $(wildcard tests/*.h tests/sinks/*.h) build/test/libsdm.a
 	$(CC) $(TCF) -o $@ $< build/test/libsdm.a $(LIBS)
 
 # Every test binary and every tests/*.sh; tests/run sums their closing lines.
