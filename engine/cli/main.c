@@ -351,13 +351,18 @@ static int cmd_tick(cli *c) {
 static volatile sig_atomic_t stopping;
 static void on_signal(int sig) { (void)sig; stopping = 1; }
 
-/* The worker: tick, then sleep until the next due job (at most a minute,
-** so jobs written by other processes are seen), until SIGTERM or SIGINT. */
-static int cmd_run(cli *c) {
+/* Installed before the database opens, so a worker asked to stop while it
+** starts still stops cleanly. */
+static void catch_stop_signals(void) {
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+}
+
+/* The worker: tick, then sleep until the next due job (at most a minute,
+** so jobs written by other processes are seen), until SIGTERM or SIGINT. */
+static int cmd_run(cli *c) {
     fprintf(stderr, "sdm: worker started on %s\n", c->db_path);
     while (!stopping) {
         int fired;
@@ -473,6 +478,7 @@ int main(int argc, char **argv) {
     if (c.now) {
         setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
     }
+    if (fn == cmd_run) catch_stop_signals();
     if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
     rc = fn(&c);
 out:
