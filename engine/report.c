@@ -214,6 +214,13 @@ static void *hmap_find(hmap *m, const char *key) {
     return NULL;
 }
 
+/* Rows grouped under a two-part key "a\x1fb" start with a and b. */
+static void split_key(const char *key, char **row) {
+    const char *sep = strchr(key, '\x1f');
+    row[0] = strndup(key, (size_t)(sep - key));
+    row[1] = xstrdup(sep + 1);
+}
+
 static int strp_cmp(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -381,9 +388,7 @@ int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out,
     for (int i = 0; i < m.n; i++) {
         kpi_stat *x = hmap_find(&m, m.order[i]);
         char **row = table_add_row(t);
-        const char *sep = strchr(m.order[i], '\x1f');
-        row[0] = strndup(m.order[i], (size_t)(sep - m.order[i]));
-        row[1] = xstrdup(sep + 1);
+        split_key(m.order[i], row);
         row[2] = xasprintf("%ld", x->done);
         row[3] = xasprintf("%ld", x->on_time);
         row[4] = xasprintf("%ld", x->late);
@@ -439,9 +444,7 @@ int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err
     for (int i = 0; i < m.n; i++) {
         hand_stat *x = hmap_find(&m, m.order[i]);
         char **row = table_add_row(t);
-        const char *sep = strchr(m.order[i], '\x1f');
-        row[0] = strndup(m.order[i], (size_t)(sep - m.order[i]));
-        row[1] = xstrdup(sep + 1);
+        split_key(m.order[i], row);
         row[2] = xasprintf("%ld", x->n);
         row[3] = xasprintf("%ld", x->taken);
         row[4] = fmt_num(median(&x->hours), 2);
