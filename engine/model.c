@@ -20,6 +20,11 @@ typedef struct compiler {
     const xml_node *root;    /* definitions: shared event definitions live here */
     int proc;                /* process being compiled, -1 outside */
     int dcap;
+    /* the process being compiled: each node's and flow's element, the
+    ** container (subprocess index or -1) each flow is drawn in, associations */
+    const xml_node **nx, **fx, **assoc;
+    int *fscope;
+    int ni, nf, nassoc;
 } compiler;
 
 /* ---------- diagnostics ---------- */
@@ -63,15 +68,15 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"task", EL_TASK}, {"userTask", EL_TASK_USER}, {"manualTask", EL_TASK_MANUAL},
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
-    {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE},
+    {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE}, {"sendTask", EL_THROW_EVENT},
+    {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS},
+    {"eventBasedGateway", EL_GW_EVENT},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
-    "complexGateway", "eventBasedGateway", "subProcess",
-    "adHocSubProcess", "transaction", "sendTask", "businessRuleTask",
-    "callChoreography", "choreographyTask", "subChoreography", NULL
+    "complexGateway", "adHocSubProcess", "transaction", "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
 /* Process content that carries no behaviour for the engine. */
@@ -80,7 +85,9 @@ static const char *const passive_tags[] = {
     "dataObjectReference", "dataStoreReference", "property", "ioSpecification",
     "textAnnotation", "association", "group", "auditing", "monitoring",
     "supportedInterfaceRef", "correlationSubscription", "resourceRole", "performer",
-    "humanPerformer", "potentialOwner", "category", "ioBinding", NULL
+    "humanPerformer", "potentialOwner", "category", "ioBinding", "incoming", "outgoing",
+    "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataInputAssociation",
+    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering", NULL
 };
 
 static int in_list(const char *const *list, const char *s) {
@@ -120,6 +127,12 @@ const char *model_kind_name(el_kind k) {
     case EL_START_TIMER: return "timer startEvent";
     case EL_THROW_EVENT: return "intermediateThrowEvent";
     case EL_END_THROW: return "endEvent";
+    case EL_START_SIGNAL: return "signal startEvent";
+    case EL_START_CATCH: return "startEvent";
+    case EL_SUBPROCESS: return "subProcess";
+    case EL_GW_EVENT: return "eventBasedGateway";
+    case EL_LINK_THROW: return "link intermediateThrowEvent";
+    case EL_LINK_CATCH: return "link intermediateCatchEvent";
     case EL_UNSUPPORTED: return "unsupported element";
     case EL__COUNT: break;
     }
@@ -201,7 +214,7 @@ static const char *trigger_name(compiler *c, const xml_node *at, const char *ref
     }
     for (const xml_node *d = c->root->child; d; d = d->next) {
         if (!is_bpmn(d) || (strcmp(d->name, "message") && strcmp(d->name, "signal") &&
-                            strcmp(d->name, "escalation"))) continue;
+                            strcmp(d->name, "escalation") && strcmp(d->name, "error"))) continue;
         const char *did = xml_attr_get(d, NULL, "id");
         if (!did || strcmp(did, ref)) continue;
         const char *name = xml_attr_get(d, NULL, "name");
@@ -211,38 +224,70 @@ static const char *trigger_name(compiler *c, const xml_node *at, const char *ref
     return NULL;
 }
 
-/* Message and signal events: the kind each takes, or -1 when sdm does not
-** run that combination. */
-static int message_or_signal(compiler *c, const xml_node *x, const xml_node *def, model_node *n, int kind) {
-    int msg = strcmp(def->name, "messageEventDefinition") == 0;
-    if (strcmp(def->name, "escalationEventDefinition") == 0 && (kind == EL_THROW_NONE || kind == EL_END)) {
-        /* a thrown escalation is a deviation the head sees; catching it on a
-        ** boundary waits for subprocesses */
-        n->trigger = 'e';
-        const char *ref = xml_attr_get(def, NULL, "escalationRef");
-        n->msg = ref ? trigger_name(c, def, ref, n->id) : "escalation";
-        if (!n->msg) n->msg = "";
-        return kind == EL_END ? EL_END_THROW : EL_THROW_EVENT;
-    }
-    if (!msg && strcmp(def->name, "signalEventDefinition") != 0) return -1;
-    n->trigger = msg ? 'm' : 's';
-    n->msg = trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
+/* The code an error or escalation is thrown or caught by: the referenced
+** element's errorCode/escalationCode, else its id. No reference: NULL,
+** which on a catching event means any. */
+static const char *trigger_code(compiler *c, const xml_node *def, const char *what, const char *code_attr,
+                                model_node *n) {
+    const char *ref = xml_attr_get(def, NULL, strcmp(what, "error") == 0 ? "errorRef" : "escalationRef");
+    if (!ref || !*ref) { n->msg = what; return NULL; }
+    n->msg = trigger_name(c, def, ref, n->id);
     if (!n->msg) n->msg = "";
-    switch (kind) {
-    case EL_CATCH_TIMER: return EL_CATCH_EVENT;
-    case EL_BOUNDARY_TIMER: return EL_BOUNDARY_EVENT;
-    case EL_THROW_NONE: return EL_THROW_EVENT;
-    case EL_END: return EL_END_THROW;
-    case EL_START: return msg ? EL_START_MESSAGE : -1;
-    default: return -1;
+    for (const xml_node *d = c->root->child; d; d = d->next) {
+        const char *did = is_bpmn(d) && strcmp(d->name, what) == 0 ? xml_attr_get(d, NULL, "id") : NULL;
+        if (!did || strcmp(did, ref)) continue;
+        const char *code = xml_attr_get(d, NULL, code_attr);
+        return arena_strdup(c->m->mem, code && *code ? code : ref);
     }
+    return arena_strdup(c->m->mem, ref);
+}
+
+/* Events with a trigger other than a timer: the kind each takes, or -1
+** when sdm does not run that combination. `kind` is the element's plain
+** kind (catch events come in as EL_CATCH_TIMER, boundaries as
+** EL_BOUNDARY_TIMER). */
+static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int kind) {
+    static const struct { const char *def; char trigger; el_kind start, caught, boundary, thrown, end; } map[] = {
+        {"messageEventDefinition", 'm', EL_START_MESSAGE, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"signalEventDefinition", 's', EL_START_SIGNAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"escalationEventDefinition", 'e', EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"errorEventDefinition", 'x', EL_START_CATCH, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
+        {"compensateEventDefinition", 'c', -1, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"linkEventDefinition", 'l', -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+        if (strcmp(def->name, map[i].def) != 0) continue;
+        int k = kind == EL_START ? (int)map[i].start : kind == EL_CATCH_TIMER ? (int)map[i].caught
+              : kind == EL_BOUNDARY_TIMER ? (int)map[i].boundary : kind == EL_THROW_NONE ? (int)map[i].thrown
+              : kind == EL_END ? (int)map[i].end : -1;
+        if (k < 0) return -1;
+        n->trigger = map[i].trigger;
+        switch (n->trigger) {
+        case 'm': case 's': {
+            int msg = n->trigger == 'm';
+            n->msg = trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
+            if (!n->msg) n->msg = "";
+            break;
+        }
+        case 'e': n->code = trigger_code(c, def, "escalation", "escalationCode", n); break;
+        case 'x': n->code = trigger_code(c, def, "error", "errorCode", n); break;
+        case 'c': n->msg = trimmed(c->m->mem, xml_attr_get(def, NULL, "activityRef")); break;
+        case 'l':
+            n->msg = trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
+            if (!n->msg) diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
+            break;
+        }
+        if (n->trigger == 'x' && kind == EL_BOUNDARY_TIMER) n->interrupting = 1;   /* errors always interrupt */
+        return k;
+    }
+    return -1;
 }
 
 static int classify_event(compiler *c, const xml_node *x, model_node *n, int kind) {
     const char *id = n->id;
     const xml_node *def = event_definition(c, x);
     if (def && strcmp(def->name, "eventDefinitionRef") != 0) {
-        int k = message_or_signal(c, x, def, n, kind);
+        int k = triggered_kind(c, def, n, kind);
         if (k >= 0) return k;
     }
     if (def && strcmp(def->name, "eventDefinitionRef") == 0) {
@@ -253,8 +298,6 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
     if (kind == EL_START && def && strcmp(def->name, "timerEventDefinition") == 0) {
         compile_timer(c, def, n);
         n->client = trimmed(c->m->mem, sdm_attr(x, "client"));
-        if (n->timer && n->timer[0] == '=')
-            diag(c, 1, x, id, "timer startEvent '%s': a Lua timer needs an instance; give an ISO 8601 value", id);
         return EL_START_TIMER;
     }
     if (kind == EL_CATCH_TIMER || kind == EL_BOUNDARY_TIMER) {
@@ -375,13 +418,71 @@ static void compile_task(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
-/* Activity markers sdm does not execute yet must not run silently once. */
-static void check_markers(compiler *c, const xml_node *x, const model_node *n) {
-    static const char *const loops[] = {"standardLoopCharacteristics", "multiInstanceLoopCharacteristics"};
-    for (int i = 0; i < 2; i++)
-        if (child(x, loops[i]))
-            diag(c, 1, x, n->id, "%s on %s '%s' at %s:%d is not supported", loops[i], x->name, n->id,
-                 c->m->file, x->line);
+/* Loop and multi-instance markers. Expressions are Lua; the collection
+** and element variable come from sdm: attributes, plain camunda: ones, or
+** BPMN's loopDataInputRef/inputDataItem (a data item's name is the
+** variable's). Token quantities other than 1 are refused, not run once. */
+static const char *data_name(compiler *c, const xml_node *px, const char *ref) {
+    for (const xml_node *x = px ? px->child : NULL; x && ref; x = x->next) {
+        const char *id = is_bpmn(x) ? xml_attr_get(x, NULL, "id") : NULL;
+        if (id && strcmp(id, ref) == 0) {
+            const char *name = xml_attr_get(x, NULL, "name");
+            return arena_strdup(c->m->mem, name && *name ? name : id);
+        }
+        const char *inner = data_name(c, x, ref);
+        if (inner) return inner;
+    }
+    return NULL;
+}
+
+static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
+    arena *a = c->m->mem;
+    const xml_node *mi = child(x, "multiInstanceLoopCharacteristics"), *sl = child(x, "standardLoopCharacteristics");
+    if (mi || sl) {
+        model_loop *l = arena_alloc(a, sizeof *l);
+        memset(l, 0, sizeof *l);
+        l->line = (mi ? mi : sl)->line;
+        if (mi) {
+            const char *seq = xml_attr_get(mi, NULL, "isSequential");
+            l->kind = seq && strcmp(seq, "true") == 0 ? 's' : 'p';
+            const xml_node *e;
+            if ((e = child(mi, "loopCardinality"))) l->count = trimmed(a, e->text);
+            if ((e = child(mi, "completionCondition"))) l->until = trimmed(a, e->text);
+            l->items = trimmed(a, sdm_attr(mi, "collection"));
+            l->elem = trimmed(a, sdm_attr(mi, "elementVariable"));
+            const char *cam = xml_attr_get(mi, CAMUNDA_NS, "collection");
+            if (!l->items && cam && !strchr(cam, '$') && !strchr(cam, '#')) l->items = trimmed(a, cam);
+            cam = xml_attr_get(mi, CAMUNDA_NS, "elementVariable");
+            if (!l->elem && cam) l->elem = trimmed(a, cam);
+            if (!l->items && (e = child(mi, "loopDataInputRef"))) {
+                const char *ref = trimmed(a, e->text);
+                l->items = data_name(c, c->root, ref);
+                if (!l->items) l->items = ref;
+            }
+            if (!l->elem && (e = child(mi, "inputDataItem"))) {
+                const char *nm = xml_attr_get(e, NULL, "name");
+                l->elem = trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
+            }
+            if (!l->count == !l->items)
+                diag(c, 1, mi, n->id, "multi-instance '%s' needs either loopCardinality or a collection "
+                     "(sdm:collection=\"lua expression\"), not %s", n->id, l->count ? "both" : "neither");
+            const char *beh = xml_attr_get(mi, NULL, "behavior");
+            if (beh && strcmp(beh, "All") && (child(mi, "complexBehaviorDefinition") || xml_attr_get(mi, NULL, "noneBehaviorEventRef") || xml_attr_get(mi, NULL, "oneBehaviorEventRef")))
+                diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" with events is not supported", n->id, beh);
+        } else {
+            l->kind = 'l';
+            const xml_node *e = child(sl, "loopCondition");
+            l->cond = e ? trimmed(a, e->text) : NULL;
+            const char *tb = xml_attr_get(sl, NULL, "testBefore"), *mx = xml_attr_get(sl, NULL, "loopMaximum");
+            l->test_before = tb && strcmp(tb, "true") == 0;
+            l->max = mx ? atoi(mx) : 0;
+            if (l->max < 0)
+                diag(c, 1, sl, n->id, "standard loop on '%s': loopMaximum %d is negative", n->id, l->max);
+            if (!l->cond && l->max <= 0)
+                diag(c, 1, sl, n->id, "standard loop on '%s' has neither a loopCondition nor a loopMaximum", n->id);
+        }
+        n->loop = l;
+    }
     static const char *const qty[] = {"startQuantity", "completionQuantity"};
     for (int i = 0; i < 2; i++) {
         const char *v = xml_attr_get(x, NULL, qty[i]);
@@ -402,16 +503,16 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (!n->doc) n->doc = "";
     n->stage = trimmed(a, sdm_attr(x, "stage"));
     n->outcome = trimmed(a, sdm_attr(x, "outcome"));
-    n->attached = -1;
+    n->attached = n->parent = n->start = n->comp = n->link = -1;
     n->interrupting = 1;
-    if (kind == EL_BOUNDARY_TIMER) {
-        const char *ca = xml_attr_get(x, NULL, "cancelActivity");
-        n->interrupting = !ca || strcmp(ca, "false") != 0;
-    }
+    const char *ca = kind == EL_BOUNDARY_TIMER ? xml_attr_get(x, NULL, "cancelActivity")
+                   : kind == EL_START ? xml_attr_get(x, NULL, "isInterrupting") : NULL;
+    if (ca) n->interrupting = strcmp(ca, "false") != 0;
     if (kind == EL_START || kind == EL_END || kind == EL_THROW_NONE || kind == EL_CATCH_TIMER ||
         kind == EL_BOUNDARY_TIMER)
         kind = classify_event(c, x, n, kind);
-    if (kind == EL_RECEIVE) {
+    if (kind == EL_START_SIGNAL) n->client = trimmed(a, sdm_attr(x, "client"));
+    if (kind == EL_RECEIVE || (kind == EL_THROW_EVENT && strcmp(x->name, "sendTask") == 0)) {
         n->trigger = 'm';
         n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
         if (!n->msg) n->msg = "";
@@ -421,7 +522,16 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
     compile_task(c, x, n);
     compile_checkpoints(c, x, n);
-    check_markers(c, x, n);
+    compile_loop(c, x, n);
+    if (n->kind == EL_SUBPROCESS) {
+        const char *t = xml_attr_get(x, NULL, "triggeredByEvent");
+        n->triggered = t && strcmp(t, "true") == 0;
+    }
+    if (n->kind == EL_GW_EVENT) {
+        const char *inst = xml_attr_get(x, NULL, "instantiate");
+        if (inst && strcmp(inst, "true") == 0)
+            diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported", n->id);
+    }
     if (n->kind == EL_CALL) {
         n->called = trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
         if (!n->called)
@@ -465,12 +575,13 @@ int model_node_find(const model_proc *p, const char *id) {
     return -1;
 }
 
-static void link_flows(compiler *c, model_proc *p, const xml_node *px) {
+/* Flows in document order; each must join two nodes of the container it
+** is drawn in (flows never cross a subprocess's border). */
+static void link_flows(compiler *c, model_proc *p) {
     arena *a = c->m->mem;
-    int fi = 0;
-    for (const xml_node *x = px->child; x; x = x->next) {
-        if (!is_bpmn(x) || strcmp(x->name, "sequenceFlow") != 0) continue;
-        model_flow *f = &p->flows[fi++];
+    for (int fi = 0; fi < p->nflow; fi++) {
+        const xml_node *x = c->fx[fi];
+        model_flow *f = &p->flows[fi];
         f->id = arena_strdup(a, xml_attr_get(x, NULL, "id"));
         f->name = trimmed(a, xml_attr_get(x, NULL, "name"));
         f->line = x->line;
@@ -483,6 +594,14 @@ static void link_flows(compiler *c, model_proc *p, const xml_node *px) {
         if (f->dst < 0)
             diag(c, 1, x, f->id, "sequenceFlow '%s' leads to '%s', which is not a node of process '%s'",
                  f->id, dst ? dst : "(none)", p->id);
+        for (int end = 0; end < 2; end++) {
+            int n = end ? f->dst : f->src;
+            if (n >= 0 && p->nodes[n].parent != c->fscope[fi]) {
+                diag(c, 1, x, f->id, "sequenceFlow '%s' crosses the border of a subprocess at '%s'", f->id,
+                     p->nodes[n].id);
+                if (end) f->dst = -1; else f->src = -1;
+            }
+        }
         f->cond = condition(c, x, f->id);
         if (f->src >= 0) p->nodes[f->src].nout++;
         if (f->dst >= 0) p->nodes[f->dst].nin++;
@@ -502,11 +621,10 @@ static void link_flows(compiler *c, model_proc *p, const xml_node *px) {
 
 /* ---------- validation ---------- */
 
-static void check_defaults(compiler *c, model_proc *p, const xml_node *px) {
-    int i = 0;
-    for (const xml_node *x = px->child; x; x = x->next) {
-        if (!is_bpmn(x) || node_kind(x) < 0) continue;
-        model_node *n = &p->nodes[i++];
+static void check_defaults(compiler *c, model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        const xml_node *x = c->nx[i];
+        model_node *n = &p->nodes[i];
         const char *d = xml_attr_get(x, NULL, "default");
         if (!d) continue;
         for (int k = 0; k < n->nout; k++)
@@ -520,63 +638,147 @@ static void check_defaults(compiler *c, model_proc *p, const xml_node *px) {
     }
 }
 
+static int is_start(el_kind k) {
+    return k == EL_START || k == EL_START_MESSAGE || k == EL_START_TIMER || k == EL_START_SIGNAL ||
+           k == EL_START_CATCH;
+}
+
+/* Subprocesses: each has one start event, none for an embedded one, a
+** trigger for an event subprocess; event subprocesses register with the
+** scope they watch. */
+static void wire_scopes(compiler *c, model_proc *p) {
+    arena *a = c->m->mem;
+    for (int i = 0; i < p->nnode; i++) {
+        model_node *n = &p->nodes[i];
+        const xml_node *x = c->nx[i];
+        if (n->kind == EL_SUBPROCESS) p->nested = 1;
+        if (n->loop) p->nested = 1;
+        if (n->kind == EL_START && n->parent < 0) p->starts[p->nstart++] = i;
+        if (n->kind == EL_START_TIMER && n->parent < 0 && n->timer && n->timer[0] == '=')
+            diag(c, 1, x, n->id, "timer startEvent '%s': a Lua timer needs an instance; give an ISO 8601 value", n->id);
+        if (n->kind == EL_SUBPROCESS && n->triggered) {
+            int *cnt = n->parent >= 0 ? &p->nodes[n->parent].nevsub : &p->nevsub;
+            int **v = n->parent >= 0 ? &p->nodes[n->parent].evsubs : &p->evsubs;
+            if (!*v) *v = arena_alloc(a, sizeof(int) * (size_t)p->nnode);
+            (*v)[(*cnt)++] = i;
+            if (n->nin || n->nout)
+                diag(c, 1, x, n->id, "event subProcess '%s' has sequence flows; it starts by its event", n->id);
+            if (n->loop) diag(c, 1, x, n->id, "event subProcess '%s' cannot loop", n->id);
+        }
+        if (!is_start(n->kind)) continue;
+        const model_node *sp = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
+        int in_event_sub = sp && sp->triggered;
+        if (n->kind == EL_START_CATCH && !in_event_sub)
+            diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s",
+                 n->trigger == 'x' ? "error" : "escalation", n->id, n->trigger == 'x' ? "error" : "escalation");
+        if (!sp) continue;
+        if (in_event_sub == (n->kind == EL_START))
+            diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "
+                 "(message, timer, signal, error or escalation)"
+                 : "startEvent '%s' of subProcess '%s' has a trigger; an embedded subprocess starts with a none start event",
+                 n->id, sp->id);
+        if (sp->start >= 0)
+            diag(c, 1, x, n->id, "subProcess '%s' has several start events ('%s', '%s')", sp->id,
+                 p->nodes[sp->start].id, n->id);
+        else
+            p->nodes[n->parent].start = i;
+    }
+    for (int i = 0; i < p->nnode; i++)
+        if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0)
+            diag(c, 1, c->nx[i], p->nodes[i].id, "subProcess '%s' has no start event", p->nodes[i].id);
+}
+
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int message_starts = 0;
     for (int i = 0; i < p->nnode; i++)
-        message_starts += p->nodes[i].kind == EL_START_MESSAGE || p->nodes[i].kind == EL_START_TIMER;
+        message_starts += p->nodes[i].parent < 0 && is_start(p->nodes[i].kind) && p->nodes[i].kind != EL_START;
     if (p->nstart == 0 && !message_starts)
         diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
-        xml_node at = {.line = n->line};
-        int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL || n->kind == EL_GW_INCLUSIVE;
+        const xml_node *at = c->nx[i];
+        int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL || n->kind == EL_GW_INCLUSIVE ||
+                 n->kind == EL_GW_EVENT;
         if (n->kind == EL_GW_INCLUSIVE && n->nin > 1) p->n_or_join++;
         if (gw && n->nout == 0)
-            diag(c, 1, &at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
+            diag(c, 1, at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
         if ((n->kind == EL_BOUNDARY_TIMER || n->kind == EL_BOUNDARY_EVENT) && n->nin > 0)
-            diag(c, 1, &at, n->id, "boundaryEvent '%s' has incoming sequence flows", n->id);
-        if (n->kind == EL_START && n->nin > 0)
-            diag(c, 1, &at, n->id, "startEvent '%s' has incoming sequence flows", n->id);
+            diag(c, 1, at, n->id, "boundaryEvent '%s' has incoming sequence flows", n->id);
+        if (is_start(n->kind) && n->nin > 0)
+            diag(c, 1, at, n->id, "startEvent '%s' has incoming sequence flows", n->id);
         if ((n->kind == EL_END || n->kind == EL_END_TERMINATE || n->kind == EL_END_THROW) && n->nout > 0)
-            diag(c, 1, &at, n->id, "endEvent '%s' has outgoing sequence flows", n->id);
-        if (n->kind == EL_GW_PARALLEL)
+            diag(c, 1, at, n->id, "endEvent '%s' has outgoing sequence flows", n->id);
+        if (n->kind == EL_GW_PARALLEL || n->kind == EL_GW_EVENT)
             for (int k = 0; k < n->nout; k++)
                 if (p->flows[n->out[k]].cond)
-                    diag(c, 0, &at, n->id, "parallelGateway '%s': condition on flow '%s' is ignored",
+                    diag(c, 0, at, n->id, "%s '%s': condition on flow '%s' is ignored", n->tag,
                          n->id, p->flows[n->out[k]].id);
+        if (n->kind == EL_GW_EVENT)
+            for (int k = 0; k < n->nout; k++) {
+                const model_node *t = &p->nodes[p->flows[n->out[k]].dst < 0 ? i : p->flows[n->out[k]].dst];
+                if (t->kind != EL_CATCH_TIMER && t->kind != EL_CATCH_EVENT && t->kind != EL_RECEIVE)
+                    diag(c, 1, at, n->id, "eventBasedGateway '%s' leads to %s '%s'; it must lead to timer, "
+                         "message or signal catch events or receive tasks", n->id, t->tag, t->id);
+            }
+        if (n->kind == EL_LINK_THROW && n->msg) {
+            for (int k = 0; k < p->nnode && n->link < 0; k++)
+                if (p->nodes[k].kind == EL_LINK_CATCH && p->nodes[k].parent == n->parent &&
+                    p->nodes[k].msg && strcmp(p->nodes[k].msg, n->msg) == 0) n->link = k;
+            if (n->link < 0)
+                diag(c, 1, at, n->id, "link '%s' of '%s' has no link catch event of that name in its scope",
+                     n->msg, n->id);
+        }
     }
-    /* Reachability: a breadth-first walk from every start event. */
+    /* Reachability: a breadth-first walk from every start event, link
+    ** catch and compensation handler, at every level. */
     char *seen = xcalloc((size_t)p->nnode + 1, 1);
     int *queue = xmalloc(sizeof(int) * ((size_t)p->nnode + 1)), qn = 0;
-    for (int s = 0; s < p->nstart; s++) { seen[p->starts[s]] = 1; queue[qn++] = p->starts[s]; }
-    for (int i = 0; i < p->nnode; i++)
-        if (p->nodes[i].kind == EL_START_MESSAGE || p->nodes[i].kind == EL_START_TIMER) { seen[i] = 1; queue[qn++] = i; }
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        if (is_start(n->kind) || n->kind == EL_LINK_CATCH || (n->kind == EL_BOUNDARY_EVENT && n->comp >= 0) ||
+            (n->kind == EL_SUBPROCESS && n->triggered)) {
+            seen[i] = 1;
+            queue[qn++] = i;
+        }
+    }
     for (int q = 0; q < qn; q++) {
         const model_node *n = &p->nodes[queue[q]];
-        for (int k = 0; k < n->nout; k++) {
-            int d = p->flows[n->out[k]].dst;
+        int extra = n->comp >= 0 ? 1 : 0;
+        for (int k = 0; k < n->nout + n->nbnd + extra; k++) {
+            int d = k < n->nout ? p->flows[n->out[k]].dst : k < n->nout + n->nbnd ? n->bnd[k - n->nout] : n->comp;
             if (d >= 0 && !seen[d]) { seen[d] = 1; queue[qn++] = d; }
         }
-        for (int k = 0; k < n->nbnd; k++)
-            if (!seen[n->bnd[k]]) { seen[n->bnd[k]] = 1; queue[qn++] = n->bnd[k]; }
     }
     for (int i = 0; i < p->nnode && (p->nstart || message_starts); i++)
-        if (!seen[i]) {
-            xml_node at = {.line = p->nodes[i].line};
-            diag(c, 0, &at, p->nodes[i].id, "%s '%s' cannot be reached from any start event",
+        if (!seen[i])
+            diag(c, 0, c->nx[i], p->nodes[i].id, "%s '%s' cannot be reached from any start event",
                  p->nodes[i].tag, p->nodes[i].id);
-        }
     free(seen);
     free(queue);
 }
 
 /* ---------- boundary events ---------- */
 
-static void attach_boundaries(compiler *c, model_proc *p, const xml_node *px) {
-    int i = 0;
-    for (const xml_node *x = px->child; x; x = x->next) {
-        if (!is_bpmn(x) || node_kind(x) < 0) continue;
-        model_node *n = &p->nodes[i++];
+/* Which activities a boundary event may sit on: waiting activities for
+** time, messages and signals; errors and escalations on what can throw
+** them from inside (subprocesses, call activities); compensation on any
+** activity. */
+static int boundary_fits(const model_node *b, const model_node *a) {
+    int waits = a->kind == EL_TASK_USER || a->kind == EL_RECEIVE || a->kind == EL_CALL ||
+                (a->kind == EL_SUBPROCESS && !a->triggered);
+    switch (b->kind == EL_BOUNDARY_TIMER ? 't' : b->trigger) {
+    case 't': case 'm': case 's': return waits;
+    case 'e': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS;
+    case 'x': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS;
+    case 'c': return a->kind != EL_SUBPROCESS || !a->triggered;
+    }
+    return 0;
+}
+
+static void attach_boundaries(compiler *c, model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        const xml_node *x = c->nx[i];
+        model_node *n = &p->nodes[i];
         if (n->kind != EL_BOUNDARY_TIMER && n->kind != EL_BOUNDARY_EVENT) continue;
         const char *ref = xml_attr_get(x, NULL, "attachedToRef");
         n->attached = ref ? model_node_find(p, ref) : -1;
@@ -586,32 +788,104 @@ static void attach_boundaries(compiler *c, model_proc *p, const xml_node *px) {
             continue;
         }
         model_node *a = &p->nodes[n->attached];
-        if (a->kind != EL_TASK_USER && a->kind != EL_RECEIVE) {
-            diag(c, 1, x, n->id, "boundaryEvent '%s' on %s '%s' is not supported (boundary events attach to "
-                 "user and receive tasks)", n->id, a->tag, a->id);
+        if (!boundary_fits(n, a)) {
+            diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
+                 ? "timer" : n->trigger == 'm' ? "message" : n->trigger == 's' ? "signal" : n->trigger == 'e'
+                 ? "escalation" : n->trigger == 'x' ? "error" : "compensate", n->id, a->tag, a->id);
             continue;
         }
+        if (a->parent != n->parent)
+            diag(c, 1, x, n->id, "boundaryEvent '%s' and '%s' are not in the same scope", n->id, a->id);
+        if (n->trigger == 'c') a->compensable = 1;
         if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
-        a->bnd[a->nbnd++] = (int)(n - p->nodes);
+        a->bnd[a->nbnd++] = i;
+    }
+}
+
+/* A compensation boundary names its handler by an association; the
+** handler is an activity marked isForCompensation. */
+static void link_compensation(compiler *c, model_proc *p) {
+    for (int k = 0; k < c->nassoc; k++) {
+        const char *src = xml_attr_get(c->assoc[k], NULL, "sourceRef"), *dst = xml_attr_get(c->assoc[k], NULL, "targetRef");
+        int b = src ? model_node_find(p, src) : -1, h = dst ? model_node_find(p, dst) : -1;
+        if (b < 0 || h < 0 || p->nodes[b].kind != EL_BOUNDARY_EVENT || p->nodes[b].trigger != 'c') continue;
+        p->nodes[b].comp = h;
+        const char *fc = xml_attr_get(c->nx[h], NULL, "isForCompensation");
+        if (!fc || strcmp(fc, "true"))
+            diag(c, 1, c->nx[h], p->nodes[h].id, "'%s' handles compensation of '%s' but is not isForCompensation=\"true\"",
+                 p->nodes[h].id, p->nodes[b].id);
+    }
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        if (n->kind == EL_BOUNDARY_EVENT && n->trigger == 'c' && n->comp < 0)
+            diag(c, 1, c->nx[i], n->id, "compensation boundaryEvent '%s' has no handler (an association to an "
+                 "activity with isForCompensation=\"true\")", n->id);
+        if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == 'c' && n->msg &&
+            model_node_find(p, n->msg) < 0)
+            diag(c, 1, c->nx[i], n->id, "'%s' compensates activity '%s', which is not a node of process '%s'",
+                 n->id, n->msg, p->id);
     }
 }
 
 /* ---------- processes ---------- */
 
+/* Counts what a container (process or subProcess) holds, at every depth. */
 static void count_children(compiler *c, const xml_node *px, model_proc *p) {
     for (const xml_node *x = px->child; x; x = x->next) {
         if (!is_bpmn(x)) continue;             /* vendor extensions: ignored */
         const char *id = xml_attr_get(x, NULL, "id");
-        if (node_kind(x) >= 0) {
+        int k = node_kind(x);
+        if (k >= 0) {
             if (!id || !*id) diag(c, 1, x, NULL, "%s at line %d has no id", x->name, x->line);
-            if (node_kind(x) == EL_UNSUPPORTED)
+            if (k == EL_UNSUPPORTED)
                 diag(c, 1, x, id, "%s '%s' at %s:%d is not supported", x->name, describe(c, x, id),
                      c->m->file, x->line);
             p->nnode++;
+            if (k == EL_SUBPROCESS) count_children(c, x, p);
         } else if (strcmp(x->name, "sequenceFlow") == 0) {
             p->nflow++;
+        } else if (strcmp(x->name, "association") == 0) {
+            c->nassoc++;
         } else if (!in_list(passive_tags, x->name)) {
             diag(c, 1, x, id, "unknown BPMN element <%s> in process '%s'", x->name, p->id);
+        }
+    }
+}
+
+static void add_local(compiler *c, model_node *sp, const xml_node *x) {
+    const char *name = xml_attr_get(x, NULL, "name");
+    name = trimmed(c->m->mem, name && *name ? name : xml_attr_get(x, NULL, "id"));
+    if (!name) return;
+    const char **v = arena_alloc(c->m->mem, sizeof *v * (size_t)(sp->nlocal + 1));
+    if (sp->nlocal) memcpy(v, sp->locals, sizeof *v * (size_t)sp->nlocal);
+    v[sp->nlocal++] = name;
+    sp->locals = v;
+}
+
+/* Compiles a container's nodes in document order, a subprocess before
+** what it holds, so a node's parent always has a smaller index. */
+static void compile_container(compiler *c, const xml_node *px, model_proc *p, int parent, roles *r) {
+    for (const xml_node *x = px->child; x; x = x->next) {
+        if (!is_bpmn(x)) continue;
+        int k = node_kind(x);
+        if (k >= 0) {
+            int i = c->ni++;
+            model_node *n = &p->nodes[i];
+            c->nx[i] = x;
+            compile_node(c, x, n, k);
+            if (!n->id) n->id = "";
+            n->parent = parent;
+            p->by_id[i] = i;
+            if (k == EL_SUBPROCESS) compile_container(c, x, p, i, r);
+        } else if (strcmp(x->name, "sequenceFlow") == 0) {
+            c->fx[c->nf] = x;
+            c->fscope[c->nf++] = parent;
+        } else if (strcmp(x->name, "association") == 0) {
+            c->assoc[c->nassoc++] = x;
+        } else if (strcmp(x->name, "laneSet") == 0 && parent < 0) {
+            collect_lanes(c, x, r);
+        } else if (strcmp(x->name, "dataObject") == 0 && parent >= 0) {
+            add_local(c, &p->nodes[parent], x);
         }
     }
 }
@@ -624,36 +898,35 @@ static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
     p->line = px->line;
     const char *ex = xml_attr_get(px, NULL, "isExecutable");
     p->executable = !ex ? -1 : strcmp(ex, "true") == 0;
+    c->nassoc = 0;
     count_children(c, px, p);
     p->nodes = arena_alloc(a, sizeof *p->nodes * (size_t)(p->nnode + 1));
     p->flows = arena_alloc(a, sizeof *p->flows * (size_t)(p->nflow + 1));
     p->by_id = arena_alloc(a, sizeof(int) * (size_t)(p->nnode + 1));
     p->starts = arena_alloc(a, sizeof(int) * (size_t)(p->nnode + 1));
+    c->nx = xcalloc((size_t)p->nnode + 1, sizeof *c->nx);
+    c->fx = xcalloc((size_t)p->nflow + 1, sizeof *c->fx);
+    c->fscope = xcalloc((size_t)p->nflow + 1, sizeof *c->fscope);
+    c->assoc = xcalloc((size_t)c->nassoc + 1, sizeof *c->assoc);
+    c->ni = c->nf = c->nassoc = 0;
     roles r = {0};
-    int i = 0;
-    for (const xml_node *x = px->child; x; x = x->next) {
-        if (!is_bpmn(x)) continue;
-        int k = node_kind(x);
-        if (k >= 0) {
-            compile_node(c, x, &p->nodes[i], k);
-            if (!p->nodes[i].id) p->nodes[i].id = "";
-            p->by_id[i] = i;
-            if (p->nodes[i].kind == EL_START) p->starts[p->nstart++] = i;
-            i++;
-        } else if (strcmp(x->name, "laneSet") == 0) {
-            collect_lanes(c, x, &r);
-        }
-    }
+    compile_container(c, px, p, -1, &r);
     qsort_r(p->by_id, (size_t)p->nnode, sizeof(int), cmp_node_id, p);
     for (int k = 0; k < r.n; k++) {
         int n = r.v[k].node_id ? model_node_find(p, r.v[k].node_id) : -1;
         if (n >= 0) p->nodes[n].role = r.v[k].role;
     }
+    for (int i = 0; i < p->nnode; i++)          /* inside a subprocess: its lane unless drawn in another */
+        if (!p->nodes[i].role && p->nodes[i].parent >= 0) p->nodes[i].role = p->nodes[p->nodes[i].parent].role;
     free(r.v);
-    attach_boundaries(c, p, px);
-    link_flows(c, p, px);
-    check_defaults(c, p, px);
+    attach_boundaries(c, p);
+    link_flows(c, p);
+    link_compensation(c, p);
+    wire_scopes(c, p);
+    check_defaults(c, p);
     check_graph(c, p, px);
+    free(c->nx); free(c->fx); free(c->fscope); free(c->assoc);
+    c->nx = NULL; c->fx = NULL; c->fscope = NULL; c->assoc = NULL;
 }
 
 /* Every element of the BPMN namespace with an id, the document over:
@@ -738,6 +1011,12 @@ void model_free(model *m) {
     free(m);
 }
 
+int model_within(const model_proc *p, int n, int scope) {
+    for (; n >= 0; n = p->nodes[n].parent)
+        if (p->nodes[n].parent == scope) return 1;
+    return scope < 0;
+}
+
 int model_can_reach(const model_proc *p, int from, int to) {
     if (from == to) return 1;
     char *seen = xcalloc((size_t)p->nnode + 1, 1);
@@ -746,8 +1025,9 @@ int model_can_reach(const model_proc *p, int from, int to) {
     seen[from] = 1;
     while (n && !found) {
         const model_node *x = &p->nodes[stack[--n]];
-        for (int k = 0; k < x->nout + x->nbnd && !found; k++) {
-            int d = k < x->nout ? p->flows[x->out[k]].dst : x->bnd[k - x->nout];
+        int extra = x->kind == EL_LINK_THROW && x->link >= 0;
+        for (int k = 0; k < x->nout + x->nbnd + extra && !found; k++) {
+            int d = k < x->nout ? p->flows[x->out[k]].dst : k < x->nout + x->nbnd ? x->bnd[k - x->nout] : x->link;
             if (d == to) found = 1;
             else if (d >= 0 && !seen[d]) { seen[d] = 1; stack[n++] = d; }
         }

@@ -37,8 +37,14 @@ typedef enum el_kind {
     EL_RECEIVE,         /* receive task: waits for a message */
     EL_START_MESSAGE,   /* message start event: `sdm message` starts the process */
     EL_START_TIMER,     /* timer start event: `sdm tick` starts the process */
-    EL_THROW_EVENT,     /* intermediate message or signal throw */
-    EL_END_THROW,       /* end event that throws a message or signal, then ends */
+    EL_THROW_EVENT,     /* intermediate throw: message, signal, escalation, compensation */
+    EL_END_THROW,       /* end event that throws (message, signal, error, escalation, compensation) */
+    EL_START_SIGNAL,    /* signal start event: a signal starts the process or event subprocess */
+    EL_START_CATCH,     /* error or escalation start event of an event subprocess */
+    EL_SUBPROCESS,      /* embedded subprocess, or event subprocess (triggered) */
+    EL_GW_EVENT,        /* event-based gateway: the first of its events to happen wins */
+    EL_LINK_THROW,      /* link intermediate throw: goes on at the catch of the same name */
+    EL_LINK_CATCH,      /* link intermediate catch: where a link arrives */
     EL_UNSUPPORTED,     /* known to BPMN, not executable here: deploy refuses it */
     EL__COUNT
 } el_kind;
@@ -52,6 +58,21 @@ typedef struct model_checkpoint {
     int on;                  /* CP_* mask */
     int line;
 } model_checkpoint;
+
+/* A loop marker on an activity: multi-instance (parallel or sequential)
+** or a standard loop. The activity's body then runs once per instance,
+** each in a scope of its own holding loopCounter (and the element). */
+typedef struct model_loop {
+    char kind;               /* 'p' parallel, 's' sequential multi-instance, 'l' standard loop */
+    const char *count;       /* loopCardinality: Lua expression giving a number */
+    const char *items;       /* collection: Lua expression giving a list */
+    const char *elem;        /* element variable, or NULL */
+    const char *until;       /* completionCondition (multi-instance) */
+    const char *cond;        /* loopCondition (standard loop): go on while it holds */
+    int test_before;         /* standard loop: evaluate cond before the first run */
+    int max;                 /* standard loop: loopMaximum, 0 when none */
+    int line;
+} model_loop;
 
 typedef struct model_node {
     const char *id, *name;
@@ -75,8 +96,19 @@ typedef struct model_node {
     int interrupting;        /* boundary event: cancelActivity (default true) */
     int *bnd, nbnd;          /* activity: its boundary events */
     const char *called;      /* call activity: calledElement (a process id) */
-    char trigger;            /* 'm' message, 's' signal, 'e' escalation (thrown only) */
-    const char *msg;         /* the message's, signal's or escalation's name */
+    char trigger;            /* 'm' message, 's' signal, 'e' escalation, 'x' error, 'c' compensation */
+    const char *msg;         /* the message's, signal's, escalation's or error's name (link: its name) */
+    const char *code;        /* error or escalation: the code it throws or catches (NULL: catches any) */
+    int parent;              /* the subprocess holding the node, -1 at process level */
+    int start;               /* subprocess: its start event (none start, or the trigger of an event subprocess) */
+    int triggered;           /* subprocess: an event subprocess (triggeredByEvent) */
+    int *evsubs, nevsub;     /* subprocess: the event subprocesses inside it */
+    const char **locals;     /* subprocess: dataObjects, variables local to each run */
+    int nlocal;
+    int comp;                /* compensation boundary: the handler activity, else -1 */
+    int link;                /* link throw: the link catch it goes on at */
+    int compensable;         /* activity: has a compensation boundary event */
+    const model_loop *loop;  /* loop or multi-instance marker, or NULL */
     const char *client;      /* timer start event: sdm:client, the client key to start for */
     model_checkpoint *cps;
     int ncp;
@@ -95,9 +127,11 @@ typedef struct model_proc {
     int executable;          /* isExecutable: 1 true, 0 false, -1 absent */
     model_node *nodes;  int nnode;
     model_flow *flows;  int nflow;
-    int *starts;        int nstart;   /* none start events */
+    int *starts;        int nstart;   /* none start events at process level */
+    int *evsubs;        int nevsub;   /* event subprocesses at process level */
     int *by_id;                        /* node indexes sorted by id */
     int n_or_join;                     /* inclusive gateways with several incoming flows */
+    int nested;                        /* has subprocesses or loop markers: tokens nest in scopes */
 } model_proc;
 
 typedef struct model_diag {
@@ -123,7 +157,10 @@ void   model_free(model *m);
 const model_proc *model_proc_find(const model *m, const char *id);
 int model_node_find(const model_proc *p, const char *id);   /* index or -1 */
 /* Whether a token at `from` can still arrive at `to` along sequence flows
-** (and boundary events), without passing through `to` first. */
+** (and boundary events), without passing through `to` first. Both lie in
+** the same scope (flows never cross a subprocess's border). */
 int model_can_reach(const model_proc *p, int from, int to);
 const char *model_kind_name(el_kind k);
+/* Whether node n is inside subprocess `scope` (at any depth); -1 is the process. */
+int model_within(const model_proc *p, int n, int scope);
 #endif

@@ -21,6 +21,7 @@ typedef struct rt_item {        /* one queued atomic operation */
     int node;                   /* node index */
     int flow;                   /* flow the token arrived by, -1 none */
     int64_t token;
+    int64_t scope;              /* the token holding the token's scope, 0 at process level */
 } rt_item;
 
 typedef struct rt_step {
@@ -40,18 +41,28 @@ typedef struct rt_step {
     void *assign_ctx;
     /* Call activities cross instances and models, which sdm.c owns: it
     ** starts the called instance, and resumes the caller when it ends. */
-    int (*call)(void *ctx, struct rt_step *caller, int64_t token, const model_node *n, sdm_err *err);
+    int (*call)(void *ctx, struct rt_step *caller, int64_t token, const model_node *n, const char *vars_json,
+                sdm_err *err);
     int (*returned)(void *ctx, struct rt_step *called, sdm_err *err);
     /* A message or signal thrown by node n reaches whoever waits for it. */
     int (*thrown)(void *ctx, struct rt_step *from, const model_node *n, sdm_err *err);
+    /* An error or escalation thrown by node n that nothing in this instance
+    ** catches goes to the call activity that called it (rt_catch there). */
+    int (*raised)(void *ctx, struct rt_step *from, const model_node *n, int *caught, int *interrupted,
+                  sdm_err *err);
     void *ctx;
     struct rt_step *caller;     /* the caller's step when it is running now */
     int64_t parent_inst, parent_token;
     /* the runtime's own */
     int vars_loaded;
+    int64_t vars_scope;         /* the scope whose variables the sandbox holds */
+    void *owners;               /* json_t: variable name -> scope holding it, for that scope */
     rt_item *q;
     int qhead, qn, qcap;
     int ended;
+    int ops;                    /* operations drained so far (an endless loop stops at a limit) */
+    int64_t cur;                /* the token whose operation runs now */
+    int cur_dead;               /* ...and a cancellation removed it meanwhile */
     int tasks_created, incidents;
 } rt_step;
 
@@ -68,6 +79,11 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
 int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err);
 /* Resume an incident's token where it failed. */
 int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err);
+/* An error or escalation thrown by node `thrower` of a called instance
+** arrives at this instance's token waiting at the call activity: caught by
+** the call activity's boundary events or by what encloses it, else passed
+** on to this instance's own caller. The caller's owner drains. */
+int rt_catch(rt_step *s, int64_t token, const model_node *thrower, int *caught, int *interrupted, sdm_err *err);
 /* A called instance ended: merge its variables into the caller and queue
 ** the waiting token to leave the call activity. The caller's owner drains. */
 int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err);
@@ -79,8 +95,9 @@ int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const cha
                   int64_t anchor, int64_t *due, char *msg, size_t msglen);
 /* Fire a due job (timer, boundary timer, due-date checkpoint). */
 int rt_fire(rt_step *s, const store_job *job, sdm_err *err);
-/* Write variables from outside the model into the store. */
-int rt_set_vars(rt_step *s, const char *vars_json, sdm_err *err);
+/* Write variables from outside the model into the store, as seen from
+** scope (0: the instance): a name a scope on the way holds goes there. */
+int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err);
 void rt_step_free(rt_step *s);
 
 /* Canonical names of the atomic operations, for logs and traces. */

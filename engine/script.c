@@ -270,6 +270,12 @@ static int p_eval(lua_State *L) {
                 return luaL_error(L, "%s: expected a string, got %s", a->chunk, luaL_typename(L, -1));
             a->out = xstrdup(lua_tostring(L, -1));
         }
+    } else if (a->expr == 3) {   /* any value, as JSON */
+        char why[200] = "";
+        json_t *j = lua_isnil(L, -1) ? NULL : to_json(L, -1, 0, why, sizeof why);
+        if (!j && !lua_isnil(L, -1)) return luaL_error(L, "%s: %s", a->chunk, why);
+        a->out = j ? dump(j) : NULL;
+        json_decref(j);
     } else {
         a->result = lua_toboolean(L, -1);
     }
@@ -285,6 +291,13 @@ int scr_eval_bool(scr *s, const char *code, const char *chunk, int *result, sdm_
 
 int scr_eval_string(scr *s, const char *code, const char *chunk, char **out, sdm_err *err) {
     pcall_args a = {.s = s, .code = code, .chunk = chunk, .expr = 2, .err = err};
+    int rc = run_protected(s, p_eval, &a, chunk);
+    *out = a.out;
+    return rc;
+}
+
+int scr_eval_json(scr *s, const char *code, const char *chunk, char **out, sdm_err *err) {
+    pcall_args a = {.s = s, .code = code, .chunk = chunk, .expr = 3, .err = err};
     int rc = run_protected(s, p_eval, &a, chunk);
     *out = a.out;
     return rc;

@@ -41,6 +41,9 @@ int scr_eval_bool(scr *s, const char *code, const char *chunk, int *result, sdm_
 /* Evaluate an expression to a string (assignee, due date); *out malloc'd,
 ** NULL when the expression gives nil. */
 int scr_eval_string(scr *s, const char *code, const char *chunk, char **out, sdm_err *err);
+/* Evaluate an expression to canonical JSON (a count, a list); *out
+** malloc'd, NULL when it gives nil. */
+int scr_eval_json(scr *s, const char *code, const char *chunk, char **out, sdm_err *err);
 /* Run a script task's chunk. */
 int scr_run(scr *s, const char *code, const char *chunk, sdm_err *err);
 /* Call handler "module.function" from scripts/module.lua. */

@@ -191,6 +191,13 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
         check_lua(&c, n->assignee_expr, 1, n->id, n->line);
         check_lua(&c, n->due_expr, 1, n->id, n->line);
         for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
+        if (n->loop) {
+            const model_loop *l = n->loop;
+            check_lua(&c, l->count, 1, n->id, l->line);
+            check_lua(&c, l->items, 1, n->id, l->line);
+            check_lua(&c, l->until, 1, n->id, l->line);
+            check_lua(&c, l->cond, 1, n->id, l->line);
+        }
         check_duration(&c, n->due, n);
         check_duration(&c, n->due_working, n);
         check_timer(&c, n);
@@ -205,7 +212,7 @@ static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t no
         const model_node *n = &p->nodes[i];
         int64_t due;
         char msg[256];
-        if (n->kind != EL_START_TIMER) continue;
+        if (n->kind != EL_START_TIMER || n->parent >= 0) continue;   /* inside: an event subprocess's */
         if (rt_timer_next(db->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
             return err_set(err, SDM_ERR_MODEL, p->id, n->line, n->id, "timer of '%s': %s", n->id, msg);
         if (due) rc = store_start_job_add(db->st, def, n->id, due, now, err);
@@ -350,8 +357,9 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
 
 /* ---------- steps ---------- */
 
-static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, sdm_err *err);
+static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, const char *vars, sdm_err *err);
 static int thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err);
+static int raised(void *ctx, rt_step *from, const model_node *n, int *caught, int *interrupted, sdm_err *err);
 static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err);
 static int call_returned(void *ctx, rt_step *called, sdm_err *err);
 
@@ -369,6 +377,7 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->call = call_start;
     s->returned = call_returned;
     s->thrown = thrown;
+    s->raised = raised;
     s->ctx = db;
     s->parent_inst = inst->parent_id;
     s->parent_token = inst->parent_token;
@@ -377,13 +386,12 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
 
 /* ---------- call activities ---------- */
 
-/* Start the called process for the caller's client with all the caller's
-** variables, inside the caller's transaction. */
-static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, sdm_err *err) {
+/* Start the called process for the caller's client with the variables
+** the call activity sees, inside the caller's transaction. */
+static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, const char *vars, sdm_err *err) {
     sdm *db = ctx;
     store_instance child = {0};
     rt_step cs = {0};
-    char *vars = NULL;
     int version;
     int rc = store_latest_definition(db->st, n->called, &child.definition_id, &version, NULL, NULL, err);
     if (!rc) rc = store_instance_add(db->st, child.definition_id, n->called, caller->client, caller->now,
@@ -392,7 +400,6 @@ static int call_start(void *ctx, rt_step *caller, int64_t token, const model_nod
     child.parent_id = caller->inst;
     child.parent_token = token;
     snprintf(child.client, sizeof child.client, "%s", caller->client);
-    if (!rc) rc = store_vars_json(db->st, caller->inst, &vars, err);
     if (!rc) rc = step_for(db, &cs, &child, err);
     if (!rc) {
         cs.now = caller->now;
@@ -400,7 +407,6 @@ static int call_start(void *ctx, rt_step *caller, int64_t token, const model_nod
         rc = rt_start(&cs, vars, err);
     }
     if (!rc) rc = org_after_step(db->st, cs.proc, cs.inst, cs.client, cs.now, cs.actor, err);
-    free(vars);
     rt_step_free(&cs);
     return rc;
 }
@@ -417,6 +423,26 @@ static int call_returned(void *ctx, rt_step *called, sdm_err *err) {
     if (!rc) {
         ps.now = called->now;
         rc = rt_call_returned(&ps, called->parent_token, called->inst, err);
+    }
+    if (!rc) rc = rt_drain(&ps, err);
+    if (!rc) rc = org_after_step(db->st, ps.proc, ps.inst, ps.client, ps.now, ps.actor, err);
+    rt_step_free(&ps);
+    return rc;
+}
+
+/* An error or escalation a called instance does not catch: its caller's
+** call activity gets it — in the caller's running step when there is one,
+** else in a step of its own. */
+static int raised(void *ctx, rt_step *called, const model_node *n, int *caught, int *interrupted, sdm_err *err) {
+    sdm *db = ctx;
+    if (called->caller) return rt_catch(called->caller, called->parent_token, n, caught, interrupted, err);
+    store_instance parent;
+    rt_step ps = {0};
+    int rc = active_instance(db, called->parent_inst, &parent, err);
+    if (!rc) rc = step_for(db, &ps, &parent, err);
+    if (!rc) {
+        ps.now = called->now;
+        rc = rt_catch(&ps, called->parent_token, n, caught, interrupted, err);
     }
     if (!rc) rc = rt_drain(&ps, err);
     if (!rc) rc = org_after_step(db->st, ps.proc, ps.inst, ps.client, ps.now, ps.actor, err);
@@ -488,7 +514,7 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
     int rc = store_begin(db->st, err);
     if (!rc) rc = active_instance(db, instance, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
-    if (!rc) rc = rt_set_vars(&s, vars_json, err);
+    if (!rc) rc = rt_set_vars(&s, vars_json, 0, err);
     return finish(db, &s, rc, err);
 }
 
@@ -858,10 +884,12 @@ static int deliver_to(sdm *db, rt_step *from, const store_sub *sub, const char *
     return rc;
 }
 
-/* Start, for `client`, every deployed process (latest version) that has a
-** message start event named `name`. */
-static int start_by_message(sdm *db, const char *name, const char *client, const char *vars, int64_t now,
-                            int *started, sdm_err *err) {
+/* Start every deployed process (latest version) that has a message (or
+** signal) start event named `name`: for `client`, else for the client
+** the start event names (sdm:client); a signal start without either is
+** skipped, for there is no client to run it for. */
+static int start_by_event(sdm *db, el_kind kind, const char *name, const char *client, const char *vars,
+                          int64_t now, int *started, sdm_err *err) {
     sdm_table *procs = NULL;
     sdm_filter f = {.limit = 100000};
     int rc = store_query(db->st, SDM_Q_PROCESSES, &f, &procs, err);
@@ -874,10 +902,13 @@ static int start_by_message(sdm *db, const char *name, const char *client, const
         rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
         if (!rc) rc = load_def(db, inst.definition_id, &p, &file, err);
         for (int i = 0; !rc && i < p->nnode; i++) {
-            if (p->nodes[i].kind != EL_START_MESSAGE || strcmp(p->nodes[i].msg, name)) continue;
+            const model_node *n = &p->nodes[i];
+            if (n->kind != kind || n->parent >= 0 || strcmp(n->msg, name)) continue;
+            const char *who = client ? client : n->client;
+            if (!who) continue;
             rt_step s = {0};
-            rc = store_instance_add(db->st, inst.definition_id, process, client, now, db->actor, &inst.id, err);
-            snprintf(inst.client, sizeof inst.client, "%s", client);
+            rc = store_instance_add(db->st, inst.definition_id, process, who, now, db->actor, &inst.id, err);
+            snprintf(inst.client, sizeof inst.client, "%s", who);
             if (!rc) rc = step_for(db, &s, &inst, err);
             if (!rc) { s.now = now; rc = rt_start_at(&s, i, vars, err); }
             if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
@@ -898,8 +929,9 @@ static int thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err) {
     int msg = n->trigger == 'm';
     int rc = store_subs_find(db->st, msg ? "message" : "signal", n->msg, msg ? from->client : NULL, &subs, &nsub, err);
     for (int i = 0; !rc && i < nsub && (!msg || i < 1); i++) rc = deliver_to(db, from, &subs[i], NULL, err);
+    if (!rc && !msg) rc = start_by_event(db, EL_START_SIGNAL, n->msg, from->client, NULL, from->now, &started, err);
     if (!rc && msg && nsub == 0) {
-        rc = start_by_message(db, n->msg, from->client, NULL, from->now, &started, err);
+        rc = start_by_event(db, EL_START_MESSAGE, n->msg, from->client, NULL, from->now, &started, err);
         if (!rc && !started)
             rc = store_history(db->st, from->inst, 0, n->id, "message-unmatched", from->now, from->actor,
                                NULL, err);
@@ -922,8 +954,9 @@ static int correlate(sdm *db, const char *kind, const char *name, const char *cl
         rc = deliver_to(db, NULL, &subs[i], vars, err);
         if (!rc) (*delivered)++;
     }
+    if (!rc && !client) rc = start_by_event(db, EL_START_SIGNAL, name, NULL, vars, sdm_now(db), delivered, err);
     if (!rc && client && nsub == 0) {
-        rc = start_by_message(db, name, client, vars, sdm_now(db), delivered, err);
+        rc = start_by_event(db, EL_START_MESSAGE, name, client, vars, sdm_now(db), delivered, err);
         if (!rc && !*delivered)
             rc = err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "message '%s' matches nothing: no instance of "
                          "client '%s' waits for it and no process starts with it", name, client);

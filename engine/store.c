@@ -98,6 +98,19 @@ static const char *const migrations[] = {
     "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
     "CREATE TRIGGER user_load_del AFTER DELETE ON tasks WHEN old.state = 'open' BEGIN"
     "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee; END;",
+    /* 6: scopes. A token inside a subprocess or a multi-instance body
+    ** names the token that holds its scope; variables belong to a scope
+    ** (0: the instance). */
+    "ALTER TABLE tokens ADD COLUMN parent_id INTEGER;"
+    "CREATE INDEX tokens_parent ON tokens(parent_id) WHERE parent_id IS NOT NULL;"
+    "CREATE TABLE variables_scoped(instance_id INTEGER NOT NULL REFERENCES instances(id),"
+    "  scope INTEGER NOT NULL DEFAULT 0, name TEXT NOT NULL, value TEXT NOT NULL,"
+    "  PRIMARY KEY(instance_id, scope, name)) WITHOUT ROWID;"
+    "INSERT INTO variables_scoped SELECT instance_id, 0, name, value FROM variables;"
+    "DROP TABLE variables;"
+    "ALTER TABLE variables_scoped RENAME TO variables;"
+    "CREATE INDEX jobs_instance ON jobs(instance_id);"
+    "CREATE INDEX instances_parent_token ON instances(parent_token) WHERE parent_token IS NOT NULL;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -133,15 +146,15 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_INST_END] = "UPDATE instances SET state = ?2, outcome = ?3, end_node = ?4, ended_at = ?5"
                    " WHERE id = ?1 AND state = 'active'",
     [Q_INST_ACTIVE] = "SELECT id FROM instances WHERE process = ?1 AND client = ?2 AND state = 'active'",
-    [Q_TOK_ADD] = "INSERT INTO tokens(instance_id, node, state, flow, created_at) VALUES(?1, ?2, ?3, ?4, ?5)",
+    [Q_TOK_ADD] = "INSERT INTO tokens(instance_id, node, state, flow, created_at, parent_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_TOK_SET] = "UPDATE tokens SET node = ?2, state = ?3, flow = ?4 WHERE id = ?1",
     [Q_TOK_DEL] = "DELETE FROM tokens WHERE id = ?1",
-    [Q_TOK_GET] = "SELECT id, node, state, flow FROM tokens WHERE id = ?1",
-    [Q_TOK_COUNT] = "SELECT count(*) FROM tokens WHERE instance_id = ?1",
+    [Q_TOK_GET] = "SELECT id, node, state, flow, parent_id FROM tokens WHERE id = ?1",
+    [Q_TOK_COUNT] = "SELECT count(*) FROM tokens WHERE instance_id = ?1 AND parent_id IS ?2",
     [Q_TOK_JOINING] = "SELECT id, flow FROM tokens WHERE instance_id = ?1 AND node = ?2"
-                      " AND state = 'joining' ORDER BY id",
+                      " AND state = 'joining' AND parent_id IS ?3 ORDER BY id",
     [Q_TOK_DEL_ALL] = "DELETE FROM tokens WHERE instance_id = ?1",
-    [Q_TOK_ALL] = "SELECT id, node, state, flow FROM tokens WHERE instance_id = ?1 ORDER BY id",
+    [Q_TOK_ALL] = "SELECT id, node, state, flow, parent_id FROM tokens WHERE instance_id = ?1 ORDER BY id",
     [Q_TASK_ADD] = "INSERT INTO tasks(instance_id, token_id, node, name, role, assignee, state, created_at, due_at)"
                    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8)",
     [Q_TASK_GET] = "SELECT id, instance_id, token_id, node, state, assignee FROM tasks WHERE id = ?1",
@@ -152,10 +165,10 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_TASK_CANCEL_LOG] = "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
                           " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
                           " FROM tasks WHERE instance_id = ?1 AND state = 'open' ORDER BY id",
-    [Q_VAR_SET] = "INSERT INTO variables(instance_id, name, value) VALUES(?1, ?2, ?3)"
-                  " ON CONFLICT(instance_id, name) DO UPDATE SET value = excluded.value",
-    [Q_VAR_DEL] = "DELETE FROM variables WHERE instance_id = ?1 AND name = ?2",
-    [Q_VARS_JSON] = "SELECT json_group_object(name, json(value)) FROM variables WHERE instance_id = ?1",
+    [Q_VAR_SET] = "INSERT INTO variables(instance_id, scope, name, value) VALUES(?1, ?2, ?3, ?4)"
+                  " ON CONFLICT(instance_id, scope, name) DO UPDATE SET value = excluded.value",
+    [Q_VAR_DEL] = "DELETE FROM variables WHERE instance_id = ?1 AND scope = ?2 AND name = ?3",
+    [Q_VARS_JSON] = "SELECT json_group_object(name, json(value)) FROM variables WHERE instance_id = ?1 AND scope = ?2",
     [Q_HIST] = "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_INC_ADD] = "INSERT INTO incidents(instance_id, token_id, node, phase, message, state, created_at)"
@@ -610,15 +623,43 @@ int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t toke
     return exec(s, Q_INST_PARENT, NULL, err, "iii", id, parent, token);
 }
 
-/* Terminate every active instance called, directly or not, from `inst`:
-** their tokens, tasks and jobs go, history says why. */
-int store_terminate_children(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
-    static const char *const steps[] = {
+/* Runs statements in order, each bound by position: ?1 instance, ?2 now,
+** ?3 actor, ?4 token, ?5 text. For the rare, many-table changes below:
+** not worth a cached statement each. */
+static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst, int64_t now, const char *actor,
+                     int64_t token, const char *text, const char *what, sdm_err *err) {
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) return db_error(s, err, what);
+        int np = sqlite3_bind_parameter_count(st);
+        if (np >= 1) sqlite3_bind_int64(st, 1, inst);
+        if (np >= 2) sqlite3_bind_int64(st, 2, now);
+        if (np >= 3) sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
+        if (np >= 4) sqlite3_bind_int64(st, 4, token);
+        if (np >= 5) sqlite3_bind_text(st, 5, text, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return db_error(s, err, what);
+    }
+    return SDM_OK;
+}
+
+/* Terminate every active instance called, directly or not, from `inst`
+** (token 0), or from its token `token`, or (token -1) from a token in
+** temp.doomed_tokens: their tokens, tasks and jobs go, history says why. */
+static int terminate_called(store *s, int64_t inst, int64_t token, int64_t now, const char *actor, sdm_err *err) {
+    const char *const steps[] = {
         "CREATE TEMP TABLE IF NOT EXISTS doomed(id INTEGER PRIMARY KEY)",
         "DELETE FROM doomed",
-        "WITH RECURSIVE d(id) AS (SELECT id FROM instances WHERE parent_id = ?1 AND state = 'active'"
-        " UNION SELECT i.id FROM instances i JOIN d ON i.parent_id = d.id WHERE i.state = 'active')"
-        " INSERT INTO doomed SELECT id FROM d",
+        token == 0 ? "WITH RECURSIVE d(id) AS (SELECT id FROM instances WHERE parent_id = ?1 AND state = 'active'"
+                     " UNION SELECT i.id FROM instances i JOIN d ON i.parent_id = d.id WHERE i.state = 'active')"
+                     " INSERT INTO doomed SELECT id FROM d"
+        : token > 0 ? "WITH RECURSIVE d(id) AS (SELECT id FROM instances WHERE parent_id = ?1 AND parent_token = ?4"
+                      " AND state = 'active' UNION SELECT i.id FROM instances i JOIN d ON i.parent_id = d.id"
+                      " WHERE i.state = 'active') INSERT INTO doomed SELECT id FROM d"
+        : "WITH RECURSIVE d(id) AS (SELECT id FROM instances WHERE parent_id = ?1 AND state = 'active'"
+          " AND parent_token IN (SELECT id FROM doomed_tokens) UNION SELECT i.id FROM instances i"
+          " JOIN d ON i.parent_id = d.id WHERE i.state = 'active') INSERT INTO doomed SELECT id FROM d",
         "INSERT INTO history(instance_id, event, at, actor, detail) SELECT id, 'terminate', ?2, ?3,"
         " json_object('by', 'parent', 'parent', ?1) FROM doomed",
         "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
@@ -633,18 +674,72 @@ int store_terminate_children(store *s, int64_t inst, int64_t now, const char *ac
         "DELETE FROM tokens WHERE instance_id IN (SELECT id FROM doomed)",
         "UPDATE instances SET state = 'terminated', ended_at = ?2 WHERE id IN (SELECT id FROM doomed)",
     };
-    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) return db_error(s, err, "terminate children");
-        int n = sqlite3_bind_parameter_count(st);
-        if (n >= 1) sqlite3_bind_int64(st, 1, inst);
-        if (n >= 2) sqlite3_bind_int64(st, 2, now);
-        if (n >= 3) sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
+    return run_steps(s, steps, sizeof steps / sizeof *steps, inst, now, actor, token, NULL, "terminate called", err);
+}
+
+int store_terminate_children(store *s, int64_t inst, int64_t token, int64_t now, const char *actor, sdm_err *err) {
+    return terminate_called(s, inst, token, now, actor, err);
+}
+
+int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const char *actor, const char *by,
+                       int64_t **ids, int *n, sdm_err *err) {
+    const char *const steps[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS doomed_tokens(id INTEGER PRIMARY KEY)",
+        "DELETE FROM doomed_tokens",
+        scope ? "WITH RECURSIVE d(id) AS (SELECT id FROM tokens WHERE parent_id = ?4"
+                " UNION SELECT t.id FROM tokens t JOIN d ON t.parent_id = d.id) INSERT INTO doomed_tokens SELECT id FROM d"
+              : "INSERT INTO doomed_tokens SELECT id FROM tokens WHERE instance_id = ?1",
+        "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+        " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id, 'by', ?5)"
+        " FROM tasks WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens) ORDER BY id",
+        "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
+        " WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens)",
+        "DELETE FROM jobs WHERE token_id IN (SELECT id FROM doomed_tokens)",
+        "DELETE FROM subscriptions WHERE token_id IN (SELECT id FROM doomed_tokens)",
+        "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
+        " WHERE state = 'open' AND instance_id = ?1 AND token_id IN (SELECT id FROM doomed_tokens)",
+        "DELETE FROM variables WHERE instance_id = ?1 AND scope IN (SELECT id FROM doomed_tokens)",
+    };
+    *ids = NULL;
+    *n = 0;
+    int rc = run_steps(s, steps, sizeof steps / sizeof *steps, inst, now, actor, scope, by, "cancel scope", err);
+    if (!rc) rc = terminate_called(s, inst, -1, now, actor, err);
+    sqlite3_stmt *st;
+    if (!rc && sqlite3_prepare_v2(s->db, "SELECT id FROM doomed_tokens", -1, &st, NULL) != SQLITE_OK)
+        rc = db_error(s, err, "cancel scope");
+    else if (!rc) {
+        int cap = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (*n == cap) *ids = xrealloc(*ids, sizeof **ids * (size_t)(cap = cap ? cap * 2 : 8));
+            (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+        }
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return db_error(s, err, "terminate children");
+        static const char *const last[] = {"DELETE FROM tokens WHERE id IN (SELECT id FROM doomed_tokens)"};
+        rc = run_steps(s, last, 1, inst, now, actor, scope, by, "cancel scope", err);
     }
-    return SDM_OK;
+    return rc;
+}
+
+int store_scope_vars_delete(store *s, int64_t inst, int64_t scope, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "DELETE FROM variables WHERE instance_id = ?1 AND scope = ?2", "ii",
+                          inst, scope);
+}
+
+/* The jobs and subscriptions a token (0: the instance's root scope) holds
+** for one node: an event subprocess's trigger. */
+int store_triggers_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err) {
+    int rc = store_sql_exec(s, NULL, err, "DELETE FROM jobs WHERE instance_id = ?1 AND token_id = ?2 AND node = ?3",
+                            "iit", inst, token, node);
+    return rc ? rc : store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE instance_id = ?1"
+                                    " AND token_id = ?2 AND node = ?3", "iit", inst, token, node);
+}
+
+/* The id of the last `event` history row at node, 0 if none. */
+int store_last_event(store *s, int64_t inst, const char *node, const char *event, int64_t *id, sdm_err *err) {
+    int rc = store_sql_int(s, id, err, "SELECT coalesce(max(id), 0) FROM history WHERE instance_id = ?1"
+                           " AND node = ?2 AND event = ?3", "itt", inst, node, event);
+    if (rc == SDM_ERR_NOTFOUND) { *id = 0; rc = SDM_OK; }
+    return rc;
 }
 
 int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
@@ -656,9 +751,9 @@ int store_instance_end(store *s, int64_t id, const char *state, const char *outc
 
 /* ---------- tokens ---------- */
 
-int store_token_add(store *s, int64_t inst, const char *node, const char *state,
+int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, const char *state,
                     const char *flow, int64_t now, int64_t *id, sdm_err *err) {
-    return insert(s, Q_TOK_ADD, id, err, "ittti", inst, node, state, flow, now);
+    return insert(s, Q_TOK_ADD, id, err, "itttiI", inst, node, state, flow, now, parent);
 }
 
 int store_token_set(store *s, int64_t id, const char *node, const char *state,
@@ -681,25 +776,27 @@ int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err) {
     copy_col(st, 1, out->node, sizeof out->node);
     copy_col(st, 2, out->state, sizeof out->state);
     copy_col(st, 3, out->flow, sizeof out->flow);
+    out->parent = sqlite3_column_int64(st, 4);
     done(st);
     return SDM_OK;
 }
 
-int store_token_count(store *s, int64_t inst, int *n, sdm_err *err) {
+int store_token_count(store *s, int64_t inst, int64_t scope, int *n, sdm_err *err) {
     sqlite3_stmt *st;
-    int rc = row(s, Q_TOK_COUNT, &st, err, "i", inst);
+    int rc = row(s, Q_TOK_COUNT, &st, err, "iI", inst, scope);
     if (rc) return rc;
     *n = sqlite3_column_int(st, 0);
     done(st);
     return SDM_OK;
 }
 
-int store_tokens_joining(store *s, int64_t inst, const char *node, int64_t **ids,
+int store_tokens_joining(store *s, int64_t inst, int64_t scope, const char *node, int64_t **ids,
                          char ***flows, int *n, sdm_err *err) {
     sqlite3_stmt *st = prep(s, Q_TOK_JOINING, err);
     if (!st) return SDM_ERR_STORE;
     sqlite3_bind_int64(st, 1, inst);
     sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT);
+    if (scope) sqlite3_bind_int64(st, 3, scope); else sqlite3_bind_null(st, 3);
     int cap = 4, rc;
     *n = 0;
     *ids = xmalloc(sizeof **ids * (size_t)cap);
@@ -732,6 +829,7 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
         copy_col(st, 1, t->node, sizeof t->node);
         copy_col(st, 2, t->state, sizeof t->state);
         copy_col(st, 3, t->flow, sizeof t->flow);
+        t->parent = sqlite3_column_int64(st, 4);
     }
     done(st);
     return rc == SQLITE_DONE ? SDM_OK : db_error(s, err, "tokens");
@@ -778,14 +876,14 @@ int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *acto
 
 /* ---------- variables, history ---------- */
 
-int store_var_set(store *s, int64_t inst, const char *name, const char *json, sdm_err *err) {
-    if (!json || strcmp(json, "null") == 0) return exec(s, Q_VAR_DEL, NULL, err, "it", inst, name);
-    return exec(s, Q_VAR_SET, NULL, err, "itt", inst, name, json);
+int store_var_set(store *s, int64_t inst, int64_t scope, const char *name, const char *json, sdm_err *err) {
+    if (!json || strcmp(json, "null") == 0) return exec(s, Q_VAR_DEL, NULL, err, "iit", inst, scope, name);
+    return exec(s, Q_VAR_SET, NULL, err, "iitt", inst, scope, name, json);
 }
 
-int store_vars_json(store *s, int64_t inst, char **json, sdm_err *err) {
+int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err *err) {
     sqlite3_stmt *st;
-    int rc = row(s, Q_VARS_JSON, &st, err, "i", inst);
+    int rc = row(s, Q_VARS_JSON, &st, err, "ii", inst, scope);
     if (rc) return rc;
     *json = dup_col(st, 0);
     if (!*json) *json = xstrdup("{}");
@@ -1137,14 +1235,14 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         types = "isisssststi";
         break;
     case SDM_Q_TOKENS:
-        sbuf_puts(&q.sql, "SELECT id, node, state, flow, created_at FROM tokens WHERE 1");
+        sbuf_puts(&q.sql, "SELECT id, node, state, flow, created_at, parent_id AS scope FROM tokens WHERE 1");
         q_int(&q, "instance_id =", f->id);
-        types = "issst"; order = " ORDER BY id";
+        types = "isssti"; order = " ORDER BY id";
         break;
     case SDM_Q_VARIABLES:
-        sbuf_puts(&q.sql, "SELECT name, value FROM variables WHERE 1");
+        sbuf_puts(&q.sql, "SELECT name, value, scope FROM variables WHERE 1");
         q_int(&q, "instance_id =", f->id);
-        types = "sj"; order = " ORDER BY name";
+        types = "sji"; order = " ORDER BY scope, name";
         break;
     case SDM_Q_HISTORY:
         sbuf_puts(&q.sql, "SELECT id, at, event, node, token_id, actor, detail FROM history WHERE 1");
@@ -1235,14 +1333,20 @@ static const char *const checks[] = {
     " AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.token_id = t.id AND k.state = 'open')"
     " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.token_id = t.id AND j.kind = 'timer')"
     " AND NOT EXISTS (SELECT 1 FROM instances c WHERE c.parent_token = t.id AND c.state = 'active')"
-    " AND NOT EXISTS (SELECT 1 FROM subscriptions b WHERE b.token_id = t.id)",
+    " AND NOT EXISTS (SELECT 1 FROM subscriptions b WHERE b.token_id = t.id)"
+    " AND NOT EXISTS (SELECT 1 FROM tokens c WHERE c.parent_id = t.id)",
     "SELECT 'subscription of a token that is gone', b.id FROM subscriptions b"
-    " WHERE NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = b.token_id)",
+    " WHERE b.token_id <> 0 AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = b.token_id)",
+    "SELECT 'token whose scope is gone or not waiting', c.id FROM tokens c WHERE c.parent_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = c.parent_id AND t.instance_id = c.instance_id"
+    " AND t.state = 'waiting')",
+    "SELECT 'variables of a scope that is gone', v.instance_id FROM variables v WHERE v.scope <> 0"
+    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = v.scope)",
     "SELECT 'active called instance whose caller is gone', c.id FROM instances c WHERE c.state = 'active'"
     " AND c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = c.parent_token)",
     "SELECT 'token with more than one open task', token_id FROM tasks WHERE state = 'open'"
     " GROUP BY token_id HAVING count(*) > 1",
-    "SELECT 'job of a token that is gone', j.id FROM jobs j WHERE j.token_id IS NOT NULL"
+    "SELECT 'job of a token that is gone', j.id FROM jobs j WHERE j.token_id IS NOT NULL AND j.token_id <> 0"
     " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = j.token_id)",
     "SELECT 'open task whose token is not waiting at its node', k.id FROM tasks k WHERE k.state = 'open'"
     " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = k.token_id AND t.state = 'waiting' AND t.node = k.node)",

@@ -16,16 +16,21 @@
 **              A called instance names its caller's instance and the token
 **              waiting at the call activity; while it is active that token
 **              waits.
-** tokens       id, instance_id, node, state, flow, created_at
+** tokens       id, instance_id, node, state, flow, created_at, parent_id
 **              state: ready (moving, only inside a transaction) | waiting
 **              (user task) | joining (at a parallel join, arrived by `flow`)
-**              | incident. An ended instance has no tokens.
+**              | incident. An ended instance has no tokens. parent_id
+**              (migration 6) names the token holding the token's scope —
+**              waiting at a subprocess, a multi-instance body or one of its
+**              instances, or a compensation throw — NULL at process level.
 ** tasks        id, instance_id, token_id, node, name, role, assignee, state,
 **              created_at, due_at, completed_at, completed_by
 **              state: open | completed | cancelled. An open task's token is
 **              waiting at the task's node; each token has at most one open task.
-** variables    instance_id, name, value — value is canonical JSON (sorted
-**              keys, compact); a variable set to nil has no row.
+** variables    instance_id, scope, name, value — value is canonical JSON
+**              (sorted keys, compact); a variable set to nil has no row.
+**              scope 0 is the instance; else the scope token (migration 6)
+**              whose run the variable is local to; it goes with the scope.
 ** history      id, instance_id, token_id, node, event, at, actor, detail
 **              Append-only. event: start, enter, leave, task-created,
 **              task-completed, task-cancelled, variable, incident, retry,
@@ -33,12 +38,15 @@
 ** jobs         id, kind, instance_id, token_id, node, due_at, spec, fired, created_at
 **              kind: start (a timer start event of definition_id), timer (a
 **              token waits at a timer catch event), boundary
-**              (a timer on a waiting task's boundary), due (a task's due
-**              checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
+**              (a timer on a waiting activity's boundary), event (the timer
+**              of an event subprocess's start: token_id is the scope token,
+**              0 for the process level), due (a task's due checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
 **              workers never fire one job. A token's jobs die with its wait.
 ** subscriptions id, kind (message | signal), name, client, instance_id,
 **              token_id, node, created_at: a token waiting at a catch event
-**              or receive task, or a waiting task's message/signal boundary.
+**              or receive task, a waiting activity's message/signal boundary,
+**              or an event subprocess's start (token_id: the scope token,
+**              0 at process level).
 **              Messages correlate by (name, client), signals by name. A
 **              token's subscriptions die with its wait.
 ** deviations   id, instance_id, client, process, node, task_id, manager, rule,
@@ -121,7 +129,7 @@ typedef struct store_incident {
 } store_incident;
 
 typedef struct store_token {
-    int64_t id;
+    int64_t id, parent;                  /* parent: the token holding its scope, 0 at process level */
     char node[256], state[16], flow[256];
 } store_token;
 
@@ -171,20 +179,33 @@ int store_instance_add(store *s, int64_t def_id, const char *process, const char
                        int64_t now, const char *actor, int64_t *id, sdm_err *err);
 int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err);
 int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t token, sdm_err *err);
-int store_terminate_children(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
+/* Terminate what `inst` called (token 0), or what its token `token` called. */
+int store_terminate_children(store *s, int64_t inst, int64_t token, int64_t now, const char *actor, sdm_err *err);
+/* Cancel everything inside scope token `scope` (0: the whole instance):
+** every token below it at any depth, their open tasks (history
+** task-cancelled, detail.by = by), jobs, subscriptions, incidents, scope
+** variables and called instances. *ids (caller frees) are the tokens gone. */
+int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const char *actor, const char *by,
+                       int64_t **ids, int *n, sdm_err *err);
+int store_scope_vars_delete(store *s, int64_t inst, int64_t scope, sdm_err *err);
+/* Jobs and subscriptions token (0: the root scope) holds for node. */
+int store_triggers_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err);
+/* Id of the last history row `event` at node, 0 when none. */
+int store_last_event(store *s, int64_t inst, const char *node, const char *event, int64_t *id, sdm_err *err);
 int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
                        const char *node, int64_t now, sdm_err *err);
 
 /* Tokens. */
-int store_token_add(store *s, int64_t inst, const char *node, const char *state,
+int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, const char *state,
                     const char *flow, int64_t now, int64_t *id, sdm_err *err);
 int store_token_set(store *s, int64_t id, const char *node, const char *state,
                     const char *flow, sdm_err *err);
 int store_token_delete(store *s, int64_t id, sdm_err *err);
 int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err);
-int store_token_count(store *s, int64_t inst, int *n, sdm_err *err);
-/* Joining tokens at `node`, oldest first: ids and flows (caller frees). */
-int store_tokens_joining(store *s, int64_t inst, const char *node, int64_t **ids,
+/* Tokens directly in scope (0: at process level). */
+int store_token_count(store *s, int64_t inst, int64_t scope, int *n, sdm_err *err);
+/* Joining tokens at `node` in scope, oldest first: ids and flows (caller frees). */
+int store_tokens_joining(store *s, int64_t inst, int64_t scope, const char *node, int64_t **ids,
                          char ***flows, int *n, sdm_err *err);
 int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err);
 /* Every token of the instance, oldest first (caller frees *out). */
@@ -199,9 +220,9 @@ int store_task_close(store *s, int64_t id, const char *state, int64_t now, const
                      sdm_err *err);
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
 
-/* Variables. value NULL deletes. */
-int store_var_set(store *s, int64_t inst, const char *name, const char *json, sdm_err *err);
-int store_vars_json(store *s, int64_t inst, char **json, sdm_err *err);
+/* Variables of a scope (0: the instance). value NULL deletes. */
+int store_var_set(store *s, int64_t inst, int64_t scope, const char *name, const char *json, sdm_err *err);
+int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err *err);
 
 /* The instance's recent path as a JSON array, for checkpoint rules. */
 int store_history_json(store *s, int64_t inst, char **json, sdm_err *err);

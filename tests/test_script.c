@@ -246,7 +246,7 @@ int main(void) {
             char json[8192] = "{";
             for (int r = 0; vt && r < vt->nrow; r++) {
                 size_t n = strlen(json);
-                snprintf(json + n, sizeof json - n, "%s\"%s\":%s", r ? "," : "", vt->cells[r * 2], vt->cells[r * 2 + 1]);
+                snprintf(json + n, sizeof json - n, "%s\"%s\":%s", r ? "," : "", vt->cells[r * vt->ncol], vt->cells[r * vt->ncol + 1]);
             }
             strcat(json, "}");
             int64_t t2 = start(db, "types2", "c1", json);

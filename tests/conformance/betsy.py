@@ -333,7 +333,8 @@ def run_case(work, idx, case, meta):
         incidents = [i for i in (jload(out) or []) if i.get("state") == "open"]
         for inc in incidents:
             node = elements.get(inc.get("node"), {})
-            if node.get("tag") == "endEvent" and "errorEventDefinition" in node.get("defs", []):
+            uncaught = re.match(r"error '.*' thrown at '.*' is not caught", inc.get("message") or "")
+            if node.get("tag") == "endEvent" and ("errorEventDefinition" in node.get("defs", []) or uncaught):
                 errors.append("ERROR_thrownErrorEvent")
             else:
                 errors.append("ERROR_runtime")
@@ -410,12 +411,7 @@ def fail_reason(res, expected, got, elements):
         parts.append(res["reason"])
     if res.get("waiting"):
         w = res["waiting"]
-        hint = ""
-        if any("message" in x or "receiveTask" in x for x in w):
-            hint = " (no `sdm message` command yet)"
-        elif any("signal" in x for x in w):
-            hint = " (no `sdm signal` command yet)"
-        parts.append("still waiting at " + ", ".join(w[:3]) + hint)
+        parts.append("still waiting at " + ", ".join(w[:3]) + " (nothing in the case sends it)")
     if not parts or not res.get("reason"):
         parts.append("trace differs: " + trace_diff(expected, got))
         uses = ["%s on '%s'" % (", ".join(e["uses"]), i) for i, e in elements.items() if e.get("uses")]

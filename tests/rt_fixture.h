@@ -1,0 +1,272 @@
+/*
+** rt_fixture.h — what the runtime tests (test_rt.c, test_scope.c) share:
+** one engine handle, deploying a process body, starting, completing, and
+** reading back paths, events, tasks, tokens, variables and incidents as
+** short strings an assertion can compare. Include once, after t.h.
+*/
+#ifndef SDM_RT_FIXTURE_H
+#define SDM_RT_FIXTURE_H
+#include <unistd.h>
+#include "sdm.h"
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-function"   /* each test uses its own subset */
+#endif
+
+static sdm_err err;
+static sdm *db;
+
+#define HEAD "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" " \
+             "xmlns:sdm=\"urn:sdm:bpmn:1\">\n"
+
+/* Flows are written compactly: F("id", "src", "dst") and C(..., "cond"). */
+#define F(id, a, b) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\"/>\n"
+#define C(id, a, b, cond) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\">" \
+    "<bpmn:conditionExpression><![CDATA[" cond "]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+
+static int deploy(const char *id, const char *body) {
+    size_t n = strlen(HEAD) + strlen(body) + strlen(id) + 200;
+    char *xml = malloc(n);
+    snprintf(xml, n, HEAD "<bpmn:process id=\"%s\" isExecutable=\"true\">\n%s</bpmn:process>\n</bpmn:definitions>\n",
+             id, body);
+    sdm_table *t = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_deploy_xml(db, "rt.bpmn", xml, strlen(xml), &t, &err);
+    if (rc) {
+        fprintf(stderr, "  (deploy %s: %s)\n", id, err.msg);
+        for (int r = 0; t && r < t->nrow; r++)
+            fprintf(stderr, "    %s %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
+    }
+    CHECK_EQ_INT(rc, SDM_OK);
+    sdm_table_free(t);
+    free(xml);
+    return rc;
+}
+
+/* A whole document's content (messages, errors, several processes). */
+static int deploy_doc(const char *body) {
+    size_t n = strlen(HEAD) + strlen(body) + 64;
+    char *xml = malloc(n);
+    snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", body);
+    sdm_table *t = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_deploy_xml(db, "doc.bpmn", xml, strlen(xml), &t, &err);
+    if (rc) {
+        fprintf(stderr, "  (deploy: %s)\n", err.msg);
+        for (int r = 0; t && r < t->nrow; r++)
+            fprintf(stderr, "    %s %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
+    }
+    CHECK_EQ_INT(rc, SDM_OK);
+    sdm_table_free(t);
+    free(xml);
+    return rc;
+}
+
+static int64_t start(const char *process, const char *client, const char *vars) {
+    int64_t id = 0;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_start(db, process, client, vars, &id, &err);
+    if (rc) fprintf(stderr, "  (start %s: %s)\n", process, err.msg);
+    CHECK_EQ_INT(rc, SDM_OK);
+    return id;
+}
+
+static int col(const sdm_table *t, const char *name) {
+    for (int c = 0; t && c < t->ncol; c++) if (strcmp(t->cols[c], name) == 0) return c;
+    fprintf(stderr, "  (no column %s)\n", name);
+    return 0;
+}
+
+/* Nodes entered, in order, joined by spaces (static buffer). */
+static const char *path(int64_t inst) {
+    static char buf[4096];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_HISTORY, &f, &t, &err) == SDM_OK) {
+        int ev = col(t, "event"), nd = col(t, "node");
+        for (int r = 0; r < t->nrow; r++)
+            if (strcmp(t->cells[r * t->ncol + ev], "enter") == 0) {
+                size_t n = strlen(buf);
+                snprintf(buf + n, sizeof buf - n, "%s%s", n ? " " : "", t->cells[r * t->ncol + nd]);
+            }
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+/* Every history event as "event:node", joined by spaces (static). */
+static const char *events(int64_t inst) {
+    static char buf[4096];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_HISTORY, &f, &t, &err) == SDM_OK) {
+        int ev = col(t, "event"), nd = col(t, "node");
+        for (int r = 0; r < t->nrow; r++) {
+            size_t n = strlen(buf);
+            const char *node = t->cells[r * t->ncol + nd];
+            snprintf(buf + n, sizeof buf - n, "%s%s%s%s", n ? " " : "", t->cells[r * t->ncol + ev],
+                     node ? ":" : "", node ? node : "");
+        }
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+/* Tasks of the instance in a state ("open", "all", ...), by id, as
+** "node/assignee/role" (plus "/state" unless open), joined by spaces. */
+static int cmp_row(const void *x, const void *y) {
+    long long a = atoll(**(char ***)x), b = atoll(**(char ***)y);
+    return (a > b) - (a < b);
+}
+
+static const char *tasks(int64_t inst, const char *state) {
+    static char buf[2048];
+    sdm_filter f = {.id = inst, .state = state};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK) {
+        int nd = col(t, "node"), as = col(t, "assignee"), ro = col(t, "role"), st = col(t, "state");
+        char ***rows = malloc(sizeof *rows * (size_t)(t->nrow + 1));
+        for (int r = 0; r < t->nrow; r++) rows[r] = &t->cells[r * t->ncol];
+        qsort(rows, (size_t)t->nrow, sizeof *rows, cmp_row);
+        for (int r = 0; r < t->nrow; r++) {
+            size_t n = strlen(buf);
+            char **row = rows[r];
+            int open = strcmp(state, "open") == 0;
+            snprintf(buf + n, sizeof buf - n, "%s%s/%s/%s%s%s", n ? " " : "", row[nd],
+                     row[as] ? row[as] : "-", row[ro] ? row[ro] : "-", open ? "" : "/", open ? "" : row[st]);
+        }
+        free(rows);
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+/* Id of the open task at `node` of the instance, 0 if none. */
+static int64_t task_at(int64_t inst, const char *node) {
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    int64_t id = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK) {
+        int nd = col(t, "node");
+        for (int r = 0; r < t->nrow && !id; r++)
+            if (strcmp(t->cells[r * t->ncol + nd], node) == 0) id = atoll(t->cells[r * t->ncol]);
+    }
+    sdm_table_free(t);
+    return id;
+}
+
+static const char *task_cell(int64_t task, int64_t inst, const char *name) {
+    static char buf[256];
+    sdm_filter f = {.id = inst, .state = "all"};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK) {
+        int c = col(t, name);
+        for (int r = 0; r < t->nrow; r++)
+            if (atoll(t->cells[r * t->ncol]) == task)
+                snprintf(buf, sizeof buf, "%s", t->cells[r * t->ncol + c] ? t->cells[r * t->ncol + c] : "NULL");
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+static int complete(int64_t inst, const char *node, const char *vars) {
+    int64_t t = task_at(inst, node);
+    CHECK(t > 0);
+    if (!t) { fprintf(stderr, "  (no open task at %s; open: %s)\n", node, tasks(inst, "open")); return -1; }
+    memset(&err, 0, sizeof err);
+    int rc = sdm_complete(db, t, vars, &err);
+    if (rc) fprintf(stderr, "  (complete %s: %s)\n", node, err.msg);
+    CHECK_EQ_INT(rc, SDM_OK);
+    return rc;
+}
+
+static const char *inst_cell(int64_t inst, const char *name) {
+    static char buf[256];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_INSTANCE, &f, &t, &err) == SDM_OK && t->nrow == 1) {
+        const char *v = t->cells[col(t, name)];
+        snprintf(buf, sizeof buf, "%s", v ? v : "NULL");
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+static const char *table_cell_of(const sdm_table *t, const char *name) {
+    for (int c = 0; c < t->ncol; c++) if (strcmp(t->cols[c], name) == 0) return t->cells[c];
+    return NULL;
+}
+
+static int count(sdm_query_kind q, int64_t inst, const char *state) {
+    sdm_filter f = {.id = inst, .state = state};
+    sdm_table *t = NULL;
+    int n = -1;
+    if (sdm_query(db, q, &f, &t, &err) == SDM_OK) n = t->nrow;
+    sdm_table_free(t);
+    return n;
+}
+
+/* Token states of the instance, "node:state" joined by spaces (static). */
+static const char *tokens(int64_t inst) {
+    static char buf[1024];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TOKENS, &f, &t, &err) == SDM_OK) {
+        int nd = col(t, "node"), st = col(t, "state");
+        for (int r = 0; r < t->nrow; r++) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, sizeof buf - n, "%s%s:%s", n ? " " : "", t->cells[r * t->ncol + nd], t->cells[r * t->ncol + st]);
+        }
+    }
+    sdm_table_free(t);
+    return buf;
+}
+
+static const char *var(int64_t inst, const char *name) {
+    static char buf[1024];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    const char *out = NULL;
+    if (sdm_query(db, SDM_Q_VARIABLES, &f, &t, &err) == SDM_OK)
+        for (int r = 0; r < t->nrow; r++)
+            if (strcmp(t->cells[r * t->ncol], name) == 0) {
+                snprintf(buf, sizeof buf, "%s", t->cells[r * t->ncol + 1]);
+                out = buf;
+            }
+    sdm_table_free(t);
+    return out;
+}
+
+static int64_t open_incident(int64_t inst, char *msg, size_t n) {
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    int64_t id = 0;
+    if (msg) msg[0] = 0;
+    if (sdm_query(db, SDM_Q_INCIDENTS, &f, &t, &err) == SDM_OK && t->nrow == 1) {
+        id = atoll(t->cells[0]);
+        if (msg) snprintf(msg, n, "%s", t->cells[col(t, "message")]);
+    }
+    sdm_table_free(t);
+    return id;
+}
+
+static void check_clean(const char *where) {
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_check(db, &t, &err), SDM_OK);
+    CHECK_EQ_INT(t ? t->nrow : -1, 0);
+    for (int r = 0; t && r < t->nrow; r++)
+        fprintf(stderr, "  (check after %s: %s %s)\n", where, t->cells[r * 2], t->cells[r * 2 + 1]);
+    sdm_table_free(t);
+}
+
+#define NOW 1709312400000LL          /* 2024-03-01T17:00:00Z, a Friday */
+#define HOUR 3600000LL
+#define DAY (24 * HOUR)
+
+#endif
