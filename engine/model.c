@@ -491,6 +491,61 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
+/* Which variables a call activity passes: sdm:in / sdm:out name them
+** (space-separated, "*" for all), or Camunda's <camunda:in source target>
+** and <camunda:in variables="all"/>; nothing said means all, both ways.
+** sdm:version pins the called process's version. */
+static int parse_map(compiler *c, const char *list, model_map **out) {
+    if (!list || strcmp(list, "*") == 0 || strcmp(list, "all") == 0) return -1;
+    int n = 0;
+    char word[256];
+    int len;
+    for (const char *p = list; sscanf(p, " %255s%n", word, &len) == 1; p += len) n++;
+    *out = arena_alloc(c->m->mem, sizeof **out * (size_t)(n + 1));
+    n = 0;
+    for (const char *p = list; sscanf(p, " %255s%n", word, &len) == 1; p += len) {
+        const char *w = arena_strdup(c->m->mem, word);
+        (*out)[n++] = (model_map){w, w};
+    }
+    return n;
+}
+
+static void compile_call(compiler *c, const xml_node *x, model_node *n) {
+    n->nvin = parse_map(c, sdm_attr(x, "in"), &n->vin);
+    n->nvout = parse_map(c, sdm_attr(x, "out"), &n->vout);
+    const char *v = sdm_attr(x, "version");
+    const char *binding = xml_attr_get(x, CAMUNDA_NS, "calledElementBinding");
+    if (!v && binding && strcmp(binding, "version") == 0) v = xml_attr_get(x, CAMUNDA_NS, "calledElementVersion");
+    if (v) {
+        char *end;
+        long ver = strtol(v, &end, 10);
+        if (*end || ver < 1 || ver > 1000000)
+            diag(c, 1, x, n->id, "callActivity '%s': version '%s' is not a version number", n->id, v);
+        else n->called_version = (int)ver;
+    }
+    const xml_node *ext = child(x, "extensionElements");
+    for (int dir = 0; ext && dir < 2; dir++) {
+        int count = 0, all = 0;
+        const char *tag = dir ? "out" : "in";
+        for (const xml_node *e = ext->child; e; e = e->next)
+            if (xml_is(e, CAMUNDA_NS, tag)) { count++; all |= xml_attr_get(e, NULL, "variables") != NULL; }
+        if (!count || (dir ? n->nvout : n->nvin) >= 0 || all) continue;   /* sdm: wins; "all" keeps all */
+        model_map *m = arena_alloc(c->m->mem, sizeof *m * (size_t)count);
+        int k = 0;
+        for (const xml_node *e = ext->child; e; e = e->next) {
+            if (!xml_is(e, CAMUNDA_NS, tag)) continue;
+            const char *src = xml_attr_get(e, NULL, "source"), *dst = xml_attr_get(e, NULL, "target");
+            if (!src || !dst || strchr(src, '$') || strchr(src, '#')) {
+                diag(c, 1, e, n->id, "callActivity '%s': camunda:%s needs plain source and target names "
+                     "(expressions are not run by sdm)", n->id, tag);
+                continue;
+            }
+            m[k++] = (model_map){arena_strdup(c->m->mem, src), arena_strdup(c->m->mem, dst)};
+        }
+        if (dir) { n->vout = m; n->nvout = k; } else { n->vin = m; n->nvin = k; }
+    }
+}
+
 static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind) {
     arena *a = c->m->mem;
     n->id = arena_strdup(a, xml_attr_get(x, NULL, "id"));
@@ -512,6 +567,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         kind == EL_BOUNDARY_TIMER)
         kind = classify_event(c, x, n, kind);
     if (kind == EL_START_SIGNAL) n->client = trimmed(a, sdm_attr(x, "client"));
+    n->corr = trimmed(a, sdm_attr(x, "correlationKey"));
     if (kind == EL_RECEIVE || (kind == EL_THROW_EVENT && strcmp(x->name, "sendTask") == 0)) {
         n->trigger = 'm';
         n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
@@ -536,6 +592,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         n->called = trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
         if (!n->called)
             diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
+        compile_call(c, x, n);
     }
 }
 

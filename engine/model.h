@@ -74,6 +74,9 @@ typedef struct model_loop {
     int line;
 } model_loop;
 
+/* A variable a call activity passes: `from` in the giver, `to` in the taker. */
+typedef struct model_map { const char *from, *to; } model_map;
+
 typedef struct model_node {
     const char *id, *name;
     const char *tag;         /* the BPMN element name, for messages */
@@ -96,6 +99,10 @@ typedef struct model_node {
     int interrupting;        /* boundary event: cancelActivity (default true) */
     int *bnd, nbnd;          /* activity: its boundary events */
     const char *called;      /* call activity: calledElement (a process id) */
+    int called_version;      /* call activity: a pinned version, 0 for the latest */
+    model_map *vin, *vout;   /* call activity: variables passed in and back; all when n < 0 */
+    int nvin, nvout;
+    const char *corr;        /* message catch: sdm:correlationKey, a variable the message must match */
     char trigger;            /* 'm' message, 's' signal, 'e' escalation, 'x' error, 'c' compensation */
     const char *msg;         /* the message's, signal's, escalation's or error's name (link: its name) */
     const char *code;        /* error or escalation: the code it throws or catches (NULL: catches any) */

@@ -966,6 +966,20 @@ static int parallel_join(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc;
 }
 
+/* The variables a call passes one way: all (n < 0), or those mapped. */
+static char *mapped(const char *json, const model_map *m, int n) {
+    if (n < 0) return xstrdup(json ? json : "{}");
+    json_t *all = json_loads(json ? json : "{}", 0, NULL), *out = json_object();
+    for (int k = 0; k < n; k++) {
+        json_t *v = json_object_get(all, m[k].from);
+        if (v) json_object_set(out, m[k].to, v);
+    }
+    char *text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    json_decref(all);
+    json_decref(out);
+    return text;
+}
+
 static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
@@ -978,7 +992,9 @@ static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) rc = history(s, it->token, n->id, "call", detail("{s:s}", "process", n->called), err);
     if (!rc) rc = visible_vars(s, it->scope, &vars, err);
     if (rc) { free(vars); return rc; }
-    rc = s->call(s->ctx, s, it->token, n, vars, &why);
+    char *given = mapped(vars, n->vin, n->nvin);
+    rc = s->call(s->ctx, s, it->token, n, given, &why);
+    free(given);
     free(vars);
     /* A process not deployed, or the client busy in it: the model's or the
     ** data's problem, so an incident the head can retry once it is fixed. */
@@ -997,8 +1013,10 @@ int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err) {
     int node;
     int rc = token_at(s, token, &tok, &node, err);
     if (!rc) rc = store_vars_json(s->st, called, 0, &vars, err);
+    char *back = rc ? NULL : mapped(vars, node_at(s, node)->vout, node_at(s, node)->nvout);
     if (!rc) rc = history(s, token, tok.node, "call-returned", detail("{s:I}", "instance", (json_int_t)called), err);
-    if (!rc) rc = rt_set_vars(s, vars, tok.parent, err);
+    if (!rc) rc = rt_set_vars(s, back, tok.parent, err);
+    free(back);
     if (!rc) rc = end_wait(s, token, err);
     if (!rc) rc = store_token_set(s->st, token, tok.node, "ready", NULL, err);
     if (!rc) push(s, OP_LEAVE, token, node, -1, tok.parent);

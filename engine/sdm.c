@@ -393,7 +393,8 @@ static int call_start(void *ctx, rt_step *caller, int64_t token, const model_nod
     store_instance child = {0};
     rt_step cs = {0};
     int version;
-    int rc = store_latest_definition(db->st, n->called, &child.definition_id, &version, NULL, NULL, err);
+    int rc = n->called_version ? store_definition_find(db->st, n->called, n->called_version, &child.definition_id, err)
+                               : store_latest_definition(db->st, n->called, &child.definition_id, &version, NULL, NULL, err);
     if (!rc) rc = store_instance_add(db->st, child.definition_id, n->called, caller->client, caller->now,
                                      db->actor, &child.id, err);
     if (!rc) rc = store_instance_set_parent(db->st, child.id, caller->inst, token, err);
@@ -940,6 +941,42 @@ static int thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err) {
     return rc;
 }
 
+/* A message catch with sdm:correlationKey takes only a message that
+** carries that variable with the instance's own value: one client may
+** wait in several deals for the same message name. */
+static int correlates(sdm *db, const store_sub *sub, json_t *msg, int *ok, sdm_err *err) {
+    store_instance inst;
+    const model_proc *p;
+    const char *file;
+    *ok = 1;
+    int rc = store_instance_get(db->st, sub->instance_id, &inst, err);
+    if (!rc) rc = load_def(db, inst.definition_id, &p, &file, err);
+    int node = rc ? -1 : model_node_find(p, sub->node);
+    if (rc || node < 0 || !p->nodes[node].corr) return rc;
+    char *own = NULL;
+    rc = store_vars_json(db->st, sub->instance_id, 0, &own, err);
+    json_t *mine = own ? json_loads(own, 0, NULL) : NULL, *want = json_object_get(mine, p->nodes[node].corr);
+    json_t *got = json_object_get(msg, p->nodes[node].corr);
+    *ok = want && got && json_equal(want, got);
+    json_decref(mine);
+    free(own);
+    return rc;
+}
+
+/* Keep the subscriptions a message with variables `vars` correlates to. */
+static int filter_correlated(sdm *db, store_sub *subs, int *nsub, const char *vars, sdm_err *err) {
+    json_t *msg = vars ? json_loads(vars, 0, NULL) : NULL;
+    int rc = SDM_OK, kept = 0;
+    for (int i = 0; i < *nsub && !rc; i++) {
+        int ok = 1;
+        if (strcmp(subs[i].kind, "message") == 0) rc = correlates(db, &subs[i], msg, &ok, err);
+        if (ok) subs[kept++] = subs[i];
+    }
+    json_decref(msg);
+    *nsub = kept;
+    return rc;
+}
+
 static int correlate(sdm *db, const char *kind, const char *name, const char *client, const char *vars,
                      int all, int *delivered, sdm_err *err) {
     store_sub *subs = NULL;
@@ -947,6 +984,7 @@ static int correlate(sdm *db, const char *kind, const char *name, const char *cl
     *delivered = 0;
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_subs_find(db->st, kind, name, client, &subs, &nsub, err);
+    if (!rc) rc = filter_correlated(db, subs, &nsub, vars, err);
     if (!rc && client && nsub > 1 && !all)
         rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "message '%s' matches %d waiting places of client '%s'"
                      " (use --all to deliver to each)", name, nsub, client);

@@ -545,6 +545,14 @@ int store_latest_definition(store *s, const char *process, int64_t *def_id, int 
     return SDM_OK;
 }
 
+int store_definition_find(store *s, const char *process, int version, int64_t *id, sdm_err *err) {
+    int rc = store_sql_int(s, id, err, "SELECT id FROM definitions WHERE process = ?1 AND version = ?2", "ti",
+                           process, (int64_t)version);
+    if (rc == SDM_ERR_NOTFOUND)
+        return err_set(err, rc, NULL, 0, NULL, "no version %d of process '%s' is deployed", version, process);
+    return rc;
+}
+
 int store_definition_xml(store *s, const char *process, int version, char **xml, size_t *len,
                          sdm_err *err) {
     sqlite3_stmt *st;

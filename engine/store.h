@@ -165,6 +165,7 @@ void store_rollback(store *s);
 /* Deployment. */
 int store_latest_definition(store *s, const char *process, int64_t *def_id, int *version,
                             char **xml, size_t *len, sdm_err *err);  /* NOTFOUND if none */
+int store_definition_find(store *s, const char *process, int version, int64_t *id, sdm_err *err);
 int store_definition_xml(store *s, const char *process, int version, char **xml, size_t *len,
                          sdm_err *err);   /* version 0: latest */
 int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,

@@ -447,6 +447,60 @@ static void compensation(void) {
     check_clean("6.23");
 }
 
+static void calls(void) {
+    T_CASE("6.24 call activity: a pinned version, variables passed in and back by name");
+    deploy("callee", SS("cs") ST("cw", "result = 'v1'; saw_secret = (secret ~= nil); doubled = amount * 2") EE("ce")
+           F("ca", "cs", "cw") F("cb", "cw", "ce"));
+    deploy("callee", SS("cs") ST("cw", "result = 'v2'") EE("ce") F("ca", "cs", "cw") F("cb", "cw", "ce"));
+    deploy("caller", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"callee\" sdm:version=\"1\" sdm:in=\"amount\""
+           " sdm:out=\"result doubled\"/>" EE("e") F("a", "s", "call") F("b", "call", "e"));
+    int64_t i = start("caller", "c624", "{\"amount\": 5, \"secret\": 1}");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK_EQ_STR(var(i, "result"), "\"v1\"");
+    CHECK_EQ_STR(var(i, "doubled"), "10");
+    CHECK(var(i, "saw_secret") == NULL);           /* not passed back */
+    CHECK_EQ_STR(var(i + 1, "saw_secret"), "false"); /* the secret was never passed in */
+    deploy("caller_bad", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"callee\" sdm:version=\"9\"/>" EE("e")
+           F("a", "s", "call") F("b", "call", "e"));
+    char msg[1024];
+    i = start("caller_bad", "c624", NULL);
+    CHECK(open_incident(i, msg, sizeof msg) > 0);
+    CHECK(contains(msg, "no version 9 of process 'callee' is deployed"));
+    check_clean("6.24");
+
+    T_CASE("6.25 sdm:correlationKey: one client waits in two deals; the message goes to the deal it names");
+    deploy_doc("<bpmn:message id=\"sg\" name=\"signed\"/>\n"
+               P("deal_a", SS("as") "<bpmn:receiveTask id=\"aw\" messageRef=\"sg\" sdm:correlationKey=\"deal\"/>" EE("ae")
+                 F("a1", "as", "aw") F("a2", "aw", "ae"))
+               P("deal_b", SS("bs") "<bpmn:receiveTask id=\"bw\" messageRef=\"sg\" sdm:correlationKey=\"deal\"/>" EE("be")
+                 F("b1", "bs", "bw") F("b2", "bw", "be")));
+    int64_t a = start("deal_a", "c625", "{\"deal\": 1}"), b = start("deal_b", "c625", "{\"deal\": 2}");
+    CHECK_EQ_INT(message("signed", "c625", "{\"deal\": 2}"), 1);
+    CHECK_EQ_STR(inst_cell(b, "state"), "completed");
+    CHECK_EQ_STR(inst_cell(a, "state"), "active");
+    CHECK_EQ_INT(message("signed", "c625", "{\"deal\": 3}"), -SDM_ERR_NOTFOUND);
+    CHECK_EQ_INT(message("signed", "c625", "{\"deal\": 1}"), 1);
+    CHECK_EQ_STR(inst_cell(a, "state"), "completed");
+    check_clean("6.25");
+
+    T_CASE("6.26 nesting: a subprocess inside a multi-instance inside a called process");
+    deploy("nest_child", SS("ns") "<bpmn:subProcess id=\"each\"><bpmn:multiInstanceLoopCharacteristics sdm:collection=\"items\""
+           " sdm:elementVariable=\"item\"/>" SS("es") "<bpmn:subProcess id=\"check\">" SS("cs2") "<bpmn:userTask id=\"look\""
+           " sdm:assigneeExpr=\"item\"/>" EE("ce2") F("k1", "cs2", "look") F("k2", "look", "ce2") "</bpmn:subProcess>" EE("ee")
+           F("e1", "es", "check") F("e2", "check", "ee") "</bpmn:subProcess>" EE("ne") F("n1", "ns", "each") F("n2", "each", "ne"));
+    deploy("nest_parent", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"nest_child\"/>" UT("after") EE("e")
+           F("a", "s", "call") F("b", "call", "after") F("c", "after", "e"));
+    i = start("nest_parent", "c626", "{\"items\": [\"ann\", \"bob\"]}");
+    CHECK_EQ_STR(tasks(i + 1, "open"), "look/ann/- look/bob/-");
+    complete(i + 1, "look", "{\"seen\": 1}");
+    CHECK_EQ_STR(inst_cell(i + 1, "state"), "active");
+    complete(i + 1, "look", NULL);
+    CHECK_EQ_STR(inst_cell(i + 1, "state"), "completed");
+    CHECK_EQ_STR(tokens(i), "after:waiting");
+    CHECK_EQ_STR(var(i, "seen"), "1");
+    check_clean("6.26");
+}
+
 int main(void) {
     char dir[] = "/tmp/sdm_scope_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -458,6 +512,7 @@ int main(void) {
     gateways_and_links();
     loops();
     compensation();
+    calls();
     sdm_close(db);
     rmdir(dir);
     return t_done();
