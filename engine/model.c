@@ -70,13 +70,13 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
     {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE}, {"sendTask", EL_THROW_EVENT},
     {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS},
-    {"eventBasedGateway", EL_GW_EVENT},
+    {"eventBasedGateway", EL_GW_EVENT}, {"complexGateway", EL_GW_COMPLEX},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
-    "complexGateway", "adHocSubProcess", "transaction", "callChoreography", "choreographyTask", "subChoreography", NULL
+    "adHocSubProcess", "transaction", "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
 /* Process content that carries no behaviour for the engine. */
@@ -131,6 +131,7 @@ const char *model_kind_name(el_kind k) {
     case EL_START_CATCH: return "startEvent";
     case EL_SUBPROCESS: return "subProcess";
     case EL_GW_EVENT: return "eventBasedGateway";
+    case EL_GW_COMPLEX: return "complexGateway";
     case EL_LINK_THROW: return "link intermediateThrowEvent";
     case EL_LINK_CATCH: return "link intermediateCatchEvent";
     case EL_UNSUPPORTED: return "unsupported element";
@@ -583,6 +584,10 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         const char *t = xml_attr_get(x, NULL, "triggeredByEvent");
         n->triggered = t && strcmp(t, "true") == 0;
     }
+    if (n->kind == EL_GW_COMPLEX) {
+        const xml_node *ac = child(x, "activationCondition");
+        n->activation = ac ? trimmed(c->m->mem, ac->text) : NULL;
+    }
     if (n->kind == EL_GW_EVENT) {
         const char *inst = xml_attr_get(x, NULL, "instantiate");
         if (inst && strcmp(inst, "true") == 0)
@@ -755,8 +760,10 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         model_node *n = &p->nodes[i];
         const xml_node *at = c->nx[i];
         int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL || n->kind == EL_GW_INCLUSIVE ||
-                 n->kind == EL_GW_EVENT;
-        if (n->kind == EL_GW_INCLUSIVE && n->nin > 1) p->n_or_join++;
+                 n->kind == EL_GW_EVENT || n->kind == EL_GW_COMPLEX;
+        if ((n->kind == EL_GW_INCLUSIVE || n->kind == EL_GW_COMPLEX) && n->nin > 1) p->n_or_join++;
+        if (n->kind == EL_GW_COMPLEX && n->nin > 1 && !n->activation)
+            diag(c, 1, at, n->id, "complexGateway '%s' joins %d flows but has no activationCondition", n->id, n->nin);
         if (gw && n->nout == 0)
             diag(c, 1, at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
         if ((n->kind == EL_BOUNDARY_TIMER || n->kind == EL_BOUNDARY_EVENT) && n->nin > 0)

@@ -43,6 +43,7 @@ typedef enum el_kind {
     EL_START_CATCH,     /* error or escalation start event of an event subprocess */
     EL_SUBPROCESS,      /* embedded subprocess, or event subprocess (triggered) */
     EL_GW_EVENT,        /* event-based gateway: the first of its events to happen wins */
+    EL_GW_COMPLEX,      /* complex gateway: split like inclusive; join fires when activationCondition holds */
     EL_LINK_THROW,      /* link intermediate throw: goes on at the catch of the same name */
     EL_LINK_CATCH,      /* link intermediate catch: where a link arrives */
     EL_UNSUPPORTED,     /* known to BPMN, not executable here: deploy refuses it */
@@ -116,6 +117,7 @@ typedef struct model_node {
     int link;                /* link throw: the link catch it goes on at */
     int compensable;         /* activity: has a compensation boundary event */
     const model_loop *loop;  /* loop or multi-instance marker, or NULL */
+    const char *activation;  /* complex gateway: activationCondition (Lua; sees activationCount) */
     const char *client;      /* timer start event: sdm:client, the client key to start for */
     model_checkpoint *cps;
     int ncp;
@@ -137,7 +139,7 @@ typedef struct model_proc {
     int *starts;        int nstart;   /* none start events at process level */
     int *evsubs;        int nevsub;   /* event subprocesses at process level */
     int *by_id;                        /* node indexes sorted by id */
-    int n_or_join;                     /* inclusive gateways with several incoming flows */
+    int n_or_join;                     /* inclusive and complex gateways with several incoming flows */
     int nested;                        /* has subprocesses or loop markers: tokens nest in scopes */
 } model_proc;
 

@@ -1220,35 +1220,93 @@ static const store_token *in_scope(const store_token *t, int n, const store_toke
     return k && k->parent == scope ? k : NULL;
 }
 
+/* The oldest joining token of each incoming flow of join g in scope goes
+** on (kept) and the others of them go; with `all`, every joining token
+** there is taken, not one per flow (a complex gateway counts them all). */
+static int join_take(rt_step *s, store_token *t, int n, int j, int all, int64_t *keep, sdm_err *err) {
+    const model_node *g = node_at(s, model_node_find(s->proc, t[j].node));
+    int rc = SDM_OK;
+    *keep = 0;
+    for (int f = 0; !rc && f < g->nin; f++) {
+        const char *want = s->proc->flows[g->in[f]].id;
+        for (int k = 0; k < n && !rc; k++) {
+            if (strcmp(t[k].node, t[j].node) || strcmp(t[k].state, "joining") || strcmp(t[k].flow, want) ||
+                t[k].parent != t[j].parent || !t[k].id) continue;
+            if (!*keep) *keep = t[k].id;
+            else rc = store_token_delete(s->st, t[k].id, err);
+            t[k].id = 0;
+            if (!all) break;
+        }
+    }
+    return rc;
+}
+
+/* A complex join: until activated, it fires once its activationCondition
+** holds for activationCount, the tokens waiting there; then it absorbs
+** what still arrives, and resets when nothing more can come. Its phase is
+** read from its history (activated / reset rows). */
+static int complex_join(rt_step *s, store_token *t, int n, int j, int blocked, int *fired, sdm_err *err) {
+    int join = model_node_find(s->proc, t[j].node);
+    const model_node *g = node_at(s, join);
+    int64_t activated, reset, keep;
+    int rc = store_last_event(s->st, s->inst, g->id, "activated", &activated, err);
+    if (!rc) rc = store_last_event(s->st, s->inst, g->id, "reset", &reset, err);
+    if (rc) return rc;
+    if (activated > reset) {                  /* absorbing what arrives after firing */
+        int64_t scope = t[j].parent;
+        for (int k = 0; k < n && !rc && !s->ended; k++) {
+            if (!t[k].id || strcmp(t[k].node, g->id) || strcmp(t[k].state, "joining") || t[k].parent != scope) continue;
+            rc = history(s, t[k].id, g->id, "absorbed", NULL, err);
+            if (!rc) rc = consume(s, t[k].id, scope, g, err);
+            t[k].id = 0;
+            *fired = 1;
+        }
+        if (!rc && !blocked && !s->ended) rc = history(s, 0, g->id, "reset", NULL, err);
+        return rc;
+    }
+    int count = 0, holds = 0;
+    for (int k = 0; k < n; k++)
+        count += t[k].id && !strcmp(t[k].node, g->id) && !strcmp(t[k].state, "joining") && t[k].parent == t[j].parent;
+    char num[16];
+    snprintf(num, sizeof num, "%d", count);
+    sdm_err why = {0};
+    rc = lua_ready(s, g->id, t[j].parent, &why);
+    if (!rc) rc = scr_set_value(s->sc, "activationCount", num, &why);
+    if (!rc) rc = eval_bool(s, g, g->activation, t[j].parent, &holds, &why);
+    scr_set_value(s->sc, "activationCount", NULL, NULL);
+    if (rc) return script_outcome(s, rc, t[j].id, join, "execute", &why, err);
+    if (!holds) return SDM_OK;
+    int64_t scope = t[j].parent;
+    rc = join_take(s, t, n, j, 1, &keep, err);
+    if (!rc) rc = history(s, keep, g->id, "activated", detail("{s:i}", "activationCount", count), err);
+    if (!rc && !blocked) rc = history(s, 0, g->id, "reset", NULL, err);
+    if (!rc) rc = store_token_set(s->st, keep, g->id, "ready", NULL, err);
+    if (!rc) { push(s, OP_LEAVE, keep, join, -1, scope); *fired = 1; }
+    return rc;
+}
+
 static int or_joins(rt_step *s, int *fired, sdm_err *err) {
     store_token *t = NULL;
     int n = 0, rc = store_tokens_at_rest(s->st, s->inst, &t, &n, err);
     *fired = 0;
-    for (int j = 0; !rc && j < n && !*fired; j++) {
-        int join = model_node_find(s->proc, t[j].node);
-        if (strcmp(t[j].state, "joining") || join < 0 || node_at(s, join)->kind != EL_GW_INCLUSIVE) continue;
+    for (int j = 0; !rc && j < n && !*fired && !s->ended; j++) {
+        int join = t[j].id ? model_node_find(s->proc, t[j].node) : -1;
+        if (join < 0 || strcmp(t[j].state, "joining")) continue;
+        el_kind kind = node_at(s, join)->kind;
+        if (kind != EL_GW_INCLUSIVE && kind != EL_GW_COMPLEX) continue;
         int blocked = 0;
         for (int k = 0; k < n && !blocked; k++) {
-            const store_token *x = in_scope(t, n, &t[k], t[j].parent);
+            const store_token *x = t[k].id ? in_scope(t, n, &t[k], t[j].parent) : NULL;
             if (!x || (strcmp(x->node, t[j].node) == 0 && strcmp(x->state, "joining") == 0)) continue;
             int at = model_node_find(s->proc, x->node);
             blocked = at >= 0 && model_can_reach(s->proc, at, join);
         }
+        if (kind == EL_GW_COMPLEX) { rc = complex_join(s, t, n, j, blocked, fired, err); continue; }
         if (blocked) continue;
-        const model_node *g = node_at(s, join);
-        int64_t keep = 0;
-        for (int f = 0; !rc && f < g->nin; f++) {
-            const char *want = s->proc->flows[g->in[f]].id;
-            for (int k = 0; k < n; k++) {
-                if (strcmp(t[k].node, t[j].node) || strcmp(t[k].state, "joining") || strcmp(t[k].flow, want) ||
-                    t[k].parent != t[j].parent) continue;
-                if (!keep) keep = t[k].id;
-                else rc = store_token_delete(s->st, t[k].id, err);
-                break;
-            }
-        }
-        if (!rc) rc = store_token_set(s->st, keep, g->id, "ready", NULL, err);
-        if (!rc) { push(s, OP_LEAVE, keep, join, -1, t[j].parent); *fired = 1; }
+        int64_t keep, scope = t[j].parent;
+        rc = join_take(s, t, n, j, 0, &keep, err);
+        if (!rc) rc = store_token_set(s->st, keep, node_at(s, join)->id, "ready", NULL, err);
+        if (!rc) { push(s, OP_LEAVE, keep, join, -1, scope); *fired = 1; }
     }
     free(t);
     return rc;
@@ -1347,7 +1405,7 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         if (n->nin > 1) return parallel_join(s, it, err);
         pass(s, it);
         return SDM_OK;
-    case EL_GW_INCLUSIVE:
+    case EL_GW_INCLUSIVE: case EL_GW_COMPLEX:
         if (n->nin > 1)            /* decided when every token rests: see or_joins() */
             return store_token_set(s->st, it->token, n->id, "joining", flow_id(s, it->flow), err);
         pass(s, it);

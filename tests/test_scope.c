@@ -289,6 +289,25 @@ static void gateways_and_links(void) {
     check_clean("6.13");
     sdm_set_now(db, NOW);
 
+    T_CASE("6.27 complex gateway: splits like an inclusive one; the join fires once activationCondition holds, "
+           "then absorbs the rest");
+    deploy("cgw", SS("s") "<bpmn:complexGateway id=\"split\"/>" UT("a1") UT("a2") ST("a3", "quick = true")
+           "<bpmn:complexGateway id=\"join\"><bpmn:activationCondition>activationCount &gt;= 2</bpmn:activationCondition>"
+           "</bpmn:complexGateway>" ST("go", "went = (went or 0) + 1") EE("e")
+           F("f0", "s", "split") C("f1", "split", "a1", "true") C("f2", "split", "a2", "true") C("f3", "split", "a3", "true")
+           F("f4", "a1", "join") F("f5", "a2", "join") F("f6", "a3", "join") F("f7", "join", "go") F("f8", "go", "e"));
+    i = start("cgw", "c627", NULL);
+    CHECK(var(i, "went") == NULL);                  /* one arrived (a3): not yet */
+    complete(i, "a1", NULL);
+    CHECK_EQ_STR(var(i, "went"), "1");              /* two: it fires */
+    CHECK_EQ_STR(inst_cell(i, "state"), "active");  /* a2 can still come */
+    complete(i, "a2", NULL);
+    CHECK_EQ_STR(var(i, "went"), "1");              /* absorbed, not fired again */
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    CHECK(contains(events(i), "activated:join"));
+    CHECK(contains(events(i), "absorbed:join"));
+    check_clean("6.27");
+
     T_CASE("6.14 link events: a throw goes on at the catch of its name");
     deploy("links", SS("s") "<bpmn:intermediateThrowEvent id=\"lt\"><bpmn:linkEventDefinition name=\"L\"/></bpmn:intermediateThrowEvent>"
            "<bpmn:intermediateCatchEvent id=\"lc\"><bpmn:linkEventDefinition name=\"L\"/></bpmn:intermediateCatchEvent>"
