@@ -825,15 +825,16 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
 
 /* Which activities a boundary event may sit on: waiting activities for
 ** time, messages and signals; errors and escalations on what can throw
-** them from inside (subprocesses, call activities); compensation on any
-** activity. */
+** them from inside (subprocesses, call activities; errors also Lua tasks,
+** by bpmn_error()); compensation on any activity. */
 static int boundary_fits(const model_node *b, const model_node *a) {
     int waits = a->kind == EL_TASK_USER || a->kind == EL_RECEIVE || a->kind == EL_CALL ||
                 (a->kind == EL_SUBPROCESS && !a->triggered);
     switch (b->kind == EL_BOUNDARY_TIMER ? 't' : b->trigger) {
     case 't': case 'm': case 's': return waits;
     case 'e': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS;
-    case 'x': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS;
+    case 'x': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS || a->kind == EL_TASK_SCRIPT ||
+                     a->kind == EL_TASK_SERVICE;
     case 'c': return a->kind != EL_SUBPROCESS || !a->triggered;
     }
     return 0;
@@ -852,6 +853,13 @@ static void attach_boundaries(compiler *c, model_proc *p) {
             continue;
         }
         model_node *a = &p->nodes[n->attached];
+        int timely = n->kind == EL_BOUNDARY_TIMER || n->trigger == 'm' || n->trigger == 's';
+        if (!boundary_fits(n, a) && timely && a->kind != EL_SUBPROCESS) {
+            /* allowed by BPMN, but the task does not wait: nothing can happen while it runs */
+            diag(c, 0, x, n->id, "boundaryEvent '%s' on %s '%s' never fires: the task runs at once, without waiting",
+                 n->id, a->tag, a->id);
+            continue;
+        }
         if (!boundary_fits(n, a)) {
             diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
                  ? "timer" : n->trigger == 'm' ? "message" : n->trigger == 's' ? "signal" : n->trigger == 'e'

@@ -872,6 +872,9 @@ static int user_task(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc;
 }
 
+static int catch_from(rt_step *s, const model_node *thrower, int64_t token, int at, int64_t scope,
+                      int *caught, int *interrupted, sdm_err *err);
+
 static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
     char chunk[300];
@@ -884,6 +887,19 @@ static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) {                     /* deviation{} / notify{} from a script task */
         fx_ctx f = {.s = s, .n = n, .rule = n->id, .severity = "warning", .err = &why};
         rc = scr_effects(s->sc, on_effect, &f, &why);
+    }
+    if (rc == SDM_ERR_SCRIPT && scr_bpmn_error(s->sc) && n->nbnd) {   /* a business error: maybe caught */
+        model_node thrown = *n;
+        char code[128];
+        int caught = 0, interrupted = 0;
+        snprintf(code, sizeof code, "%s", scr_bpmn_error(s->sc));
+        thrown.trigger = 'x';
+        thrown.code = thrown.msg = code;
+        s->vars_loaded = 0;            /* what the failed script assigned and raised is forgotten */
+        int rc2 = scr_effects(s->sc, NULL, NULL, err);
+        if (!rc2) rc2 = history(s, it->token, n->id, "error", detail("{s:s, s:s}", "code", code, "message", why.msg), err);
+        if (!rc2) rc2 = catch_from(s, &thrown, it->token, it->node, it->scope, &caught, &interrupted, err);
+        if (rc2 || caught) return rc2;
     }
     if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
     push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope);

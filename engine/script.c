@@ -27,6 +27,7 @@ struct scr {
     long used;               /* instructions used by the running call */
     size_t mem, mem_limit;
     int exhausted;
+    char bpmn_code[128];     /* the code of a bpmn_error() that ended the last call, "" if none */
 };
 
 #define HOOK_STEP 1000
@@ -202,6 +203,7 @@ static int run_protected(scr *s, lua_CFunction fn, pcall_args *a, const char *ch
     lua_State *L = s->L;
     s->used = 0;
     s->exhausted = 0;
+    s->bpmn_code[0] = 0;
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
     lua_pushcfunction(L, fn);
     lua_pushlightuserdata(L, a);
@@ -209,6 +211,17 @@ static int run_protected(scr *s, lua_CFunction fn, pcall_args *a, const char *ch
     lua_sethook(L, NULL, 0, 0);
     if (rc == LUA_OK) return a->status;
     const char *msg = lua_tostring(L, -1);
+    char bpmn[300];
+    if (rc == LUA_ERRRUN && lua_istable(L, -1) && lua_getfield(L, -1, "bpmn_error") == LUA_TSTRING) {
+        snprintf(s->bpmn_code, sizeof s->bpmn_code, "%s", lua_tostring(L, -1));
+        lua_getfield(L, -2, "message");
+        snprintf(bpmn, sizeof bpmn, "BPMN error '%s'%s%s", s->bpmn_code, lua_isstring(L, -1) ? ": " : "",
+                 lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
+        lua_pop(L, 2);
+        msg = bpmn;
+    } else if (rc == LUA_ERRRUN && lua_istable(L, -1)) {
+        lua_pop(L, 1);
+    }
     int code = rc == LUA_ERRMEM ? SDM_ERR_NOMEM : SDM_ERR_SCRIPT;
     if (rc == LUA_ERRMEM) msg = "memory limit exceeded";
     /* Lua prefixes "chunk:line:"; pull the line out for the error record. */
@@ -577,6 +590,19 @@ static int queue_effect(lua_State *L, const char *kind, const char *need) {
 static int l_deviation(lua_State *L) { return queue_effect(L, "deviation", "message"); }
 static int l_notify(lua_State *L) { return queue_effect(L, "notify", "to"); }
 
+/* bpmn_error(code [, message]): a business error the model may catch
+** (an error boundary event on the task), not a fault of the script. */
+static int l_bpmn_error(lua_State *L) {
+    luaL_checkstring(L, 1);
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "bpmn_error");
+    if (lua_isstring(L, 2)) { lua_pushvalue(L, 2); lua_setfield(L, -2, "message"); }
+    return lua_error(L);
+}
+
+const char *scr_bpmn_error(const scr *s) { return s->bpmn_code[0] ? s->bpmn_code : NULL; }
+
 static int l_now(lua_State *L) {
     lua_getfield(L, LUA_REGISTRYINDEX, K_NOW);
     return 1;
@@ -707,6 +733,7 @@ static int p_open(lua_State *L) {
     lua_pushcfunction(L, l_deviation); lua_setfield(L, base, "deviation");
     lua_pushcfunction(L, l_notify); lua_setfield(L, base, "notify");
     lua_pushcfunction(L, l_now); lua_setfield(L, base, "now");
+    lua_pushcfunction(L, l_bpmn_error); lua_setfield(L, base, "bpmn_error");
     lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_FX);
     lua_pushinteger(L, 0); lua_setfield(L, LUA_REGISTRYINDEX, K_NOW);
     /* Strings share one metatable; lock it so scripts cannot reach it. */

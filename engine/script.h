@@ -59,6 +59,9 @@ int scr_effects(scr *s, scr_effect_cb cb, void *ctx, sdm_err *err);
 int scr_set_now(scr *s, long long now_ms, sdm_err *err);
 /* A context value scripts see as a global (e.g. "task", "rule"); json NULL clears. */
 int scr_set_value(scr *s, const char *name, const char *json, sdm_err *err);
+/* The code of the bpmn_error(code, message) that ended the last call
+** (which then failed with SDM_ERR_SCRIPT), or NULL. */
+const char *scr_bpmn_error(const scr *s);
 /* Run file (relative to the scripts directory) as a chunk. */
 int scr_run_file(scr *s, const char *file, const char *chunk, sdm_err *err);
 

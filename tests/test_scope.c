@@ -168,6 +168,25 @@ static void errors_and_escalations(void) {
     CHECK(contains(path(i), "ee eb lost"));
     check_clean("6.6");
 
+    T_CASE("6.28 a script's bpmn_error() is caught by the task's error boundary; its half-made changes are dropped");
+    deploy_doc(codes P("err_script", SS("s") ST("crm", "tried = true; if amount > 100 then bpmn_error('NO_BUDGET', 'over limit') end")
+                       "<bpmn:boundaryEvent id=\"nb\" attachedToRef=\"crm\"><bpmn:errorEventDefinition errorRef=\"E1\"/>"
+                       "</bpmn:boundaryEvent>" UT("manual") EE("e") EE("e2")
+                       F("a", "s", "crm") F("b", "crm", "e") F("c", "nb", "manual") F("d", "manual", "e2")));
+    i = start("err_script", "c628", "{\"amount\": 500}");
+    CHECK_EQ_STR(tokens(i), "manual:waiting");
+    CHECK(var(i, "tried") == NULL);
+    CHECK(contains(events(i), "error:crm enter:nb"));
+    i = start("err_script", "c628b", "{\"amount\": 5}");
+    CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+    deploy_doc(codes P("err_script2", SS("s") ST("crm", "bpmn_error('OTHER')")
+                       "<bpmn:boundaryEvent id=\"nb\" attachedToRef=\"crm\"><bpmn:errorEventDefinition errorRef=\"E1\"/>"
+                       "</bpmn:boundaryEvent>" EE("e") EE("e2") F("a", "s", "crm") F("b", "crm", "e") F("c", "nb", "e2")));
+    i = start("err_script2", "c628c", NULL);
+    CHECK(open_incident(i, msg, sizeof msg) > 0);   /* no boundary for that code: an incident */
+    CHECK(contains(msg, "BPMN error 'OTHER'"));
+    check_clean("6.28");
+
     T_CASE("6.7 an error nobody catches is an incident naming the code");
     deploy_doc(codes P("err_u", SS("s") "<bpmn:endEvent id=\"ee\"><bpmn:errorEventDefinition errorRef=\"E2\"/></bpmn:endEvent>"
                        F("a", "s", "ee")));

@@ -47,7 +47,7 @@ PLACEHOLDERS = {
     "INCREMENT_INTEGER_VARIABLE_AND_LOG": LOG_FN + 'integerVariable = integerVariable + 1; log("INCREMENT_correct")',
     "SET_STRING_DATA": 'data = "String"',
     "LOG_DATA": LOG_FN + 'if data == "String" then log("DATA_correct") end',
-    "THROW_ERROR": 'error("ERR_CODE", 0)',
+    "THROW_ERROR": 'bpmn_error("ERR_CODE")',
     "WAIT_TEN_SECONDS": "-- WAIT_TEN_SECONDS: scripts cannot wait; nothing happens",
     "CREATE_TIMESTAMP_LOG_1": "-- CREATE_TIMESTAMP_LOG_1: the interval is taken from the history",
     "CREATE_TIMESTAMP_LOG_2": "-- CREATE_TIMESTAMP_LOG_2: the interval is taken from the history",
@@ -574,7 +574,7 @@ def write_doc(rows, groups, order, npass, nfail):
       "variable `trace`; `SCRIPT_taskN` appends `SCRIPT_taskN`, `INCREMENT_INTEGER_VARIABLE_AND_LOG` increments "
       "`integerVariable` and appends `INCREMENT_correct`, `SET_STRING_DATA` sets `data = \"String\"` and `LOG_DATA` "
       "appends `DATA_correct` when it reads that back, `CREATE_MARKER_FILE` sets `marker_exists` (reported once as "
-      "`MARKER_exists`), `THROW_ERROR` is `error(\"ERR_CODE\", 0)`, `WAIT_TEN_SECONDS` does nothing (a script "
+      "`MARKER_exists`), `THROW_ERROR` is `bpmn_error(\"ERR_CODE\")` (a BPMN error: caught by an error boundary on the task, else an incident), `WAIT_TEN_SECONDS` does nothing (a script "
       "cannot wait).")
     w("- Each log line carries a random nonce, so the log of all instances (main, `ParallelProcess`, called "
       "processes) is merged without counting a line twice when variables are copied between instances.")
