@@ -212,8 +212,8 @@ int main(void) {
            1, "parallelGateway 'pg' has no outgoing sequence flow", 5, "pg");
 
     T_CASE("2.10 unsupported elements are named with file and line");
-    expect(SE "\n\n\n\n<bpmn:complexGateway id=\"g7\"/>", 1,
-           "complexGateway 'g7' at file.bpmn:7 is not supported", 7, "g7");
+    expect(SE "\n\n\n\n<bpmn:callChoreography id=\"g7\"/>", 1,
+           "callChoreography 'g7' at file.bpmn:7 is not supported", 7, "g7");
     expect(SE "\n<bpmn:inclusiveGateway id=\"ig\"/>", 1, "inclusiveGateway 'ig' has no outgoing sequence flow", 4, "ig");
     expect(SE "\n<bpmn:adHocSubProcess id=\"sp\"><bpmn:startEvent id=\"s2\"/></bpmn:adHocSubProcess>", 1,
            "adHocSubProcess 'sp' at file.bpmn:4 is not supported", 4, "sp");
