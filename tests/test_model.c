@@ -347,5 +347,248 @@ int main(void) {
     CHECK(diag_with(m, "the document defines no process") != NULL);
     CHECK_EQ_INT(m ? m->nerr : -1, 1);
     model_free(m);
+
+    /* Static constraints of the BPMN spec (betsy's bpmn_constraints, EXT.nnn).
+    ** A body may close process p to add elements at the top of the
+    ** document; TAIL then closes the process it opened last. */
+    T_CASE("2.23 a documentation's textFormat is a MIME type (EXT.004)");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:documentation textFormat=\"plain\">x</bpmn:documentation></bpmn:task>", 1,
+           "documentation of 't' has textFormat 'plain', which is not a MIME type", 4, "t");
+    m = proc(SE "\n<bpmn:task id=\"t\"><bpmn:documentation textFormat=\"text/html; charset=utf-8\">x"
+             "</bpmn:documentation></bpmn:task>");
+    CHECK(diag_with(m, "textFormat") == NULL);
+    model_free(m);
+
+    T_CASE("2.24 a thrown escalation has an escalationCode (EXT.011)");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/>\n"
+           "<bpmn:endEvent id=\"e\"><bpmn:escalationEventDefinition/></bpmn:endEvent>", 1,
+           "endEvent 'e' throws an escalation without naming an <escalation>", 4, "e");
+
+    T_CASE("2.25 a gateway's direction matches its flows (EXT.017-019)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n"
+           "<bpmn:exclusiveGateway id=\"g\" gatewayDirection=\"Converging\"/>\n"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"g\" targetRef=\"e\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" "
+           "targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>", 1,
+           "exclusiveGateway 'g' is converging but has 2 outgoing flows", 4, "g");
+    expect(SE "<bpmn:startEvent id=\"s2\"/><bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s2\" targetRef=\"g\"/>\n"
+           "<bpmn:parallelGateway id=\"g\" gatewayDirection=\"Diverging\"/>\n"
+           "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>", 1,
+           "parallelGateway 'g' is diverging but has 2 incoming flows", 4, "g");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n"
+           "<bpmn:inclusiveGateway id=\"g\" gatewayDirection=\"Mixed\"/>\n"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"g\" targetRef=\"e\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" "
+           "targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>", 1,
+           "inclusiveGateway 'g' is mixed but has 1 incoming and 2 outgoing flows", 4, "g");
+
+    T_CASE("2.26 a gateway merges or splits (EXT.135)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n<bpmn:parallelGateway id=\"g\"/>\n"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"g\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>", 1,
+           "parallelGateway 'g' has 1 incoming and one outgoing flow", 4, "g");
+
+    T_CASE("2.27 an event-based gateway chooses between two or more events, not conditions (EXT.136, EXT.137)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n<bpmn:eventBasedGateway id=\"g\"/>\n"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"g\" targetRef=\"t1\"><bpmn:conditionExpression>ok"
+           "</bpmn:conditionExpression></bpmn:sequenceFlow><bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" targetRef=\"t2\"/>\n"
+           "<bpmn:intermediateCatchEvent id=\"t1\"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H"
+           "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
+           "<bpmn:intermediateCatchEvent id=\"t2\"><bpmn:timerEventDefinition><bpmn:timeDuration>PT2H"
+           "</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
+           "<bpmn:sequenceFlow id=\"f3\" sourceRef=\"t1\" targetRef=\"e\"/><bpmn:sequenceFlow id=\"f4\" sourceRef=\"t2\" "
+           "targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>", 1,
+           "eventBasedGateway 'g' has a conditional outgoing flow 'f1'; its flows follow events, not conditions", 4, "g");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n<bpmn:eventBasedGateway id=\"g\"/>\n"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"g\" targetRef=\"t1\"/><bpmn:intermediateCatchEvent id=\"t1\">"
+           "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+           "</bpmn:intermediateCatchEvent>", 1, "eventBasedGateway 'g' has one outgoing flow", 4, "g");
+
+    T_CASE("2.28 a conditional flow from an activity is not its only way out (EXT.025)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"t\"/>\n<bpmn:task id=\"t\"/>\n"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"t\" targetRef=\"e\"><bpmn:conditionExpression>ok"
+           "</bpmn:conditionExpression></bpmn:sequenceFlow><bpmn:endEvent id=\"e\"/>", 1,
+           "task 't' has a condition on its only outgoing flow 'f1'", 4, "t");
+
+    T_CASE("2.29 an activity has one loop marker (EXT.041)");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:standardLoopCharacteristics><bpmn:loopCondition>ok</bpmn:loopCondition>"
+           "</bpmn:standardLoopCharacteristics><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>2"
+           "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:task>", 1,
+           "task 't' has both a standard loop and a multi-instance marker", 4, "t");
+
+    T_CASE("2.30 a receive task that starts the process has no incoming flow (EXT.049)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"r\"/>\n"
+           "<bpmn:receiveTask id=\"r\" instantiate=\"true\" messageRef=\"m\"/>", 1,
+           "receiveTask 'r' starts the process (instantiate=\"true\") but has incoming sequence flows", 4, "r");
+
+    T_CASE("2.31 a send task's data input holds its message's item (EXT.046-052)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"st\"/>\n"
+           "<bpmn:sendTask id=\"st\" messageRef=\"m\"><bpmn:ioSpecification>\n"
+           "<bpmn:dataInput id=\"di\" itemSubjectRef=\"i2\"/><bpmn:inputSet><bpmn:dataInputRefs>di</bpmn:dataInputRefs>"
+           "</bpmn:inputSet><bpmn:inputSet/><bpmn:outputSet/>\n</bpmn:ioSpecification></bpmn:sendTask></bpmn:process>\n"
+           "<bpmn:itemDefinition id=\"i1\" structureRef=\"String\"/><bpmn:itemDefinition id=\"i2\" structureRef=\"Integer\"/>"
+           "<bpmn:message id=\"m\" itemRef=\"i1\"/>\n<bpmn:process id=\"q\">", 1,
+           "dataInput 'di' of sendTask 'st' holds Integer, but its message 'm' carries String", 5, "di");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"st\"/>\n"
+           "<bpmn:sendTask id=\"st\"><bpmn:ioSpecification><bpmn:inputSet/><bpmn:inputSet/><bpmn:outputSet/>"
+           "</bpmn:ioSpecification></bpmn:sendTask>", 1, "sendTask 'st' has 2 inputSets", 4, "st");
+
+    T_CASE("2.32 a multi-instance loop walks a data collection one item at a time (EXT.068-070)");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:multiInstanceLoopCharacteristics>\n"
+           "<bpmn:loopDataInputRef>i1</bpmn:loopDataInputRef></bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
+           "</bpmn:process>\n<bpmn:itemDefinition id=\"i1\" isCollection=\"true\"/>\n<bpmn:process id=\"q\">", 1,
+           "loopDataInputRef of 't' names itemDefinition 'i1', which holds no data", 5, "t");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:multiInstanceLoopCharacteristics>\n"
+           "<bpmn:loopDataInputRef>d</bpmn:loopDataInputRef><bpmn:inputDataItem id=\"it\" itemSubjectRef=\"i1\"/>"
+           "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
+           "</bpmn:process>\n<bpmn:itemDefinition id=\"i1\" isCollection=\"true\"/>\n<bpmn:process id=\"q\">", 1,
+           "inputDataItem of 't' is a collection (itemDefinition 'i1')", 5, "it");
+
+    T_CASE("2.33 a condition is not a constant number or string (EXT.071, EXT.072)");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>3"
+           "</bpmn:loopCardinality><bpmn:completionCondition>23</bpmn:completionCondition>"
+           "</bpmn:multiInstanceLoopCharacteristics></bpmn:task>", 1,
+           "completionCondition of 't' is the constant 23, not a condition", 4, "t");
+
+    T_CASE("2.34 a data element and its itemDefinition agree on being a collection (EXT.020)");
+    expect(SE "<bpmn:dataObject id=\"do\" itemSubjectRef=\"i1\"/></bpmn:process>\n"
+           "<bpmn:itemDefinition id=\"i1\" isCollection=\"true\"/><bpmn:process id=\"q\">", 1,
+           "dataObject 'do' is not a collection but its itemDefinition 'i1' is one", 3, "do");
+
+    T_CASE("2.35 only root elements stand at the top of the document (EXT.078)");
+    expect(SE "</bpmn:process>\n<bpmn:property id=\"pr\"/>\n<bpmn:process id=\"q\">", 1,
+           "<property> 'pr' stands at the top of the document", 4, "pr");
+
+    T_CASE("2.36 an event has only the triggers its kind and place allow (EXT.059, EXT.098, EXT.110, EXT.146)");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/>\n<bpmn:endEvent id=\"e\">"
+           "<bpmn:messageEventDefinition messageRef=\"m\"/><bpmn:linkEventDefinition name=\"l\"/></bpmn:endEvent>", 1,
+           "endEvent 'e' has a link event definition, which an end event cannot have", 4, "e");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+           "<bpmn:subProcess id=\"ev\" triggeredByEvent=\"true\">\n<bpmn:startEvent id=\"es\" isInterrupting=\"false\">"
+           "<bpmn:errorEventDefinition/></bpmn:startEvent><bpmn:sequenceFlow id=\"g\" sourceRef=\"es\" targetRef=\"ee\"/>"
+           "<bpmn:endEvent id=\"ee\"/></bpmn:subProcess>", 1,
+           "startEvent 'es' has an error event definition, which a non-interrupting start event cannot have", 5, "es");
+
+    T_CASE("2.37 a timer is a date, a duration or a cycle, one of them (EXT.131)");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"w\"/>\n<bpmn:intermediateCatchEvent id=\"w\">"
+           "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration><bpmn:timeDate>2030-01-01T00:00:00Z"
+           "</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>", 1,
+           "timer of 'w' has more than one of timeDate, timeDuration and timeCycle", 4, "w");
+
+    T_CASE("2.38 an event carries one data item per event definition (EXT.093, EXT.094)");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/>\n<bpmn:endEvent id=\"e\">"
+           "<bpmn:dataInput id=\"d1\"/><bpmn:messageEventDefinition messageRef=\"m\"/>"
+           "<bpmn:signalEventDefinition signalRef=\"g\"/></bpmn:endEvent>", 1,
+           "endEvent 'e' has 1 dataInput for 2 event definitions", 4, "e");
+
+    T_CASE("2.39 a link throw event ends a path, a link catch event starts one from a throw of its name (EXT.117, EXT.124)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"lt\"/>\n<bpmn:intermediateThrowEvent id=\"lt\">"
+           "<bpmn:linkEventDefinition name=\"a\"/></bpmn:intermediateThrowEvent><bpmn:sequenceFlow id=\"f1\" "
+           "sourceRef=\"lt\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>", 1,
+           "link intermediateThrowEvent 'lt' has outgoing sequence flows", 4, "lt");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+           "<bpmn:intermediateCatchEvent id=\"lc\"><bpmn:linkEventDefinition name=\"b\"/></bpmn:intermediateCatchEvent>"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"lc\" targetRef=\"e\"/>", 1,
+           "link intermediateCatchEvent 'lc' has no link throw event named 'b' in its scope", 4, "lc");
+
+    T_CASE("2.40 a compensation boundary event has no outgoing flow (EXT.114)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"t\"/>\n<bpmn:task id=\"t\"/>"
+           "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"t\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+           "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"t\"><bpmn:compensateEventDefinition/></bpmn:boundaryEvent>"
+           "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"b\" targetRef=\"e\"/>\n<bpmn:task id=\"h\" isForCompensation=\"true\"/>"
+           "<bpmn:association id=\"a\" sourceRef=\"b\" targetRef=\"h\"/>", 1,
+           "compensation boundaryEvent 'b' has outgoing sequence flows", 5, "b");
+
+    T_CASE("2.41 where a level has a start event, a path does not begin elsewhere (EXT.150)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+           "<bpmn:task id=\"t\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"t\" targetRef=\"e\"/>", 1,
+           "task 't' has no incoming sequence flow; where a level has a start event", 4, "t");
+
+    T_CASE("2.42 a subprocess that has a start event has an end event (EXT.105)");
+    expect(SE "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"sp\"/>\n<bpmn:subProcess id=\"sp\">"
+           "<bpmn:startEvent id=\"ss\"/><bpmn:sequenceFlow id=\"g\" sourceRef=\"ss\" targetRef=\"st\"/>"
+           "<bpmn:task id=\"st\"/></bpmn:subProcess>", 1,
+           "subProcess 'sp' has a start event but no end event", 4, "sp");
+
+    T_CASE("2.43 <incoming>/<outgoing> lists agree with the flows (EXT.023, EXT.101, EXT.107)");
+    expect("<bpmn:startEvent id=\"s\"><bpmn:outgoing>f2</bpmn:outgoing></bpmn:startEvent>\n"
+           "<bpmn:endEvent id=\"e\"><bpmn:incoming>f</bpmn:incoming></bpmn:endEvent>"
+           "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/>", 1,
+           "startEvent 's' lists an outgoing flow 'f2', which is not a sequence flow of the document", 3, "s");
+    expect("<bpmn:startEvent id=\"s\"><bpmn:outgoing>f2</bpmn:outgoing></bpmn:startEvent>\n"
+           "<bpmn:endEvent id=\"e\"><bpmn:incoming>f</bpmn:incoming></bpmn:endEvent>"
+           "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/>", 1,
+           "startEvent 's' does not list its outgoing flow 'f'", 3, "s");
+
+    T_CASE("2.44 an executable process's flows are immediate (EXT.024)");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\" isImmediate=\"false\"/>"
+           "<bpmn:endEvent id=\"e\"/>", 1, "sequenceFlow 'f' has isImmediate=\"false\"", 3, "f");
+
+    T_CASE("2.45 a public process is not executable (EXT.035)");
+    expect("</bpmn:process>\n<bpmn:process id=\"pub\" processType=\"Public\" isExecutable=\"true\">" SE, 1,
+           "process 'pub' is public (processType=\"Public\") and executable", 4, "pub");
+
+    T_CASE("2.46 message flows join two pools, from a sender to a receiver (EXT.031, EXT.102, EXT.103, EXT.108, EXT.119)");
+    {
+        const char *mf = SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>"
+            "</bpmn:process>\n<bpmn:collaboration id=\"c\"><bpmn:participant id=\"pa\" processRef=\"p\"/>"
+            "<bpmn:participant id=\"pb\"/>\n<bpmn:messageFlow id=\"m1\" sourceRef=\"pb\" targetRef=\"e\"/>\n"
+            "<bpmn:messageFlow id=\"m2\" sourceRef=\"s\" targetRef=\"pa\"/></bpmn:collaboration>\n<bpmn:process id=\"q\">";
+        expect(mf, 1, "messageFlow 'm1' leads to endEvent 'e'; a throw event receives no messages", 5, "m1");
+        expect(mf, 1, "messageFlow 'm2' starts at startEvent 's'; a catch event sends no messages", 6, "m2");
+        expect(mf, 1, "messageFlow 'm2' joins 's' and 'pa' in the same pool 'pa'", 6, "m2");
+    }
+
+    T_CASE("2.47 a reference names an element of the right kind (REF)");
+    expect(SE "</bpmn:process>\n<bpmn:interface id=\"if\"><bpmn:operation id=\"op\"><bpmn:inMessageRef>if"
+           "</bpmn:inMessageRef></bpmn:operation></bpmn:interface>\n<bpmn:process id=\"q\">", 1,
+           "operation 'op': inMessageRef 'if' names an interface, not a message", 4, "op");
+
+    T_CASE("2.48 a performer names a resource or computes one, and binds parameters to a named one (EXT.039, EXT.040)");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:performer><bpmn:resourceRef>r</bpmn:resourceRef>"
+           "<bpmn:resourceAssignmentExpression><bpmn:formalExpression>x</bpmn:formalExpression>"
+           "</bpmn:resourceAssignmentExpression></bpmn:performer></bpmn:task>", 1,
+           "performer of 't' both names a resource (resourceRef) and computes one", 4, "t");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:performer><bpmn:resourceParameterBinding parameterRef=\"x\">"
+           "<bpmn:formalExpression>1</bpmn:formalExpression></bpmn:resourceParameterBinding></bpmn:performer></bpmn:task>",
+           1, "performer of 't' binds resource parameters but names no resource", 4, "t");
+
+    T_CASE("2.49 a transformation has a body (EXT.013)");
+    expect(SE "\n<bpmn:task id=\"t\"><bpmn:dataInputAssociation id=\"a\"><bpmn:sourceRef>x</bpmn:sourceRef>"
+           "<bpmn:transformation/></bpmn:dataInputAssociation></bpmn:task>", 1,
+           "the transformation of 'a' is empty", 4, "a");
+
+    T_CASE("2.50 a call activity's data matches the process it calls (EXT.063)");
+    expect(SE "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"ca\"/>\n<bpmn:callActivity id=\"ca\" "
+           "calledElement=\"q\"><bpmn:ioSpecification><bpmn:inputSet/><bpmn:outputSet/></bpmn:ioSpecification>"
+           "</bpmn:callActivity></bpmn:process>\n<bpmn:process id=\"q\"><bpmn:ioSpecification><bpmn:dataInput id=\"qi\"/>"
+           "<bpmn:inputSet><bpmn:dataInputRefs>qi</bpmn:dataInputRefs></bpmn:inputSet><bpmn:outputSet/>"
+           "</bpmn:ioSpecification>", 1, "callActivity 'ca' has 0 dataInputs, but process 'q' it calls has 1", 4, "ca");
+
+    T_CASE("2.51 a process exposed as a service binds its operations to its data (EXT.064, EXT.065)");
+    expect(SE "</bpmn:process>\n<bpmn:interface id=\"if\"><bpmn:operation id=\"op\"/></bpmn:interface>\n"
+           "<bpmn:process id=\"q\"><bpmn:supportedInterfaceRef>if</bpmn:supportedInterfaceRef>", 1,
+           "process 'q' is exposed as a service (supportedInterfaceRef) but binds no operation to its data", 5, "q");
+
+    T_CASE("2.52 models that keep these rules raise nothing");
+    m = compile_text("ok.bpmn", HEAD "<bpmn:startEvent id=\"s\"><bpmn:outgoing>f0</bpmn:outgoing></bpmn:startEvent>"
+        "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n"
+        "<bpmn:eventBasedGateway id=\"g\" gatewayDirection=\"Diverging\"><bpmn:incoming>f0</bpmn:incoming>"
+        "<bpmn:outgoing>f1</bpmn:outgoing><bpmn:outgoing>f2</bpmn:outgoing></bpmn:eventBasedGateway>\n"
+        "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"g\" targetRef=\"t1\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"g\" "
+        "targetRef=\"t2\"/>\n<bpmn:intermediateCatchEvent id=\"t1\"><bpmn:incoming>f1</bpmn:incoming>"
+        "<bpmn:outgoing>f3</bpmn:outgoing><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n<bpmn:intermediateCatchEvent id=\"t2\">"
+        "<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing><bpmn:messageEventDefinition "
+        "messageRef=\"m\"/></bpmn:intermediateCatchEvent>\n<bpmn:sequenceFlow id=\"f3\" sourceRef=\"t1\" targetRef=\"j\"/>"
+        "<bpmn:sequenceFlow id=\"f4\" sourceRef=\"t2\" targetRef=\"j\"/>\n<bpmn:exclusiveGateway id=\"j\" "
+        "gatewayDirection=\"Converging\"><bpmn:incoming>f3</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>"
+        "<bpmn:outgoing>f5</bpmn:outgoing></bpmn:exclusiveGateway><bpmn:sequenceFlow id=\"f5\" sourceRef=\"j\" "
+        "targetRef=\"e\"/>\n<bpmn:endEvent id=\"e\"><bpmn:incoming>f5</bpmn:incoming><bpmn:documentation "
+        "textFormat=\"text/plain\">done</bpmn:documentation></bpmn:endEvent></bpmn:process>\n"
+        "<bpmn:message id=\"m\" name=\"reply\"/><bpmn:collaboration id=\"c\"><bpmn:participant id=\"pa\" "
+        "processRef=\"p\"/><bpmn:participant id=\"pb\"/><bpmn:messageFlow id=\"mf\" sourceRef=\"pb\" targetRef=\"t2\"/>"
+        "</bpmn:collaboration>\n</bpmn:definitions>\n");
+    CHECK(m && m->nerr == 0);
+    if (m && m->nerr) dump_diags(m);
+    model_free(m);
     return t_done();
 }
