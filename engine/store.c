@@ -98,6 +98,18 @@ static const char *const migrations[] = {
     "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
     "CREATE TRIGGER user_load_del AFTER DELETE ON tasks WHEN old.state = 'open' BEGIN"
     "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee; END;",
+    /* 6: fewer B-trees written per step (each costs at least a page of WAL).
+    ** A token's index no longer holds its node, which every move rewrote;
+    ** the due-date index keeps open tasks only and the per-user done index
+    ** assigned tasks only, so closed and unassigned rows never enter or
+    ** leave them; funnel_open repeated the primary key's instance_id prefix. */
+    "DROP INDEX tokens_instance;"
+    "CREATE INDEX tokens_instance ON tokens(instance_id);"
+    "DROP INDEX tasks_state_due;"
+    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open';"
+    "DROP INDEX tasks_done;"
+    "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed' AND assignee IS NOT NULL;"
+    "DROP INDEX funnel_open;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

@@ -75,8 +75,14 @@
 ** funnel       instance_id, stage, ord, process, client, entered_at, left_at,
 **              exit (NULL while in the stage | next | success | failure |
 **              completed | terminated). One row per stage an instance reached.
-** Indexes added on tasks: tasks_done(assignee, completed_at),
-** tasks_completed(completed_at), both WHERE state = 'completed'.
+** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
+** 'completed' AND assignee IS NOT NULL (migration 6), tasks_completed
+** (completed_at) WHERE state = 'completed'.
+**
+** Indexes are few and partial where they can be (migration 6): every
+** B-tree a step writes costs at least one page of WAL. tasks_open_due
+** (due_at) and tasks_open_token (token_id) hold open tasks only;
+** tokens_instance is (instance_id), so a moving token rewrites no index.
 */
 #ifndef SDM_STORE_H
 #define SDM_STORE_H
