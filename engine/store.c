@@ -109,7 +109,34 @@ static const char *const migrations[] = {
     "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open';"
     "DROP INDEX tasks_done;"
     "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed' AND assignee IS NOT NULL;"
-    "DROP INDEX funnel_open;",
+    "DROP INDEX funnel_open;"
+    /* CHECK(x IN (a, b, c)): SQLite evaluates an IN list of more than two
+    ** constants through a temporary table, ~100 KB of page cache allocated
+    ** and freed (the heap grown and trimmed) on every row written; the same
+    ** constraint as comparisons costs nothing. Only the text of a CHECK
+    ** changes and every row satisfies the new one, so the definitions are
+    ** edited in place, as SQLite's ALTER TABLE documentation describes for
+    ** constraint changes (section 7). The DROP/CREATE INDEX statements above
+    ** change the schema cookie, so other connections reload the schema;
+    ** RESET reloads this connection's. */
+    "PRAGMA writable_schema = ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''active'',''completed'',''terminated'')',"
+    "  'state = ''active'' OR state = ''completed'' OR state = ''terminated''')"
+    "  WHERE type = 'table' AND name = 'instances';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''ready'',''waiting'',''joining'',''incident'')',"
+    "  'state = ''ready'' OR state = ''waiting'' OR state = ''joining'' OR state = ''incident''')"
+    "  WHERE type = 'table' AND name = 'tokens';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''open'',''completed'',''cancelled'')',"
+    "  'state = ''open'' OR state = ''completed'' OR state = ''cancelled''')"
+    "  WHERE type = 'table' AND name = 'tasks';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''open'',''acknowledged'',''resolved'')',"
+    "  'state = ''open'' OR state = ''acknowledged'' OR state = ''resolved''')"
+    "  WHERE type = 'table' AND name = 'deviations';"
+    "UPDATE sqlite_schema SET sql = replace(replace(sql,"
+    "  'channel IN (''inbox'',''email'',''webhook'')', 'channel = ''inbox'' OR channel = ''email'' OR channel = ''webhook'''),"
+    "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
+    "  WHERE type = 'table' AND name = 'outbox';"
+    "PRAGMA writable_schema = RESET;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
