@@ -144,8 +144,11 @@ static void section(const char *title) {
 
 /* When `tr.on`, every statement the traced connection runs is recorded: its
 ** expanded SQL (for EXPLAIN QUERY PLAN), whether it was prepared for this
-** call (run count 0: not a cached statement), and its execution time. */
+** call (run count 0: not a cached statement), and its execution time:
+** from its first step to its end, on our own clock (SQLite's profile time
+** comes from the VFS clock, which the unix VFS keeps in milliseconds). */
 #define MAXSQL 512
+#define MAXOPEN 32
 typedef struct tsql { char *text; int runs, fresh; double ns; } tsql;
 static struct {
     int on, capture;
@@ -153,7 +156,19 @@ static struct {
     int n;
     char *cap[64];
     int ncap;
+    struct { sqlite3_stmt *st; double t0; } open[MAXOPEN];   /* statements running now */
 } tr;
+
+static void tr_started(sqlite3_stmt *st) {
+    for (int i = 0; i < MAXOPEN; i++)
+        if (!tr.open[i].st || tr.open[i].st == st) { tr.open[i].st = st; tr.open[i].t0 = now_s(); return; }
+}
+
+static double tr_ended(sqlite3_stmt *st) {
+    for (int i = 0; i < MAXOPEN; i++)
+        if (tr.open[i].st == st) { tr.open[i].st = NULL; return (now_s() - tr.open[i].t0) * 1e9; }
+    return 0;
+}
 
 static tsql *tr_slot(const char *sql) {
     for (int i = 0; i < tr.n; i++) if (strcmp(tr.s[i].text, sql) == 0) return &tr.s[i];
@@ -171,6 +186,7 @@ static int trace_cb(unsigned type, void *ctx, void *p, void *x) {
     tsql *t = tr_slot(sql);
     if (!t) return 0;
     if (type == SQLITE_TRACE_STMT) {
+        tr_started(st);
         t->runs++;
         if (sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0) == 0) t->fresh++;
         if (tr.capture && tr.ncap < 64 &&
@@ -179,7 +195,8 @@ static int trace_cb(unsigned type, void *ctx, void *p, void *x) {
             if (e) { tr.cap[tr.ncap++] = strdup(e); sqlite3_free(e); }
         }
     } else if (type == SQLITE_TRACE_PROFILE) {
-        t->ns += (double)*(sqlite3_int64 *)x;
+        (void)x;
+        t->ns += tr_ended(st);
     }
     return 0;
 }

@@ -254,6 +254,7 @@ struct store {
     sql_slot cache[SQL_CACHE];
     int ncache;
     char *path;
+    int64_t tx_history;          /* first history row of this transaction, 0: none */
 };
 
 static int db_error(store *s, sdm_err *err, const char *what) {
@@ -759,9 +760,18 @@ static int txn(store *s, int q, sdm_err *err) {
     return rc;
 }
 
-int store_begin(store *s, sdm_err *err) { return txn(s, Q_BEGIN, err); }
-int store_commit(store *s, sdm_err *err) { return txn(s, Q_COMMIT, err); }
+int store_begin(store *s, sdm_err *err) {
+    s->tx_history = 0;
+    return txn(s, Q_BEGIN, err);
+}
+
+int store_commit(store *s, sdm_err *err) {
+    s->tx_history = 0;
+    return txn(s, Q_COMMIT, err);
+}
+
 void store_rollback(store *s) {
+    s->tx_history = 0;
     if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
 }
 
@@ -1043,8 +1053,12 @@ int store_vars_json(store *s, int64_t inst, char **json, sdm_err *err) {
 
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err) {
-    return exec(s, Q_HIST, NULL, err, "iIttitt", inst, token, node, event, now, actor, detail);
+    int rc = exec(s, Q_HIST, NULL, err, "iIttitt", inst, token, node, event, now, actor, detail);
+    if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
+    return rc;
 }
+
+int64_t store_tx_history(store *s) { return s->tx_history; }
 
 /* ---------- incidents ---------- */
 

@@ -214,6 +214,9 @@ int store_history_json(store *s, int64_t inst, char **json, sdm_err *err);
 /* History. detail may be NULL. */
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err);
+/* The id of the first row store_history wrote in the current transaction,
+** 0 if none: a step's rows of an instance are its rows from there on. */
+int64_t store_tx_history(store *s);
 
 /* Incidents. */
 int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
