@@ -102,7 +102,9 @@ static const char *const migrations[] = {
     ** A token's index no longer holds its node, which every move rewrote;
     ** the due-date index keeps open tasks only and the per-user done index
     ** assigned tasks only, so closed and unassigned rows never enter or
-    ** leave them; funnel_open repeated the primary key's instance_id prefix. */
+    ** leave them; funnel_open repeated the primary key's instance_id prefix;
+    ** the task log's time index keeps the handoffs, the only rows read by
+    ** time (through the view handoffs, whose WHERE is the index's). */
     "DROP INDEX tokens_instance;"
     "CREATE INDEX tokens_instance ON tokens(instance_id);"
     "DROP INDEX tasks_state_due;"
@@ -110,6 +112,9 @@ static const char *const migrations[] = {
     "DROP INDEX tasks_done;"
     "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed' AND assignee IS NOT NULL;"
     "DROP INDEX funnel_open;"
+    "DROP INDEX task_log_at;"
+    "CREATE INDEX task_log_handoffs ON task_log(at) WHERE prev_role IS NOT NULL AND role IS NOT NULL"
+    "  AND prev_role <> role;"
     /* CHECK(x IN (a, b, c)): SQLite evaluates an IN list of more than two
     ** constants through a temporary table, ~100 KB of page cache allocated
     ** and freed (the heap grown and trimmed) on every row written; the same

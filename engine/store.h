@@ -82,7 +82,8 @@
 ** Indexes are few and partial where they can be (migration 6): every
 ** B-tree a step writes costs at least one page of WAL. tasks_open_due
 ** (due_at) and tasks_open_token (token_id) hold open tasks only;
-** tokens_instance is (instance_id), so a moving token rewrites no index.
+** tokens_instance is (instance_id), so a moving token rewrites no index;
+** task_log_handoffs (at) holds the rows of the view handoffs only.
 */
 #ifndef SDM_STORE_H
 #define SDM_STORE_H
