@@ -160,8 +160,10 @@ static struct {
 } tr;
 
 static void tr_started(sqlite3_stmt *st) {
-    for (int i = 0; i < MAXOPEN; i++)
-        if (!tr.open[i].st || tr.open[i].st == st) { tr.open[i].st = st; tr.open[i].t0 = now_s(); return; }
+    int k = -1;
+    for (int i = 0; i < MAXOPEN && (k < 0 || tr.open[k].st); i++)
+        if (tr.open[i].st == st || (!tr.open[i].st && k < 0)) k = i;
+    if (k >= 0) { tr.open[k].st = st; tr.open[k].t0 = now_s(); }
 }
 
 static double tr_ended(sqlite3_stmt *st) {
@@ -182,7 +184,7 @@ static int trace_cb(unsigned type, void *ctx, void *p, void *x) {
     if (!tr.on) return 0;
     sqlite3_stmt *st = p;
     const char *sql = sqlite3_sql(st);
-    if (!sql || strncmp(sql, "--", 2) == 0) return 0;
+    if (!sql || (type == SQLITE_TRACE_STMT && x && strncmp((const char *)x, "--", 2) == 0)) return 0;  /* a trigger */
     tsql *t = tr_slot(sql);
     if (!t) return 0;
     if (type == SQLITE_TRACE_STMT) {
