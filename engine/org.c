@@ -409,7 +409,8 @@ static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
 }
 
 static int least_open(store *s, const char *role, char **user, sdm_err *err) {
-    int rc = store_sql_text(s, user, err,
+    int rc = store_user_load_flush(s, err);      /* this step's counts first */
+    if (!rc) rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
         " ORDER BY coalesce((SELECT l.open FROM user_load l WHERE l.user = u.name), 0),"
         " u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '') DESC, u.name LIMIT 1",
@@ -962,16 +963,26 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
     sdm_table *t = NULL;
     int rc = SDM_OK;
     /* the nodes this step entered: the instance's history rows written by
-    ** this transaction, not all of its history */
+    ** this transaction, not all of its history; a node entered twice counts
+    ** once, in its first entry's place, at its earliest time (the rows are a
+    ** step's few, so this is done here rather than by GROUP BY's sorters) */
     int64_t from = store_tx_history(s);
     if (nstage && from) rc = store_sql_table(s, &t, "si", err,
-        "SELECT node, min(at) FROM history WHERE instance_id = ?1 AND id >= ?2 AND event = 'enter'"
-        " GROUP BY node ORDER BY min(id)", "ii", inst, from);
+        "SELECT node, at FROM history WHERE instance_id = ?1 AND id >= ?2 AND event = 'enter' ORDER BY id",
+        "ii", inst, from);
     for (int r = 0; !rc && t && r < t->nrow; r++) {
-        int k = model_node_find(p, t->cells[r * 2]);
+        const char *node = t->cells[r * 2];
+        int seen = !node;
+        for (int q = 0; q < r && !seen; q++) seen = t->cells[q * 2] && strcmp(t->cells[q * 2], node) == 0;
+        if (seen) continue;
+        int64_t at = strtoll(t->cells[r * 2 + 1], NULL, 10);
+        for (int q = r + 1; q < t->nrow; q++) {
+            int64_t a = strtoll(t->cells[q * 2 + 1], NULL, 10);
+            if (t->cells[q * 2] && strcmp(t->cells[q * 2], node) == 0 && a < at) at = a;
+        }
+        int k = model_node_find(p, node);
         const char *st = k >= 0 ? stage_of[k] : NULL;
         if (!st) continue;
-        int64_t at = strtoll(t->cells[r * 2 + 1], NULL, 10);
         int added = 0;
         rc = store_sql_exec(s, &added, err, "INSERT OR IGNORE INTO funnel(instance_id, stage, ord, process, client,"
                       " entered_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", "ititti",

@@ -100,21 +100,31 @@ static const char *const migrations[] = {
     "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee; END;",
     /* 6: fewer B-trees written per step (each costs at least a page of WAL).
     ** A token's index no longer holds its node, which every move rewrote;
-    ** the due-date index keeps open tasks only and the per-user done index
-    ** assigned tasks only, so closed and unassigned rows never enter or
-    ** leave them; funnel_open repeated the primary key's instance_id prefix;
+    ** the due-date index keeps open tasks that have a due date (every reader
+    ** compares due_at) and the per-user done index assigned tasks only, so
+    ** closed, undated and unassigned rows never enter or leave them; funnel_open repeated the primary key's instance_id prefix;
     ** the task log's time index keeps the handoffs, the only rows read by
     ** time (through the view handoffs, whose WHERE is the index's). */
     "DROP INDEX tokens_instance;"
     "CREATE INDEX tokens_instance ON tokens(instance_id);"
     "DROP INDEX tasks_state_due;"
-    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open';"
+    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open' AND due_at IS NOT NULL;"
     "DROP INDEX tasks_done;"
     "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed' AND assignee IS NOT NULL;"
     "DROP INDEX funnel_open;"
     "DROP INDEX task_log_at;"
     "CREATE INDEX task_log_handoffs ON task_log(at) WHERE prev_role IS NOT NULL AND role IS NOT NULL"
     "  AND prev_role <> role;"
+    /* user_load: the store now counts the tasks it opens and closes (see
+    ** "open tasks per user" below); a trigger on any change of state made
+    ** every write to tasks open a statement journal. Assignee changes and
+    ** deletions, by the engine or by hand, still go through triggers. */
+    "DROP TRIGGER user_load_add;"
+    "DROP TRIGGER user_load_change;"
+    "CREATE TRIGGER user_load_assignee AFTER UPDATE OF assignee ON tasks BEGIN"
+    "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
+    "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open' AND new.assignee IS NOT NULL"
+    "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
     /* CHECK(x IN (a, b, c)): SQLite evaluates an IN list of more than two
     ** constants through a temporary table, ~100 KB of page cache allocated
     ** and freed (the heap grown and trimmed) on every row written; the same
@@ -159,6 +169,7 @@ enum {
     Q_TASK_OF_TOKEN, Q_TASK_CANCEL_TOKEN,
     Q_DEV_ADD, Q_DEV_SET, Q_OUT_ADD, Q_OUT_CLAIM, Q_OUT_LEASE, Q_OUT_DONE, Q_OUT_NEXT, Q_INBOX_ADD,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+    Q_LOAD_ADD, Q_LOAD_TASK, Q_LOAD_INST, Q_LOAD_TOKEN,
     Q__COUNT
 };
 
@@ -246,6 +257,11 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
+    [Q_LOAD_ADD] = "INSERT INTO user_load(user, open) VALUES(?1, ?2)"
+                   " ON CONFLICT(user) DO UPDATE SET open = open + excluded.open",
+    [Q_LOAD_TASK] = "SELECT assignee FROM tasks WHERE id = ?1 AND state = 'open' AND assignee IS NOT NULL",
+    [Q_LOAD_INST] = "SELECT assignee FROM tasks WHERE instance_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
+    [Q_LOAD_TOKEN] = "SELECT assignee FROM tasks WHERE token_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
 };
 
 /* Ad-hoc statements of the store-layer files, prepared once and reused:
@@ -260,7 +276,12 @@ struct store {
     int ncache;
     char *path;
     int64_t tx_history;          /* first history row of this transaction, 0: none */
+    struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
+    int nload, capload;
 };
+
+static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
+static void load_clear(store *s);
 
 static int db_error(store *s, sdm_err *err, const char *what) {
     return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -747,6 +768,8 @@ void store_close(store *s) {
     if (!s) return;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmt[i]);
     for (int i = 0; i < s->ncache; i++) { sqlite3_finalize(s->cache[i].st); free(s->cache[i].sql); }
+    load_clear(s);
+    free(s->load);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -767,16 +790,20 @@ static int txn(store *s, int q, sdm_err *err) {
 
 int store_begin(store *s, sdm_err *err) {
     s->tx_history = 0;
+    load_clear(s);
     return txn(s, Q_BEGIN, err);
 }
 
+/* The step's user_load changes go in with it. */
 int store_commit(store *s, sdm_err *err) {
     s->tx_history = 0;
-    return txn(s, Q_COMMIT, err);
+    int rc = store_user_load_flush(s, err);
+    return rc ? rc : txn(s, Q_COMMIT, err);
 }
 
 void store_rollback(store *s) {
     s->tx_history = 0;
+    load_clear(s);
     if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
 }
 
@@ -887,6 +914,9 @@ int store_terminate_children(store *s, int64_t inst, int64_t now, const char *ac
         "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
         " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
         " FROM tasks WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
+        /* the one step with rows: each is one open task less for its assignee */
+        "SELECT assignee FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
+        " AND instance_id IN (SELECT id FROM doomed)",
         "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
         " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         "DELETE FROM jobs WHERE instance_id IN (SELECT id FROM doomed)",
@@ -903,7 +933,8 @@ int store_terminate_children(store *s, int64_t inst, int64_t now, const char *ac
         if (n >= 1) sqlite3_bind_int64(st, 1, inst);
         if (n >= 2) sqlite3_bind_int64(st, 2, now);
         if (n >= 3) sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE) return db_error(s, err, "terminate children");
     }
@@ -1004,12 +1035,62 @@ int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {
     return exec(s, Q_TOK_DEL_ALL, NULL, err, "i", inst);
 }
 
+/* ---------- open tasks per user (user_load) ----------
+**
+** The store counts the tasks it opens (one more for the assignee) and the
+** open tasks it closes or cancels (one less); a trigger follows assignee
+** changes and deletions. The counts gather in memory and reach user_load
+** at COMMIT, so a step that closes a user's task and opens the next for
+** the same user writes nothing there; a reader inside a step (the
+** least-open rule) flushes them first. Until migration 6 triggers counted
+** every change of state, which made each write to tasks open a statement
+** journal (a 64 KB buffer and a copy of every page the statement wrote).
+** Any new statement that opens, closes or cancels tasks must count too. */
+
+static void load_add(store *s, const char *user, int delta) {
+    sdm_assert(!sqlite3_get_autocommit(s->db));      /* only inside a step */
+    if (!user) return;
+    for (int i = 0; i < s->nload; i++)
+        if (strcmp(s->load[i].user, user) == 0) { s->load[i].delta += delta; return; }
+    if (s->nload == s->capload) {
+        s->capload = s->capload ? s->capload * 2 : 8;
+        s->load = xrealloc(s->load, sizeof *s->load * (size_t)s->capload);
+    }
+    s->load[s->nload++] = (struct load_delta){xstrdup(user), delta};
+}
+
+static void load_clear(store *s) {
+    for (int i = 0; i < s->nload; i++) free(s->load[i].user);
+    s->nload = 0;
+}
+
+int store_user_load_flush(store *s, sdm_err *err) {
+    int rc = SDM_OK;
+    for (int i = 0; i < s->nload && !rc; i++)
+        if (s->load[i].delta) rc = exec(s, Q_LOAD_ADD, NULL, err, "ti", s->load[i].user, (int64_t)s->load[i].delta);
+    load_clear(s);
+    return rc;
+}
+
+/* One less for the assignee of each open task query q (one id) finds. */
+static int load_close(store *s, int q, int64_t arg, sdm_err *err) {
+    sqlite3_stmt *st = prep(s, q, err);
+    if (!st) return SDM_ERR_STORE;
+    sqlite3_bind_int64(st, 1, arg);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
+    done(st);
+    return r == SQLITE_DONE ? SDM_OK : db_error(s, err, sql_of[q]);
+}
+
 /* ---------- tasks ---------- */
 
 int store_task_add(store *s, int64_t inst, int64_t token, const char *node, const char *name,
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err) {
-    return insert(s, Q_TASK_ADD, id, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
+    int rc = insert(s, Q_TASK_ADD, id, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
+    if (!rc) load_add(s, assignee, 1);
+    return rc;
 }
 
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
@@ -1029,13 +1110,15 @@ int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
 
 int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                      sdm_err *err) {
-    int n = 0, rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, state, now, actor);
+    int n = 0, rc = load_close(s, Q_LOAD_TASK, id, err);
+    if (!rc) rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, state, now, actor);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "closing a task that is not open");
     return rc;
 }
 
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
     int rc = exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
+    if (!rc) rc = load_close(s, Q_LOAD_INST, inst, err);
     return rc ? rc : exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
 }
 
@@ -1178,7 +1261,8 @@ int store_task_of_token(store *s, int64_t token, const char *node, store_task *o
 }
 
 int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err) {
-    return exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
+    int rc = load_close(s, Q_LOAD_TOKEN, token, err);
+    return rc ? rc : exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
 }
 
 /* The instance's path for rules: [{node, event, at, actor}, ...], oldest
