@@ -395,14 +395,18 @@ static int set_cursor(store *s, const char *role, const char *user, sdm_err *err
                     " ON CONFLICT(role) DO UPDATE SET last_user = excluded.last_user", "tt", role, user);
 }
 
+/* The next active user of the role after its cursor, in name order. The
+** order and the bound are on r.user (equal to u.name), so the search walks
+** user_roles_role from the cursor and stops at the first active user
+** instead of sorting the whole role. */
 static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
     int rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
-        " AND u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '')"
-        " ORDER BY u.name LIMIT 1", "t", role);
+        " AND r.user > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '')"
+        " ORDER BY r.user LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND)
         rc = store_sql_text(s, user, err, "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user"
-                      " WHERE r.role = ?1 AND u.active ORDER BY u.name LIMIT 1", "t", role);
+                      " WHERE r.role = ?1 AND u.active ORDER BY r.user LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND) return SDM_OK;        /* nobody: the role's queue */
     if (!rc) rc = set_cursor(s, role, *user, err);
     return rc;
