@@ -1423,15 +1423,14 @@ static void q_int(qbuild *q, const char *pred, int64_t v) {
     q->kind[q->n] = 'i'; q->num[q->n++] = v;
 }
 
+/* Through the statement cache: a query's text depends only on which
+** filters are present, so a person's repeated queries skip preparing. */
 static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_err *err) {
     sqlite3_stmt *st;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, q->sql.s, -1, &st, NULL) != SQLITE_OK) {
-        int rc = db_error(s, err, "query");
-        free(q->sql.s);
-        return rc;
-    }
+    int prc = store_sql_open(s, &st, err, q->sql.s, NULL);
     free(q->sql.s);
+    if (prc) return prc;
     for (int i = 0; i < q->n; i++) {
         if (q->kind[i] == 't') sqlite3_bind_text(st, i + 1, q->arg[i], -1, SQLITE_TRANSIENT);
         else sqlite3_bind_int64(st, i + 1, q->num[i]);
@@ -1446,7 +1445,7 @@ static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_er
         char **r = table_add_row(t);
         for (int c = 0; c < ncol; c++) r[c] = dup_col(st, c);
     }
-    sqlite3_finalize(st);
+    store_sql_close(s, st);
     if (rc != SQLITE_DONE) { sdm_table_free(t); return db_error(s, err, "query"); }
     *out = t;
     return SDM_OK;
