@@ -2,7 +2,8 @@
 ** store.c — every SQL statement of the engine. The only file that includes
 ** sqlite3.h. The schema and its invariants are specified in store.h.
 **
-** Statements on the hot path are prepared once and cached by number.
+** Statements on the hot path are prepared once and cached by number; a
+** commit's WAL writes go out in one write() (the sdm-wal VFS below).
 ** This file knows rows, not BPMN: it never decides what a token does.
 ** It must not open transactions on its own except in migrations; the
 ** caller brackets each state change with store_begin/store_commit.
@@ -523,11 +524,11 @@ int store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const c
 **     index changes hands or publishes a commit (xShmLock, xShmBarrier),
 **     so no reader, checkpoint or recovery ever sees the file without
 **     those bytes.
-** The buffer is empty whenever the WAL write lock is free. Each wrapped
-** file gets methods of its own io version, so SQLite never calls a
-** method the wrapped file lacks. Frames of a
+** The buffer is empty whenever the WAL write lock is free. Frames of a
 ** transaction that rolls back are garbage with or without it: the WAL
-** format ignores frames after the last commit frame. */
+** format ignores frames after the last commit frame. Each wrapped file
+** gets methods of its own io version, so SQLite never calls a method the
+** wrapped file lacks. */
 
 typedef struct wal_file {
     sqlite3_file base;         /* methods: wal_io */
