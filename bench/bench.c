@@ -144,8 +144,11 @@ static void section(const char *title) {
 
 /* When `tr.on`, every statement the traced connection runs is recorded: its
 ** expanded SQL (for EXPLAIN QUERY PLAN), whether it was prepared for this
-** call (run count 0: not a cached statement), and its execution time. */
+** call (run count 0: not a cached statement), and its execution time:
+** from its first step to its end, on our own clock (SQLite's profile time
+** comes from the VFS clock, which the unix VFS keeps in milliseconds). */
 #define MAXSQL 512
+#define MAXOPEN 32
 typedef struct tsql { char *text; int runs, fresh; double ns; } tsql;
 static struct {
     int on, capture;
@@ -153,7 +156,21 @@ static struct {
     int n;
     char *cap[64];
     int ncap;
+    struct { sqlite3_stmt *st; double t0; } open[MAXOPEN];   /* statements running now */
 } tr;
+
+static void tr_started(sqlite3_stmt *st) {
+    int k = -1;
+    for (int i = 0; i < MAXOPEN && (k < 0 || tr.open[k].st); i++)
+        if (tr.open[i].st == st || (!tr.open[i].st && k < 0)) k = i;
+    if (k >= 0) { tr.open[k].st = st; tr.open[k].t0 = now_s(); }
+}
+
+static double tr_ended(sqlite3_stmt *st) {
+    for (int i = 0; i < MAXOPEN; i++)
+        if (tr.open[i].st == st) { tr.open[i].st = NULL; return (now_s() - tr.open[i].t0) * 1e9; }
+    return 0;
+}
 
 static tsql *tr_slot(const char *sql) {
     for (int i = 0; i < tr.n; i++) if (strcmp(tr.s[i].text, sql) == 0) return &tr.s[i];
@@ -167,10 +184,11 @@ static int trace_cb(unsigned type, void *ctx, void *p, void *x) {
     if (!tr.on) return 0;
     sqlite3_stmt *st = p;
     const char *sql = sqlite3_sql(st);
-    if (!sql || strncmp(sql, "--", 2) == 0) return 0;
+    if (!sql || (type == SQLITE_TRACE_STMT && x && strncmp((const char *)x, "--", 2) == 0)) return 0;  /* a trigger */
     tsql *t = tr_slot(sql);
     if (!t) return 0;
     if (type == SQLITE_TRACE_STMT) {
+        tr_started(st);
         t->runs++;
         if (sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0) == 0) t->fresh++;
         if (tr.capture && tr.ncap < 64 &&
@@ -179,7 +197,8 @@ static int trace_cb(unsigned type, void *ctx, void *p, void *x) {
             if (e) { tr.cap[tr.ncap++] = strdup(e); sqlite3_free(e); }
         }
     } else if (type == SQLITE_TRACE_PROFILE) {
-        t->ns += (double)*(sqlite3_int64 *)x;
+        (void)x;
+        t->ns += tr_ended(st);
     }
     return 0;
 }
@@ -296,9 +315,22 @@ static void add_users(sdm *db, int n) {
     }
 }
 
-typedef struct opstat { int n; double total; double *lat; int cap; } opstat;
+/* Latencies of one kind of call, wall clock, and the CPU time the calls
+** used: on a shared machine the wall clock also counts other processes'
+** turns, CPU time only this one's work (system calls included). */
+typedef struct opstat { int n; double total, cpu, t0, c0; double *lat; int cap; } opstat;
 
-static void op_add(opstat *o, double dt) {
+static double cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void op_begin(opstat *o) { o->c0 = cpu_s(); o->t0 = now_s(); }
+
+static void op_end(opstat *o) {
+    double dt = now_s() - o->t0;
+    o->cpu += cpu_s() - o->c0;
     if (o->n == o->cap) { o->cap = o->cap ? o->cap * 2 : 1024; o->lat = realloc(o->lat, sizeof *o->lat * (size_t)o->cap); }
     o->lat[o->n++] = dt;
     o->total += dt;
@@ -308,7 +340,8 @@ static void op_free(opstat *o) { free(o->lat); memset(o, 0, sizeof *o); }
 
 static char *opline(opstat *o, char *buf, size_t n, const char *more) {
     double p50 = pct(o->lat, o->n, 0.5) * 1e6, p99 = pct(o->lat, o->n, 0.99) * 1e6;
-    snprintf(buf, n, "p50 %.0f us, p99 %.0f us per call%s%s", p50, p99, more ? "; " : "", more ? more : "");
+    snprintf(buf, n, "p50 %.0f us, p99 %.0f us, %.0f us CPU per call%s%s", p50, p99, o->cpu / o->n * 1e6,
+             more ? "; " : "", more ? more : "");
     return buf;
 }
 
@@ -319,9 +352,9 @@ static void start_many(sdm *db, const char *process, const char *prefix, int k, 
     char client[64];
     for (int i = 0; i < k; i++) {
         snprintf(client, sizeof client, "%s-%07d", prefix, i);
-        double t0 = now_s();
+        op_begin(o);
         if (sdm_start(db, process, client, vars, ids ? &ids[i] : NULL, &e)) die("sdm_start", &e);
-        op_add(o, now_s() - t0);
+        op_end(o);
     }
 }
 
@@ -361,9 +394,9 @@ static void complete_all(sdm *db, const char *process, int k, const char *vars, 
                          5000 + i, atoi(nodes[i] + 1));
                 v = buf;
             }
-            double t0 = now_s();
+            op_begin(o);
             if (sdm_complete(db, ids[i], v, &e)) die("sdm_complete", &e);
-            op_add(o, now_s() - t0);
+            op_end(o);
         }
     }
     free(ids);
@@ -929,11 +962,11 @@ int main(int argc, char **argv) {
         int started = 0;
         for (int i = 0; i < n && st.total < BUDGET; i++) {   /* a returning client: a new deal */
             snprintf(client, sizeof client, "c%07lld", (long long)si.done_clients[(int64_t)(rnd() % (uint64_t)si.ndone)]);
-            double t0 = now_s();
+            op_begin(&st);
             int rc = sdm_start(db, "b_sales", client, "{\"amount\": 25000, \"source\": \"repeat\"}", &ids[i], &e);
             if (rc == SDM_ERR_STATE) { i--; continue; }      /* drew the same client twice */
             if (rc) die("sdm_start at scale", &e);
-            op_add(&st, now_s() - t0);
+            op_end(&st);
             started = i + 1;
         }
         n = started;
@@ -946,9 +979,9 @@ int main(int argc, char **argv) {
             int64_t task = t->nrow ? strtoll(t->cells[0], NULL, 10) : 0;
             sdm_table_free(t);
             if (!task) continue;
-            double t0 = now_s();
+            op_begin(&co);
             if (sdm_complete(db, task, "{\"qualified\": true}", &e)) die("sdm_complete at scale", &e);
-            op_add(&co, now_s() - t0);
+            op_end(&co);
         }
         snprintf(buf, sizeof buf, "Qualify -> Lua XOR -> Offer, %d calls; %s", co.n, opline(&co, more, sizeof more, NULL));
         row("sdm_complete b_sales at scale", co.n / co.total, "tasks/s", buf);
@@ -956,9 +989,9 @@ int main(int argc, char **argv) {
         int nn = quick ? 100 : 200;
         for (int i = 0; i < nn && nw.total < BUDGET; i++) {
             snprintf(client, sizeof client, "lead-%06d", i);
-            double t0 = now_s();
+            op_begin(&nw);
             if (sdm_start(db, "b_sales", client, "{\"amount\": 25000}", NULL, &e)) die("sdm_start new client", &e);
-            op_add(&nw, now_s() - t0);
+            op_end(&nw);
         }
         snprintf(buf, sizeof buf, "new client, owner rule (continuity query), %d calls; %s", nw.n, opline(&nw, more, sizeof more, NULL));
         row("sdm_start b_sales new client at scale", nw.n / nw.total, "inst/s", buf);
@@ -966,9 +999,9 @@ int main(int argc, char **argv) {
         int nl = quick ? 100 : 200;
         for (int i = 0; i < nl && lo.total < BUDGET; i++) {
             snprintf(client, sizeof client, "new-%06d", i);
-            double t0 = now_s();
+            op_begin(&lo);
             if (sdm_start(db, "b_least", client, NULL, NULL, &e)) die("sdm_start b_least", &e);
-            op_add(&lo, now_s() - t0);
+            op_end(&lo);
         }
         snprintf(buf, sizeof buf, "least-open rule over %lld open tasks, %d calls; %s", (long long)si.nopen, lo.n,
                  opline(&lo, more, sizeof more, NULL));

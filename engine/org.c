@@ -395,21 +395,26 @@ static int set_cursor(store *s, const char *role, const char *user, sdm_err *err
                     " ON CONFLICT(role) DO UPDATE SET last_user = excluded.last_user", "tt", role, user);
 }
 
+/* The next active user of the role after its cursor, in name order. The
+** order and the bound are on r.user (equal to u.name), so the search walks
+** user_roles_role from the cursor and stops at the first active user
+** instead of sorting the whole role. */
 static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
     int rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
-        " AND u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '')"
-        " ORDER BY u.name LIMIT 1", "t", role);
+        " AND r.user > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '')"
+        " ORDER BY r.user LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND)
         rc = store_sql_text(s, user, err, "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user"
-                      " WHERE r.role = ?1 AND u.active ORDER BY u.name LIMIT 1", "t", role);
+                      " WHERE r.role = ?1 AND u.active ORDER BY r.user LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND) return SDM_OK;        /* nobody: the role's queue */
     if (!rc) rc = set_cursor(s, role, *user, err);
     return rc;
 }
 
 static int least_open(store *s, const char *role, char **user, sdm_err *err) {
-    int rc = store_sql_text(s, user, err,
+    int rc = store_user_load_flush(s, err);      /* this step's counts first */
+    if (!rc) rc = store_sql_text(s, user, err,
         "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
         " ORDER BY coalesce((SELECT l.open FROM user_load l WHERE l.user = u.name), 0),"
         " u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '') DESC, u.name LIMIT 1",
@@ -849,12 +854,49 @@ static int stage_ord(const char **stages, int n, const char *st) {
     return -1;
 }
 
+/* The client's last task completed before task `id` (latest completion
+** first, then the highest id): its row on *st (id, who, role, completed_at;
+** give it back with store_sql_close), or SDM_ERR_NOTFOUND.
+** A step that completes a client's task and creates the next finds it
+** first among the tasks completed at `now` or later, latest first
+** (tasks_completed): they rank above every earlier completion, so the
+** first of the client's among them is the answer. Only when none of the
+** first PREV_SCAN is the client's are all the client's tasks read. */
+#define PREV_SCAN 64
+static int prev_task(store *s, const char *client, int64_t id, int64_t now, sqlite3_stmt **st, sdm_err *err) {
+    static const char recent[] =
+        "SELECT t.id, coalesce(t.assignee, t.completed_by), t.role, t.completed_at, i.client FROM tasks t"
+        " CROSS JOIN instances i ON i.id = t.instance_id WHERE t.state = 'completed' AND t.completed_at >= ?1"
+        " ORDER BY t.completed_at DESC, t.id DESC";
+    static const char all[] =
+        "SELECT t.id, coalesce(t.assignee, t.completed_by), t.role, t.completed_at"
+        " FROM instances i JOIN tasks t ON t.instance_id = i.id WHERE i.client = ?1"
+        " AND +t.state = 'completed' AND t.id < ?2 ORDER BY t.completed_at DESC, t.id DESC LIMIT 1";
+    int rc = store_sql_open(s, st, err, recent, "i", now), r = SQLITE_DONE;
+    if (rc) return rc;
+    for (int n = 0; n < PREV_SCAN && (r = sqlite3_step(*st)) == SQLITE_ROW; n++) {
+        const char *c = (const char *)sqlite3_column_text(*st, 4);
+        if (sqlite3_column_int64(*st, 0) < id && c && strcmp(c, client) == 0) return SDM_OK;
+    }
+    store_sql_close(s, *st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) return store_sql_error(s, err, recent);
+    if ((rc = store_sql_open(s, st, err, all, "ti", client, id))) return rc;
+    if ((r = sqlite3_step(*st)) == SQLITE_ROW) return SDM_OK;
+    store_sql_close(s, *st);
+    return r == SQLITE_DONE ? SDM_ERR_NOTFOUND : store_sql_error(s, err, all);
+}
+
 static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
                      const char *actor, sdm_err *err) {
     sdm_table *t = NULL;
+    /* open tasks not logged yet, reached through the instance's few tokens
+    ** (CROSS JOIN keeps that order; an open task's token waits at its node,
+    ** an invariant sdm check verifies), not through every task the instance
+    ** ever had */
     int rc = store_sql_table(s, &t, "issst", err,
-        "SELECT t.id, t.node, t.role, t.assignee, t.created_at FROM tasks t WHERE t.instance_id = ?1"
-        " AND t.state = 'open' AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
+        "SELECT t.id, t.node, t.role, t.assignee, t.created_at FROM tokens k"
+        " CROSS JOIN tasks t ON t.token_id = k.id AND t.state = 'open' WHERE k.instance_id = ?1 AND +t.instance_id = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
         "i", inst);
     for (int r = 0; !rc && r < t->nrow; r++) {
         char **c = &t->cells[r * t->ncol];
@@ -864,18 +906,15 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
         sqlite3_stmt *st;
         int64_t prev = 0, prev_at = 0;
         char *prev_user = NULL, *prev_role = NULL;
-        if ((rc = store_sql_open(s, &st, err,
-                "SELECT t.id, coalesce(t.assignee, t.completed_by), t.role, t.completed_at"
-                " FROM instances i JOIN tasks t ON t.instance_id = i.id WHERE i.client = ?1"
-                " AND +t.state = 'completed' AND t.id < ?2 ORDER BY t.completed_at DESC, t.id DESC LIMIT 1",
-                "ti", client, id))) break;
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        if ((rc = prev_task(s, client, id, now, &st, err)) == SDM_OK) {
             prev = sqlite3_column_int64(st, 0);
             prev_user = store_col_text(st, 1);
             prev_role = store_col_text(st, 2);
             prev_at = sqlite3_column_int64(st, 3);
+            store_sql_close(s, st);
         }
-        store_sql_close(s, st);
+        if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
+        if (rc) break;
         rc = store_sql_exec(s, NULL, err, "INSERT INTO task_log(task_id, instance_id, client, role, assignee, at,"
                       " prev_task, prev_user, prev_role, prev_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                       "iitttiIttI", id, inst, client, role, assignee, created, prev, prev_user, prev_role, prev_at);
@@ -890,14 +929,23 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
         }
         /* ownership (see the top of this file) */
         if (!rc && assignee) {
+            /* one read: is the client known, its owner, and is that owner active */
             char *owner = NULL;
-            store_sql_text(s, &owner, NULL, "SELECT owner FROM clients WHERE key = ?1", "t", client);
-            int owner_ok = owner && exists(s, "SELECT 1 FROM users WHERE name = ?1 AND active", owner, NULL);
+            int known = 0, owner_ok = 0;
+            if (store_sql_open(s, &st, NULL, "SELECT c.owner, EXISTS (SELECT 1 FROM users u WHERE u.name = c.owner"
+                               " AND u.active) FROM clients c WHERE c.key = ?1", "t", client) == SDM_OK) {
+                if (sqlite3_step(st) == SQLITE_ROW) {
+                    known = 1;
+                    owner = store_col_text(st, 0);
+                    owner_ok = owner && sqlite3_column_int(st, 1);
+                }
+                store_sql_close(s, st);
+            }
             int k = model_node_find(p, node);
             const model_node *n = k >= 0 ? &p->nodes[k] : NULL;
             int by_owner_rule = n && n->role && !n->assignee && !n->assignee_expr &&
                                 (!n->assign || strcmp(n->assign, "owner") == 0);
-            if (!exists(s, "SELECT 1 FROM clients WHERE key = ?1", client, NULL))
+            if (!known)
                 rc = client_insert(s, client, now, actor, err);
             if (!rc && !owner_ok)
                 rc = set_owner(s, client, assignee, now, actor, "first assignee", err);
@@ -912,21 +960,33 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
     return rc;
 }
 
-static int track_funnel(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                        sdm_err *err) {
+static int track_funnel(store *s, const model_proc *p, int64_t inst, const char *client, sdm_err *err) {
     const char **stage_of, **stages;
     int nstage;
     org_stages(p, &stage_of, &stages, &nstage);
     sdm_table *t = NULL;
     int rc = SDM_OK;
-    if (nstage) rc = store_sql_table(s, &t, "si", err,
-        "SELECT node, min(at) FROM history WHERE instance_id = ?1 AND event = 'enter' AND at >= ?2"
-        " GROUP BY node ORDER BY min(id)", "ii", inst, now);
+    /* the nodes this step entered: the instance's history rows written by
+    ** this transaction, not all of its history; a node entered twice counts
+    ** once, in its first entry's place, at its earliest time (the rows are a
+    ** step's few, so this is done here rather than by GROUP BY's sorters) */
+    int64_t from = store_tx_history(s);
+    if (nstage && from) rc = store_sql_table(s, &t, "si", err,
+        "SELECT node, at FROM history WHERE instance_id = ?1 AND id >= ?2 AND event = 'enter' ORDER BY id",
+        "ii", inst, from);
     for (int r = 0; !rc && t && r < t->nrow; r++) {
-        int k = model_node_find(p, t->cells[r * 2]);
+        const char *node = t->cells[r * 2];
+        int seen = !node;
+        for (int q = 0; q < r && !seen; q++) seen = t->cells[q * 2] && strcmp(t->cells[q * 2], node) == 0;
+        if (seen) continue;
+        int64_t at = strtoll(t->cells[r * 2 + 1], NULL, 10);
+        for (int q = r + 1; q < t->nrow; q++) {
+            int64_t a = strtoll(t->cells[q * 2 + 1], NULL, 10);
+            if (t->cells[q * 2] && strcmp(t->cells[q * 2], node) == 0 && a < at) at = a;
+        }
+        int k = model_node_find(p, node);
         const char *st = k >= 0 ? stage_of[k] : NULL;
         if (!st) continue;
-        int64_t at = strtoll(t->cells[r * 2 + 1], NULL, 10);
         int added = 0;
         rc = store_sql_exec(s, &added, err, "INSERT OR IGNORE INTO funnel(instance_id, stage, ord, process, client,"
                       " entered_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", "ititti",
@@ -951,6 +1011,6 @@ int org_after_step(store *s, const model_proc *p, int64_t inst, const char *clie
                    const char *actor, sdm_err *err) {
     if (!p || !inst || !client) return SDM_OK;
     int rc = log_tasks(s, p, inst, client, now, actor, err);
-    if (!rc) rc = track_funnel(s, p, inst, client, now, err);
+    if (!rc) rc = track_funnel(s, p, inst, client, err);
     return rc;
 }

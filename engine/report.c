@@ -5,8 +5,10 @@
 ** migration 3):
 **   calendar with a user   tasks_assignee(assignee, state, due_at): range scan,
 **                          already in due order, no sort
-**   calendar, everybody    tasks_state_due(state, due_at)
+**   calendar, everybody    tasks_open_due(due_at) WHERE state = 'open' AND
+**                          due_at IS NOT NULL (overdue, today, upcoming)
 **   monitor                tasks_assignee, tasks_done(assignee, completed_at)
+**                          WHERE state = 'completed' AND assignee IS NOT NULL
 **   funnel                 funnel_process(process, client, stage, entered_at,
 **                          left_at, exit): covering, one pass in client order
 **   kpi                    tasks_completed(completed_at)

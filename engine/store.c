@@ -2,7 +2,8 @@
 ** store.c — every SQL statement of the engine. The only file that includes
 ** sqlite3.h. The schema and its invariants are specified in store.h.
 **
-** Statements on the hot path are prepared once and cached by number.
+** Statements on the hot path are prepared once and cached by number; a
+** commit's WAL writes go out in one write() (the sdm-wal VFS below).
 ** This file knows rows, not BPMN: it never decides what a token does.
 ** It must not open transactions on its own except in migrations; the
 ** caller brackets each state change with store_begin/store_commit.
@@ -111,6 +112,60 @@ static const char *const migrations[] = {
     "ALTER TABLE variables_scoped RENAME TO variables;"
     "CREATE INDEX jobs_instance ON jobs(instance_id);"
     "CREATE INDEX instances_parent_token ON instances(parent_token) WHERE parent_token IS NOT NULL;",
+    /* 7: fewer B-trees written per step (each costs at least a page of WAL).
+    ** A token's index no longer holds its node, which every move rewrote;
+    ** the due-date index keeps open tasks that have a due date (every reader
+    ** compares due_at) and the per-user done index assigned tasks only, so
+    ** closed, undated and unassigned rows never enter or leave them; funnel_open repeated the primary key's instance_id prefix;
+    ** the task log's time index keeps the handoffs, the only rows read by
+    ** time (through the view handoffs, whose WHERE is the index's). */
+    "DROP INDEX tokens_instance;"
+    "CREATE INDEX tokens_instance ON tokens(instance_id);"
+    "DROP INDEX tasks_state_due;"
+    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open' AND due_at IS NOT NULL;"
+    "DROP INDEX tasks_done;"
+    "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed' AND assignee IS NOT NULL;"
+    "DROP INDEX funnel_open;"
+    "DROP INDEX task_log_at;"
+    "CREATE INDEX task_log_handoffs ON task_log(at) WHERE prev_role IS NOT NULL AND role IS NOT NULL"
+    "  AND prev_role <> role;"
+    /* user_load: the store now counts the tasks it opens and closes (see
+    ** "open tasks per user" below); a trigger on any change of state made
+    ** every write to tasks open a statement journal. Assignee changes and
+    ** deletions, by the engine or by hand, still go through triggers. */
+    "DROP TRIGGER user_load_add;"
+    "DROP TRIGGER user_load_change;"
+    "CREATE TRIGGER user_load_assignee AFTER UPDATE OF assignee ON tasks BEGIN"
+    "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
+    "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open' AND new.assignee IS NOT NULL"
+    "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
+    /* CHECK(x IN (a, b, c)): SQLite evaluates an IN list of more than two
+    ** constants through a temporary table, ~100 KB of page cache allocated
+    ** and freed (the heap grown and trimmed) on every row written; the same
+    ** constraint as comparisons costs nothing. Only the text of a CHECK
+    ** changes and every row satisfies the new one, so the definitions are
+    ** edited in place, as SQLite's ALTER TABLE documentation describes for
+    ** constraint changes (section 7). The DROP/CREATE INDEX statements above
+    ** change the schema cookie, so other connections reload the schema;
+    ** RESET reloads this connection's. */
+    "PRAGMA writable_schema = ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''active'',''completed'',''terminated'')',"
+    "  'state = ''active'' OR state = ''completed'' OR state = ''terminated''')"
+    "  WHERE type = 'table' AND name = 'instances';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''ready'',''waiting'',''joining'',''incident'')',"
+    "  'state = ''ready'' OR state = ''waiting'' OR state = ''joining'' OR state = ''incident''')"
+    "  WHERE type = 'table' AND name = 'tokens';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''open'',''completed'',''cancelled'')',"
+    "  'state = ''open'' OR state = ''completed'' OR state = ''cancelled''')"
+    "  WHERE type = 'table' AND name = 'tasks';"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''open'',''acknowledged'',''resolved'')',"
+    "  'state = ''open'' OR state = ''acknowledged'' OR state = ''resolved''')"
+    "  WHERE type = 'table' AND name = 'deviations';"
+    "UPDATE sqlite_schema SET sql = replace(replace(sql,"
+    "  'channel IN (''inbox'',''email'',''webhook'')', 'channel = ''inbox'' OR channel = ''email'' OR channel = ''webhook'''),"
+    "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
+    "  WHERE type = 'table' AND name = 'outbox';"
+    "PRAGMA writable_schema = RESET;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -127,6 +182,8 @@ enum {
     Q_JOB_ADD, Q_JOB_DUE, Q_JOB_DEL, Q_JOB_RESCHEDULE, Q_JOB_DEL_TOKEN, Q_JOB_DEL_INST, Q_JOB_NEXT,
     Q_TASK_OF_TOKEN, Q_TASK_CANCEL_TOKEN,
     Q_DEV_ADD, Q_DEV_SET, Q_OUT_ADD, Q_OUT_CLAIM, Q_OUT_LEASE, Q_OUT_DONE, Q_OUT_NEXT, Q_INBOX_ADD,
+    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
+    Q_LOAD_ADD, Q_LOAD_TASK, Q_LOAD_INST, Q_LOAD_TOKEN,
     Q__COUNT
 };
 
@@ -211,6 +268,14 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_OUT_NEXT] = "SELECT min(max(next_at, coalesce(lease_until, 0))) FROM outbox WHERE state = 'pending'",
     [Q_INBOX_ADD] = "INSERT INTO inbox(user, subject, body, created_at, instance_id, deviation_id)"
                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_LOAD_ADD] = "INSERT INTO user_load(user, open) VALUES(?1, ?2)"
+                   " ON CONFLICT(user) DO UPDATE SET open = open + excluded.open",
+    [Q_LOAD_TASK] = "SELECT assignee FROM tasks WHERE id = ?1 AND state = 'open' AND assignee IS NOT NULL",
+    [Q_LOAD_INST] = "SELECT assignee FROM tasks WHERE instance_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
+    [Q_LOAD_TOKEN] = "SELECT assignee FROM tasks WHERE token_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
 };
 
 /* Ad-hoc statements of the store-layer files, prepared once and reused:
@@ -224,7 +289,13 @@ struct store {
     sql_slot cache[SQL_CACHE];
     int ncache;
     char *path;
+    int64_t tx_history;          /* first history row of this transaction, 0: none */
+    struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
+    int nload, capload;
 };
+
+static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
+static void load_clear(store *s);
 
 static int db_error(store *s, sdm_err *err, const char *what) {
     return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -449,6 +520,200 @@ int store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const c
     return SDM_OK;
 }
 
+/* ---------- WAL writes: one write() per commit ----------
+**
+** SQLite appends a commit to the -wal file with two write() calls per
+** changed page (the 24-byte frame header, then the page): about forty
+** system calls for a step, and on a virtual machine those calls cost more
+** than everything else in the commit. The "sdm-wal" VFS wraps the default
+** one and gathers a WAL file's consecutive writes in a buffer that goes
+** out in one write() (at most 124 KiB each: the unix VFS takes no more):
+**   - as soon as the page of a commit frame (a frame header whose
+**     database-size field is not zero) is in: before COMMIT returns, so a
+**     committed step survives kill -9 exactly as before, and a failed
+**     write fails the COMMIT;
+**   - before anything else touches the file (read, sync, truncate, size,
+**     close, a write elsewhere) and before the database's shared-memory
+**     index changes hands or publishes a commit (xShmLock, xShmBarrier),
+**     so no reader, checkpoint or recovery ever sees the file without
+**     those bytes.
+** The buffer is empty whenever the WAL write lock is free. Frames of a
+** transaction that rolls back are garbage with or without it: the WAL
+** format ignores frames after the last commit frame. Each wrapped file
+** gets methods of its own io version, so SQLite never calls a method the
+** wrapped file lacks. */
+
+typedef struct wal_file {
+    sqlite3_file base;         /* methods: wal_io */
+    sqlite3_file *real;        /* the wrapped file, allocated right after */
+    struct wal_file *wal;      /* database: its open WAL file, or NULL */
+    struct wal_file *db;       /* WAL: its database file, or NULL */
+    unsigned char *buf;        /* WAL: pending bytes for offset `off` */
+    sqlite3_int64 off;
+    size_t len, cap;
+    int is_wal;
+    int commit_page;           /* the next write is a commit frame's page */
+} wal_file;
+
+#define WAL_CHUNK 0x1f000      /* the unix VFS writes at most 0x1ffff bytes per call */
+
+static sqlite3_vfs *wal_base;
+static sqlite3_vfs wal_vfs;
+static sqlite3_io_methods wal_io[3];    /* for wrapped files of io version 1, 2, 3 */
+
+#define REAL(p) (((wal_file *)(p))->real)
+
+static int wal_flush(wal_file *f) {
+    int rc = SQLITE_OK;
+    if (!f) return rc;
+    for (size_t at = 0; at < f->len && rc == SQLITE_OK; at += WAL_CHUNK) {
+        size_t n = f->len - at < WAL_CHUNK ? f->len - at : WAL_CHUNK;
+        rc = f->real->pMethods->xWrite(f->real, f->buf + at, (int)n, f->off + (sqlite3_int64)at);
+    }
+    f->len = 0;
+    return rc;
+}
+
+static int wal_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off) {
+    wal_file *f = (wal_file *)p;
+    if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, n, off);
+    int rc = f->len && off != f->off + (sqlite3_int64)f->len ? wal_flush(f) : SQLITE_OK;
+    if (rc) return rc;
+    if (f->len + (size_t)n > f->cap) {
+        size_t cap = (f->len + (size_t)n) * 2;
+        unsigned char *b = sqlite3_realloc64(f->buf, cap);
+        if (!b) {                          /* no memory: write through */
+            rc = wal_flush(f);
+            return rc ? rc : f->real->pMethods->xWrite(f->real, data, n, off);
+        }
+        f->buf = b;
+        f->cap = cap;
+    }
+    if (!f->len) f->off = off;
+    memcpy(f->buf + f->len, data, (size_t)n);
+    f->len += (size_t)n;
+    int commit = f->commit_page;
+    const unsigned char *h = data;
+    f->commit_page = n == 24 && (h[4] | h[5] | h[6] | h[7]) != 0;
+    return commit || f->len >= WAL_CHUNK ? wal_flush(f) : SQLITE_OK;
+}
+
+static int wal_close(sqlite3_file *p) {
+    wal_file *f = (wal_file *)p;
+    int rc = wal_flush(f);
+    if (f->db) f->db->wal = NULL;
+    if (f->wal) f->wal->db = NULL;
+    sqlite3_free(f->buf);
+    int rc2 = f->real->pMethods->xClose(f->real);
+    return rc ? rc : rc2;
+}
+
+static int wal_read(sqlite3_file *p, void *b, int n, sqlite3_int64 off) {
+    int rc = wal_flush((wal_file *)p);
+    return rc ? rc : REAL(p)->pMethods->xRead(REAL(p), b, n, off);
+}
+static int wal_truncate(sqlite3_file *p, sqlite3_int64 size) {
+    int rc = wal_flush((wal_file *)p);
+    return rc ? rc : REAL(p)->pMethods->xTruncate(REAL(p), size);
+}
+static int wal_sync(sqlite3_file *p, int flags) {
+    int rc = wal_flush((wal_file *)p);
+    return rc ? rc : REAL(p)->pMethods->xSync(REAL(p), flags);
+}
+static int wal_size(sqlite3_file *p, sqlite3_int64 *size) {
+    int rc = wal_flush((wal_file *)p);
+    return rc ? rc : REAL(p)->pMethods->xFileSize(REAL(p), size);
+}
+static int wal_lock(sqlite3_file *p, int l) { return REAL(p)->pMethods->xLock(REAL(p), l); }
+static int wal_unlock(sqlite3_file *p, int l) {
+    int rc = wal_flush((wal_file *)p);
+    return rc ? rc : REAL(p)->pMethods->xUnlock(REAL(p), l);
+}
+static int wal_reserved(sqlite3_file *p, int *out) { return REAL(p)->pMethods->xCheckReservedLock(REAL(p), out); }
+static int wal_control(sqlite3_file *p, int op, void *arg) {
+    int rc = wal_flush((wal_file *)p);
+    return rc ? rc : REAL(p)->pMethods->xFileControl(REAL(p), op, arg);
+}
+static int wal_sector(sqlite3_file *p) { return REAL(p)->pMethods->xSectorSize(REAL(p)); }
+static int wal_device(sqlite3_file *p) { return REAL(p)->pMethods->xDeviceCharacteristics(REAL(p)); }
+/* Shared memory belongs to the database file; its WAL goes out first. */
+static int wal_shm_map(sqlite3_file *p, int i, int size, int extend, void volatile **out) {
+    return REAL(p)->pMethods->xShmMap(REAL(p), i, size, extend, out);
+}
+static int wal_shm_lock(sqlite3_file *p, int offset, int n, int flags) {
+    int rc = wal_flush(((wal_file *)p)->wal);
+    return rc ? rc : REAL(p)->pMethods->xShmLock(REAL(p), offset, n, flags);
+}
+static void wal_shm_barrier(sqlite3_file *p) {
+    wal_flush(((wal_file *)p)->wal);     /* already empty after a commit frame */
+    REAL(p)->pMethods->xShmBarrier(REAL(p));
+}
+static int wal_shm_unmap(sqlite3_file *p, int del) {
+    wal_flush(((wal_file *)p)->wal);
+    return REAL(p)->pMethods->xShmUnmap(REAL(p), del);
+}
+static int wal_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **out) {
+    return REAL(p)->pMethods->xFetch(REAL(p), off, n, out);
+}
+static int wal_unfetch(sqlite3_file *p, sqlite3_int64 off, void *ptr) {
+    return REAL(p)->pMethods->xUnfetch(REAL(p), off, ptr);
+}
+
+static int wal_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags, int *out) {
+    wal_file *f = (wal_file *)p;
+    memset(f, 0, sizeof *f);
+    f->real = (sqlite3_file *)(f + 1);
+    int rc = wal_base->xOpen(wal_base, name, f->real, flags, out);
+    if (rc != SQLITE_OK || !f->real->pMethods) return rc;      /* p->pMethods stays NULL */
+    int v = f->real->pMethods->iVersion;
+    p->pMethods = &wal_io[v < 1 ? 0 : v > 3 ? 2 : v - 1];
+    if (flags & SQLITE_OPEN_WAL) {
+        wal_file *db = (wal_file *)sqlite3_database_file_object(name);
+        f->is_wal = 1;
+        if (db && db->base.pMethods >= &wal_io[0] && db->base.pMethods <= &wal_io[2]) { f->db = db; db->wal = f; }
+    }
+    return rc;
+}
+
+static int wal_delete(sqlite3_vfs *v, const char *n, int sync) { return wal_base->xDelete(wal_base, n, sync); }
+static int wal_access(sqlite3_vfs *v, const char *n, int fl, int *out) { return wal_base->xAccess(wal_base, n, fl, out); }
+static int wal_fullpath(sqlite3_vfs *v, const char *n, int max, char *out) {
+    return wal_base->xFullPathname(wal_base, n, max, out);
+}
+static void *wal_dlopen(sqlite3_vfs *v, const char *n) { return wal_base->xDlOpen(wal_base, n); }
+static void wal_dlerror(sqlite3_vfs *v, int n, char *msg) { wal_base->xDlError(wal_base, n, msg); }
+static void (*wal_dlsym(sqlite3_vfs *v, void *h, const char *sym))(void) { return wal_base->xDlSym(wal_base, h, sym); }
+static void wal_dlclose(sqlite3_vfs *v, void *h) { wal_base->xDlClose(wal_base, h); }
+static int wal_random(sqlite3_vfs *v, int n, char *out) { return wal_base->xRandomness(wal_base, n, out); }
+static int wal_sleep(sqlite3_vfs *v, int us) { return wal_base->xSleep(wal_base, us); }
+static int wal_time(sqlite3_vfs *v, double *out) { return wal_base->xCurrentTime(wal_base, out); }
+static int wal_lasterror(sqlite3_vfs *v, int n, char *out) { return wal_base->xGetLastError(wal_base, n, out); }
+static int wal_time64(sqlite3_vfs *v, sqlite3_int64 *out) { return wal_base->xCurrentTimeInt64(wal_base, out); }
+
+/* The VFS name to open databases with: "sdm-wal", registered once per
+** process over the default VFS; NULL (the default) if that one is too old
+** to wrap (it must have shared memory and 64-bit time: version 2). */
+static const char *wal_vfs_name(void) {
+    sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
+    sqlite3_mutex_enter(m);
+    if (!wal_base) {
+        sqlite3_vfs *base = sqlite3_vfs_find(NULL);
+        if (base && base->iVersion >= 2) {
+            for (int v = 0; v < 3; v++)
+                wal_io[v] = (sqlite3_io_methods){v + 1, wal_close, wal_read, wal_write, wal_truncate, wal_sync,
+                    wal_size, wal_lock, wal_unlock, wal_reserved, wal_control, wal_sector, wal_device,
+                    wal_shm_map, wal_shm_lock, wal_shm_barrier, wal_shm_unmap, wal_fetch, wal_unfetch};
+            wal_vfs = (sqlite3_vfs){2, (int)sizeof(wal_file) + base->szOsFile, base->mxPathname, NULL,
+                "sdm-wal", NULL, wal_open, wal_delete, wal_access, wal_fullpath, wal_dlopen, wal_dlerror,
+                wal_dlsym, wal_dlclose, wal_random, wal_sleep, wal_time, wal_lasterror, wal_time64, NULL, NULL, NULL};
+            wal_base = base;
+            if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK) wal_base = NULL;
+        }
+    }
+    sqlite3_mutex_leave(m);
+    return wal_base ? "sdm-wal" : NULL;
+}
+
 /* ---------- open, close, transactions ---------- */
 
 static int run_sql(store *s, const char *sql, sdm_err *err) {
@@ -488,7 +753,7 @@ int store_open(store **out, const char *path, int sync_full, sdm_err *err) {
     *out = NULL;
     store *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, wal_vfs_name()) != SQLITE_OK) {
         int rc = db_error(s, err, "open");
         store_close(s);
         return rc;
@@ -517,6 +782,8 @@ void store_close(store *s) {
     if (!s) return;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmt[i]);
     for (int i = 0; i < s->ncache; i++) { sqlite3_finalize(s->cache[i].st); free(s->cache[i].sql); }
+    load_clear(s);
+    free(s->load);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -524,10 +791,34 @@ void store_close(store *s) {
 
 struct sqlite3 *store_sqlite(store *s) { return s->db; }
 
-int store_begin(store *s, sdm_err *err) { return run_sql(s, "BEGIN IMMEDIATE", err); }
-int store_commit(store *s, sdm_err *err) { return run_sql(s, "COMMIT", err); }
+/* BEGIN, COMMIT and ROLLBACK are cached statements too: every step runs
+** two of them, and sqlite3_exec would prepare them each time. */
+static int txn(store *s, int q, sdm_err *err) {
+    sqlite3_stmt *st = prep(s, q, err);
+    if (!st) return SDM_ERR_STORE;
+    int rc = sqlite3_step(st) == SQLITE_DONE ? SDM_OK
+           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int store_begin(store *s, sdm_err *err) {
+    s->tx_history = 0;
+    load_clear(s);
+    return txn(s, Q_BEGIN, err);
+}
+
+/* The step's user_load changes go in with it. */
+int store_commit(store *s, sdm_err *err) {
+    s->tx_history = 0;
+    int rc = store_user_load_flush(s, err);
+    return rc ? rc : txn(s, Q_COMMIT, err);
+}
+
 void store_rollback(store *s) {
-    if (!sqlite3_get_autocommit(s->db)) run_sql(s, "ROLLBACK", NULL);
+    s->tx_history = 0;
+    load_clear(s);
+    if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
 }
 
 /* ---------- deployment ---------- */
@@ -633,7 +924,8 @@ int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t toke
 
 /* Runs statements in order, each bound by position: ?1 instance, ?2 now,
 ** ?3 actor, ?4 token, ?5 text. For the rare, many-table changes below:
-** not worth a cached statement each. */
+** not worth a cached statement each. A statement that returns rows lists
+** assignees of open tasks about to be closed: one less open task each. */
 static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst, int64_t now, const char *actor,
                      int64_t token, const char *text, const char *what, sdm_err *err) {
     for (size_t i = 0; i < n; i++) {
@@ -645,7 +937,8 @@ static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst,
         if (np >= 3) sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
         if (np >= 4) sqlite3_bind_int64(st, 4, token);
         if (np >= 5) sqlite3_bind_text(st, 5, text, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE) return db_error(s, err, what);
     }
@@ -673,6 +966,9 @@ static int terminate_called(store *s, int64_t inst, int64_t token, int64_t now, 
         "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
         " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
         " FROM tasks WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
+        /* the one step with rows: each is one open task less for its assignee */
+        "SELECT assignee FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
+        " AND instance_id IN (SELECT id FROM doomed)",
         "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
         " WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         "DELETE FROM jobs WHERE instance_id IN (SELECT id FROM doomed)",
@@ -700,6 +996,8 @@ int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const
         "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
         " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id, 'by', ?5)"
         " FROM tasks WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens) ORDER BY id",
+        "SELECT assignee FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
+        " AND token_id IN (SELECT id FROM doomed_tokens)",
         "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
         " WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens)",
         "DELETE FROM jobs WHERE token_id IN (SELECT id FROM doomed_tokens)",
@@ -847,12 +1145,62 @@ int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {
     return exec(s, Q_TOK_DEL_ALL, NULL, err, "i", inst);
 }
 
+/* ---------- open tasks per user (user_load) ----------
+**
+** The store counts the tasks it opens (one more for the assignee) and the
+** open tasks it closes or cancels (one less); a trigger follows assignee
+** changes and deletions. The counts gather in memory and reach user_load
+** at COMMIT, so a step that closes a user's task and opens the next for
+** the same user writes nothing there; a reader inside a step (the
+** least-open rule) flushes them first. Until migration 7 triggers counted
+** every change of state, which made each write to tasks open a statement
+** journal (a 64 KB buffer and a copy of every page the statement wrote).
+** Any new statement that opens, closes or cancels tasks must count too. */
+
+static void load_add(store *s, const char *user, int delta) {
+    sdm_assert(!sqlite3_get_autocommit(s->db));      /* only inside a step */
+    if (!user) return;
+    for (int i = 0; i < s->nload; i++)
+        if (strcmp(s->load[i].user, user) == 0) { s->load[i].delta += delta; return; }
+    if (s->nload == s->capload) {
+        s->capload = s->capload ? s->capload * 2 : 8;
+        s->load = xrealloc(s->load, sizeof *s->load * (size_t)s->capload);
+    }
+    s->load[s->nload++] = (struct load_delta){xstrdup(user), delta};
+}
+
+static void load_clear(store *s) {
+    for (int i = 0; i < s->nload; i++) free(s->load[i].user);
+    s->nload = 0;
+}
+
+int store_user_load_flush(store *s, sdm_err *err) {
+    int rc = SDM_OK;
+    for (int i = 0; i < s->nload && !rc; i++)
+        if (s->load[i].delta) rc = exec(s, Q_LOAD_ADD, NULL, err, "ti", s->load[i].user, (int64_t)s->load[i].delta);
+    load_clear(s);
+    return rc;
+}
+
+/* One less for the assignee of each open task query q (one id) finds. */
+static int load_close(store *s, int q, int64_t arg, sdm_err *err) {
+    sqlite3_stmt *st = prep(s, q, err);
+    if (!st) return SDM_ERR_STORE;
+    sqlite3_bind_int64(st, 1, arg);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
+    done(st);
+    return r == SQLITE_DONE ? SDM_OK : db_error(s, err, sql_of[q]);
+}
+
 /* ---------- tasks ---------- */
 
 int store_task_add(store *s, int64_t inst, int64_t token, const char *node, const char *name,
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err) {
-    return insert(s, Q_TASK_ADD, id, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
+    int rc = insert(s, Q_TASK_ADD, id, err, "iittttiI", inst, token, node, name, role, assignee, now, due);
+    if (!rc) load_add(s, assignee, 1);
+    return rc;
 }
 
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
@@ -872,13 +1220,15 @@ int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
 
 int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                      sdm_err *err) {
-    int n = 0, rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, state, now, actor);
+    int n = 0, rc = load_close(s, Q_LOAD_TASK, id, err);
+    if (!rc) rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, state, now, actor);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "closing a task that is not open");
     return rc;
 }
 
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
     int rc = exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
+    if (!rc) rc = load_close(s, Q_LOAD_INST, inst, err);
     return rc ? rc : exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
 }
 
@@ -901,8 +1251,12 @@ int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err 
 
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err) {
-    return exec(s, Q_HIST, NULL, err, "iIttitt", inst, token, node, event, now, actor, detail);
+    int rc = exec(s, Q_HIST, NULL, err, "iIttitt", inst, token, node, event, now, actor, detail);
+    if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
+    return rc;
 }
+
+int64_t store_tx_history(store *s) { return s->tx_history; }
 
 /* ---------- incidents ---------- */
 
@@ -1017,7 +1371,8 @@ int store_task_of_token(store *s, int64_t token, const char *node, store_task *o
 }
 
 int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err) {
-    return exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
+    int rc = load_close(s, Q_LOAD_TOKEN, token, err);
+    return rc ? rc : exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
 }
 
 /* The instance's path for rules: [{node, event, at, actor}, ...], oldest
@@ -1178,15 +1533,14 @@ static void q_int(qbuild *q, const char *pred, int64_t v) {
     q->kind[q->n] = 'i'; q->num[q->n++] = v;
 }
 
+/* Through the statement cache: a query's text depends only on which
+** filters are present, so a person's repeated queries skip preparing. */
 static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_err *err) {
     sqlite3_stmt *st;
     *out = NULL;
-    if (sqlite3_prepare_v2(s->db, q->sql.s, -1, &st, NULL) != SQLITE_OK) {
-        int rc = db_error(s, err, "query");
-        free(q->sql.s);
-        return rc;
-    }
+    int prc = store_sql_open(s, &st, err, q->sql.s, NULL);
     free(q->sql.s);
+    if (prc) return prc;
     for (int i = 0; i < q->n; i++) {
         if (q->kind[i] == 't') sqlite3_bind_text(st, i + 1, q->arg[i], -1, SQLITE_TRANSIENT);
         else sqlite3_bind_int64(st, i + 1, q->num[i]);
@@ -1201,7 +1555,7 @@ static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_er
         char **r = table_add_row(t);
         for (int c = 0; c < ncol; c++) r[c] = dup_col(st, c);
     }
-    sqlite3_finalize(st);
+    store_sql_close(s, st);
     if (rc != SQLITE_DONE) { sdm_table_free(t); return db_error(s, err, "query"); }
     *out = t;
     return SDM_OK;

@@ -60,8 +60,11 @@
 **              leaves it to be retried when the lease ends (at-least-once,
 **              with a stable id receivers can deduplicate on).
 ** inbox        id, user, subject, body, created_at, read_at, instance_id, deviation_id
-** user_load    user, open: each assignee's open tasks, kept by triggers on
-**              tasks (migration 5); read by the least-open assignment rule.
+** user_load    user, open: each assignee's open tasks (migration 5); read by
+**              the least-open assignment rule. Since migration 7 the store
+**              counts the tasks it opens, closes and cancels, writing the
+**              net change at COMMIT; triggers follow assignee changes and
+**              deletions. sdm check verifies the count.
 ** incidents    id, instance_id, token_id, node, phase, message, state,
 **              created_at, resolved_at, resolved_by
 **              state: open | resolved. An open incident's token has state
@@ -83,8 +86,16 @@
 ** funnel       instance_id, stage, ord, process, client, entered_at, left_at,
 **              exit (NULL while in the stage | next | success | failure |
 **              completed | terminated). One row per stage an instance reached.
-** Indexes added on tasks: tasks_done(assignee, completed_at),
-** tasks_completed(completed_at), both WHERE state = 'completed'.
+** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
+** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed
+** (completed_at) WHERE state = 'completed'.
+**
+** Indexes are few and partial where they can be (migration 7): every
+** B-tree a step writes costs at least one page of WAL. tasks_open_token
+** (token_id) holds open tasks only, tasks_open_due (due_at) open tasks with
+** a due date;
+** tokens_instance is (instance_id), so a moving token rewrites no index;
+** task_log_handoffs (at) holds the rows of the view handoffs only.
 */
 #ifndef SDM_STORE_H
 #define SDM_STORE_H
@@ -220,6 +231,9 @@ int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err);
 int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                      sdm_err *err);
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
+/* Write the step's pending user_load changes now (store_commit does it;
+** a reader of user_load inside a step calls this first). */
+int store_user_load_flush(store *s, sdm_err *err);
 
 /* Variables of a scope (0: the instance). value NULL deletes. */
 int store_var_set(store *s, int64_t inst, int64_t scope, const char *name, const char *json, sdm_err *err);
@@ -230,6 +244,9 @@ int store_history_json(store *s, int64_t inst, char **json, sdm_err *err);
 /* History. detail may be NULL. */
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err);
+/* The id of the first row store_history wrote in the current transaction,
+** 0 if none: a step's rows of an instance are its rows from there on. */
+int64_t store_tx_history(store *s);
 
 /* Incidents. */
 int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
