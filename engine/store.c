@@ -114,6 +114,8 @@ static const char *const migrations[] = {
     "CREATE INDEX instances_parent_token ON instances(parent_token) WHERE parent_token IS NOT NULL;",
     /* 7: fewer B-trees written per step (each costs at least a page of WAL).
     ** A token's index no longer holds its node, which every move rewrote;
+    ** the index by state keeps ended instances only (active ones have
+    ** instances_one_active), so a start writes nothing there;
     ** the due-date index keeps open tasks that have a due date (every reader
     ** compares due_at) and the per-user done index assigned tasks only, so
     ** closed, undated and unassigned rows never enter or leave them; funnel_open repeated the primary key's instance_id prefix;
@@ -121,6 +123,8 @@ static const char *const migrations[] = {
     ** time (through the view handoffs, whose WHERE is the index's). */
     "DROP INDEX tokens_instance;"
     "CREATE INDEX tokens_instance ON tokens(instance_id);"
+    "DROP INDEX instances_state;"
+    "CREATE INDEX instances_ended ON instances(state, process) WHERE state <> 'active';"
     "DROP INDEX tasks_state_due;"
     "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open' AND due_at IS NOT NULL;"
     "DROP INDEX tasks_done;"
@@ -1587,6 +1591,9 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         q_text(&q, "i.process =", f->process);
         q_text(&q, "i.client =", f->client);
         q_text(&q, "i.state =", state_filter(f->state, NULL));
+        /* an ended state: say so, for the partial index of ended instances */
+        if (state_filter(f->state, NULL) && strcmp(f->state, "active") != 0)
+            sbuf_puts(&q.sql, " AND i.state <> 'active'");
         types = "isissstt"; order = " ORDER BY i.id DESC";
         break;
     case SDM_Q_INSTANCE:

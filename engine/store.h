@@ -95,6 +95,8 @@
 ** (token_id) holds open tasks only, tasks_open_due (due_at) open tasks with
 ** a due date;
 ** tokens_instance is (instance_id), so a moving token rewrites no index;
+** instances_ended (state, process) holds ended instances (active ones are
+** in instances_one_active);
 ** task_log_handoffs (at) holds the rows of the view handoffs only.
 */
 #ifndef SDM_STORE_H
