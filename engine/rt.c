@@ -595,6 +595,21 @@ static int subprocess(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc ? rc : open_scope(s, it->token, n, &w, err);
 }
 
+/* The event subprocesses scope (0: the process level) watches; *t and
+** *at are the scope token's row and node (untouched for scope 0). */
+static int scope_events(rt_step *s, int64_t scope, store_token *t, int *at, const int **ev, int *nev,
+                        sdm_err *err) {
+    const model_node *owner = NULL;
+    if (scope) {
+        int rc = token_at(s, scope, t, at, err);
+        if (rc) return rc;
+        owner = node_at(s, *at);
+    }
+    *ev = owner ? owner->evsubs : s->proc->evsubs;
+    *nev = owner ? owner->nevsub : s->proc->nevsub;
+    return SDM_OK;
+}
+
 /* An event subprocess starts in scope (0: the process level): an
 ** interrupting one first stops everything else in that scope, and the
 ** scope's other event subprocesses with it. */
@@ -603,16 +618,11 @@ static int start_event_sub(rt_step *s, int64_t scope, int sub, sdm_err *err) {
     int rc = history(s, scope, e->id, "event-subprocess",
                      detail("{s:s, s:b}", "trigger", st->id, "interrupting", st->interrupting), err);
     if (!rc && st->interrupting) {
+        store_token t;
+        int at, nev = 0;
+        const int *ev = NULL;
         rc = cancel_inside(s, scope, st->id, err);
-        const model_node *owner = NULL;
-        if (!rc && scope) {
-            store_token t;
-            int at;
-            rc = token_at(s, scope, &t, &at, err);
-            if (!rc) owner = node_at(s, at);
-        }
-        const int *ev = owner ? owner->evsubs : s->proc->evsubs;
-        int nev = owner ? owner->nevsub : s->proc->nevsub;
+        if (!rc) rc = scope_events(s, scope, &t, &at, &ev, &nev, err);
         for (int k = 0; k < nev && !rc; k++)
             rc = store_triggers_delete(s->st, s->inst, scope, node_at(s, node_at(s, ev[k])->start)->id, err);
     }
@@ -666,6 +676,17 @@ static int loop_run(rt_step *s, int node, int64_t body, int k, const char *items
     }
     rc = token_new(s, inst, n, "ready", NULL, &run, err);
     if (!rc) push(s, OP_EXECUTE, run, node, -1, inst);
+    return rc;
+}
+
+/* Scope token `token` at `node` is done: its waits and local variables
+** go, and it leaves the node in the scope `parent`. */
+static int leave_scope(rt_step *s, int64_t token, int node, int64_t parent, sdm_err *err) {
+    int rc = end_wait(s, token, err);
+    if (!rc) rc = store_scope_vars_delete(s->st, s->inst, token, err);
+    if (!rc) rc = store_token_set(s->st, token, node_at(s, node)->id, "ready", NULL, err);
+    if (!rc) push(s, OP_LEAVE, token, node, -1, parent);
+    s->vars_loaded = 0;
     return rc;
 }
 
@@ -771,11 +792,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     store_token b;
     int at;
     rc = token_at(s, body, &b, &at, err);
-    if (!rc) rc = end_wait(s, body, err);
-    if (!rc) rc = store_scope_vars_delete(s->st, s->inst, body, err);
-    if (!rc) rc = store_token_set(s->st, body, n->id, "ready", NULL, err);
-    if (!rc) push(s, OP_LEAVE, body, node, -1, b.parent);
-    return rc;
+    return rc ? rc : leave_scope(s, body, node, b.parent, err);
 }
 
 /* The last token of scope token `scope` is gone: the scope's activity is
@@ -791,12 +808,7 @@ static int scope_done(rt_step *s, int64_t scope, sdm_err *err) {
         if (rc) return rc;
         if (pnode == node) return loop_run_done(s, t.parent, scope, node, err);
     }
-    rc = end_wait(s, scope, err);
-    if (!rc) rc = store_scope_vars_delete(s->st, s->inst, scope, err);
-    if (!rc) rc = store_token_set(s->st, scope, n->id, "ready", NULL, err);
-    if (!rc) push(s, OP_LEAVE, scope, node, -1, t.parent);
-    s->vars_loaded = 0;
-    return rc;
+    return leave_scope(s, scope, node, t.parent, err);
 }
 
 /* Whether token it runs one run of its node's loop (its scope is a run
@@ -1107,16 +1119,11 @@ static int catch_from(rt_step *s, const model_node *thrower, int64_t token, int 
             *interrupted = b->interrupting;
             return boundary_fire(s, token, scope, a->bnd[k], err);
         }
-        const model_node *owner = NULL;
         store_token t = {0};
-        int tnode = -1, rc = SDM_OK;
-        if (scope) {
-            rc = token_at(s, scope, &t, &tnode, err);
-            if (rc) return rc;
-            owner = node_at(s, tnode);
-        }
-        const int *ev = owner ? owner->evsubs : s->proc->evsubs;
-        int nev = owner ? owner->nevsub : s->proc->nevsub;
+        int tnode = -1, nev;
+        const int *ev;
+        int rc = scope_events(s, scope, &t, &tnode, &ev, &nev, err);
+        if (rc) return rc;
         for (int k = 0; k < nev; k++) {
             const model_node *st = node_at(s, node_at(s, ev[k])->start);
             if (st->kind != EL_START_CATCH || !catches(st, thrower)) continue;

@@ -24,16 +24,17 @@ static sdm *db;
 #define C(id, a, b, cond) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\">" \
     "<bpmn:conditionExpression><![CDATA[" cond "]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
 
-static int deploy(const char *id, const char *body) {
-    size_t n = strlen(HEAD) + strlen(body) + strlen(id) + 200;
+/* Deploy HEAD + content + the closing tag as `file`; `what` names it in
+** the failure report. */
+static int deploy_text(const char *file, const char *what, const char *content) {
+    size_t n = strlen(HEAD) + strlen(content) + 64;
     char *xml = malloc(n);
-    snprintf(xml, n, HEAD "<bpmn:process id=\"%s\" isExecutable=\"true\">\n%s</bpmn:process>\n</bpmn:definitions>\n",
-             id, body);
+    snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
     sdm_table *t = NULL;
     memset(&err, 0, sizeof err);
-    int rc = sdm_deploy_xml(db, "rt.bpmn", xml, strlen(xml), &t, &err);
+    int rc = sdm_deploy_xml(db, file, xml, strlen(xml), &t, &err);
     if (rc) {
-        fprintf(stderr, "  (deploy %s: %s)\n", id, err.msg);
+        fprintf(stderr, "  (deploy %s: %s)\n", what, err.msg);
         for (int r = 0; t && r < t->nrow; r++)
             fprintf(stderr, "    %s %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
     }
@@ -43,24 +44,18 @@ static int deploy(const char *id, const char *body) {
     return rc;
 }
 
-/* A whole document's content (messages, errors, several processes). */
-static int deploy_doc(const char *body) {
-    size_t n = strlen(HEAD) + strlen(body) + 64;
-    char *xml = malloc(n);
-    snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", body);
-    sdm_table *t = NULL;
-    memset(&err, 0, sizeof err);
-    int rc = sdm_deploy_xml(db, "doc.bpmn", xml, strlen(xml), &t, &err);
-    if (rc) {
-        fprintf(stderr, "  (deploy: %s)\n", err.msg);
-        for (int r = 0; t && r < t->nrow; r++)
-            fprintf(stderr, "    %s %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
-    }
-    CHECK_EQ_INT(rc, SDM_OK);
-    sdm_table_free(t);
-    free(xml);
+/* One executable process with this body. */
+static int deploy(const char *id, const char *body) {
+    size_t n = strlen(body) + strlen(id) + 100;
+    char *content = malloc(n);
+    snprintf(content, n, "<bpmn:process id=\"%s\" isExecutable=\"true\">\n%s</bpmn:process>", id, body);
+    int rc = deploy_text("rt.bpmn", id, content);
+    free(content);
     return rc;
 }
+
+/* A whole document's content (messages, errors, several processes). */
+static int deploy_doc(const char *body) { return deploy_text("doc.bpmn", "doc", body); }
 
 static int64_t start(const char *process, const char *client, const char *vars) {
     int64_t id = 0;
