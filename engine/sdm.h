@@ -73,7 +73,17 @@ typedef struct sdm_config {
     int         sync_full;      /* 1: fsync every commit (power-loss safe) */
     const char *smtp_url;       /* smtp://host:port or smtps://; NULL: e-mail stays pending */
     const char *smtp_from, *smtp_user, *smtp_password;
+    const char *webhook_secret; /* signs webhook bodies (X-Sdm-Signature); NULL: unsigned */
+    const char *time_zone;      /* zone people read times in and due dates count in (IANA
+                                   name); default the calendar's, else the machine's */
+    const char *lang;           /* "ru" or "en": texts people read (mail); default "en" */
+    int         open_mode;      /* SDM_OPEN_*: default SDM_OPEN_WRITE */
 } sdm_config;
+
+/* How sdm_open treats the database file. READ never creates, migrates or
+** locks for writing (a read-only file or directory serves reads); WRITE
+** needs an existing database and migrates it; CREATE also makes a new one. */
+enum { SDM_OPEN_WRITE = 0, SDM_OPEN_READ = 1, SDM_OPEN_CREATE = 2 };
 
 /* Queries. Each names its filter fields; unused fields are ignored. */
 typedef enum sdm_query {
