@@ -110,6 +110,16 @@ int64_t sdm_now(sdm *db) {
 
 int sdm_is_working_time(sdm *db, int64_t t) { return clk_is_working(db->cal, t); }
 
+const char *sdm_time_zone(sdm *db) { return clk_calendar_tz(db->cal); }
+
+int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n) {
+    char tmp[64];
+    if (clk_format(ms, sdm_time_zone(db), tmp, sizeof tmp) < 0) return -1;
+    if (iso) return snprintf(buf, n, "%s", tmp) < (int)n ? 0 : -1;
+    /* "2026-11-23T09:00:00+03:00" -> "2026-11-23 09:00" */
+    return snprintf(buf, n, "%.10s %.5s", tmp, tmp + 11) < (int)n ? 0 : -1;
+}
+
 const char *sdm_status_name(int code) {
     static const char *const names[] = {
         "ok", "xml", "model", "script", "store", "nomem", "misuse", "corrupt",

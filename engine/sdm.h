@@ -78,7 +78,14 @@ typedef struct sdm_config {
                                    name); default the calendar's, else the machine's */
     const char *lang;           /* "ru" or "en": texts people read (mail); default "en" */
     int         open_mode;      /* SDM_OPEN_*: default SDM_OPEN_WRITE */
+    /* Called for each event a worker's log wants (job fired, message
+    ** delivered, delivery failed, incident raised); NULL: silent. level is
+    ** SDM_LOG_*, what a short event name ("job-fired"), detail one line. */
+    void      (*log)(void *log_ctx, int level, const char *what, const char *detail);
+    void       *log_ctx;
 } sdm_config;
+
+enum { SDM_LOG_INFO = 0, SDM_LOG_WARN = 1, SDM_LOG_ERROR = 2 };
 
 /* How sdm_open treats the database file. READ never creates, migrates or
 ** locks for writing (a read-only file or directory serves reads); WRITE
@@ -117,6 +124,10 @@ SDM_API void sdm_set_now(sdm *db, int64_t now_ms);   /* 0 = real time */
 SDM_API int64_t sdm_now(sdm *db);
 /* Whether `t` falls in the business calendar's working hours. */
 SDM_API int sdm_is_working_time(sdm *db, int64_t t);
+/* The zone people read times in (IANA name or "UTC"), and a time written in
+** it for people: "2026-12-02 10:00" (iso: ISO 8601 with the offset). */
+SDM_API const char *sdm_time_zone(sdm *db);
+SDM_API int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n);
 
 /* Deploy every executable process in a BPMN file. A process whose content is
 ** unchanged keeps its version; a changed one gets version N+1. `out` (may be
