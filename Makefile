@@ -40,11 +40,12 @@ deps:
 # What the tests use besides the build: an SMTP sink (python3-aiosmtpd),
 # bpmn-moddle for the models (nodejs, npm), the sqlite3 shell.
 test-deps: deps
-	@if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || ! command -v npm >/dev/null \
-	    || ! command -v sqlite3 >/dev/null; then \
-	  echo "sdm: installing test dependencies with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    python3 python3-aiosmtpd nodejs npm sqlite3 >/dev/null; fi
+	@need=; /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need="$$need python3 python3-aiosmtpd"; \
+	  command -v node >/dev/null || need="$$need nodejs"; \
+	  command -v npm >/dev/null || need="$$need npm"; \
+	  command -v sqlite3 >/dev/null || need="$$need sqlite3"; \
+	  if [ -n "$$need" ]; then echo "sdm: installing test dependencies with apt-get:$$need"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi
 
 build/obj/%.o: engine/%.c $(HDRS)
 	@mkdir -p $(dir $@)
