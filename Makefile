@@ -1,6 +1,12 @@
 # sdm — BPMN 2.0 workflow engine for sales processes.
 # `make` builds build/sdm and build/libsdm.a; `make test` runs every test under
-# the sanitizers; `make demo`, `make bench`, `make conformance`, `make fuzz`.
+# the sanitizers; `make demo`, `make bench`, `make conformance`, `make fuzz`,
+# `make install`, `make uninstall`, `make deb`.
+#
+# Fresh machines: the targets people type (all, test, demo, ...) first run
+# `deps`, then build in a second make ($(SUB)). That second make reads this
+# file after the packages are installed, so PKGCFG/PKGLIBS below are right;
+# the first make never compiles anything with them.
 
 CC      ?= cc
 PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl
@@ -26,8 +32,10 @@ TCLIOBJ  = $(CLISRC:engine/cli/%.c=build/tobj/cli/%.o)
 TESTSRC  = $(wildcard tests/test_*.c)
 TESTBIN  = $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all deps test-deps test demo bench conformance fuzz clean
-all: deps build/sdm
+.PHONY: all deps test-deps test run-tests demo bench conformance fuzz clean install uninstall deb docs
+SUB      = $(MAKE) --no-print-directory
+all: deps
+	@$(SUB) build/sdm docs
 
 # Installs the Debian packages sdm needs, only when a header is missing.
 deps:
@@ -74,7 +82,9 @@ build/test/test_%: tests/test_%.c $(wildcard tests/*.h tests/sinks/*.h) build/te
 	$(CC) $(TCF) -o $@ $< build/test/libsdm.a $(LIBS)
 
 # Every test binary and every tests/*.sh; tests/run sums their closing lines.
-test: test-deps $(TESTBIN) build/test/sdm build/sdm
+test: test-deps
+	@$(SUB) run-tests
+run-tests: $(TESTBIN) build/test/sdm build/sdm docs
 	@tests/run $(TESTBIN)
 
 demo: all
@@ -83,7 +93,8 @@ demo: all
 bench: all
 	@bench/run
 
-conformance: deps build/test/sdm build/sdm
+conformance: deps
+	@$(SUB) build/test/sdm build/sdm
 	@tests/conformance/run
 
 # Coverage-guided fuzzing of the deploy path with libFuzzer (clang), seeded

@@ -7,6 +7,7 @@
 ** holds half a step. Deployed models are compiled once per resource and
 ** cached for the life of the handle; the runtime never sees XML.
 */
+#include <stdarg.h>
 #include <string.h>
 #include <errno.h>
 #include <sys/stat.h>
@@ -39,6 +40,8 @@ struct sdm {
     char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
     cached_model *models; int nmodel;
     cached_def *defs;     int ndef;
+    void (*log)(void *ctx, int level, const char *what, const char *detail);  /* sdm_config.log */
+    void *log_ctx;
 };
 
 static const char default_calendar[] =
@@ -77,6 +80,8 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
     db->smtp.user = db->smtp_user = cfg->smtp_user ? xstrdup(cfg->smtp_user) : NULL;
     db->smtp.password = db->smtp_password = cfg->smtp_password ? xstrdup(cfg->smtp_password) : NULL;
+    db->log = cfg->log;
+    db->log_ctx = cfg->log_ctx;
     *out = db;
     return SDM_OK;
 }
@@ -585,6 +590,26 @@ static int fire_start(sdm *db, const store_job *job, int64_t now, sdm_err *err) 
     return rc;
 }
 
+/* One line in the worker's log (sdm_config.log), when it has one. */
+static void log_event(sdm *db, int level, const char *what, const char *fmt, ...) {
+    if (!db->log) return;
+    char detail[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    db->log(db->log_ctx, level, what, detail);
+}
+
+/* A job's step committed (rc 0): log it, and the incidents it raised. */
+static int job_logged(sdm *db, const store_job *job, int incidents, int rc) {
+    if (!rc) log_event(db, SDM_LOG_INFO, "job-fired", "job %lld %s instance %lld node %s", (long long)job->id,
+                       job->kind, (long long)job->instance_id, job->node);
+    if (!rc && incidents) log_event(db, SDM_LOG_ERROR, "incident-raised", "instance %lld node %s (sdm incidents)",
+                                    (long long)job->instance_id, job->node);
+    return rc;
+}
+
 /* One due job in one transaction. SDM_ERR_NOTFOUND when none is due.
 ** BEGIN IMMEDIATE makes the pick and the firing atomic against every
 ** other worker on the same database. */
@@ -594,13 +619,14 @@ static int fire_one(sdm *db, int64_t now, sdm_err *err) {
     store_instance inst;
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_job_due(db->st, now, &job, err);
-    if (!rc && strcmp(job.kind, "start") == 0) return finish(db, &s, fire_start(db, &job, now, err), err);
+    if (!rc && strcmp(job.kind, "start") == 0) return job_logged(db, &job, 0, finish(db, &s, fire_start(db, &job, now, err), err));
     if (!rc) rc = active_instance(db, job.instance_id, &inst, err);
     if (rc == SDM_ERR_STATE)                            /* outlived its instance: nothing to do */
         return finish(db, &s, store_job_delete(db->st, job.id, err), err);
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) { s.now = now; rc = rt_fire(&s, &job, err); }
-    return finish(db, &s, rc, err);
+    int incidents = s.incidents;
+    return job_logged(db, &job, incidents, finish(db, &s, rc, err));
 }
 
 #define LEASE_MS (10 * 60 * 1000)     /* a delivery in doubt is retried after this */
@@ -632,6 +658,7 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
         if (!rc) rc = store_outbox_done(db->st, m.id, "sent", now, NULL, now, err);
         if (!rc) rc = store_commit(db->st, err);
         if (rc) store_rollback(db->st);
+        if (!rc) log_event(db, SDM_LOG_INFO, "message-delivered", "message %lld inbox to %s", (long long)m.id, m.recipient);
         free(m.subject); free(m.body);
         return rc;
     }
@@ -642,6 +669,9 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
     const char *state = r.ok ? "sent" : r.retryable && m.attempts < MAX_ATTEMPTS ? "pending" : "failed";
     int64_t next = now + (r.retry_after_ms > dlv_backoff(m.attempts) ? r.retry_after_ms : dlv_backoff(m.attempts));
     rc = store_begin(db->st, err);
+    log_event(db, r.ok ? SDM_LOG_INFO : *state == 'f' ? SDM_LOG_ERROR : SDM_LOG_WARN,
+              r.ok ? "message-delivered" : "delivery-failed", "message %lld %s to %s%s%s", (long long)m.id,
+              m.channel, m.recipient, r.ok ? "" : ": ", r.ok ? "" : r.msg);
     if (!rc) rc = store_outbox_done(db->st, m.id, state, next, r.ok ? NULL : r.msg, sdm_now(db), err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);

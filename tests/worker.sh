@@ -149,7 +149,7 @@ for ((w = 0; w < WORKERS; w++)); do
   done
   wait "$p" 2>/dev/null; rc=$?
   wpid[$w]=
-  if ((gone)) && [ "$rc" = 0 ] && tail -n 1 "$tmp/worker$w.log" | grep -q "worker stopped"; then
+  if ((gone)) && [ "$rc" = 0 ] && tail -n 1 "$tmp/worker$w.log" | grep -q "worker-stopped"; then
     ok "worker $w stopped on SIGTERM in $(( $(ms) - t )) ms, exit 0"
   else
     bad "worker $w on SIGTERM: gone=$gone exit=$rc, last log line: $(tail -n 1 "$tmp/worker$w.log")"

@@ -253,7 +253,7 @@ int cmd_report(cli *c) {
     int64_t from = 0, to = 0;
     int rc = SDM_OK;
     sdm_table *t = NULL;
-    if (c->from && (rc = sdm_parse_time(c->db, c->from, &from, &c->err))) return cli_fail(c, rc);
+    if (c->from_ && (rc = sdm_parse_time(c->db, c->from_, &from, &c->err))) return cli_fail(c, rc);
     if (strcmp(s, "funnel") == 0) {
         if (c->argc != 3) return cli_usage_error("%s", "usage: sdm report funnel PROCESS"
                                                        " [--by manager|product|region|segment] [--from T] [--to T]"

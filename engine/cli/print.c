@@ -1,22 +1,32 @@
 /*
-** print.c — table and JSON output of query results. Knows column types
-** (sdm.h), nothing about what the rows mean.
+** print.c — table, JSON and CSV output of query results. Knows column
+** types (sdm.h), nothing about what the rows mean. Times people read
+** (tables, CSV) are in the business zone (sdm_format_time); JSON keeps
+** ISO 8601 with the offset.
 */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <jansson.h>
 #include "print.h"
 
+/* One process prints for one database handle (the CLI's). */
+static struct { sdm *db; int bom; char sep; } P = {NULL, 0, ','};
+
+void print_setup(sdm *db, int csv_bom, char csv_sep) {
+    P.db = db;
+    P.bom = csv_bom;
+    P.sep = csv_sep;
+}
+
+/* A 't' cell: "2026-12-02 10:00", or with iso "2026-12-02T10:00:00+03:00". */
+static void format_time(const char *v, int iso, char *buf, size_t n) {
+    int64_t ms = strtoll(v, NULL, 10);
+    if (!P.db || sdm_format_time(P.db, ms, iso, buf, n) != 0) snprintf(buf, n, "%lld", (long long)ms);
+}
+
 void format_cell(char type, const char *v, char *buf, size_t n) {
     if (!v) { snprintf(buf, n, "-"); return; }
-    if (type == 't') {
-        time_t secs = (time_t)(strtoll(v, NULL, 10) / 1000);
-        struct tm tm;
-        localtime_r(&secs, &tm);
-        strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
-        return;
-    }
+    if (type == 't') { format_time(v, 0, buf, n); return; }
     snprintf(buf, n, "%s", v);
     for (char *p = buf; *p; p++) if (*p == '\n' || *p == '\t') *p = ' ';
 }
@@ -63,11 +73,8 @@ static json_t *cell_json(char type, const char *v) {
     case 'r': return json_real(strtod(v, NULL));
     case 'b': return json_boolean(strcmp(v, "0") != 0);
     case 't': {
-        char buf[40];
-        time_t secs = (time_t)(strtoll(v, NULL, 10) / 1000);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        char buf[64];
+        format_time(v, 1, buf, sizeof buf);
         return json_string(buf);
     }
     case 'j': {
@@ -101,31 +108,28 @@ void print_record(FILE *out, const sdm_table *t) {
     }
 }
 
+/* RFC 4180: quoted when it holds the separator, a quote or a line break. */
 static void csv_field(FILE *out, const char *v) {
     if (!v) return;
-    if (!strpbrk(v, ",\"\n\r")) { fputs(v, out); return; }
+    const char special[] = {P.sep, '"', '\n', '\r', 0};
+    if (!strpbrk(v, special)) { fputs(v, out); return; }
     fputc('"', out);
     for (; *v; v++) { if (*v == '"') fputc('"', out); fputc(*v, out); }
     fputc('"', out);
 }
 
 void print_csv(FILE *out, const sdm_table *t) {
-    for (int c = 0; c < t->ncol; c++) { if (c) fputc(',', out); csv_field(out, t->cols[c]); }
-    fputc('\n', out);
+    if (P.bom) fputs("\xEF\xBB\xBF", out);
+    for (int c = 0; c < t->ncol; c++) { if (c) fputc(P.sep, out); csv_field(out, t->cols[c]); }
+    fputs("\r\n", out);
     char buf[64];
     for (int r = 0; r < t->nrow; r++) {
         for (int c = 0; c < t->ncol; c++) {
             const char *v = t->cells[r * t->ncol + c];
-            if (c) fputc(',', out);
-            if (v && t->types[c] == 't') {       /* ISO 8601 UTC, as in JSON */
-                time_t secs = (time_t)(strtoll(v, NULL, 10) / 1000);
-                struct tm tm;
-                gmtime_r(&secs, &tm);
-                strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-                v = buf;
-            }
+            if (c) fputc(P.sep, out);
+            if (v && t->types[c] == 't') { format_time(v, 0, buf, sizeof buf); v = buf; }
             csv_field(out, v);
         }
-        fputc('\n', out);
+        fputs("\r\n", out);
     }
 }

@@ -1,6 +1,6 @@
 /*
-** print.h — rendering sdm_table results for people (aligned tables) and
-** for programs (JSON). Used by the command line only.
+** print.h — rendering sdm_table results for people (aligned tables, CSV)
+** and for programs (JSON). Used by the command line only.
 */
 #ifndef SDM_PRINT_H
 #define SDM_PRINT_H
@@ -10,7 +10,9 @@
 void print_table(FILE *out, const sdm_table *t);
 void print_json(FILE *out, const sdm_table *t);        /* an array of objects */
 void print_record(FILE *out, const sdm_table *t);      /* first row as "key: value" lines */
-void print_csv(FILE *out, const sdm_table *t);         /* RFC 4180, times in UTC */
-/* Human form of a cell: times as local "YYYY-MM-DD HH:MM", JSON as is. */
+void print_csv(FILE *out, const sdm_table *t);         /* RFC 4180, CRLF, times as people read them */
+/* The handle whose time zone times are shown in; CSV's byte order mark and separator. */
+void print_setup(sdm *db, int csv_bom, char csv_sep);
+/* Human form of a cell: times as "YYYY-MM-DD HH:MM" in the business zone, JSON as is. */
 void format_cell(char type, const char *v, char *buf, size_t n);
 #endif
