@@ -107,5 +107,52 @@ fuzz: deps
 	@find ../shared/corpus -name '*.bpmn' -size -64k -exec cp {} build/fuzz/corpus/ \; 2>/dev/null || true
 	build/fuzz/fuzz_deploy -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus
 
+# The man page and bash completion, generated from the command table.
+docs: build/sdm.1 build/sdm.bash
+build/sdm.1: build/sdm
+	build/sdm --man > $@
+build/sdm.bash: build/sdm
+	build/sdm --completion > $@
+
+# make install PREFIX=/usr/local DESTDIR=/tmp/pkg; systemd units go to
+# $(DESTDIR)/lib/systemd/system, the example sdm.conf to $(DESTDIR)/etc/sdm
+# unless one is there already.
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+UNITDIR ?= /lib/systemd/system
+SYSCONF ?= /etc
+INSTALLED = $(BINDIR)/sdm $(PREFIX)/lib/libsdm.a $(PREFIX)/include/sdm.h $(PREFIX)/lib/pkgconfig/sdm.pc \
+            $(PREFIX)/share/man/man1/sdm.1 $(PREFIX)/share/bash-completion/completions/sdm \
+            $(UNITDIR)/sdm-worker.service $(UNITDIR)/sdm-server.service
+install: all
+	install -D -m 755 build/sdm $(DESTDIR)$(BINDIR)/sdm
+	install -D -m 644 build/libsdm.a $(DESTDIR)$(PREFIX)/lib/libsdm.a
+	install -D -m 644 engine/sdm.h $(DESTDIR)$(PREFIX)/include/sdm.h
+	install -D -m 644 build/sdm.1 $(DESTDIR)$(PREFIX)/share/man/man1/sdm.1
+	install -D -m 644 build/sdm.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sdm
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(UNITDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' \
+	  packaging/sdm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/sdm.pc
+	for u in sdm-worker sdm-server; do \
+	  sed 's|@BINDIR@|$(BINDIR)|' packaging/$$u.service.in > $(DESTDIR)$(UNITDIR)/$$u.service; done
+	@if [ -e $(DESTDIR)$(SYSCONF)/sdm/sdm.conf ]; then echo "keeping $(DESTDIR)$(SYSCONF)/sdm/sdm.conf"; \
+	  else install -D -m 644 packaging/sdm.conf $(DESTDIR)$(SYSCONF)/sdm/sdm.conf; fi
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@echo "kept $(DESTDIR)$(SYSCONF)/sdm/sdm.conf (settings are yours)"
+
+# A Debian package of the same tree (dpkg-deb), in build/.
+VERSION  = $(shell sed -n 's/^\#define SDM_VERSION "\(.*\)"/\1/p' engine/sdm.h)
+DEBARCH  = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+deb: all
+	rm -rf build/deb
+	$(SUB) install PREFIX=/usr DESTDIR=$(CURDIR)/build/deb
+	mkdir -p build/deb/DEBIAN
+	printf '%s\n' "Package: sdm" "Version: $(VERSION)" "Architecture: $(DEBARCH)" "Maintainer: sdm <sdm@localhost>" \
+	  "Depends: libxml2, libsqlite3-0, liblua5.4-0, libjansson4, libcurl4, tzdata" "Section: misc" "Priority: optional" \
+	  "Description: BPMN 2.0 workflow engine that runs a sales department" > build/deb/DEBIAN/control
+	echo /etc/sdm/sdm.conf > build/deb/DEBIAN/conffiles
+	dpkg-deb --root-owner-group --build build/deb build/sdm_$(VERSION)_$(DEBARCH).deb
+
 clean:
 	rm -rf build

@@ -116,7 +116,7 @@ expect 64 "not an ISO 8601" -- report funnel sales --from yesterday
 expect 0 "call-centre" -- report kpi
 expect 0 "closer" -- report handoffs
 expect 0 "manager" -- report deviations
-expect 64 "unknown report" -- report weather
+expect 64 "not a command" -- report weather
 expect 0 "marina" -- monitor --team olga
 expect 4 "no user 'ghost'" -- monitor --team ghost
 # a manager leaves

@@ -5,7 +5,8 @@
 ** environment and no file of ours.
 **
 ** sdm.conf is INI: `key = value` lines, `[smtp]` and `[webhook]` sections
-** for smtp.* and webhook.* keys, `#` or `;` comment lines. A short parser
+** for smtp.* and webhook.* keys, `#` or `;` comments (after a value: after
+** a blank; a value in double quotes is taken whole). A short parser
 ** of ours rather than libinih: `sdm config` names the file and line each
 ** value came from, which libinih's handler does not receive.
 */
@@ -93,6 +94,8 @@ static int read_file(cli *c, const char *path, int required) {
         snprintf(key, sizeof key, "%s%s%s", section, *section ? "." : "", trim(s));
         size_t n = strlen(v);
         if (n >= 2 && v[0] == '"' && v[n - 1] == '"') { v[n - 1] = 0; v++; }
+        else for (char *h = v; *h; h++)  /* "value   # comment" */
+            if ((*h == '#' || *h == ';') && h > v && (h[-1] == ' ' || h[-1] == '\t')) { *h = 0; v = trim(v); break; }
         int k = 0;
         while (k < S_COUNT && strcmp(settings[k].key, key) != 0) k++;
         if (k == S_COUNT) { rc = conf_error(path, line, "unknown setting '%s' (see sdm config)", key); break; }

@@ -149,7 +149,8 @@ static const cli_command *find_command(cli *c, int *words) {
                 c->argc > 1 ? c->argv[1] : "", c->argv[0]);
         for (int i = 0; i < cli_ncommands; i++)
             if (strncmp(cli_commands[i].name, c->argv[0], n0) == 0 && cli_commands[i].name[n0] == ' ')
-                fprintf(stderr, "  sdm %s %s\n", cli_commands[i].name, cli_commands[i].args);
+                fprintf(stderr, "  sdm %s%s%s\n", cli_commands[i].name, *cli_commands[i].args ? " " : "",
+                        cli_commands[i].args);
     } else if (!one) {
         cli_usage_error("unknown command '%s'", c->argv[0]);
     }
