@@ -6,7 +6,6 @@
 set -eu            # no pipefail: `| head` may close a pipe early
 cd "$(dirname "$0")/.."
 export SDM_DB=build/demo.db SDM_CALENDAR=models/sales.calendar
-export TZ=Europe/Moscow             # tables show local time; the store keeps UTC
 rm -f build/demo.db build/demo.db-wal build/demo.db-shm
 sdm() { build/sdm --scripts scripts "$@"; }
 START=2026-11-02T09:00:00+03:00     # a Monday morning
