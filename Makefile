@@ -115,11 +115,12 @@ build/sdm.bash: build/sdm
 	build/sdm --completion > $@
 
 # make install PREFIX=/usr/local DESTDIR=/tmp/pkg; systemd units go to
-# $(DESTDIR)/lib/systemd/system, the example sdm.conf to $(DESTDIR)/etc/sdm
+# $(PREFIX)/lib/systemd/system (systemd looks there for /usr and /usr/local),
+# the example sdm.conf to $(DESTDIR)/etc/sdm
 # unless one is there already.
 PREFIX  ?= /usr/local
 BINDIR   = $(PREFIX)/bin
-UNITDIR ?= /lib/systemd/system
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONF ?= /etc
 INSTALLED = $(BINDIR)/sdm $(PREFIX)/lib/libsdm.a $(PREFIX)/include/sdm.h $(PREFIX)/lib/pkgconfig/sdm.pc \
             $(PREFIX)/share/man/man1/sdm.1 $(PREFIX)/share/bash-completion/completions/sdm \

@@ -142,15 +142,15 @@ if env -u MAKEFLAGS -u MAKELEVEL make -s install DESTDIR="$d" PREFIX=/usr/local 
   missing=
   for f in usr/local/bin/sdm usr/local/lib/libsdm.a usr/local/include/sdm.h usr/local/lib/pkgconfig/sdm.pc \
            usr/local/share/man/man1/sdm.1 usr/local/share/bash-completion/completions/sdm \
-           lib/systemd/system/sdm-worker.service lib/systemd/system/sdm-server.service etc/sdm/sdm.conf; do
+           usr/local/lib/systemd/system/sdm-worker.service usr/local/lib/systemd/system/sdm-server.service etc/sdm/sdm.conf; do
     [ -e "$d/$f" ] || missing="$missing $f"
   done
   [ -z "$missing" ] && ok "install tree complete" || bad "install tree lacks:$missing"
   PKG_CONFIG_PATH=$d/usr/local/lib/pkgconfig pkg-config --validate sdm && ok "sdm.pc valid" || bad "sdm.pc invalid"
   [ "$(PKG_CONFIG_PATH=$d/usr/local/lib/pkgconfig pkg-config --libs-only-l sdm | cut -d' ' -f1)" = -lsdm ] \
     && ok "sdm.pc links -lsdm" || bad "sdm.pc libs"
-  grep -q "^ExecStart=/usr/local/bin/sdm run$" "$d/lib/systemd/system/sdm-worker.service" \
-    && grep -q "^ExecStart=/usr/local/bin/sdm serve$" "$d/lib/systemd/system/sdm-server.service" \
+  grep -q "^ExecStart=/usr/local/bin/sdm run$" "$d/usr/local/lib/systemd/system/sdm-worker.service" \
+    && grep -q "^ExecStart=/usr/local/bin/sdm serve$" "$d/usr/local/lib/systemd/system/sdm-server.service" \
     && ok "systemd units run sdm run / sdm serve" || bad "units"
   if command -v groff >/dev/null; then
     page=$(groff -man -Tutf8 -ww "$d/usr/local/share/man/man1/sdm.1" 2>"$tmp/groff.err" | sed 's/.\x08//g')
