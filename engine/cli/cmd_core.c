@@ -170,10 +170,10 @@ int cmd_tick(cli *c) {
     int rc = sdm_tick(c->db, &fired, &next, &c->err);
     if (rc) return cli_fail(c, rc);
     char when[64];
-    if (c->json) {
+    if (c->json) {                       /* next_due in ms (0: nothing pending), next_due_at for people */
         if (next) sdm_format_time(c->db, next, 1, when, sizeof when);
-        printf("{\"fired\": %d, \"next_due\": %s%s%s}\n", fired, next ? "\"" : "", next ? when : "null",
-               next ? "\"" : "");
+        printf("{\"fired\": %d, \"next_due\": %lld, \"next_due_at\": %s%s%s}\n", fired, (long long)next,
+               next ? "\"" : "", next ? when : "null", next ? "\"" : "");
     } else {
         if (next) sdm_format_time(c->db, next, 0, when, sizeof when);
         printf("fired %d; next due %s\n", fired, next ? when : "never (nothing pending)");
