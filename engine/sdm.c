@@ -37,21 +37,22 @@ struct sdm {
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
     char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
+    char *webhook_secret;        /* signs webhook bodies; NULL: unsigned */
     cached_model *models; int nmodel;
     cached_def *defs;     int ndef;
 };
 
-static const char default_calendar[] =
-    "timezone = UTC\nhours = Mon-Fri 09:00-18:00\n";
+static const char default_calendar[] = "hours = Mon-Fri 09:00-18:00\n";
 
 /* ---------- handle ---------- */
 
-static int64_t parse_now(const char *v) {
-    if (!v || !*v) return 0;
-    int64_t ms = 0;
-    char msg[128];
-    if (clk_parse_datetime(v, NULL, &ms, msg, sizeof msg) == 0) return ms;
-    return strtoll(v, NULL, 10);
+/* The zone the calendar counts in and people read times in: the caller's,
+** else the calendar file's, else the machine's. */
+static int set_zone(clk_calendar *cal, const char *tz, char *msg, size_t n) {
+    char machine[64];
+    if (!tz && clk_calendar_has_tz(cal)) return 0;
+    if (!tz && clk_machine_zone(NULL, machine, sizeof machine) == 0) tz = machine;
+    return clk_calendar_set_tz(cal, tz, msg, n);
 }
 
 int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
@@ -60,7 +61,7 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     *out = NULL;
     sdm *db = xcalloc(1, sizeof *db);
     char msg[512];
-    int rc = store_open(&db->st, path, cfg->sync_full, err);
+    int rc = store_open(&db->st, path, cfg->open_mode, cfg->sync_full, err);
     if (rc) { free(db); return rc; }
     db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory);
     if (!db->sc) { sdm_close(db); return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox"); }
@@ -69,9 +70,13 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
         sdm_close(db);
         return err_set(err, SDM_ERR_IO, cfg->calendar_file, 0, NULL, "%s", msg);
     }
-    const char *user = getenv("USER");
-    db->actor = xstrdup(cfg->actor ? cfg->actor : user ? user : "system");
-    db->now = cfg->now ? cfg->now : parse_now(getenv("SDM_NOW"));
+    if (set_zone(db->cal, cfg->time_zone, msg, sizeof msg)) {
+        sdm_close(db);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "time zone: %s", msg);
+    }
+    db->actor = xstrdup(cfg->actor ? cfg->actor : "system");
+    db->now = cfg->now;
+    db->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
     db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
     db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
@@ -91,6 +96,7 @@ void sdm_close(sdm *db) {
     store_close(db->st);
     free(db->actor);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
+    free(db->webhook_secret);
     free(db);
 }
 
@@ -614,7 +620,7 @@ static void deliver(sdm *db, const store_message *m, dlv_result *r) {
     } else if (strcmp(m->channel, "webhook") == 0) {
         json_t *j = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)m->id, "subject", m->subject, "body", m->body);
         char *body = json_dumps(j, JSON_COMPACT);
-        dlv_webhook(m->recipient, body, getenv("SDM_WEBHOOK_SECRET"), 0, r);
+        dlv_webhook(m->recipient, body, db->webhook_secret, 0, r);
         free(body);
         json_decref(j);
     }

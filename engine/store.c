@@ -9,6 +9,8 @@
 ** caller brackets each state change with store_begin/store_commit.
 */
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include "store.h"
 #include "table.h"
@@ -293,6 +295,7 @@ struct store {
     sql_slot cache[SQL_CACHE];
     int ncache;
     char *path;
+    int readonly;                /* opened SDM_OPEN_READ: every write is refused */
     int64_t tx_history;          /* first history row of this transaction, 0: none */
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
@@ -728,18 +731,40 @@ static int run_sql(store *s, const char *sql, sdm_err *err) {
     return SDM_ERR_STORE;
 }
 
-static int migrate(store *s, sdm_err *err) {
+/* PRAGMA user_version under a plain read: no write lock, so opening a
+** current store never queues behind a writer. -1 when it cannot be read. */
+static int schema_version(store *s) {
     sqlite3_stmt *st;
-    int version = 0;
-    if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
+    int version = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }
+    return version;
+}
+
+static int newer_schema(store *s, int version, sdm_err *err) {
+    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL,
+                   "database schema version %d is newer than this sdm (%d)", version, NMIGRATION);
+}
+
+/* Bring the schema up to date. The version is read first without a lock;
+** only a store that is behind takes the write lock, and reads the version
+** again inside it, since another process may have migrated meanwhile. */
+static int migrate(store *s, sdm_err *err) {
+    int version = schema_version(s);
+    if (version < 0) return db_error(s, err, "read the schema version");
+    if (version == NMIGRATION) return SDM_OK;
+    if (version > NMIGRATION) return newer_schema(s, version, err);
+    if (s->readonly)     /* old tables under new queries would give wrong answers, not just errors */
+        return err_set(err, SDM_ERR_STATE, s->path, 0, NULL,
+                       "database schema version %d is older than this sdm (%d): run a command that writes "
+                       "(sdm init) to upgrade it", version, NMIGRATION);
+    if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
+    version = schema_version(s);
     if (version > NMIGRATION) {
         run_sql(s, "ROLLBACK", NULL);
-        return err_set(err, SDM_ERR_STORE, s->path, 0, NULL,
-                       "database schema version %d is newer than this sdm (%d)", version, NMIGRATION);
+        return newer_schema(s, version, err);
     }
     for (int v = version; v < NMIGRATION; v++) {
         char pragma[64];
@@ -753,30 +778,77 @@ static int migrate(store *s, sdm_err *err) {
     return run_sql(s, "COMMIT", err);
 }
 
-int store_open(store **out, const char *path, int sync_full, sdm_err *err) {
+static int wal_mode(store *s) {
+    sqlite3_stmt *st;
+    int wal = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+        wal = sqlite3_step(st) == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+    }
+    return wal;
+}
+
+static int open_db(store *s, const char *name, int flags, sdm_err *err) {
+    if (s->db) sqlite3_close(s->db);
+    s->db = NULL;
+    if (sqlite3_open_v2(name, &s->db, flags, wal_vfs_name()) != SQLITE_OK) return db_error(s, err, "open");
+    sqlite3_busy_timeout(s->db, 10000);
+    return SDM_OK;
+}
+
+/* A WAL database reads through its -shm index, which SQLite (>= 3.22) can
+** use read-only when the -wal and -shm exist, or create. In a directory we
+** cannot write and with no -wal, neither holds; then no WAL writer is at
+** work (it would have made the -wal there), the main file holds every
+** commit, and it is read as immutable: no locks, no index. */
+static int open_read(store *s, const char *path, sdm_err *err) {
+    int rc = open_db(s, path, SQLITE_OPEN_READONLY, err);
+    if (rc || schema_version(s) >= 0) return rc;
+    char *wal = sqlite3_mprintf("%s-wal", path);
+    struct stat sb;
+    int wal_exists = stat(wal, &sb) == 0;
+    sqlite3_free(wal);
+    if (wal_exists) return db_error(s, err, "read");
+    char *uri = sqlite3_mprintf("file:%s?immutable=1", path);   /* path is a plain file name here */
+    rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+    sqlite3_free(uri);
+    return rc;
+}
+
+/* Whether `path` names a database file SQLite makes by itself (in memory,
+** a temporary file, a URI), so there is no file to find first. */
+static int no_file(const char *path) {
+    return !*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
+}
+
+int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *err) {
     *out = NULL;
     store *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, wal_vfs_name()) != SQLITE_OK) {
-        int rc = db_error(s, err, "open");
-        store_close(s);
-        return rc;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
+    s->readonly = mode == SDM_OPEN_READ;
+    int rc = SDM_OK;
+    struct stat sb;
+    if (mode != SDM_OPEN_CREATE && !no_file(path) && stat(path, &sb) != 0 && errno == ENOENT)
+        rc = err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL,
+                     "no database at %s: deploy a model first or run sdm init", path);
+    else if (s->readonly) rc = open_read(s, path, err);
+    else rc = open_db(s, path, SQLITE_OPEN_READWRITE | (mode == SDM_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0), err);
     /* WAL: readers never block the writer. synchronous=NORMAL keeps every
     ** commit across a process crash (kill -9); FULL adds power-loss safety.
     ** A step writes ~20 B-trees, so the default checkpoint (1000 pages)
     ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
-    ** it off the common path. */
+    ** it off the common path. journal_mode is set only when it is not WAL
+    ** yet: it is the database's, and setting it writes. */
     const char *setup = sync_full
-        ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-          "PRAGMA wal_autocheckpoint=10000;"
-        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-          "PRAGMA wal_autocheckpoint=10000;";
-    if (run_sql(s, setup, err) || migrate(s, err)) {
-        err_prefix(err, "opening %s", path);
+        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
+        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;";
+    if (!rc && !s->readonly && !wal_mode(s)) rc = run_sql(s, "PRAGMA journal_mode=WAL", err);
+    if (!rc) rc = run_sql(s, setup, err);
+    if (!rc) rc = migrate(s, err);
+    if (rc) {
+        if (rc != SDM_ERR_NOTFOUND) err_prefix(err, "opening %s", path);
         store_close(s);
-        return err ? err->code : SDM_ERR_STORE;
+        return rc;
     }
     *out = s;
     return SDM_OK;
@@ -807,6 +879,9 @@ static int txn(store *s, int q, sdm_err *err) {
 }
 
 int store_begin(store *s, sdm_err *err) {
+    if (s->readonly)
+        return err_set(err, SDM_ERR_MISUSE, s->path, 0, NULL,
+                       "the database was opened for reading only: this command cannot change it");
     s->tx_history = 0;
     load_clear(s);
     return txn(s, Q_BEGIN, err);

@@ -166,7 +166,9 @@ int   store_sql_open(store *s, struct sqlite3_stmt **st, sdm_err *err, const cha
 void  store_sql_close(store *s, struct sqlite3_stmt *st);
 char *store_col_text(struct sqlite3_stmt *st, int col);   /* malloc'd, NULL for NULL */
 
-int  store_open(store **out, const char *path, int sync_full, sdm_err *err);
+/* mode: SDM_OPEN_READ (no create, no migration, no write lock: a read-only
+** file or directory serves), _WRITE (the file must exist), _CREATE. */
+int  store_open(store **out, const char *path, int mode, int sync_full, sdm_err *err);
 void store_close(store *s);
 
 /* One transaction per state change. begin takes the write lock at once

@@ -47,7 +47,8 @@ static char *S(int64_t v) {             /* ms as text, for comparing table cells
 static sdm *open_db(const char *name, const char *now) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(now)};
+    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(now),
+                      .open_mode = SDM_OPEN_CREATE};
     sdm *db = NULL;
     int rc = sdm_open(&db, path, &cfg, &err);
     CHECK_EQ_INT(rc, SDM_OK);
@@ -648,7 +649,8 @@ static void test_checkpoints(void) {
     /* A second handle on the same file has compiled nothing yet. */
     char path[256];
     snprintf(path, sizeof path, "%s/cp_broken.db", dir);
-    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(FRI_1700)};
+    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(FRI_1700),
+                      .open_mode = SDM_OPEN_CREATE};
     sdm *fresh = NULL;
     CHECK_EQ_INT(sdm_open(&fresh, path, &cfg, &err), SDM_OK);
     int64_t f1 = start(fresh, "t_cp_broken", "globex", NULL);

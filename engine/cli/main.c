@@ -475,11 +475,22 @@ int main(int argc, char **argv) {
                       .smtp_url = getenv("SDM_SMTP_URL"), .smtp_from = getenv("SDM_SMTP_FROM"),
                       .smtp_user = getenv("SDM_SMTP_USER"), .smtp_password = getenv("SDM_SMTP_PASSWORD")};
     if (!cfg.calendar_file) cfg.calendar_file = getenv("SDM_CALENDAR");
-    if (c.now) {
-        setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
-    }
+    /* The engine reads no environment: what it used to read comes from here. */
+    if (!cfg.actor) cfg.actor = getenv("USER");
+    cfg.webhook_secret = getenv("SDM_WEBHOOK_SECRET");
+    cfg.open_mode = SDM_OPEN_CREATE;
+    const char *now = c.now ? c.now : getenv("SDM_NOW");
     if (fn == cmd_run) catch_stop_signals();
     if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
+    if (now && *now) {
+        char *end;
+        int64_t ms = strtoll(now, &end, 10);   /* milliseconds, or a date-time */
+        if (*end && (rc = sdm_parse_time(c.db, now, &ms, &c.err)) != SDM_OK) {
+            rc = cli_fail(&c, rc);
+            goto out;
+        }
+        sdm_set_now(c.db, ms);
+    }
     rc = fn(&c);
 out:
     sdm_close(c.db);
