@@ -4,8 +4,9 @@
 
 CC      ?= cc
 PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl
+# libcurl is compiled against but not linked: deliver.c loads it with dlopen.
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGLIBS := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 ALLCF    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKGCFG) -Iengine

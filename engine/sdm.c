@@ -237,8 +237,8 @@ static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t no
     return rc;
 }
 
-static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *deploy,
-                        sdm_table *t, sdm_err *err) {
+static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *tree,
+                        size_t tree_len, const char *deploy, sdm_table *t, sdm_err *err) {
     int64_t now = sdm_now(db), resource = 0;
     int rc = store_begin(db->st, err);
     for (int i = 0; !rc && i < m->nproc; i++) {
@@ -253,7 +253,7 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
         if (!rc && old && oldlen == len && memcmp(old, xml, len) == 0) {
             report(t, "unchanged", p->id, version, m->file, p->line, NULL, "same content as the deployed version");
         } else if (!rc) {
-            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, now, &resource, err);
+            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, tree, tree_len, now, &resource, err);
             if (!rc) rc = store_definition_add(db->st, p->id, version + 1, p->name, resource, now,
                                                db->actor, &def, err);
             if (!rc) rc = schedule_starts(db, p, def, now, err);
@@ -276,6 +276,9 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
         return rc;
     }
     model *m = model_compile(doc, name);
+    char *tree;
+    size_t tree_len;
+    xml_pack(doc, &tree, &tree_len);
     xml_free(doc);
     char *deploy = xcalloc((size_t)m->nproc + 1, 1);
     choose_processes(m, deploy);
@@ -309,8 +312,9 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
         rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
         report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
     } else {
-        rc = deploy_model(db, m, xml, len, deploy, t, err);
+        rc = deploy_model(db, m, xml, len, tree, tree_len, deploy, t, err);
     }
+    free(tree);
     free(deploy);
     model_free(m);
     if (out) *out = t; else sdm_table_free(t);
@@ -345,14 +349,16 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
             return SDM_OK;
         }
     int64_t resource;
-    char *pid = NULL, *name = NULL, *xml = NULL;
+    char *pid = NULL, *name = NULL, *tree = NULL, *xml = NULL;
     size_t len;
-    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &xml, &len, err);
+    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &tree, &xml, &len, err);
     model *m = NULL;
     for (int k = 0; !rc && k < db->nmodel; k++) if (db->models[k].resource == resource) m = db->models[k].m;
     if (!rc && !m) {
+        /* The packed tree needs no XML parser; resources deployed before
+        ** it existed are parsed. */
         xml_doc *doc = NULL;
-        rc = xml_parse(name, xml, len, (size_t)-1, &doc, err);
+        rc = tree ? xml_unpack(name, tree, len, &doc, err) : xml_parse(name, xml, len, (size_t)-1, &doc, err);
         if (!rc) {
             m = model_compile(doc, name);
             xml_free(doc);
@@ -368,7 +374,7 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
         *proc = p;
         *file = m->file;
     }
-    free(pid); free(name); free(xml);
+    free(pid); free(name); free(tree); free(xml);
     return rc;
 }
 

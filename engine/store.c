@@ -172,13 +172,16 @@ static const char *const migrations[] = {
     "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
     "  WHERE type = 'table' AND name = 'outbox';"
     "PRAGMA writable_schema = RESET;",
+    /* 8: the compact form of each deployed tree (xml_pack), so a call
+    ** that runs a model compiles it without parsing XML. */
+    "CREATE TABLE model_trees(resource_id INTEGER PRIMARY KEY REFERENCES resources(id), tree BLOB NOT NULL);",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
 /* ---------- cached statements ---------- */
 
 enum {
-    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
+    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_TREE_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
     Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
     Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
@@ -200,8 +203,10 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_RES_ADD] = "INSERT INTO resources(name, xml, deployed_at) VALUES(?1, ?2, ?3)",
     [Q_DEF_ADD] = "INSERT INTO definitions(process, version, name, resource_id, deployed_at, deployed_by)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_DEF_SOURCE] = "SELECT r.id, d.process, r.name, r.xml FROM definitions d"
-                     " JOIN resources r ON r.id = d.resource_id WHERE d.id = ?1",
+    [Q_TREE_ADD] = "INSERT INTO model_trees(resource_id, tree) VALUES(?1, ?2)",
+    [Q_DEF_SOURCE] = "SELECT r.id, d.process, r.name, t.tree, CASE WHEN t.tree IS NULL THEN r.xml END"
+                     " FROM definitions d JOIN resources r ON r.id = d.resource_id"
+                     " LEFT JOIN model_trees t ON t.resource_id = r.id WHERE d.id = ?1",
     [Q_INST_ADD] = "INSERT INTO instances(definition_id, process, client, state, started_at, started_by)"
                    " VALUES(?1, ?2, ?3, 'active', ?4, ?5)",
     [Q_INST_GET] = "SELECT id, definition_id, process, client, state, parent_id, parent_token FROM instances WHERE id = ?1",
@@ -942,9 +947,11 @@ int store_definition_xml(store *s, const char *process, int version, char **xml,
     return db_error(s, err, "definition");
 }
 
-int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
-                       int64_t *id, sdm_err *err) {
-    return insert(s, Q_RES_ADD, id, err, "tbi", name, xml, len, now);
+int store_resource_add(store *s, const char *name, const char *xml, size_t len, const char *tree,
+                       size_t tree_len, int64_t now, int64_t *id, sdm_err *err) {
+    int64_t t;
+    int rc = insert(s, Q_RES_ADD, id, err, "tbi", name, xml, len, now);
+    return rc ? rc : insert(s, Q_TREE_ADD, &t, err, "ib", *id, tree, tree_len);
 }
 
 int store_definition_add(store *s, const char *process, int version, const char *name,
@@ -953,7 +960,7 @@ int store_definition_add(store *s, const char *process, int version, const char 
 }
 
 int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,
-                            char **file, char **xml, size_t *len, sdm_err *err) {
+                            char **file, char **tree, char **xml, size_t *len, sdm_err *err) {
     sqlite3_stmt *st;
     int rc = row(s, Q_DEF_SOURCE, &st, err, "i", def_id);
     if (rc == SDM_ERR_NOTFOUND) return SDM_CORRUPT_BKPT(err, "instance refers to a missing definition");
@@ -961,7 +968,8 @@ int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **
     *resource = sqlite3_column_int64(st, 0);
     *process = dup_col(st, 1);
     *file = dup_col(st, 2);
-    *xml = dup_blob(st, 3, len);
+    *tree = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : dup_blob(st, 3, len);
+    *xml = *tree ? NULL : dup_blob(st, 4, len);
     done(st);
     return SDM_OK;
 }
