@@ -25,11 +25,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dlfcn.h>
-#include <pthread.h>
 #define CURL_DISABLE_TYPECHECK     /* its macros would wrap the pointers */
 #include <curl/curl.h>
 #include "deliver.h"
+#include "lazy.h"
 
 #define UA "sdm/" SDM_VERSION
 #define MAX_RCPT 100
@@ -87,37 +86,21 @@ static void buf_printf(buf *b, const char *fmt, ...) {
 }
 
 /* ------------------------------------------------------------------ */
-/* Global state and backoff                                             */
-
-/* ------------------------------------------------------------------ */
 /* libcurl, loaded on first use                                         */
 
 #define CURL_FUNCS(X) X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) \
     X(curl_easy_setopt) X(curl_easy_perform) X(curl_easy_cleanup) X(curl_easy_getinfo) \
     X(curl_easy_strerror) X(curl_free) X(curl_slist_append) X(curl_slist_free_all) \
     X(curl_url) X(curl_url_cleanup) X(curl_url_get) X(curl_url_set)
-#define CURL_PTR(f) static __typeof__(&f) p_##f;
-CURL_FUNCS(CURL_PTR)
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static char curl_missing[256];      /* why libcurl could not be loaded; "" when it was */
-
-static void curl_load(void) {
-    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        snprintf(curl_missing, sizeof curl_missing, "libcurl is not installed (apt-get install libcurl4): %s",
-                 dlerror());
-        return;
-    }
-#define CURL_SYM(f) if (!(*(void **)&p_##f = dlsym(h, #f)) && !curl_missing[0]) \
-        snprintf(curl_missing, sizeof curl_missing, "libcurl.so.4 lacks %s", #f);
-    CURL_FUNCS(CURL_SYM)
-}
+CURL_FUNCS(LAZY_PTR)
+static const char *const curl_names[] = {CURL_FUNCS(LAZY_NAME) NULL};
+static void **const curl_slots[] = {CURL_FUNCS(LAZY_SLOT)};
+static lazy_lib libcurl = {"libcurl.so.4", "libcurl4", curl_names, curl_slots, 0, ""};
 
 /* 0 when libcurl is there; else fails r with the reason (retryable: the
 ** message waits in the outbox until someone installs it). */
 static int curl_ready(dlv_result *r) {
-    pthread_once(&curl_once, curl_load);
-    return curl_missing[0] ? fail(r, SDM_ERR_IO, 1, 0, "%s", curl_missing) : 0;
+    return lazy_load(&libcurl) ? fail(r, SDM_ERR_IO, 1, 0, "%s", libcurl.missing) : 0;
 }
 /* The rest of this file calls libcurl by its own names. */
 #define curl_global_init p_curl_global_init
@@ -137,6 +120,9 @@ static int curl_ready(dlv_result *r) {
 #define curl_url_cleanup p_curl_url_cleanup
 #define curl_url_get p_curl_url_get
 #define curl_url_set p_curl_url_set
+
+/* ------------------------------------------------------------------ */
+/* Global state and backoff                                             */
 
 void dlv_global_init(void) {
     dlv_result r;

@@ -706,6 +706,9 @@ static int wal_time64(sqlite3_vfs *v, sqlite3_int64 *out) { return wal_base->xCu
 ** process over the default VFS; NULL (the default) if that one is too old
 ** to wrap (it must have shared memory and 64-bit time: version 2). */
 static const char *wal_vfs_name(void) {
+    /* Memory statistics take a global mutex on every allocation; sdm never
+    ** reads them. Only possible before SQLite initialises (else a no-op). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
     sqlite3_mutex_enter(m);
     if (!wal_base) {
@@ -796,7 +799,10 @@ static int wal_mode(store *s) {
 static int open_db(store *s, const char *name, int flags, sdm_err *err) {
     if (s->db) sqlite3_close(s->db);
     s->db = NULL;
-    if (sqlite3_open_v2(name, &s->db, flags, wal_vfs_name()) != SQLITE_OK) return db_error(s, err, "open");
+    /* NOMUTEX: a handle belongs to one thread (sdm.h), so SQLite's per-call
+    ** locking of the connection buys nothing. */
+    if (sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, wal_vfs_name()) != SQLITE_OK)
+        return db_error(s, err, "open");
     sqlite3_busy_timeout(s->db, 10000);
     return SDM_OK;
 }

@@ -5,12 +5,48 @@
 ** Hostile input: models come from outside, so the parser never touches the
 ** network, never loads or expands DTDs or entities (a DOCTYPE is refused
 ** outright: BPMN never needs one), and a size limit applies before parsing.
+**
+** libxml2 (with ICU and libstdc++ behind it) is loaded with dlopen when a
+** document is first parsed, not linked: a call that runs a deployed model
+** reads its packed tree (xml_unpack) and never needs it.
 */
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include "xml.h"
 #include "err.h"
+#include "lazy.h"
+
+#define XML_FUNCS(X) X(xmlNewParserCtxt) X(xmlCtxtReadMemory) X(xmlCtxtGetLastError) X(xmlFreeDoc) \
+    X(xmlFreeParserCtxt) X(xmlDocGetRootElement) X(xmlGetLineNo) X(xmlNodeListGetString) \
+    X(xmlReadMemory) X(xmlGetProp) X(xmlSearchNsByHref) X(xmlNewNs) X(xmlSetNsProp) \
+    X(xmlDocDumpMemoryEnc)
+XML_FUNCS(LAZY_PTR)
+static xmlFreeFunc *p_free;     /* xmlFree is a variable: the library's default deallocator */
+static const char *const xml_names[] = {XML_FUNCS(LAZY_NAME) "xmlFree", NULL};
+static void **const xml_slots[] = {XML_FUNCS(LAZY_SLOT) (void **)&p_free};
+static lazy_lib libxml2 = {"libxml2.so.2", "libxml2", xml_names, xml_slots, 0, ""};
+
+static int xml_ready(const char *name, sdm_err *err) {
+    return lazy_load(&libxml2) ? err_set(err, SDM_ERR_IO, name, 0, NULL, "%s", libxml2.missing) : 0;
+}
+/* The rest of this file calls libxml2 by its own names. */
+#undef xmlFree
+#define xmlFree (*p_free)
+#define xmlNewParserCtxt p_xmlNewParserCtxt
+#define xmlCtxtReadMemory p_xmlCtxtReadMemory
+#define xmlCtxtGetLastError p_xmlCtxtGetLastError
+#define xmlFreeDoc p_xmlFreeDoc
+#define xmlFreeParserCtxt p_xmlFreeParserCtxt
+#define xmlDocGetRootElement p_xmlDocGetRootElement
+#define xmlGetLineNo p_xmlGetLineNo
+#define xmlNodeListGetString p_xmlNodeListGetString
+#define xmlReadMemory p_xmlReadMemory
+#define xmlGetProp p_xmlGetProp
+#define xmlSearchNsByHref p_xmlSearchNsByHref
+#define xmlNewNs p_xmlNewNs
+#define xmlSetNsProp p_xmlSetNsProp
+#define xmlDocDumpMemoryEnc p_xmlDocDumpMemoryEnc
 
 /* A DOCTYPE can only stand in the prolog, before the root element; looking
 ** there is enough and cheap. Comments and PIs may precede it. */
@@ -76,6 +112,7 @@ int xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
     if (has_doctype(buf, len))
         return err_set(err, SDM_ERR_XML, name, 1, NULL,
                        "DOCTYPE declarations are not allowed (entities and DTDs are disabled)");
+    if (xml_ready(name, err)) return SDM_ERR_IO;
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();
     if (!ctx) return err_set(err, SDM_ERR_NOMEM, name, 0, NULL, "cannot create XML parser");
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
@@ -273,6 +310,7 @@ int xml_overlay(const char *name, const char *buf, size_t len, const char *ns, c
     *out = NULL;
     if (has_doctype(buf, len) || len > INT32_MAX)
         return err_set(err, SDM_ERR_XML, name, 1, NULL, "refusing to rewrite a document with a DOCTYPE");
+    if (xml_ready(name, err)) return SDM_ERR_IO;
     xmlDocPtr doc = xmlReadMemory(buf, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
                                   XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
     if (!doc) return err_set(err, SDM_ERR_XML, name, 0, NULL, "cannot parse the deployed document again");
