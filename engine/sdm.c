@@ -360,7 +360,7 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
         xml_doc *doc = NULL;
         rc = tree ? xml_unpack(name, tree, len, &doc, err) : xml_parse(name, xml, len, (size_t)-1, &doc, err);
         if (!rc) {
-            m = model_compile(doc, name);
+            m = model_load(doc, name);
             xml_free(doc);
             db->models = xrealloc(db->models, sizeof *db->models * (size_t)(db->nmodel + 1));
             db->models[db->nmodel++] = (cached_model){resource, m};
