@@ -55,6 +55,30 @@ static int set_zone(clk_calendar *cal, const char *tz, char *msg, size_t n) {
     return clk_calendar_set_tz(cal, tz, msg, n);
 }
 
+/* Resources deployed before migration 8 get their packed tree when the
+** migration runs, in one transaction, so no later call parses XML. */
+static int pack_old_trees(sdm *db, sdm_err *err) {
+    int64_t id = 0;
+    char *name, *xml;
+    size_t len;
+    int rc = store_begin(db->st, err);
+    while (!rc && (rc = store_tree_missing(db->st, id, &id, &name, &xml, &len, err)) == SDM_OK) {
+        xml_doc *doc = NULL;
+        if (xml_parse(name, xml, len, (size_t)-1, &doc, NULL) == SDM_OK) {   /* unreadable: parsed when run */
+            char *tree;
+            size_t tree_len;
+            xml_pack(doc, &tree, &tree_len);
+            rc = store_tree_add(db->st, id, tree, tree_len, err);
+            free(tree);
+        }
+        xml_free(doc);
+        free(name); free(xml);
+    }
+    if (rc == SDM_ERR_NOTFOUND) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    return rc;
+}
+
 int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     static const sdm_config defaults;
     if (!cfg) cfg = &defaults;
@@ -62,7 +86,8 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     sdm *db = xcalloc(1, sizeof *db);
     char msg[512];
     int rc = store_open(&db->st, path, cfg->open_mode, cfg->sync_full, err);
-    if (rc) { free(db); return rc; }
+    if (!rc && store_found_version(db->st) < 8 && cfg->open_mode != SDM_OPEN_READ) rc = pack_old_trees(db, err);
+    if (rc) { store_close(db->st); free(db); return rc; }
     db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory);
     if (!db->sc) { sdm_close(db); return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox"); }
     if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)

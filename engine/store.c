@@ -181,7 +181,7 @@ static const char *const migrations[] = {
 /* ---------- cached statements ---------- */
 
 enum {
-    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_TREE_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
+    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_TREE_ADD, Q_TREE_MISSING, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
     Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
     Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
@@ -204,6 +204,8 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_DEF_ADD] = "INSERT INTO definitions(process, version, name, resource_id, deployed_at, deployed_by)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_TREE_ADD] = "INSERT INTO model_trees(resource_id, tree) VALUES(?1, ?2)",
+    [Q_TREE_MISSING] = "SELECT r.id, r.name, r.xml FROM resources r WHERE r.id > ?1"
+                       " AND NOT EXISTS (SELECT 1 FROM model_trees t WHERE t.resource_id = r.id) ORDER BY r.id LIMIT 1",
     [Q_DEF_SOURCE] = "SELECT r.id, d.process, r.name, t.tree, CASE WHEN t.tree IS NULL THEN r.xml END"
                      " FROM definitions d JOIN resources r ON r.id = d.resource_id"
                      " LEFT JOIN model_trees t ON t.resource_id = r.id WHERE d.id = ?1",
@@ -301,6 +303,7 @@ struct store {
     int ncache;
     char *path;
     int readonly;                /* opened SDM_OPEN_READ: every write is refused */
+    int found_version;           /* schema version the open found (before migrating) */
     int64_t tx_history;          /* first history row of this transaction, 0: none */
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
@@ -760,7 +763,7 @@ static int newer_schema(store *s, int version, sdm_err *err) {
 ** only a store that is behind takes the write lock, and reads the version
 ** again inside it, since another process may have migrated meanwhile. */
 static int migrate(store *s, sdm_err *err) {
-    int version = schema_version(s);
+    int version = s->found_version = schema_version(s);
     if (version < 0) return db_error(s, err, "read the schema version");
     if (version == NMIGRATION) return SDM_OK;
     if (version > NMIGRATION) return newer_schema(s, version, err);
@@ -769,7 +772,7 @@ static int migrate(store *s, sdm_err *err) {
                        "database schema version %d is older than this sdm (%d): run a command that writes "
                        "(sdm init) to upgrade it", version, NMIGRATION);
     if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
-    version = schema_version(s);
+    version = s->found_version = schema_version(s);
     if (version > NMIGRATION) {
         run_sql(s, "ROLLBACK", NULL);
         return newer_schema(s, version, err);
@@ -955,9 +958,26 @@ int store_definition_xml(store *s, const char *process, int version, char **xml,
 
 int store_resource_add(store *s, const char *name, const char *xml, size_t len, const char *tree,
                        size_t tree_len, int64_t now, int64_t *id, sdm_err *err) {
-    int64_t t;
     int rc = insert(s, Q_RES_ADD, id, err, "tbi", name, xml, len, now);
-    return rc ? rc : insert(s, Q_TREE_ADD, &t, err, "ib", *id, tree, tree_len);
+    return rc ? rc : store_tree_add(s, *id, tree, tree_len, err);
+}
+
+int store_found_version(store *s) { return s->found_version; }
+
+int store_tree_missing(store *s, int64_t after, int64_t *id, char **name, char **xml, size_t *len, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_TREE_MISSING, &st, err, "i", after);
+    if (rc) return rc;
+    *id = sqlite3_column_int64(st, 0);
+    *name = dup_col(st, 1);
+    *xml = dup_blob(st, 2, len);
+    done(st);
+    return SDM_OK;
+}
+
+int store_tree_add(store *s, int64_t resource, const char *tree, size_t len, sdm_err *err) {
+    int64_t id;
+    return insert(s, Q_TREE_ADD, &id, err, "ib", resource, tree, len);
 }
 
 int store_definition_add(store *s, const char *process, int version, const char *name,

@@ -192,6 +192,13 @@ int store_resource_add(store *s, const char *name, const char *xml, size_t len, 
                        size_t tree_len, int64_t now, int64_t *id, sdm_err *err);
 int store_definition_add(store *s, const char *process, int version, const char *name,
                          int64_t resource, int64_t now, const char *actor, int64_t *id, sdm_err *err);
+/* Packed trees for resources deployed before migration 8: the first one
+** after `after` that has none (SDM_ERR_NOTFOUND: none left), and adding one. */
+int store_tree_missing(store *s, int64_t after, int64_t *id, char **name, char **xml, size_t *len,
+                       sdm_err *err);
+int store_tree_add(store *s, int64_t resource, const char *tree, size_t len, sdm_err *err);
+/* The schema version store_open found, before migrating. */
+int store_found_version(store *s);
 /* The packed tree (*tree), or for a resource deployed before migration 8
 ** the XML (*xml); the other is NULL, *len the length of the one given. */
 int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,

@@ -231,6 +231,36 @@ int main(void) {
         rmdir(rw);
     }
 
+    T_CASE("5.1 a model without its packed tree (deployed before migration 8) still runs");
+    {
+        sqlite3 *w;
+        CHECK_EQ_INT(sqlite3_open(path, &w), SQLITE_OK);
+        CHECK_EQ_INT(sqlite3_exec(w, "DELETE FROM model_trees", NULL, NULL, NULL), SQLITE_OK);
+        cfg = config(SDM_OPEN_WRITE);
+        CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
+        int64_t run = 0;
+        CHECK_EQ_INT(sdm_start(db, "p1", "c5", NULL, &run, &err), SDM_OK);
+        CHECK(run > 0);
+        sdm_close(db);
+        db = NULL;
+
+        T_CASE("5.2 migrating to 8 packs the trees of the resources already there");
+        sqlite3_stmt *st;
+        int n = -1;
+        CHECK_EQ_INT(sqlite3_exec(w, "PRAGMA user_version = 7; DROP TABLE model_trees", NULL, NULL, NULL), SQLITE_OK);
+        CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
+        if (sqlite3_prepare_v2(w, "SELECT count(*) FROM model_trees t JOIN resources r ON r.id = t.resource_id",
+                               -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+            sqlite3_finalize(st);
+        }
+        CHECK_EQ_INT(n, 1);
+        CHECK_EQ_INT(sdm_start(db, "p1", "c6", NULL, &run, &err), SDM_OK);
+        sdm_close(db);
+        db = NULL;
+        sqlite3_close(w);
+    }
+
     char q[200];
     chmod(ro, 0755);
     for (int i = 0; i < 2; i++) {
