@@ -829,11 +829,9 @@ static int open_read(store *s, const char *path, sdm_err *err) {
     return rc;
 }
 
-/* Whether `path` names a database file SQLite makes by itself (in memory,
-** a temporary file, a URI), so there is no file to find first. */
-static int no_file(const char *path) {
-    return !*path || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
-}
+/* Whether `path` names a database SQLite makes by itself (in memory, or a
+** temporary file), so there is no file to find first. */
+static int no_file(const char *path) { return !*path || strcmp(path, ":memory:") == 0; }
 
 int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *err) {
     *out = NULL;
