@@ -30,7 +30,10 @@ typedef struct cached_def { int64_t def; int64_t resource; const model_proc *pro
 
 struct sdm {
     store *st;
-    scr *sc;
+    scr *sc;                     /* made by the first call that runs or checks Lua (sandbox()) */
+    char *scripts_dir;
+    long lua_instructions;
+    size_t lua_memory;
     clk_calendar *cal;
     char *actor;
     int64_t now;                 /* fixed clock, 0 = real time */
@@ -45,6 +48,17 @@ struct sdm {
 static const char default_calendar[] = "hours = Mon-Fri 09:00-18:00\n";
 
 /* ---------- handle ---------- */
+
+/* The Lua sandbox, made on first use: a call that only reads never needs
+** it, and making one costs as much as a query. NULL: out of memory. */
+static scr *sandbox(sdm *db) {
+    if (!db->sc) db->sc = scr_open(db->scripts_dir, db->lua_instructions, db->lua_memory);
+    return db->sc;
+}
+
+static int no_sandbox(sdm_err *err) {
+    return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox");
+}
 
 /* The zone the calendar counts in and people read times in: the caller's,
 ** else the calendar file's, else the machine's. */
@@ -88,8 +102,9 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     int rc = store_open(&db->st, path, cfg->open_mode, cfg->sync_full, err);
     if (!rc && store_found_version(db->st) < 8 && cfg->open_mode != SDM_OPEN_READ) rc = pack_old_trees(db, err);
     if (rc) { store_close(db->st); free(db); return rc; }
-    db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory);
-    if (!db->sc) { sdm_close(db); return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox"); }
+    db->scripts_dir = cfg->scripts_dir ? xstrdup(cfg->scripts_dir) : NULL;
+    db->lua_instructions = cfg->lua_instructions;
+    db->lua_memory = cfg->lua_memory;
     if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)
                            : clk_calendar_parse(default_calendar, "default calendar", &db->cal, msg, sizeof msg)) {
         sdm_close(db);
@@ -118,6 +133,7 @@ void sdm_close(sdm *db) {
     free(db->defs);
     clk_calendar_free(db->cal);
     scr_close(db->sc);
+    free(db->scripts_dir);
     store_close(db->st);
     free(db->actor);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
@@ -192,7 +208,9 @@ static void check_lua(code_check *c, const char *code, int expr, const char *id,
     const char *slash = strrchr(c->m->file, '/');
     snprintf(chunk, sizeof chunk, "%s:%s", slash ? slash + 1 : c->m->file, id);
     sdm_err e;
-    if (scr_check(c->db->sc, code, expr, chunk, &e) == SDM_OK) return;
+    scr *sc = sandbox(c->db);
+    if (!sc) no_sandbox(&e);
+    else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, line, id, e.msg);
 }
@@ -414,7 +432,7 @@ static int call_returned(void *ctx, rt_step *called, sdm_err *err);
 static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err) {
     memset(s, 0, sizeof *s);
     s->st = db->st;
-    s->sc = db->sc;
+    if (!(s->sc = sandbox(db))) return no_sandbox(err);
     s->cal = db->cal;
     s->inst = inst->id;
     s->client = inst->client;
