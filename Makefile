@@ -10,12 +10,17 @@
 
 CC      ?= cc
 PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl
+# libxml2 and libcurl are compiled against but not linked: xml.c and
+# deliver.c load them with dlopen when first needed (engine/lazy.c).
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGLIBS := $(shell pkg-config --libs $(filter-out libxml-2.0 libcurl,$(PKGS)) 2>/dev/null)
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 ALLCF    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKGCFG) -Iengine
-LIBS     = $(PKGLIBS) -lm
+# SQLite, Lua and jansson link statically (their .a come with the -dev
+# packages): each shared library costs every `sdm` call its loading and
+# symbol binding, about a third of a short call. A SQLite update needs a rebuild.
+LIBS     = -Wl,-Bstatic $(PKGLIBS) -Wl,-Bdynamic -lm
 
 # Test build: every assert on, AddressSanitizer and UBSan, no optimisation
 # that would hide a bug from them.

@@ -295,6 +295,8 @@ static sdm_config bench_cfg(int sync_full) {
     c.actor = "bench";
     c.scripts_dir = "bench/fixtures";
     c.sync_full = sync_full;
+    c.open_mode = SDM_OPEN_CREATE;
+    c.time_zone = "UTC";
     return c;
 }
 

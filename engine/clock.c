@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "clock.h"
 
 #define MS_DAY  86400000LL
@@ -275,6 +276,21 @@ static int valid_zone_name(const char *s) {
 
 static int parse_offset(const char *s, int32_t *off);
 
+/* The zone in TZif file `path`, called `name`; NULL if it is not one. */
+static clk_zone *zone_file(const char *name, const char *path) {
+    clk_zone *z = calloc(1, sizeof *z);
+    size_t len = 0;
+    unsigned char *b = z ? (unsigned char *)read_file(path, 1 << 20, &len) : NULL;
+    if (b && tzif_parse(z, b, len) == 0) {
+        free(b);
+        snprintf(z->name, sizeof z->name, "%s", name);
+        return z;
+    }
+    free(b);
+    if (z) { free(z->at); free(z->off); free(z); }
+    return NULL;
+}
+
 static clk_zone *zone_load(const char *name, char *err, size_t errlen) {
     clk_zone *z = calloc(1, sizeof *z);
     if (!z) { fail(err, errlen, "out of memory"); return NULL; }
@@ -287,11 +303,9 @@ static clk_zone *zone_load(const char *name, char *err, size_t errlen) {
     }
     const char *dir = getenv("TZDIR");
     char path[512];
-    size_t len = 0;
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
-    unsigned char *b = (unsigned char *)read_file(path, 1 << 20, &len);
-    if (b && tzif_parse(z, b, len) == 0) { free(b); return z; }
-    free(b); free(z->at); free(z->off); free(z);
+    free(z);
+    if ((z = zone_file(name, path)) != NULL) return z;
     fail(err, errlen, "unknown time zone '%s'", name);
     return NULL;
 }
@@ -321,6 +335,30 @@ static const clk_zone *zone_get(const char *name, char *err, size_t errlen) {
 
 int clk_tz_check(const char *tz, char *err, size_t errlen) {
     return zone_get(tz, err, errlen) ? 0 : -1;
+}
+
+/* /etc/localtime is a symbolic link into the tz directory (its name is the
+** zone's), or a copy of a TZif file: that copy is the zone "localtime",
+** cached here so every later lookup of the name finds it. */
+int clk_machine_zone(const char *path, char *name, size_t n) {
+    char target[512];
+    if (!path) path = "/etc/localtime";
+    ssize_t len = readlink(path, target, sizeof target - 1);
+    if (len > 0) {
+        target[len] = 0;
+        const char *zi = NULL;
+        for (const char *p = strstr(target, "zoneinfo/"); p; p = strstr(p + 1, "zoneinfo/")) zi = p + 9;
+        if (zi && zone_get(zi, NULL, 0)) return snprintf(name, n, "%s", zi) < (int)n ? 0 : -1;
+    }
+    clk_zone *z = zone_file("localtime", path);
+    if (!z) return snprintf(name, n, "UTC") < (int)n ? 0 : -1;
+    pthread_mutex_lock(&zone_lock);
+    int known = 0;
+    for (int i = 0; i < zone_count; i++) known |= !strcmp(zone_cache[i]->name, "localtime");
+    if (!known && zone_count < (int)(sizeof zone_cache / sizeof *zone_cache)) { zone_cache[zone_count++] = z; z = NULL; }
+    pthread_mutex_unlock(&zone_lock);
+    if (z) { free(z->at); free(z->off); free(z); }
+    return snprintf(name, n, "localtime") < (int)n ? 0 : -1;
 }
 
 /* ---- ISO 8601 durations ---- */
@@ -653,6 +691,7 @@ typedef struct special { int64_t day; int line, deflt; dayhours h; } special;
 
 struct clk_calendar {
     char tz[64];
+    int has_tz;                         /* the file named its zone */
     const clk_zone *zone;
     dayhours week[7];                   /* Monday = 0 */
     dayrange *hol; int nhol, chol;      /* sorted and merged after parsing */
@@ -870,6 +909,7 @@ static int cal_finish(cparse *ps) {
     }
     c->nhol = n;
     if (!ps->has_tz) { c->zone = &utc_zone; snprintf(c->tz, sizeof c->tz, "UTC"); }
+    c->has_tz = ps->has_tz;
     return 0;
 }
 
@@ -919,6 +959,17 @@ void clk_calendar_free(clk_calendar *c) {
 }
 
 const char *clk_calendar_tz(const clk_calendar *c) { return c ? c->tz : "UTC"; }
+int clk_calendar_has_tz(const clk_calendar *c) { return c && c->has_tz; }
+
+int clk_calendar_set_tz(clk_calendar *c, const char *tz, char *err, size_t errlen) {
+    if (!tz || !*tz) tz = "UTC";
+    const clk_zone *z = zone_get(tz, err, errlen);
+    if (!z) return -1;
+    if (strlen(tz) >= sizeof c->tz) return fail(err, errlen, "time zone name too long");
+    c->zone = z;
+    snprintf(c->tz, sizeof c->tz, "%s", tz);
+    return 0;
+}
 
 /* ---- working time ---- */
 

@@ -112,6 +112,12 @@ int64_t clk_add(int64_t t, const clk_duration *d, const char *tz);
 /* 0 if tz names a usable zone, else -1 with a message. */
 int clk_tz_check(const char *tz, char *err, size_t errlen);
 
+/* The machine's zone from `localtime_path` (NULL: /etc/localtime): the
+** name a symbolic link into a zoneinfo directory gives, "localtime" for a
+** TZif copy (loaded from it), "UTC" when there is neither. 0, or -1 if the
+** name does not fit in n. */
+int clk_machine_zone(const char *localtime_path, char *name, size_t n);
+
 /* "2026-11-23T09:00:00+03:00" (".250" added when there are milliseconds);
 ** tz NULL or UTC gives "Z". Returns the length, or -1 if the zone is unknown
 ** or buf is too small. */
@@ -124,6 +130,10 @@ int  clk_calendar_parse(const char *text, const char *name, clk_calendar **out,
                         char *err, size_t errlen);
 void clk_calendar_free(clk_calendar *c);
 const char *clk_calendar_tz(const clk_calendar *c);
+/* Whether the calendar's text named a zone; replace its zone (0, or -1 and
+** a message for an unknown zone). */
+int  clk_calendar_has_tz(const clk_calendar *c);
+int  clk_calendar_set_tz(clk_calendar *c, const char *tz, char *err, size_t errlen);
 int64_t clk_add_working(const clk_calendar *c, int64_t from, const clk_duration *d);
 /* 1 if t is inside a working period [start, end), else 0. */
 int  clk_is_working(const clk_calendar *c, int64_t t);

@@ -12,6 +12,11 @@
 ** followed; every transfer has a timeout; caller text that becomes a header
 ** is checked so it cannot add headers; messages never echo a password or a
 ** webhook's path.
+**
+** libcurl and its tree of ~35 libraries (TLS, Kerberos, LDAP, ...) are
+** loaded with dlopen on the first delivery, not linked: every other sdm
+** call would pay for loading them and never use them. The curl headers
+** still give the types; the functions come through the pointers below.
 */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -20,8 +25,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#define CURL_DISABLE_TYPECHECK     /* its macros would wrap the pointers */
 #include <curl/curl.h>
 #include "deliver.h"
+#include "lazy.h"
 
 #define UA "sdm/" SDM_VERSION
 #define MAX_RCPT 100
@@ -79,10 +86,49 @@ static void buf_printf(buf *b, const char *fmt, ...) {
 }
 
 /* ------------------------------------------------------------------ */
+/* libcurl, loaded on first use                                         */
+
+#define CURL_FUNCS(X) X(curl_global_init) X(curl_global_cleanup) X(curl_easy_init) \
+    X(curl_easy_setopt) X(curl_easy_perform) X(curl_easy_cleanup) X(curl_easy_getinfo) \
+    X(curl_easy_strerror) X(curl_free) X(curl_slist_append) X(curl_slist_free_all) \
+    X(curl_url) X(curl_url_cleanup) X(curl_url_get) X(curl_url_set)
+CURL_FUNCS(LAZY_PTR)
+static const char *const curl_names[] = {CURL_FUNCS(LAZY_NAME) NULL};
+static void **const curl_slots[] = {CURL_FUNCS(LAZY_SLOT)};
+static lazy_lib libcurl = {"libcurl.so.4", "libcurl4", curl_names, curl_slots, 0, ""};
+
+/* 0 when libcurl is there; else fails r with the reason (retryable: the
+** message waits in the outbox until someone installs it). */
+static int curl_ready(dlv_result *r) {
+    return lazy_load(&libcurl) ? fail(r, SDM_ERR_IO, 1, 0, "%s", libcurl.missing) : 0;
+}
+/* The rest of this file calls libcurl by its own names. */
+#define curl_global_init p_curl_global_init
+#define curl_global_cleanup p_curl_global_cleanup
+#define curl_easy_init p_curl_easy_init
+#undef curl_easy_setopt       /* curl.h defines both as macros of themselves */
+#undef curl_easy_getinfo
+#define curl_easy_setopt p_curl_easy_setopt
+#define curl_easy_perform p_curl_easy_perform
+#define curl_easy_cleanup p_curl_easy_cleanup
+#define curl_easy_getinfo p_curl_easy_getinfo
+#define curl_easy_strerror p_curl_easy_strerror
+#define curl_free p_curl_free
+#define curl_slist_append p_curl_slist_append
+#define curl_slist_free_all p_curl_slist_free_all
+#define curl_url p_curl_url
+#define curl_url_cleanup p_curl_url_cleanup
+#define curl_url_get p_curl_url_get
+#define curl_url_set p_curl_url_set
+
+/* ------------------------------------------------------------------ */
 /* Global state and backoff                                             */
 
-void dlv_global_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-void dlv_global_cleanup(void) { curl_global_cleanup(); }
+void dlv_global_init(void) {
+    dlv_result r;
+    if (curl_ready(&r) == 0) curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+void dlv_global_cleanup(void) { if (p_curl_global_cleanup) curl_global_cleanup(); }
 
 int64_t dlv_backoff(int attempt) {
     const int64_t base = 30000, cap = 3600000;
@@ -372,6 +418,7 @@ static int check_url(const char *url, const char *allowed, char *safe, size_t n,
                      dlv_result *r) {
     snprintf(safe, n, "(bad url)");
     if (!url || !*url) return fail(r, SDM_ERR_MISUSE, 0, 0, "no URL given");
+    if (curl_ready(r)) return SDM_ERR_IO;
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
     int rc = SDM_OK;

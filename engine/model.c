@@ -1885,7 +1885,7 @@ static void check_constraints(compiler *c, const xml_node *root) {
     free(s.ids);
 }
 
-model *model_compile(const xml_doc *doc, const char *file) {
+static model *compile(const xml_doc *doc, const char *file, int check) {
     model *m = xcalloc(1, sizeof *m);
     m->mem = arena_new();
     m->file = arena_strdup(m->mem, file);
@@ -1897,7 +1897,7 @@ model *model_compile(const xml_doc *doc, const char *file) {
              root->ns ? root->ns : "", "", BPMN_NS);
         return m;
     }
-    check_duplicate_ids(&c, root);
+    if (check) check_duplicate_ids(&c, root);
     for (const xml_node *x = root->child; x; x = x->next)
         if (is_bpmn(x) && strcmp(x->name, "process") == 0) m->nproc++;
     m->procs = arena_alloc(m->mem, sizeof *m->procs * (size_t)(m->nproc + 1));
@@ -1910,11 +1910,14 @@ model *model_compile(const xml_doc *doc, const char *file) {
             m->procs[i].name = trimmed(m->mem, participant_name(root, m->procs[i].id));
         i++;
     }
-    check_constraints(&c, root);
+    if (check) check_constraints(&c, root);
     c.proc = -1;
     if (m->nproc == 0) diag(&c, 1, root, NULL, "the document defines no process");
     return m;
 }
+
+model *model_compile(const xml_doc *doc, const char *file) { return compile(doc, file, 1); }
+model *model_load(const xml_doc *doc, const char *file) { return compile(doc, file, 0); }
 
 void model_free(model *m) {
     if (!m) return;

@@ -161,6 +161,9 @@ typedef struct model {
 /* Compile a parsed document. Always returns a model (for its diagnostics);
 ** it is usable only when nerr == 0. */
 model *model_compile(const xml_doc *doc, const char *file);
+/* The same for a document deployed before, so checked then: without the
+** document-wide rules (duplicate ids, the BPMN spec's constraints). */
+model *model_load(const xml_doc *doc, const char *file);
 void   model_free(model *m);
 
 const model_proc *model_proc_find(const model *m, const char *id);

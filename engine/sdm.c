@@ -31,30 +31,69 @@ typedef struct cached_def { int64_t def; int64_t resource; const model_proc *pro
 
 struct sdm {
     store *st;
-    scr *sc;
+    scr *sc;                     /* made by the first call that runs or checks Lua (sandbox()) */
+    char *scripts_dir;
+    long lua_instructions;
+    size_t lua_memory;
     clk_calendar *cal;
     char *actor;
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
     char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
+    char *webhook_secret;        /* signs webhook bodies; NULL: unsigned */
     cached_model *models; int nmodel;
     cached_def *defs;     int ndef;
     void (*log)(void *ctx, int level, const char *what, const char *detail);  /* sdm_config.log */
     void *log_ctx;
 };
 
-static const char default_calendar[] =
-    "timezone = UTC\nhours = Mon-Fri 09:00-18:00\n";
+static const char default_calendar[] = "hours = Mon-Fri 09:00-18:00\n";
 
 /* ---------- handle ---------- */
 
-static int64_t parse_now(const char *v) {
-    if (!v || !*v) return 0;
-    int64_t ms = 0;
-    char msg[128];
-    if (clk_parse_datetime(v, NULL, &ms, msg, sizeof msg) == 0) return ms;
-    return strtoll(v, NULL, 10);
+/* The Lua sandbox, made on first use: a call that only reads never needs
+** it, and making one costs as much as a query. NULL: out of memory. */
+static scr *sandbox(sdm *db) {
+    if (!db->sc) db->sc = scr_open(db->scripts_dir, db->lua_instructions, db->lua_memory);
+    return db->sc;
+}
+
+static int no_sandbox(sdm_err *err) {
+    return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox");
+}
+
+/* The zone the calendar counts in and people read times in: the caller's,
+** else the calendar file's, else the machine's. */
+static int set_zone(clk_calendar *cal, const char *tz, char *msg, size_t n) {
+    char machine[64];
+    if (!tz && clk_calendar_has_tz(cal)) return 0;
+    if (!tz && clk_machine_zone(NULL, machine, sizeof machine) == 0) tz = machine;
+    return clk_calendar_set_tz(cal, tz, msg, n);
+}
+
+/* Resources deployed before migration 8 get their packed tree when the
+** migration runs, in one transaction, so no later call parses XML. */
+static int pack_old_trees(sdm *db, sdm_err *err) {
+    int64_t id = 0;
+    char *name, *xml;
+    size_t len;
+    int rc = store_begin(db->st, err);
+    while (!rc && (rc = store_tree_missing(db->st, id, &id, &name, &xml, &len, err)) == SDM_OK) {
+        xml_doc *doc = NULL;
+        if (xml_parse(name, xml, len, (size_t)-1, &doc, NULL) == SDM_OK) {   /* unreadable: parsed when run */
+            char *tree;
+            size_t tree_len;
+            xml_pack(doc, &tree, &tree_len);
+            rc = store_tree_add(db->st, id, tree, tree_len, err);
+            free(tree);
+        }
+        xml_free(doc);
+        free(name); free(xml);
+    }
+    if (rc == SDM_ERR_NOTFOUND) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    return rc;
 }
 
 int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
@@ -63,18 +102,24 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     *out = NULL;
     sdm *db = xcalloc(1, sizeof *db);
     char msg[512];
-    int rc = store_open(&db->st, path, cfg->sync_full, err);
-    if (rc) { free(db); return rc; }
-    db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory);
-    if (!db->sc) { sdm_close(db); return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox"); }
+    int rc = store_open(&db->st, path, cfg->open_mode, cfg->sync_full, err);
+    if (!rc && store_found_version(db->st) < 8 && cfg->open_mode != SDM_OPEN_READ) rc = pack_old_trees(db, err);
+    if (rc) { store_close(db->st); free(db); return rc; }
+    db->scripts_dir = cfg->scripts_dir ? xstrdup(cfg->scripts_dir) : NULL;
+    db->lua_instructions = cfg->lua_instructions;
+    db->lua_memory = cfg->lua_memory;
     if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)
                            : clk_calendar_parse(default_calendar, "default calendar", &db->cal, msg, sizeof msg)) {
         sdm_close(db);
         return err_set(err, SDM_ERR_IO, cfg->calendar_file, 0, NULL, "%s", msg);
     }
-    const char *user = getenv("USER");
-    db->actor = xstrdup(cfg->actor ? cfg->actor : user ? user : "system");
-    db->now = cfg->now ? cfg->now : parse_now(getenv("SDM_NOW"));
+    if (set_zone(db->cal, cfg->time_zone, msg, sizeof msg)) {
+        sdm_close(db);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "time zone: %s", msg);
+    }
+    db->actor = xstrdup(cfg->actor ? cfg->actor : "system");
+    db->now = cfg->now;
+    db->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
     db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
     db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
@@ -93,9 +138,11 @@ void sdm_close(sdm *db) {
     free(db->defs);
     clk_calendar_free(db->cal);
     scr_close(db->sc);
+    free(db->scripts_dir);
     store_close(db->st);
     free(db->actor);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
+    free(db->webhook_secret);
     free(db);
 }
 
@@ -166,7 +213,9 @@ static void check_lua(code_check *c, const char *code, int expr, const char *id,
     const char *slash = strrchr(c->m->file, '/');
     snprintf(chunk, sizeof chunk, "%s:%s", slash ? slash + 1 : c->m->file, id);
     sdm_err e;
-    if (scr_check(c->db->sc, code, expr, chunk, &e) == SDM_OK) return;
+    scr *sc = sandbox(c->db);
+    if (!sc) no_sandbox(&e);
+    else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, line, id, e.msg);
 }
@@ -236,8 +285,8 @@ static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t no
     return rc;
 }
 
-static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *deploy,
-                        sdm_table *t, sdm_err *err) {
+static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *tree,
+                        size_t tree_len, const char *deploy, sdm_table *t, sdm_err *err) {
     int64_t now = sdm_now(db), resource = 0;
     int rc = store_begin(db->st, err);
     for (int i = 0; !rc && i < m->nproc; i++) {
@@ -252,7 +301,7 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
         if (!rc && old && oldlen == len && memcmp(old, xml, len) == 0) {
             report(t, "unchanged", p->id, version, m->file, p->line, NULL, "same content as the deployed version");
         } else if (!rc) {
-            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, now, &resource, err);
+            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, tree, tree_len, now, &resource, err);
             if (!rc) rc = store_definition_add(db->st, p->id, version + 1, p->name, resource, now,
                                                db->actor, &def, err);
             if (!rc) rc = schedule_starts(db, p, def, now, err);
@@ -275,6 +324,9 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
         return rc;
     }
     model *m = model_compile(doc, name);
+    char *tree;
+    size_t tree_len;
+    xml_pack(doc, &tree, &tree_len);
     xml_free(doc);
     char *deploy = xcalloc((size_t)m->nproc + 1, 1);
     choose_processes(m, deploy);
@@ -308,8 +360,9 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
         rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
         report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
     } else {
-        rc = deploy_model(db, m, xml, len, deploy, t, err);
+        rc = deploy_model(db, m, xml, len, tree, tree_len, deploy, t, err);
     }
+    free(tree);
     free(deploy);
     model_free(m);
     if (out) *out = t; else sdm_table_free(t);
@@ -344,16 +397,18 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
             return SDM_OK;
         }
     int64_t resource;
-    char *pid = NULL, *name = NULL, *xml = NULL;
+    char *pid = NULL, *name = NULL, *tree = NULL, *xml = NULL;
     size_t len;
-    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &xml, &len, err);
+    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &tree, &xml, &len, err);
     model *m = NULL;
     for (int k = 0; !rc && k < db->nmodel; k++) if (db->models[k].resource == resource) m = db->models[k].m;
     if (!rc && !m) {
+        /* The packed tree needs no XML parser; resources deployed before
+        ** it existed are parsed. */
         xml_doc *doc = NULL;
-        rc = xml_parse(name, xml, len, (size_t)-1, &doc, err);
+        rc = tree ? xml_unpack(name, tree, len, &doc, err) : xml_parse(name, xml, len, (size_t)-1, &doc, err);
         if (!rc) {
-            m = model_compile(doc, name);
+            m = model_load(doc, name);
             xml_free(doc);
             db->models = xrealloc(db->models, sizeof *db->models * (size_t)(db->nmodel + 1));
             db->models[db->nmodel++] = (cached_model){resource, m};
@@ -367,7 +422,7 @@ static int load_def(sdm *db, int64_t def, const model_proc **proc, const char **
         *proc = p;
         *file = m->file;
     }
-    free(pid); free(name); free(xml);
+    free(pid); free(name); free(tree); free(xml);
     return rc;
 }
 
@@ -382,7 +437,7 @@ static int call_returned(void *ctx, rt_step *called, sdm_err *err);
 static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err) {
     memset(s, 0, sizeof *s);
     s->st = db->st;
-    s->sc = db->sc;
+    if (!(s->sc = sandbox(db))) return no_sandbox(err);
     s->cal = db->cal;
     s->inst = inst->id;
     s->client = inst->client;
@@ -640,7 +695,7 @@ static void deliver(sdm *db, const store_message *m, dlv_result *r) {
     } else if (strcmp(m->channel, "webhook") == 0) {
         json_t *j = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)m->id, "subject", m->subject, "body", m->body);
         char *body = json_dumps(j, JSON_COMPACT);
-        dlv_webhook(m->recipient, body, getenv("SDM_WEBHOOK_SECRET"), 0, r);
+        dlv_webhook(m->recipient, body, db->webhook_secret, 0, r);
         free(body);
         json_decref(j);
     }

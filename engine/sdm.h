@@ -64,9 +64,9 @@ typedef struct sdm sdm;
 
 typedef struct sdm_config {
     const char *scripts_dir;    /* service-task handlers, checkpoint files; default "scripts" */
-    const char *calendar_file;  /* business calendar; default none (24/7, UTC) */
-    const char *actor;          /* who acts, recorded in history; default $USER */
-    int64_t     now;            /* fixed clock (ms); 0 = real time or $SDM_NOW */
+    const char *calendar_file;  /* business calendar; default Mon-Fri 09:00-18:00 in time_zone */
+    const char *actor;          /* who acts, recorded in history; default "system" */
+    int64_t     now;            /* fixed clock (ms); 0 = real time */
     long        lua_instructions; /* per script call; default 10,000,000 */
     size_t      lua_memory;     /* bytes per Lua state; default 64 MiB */
     size_t      max_model_bytes;/* largest BPMN file accepted; default 16 MiB */

@@ -9,6 +9,8 @@
 ** caller brackets each state change with store_begin/store_commit.
 */
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include "store.h"
 #include "table.h"
@@ -170,13 +172,16 @@ static const char *const migrations[] = {
     "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
     "  WHERE type = 'table' AND name = 'outbox';"
     "PRAGMA writable_schema = RESET;",
+    /* 8: the compact form of each deployed tree (xml_pack), so a call
+    ** that runs a model compiles it without parsing XML. */
+    "CREATE TABLE model_trees(resource_id INTEGER PRIMARY KEY REFERENCES resources(id), tree BLOB NOT NULL);",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
 /* ---------- cached statements ---------- */
 
 enum {
-    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_DEF_ADD, Q_DEF_SOURCE,
+    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_TREE_ADD, Q_TREE_MISSING, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
     Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
     Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
@@ -198,8 +203,12 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_RES_ADD] = "INSERT INTO resources(name, xml, deployed_at) VALUES(?1, ?2, ?3)",
     [Q_DEF_ADD] = "INSERT INTO definitions(process, version, name, resource_id, deployed_at, deployed_by)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_DEF_SOURCE] = "SELECT r.id, d.process, r.name, r.xml FROM definitions d"
-                     " JOIN resources r ON r.id = d.resource_id WHERE d.id = ?1",
+    [Q_TREE_ADD] = "INSERT INTO model_trees(resource_id, tree) VALUES(?1, ?2)",
+    [Q_TREE_MISSING] = "SELECT r.id, r.name, r.xml FROM resources r WHERE r.id > ?1"
+                       " AND NOT EXISTS (SELECT 1 FROM model_trees t WHERE t.resource_id = r.id) ORDER BY r.id LIMIT 1",
+    [Q_DEF_SOURCE] = "SELECT r.id, d.process, r.name, t.tree, CASE WHEN t.tree IS NULL THEN r.xml END"
+                     " FROM definitions d JOIN resources r ON r.id = d.resource_id"
+                     " LEFT JOIN model_trees t ON t.resource_id = r.id WHERE d.id = ?1",
     [Q_INST_ADD] = "INSERT INTO instances(definition_id, process, client, state, started_at, started_by)"
                    " VALUES(?1, ?2, ?3, 'active', ?4, ?5)",
     [Q_INST_GET] = "SELECT id, definition_id, process, client, state, parent_id, parent_token FROM instances WHERE id = ?1",
@@ -293,6 +302,8 @@ struct store {
     sql_slot cache[SQL_CACHE];
     int ncache;
     char *path;
+    int readonly;                /* opened SDM_OPEN_READ: every write is refused */
+    int found_version;           /* schema version the open found (before migrating) */
     int64_t tx_history;          /* first history row of this transaction, 0: none */
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
@@ -698,6 +709,9 @@ static int wal_time64(sqlite3_vfs *v, sqlite3_int64 *out) { return wal_base->xCu
 ** process over the default VFS; NULL (the default) if that one is too old
 ** to wrap (it must have shared memory and 64-bit time: version 2). */
 static const char *wal_vfs_name(void) {
+    /* Memory statistics take a global mutex on every allocation; sdm never
+    ** reads them. Only possible before SQLite initialises (else a no-op). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
     sqlite3_mutex_enter(m);
     if (!wal_base) {
@@ -728,18 +742,40 @@ static int run_sql(store *s, const char *sql, sdm_err *err) {
     return SDM_ERR_STORE;
 }
 
-static int migrate(store *s, sdm_err *err) {
+/* PRAGMA user_version under a plain read: no write lock, so opening a
+** current store never queues behind a writer. -1 when it cannot be read. */
+static int schema_version(store *s) {
     sqlite3_stmt *st;
-    int version = 0;
-    if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
+    int version = -1;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
     }
+    return version;
+}
+
+static int newer_schema(store *s, int version, sdm_err *err) {
+    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL,
+                   "database schema version %d is newer than this sdm (%d)", version, NMIGRATION);
+}
+
+/* Bring the schema up to date. The version is read first without a lock;
+** only a store that is behind takes the write lock, and reads the version
+** again inside it, since another process may have migrated meanwhile. */
+static int migrate(store *s, sdm_err *err) {
+    int version = s->found_version = schema_version(s);
+    if (version < 0) return db_error(s, err, "read the schema version");
+    if (version == NMIGRATION) return SDM_OK;
+    if (version > NMIGRATION) return newer_schema(s, version, err);
+    if (s->readonly)     /* old tables under new queries would give wrong answers, not just errors */
+        return err_set(err, SDM_ERR_STATE, s->path, 0, NULL,
+                       "database schema version %d is older than this sdm (%d): run a command that writes "
+                       "(sdm init) to upgrade it", version, NMIGRATION);
+    if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
+    version = s->found_version = schema_version(s);
     if (version > NMIGRATION) {
         run_sql(s, "ROLLBACK", NULL);
-        return err_set(err, SDM_ERR_STORE, s->path, 0, NULL,
-                       "database schema version %d is newer than this sdm (%d)", version, NMIGRATION);
+        return newer_schema(s, version, err);
     }
     for (int v = version; v < NMIGRATION; v++) {
         char pragma[64];
@@ -753,30 +789,78 @@ static int migrate(store *s, sdm_err *err) {
     return run_sql(s, "COMMIT", err);
 }
 
-int store_open(store **out, const char *path, int sync_full, sdm_err *err) {
+static int wal_mode(store *s) {
+    sqlite3_stmt *st;
+    int wal = 0;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+        wal = sqlite3_step(st) == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+    }
+    return wal;
+}
+
+static int open_db(store *s, const char *name, int flags, sdm_err *err) {
+    if (s->db) sqlite3_close(s->db);
+    s->db = NULL;
+    /* NOMUTEX: a handle belongs to one thread (sdm.h), so SQLite's per-call
+    ** locking of the connection buys nothing. */
+    if (sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, wal_vfs_name()) != SQLITE_OK)
+        return db_error(s, err, "open");
+    sqlite3_busy_timeout(s->db, 10000);
+    return SDM_OK;
+}
+
+/* A WAL database reads through its -shm index, which SQLite (>= 3.22) can
+** use read-only when the -wal and -shm exist, or create. In a directory we
+** cannot write and with no -wal, neither holds; then no WAL writer is at
+** work (it would have made the -wal there), the main file holds every
+** commit, and it is read as immutable: no locks, no index. */
+static int open_read(store *s, const char *path, sdm_err *err) {
+    int rc = open_db(s, path, SQLITE_OPEN_READONLY, err);
+    if (rc || schema_version(s) >= 0) return rc;
+    char *wal = sqlite3_mprintf("%s-wal", path);
+    struct stat sb;
+    int wal_exists = stat(wal, &sb) == 0;
+    sqlite3_free(wal);
+    if (wal_exists) return db_error(s, err, "read");
+    char *uri = sqlite3_mprintf("file:%s?immutable=1", path);   /* path is a plain file name here */
+    rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+    sqlite3_free(uri);
+    return rc;
+}
+
+/* Whether `path` names a database SQLite makes by itself (in memory, or a
+** temporary file), so there is no file to find first. */
+static int no_file(const char *path) { return !*path || strcmp(path, ":memory:") == 0; }
+
+int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *err) {
     *out = NULL;
     store *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, wal_vfs_name()) != SQLITE_OK) {
-        int rc = db_error(s, err, "open");
-        store_close(s);
-        return rc;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
+    s->readonly = mode == SDM_OPEN_READ;
+    int rc = SDM_OK;
+    struct stat sb;
+    if (mode != SDM_OPEN_CREATE && !no_file(path) && stat(path, &sb) != 0 && errno == ENOENT)
+        rc = err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL,
+                     "no database at %s: deploy a model first or run sdm init", path);
+    else if (s->readonly) rc = open_read(s, path, err);
+    else rc = open_db(s, path, SQLITE_OPEN_READWRITE | (mode == SDM_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0), err);
     /* WAL: readers never block the writer. synchronous=NORMAL keeps every
     ** commit across a process crash (kill -9); FULL adds power-loss safety.
     ** A step writes ~20 B-trees, so the default checkpoint (1000 pages)
     ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
-    ** it off the common path. */
+    ** it off the common path. journal_mode is set only when it is not WAL
+    ** yet: it is the database's, and setting it writes. */
     const char *setup = sync_full
-        ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-          "PRAGMA wal_autocheckpoint=10000;"
-        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-          "PRAGMA wal_autocheckpoint=10000;";
-    if (run_sql(s, setup, err) || migrate(s, err)) {
-        err_prefix(err, "opening %s", path);
+        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
+        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;";
+    if (!rc && !s->readonly && !wal_mode(s)) rc = run_sql(s, "PRAGMA journal_mode=WAL", err);
+    if (!rc) rc = run_sql(s, setup, err);
+    if (!rc) rc = migrate(s, err);
+    if (rc) {
+        if (rc != SDM_ERR_NOTFOUND) err_prefix(err, "opening %s", path);
         store_close(s);
-        return err ? err->code : SDM_ERR_STORE;
+        return rc;
     }
     *out = s;
     return SDM_OK;
@@ -807,6 +891,9 @@ static int txn(store *s, int q, sdm_err *err) {
 }
 
 int store_begin(store *s, sdm_err *err) {
+    if (s->readonly)
+        return err_set(err, SDM_ERR_MISUSE, s->path, 0, NULL,
+                       "the database was opened for reading only: this command cannot change it");
     s->tx_history = 0;
     load_clear(s);
     return txn(s, Q_BEGIN, err);
@@ -867,9 +954,28 @@ int store_definition_xml(store *s, const char *process, int version, char **xml,
     return db_error(s, err, "definition");
 }
 
-int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
-                       int64_t *id, sdm_err *err) {
-    return insert(s, Q_RES_ADD, id, err, "tbi", name, xml, len, now);
+int store_resource_add(store *s, const char *name, const char *xml, size_t len, const char *tree,
+                       size_t tree_len, int64_t now, int64_t *id, sdm_err *err) {
+    int rc = insert(s, Q_RES_ADD, id, err, "tbi", name, xml, len, now);
+    return rc ? rc : store_tree_add(s, *id, tree, tree_len, err);
+}
+
+int store_found_version(store *s) { return s->found_version; }
+
+int store_tree_missing(store *s, int64_t after, int64_t *id, char **name, char **xml, size_t *len, sdm_err *err) {
+    sqlite3_stmt *st;
+    int rc = row(s, Q_TREE_MISSING, &st, err, "i", after);
+    if (rc) return rc;
+    *id = sqlite3_column_int64(st, 0);
+    *name = dup_col(st, 1);
+    *xml = dup_blob(st, 2, len);
+    done(st);
+    return SDM_OK;
+}
+
+int store_tree_add(store *s, int64_t resource, const char *tree, size_t len, sdm_err *err) {
+    int64_t id;
+    return insert(s, Q_TREE_ADD, &id, err, "ib", resource, tree, len);
 }
 
 int store_definition_add(store *s, const char *process, int version, const char *name,
@@ -878,7 +984,7 @@ int store_definition_add(store *s, const char *process, int version, const char 
 }
 
 int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,
-                            char **file, char **xml, size_t *len, sdm_err *err) {
+                            char **file, char **tree, char **xml, size_t *len, sdm_err *err) {
     sqlite3_stmt *st;
     int rc = row(s, Q_DEF_SOURCE, &st, err, "i", def_id);
     if (rc == SDM_ERR_NOTFOUND) return SDM_CORRUPT_BKPT(err, "instance refers to a missing definition");
@@ -886,7 +992,8 @@ int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **
     *resource = sqlite3_column_int64(st, 0);
     *process = dup_col(st, 1);
     *file = dup_col(st, 2);
-    *xml = dup_blob(st, 3, len);
+    *tree = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : dup_blob(st, 3, len);
+    *xml = *tree ? NULL : dup_blob(st, 4, len);
     done(st);
     return SDM_OK;
 }

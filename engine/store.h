@@ -6,6 +6,10 @@
 **
 ** resources    id, name, xml, deployed_at
 **              One deployed BPMN file, byte for byte. Never changes.
+** model_trees  resource_id, tree (migration 8)
+**              The resource's element tree packed by xml_pack (no diagram
+**              elements): what running it compiles, without an XML parser.
+**              Resources deployed before migration 8 have none.
 ** definitions  id, process, version, name, resource_id, deployed_at, deployed_by
 **              One deployable process of a resource. UNIQUE(process, version);
 **              versions of a process count 1, 2, 3 ... without gaps.
@@ -166,7 +170,9 @@ int   store_sql_open(store *s, struct sqlite3_stmt **st, sdm_err *err, const cha
 void  store_sql_close(store *s, struct sqlite3_stmt *st);
 char *store_col_text(struct sqlite3_stmt *st, int col);   /* malloc'd, NULL for NULL */
 
-int  store_open(store **out, const char *path, int sync_full, sdm_err *err);
+/* mode: SDM_OPEN_READ (no create, no migration, no write lock: a read-only
+** file or directory serves), _WRITE (the file must exist), _CREATE. */
+int  store_open(store **out, const char *path, int mode, int sync_full, sdm_err *err);
 void store_close(store *s);
 
 /* One transaction per state change. begin takes the write lock at once
@@ -181,12 +187,22 @@ int store_latest_definition(store *s, const char *process, int64_t *def_id, int 
 int store_definition_find(store *s, const char *process, int version, int64_t *id, sdm_err *err);
 int store_definition_xml(store *s, const char *process, int version, char **xml, size_t *len,
                          sdm_err *err);   /* version 0: latest */
-int store_resource_add(store *s, const char *name, const char *xml, size_t len, int64_t now,
-                       int64_t *id, sdm_err *err);
+/* The file as deployed, and its tree packed by xml_pack. */
+int store_resource_add(store *s, const char *name, const char *xml, size_t len, const char *tree,
+                       size_t tree_len, int64_t now, int64_t *id, sdm_err *err);
 int store_definition_add(store *s, const char *process, int version, const char *name,
                          int64_t resource, int64_t now, const char *actor, int64_t *id, sdm_err *err);
+/* Packed trees for resources deployed before migration 8: the first one
+** after `after` that has none (SDM_ERR_NOTFOUND: none left), and adding one. */
+int store_tree_missing(store *s, int64_t after, int64_t *id, char **name, char **xml, size_t *len,
+                       sdm_err *err);
+int store_tree_add(store *s, int64_t resource, const char *tree, size_t len, sdm_err *err);
+/* The schema version store_open found, before migrating. */
+int store_found_version(store *s);
+/* The packed tree (*tree), or for a resource deployed before migration 8
+** the XML (*xml); the other is NULL, *len the length of the one given. */
 int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **process,
-                            char **file, char **xml, size_t *len, sdm_err *err);
+                            char **file, char **tree, char **xml, size_t *len, sdm_err *err);
 
 /* Instances. */
 int store_instance_add(store *s, int64_t def_id, const char *process, const char *client,

@@ -5,12 +5,48 @@
 ** Hostile input: models come from outside, so the parser never touches the
 ** network, never loads or expands DTDs or entities (a DOCTYPE is refused
 ** outright: BPMN never needs one), and a size limit applies before parsing.
+**
+** libxml2 (with ICU and libstdc++ behind it) is loaded with dlopen when a
+** document is first parsed, not linked: a call that runs a deployed model
+** reads its packed tree (xml_unpack) and never needs it.
 */
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include "xml.h"
 #include "err.h"
+#include "lazy.h"
+
+#define XML_FUNCS(X) X(xmlNewParserCtxt) X(xmlCtxtReadMemory) X(xmlCtxtGetLastError) X(xmlFreeDoc) \
+    X(xmlFreeParserCtxt) X(xmlDocGetRootElement) X(xmlGetLineNo) X(xmlNodeListGetString) \
+    X(xmlReadMemory) X(xmlGetProp) X(xmlSearchNsByHref) X(xmlNewNs) X(xmlSetNsProp) \
+    X(xmlDocDumpMemoryEnc)
+XML_FUNCS(LAZY_PTR)
+static xmlFreeFunc *p_free;     /* xmlFree is a variable: the library's default deallocator */
+static const char *const xml_names[] = {XML_FUNCS(LAZY_NAME) "xmlFree", NULL};
+static void **const xml_slots[] = {XML_FUNCS(LAZY_SLOT) (void **)&p_free};
+static lazy_lib libxml2 = {"libxml2.so.2", "libxml2", xml_names, xml_slots, 0, ""};
+
+static int xml_ready(const char *name, sdm_err *err) {
+    return lazy_load(&libxml2) ? err_set(err, SDM_ERR_IO, name, 0, NULL, "%s", libxml2.missing) : 0;
+}
+/* The rest of this file calls libxml2 by its own names. */
+#undef xmlFree
+#define xmlFree (*p_free)
+#define xmlNewParserCtxt p_xmlNewParserCtxt
+#define xmlCtxtReadMemory p_xmlCtxtReadMemory
+#define xmlCtxtGetLastError p_xmlCtxtGetLastError
+#define xmlFreeDoc p_xmlFreeDoc
+#define xmlFreeParserCtxt p_xmlFreeParserCtxt
+#define xmlDocGetRootElement p_xmlDocGetRootElement
+#define xmlGetLineNo p_xmlGetLineNo
+#define xmlNodeListGetString p_xmlNodeListGetString
+#define xmlReadMemory p_xmlReadMemory
+#define xmlGetProp p_xmlGetProp
+#define xmlSearchNsByHref p_xmlSearchNsByHref
+#define xmlNewNs p_xmlNewNs
+#define xmlSetNsProp p_xmlSetNsProp
+#define xmlDocDumpMemoryEnc p_xmlDocDumpMemoryEnc
 
 /* A DOCTYPE can only stand in the prolog, before the root element; looking
 ** there is enough and cheap. Comments and PIs may precede it. */
@@ -76,6 +112,7 @@ int xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
     if (has_doctype(buf, len))
         return err_set(err, SDM_ERR_XML, name, 1, NULL,
                        "DOCTYPE declarations are not allowed (entities and DTDs are disabled)");
+    if (xml_ready(name, err)) return SDM_ERR_IO;
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();
     if (!ctx) return err_set(err, SDM_ERR_NOMEM, name, 0, NULL, "cannot create XML parser");
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
@@ -135,6 +172,119 @@ int xml_is(const xml_node *n, const char *ns, const char *name) {
     return strcmp(n->name, name) == 0 && str_eq(n->ns, ns);
 }
 
+/* ---------- the compact form ----------
+**
+** A tree packed for the store, so running a deployed model needs no XML
+** parser: "sdmtree1\0", then each element in document order as
+**   varint line, str ns, str name, str text, varint nattr,
+**   nattr x (str ns, str name, str value), varint nchild, children
+** where str is varint (length + 1, 0 for NULL) then the bytes and a NUL,
+** so unpacking points into one copy of the blob. Diagram interchange
+** (BPMNDI) elements are left out: only drawings use them. */
+
+#define TREE_MAGIC "sdmtree1"
+#define BPMNDI_NS "http://www.omg.org/spec/BPMN/20100524/DI"
+
+static void put_varint(sbuf *b, uint64_t v) {
+    char c[10];
+    int n = 0;
+    do { c[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); v >>= 7; } while (v);
+    sbuf_add(b, c, (size_t)n);
+}
+
+static void put_str(sbuf *b, const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    put_varint(b, s ? n + 1 : 0);
+    if (s) sbuf_add(b, s, n + 1);
+}
+
+static int packed(const xml_node *n) { return !n->ns || strcmp(n->ns, BPMNDI_NS) != 0; }
+
+static void pack_node(sbuf *b, const xml_node *n) {
+    put_varint(b, (uint64_t)n->line);
+    put_str(b, n->ns); put_str(b, n->name); put_str(b, n->text);
+    put_varint(b, (uint64_t)n->nattr);
+    for (int i = 0; i < n->nattr; i++) {
+        put_str(b, n->attrs[i].ns); put_str(b, n->attrs[i].name); put_str(b, n->attrs[i].value);
+    }
+    uint64_t nchild = 0;
+    for (const xml_node *c = n->child; c; c = c->next) nchild += (uint64_t)packed(c);
+    put_varint(b, nchild);
+    for (const xml_node *c = n->child; c; c = c->next) if (packed(c)) pack_node(b, c);
+}
+
+void xml_pack(const xml_doc *d, char **blob, size_t *len) {
+    sbuf b = {0};
+    sbuf_add(&b, TREE_MAGIC, sizeof TREE_MAGIC);
+    pack_node(&b, d->root);
+    *blob = b.s;
+    *len = b.len;
+}
+
+typedef struct reader { char *p, *end; int bad; } reader;
+
+static uint64_t get_varint(reader *r) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end) break;
+        unsigned char c = (unsigned char)*r->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) return v;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static const char *get_str(reader *r) {
+    uint64_t n = get_varint(r);
+    if (n == 0 || r->bad) return NULL;
+    if (n > (uint64_t)(r->end - r->p) || r->p[n - 1] != 0) { r->bad = 1; return NULL; }
+    const char *s = r->p;
+    r->p += n;
+    return s;
+}
+
+static xml_node *unpack_node(arena *a, reader *r, xml_node *parent, int depth) {
+    xml_node *n = arena_alloc(a, sizeof *n);
+    n->parent = parent;
+    n->line = (int)get_varint(r);
+    n->ns = get_str(r); n->name = get_str(r); n->text = get_str(r);
+    uint64_t nattr = get_varint(r);
+    if (!n->name || !n->text || depth > 1000 || nattr > (uint64_t)(r->end - r->p)) r->bad = 1;
+    if (r->bad) return n;
+    n->nattr = (int)nattr;
+    n->attrs = arena_alloc(a, sizeof(xml_attr) * (size_t)(n->nattr + 1));
+    for (int i = 0; i < n->nattr && !r->bad; i++) {
+        n->attrs[i].ns = get_str(r); n->attrs[i].name = get_str(r); n->attrs[i].value = get_str(r);
+        if (!n->attrs[i].name || !n->attrs[i].value) r->bad = 1;
+    }
+    uint64_t nchild = get_varint(r);
+    xml_node **tail = &n->child;
+    for (uint64_t i = 0; i < nchild && !r->bad; i++) {
+        *tail = unpack_node(a, r, n, depth + 1);
+        tail = &(*tail)->next;
+    }
+    return n;
+}
+
+int xml_unpack(const char *name, const char *blob, size_t len, xml_doc **out, sdm_err *err) {
+    *out = NULL;
+    if (len < sizeof TREE_MAGIC || memcmp(blob, TREE_MAGIC, sizeof TREE_MAGIC) != 0)
+        return err_set(err, SDM_ERR_CORRUPT, name, 0, NULL, "the stored model tree is not in a known form");
+    xml_doc *d = xcalloc(1, sizeof *d);
+    d->mem = arena_new();
+    char *copy = arena_alloc(d->mem, len);
+    memcpy(copy, blob, len);
+    reader r = {copy + sizeof TREE_MAGIC, copy + len, 0};
+    d->root = unpack_node(d->mem, &r, NULL, 0);
+    if (r.bad || r.p != r.end) {
+        xml_free(d);
+        return err_set(err, SDM_ERR_CORRUPT, name, 0, NULL, "the stored model tree is damaged");
+    }
+    *out = d;
+    return SDM_OK;
+}
+
 /* ---------- rewriting for export ---------- */
 
 static void overlay_walk(xmlNode *n, const char *ns, const char *elem, const char *key,
@@ -160,6 +310,7 @@ int xml_overlay(const char *name, const char *buf, size_t len, const char *ns, c
     *out = NULL;
     if (has_doctype(buf, len) || len > INT32_MAX)
         return err_set(err, SDM_ERR_XML, name, 1, NULL, "refusing to rewrite a document with a DOCTYPE");
+    if (xml_ready(name, err)) return SDM_ERR_IO;
     xmlDocPtr doc = xmlReadMemory(buf, (int)len, name, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
                                   XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES);
     if (!doc) return err_set(err, SDM_ERR_XML, name, 0, NULL, "cannot parse the deployed document again");

@@ -28,6 +28,12 @@ int  xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
                xml_doc **out, sdm_err *err);
 void xml_free(xml_doc *d);
 
+/* The tree in a compact form for the store (malloc'd), and back: running a
+** deployed model needs no XML parser. Diagram (BPMNDI) elements are left
+** out. A blob that is not one gives SDM_ERR_CORRUPT. */
+void xml_pack(const xml_doc *d, char **blob, size_t *len);
+int  xml_unpack(const char *name, const char *blob, size_t len, xml_doc **out, sdm_err *err);
+
 /* Attribute by namespace URI (NULL: unqualified) and local name, or NULL. */
 const char *xml_attr_get(const xml_node *n, const char *ns, const char *name);
 int xml_is(const xml_node *n, const char *ns, const char *name);

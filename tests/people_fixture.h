@@ -69,7 +69,8 @@ static void write_file(const char *path, const char *text) {
 static sdm *open_db(const char *name) {
     char path[300];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL};   /* 2026-03-02T09:00Z, Monday */
+    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL, .open_mode = SDM_OPEN_CREATE,
+                      .time_zone = "UTC"};   /* 2026-03-02T09:00Z, Monday */
     sdm *db = NULL;
     CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
     return db;

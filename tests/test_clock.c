@@ -4,6 +4,7 @@
 ** Needs only libc and the tz database (tzdata).
 */
 #include <stdint.h>
+#include <unistd.h>
 #include "clock.h"
 #include "t.h"
 
@@ -515,7 +516,62 @@ static void test_working(void) {
     clk_calendar_free(c);
 }
 
+/* The machine's zone from a fake /etc/localtime: a link, a copy, nothing. */
+static void test_machine_zone(void) {
+    char dir[] = "/tmp/sdm_clock_XXXXXX", path[64], name[64], buf[64];
+    if (!mkdtemp(dir)) { CHECK(!"mkdtemp"); return; }
+    snprintf(path, sizeof path, "%s/localtime", dir);
+    int64_t t = P("2026-11-25T07:00:00Z", NULL);
+
+    T_CASE("10.1 a link into zoneinfo names the zone");
+    CHECK_EQ_INT(symlink("../../usr/share/zoneinfo/Europe/Moscow", path), 0);
+    CHECK_EQ_INT(clk_machine_zone(path, name, sizeof name), 0);
+    CHECK_EQ_STR(name, "Europe/Moscow");
+    remove(path);
+    CHECK_EQ_INT(symlink("/usr/share/zoneinfo/Asia/Tokyo", path), 0);
+    CHECK_EQ_INT(clk_machine_zone(path, name, sizeof name), 0);
+    CHECK_EQ_STR(name, "Asia/Tokyo");
+    remove(path);
+
+    T_CASE("10.2 a copy of a TZif file is the zone \"localtime\", read from the copy");
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "cp /usr/share/zoneinfo/Asia/Kolkata %s", path);
+    CHECK_EQ_INT(system(cmd), 0);
+    CHECK_EQ_INT(clk_machine_zone(path, name, sizeof name), 0);
+    CHECK_EQ_STR(name, "localtime");
+    CHECK(clk_format(t, name, buf, sizeof buf) > 0);
+    CHECK_EQ_STR(buf, "2026-11-25T12:30:00+05:30");
+    remove(path);
+
+    T_CASE("10.3 no file, or not a TZif file: UTC");
+    CHECK_EQ_INT(clk_machine_zone(path, name, sizeof name), 0);
+    CHECK_EQ_STR(name, "UTC");
+    FILE *f = fopen(path, "w");
+    if (f) { fputs("not a zone\n", f); fclose(f); }
+    CHECK_EQ_INT(clk_machine_zone(path, name, sizeof name), 0);
+    CHECK_EQ_STR(name, "UTC");
+    remove(path);
+    rmdir(dir);
+
+    T_CASE("10.4 a calendar counts in the zone set on it; the file's zone is known");
+    clk_calendar *c = NULL;
+    CHECK_EQ_INT(clk_calendar_parse("hours = Mon-Fri 09:00-18:00\n", "default", &c, ebuf, sizeof ebuf), 0);
+    CHECK_EQ_INT(clk_calendar_has_tz(c), 0);
+    CHECK_EQ_INT(clk_calendar_set_tz(c, "Europe/Moscow", ebuf, sizeof ebuf), 0);
+    CHECK_EQ_STR(clk_calendar_tz(c), "Europe/Moscow");
+    CHECK_EQ_STR(WORK(c, "2026-11-25T10:00", "P1D"), "2026-11-26T10:00:00+03:00");
+    CHECK_EQ_INT(clk_calendar_set_tz(c, "Mars/Olympus", ebuf, sizeof ebuf), -1);
+    CHECK_CONTAINS(ebuf, "Mars/Olympus");
+    CHECK_EQ_STR(clk_calendar_tz(c), "Europe/Moscow");
+    clk_calendar_free(c);
+    CHECK_EQ_INT(clk_calendar_parse("timezone = Asia/Tokyo\nhours = Mon-Fri 09:00-18:00\n", "tokyo", &c,
+                                    ebuf, sizeof ebuf), 0);
+    CHECK_EQ_INT(clk_calendar_has_tz(c), 1);
+    clk_calendar_free(c);
+}
+
 int main(void) {
+    test_machine_zone();
     test_durations();
     test_datetimes();
     test_add();

@@ -113,7 +113,7 @@ int main(void) {
     printf("corpus: %d files under %s\n", npath, ROOT);
 
     T_CASE("6.1 every file deploys or is rejected with error rows");
-    sdm_config cfg = {.actor = "corpus", .now = 1700000000000LL};
+    sdm_config cfg = {.actor = "corpus", .now = 1700000000000LL, .time_zone = "UTC"};
     for (int k = 0; k < npath; k++) {
         const char *p = paths[k];
         folder *f = folder_of(p);

@@ -178,7 +178,7 @@ static sdm *open_db(const char *name, int smtp_port) {
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", smtp_port);
     sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = "tests/scripts-time",
                       .now = T("2026-11-20T17:00:00+03:00"), .smtp_url = url,
-                      .smtp_from = "Sales Engine <sdm@example.test>"};
+                      .smtp_from = "Sales Engine <sdm@example.test>", .open_mode = SDM_OPEN_CREATE};
     sdm *db = NULL;
     int rc = sdm_open(&db, path, &cfg, &err);
     CHECK_EQ_INT(rc, SDM_OK);

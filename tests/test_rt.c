@@ -19,7 +19,8 @@ int main(void) {
           "function M.broken(v)\n  error('crm is down')\nend\n"
           "return M\n", mf);
     fclose(mf);
-    sdm_config cfg = {.scripts_dir = dir, .actor = "tester", .now = NOW, .lua_instructions = 1000000};
+    sdm_config cfg = {.scripts_dir = dir, .actor = "tester", .now = NOW, .lua_instructions = 1000000,
+                      .time_zone = "UTC"};
     if (sdm_open(&db, ":memory:", &cfg, &err) != SDM_OK) { fprintf(stderr, "open: %s\n", err.msg); return 1; }
     int64_t i;
     char msg[1024];

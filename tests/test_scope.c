@@ -542,7 +542,8 @@ static void calls(void) {
 int main(void) {
     char dir[] = "/tmp/sdm_scope_XXXXXX";
     if (!mkdtemp(dir)) return 1;
-    sdm_config cfg = {.scripts_dir = dir, .actor = "tester", .now = NOW, .lua_instructions = 1000000};
+    sdm_config cfg = {.scripts_dir = dir, .actor = "tester", .now = NOW, .lua_instructions = 1000000,
+                      .time_zone = "UTC"};
     if (sdm_open(&db, ":memory:", &cfg, &err) != SDM_OK) { fprintf(stderr, "open: %s\n", err.msg); return 1; }
     subprocesses();
     errors_and_escalations();

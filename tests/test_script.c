@@ -160,7 +160,7 @@ static int bounded(sdm *db, const char *process, int secs) {
 int main(void) {
     sdm *db = NULL;
     sdm_config cfg = {.lua_instructions = 1000000, .lua_memory = (size_t)8 << 20, .actor = "tester",
-                      .now = 1700000000000LL};
+                      .now = 1700000000000LL, .time_zone = "UTC"};
     CHECK_EQ_INT(sdm_open(&db, ":memory:", &cfg, &err), SDM_OK);
     scr *s = scr_open("tests", 1000000, (size_t)8 << 20);
     CHECK(s != NULL);

@@ -121,7 +121,7 @@ int main(void) {
     snprintf(dir, sizeof dir, "/tmp/sdm_store_XXXXXX");
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     snprintf(dbpath, sizeof dbpath, "%s/sdm.db", dir);
-    sdm_config cfg = {.actor = "tester", .now = 1700000000000LL};
+    sdm_config cfg = {.actor = "tester", .now = 1700000000000LL, .open_mode = SDM_OPEN_CREATE, .time_zone = "UTC"};
     sdm *db = NULL;
     char kind[32];
     int version;

@@ -47,7 +47,8 @@ static char *S(int64_t v) {             /* ms as text, for comparing table cells
 static sdm *open_db(const char *name, const char *now) {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(now)};
+    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(now),
+                      .open_mode = SDM_OPEN_CREATE};
     sdm *db = NULL;
     int rc = sdm_open(&db, path, &cfg, &err);
     CHECK_EQ_INT(rc, SDM_OK);
@@ -648,7 +649,8 @@ static void test_checkpoints(void) {
     /* A second handle on the same file has compiled nothing yet. */
     char path[256];
     snprintf(path, sizeof path, "%s/cp_broken.db", dir);
-    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(FRI_1700)};
+    sdm_config cfg = {.actor = "tester", .calendar_file = calendar, .scripts_dir = SCRIPTS, .now = T(FRI_1700),
+                      .open_mode = SDM_OPEN_CREATE};
     sdm *fresh = NULL;
     CHECK_EQ_INT(sdm_open(&fresh, path, &cfg, &err), SDM_OK);
     int64_t f1 = start(fresh, "t_cp_broken", "globex", NULL);
@@ -810,6 +812,71 @@ static void test_stale_job(void) {
     sdm_close(db);
 }
 
+/* ---------- 9. the zone the calendar counts in ---------- */
+
+static sdm *open_zone(const char *name, const char *calendar_file, const char *tz, int *rc) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    sdm_config cfg = {.actor = "tester", .calendar_file = calendar_file, .time_zone = tz,
+                      .now = T("2026-11-25T10:00:00+03:00"), .open_mode = SDM_OPEN_CREATE};
+    sdm *db = NULL;
+    memset(&err, 0, sizeof err);
+    *rc = sdm_open(&db, path, &cfg, &err);
+    return db;
+}
+
+static void test_zone(void) {
+    static const char one_day[] =
+        "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\""
+        " targetNamespace=\"z\"><bpmn:process id=\"t_one_day\" isExecutable=\"true\"><bpmn:startEvent id=\"start\"/>"
+        "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"start\" targetRef=\"call\"/>"
+        "<bpmn:userTask id=\"call\" sdm:assignee=\"ann\" sdm:dueWorking=\"P1D\"/>"
+        "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"call\" targetRef=\"end\"/><bpmn:endEvent id=\"end\"/>"
+        "</bpmn:process></bpmn:definitions>";
+    int rc;
+    char buf[64], machine[64];
+
+    T_CASE("9.1 the default calendar counts in the given zone: 1 working day from 10:00 Moscow is 10:00 next day");
+    sdm *db = open_zone("zone.db", NULL, "Europe/Moscow", &rc);
+    CHECK_EQ_INT(rc, SDM_OK);
+    if (!db) return;
+    CHECK_EQ_STR(sdm_time_zone(db), "Europe/Moscow");
+    CHECK_EQ_INT(sdm_deploy_xml(db, "one_day.bpmn", one_day, strlen(one_day), NULL, &err), SDM_OK);
+    int64_t due = 0, a = start(db, "t_one_day", "acme", NULL);
+    CHECK(task_at(db, a, "call", NULL, &due) > 0);
+    CHECK_EQ_INT(due, T("2026-11-26T10:00:00+03:00"));
+    CHECK_EQ_INT(sdm_format_time(db, due, 0, buf, sizeof buf), 0);
+    CHECK_EQ_STR(buf, "2026-11-26 10:00");
+    CHECK_EQ_INT(sdm_format_time(db, due, 1, buf, sizeof buf), 0);
+    CHECK_EQ_STR(buf, "2026-11-26T10:00:00+03:00");
+    CHECK_EQ_INT(sdm_is_working_time(db, T("2026-11-25T08:30:00+03:00")), 0);
+    CHECK_EQ_INT(sdm_is_working_time(db, T("2026-11-25T09:30:00+03:00")), 1);
+    sdm_close(db);
+
+    T_CASE("9.2 the calendar file's zone, unless the caller gives one");
+    db = open_zone("zone.db", calendar, NULL, &rc);
+    CHECK_EQ_INT(rc, SDM_OK);
+    if (db) CHECK_EQ_STR(sdm_time_zone(db), "Europe/Moscow");
+    sdm_close(db);
+    db = open_zone("zone.db", calendar, "Asia/Tokyo", &rc);
+    CHECK_EQ_INT(rc, SDM_OK);
+    if (db) CHECK_EQ_STR(sdm_time_zone(db), "Asia/Tokyo");
+    sdm_close(db);
+
+    T_CASE("9.3 neither: the machine's zone (/etc/localtime)");
+    CHECK_EQ_INT(clk_machine_zone(NULL, machine, sizeof machine), 0);
+    db = open_zone("zone.db", NULL, NULL, &rc);
+    CHECK_EQ_INT(rc, SDM_OK);
+    if (db) CHECK_EQ_STR(sdm_time_zone(db), machine);
+    sdm_close(db);
+
+    T_CASE("9.4 an unknown zone is refused by name");
+    db = open_zone("zone.db", NULL, "Europe/Atlantis", &rc);
+    CHECK_EQ_INT(rc, SDM_ERR_MISUSE);
+    CHECK(db == NULL);
+    CHECK_CONTAINS(err.msg, "Europe/Atlantis");
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     snprintf(calendar, sizeof calendar, "%s/calendar.conf", dir);
@@ -825,6 +892,7 @@ int main(void) {
     test_deviation_set();
     test_idle_tick();
     test_stale_job();
+    test_zone();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (t_fail == 0 && system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
