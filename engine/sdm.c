@@ -62,7 +62,7 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     char msg[512];
     int rc = store_open(&db->st, path, cfg->sync_full, err);
     if (rc) { free(db); return rc; }
-    db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory);
+    db->sc = scr_open(cfg->scripts_dir, cfg->lua_instructions, cfg->lua_memory, cfg->script_timeout_ms);
     if (!db->sc) { sdm_close(db); return err_set(err, SDM_ERR_NOMEM, NULL, 0, NULL, "cannot create the Lua sandbox"); }
     if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)
                            : clk_calendar_parse(default_calendar, "default calendar", &db->cal, msg, sizeof msg)) {
