@@ -35,7 +35,7 @@ typedef struct mstate {
 
 static void step(mstate *m) {
     if (++m->steps > MAX_STEPS)
-        luaL_error(m->L, "pattern too complex: more than %ld matching steps", MAX_STEPS);
+        luaL_error(m->L, "pattern too complex: limit of %d matching steps exceeded", (int)MAX_STEPS);
     if (m->steps % CHECK_EVERY == 0 && scr_pat_expired(m->L))
         luaL_error(m->L, "time limit exceeded while matching a pattern");
 }
