@@ -64,7 +64,7 @@ struct scr {
 
 /* ---------- allocation and instruction limits ---------- */
 
-static void count_hook_fwd(lua_State *L, lua_Debug *ar);
+static void count_hook(lua_State *L, lua_Debug *ar);
 
 static double mono_ms(void) {
     struct timespec ts;
@@ -77,7 +77,13 @@ static double mono_ms(void) {
 ** call from anywhere (it is meant for signal handlers). */
 static void stop(scr *s, const char *why) {
     if (!s->limit[0]) snprintf(s->limit, sizeof s->limit, "%s", why);
-    if (s->L) lua_sethook(s->L, count_hook_fwd, LUA_MASKCOUNT, 1);
+    if (s->L) lua_sethook(s->L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+static void stop_late(scr *s) {
+    char why[80];
+    snprintf(why, sizeof why, "time limit of %ld ms exceeded", s->timeout_ms);
+    stop(s, why);
 }
 
 /* Outside calls (deadline 0) only the memory ceiling applies. A refusal
@@ -89,17 +95,13 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (nsize == 0) { s->mem -= osize; free(ptr); return NULL; }
     if (nsize > osize) {
         if (s->mem + (nsize - osize) > s->mem_limit) return NULL;
-        char why[160];
         if (s->deadline && nsize > s->max_value) {
+            char why[100];
             snprintf(why, sizeof why, "memory limit: one string or table over %zu bytes", s->max_value);
             stop(s, why);
             return NULL;
         }
-        if (s->deadline && nsize >= LARGE_ALLOC && mono_ms() > s->deadline) {
-            snprintf(why, sizeof why, "time limit of %ld ms exceeded", s->timeout_ms);
-            stop(s, why);
-            return NULL;
-        }
+        if (s->deadline && nsize >= LARGE_ALLOC && mono_ms() > s->deadline) { stop_late(s); return NULL; }
     }
     void *p = realloc(ptr, nsize);
     if (p) s->mem = s->mem - osize + nsize;
@@ -109,9 +111,7 @@ static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 int scr_pat_expired(lua_State *L) {
     scr *s = *(scr **)lua_getextraspace(L);
     if (!s->deadline || mono_ms() <= s->deadline) return 0;
-    char why[160];
-    snprintf(why, sizeof why, "time limit of %ld ms exceeded", s->timeout_ms);
-    stop(s, why);
+    stop_late(s);
     return 1;
 }
 
@@ -119,16 +119,16 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     scr *s = *(scr **)lua_getextraspace(L);
     if (!s->limit[0]) {
-        char why[160];
         s->used += HOOK_STEP;
-        if (s->used > s->budget) snprintf(why, sizeof why, "instruction limit of %ld exceeded", s->budget);
-        else if (mono_ms() > s->deadline) snprintf(why, sizeof why, "time limit of %ld ms exceeded", s->timeout_ms);
+        if (s->used > s->budget) {
+            char why[80];
+            snprintf(why, sizeof why, "instruction limit of %ld exceeded", s->budget);
+            stop(s, why);
+        } else if (mono_ms() > s->deadline) stop_late(s);
         else return;
-        stop(s, why);
     }
     luaL_error(L, "%s", s->limit);
 }
-static void count_hook_fwd(lua_State *L, lua_Debug *ar) { count_hook(L, ar); }
 
 /* ---------- JSON <-> Lua ---------- */
 
