@@ -28,7 +28,7 @@
 typedef struct mstate {
     const char *src, *src_end, *pat_end;
     lua_State *L;
-    long steps;
+    long steps, next_check;     /* steps taken; when to look at the clock next */
     int depth, level;
     struct { const char *init; ptrdiff_t len; } cap[MAX_CAPTURES];
 } mstate;
@@ -36,8 +36,10 @@ typedef struct mstate {
 static void step(mstate *m) {
     if (++m->steps > MAX_STEPS)
         luaL_error(m->L, "pattern too complex: limit of %d matching steps exceeded", (int)MAX_STEPS);
-    if (m->steps % CHECK_EVERY == 0 && scr_pat_expired(m->L))
-        luaL_error(m->L, "time limit exceeded while matching a pattern");
+    if (m->steps >= m->next_check) {
+        m->next_check = m->steps + CHECK_EVERY;
+        if (scr_pat_expired(m->L)) luaL_error(m->L, "time limit exceeded while matching a pattern");
+    }
 }
 
 static int cap_index(mstate *m, int l) {
@@ -249,7 +251,7 @@ static int push_caps(mstate *m, const char *s, const char *e, int whole) {
 
 static void prepare(mstate *m, lua_State *L, const char *s, size_t ls, const char *p, size_t lp) {
     m->L = L; m->src = s; m->src_end = s + ls; m->pat_end = p + lp;
-    m->steps = 0; m->depth = 0; m->level = 0;
+    m->steps = 0; m->next_check = CHECK_EVERY; m->depth = 0; m->level = 0;
 }
 
 static size_t start_pos(lua_Integer init, size_t len) {
