@@ -37,7 +37,7 @@ TCLIOBJ  = $(CLISRC:engine/cli/%.c=build/tobj/cli/%.o)
 TESTSRC  = $(wildcard tests/test_*.c)
 TESTBIN  = $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all deps test-deps test run-tests demo bench conformance fuzz clean install uninstall deb docs
+.PHONY: all deps test-deps test run-tests demo bench conformance fuzz fuzz-smoke fuzz-deps clean install uninstall deb docs
 SUB      = $(MAKE) --no-print-directory
 all: deps
 	@$(SUB) build/sdm docs
@@ -102,15 +102,42 @@ conformance: deps
 	@$(SUB) build/test/sdm build/sdm
 	@tests/conformance/run
 
-# Coverage-guided fuzzing of the deploy path with libFuzzer (clang), seeded
-# with the shared corpus. Not part of `make test`: it runs as long as asked.
-FUZZ_SECONDS ?= 60
-fuzz: deps
-	@mkdir -p build/fuzz/corpus
-	clang -g -O1 -std=c11 -D_GNU_SOURCE -DSDM_DEBUG -fsanitize=fuzzer,address,undefined $(PKGCFG) -Iengine \
-	  -o build/fuzz/fuzz_deploy tests/fuzz/fuzz_deploy.c $(LIBSRC) $(LIBS)
-	@find ../shared/corpus -name '*.bpmn' -size -64k -exec cp {} build/fuzz/corpus/ \; 2>/dev/null || true
-	build/fuzz/fuzz_deploy -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus
+# Coverage-guided fuzzing with libFuzzer (clang): every tests/fuzz/fuzz_*.c
+# is a target, linked with the engine built for it (build/fobj); its seeds
+# come from tests/fuzz/seeds.sh (the shared corpus and models/; it fails
+# when they are missing). `make fuzz` runs each target FUZZ_SECONDS,
+# `make fuzz-smoke` each FUZZ_SMOKE_SECONDS (for CI). Not part of `make test`.
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 12
+SHARED   ?= ../shared
+FUZZSRC   = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZBIN   = $(FUZZSRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZCF    = -g -O1 -std=c11 -D_GNU_SOURCE -DSDM_DEBUG $(PKGCFG) -Iengine -Iengine/cli
+FOBJ      = $(LIBSRC:engine/%.c=build/fobj/%.o)
+
+fuzz-deps: deps
+	@command -v clang >/dev/null || { echo "sdm: installing clang for make fuzz"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
+build/fobj/%.o: engine/%.c $(HDRS) | fuzz-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZCF) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FOBJ) $(HDRS) | fuzz-deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZCF) -fsanitize=fuzzer,address,undefined -o $@ $< $(FOBJ) $(LIBS)
+
+# Run each target $(1) seconds on its seeds; the first failure stops.
+fuzz_run = set -e; for f in $(FUZZBIN); do t=$${f\#build/fuzz/fuzz_}; rm -rf build/fuzz/corpus_$$t; \
+	SHARED=$(SHARED) tests/fuzz/seeds.sh $$t build/fuzz/corpus_$$t; \
+	$$f -max_total_time=$(1) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus_$$t 2>build/fuzz/$$t.log \
+	  || { tail -n 40 build/fuzz/$$t.log; echo "fuzz_$$t FAILED (log build/fuzz/$$t.log)"; exit 1; }; \
+	echo "fuzz_$$t: ok, $$(grep -o 'Done [0-9]* runs' build/fuzz/$$t.log)"; done
+
+.SECONDARY: $(FOBJ)
+fuzz: $(FUZZBIN)
+	@$(call fuzz_run,$(FUZZ_SECONDS))
+fuzz-smoke: $(FUZZBIN)
+	@$(call fuzz_run,$(FUZZ_SMOKE_SECONDS))
 
 # The man page and bash completion, generated from the command table.
 docs: build/sdm.1 build/sdm.bash

@@ -3,16 +3,27 @@
 **
 ** Models come from outside, so every script runs in an environment that has
 ** no os, io, package, require, debug, dofile or bytecode loading; each call
-** has an instruction budget and the state a memory ceiling. A script's
+** has an instruction budget, a wall-clock deadline (checked by the count
+** hook and by the allocator, so C library calls that allocate are bounded
+** too) and the state a memory ceiling with a cap on any one value. Pattern
+** matching runs our own step-counted matcher (script_pat.c). A script's
 ** failure is returned as SDM_ERR_SCRIPT with Lua's message (chunk name and
-** line included); it never escapes as a longjmp into the engine.
+** line included); it never escapes as a longjmp into the engine: error
+** values are read raw (no metamethod of the script runs), and a Lua panic
+** returns to run_protected, which rebuilds the state.
 **
 ** Globals a script sees, in lookup order: instance variables, the context
-** (client, instance, node, vars), then the safe standard library.
-** Assigning a global sets an instance variable.
+** (client, instance, node, vars), then the safe standard library; any
+** other name is an error ("undefined variable 'x'"). Assigning a global
+** sets an instance variable. Each scr_vars_load starts a fresh view (new
+** variables table, handler modules instantiated anew); library tables are
+** read-only views and __gc finalizers cannot be set, so nothing one
+** instance's script does reaches another's.
 */
 #include <string.h>
 #include <ctype.h>
+#include <setjmp.h>
+#include <time.h>
 #include <jansson.h>
 #include <lua.h>
 #include <lauxlib.h>
@@ -26,11 +37,16 @@ struct scr {
     long budget;             /* instructions per call */
     long used;               /* instructions used by the running call */
     size_t mem, mem_limit;
-    int exhausted;
+    size_t max_value;        /* largest single allocation: one string or table part */
+    long timeout_ms;         /* wall clock per call */
+    double deadline;         /* monotonic ms the running call must end by; 0 outside calls */
+    char limit[160];         /* why the running call was stopped for good, "" if not */
+    jmp_buf *panic;          /* where a Lua panic returns to (run_protected) */
     char bpmn_code[128];     /* the code of a bpmn_error() that ended the last call, "" if none */
 };
 
 #define HOOK_STEP 1000
+#define LARGE_ALLOC 65536    /* allocations this big also check the deadline */
 #define MAX_DEPTH 64         /* nesting of variable values */
 
 /* Registry keys. */
@@ -39,33 +55,79 @@ struct scr {
 #define K_CTX  "sdm.ctx"
 #define K_ENV  "sdm.env"
 #define K_CODE "sdm.code"    /* source text -> compiled function */
-#define K_MODS "sdm.mods"
+#define K_MODS "sdm.mods"    /* module name -> module table, this view only */
+#define K_MODF "sdm.modf"    /* module name -> compiled module chunk */
+#define K_RESET "sdm.reset"  /* function(vars, decl): start a fresh view */
+#define K_DECL "sdm.decl"    /* names that read as nil rather than undefined */
 #define K_FX   "sdm.fx"      /* effects raised by rules: deviation{}, notify{} */
 #define K_NOW  "sdm.now"
 
 /* ---------- allocation and instruction limits ---------- */
 
+static void count_hook(lua_State *L, lua_Debug *ar);
+
+static double mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Stop the running call for good: from now on every instruction fails, so
+** neither pcall nor a __close handler can go on. lua_sethook is safe to
+** call from anywhere (it is meant for signal handlers). */
+static void stop(scr *s, const char *why) {
+    if (!s->limit[0]) snprintf(s->limit, sizeof s->limit, "%s", why);
+    if (s->L) lua_sethook(s->L, count_hook, LUA_MASKCOUNT, 1);
+}
+
+static void stop_late(scr *s) {
+    char why[80];
+    snprintf(why, sizeof why, "time limit of %ld ms exceeded", s->timeout_ms);
+    stop(s, why);
+}
+
+/* Outside calls (deadline 0) only the memory ceiling applies. A refusal
+** makes Lua collect garbage and ask once more, so only the ceiling, which
+** a collection can cure, is not final. */
 static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     scr *s = ud;
     if (!ptr) osize = 0;
     if (nsize == 0) { s->mem -= osize; free(ptr); return NULL; }
-    if (nsize > osize && s->mem + (nsize - osize) > s->mem_limit) return NULL;
+    if (nsize > osize) {
+        if (s->mem + (nsize - osize) > s->mem_limit) return NULL;
+        if (s->deadline && nsize > s->max_value) {
+            char why[100];
+            snprintf(why, sizeof why, "memory limit: one string or table over %zu bytes", s->max_value);
+            stop(s, why);
+            return NULL;
+        }
+        if (s->deadline && nsize >= LARGE_ALLOC && mono_ms() > s->deadline) { stop_late(s); return NULL; }
+    }
     void *p = realloc(ptr, nsize);
     if (p) s->mem = s->mem - osize + nsize;
     return p;
 }
 
+int scr_pat_expired(lua_State *L) {
+    scr *s = *(scr **)lua_getextraspace(L);
+    if (!s->deadline || mono_ms() <= s->deadline) return 0;
+    stop_late(s);
+    return 1;
+}
+
 static void count_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     scr *s = *(scr **)lua_getextraspace(L);
-    s->used += HOOK_STEP;
-    if (s->used > s->budget) {
-        /* From now on fail at every instruction, so a script cannot swallow
-        ** the error with pcall and go on. */
-        s->exhausted = 1;
-        lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, "instruction limit of %d exceeded", (int)s->budget);
+    if (!s->limit[0]) {
+        s->used += HOOK_STEP;
+        if (s->used > s->budget) {
+            char why[80];
+            snprintf(why, sizeof why, "instruction limit of %ld exceeded", s->budget);
+            stop(s, why);
+        } else if (mono_ms() > s->deadline) stop_late(s);
+        else return;
     }
+    luaL_error(L, "%s", s->limit);
 }
 
 /* ---------- JSON <-> Lua ---------- */
@@ -199,38 +261,78 @@ typedef struct pcall_args {
     int status;             /* set by the callee for non-Lua failures */
 } pcall_args;
 
+/* The text of a failed call's error value (top of the stack), read raw:
+** an error object's metamethods are the script's code and must not run
+** outside the limits. A table raised by bpmn_error() sets s->bpmn_code. */
+static void error_text(scr *s, lua_State *L, int rc, char *buf, size_t n) {
+    int t = lua_type(L, -1);
+    if (s->limit[0]) snprintf(buf, n, "%s", s->limit);
+    else if (rc == LUA_ERRMEM) snprintf(buf, n, "memory limit exceeded");
+    else if (t == LUA_TSTRING || t == LUA_TNUMBER) snprintf(buf, n, "%s", lua_tostring(L, -1));
+    else if (t == LUA_TTABLE) {
+        lua_pushliteral(L, "bpmn_error");
+        int code = lua_rawget(L, -2);
+        lua_pushliteral(L, "message");
+        int has_msg = lua_rawget(L, -3) == LUA_TSTRING;
+        const char *m = has_msg ? lua_tostring(L, -1) : "";
+        if (code == LUA_TSTRING) {
+            snprintf(s->bpmn_code, sizeof s->bpmn_code, "%s", lua_tostring(L, -2));
+            snprintf(buf, n, "BPMN error '%s'%s%s", s->bpmn_code, has_msg ? ": " : "", m);
+        } else
+            snprintf(buf, n, "error object is a table%s%s%s", has_msg ? " (message: " : "", m, has_msg ? ")" : "");
+        lua_pop(L, 2);
+    } else snprintf(buf, n, "error object is a %s value", lua_typename(L, t));
+}
+
+/* Lua calls this for an error outside any protected call; it would abort
+** the process after it returns, so it never returns while a call runs. */
+static int on_panic(lua_State *L) {
+    scr *s = *(scr **)lua_getextraspace(L);
+    if (s->panic) longjmp(*s->panic, 1);
+    return 0;
+}
+
+static lua_State *sandbox_new(scr *s);
+
 static int run_protected(scr *s, lua_CFunction fn, pcall_args *a, const char *chunk) {
     lua_State *L = s->L;
+    if (!L) return err_set(a->err, SDM_ERR_NOMEM, chunk, 0, NULL, "the Lua sandbox could not be rebuilt");
     s->used = 0;
-    s->exhausted = 0;
+    s->limit[0] = 0;
     s->bpmn_code[0] = 0;
+    s->deadline = mono_ms() + (double)s->timeout_ms;
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
-    lua_pushcfunction(L, fn);
-    lua_pushlightuserdata(L, a);
-    int rc = lua_pcall(L, 1, 0, 0);
-    lua_sethook(L, NULL, 0, 0);
-    if (rc == LUA_OK) return a->status;
-    const char *msg = lua_tostring(L, -1);
-    char bpmn[300];
-    if (rc == LUA_ERRRUN && lua_istable(L, -1) && lua_getfield(L, -1, "bpmn_error") == LUA_TSTRING) {
-        snprintf(s->bpmn_code, sizeof s->bpmn_code, "%s", lua_tostring(L, -1));
-        lua_getfield(L, -2, "message");
-        snprintf(bpmn, sizeof bpmn, "BPMN error '%s'%s%s", s->bpmn_code, lua_isstring(L, -1) ? ": " : "",
-                 lua_isstring(L, -1) ? lua_tostring(L, -1) : "");
-        lua_pop(L, 2);
-        msg = bpmn;
-    } else if (rc == LUA_ERRRUN && lua_istable(L, -1)) {
-        lua_pop(L, 1);
+    jmp_buf jb, *outer = s->panic;
+    char msg[1024] = "";
+    volatile int rc = LUA_OK, panicked = 0;
+    s->panic = &jb;
+    if (setjmp(jb) == 0) {
+        lua_pushcfunction(L, fn);
+        lua_pushlightuserdata(L, a);
+        rc = lua_pcall(L, 1, 0, 0);
+        lua_sethook(L, NULL, 0, 0);
+        if (rc != LUA_OK) error_text(s, L, rc, msg, sizeof msg);
+    } else {                             /* a panic: the state is not to be trusted */
+        snprintf(msg, sizeof msg, "Lua panic: %s", lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+        rc = LUA_ERRRUN;
+        panicked = 1;
     }
-    int code = rc == LUA_ERRMEM ? SDM_ERR_NOMEM : SDM_ERR_SCRIPT;
-    if (rc == LUA_ERRMEM) msg = "memory limit exceeded";
+    s->panic = outer;
+    s->deadline = 0;
+    if (rc == LUA_OK) return a->status;
+    int code = rc == LUA_ERRMEM && !s->limit[0] ? SDM_ERR_NOMEM : SDM_ERR_SCRIPT;
     /* Lua prefixes "chunk:line:"; pull the line out for the error record. */
     int line = 0;
-    const char *colon = msg && chunk ? strstr(msg, chunk) : NULL;
-    if (colon) line = atoi(colon + strlen(chunk) + 1);
-    err_set(a->err, code, chunk, line, NULL, "%s", msg ? msg : "unknown Lua error");
-    lua_pop(L, 1);
-    if (rc == LUA_ERRMEM) lua_gc(L, LUA_GCCOLLECT);
+    const char *at = chunk ? strstr(msg, chunk) : NULL;
+    if (at) line = atoi(at + strlen(chunk) + 1);
+    err_set(a->err, code, chunk, line, NULL, "%s", msg[0] ? msg : "error without a message");
+    if (panicked) {
+        lua_close(L);
+        s->L = sandbox_new(s);
+    } else {
+        lua_settop(L, 0);
+        if (rc == LUA_ERRMEM) lua_gc(L, LUA_GCCOLLECT);
+    }
     return code;
 }
 
@@ -337,7 +439,9 @@ static int valid_module(const char *m, size_t n) {
     return 1;
 }
 
-/* Push the table scripts/<module>.lua returned, loading it once. */
+/* Push the table scripts/<module>.lua returned. The file is read and
+** compiled once per handle; its chunk runs once per view, so what a module
+** keeps in its upvalues belongs to one instance. */
 static void push_module(lua_State *L, scr *s, const char *mod, size_t n) {
     lua_getfield(L, LUA_REGISTRYINDEX, K_MODS);                 /* mods */
     lua_pushlstring(L, mod, n);                                  /* mods name */
@@ -345,25 +449,32 @@ static void push_module(lua_State *L, scr *s, const char *mod, size_t n) {
     lua_pop(L, 1);
     lua_pushlstring(L, mod, n);                                  /* mods name */
     const char *path = lua_pushfstring(L, "%s/%s.lua", s->dir, lua_tostring(L, -1));
-    FILE *f = fopen(path, "rb");
-    if (!f) luaL_error(L, "cannot open handler module %s", path);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    char buf[4096];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, f)) > 0) luaL_addlstring(&b, buf, got);
-    fclose(f);
-    luaL_pushresult(&b);                                         /* mods name path src */
-    size_t len;
-    const char *src = lua_tolstring(L, -1, &len);
-    lua_pushfstring(L, "@%s", path);
-    if (luaL_loadbufferx(L, src, len, lua_tostring(L, -1), "t") != LUA_OK) lua_error(L);
-    lua_remove(L, -2);                                           /* mods name path src fn */
+    lua_getfield(L, LUA_REGISTRYINDEX, K_MODF);                  /* mods name path modf */
+    if (lua_getfield(L, -1, path) != LUA_TFUNCTION) {
+        lua_pop(L, 1);
+        FILE *f = fopen(path, "rb");
+        if (!f) luaL_error(L, "cannot open handler module %s", path);
+        luaL_Buffer b;
+        luaL_buffinit(L, &b);
+        char buf[4096];
+        size_t got;
+        while ((got = fread(buf, 1, sizeof buf, f)) > 0) luaL_addlstring(&b, buf, got);
+        fclose(f);
+        luaL_pushresult(&b);                                     /* ... modf src */
+        size_t len;
+        const char *src = lua_tolstring(L, -1, &len);
+        lua_pushfstring(L, "@%s", path);
+        if (luaL_loadbufferx(L, src, len, lua_tostring(L, -1), "t") != LUA_OK) lua_error(L);
+        lua_replace(L, -3);                                      /* ... modf fn name */
+        lua_pop(L, 1);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, path);
+    }
+    lua_remove(L, -2);                                           /* mods name path fn */
     lua_getfield(L, LUA_REGISTRYINDEX, K_ENV);
     lua_setupvalue(L, -2, 1);
-    lua_call(L, 0, 1);                                           /* mods name path src module */
+    lua_call(L, 0, 1);                                           /* mods name path module */
     if (!lua_istable(L, -1)) luaL_error(L, "%s must return a table of functions", path);
-    lua_remove(L, -2);
     lua_remove(L, -2);                                           /* mods name module */
     lua_pushvalue(L, -1);
     lua_insert(L, -4);                                           /* module mods name module */
@@ -391,26 +502,39 @@ int scr_call(scr *s, const char *handler, const char *chunk, sdm_err *err) {
 
 /* ---------- variables ---------- */
 
+/* Replace (a->expr 0) or merge into the loaded variables. A replacement
+** is a fresh view: new variables and declared-names tables handed to the
+** environment, handler modules to be instantiated anew. A name loaded with
+** the value null is declared: reading it gives nil, not an error. */
 static int p_vars_load(lua_State *L) {
     pcall_args *a = args_of(L);
+    if (!a->expr) {
+        lua_getfield(L, LUA_REGISTRYINDEX, K_RESET);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, K_VARS);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, K_DECL);
+        lua_call(L, 2, 0);
+        lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_ORIG);
+        lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_MODS);
+    }
     lua_getfield(L, LUA_REGISTRYINDEX, K_VARS);
     lua_getfield(L, LUA_REGISTRYINDEX, K_ORIG);
-    if (!a->expr) {                          /* replace: clear both tables */
-        for (int t = -2; t <= -1; t++) {
-            int idx = lua_absindex(L, t);
-            lua_pushnil(L);
-            while (lua_next(L, idx)) { lua_pop(L, 1); lua_pushvalue(L, -1); lua_pushnil(L); lua_rawset(L, idx); }
-        }
-    }
+    lua_getfield(L, LUA_REGISTRYINDEX, K_DECL);
     const char *k; json_t *v;
     json_object_foreach(a->json, k, v) {
+        lua_pushstring(L, k);
         push_json(L, v, 0);
-        lua_setfield(L, -3, k);
+        lua_rawset(L, -5);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, k);
         if (!a->expr) {                      /* loaded values are the baseline */
             char *d = dump(v);
             lua_pushstring(L, d);
             free(d);
-            lua_setfield(L, -2, k);
+            lua_setfield(L, -3, k);
         }
     }
     return 0;
@@ -458,7 +582,8 @@ static int p_vars_changed(lua_State *L) {
     int rc = 0;
     for (size_t k = 0; k < nk && !rc; k++) {
         if (k > 0 && strcmp(keys[k], keys[k - 1]) == 0) continue;
-        lua_getfield(L, 2, keys[k]);
+        lua_pushstring(L, keys[k]);
+        lua_rawget(L, 2);
         char why[160] = "";
         json_t *j = lua_isnil(L, -1) ? NULL : to_json(L, -1, 0, why, sizeof why);
         lua_pop(L, 1);
@@ -527,7 +652,7 @@ int scr_set_context(scr *s, const char *client, long long instance, const char *
 ** a looping handler would never be stopped). xpcall calls its handler
 ** after the protected call returns, as an ordinary counted call. */
 static int budget_gone(lua_State *L) {
-    return (*(scr **)lua_getextraspace(L))->exhausted;
+    return (*(scr **)lua_getextraspace(L))->limit[0] != 0;
 }
 
 static int safe_pcall(lua_State *L) {
@@ -683,22 +808,68 @@ static int read_only(lua_State *L) {
     return luaL_error(L, "the standard library is read-only (tried to set '%s')", luaL_optstring(L, 2, "?"));
 }
 
+/* setmetatable without finalizers: Lua runs __gc with hooks off, outside
+** every limit, at whatever later moment the collector picks. */
+static int safe_setmetatable(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "setmetatable: __gc finalizers are not allowed in scripts");
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
 static const char *const safe_base[] = {
     "assert", "error", "ipairs", "next", "pairs", "select", "tonumber",
-    "tostring", "type", "rawequal", "rawlen", "rawget", "setmetatable",
+    "tostring", "type", "rawequal", "rawlen", "rawget",
     "getmetatable", "_VERSION", NULL
 };
 static const char *const safe_libs[] = { "string", "table", "math", "utf8", NULL };
 
 /* Environment: reads look in vars, then context, then the safe library;
-** writes go to vars. Its metatable is locked against scripts. */
+** a name none of them has is an error unless declared (loaded as null or
+** assigned). Writes go to vars. Its metatable is locked against scripts.
+** reset() swaps in the tables of a fresh view; the closures share the
+** upvalues, so one assignment reaches them all. */
 static const char bootstrap[] =
-    "local vars, ctx, base = ...\n"
-    "ctx.vars = vars\n"
-    "return setmetatable({}, {\n"
-    "  __index = function(_, k) local v = vars[k]; if v ~= nil then return v end\n"
-    "    v = ctx[k]; if v ~= nil then return v end; return base[k] end,\n"
-    "  __newindex = vars, __metatable = false })\n";
+    "local ctx, base, rawget, rawset, error, tostring = ...\n"
+    "local vars, decl = {}, {}\n"
+    "function base.defined(k) return rawget(vars, k) ~= nil or ctx[k] ~= nil end\n"
+    "function base.var(k, default)\n"
+    "  local v = rawget(vars, k); if v == nil then v = ctx[k] end\n"
+    "  if v == nil then return default end; return v end\n"
+    "local env = setmetatable({}, {\n"
+    "  __index = function(_, k) local v = rawget(vars, k); if v ~= nil then return v end\n"
+    "    v = ctx[k]; if v ~= nil then return v end; v = base[k]\n"
+    "    if v ~= nil or decl[k] then return v end\n"
+    "    error(\"undefined variable '\" .. tostring(k) .. \"' (var(name, default) reads an optional one)\", 2) end,\n"
+    "  __newindex = function(_, k, v) decl[k] = true; rawset(vars, k, v) end,\n"
+    "  __metatable = false })\n"
+    "return env, function(v, d) vars, decl = v, d; ctx.vars = v end\n";
+
+/* A read-only view of library table `lib` (at the top): an empty table
+** whose locked metatable reads through to a private copy (rawset is not
+** offered, so the view stays empty). Leaves view and copy. */
+static void lib_view(lua_State *L, const char *name) {
+    lua_newtable(L);                                    /* lib copy */
+    lua_pushnil(L);
+    while (lua_next(L, -3)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, -4); }
+    lua_remove(L, -2);
+    if (strcmp(name, "string") == 0) { lua_pushnil(L); lua_setfield(L, -2, "dump"); scr_pat_register(L); }
+    lua_newtable(L);                                    /* copy view */
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, read_only);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+}
 
 static int p_open(lua_State *L) {
     luaL_openlibs(L);
@@ -706,27 +877,22 @@ static int p_open(lua_State *L) {
     int base = lua_gettop(L);
     for (const char *const *n = safe_base; *n; n++) { lua_getglobal(L, *n); lua_setfield(L, base, *n); }
     /* Libraries are shared by every instance on this handle, so scripts get
-    ** read-only views: an empty table whose locked metatable reads through
-    ** to a private copy (rawset is not offered, so the view stays empty). */
+    ** read-only views. Strings index the same private copy, without dump. */
     for (const char *const *n = safe_libs; *n; n++) {
         lua_getglobal(L, *n);
-        lua_newtable(L);                                /* the private copy */
-        lua_pushnil(L);
-        while (lua_next(L, -3)) { lua_pushvalue(L, -2); lua_insert(L, -2); lua_rawset(L, -4); }
-        lua_remove(L, -2);
-        if (strcmp(*n, "string") == 0) { lua_pushnil(L); lua_setfield(L, -2, "dump"); }
-        lua_newtable(L);                                /* the view */
-        lua_insert(L, -2);                              /* view, copy */
-        lua_createtable(L, 0, 3);
-        lua_insert(L, -2);                              /* view, meta, copy */
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, read_only);
-        lua_setfield(L, -2, "__newindex");
-        lua_pushboolean(L, 0);
-        lua_setfield(L, -2, "__metatable");
-        lua_setmetatable(L, -2);
+        lib_view(L, *n);                                /* copy view */
         lua_setfield(L, base, *n);
+        if (strcmp(*n, "string") == 0) {
+            lua_pushliteral(L, "");
+            lua_getmetatable(L, -1);                    /* copy "" mt */
+            lua_pushvalue(L, -3); lua_setfield(L, -2, "__index");
+            lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable");
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
     }
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, safe_setmetatable, 1); lua_setfield(L, base, "setmetatable");
     lua_pushcfunction(L, safe_pcall); lua_setfield(L, base, "pcall");
     lua_pushcfunction(L, safe_xpcall); lua_setfield(L, base, "xpcall");
     lua_pushcfunction(L, safe_load); lua_setfield(L, base, "load");
@@ -736,20 +902,17 @@ static int p_open(lua_State *L) {
     lua_pushcfunction(L, l_bpmn_error); lua_setfield(L, base, "bpmn_error");
     lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_FX);
     lua_pushinteger(L, 0); lua_setfield(L, LUA_REGISTRYINDEX, K_NOW);
-    /* Strings share one metatable; lock it so scripts cannot reach it. */
-    lua_pushliteral(L, "");
-    lua_getmetatable(L, -1);
-    lua_pushboolean(L, 0); lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 2);
-    lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, LUA_REGISTRYINDEX, K_VARS);
-    lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, LUA_REGISTRYINDEX, K_CTX);
-    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_ORIG);
     lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_CODE);
-    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_MODS);
+    lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_MODF);
     if (luaL_loadbufferx(L, bootstrap, sizeof bootstrap - 1, "=sandbox", "t") != LUA_OK) lua_error(L);
-    lua_insert(L, -3);
+    lua_newtable(L); lua_pushvalue(L, -1); lua_setfield(L, LUA_REGISTRYINDEX, K_CTX);
     lua_pushvalue(L, base);
-    lua_call(L, 3, 1);
+    lua_getglobal(L, "rawget");
+    lua_getglobal(L, "rawset");
+    lua_getglobal(L, "error");
+    lua_getglobal(L, "tostring");
+    lua_call(L, 6, 2);
+    lua_setfield(L, LUA_REGISTRYINDEX, K_RESET);
     lua_setfield(L, LUA_REGISTRYINDEX, K_ENV);
     /* Remove every global from the real _G: only the environment is used. */
     lua_pushglobaltable(L);
@@ -758,16 +921,29 @@ static int p_open(lua_State *L) {
     return 0;
 }
 
-scr *scr_open(const char *scripts_dir, long instructions, size_t memory) {
+/* A new state with the sandbox set up and an empty view, or NULL. */
+static lua_State *sandbox_new(scr *s) {
+    s->mem = 0;
+    s->L = lua_newstate(limited_alloc, s);
+    if (!s->L) return NULL;
+    *(scr **)lua_getextraspace(s->L) = s;
+    lua_atpanic(s->L, on_panic);
+    pcall_args a = {.s = s};
+    if (run_protected(s, p_open, &a, "sandbox") != SDM_OK || scr_vars_load(s, "{}", NULL) != SDM_OK) {
+        lua_close(s->L);
+        s->L = NULL;
+    }
+    return s->L;
+}
+
+scr *scr_open(const char *scripts_dir, long instructions, size_t memory, int timeout_ms) {
     scr *s = xcalloc(1, sizeof *s);
     s->dir = xstrdup(scripts_dir ? scripts_dir : "scripts");
     s->budget = instructions > 0 ? instructions : 10000000;
     s->mem_limit = memory ? memory : (size_t)64 << 20;
-    s->L = lua_newstate(limited_alloc, s);
-    if (!s->L) { free(s->dir); free(s); return NULL; }
-    *(scr **)lua_getextraspace(s->L) = s;
-    pcall_args a = {.s = s};
-    if (run_protected(s, p_open, &a, "sandbox") != SDM_OK) { scr_close(s); return NULL; }
+    s->max_value = s->mem_limit / 4 < ((size_t)16 << 20) ? s->mem_limit / 4 : (size_t)16 << 20;
+    s->timeout_ms = timeout_ms > 0 ? timeout_ms : 1000;
+    if (!sandbox_new(s)) { scr_close(s); return NULL; }
     return s;
 }
 

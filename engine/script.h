@@ -4,7 +4,10 @@
 **
 ** One scr per engine handle. Variables of the instance being stepped are
 ** loaded into it (scr_vars_load), scripts read and assign them as globals,
-** and scr_vars_changed reports what a script changed, as JSON.
+** and scr_vars_changed reports what a script changed, as JSON. Each load
+** starts a fresh view: nothing a script of one instance set (globals,
+** metatables, module state) is seen by the next. Reading a global that no
+** variable, context value or library defines is an error naming it.
 */
 #ifndef SDM_SCRIPT_H
 #define SDM_SCRIPT_H
@@ -14,7 +17,10 @@ typedef struct scr scr;
 
 typedef int (*scr_var_cb)(void *ctx, const char *name, const char *json /* NULL: deleted */);
 
-scr *scr_open(const char *scripts_dir, long instructions, size_t memory);
+/* Limits of every call: `instructions` (0: 10,000,000), `memory` for the
+** whole state (0: 64 MiB; one value at most a quarter of it and 16 MiB),
+** `timeout_ms` of wall-clock time (0: 1000), C library calls included. */
+scr *scr_open(const char *scripts_dir, long instructions, size_t memory, int timeout_ms);
 void scr_close(scr *s);
 
 /* Syntax check without running; `expr` compiles as a condition. */
@@ -64,6 +70,13 @@ int scr_set_value(scr *s, const char *name, const char *json, sdm_err *err);
 const char *scr_bpmn_error(const scr *s);
 /* Run file (relative to the scripts directory) as a chunk. */
 int scr_run_file(scr *s, const char *file, const char *chunk, sdm_err *err);
+
+/* Inside the sandbox only: script_pat.c's pattern functions go into the
+** library table on top of the stack, and ask whether the running call's
+** deadline has passed (which then stops the call for good). */
+struct lua_State;
+void scr_pat_register(struct lua_State *L);
+int scr_pat_expired(struct lua_State *L);
 
 /* Convert any JSON text to canonical compact form (sorted keys), or NULL
 ** with err set when it is not JSON. Caller frees. */

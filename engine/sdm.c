@@ -35,6 +35,7 @@ struct sdm {
     char *scripts_dir;
     long lua_instructions;
     size_t lua_memory;
+    int script_timeout_ms;
     clk_calendar *cal;
     char *actor;
     int64_t now;                 /* fixed clock, 0 = real time */
@@ -55,7 +56,7 @@ static const char default_calendar[] = "hours = Mon-Fri 09:00-18:00\n";
 /* The Lua sandbox, made on first use: a call that only reads never needs
 ** it, and making one costs as much as a query. NULL: out of memory. */
 static scr *sandbox(sdm *db) {
-    if (!db->sc) db->sc = scr_open(db->scripts_dir, db->lua_instructions, db->lua_memory);
+    if (!db->sc) db->sc = scr_open(db->scripts_dir, db->lua_instructions, db->lua_memory, db->script_timeout_ms);
     return db->sc;
 }
 
@@ -108,6 +109,7 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->scripts_dir = cfg->scripts_dir ? xstrdup(cfg->scripts_dir) : NULL;
     db->lua_instructions = cfg->lua_instructions;
     db->lua_memory = cfg->lua_memory;
+    db->script_timeout_ms = cfg->script_timeout_ms;
     if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)
                            : clk_calendar_parse(default_calendar, "default calendar", &db->cal, msg, sizeof msg)) {
         sdm_close(db);

@@ -69,6 +69,7 @@ typedef struct sdm_config {
     int64_t     now;            /* fixed clock (ms); 0 = real time */
     long        lua_instructions; /* per script call; default 10,000,000 */
     size_t      lua_memory;     /* bytes per Lua state; default 64 MiB */
+    int         script_timeout_ms; /* wall clock per script call; 0 = default 1000 */
     size_t      max_model_bytes;/* largest BPMN file accepted; default 16 MiB */
     int         sync_full;      /* 1: fsync every commit (power-loss safe) */
     const char *smtp_url;       /* smtp://host:port or smtps://; NULL: e-mail stays pending */

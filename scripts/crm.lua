@@ -11,8 +11,8 @@ end
 
 -- lead-generation: Task_RegisterLead
 function M.register_lead()
-  source = string.lower(tostring(source or "cold"))
-  lead_id = lead_id or ("lead-" .. slug(client))
+  source = string.lower(tostring(var("source", "cold")))
+  lead_id = var("lead_id") or ("lead-" .. slug(client))
 end
 
 -- lead-generation: Task_HandOver
@@ -23,14 +23,14 @@ end
 
 -- service: Task_IssueInvoice
 function M.issue_invoice()
-  invoice_id = invoice_id or ("inv-" .. slug(contract_id or client))
-  invoice_amount = amount
+  invoice_id = var("invoice_id") or ("inv-" .. slug(var("contract_id") or client))
+  invoice_amount = var("amount")
   invoice_sent = true
 end
 
 -- development: Task_CreateCrossDeal
 function M.create_deal()
-  cross_deals = (cross_deals or 0) + 1
+  cross_deals = var('cross_deals', 0) + 1
   cross_deal_id = "deal-" .. slug(client) .. "-cross-" .. cross_deals
 end
 

@@ -41,7 +41,7 @@ cat >"$tmp/sales.bpmn" <<'EOF'
     <bpmn:sequenceFlow id="f2" sourceRef="qualify" targetRef="g1"/>
     <bpmn:exclusiveGateway id="g1" default="f3"/>
     <bpmn:sequenceFlow id="f3" sourceRef="g1" targetRef="sell"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="g1" targetRef="lost"><bpmn:conditionExpression>outcome == "lost"</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f4" sourceRef="g1" targetRef="lost"><bpmn:conditionExpression>var("outcome") == "lost"</bpmn:conditionExpression></bpmn:sequenceFlow>
     <bpmn:userTask id="sell" name="Close the deal" sdm:stage="Deal" sdm:due="P1D"/>
     <bpmn:sequenceFlow id="f7" sourceRef="sell" targetRef="serve"/>
     <bpmn:userTask id="serve" name="Onboard" sdm:stage="Service" sdm:assign="round-robin" sdm:due="P3D"/>

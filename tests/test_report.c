@@ -104,7 +104,7 @@ static void test_task_card(void) {
     CHECK_EQ_INT(sdm_task_info(db, 1, &t, &err), SDM_OK);
     CHECK_EQ_STR(cell(t, "1", "script"), "Call the client. Ask about budget.");
     CHECK_CONTAINS(cell(t, "1", "next"), "Close the deal [closer]");
-    CHECK_CONTAINS(cell(t, "1", "next"), "if segment == \"key\": Key account meeting [key-account]");
+    CHECK_CONTAINS(cell(t, "1", "next"), "if var(\"segment\") == \"key\": Key account meeting [key-account]");
     CHECK_CONTAINS(cell(t, "1", "next"), "lost (end: failure)");
     CHECK_EQ_STR(cell(t, "1", "client_name"), "ACME");
     CHECK_EQ_STR(cell(t, "1", "owner"), "irina");

@@ -42,7 +42,7 @@ int main(void) {
     T_CASE("5.2 plain, manual, script tasks and throw events pass through");
     deploy("p_pass",
            "<bpmn:startEvent id=\"s\"/><bpmn:task id=\"t\"/><bpmn:manualTask id=\"m\"/>\n"
-           "<bpmn:scriptTask id=\"sc\"><bpmn:script>visited = (visited or 0) + 1\nseen = client</bpmn:script></bpmn:scriptTask>\n"
+           "<bpmn:scriptTask id=\"sc\"><bpmn:script>visited = var('visited', 0) + 1\nseen = client</bpmn:script></bpmn:scriptTask>\n"
            "<bpmn:intermediateThrowEvent id=\"th\"/><bpmn:endEvent id=\"e\" sdm:outcome=\"success\"/>\n"
            F("f1", "s", "t") F("f2", "t", "m") F("f3", "m", "sc") F("f4", "sc", "th") F("f5", "th", "e"));
     i = start("p_pass", "c1", "{\"visited\": 41}");
@@ -237,7 +237,7 @@ int main(void) {
             "<process id=\"p_msg\"><startEvent id=\"s\"/><sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"send\"/>\n"
             "<userTask id=\"send\"/><boundaryEvent id=\"pc\" attachedToRef=\"send\" cancelActivity=\"false\">"
             "<signalEventDefinition signalRef=\"sg\"/></boundaryEvent>\n"
-            "<sequenceFlow id=\"fp\" sourceRef=\"pc\" targetRef=\"re\"/><scriptTask id=\"re\"><script>n = (n or 0) + 1</script></scriptTask>\n"
+            "<sequenceFlow id=\"fp\" sourceRef=\"pc\" targetRef=\"re\"/><scriptTask id=\"re\"><script>n = var('n', 0) + 1</script></scriptTask>\n"
             "<sequenceFlow id=\"f1\" sourceRef=\"send\" targetRef=\"wait\"/>\n"
             "<intermediateCatchEvent id=\"wait\"><messageEventDefinition messageRef=\"m1\"/></intermediateCatchEvent>\n"
             "<sequenceFlow id=\"f2\" sourceRef=\"wait\" targetRef=\"e\"/><endEvent id=\"e\"/></process>\n"

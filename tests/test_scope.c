@@ -132,8 +132,8 @@ static void subprocesses(void) {
 
     T_CASE("6.5 a subprocess inside a subprocess; an inclusive join scoped to its run");
     deploy("sp_nest", SS("s") "<bpmn:subProcess id=\"outer\">" SS("os")
-           "<bpmn:subProcess id=\"inner\">" SS("is") "<bpmn:inclusiveGateway id=\"split\"/>" ST("one", "hits = (hits or 0) + 1")
-           ST("ten", "hits = (hits or 0) + 10") "<bpmn:inclusiveGateway id=\"join\"/>" UT("u") EE("ie")
+           "<bpmn:subProcess id=\"inner\">" SS("is") "<bpmn:inclusiveGateway id=\"split\"/>" ST("one", "hits = var('hits', 0) + 1")
+           ST("ten", "hits = var('hits', 0) + 10") "<bpmn:inclusiveGateway id=\"join\"/>" UT("u") EE("ie")
            F("i1", "is", "split") C("i2", "split", "one", "true") C("i3", "split", "ten", "amount > 5") F("i4", "one", "join")
            F("i5", "ten", "join") F("i6", "join", "u") F("i7", "u", "ie") "</bpmn:subProcess>\n" EE("oe")
            F("o1", "os", "inner") F("o2", "inner", "oe") "</bpmn:subProcess>\n" EE("e") F("a", "s", "outer") F("b", "outer", "e"));
@@ -312,7 +312,7 @@ static void gateways_and_links(void) {
            "then absorbs the rest");
     deploy("cgw", SS("s") "<bpmn:complexGateway id=\"split\"/>" UT("a1") UT("a2") ST("a3", "quick = true")
            "<bpmn:complexGateway id=\"join\"><bpmn:activationCondition>activationCount &gt;= 2</bpmn:activationCondition>"
-           "</bpmn:complexGateway>" ST("go", "went = (went or 0) + 1") EE("e")
+           "</bpmn:complexGateway>" ST("go", "went = var('went', 0) + 1") EE("e")
            F("f0", "s", "split") C("f1", "split", "a1", "true") C("f2", "split", "a2", "true") C("f3", "split", "a3", "true")
            F("f4", "a1", "join") F("f5", "a2", "join") F("f6", "a3", "join") F("f7", "join", "go") F("f8", "go", "e"));
     i = start("cgw", "c627", NULL);
@@ -398,7 +398,7 @@ static void loops(void) {
     T_CASE("6.19 sequential multi-instance script task with a cardinality runs in order");
     deploy("seq", SS("s") "<bpmn:scriptTask id=\"st\" scriptFormat=\"lua\"><bpmn:multiInstanceLoopCharacteristics isSequential=\"true\">"
            "<bpmn:loopCardinality>n</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"
-           "<bpmn:script>log = (log or '') .. loopCounter .. '/' .. nrOfInstances .. ' '</bpmn:script></bpmn:scriptTask>"
+           "<bpmn:script>log = var('log', '') .. loopCounter .. '/' .. nrOfInstances .. ' '</bpmn:script></bpmn:scriptTask>"
            EE("e") F("a", "s", "st") F("b", "st", "e"));
     i = start("seq", "c619", "{\"n\": 3}");
     CHECK_EQ_STR(var(i, "log"), "\"0/3 1/3 2/3 \"");
@@ -435,7 +435,7 @@ static void loops(void) {
     T_CASE("6.21 parallel multi-instance subprocess: each run has its own scope and its own parallel join");
     deploy("mi_sp", SS("s") "<bpmn:subProcess id=\"sp\"><bpmn:multiInstanceLoopCharacteristics>"
            "<bpmn:loopCardinality>2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>" SS("ss")
-           "<bpmn:parallelGateway id=\"fork\"/>" ST("a", "hits = (hits or 0) + 1") ST("b", "hits = (hits or 0) + 1")
+           "<bpmn:parallelGateway id=\"fork\"/>" ST("a", "hits = var('hits', 0) + 1") ST("b", "hits = var('hits', 0) + 1")
            "<bpmn:parallelGateway id=\"join\"/>" UT("u") EE("se")
            F("f1", "ss", "fork") F("f2", "fork", "a") F("f3", "fork", "b") F("f4", "a", "join") F("f5", "b", "join")
            F("f6", "join", "u") F("f7", "u", "se") "</bpmn:subProcess>" EE("e") F("x", "s", "sp") F("y", "sp", "e"));
@@ -469,11 +469,11 @@ static void compensation(void) {
     deploy("comp", SS("s")
            ST("book", "booked = true") "<bpmn:boundaryEvent id=\"cb\" attachedToRef=\"book\"><bpmn:compensateEventDefinition/>"
            "</bpmn:boundaryEvent><bpmn:scriptTask id=\"unbook\" isForCompensation=\"true\" scriptFormat=\"lua\">"
-           "<bpmn:script>undone = (undone or '') .. 'book '</bpmn:script></bpmn:scriptTask>"
+           "<bpmn:script>undone = var('undone', '') .. 'book '</bpmn:script></bpmn:scriptTask>"
            "<bpmn:association id=\"as1\" sourceRef=\"cb\" targetRef=\"unbook\"/>"
            ST("pay", "paid = true") "<bpmn:boundaryEvent id=\"cp\" attachedToRef=\"pay\"><bpmn:compensateEventDefinition/>"
            "</bpmn:boundaryEvent><bpmn:scriptTask id=\"refund\" isForCompensation=\"true\" scriptFormat=\"lua\">"
-           "<bpmn:script>undone = (undone or '') .. 'pay '</bpmn:script></bpmn:scriptTask>"
+           "<bpmn:script>undone = var('undone', '') .. 'pay '</bpmn:script></bpmn:scriptTask>"
            "<bpmn:association id=\"as2\" sourceRef=\"cp\" targetRef=\"refund\"/>"
            "<bpmn:intermediateThrowEvent id=\"undo\"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>"
            "<bpmn:intermediateThrowEvent id=\"again\"><bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>"
@@ -487,7 +487,7 @@ static void compensation(void) {
 
 static void calls(void) {
     T_CASE("6.24 call activity: a pinned version, variables passed in and back by name");
-    deploy("callee", SS("cs") ST("cw", "result = 'v1'; saw_secret = (secret ~= nil); doubled = amount * 2") EE("ce")
+    deploy("callee", SS("cs") ST("cw", "result = 'v1'; saw_secret = defined('secret'); doubled = amount * 2") EE("ce")
            F("ca", "cs", "cw") F("cb", "cw", "ce"));
     deploy("callee", SS("cs") ST("cw", "result = 'v2'") EE("ce") F("ca", "cs", "cw") F("cb", "cw", "ce"));
     deploy("caller", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"callee\" sdm:version=\"1\" sdm:in=\"amount\""

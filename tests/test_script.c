@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include "sdm.h"
 #include "script.h"
 #include "t.h"
@@ -133,6 +134,53 @@ static int truthy(scr *s, const char *code) {
     return r;
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run `code` as a script task's chunk in `s`; the error message ("" when it
+** succeeded, static) and the seconds it took. */
+static const char *run_err(scr *s, const char *code, double *secs) {
+    static char buf[1024];
+    memset(&err, 0, sizeof err);
+    double t0 = now_s();
+    int rc = scr_run(s, code, "t.bpmn:a", &err);
+    if (secs) *secs = now_s() - t0;
+    snprintf(buf, sizeof buf, "%s", rc ? err.msg : "");
+    return buf;
+}
+
+/* A process: start → gateway g: flow "yes" when `cond`, else default "no"
+** → user task; plus a script task "w" before the gateway running `pre`. */
+static int deploy_gateway(sdm *db, const char *id, const char *pre, const char *cond) {
+    char body[4096];
+    snprintf(body, sizeof body,
+             "<bpmn:startEvent id=\"s\"/>\n"
+             "<bpmn:scriptTask id=\"w\"><bpmn:script><![CDATA[%s]]></bpmn:script></bpmn:scriptTask>\n"
+             "<bpmn:exclusiveGateway id=\"g\" default=\"fno\"/>\n"
+             "<bpmn:userTask id=\"yes\"/><bpmn:userTask id=\"no\"/>\n"
+             "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"w\"/>\n"
+             "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"w\" targetRef=\"g\"/>\n"
+             "<bpmn:sequenceFlow id=\"fyes\" sourceRef=\"g\" targetRef=\"yes\"><bpmn:conditionExpression><![CDATA[%s]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+             "<bpmn:sequenceFlow id=\"fno\" sourceRef=\"g\" targetRef=\"no\"/>", pre, cond);
+    int rc = deploy(db, id, body, NULL);
+    if (rc) fprintf(stderr, "  (deploy %s: %s at line %d)\n", id, err.msg, err.line);
+    return rc;
+}
+
+/* The node of the instance's one open task (static), or "" */
+static const char *open_task(sdm *db, int64_t inst) {
+    static char buf[128];
+    sdm_filter f = {.id = inst};
+    sdm_table *t = NULL;
+    buf[0] = 0;
+    if (sdm_query(db, SDM_Q_TASKS, &f, &t, &err) == SDM_OK && t->nrow == 1) snprintf(buf, sizeof buf, "%s", t->cells[4]);
+    sdm_table_free(t);
+    return buf;
+}
+
 /* Start `process` in a child process that must finish within `secs`:
 ** 0 it ended in an instruction-limit incident, 1 something else, 2 it
 ** hung (killed at the deadline), 3 it crashed. */
@@ -162,7 +210,7 @@ int main(void) {
     sdm_config cfg = {.lua_instructions = 1000000, .lua_memory = (size_t)8 << 20, .actor = "tester",
                       .now = 1700000000000LL, .time_zone = "UTC"};
     CHECK_EQ_INT(sdm_open(&db, ":memory:", &cfg, &err), SDM_OK);
-    scr *s = scr_open("tests", 1000000, (size_t)8 << 20);
+    scr *s = scr_open("tests", 1000000, (size_t)8 << 20, 0);
     CHECK(s != NULL);
     if (!db || !s) return t_done();
 
@@ -174,7 +222,9 @@ int main(void) {
     CHECK_EQ_INT(truthy(s, "empty"), 1);         /* so is "" */
     CHECK_EQ_INT(truthy(s, "list"), 1);
     CHECK_EQ_INT(truthy(s, "no"), 0);
-    CHECK_EQ_INT(truthy(s, "undefined_name"), 0);
+    CHECK_EQ_INT(truthy(s, "var('undefined_name')"), 0);
+    CHECK_EQ_INT(truthy(s, "not defined('undefined_name') and defined('amount')"), 1);
+    CHECK_EQ_INT(truthy(s, "var('undefined_name', 7) == 7 and var('amount', 7) == 5000"), 1);
     CHECK_EQ_INT(truthy(s, "nil"), 0);
     CHECK_EQ_INT(truthy(s, "return amount == 5000"), 1);                 /* a chunk that returns */
     CHECK_EQ_INT(truthy(s, "local x = amount * 2\nreturn x > 9000"), 1);
@@ -186,7 +236,7 @@ int main(void) {
             "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\"/>\n"
             "<bpmn:userTask id=\"t_nil\"/><bpmn:userTask id=\"t_zero\"/><bpmn:userTask id=\"t_other\"/>\n"
             "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n"
-            "<bpmn:sequenceFlow id=\"fa\" sourceRef=\"g\" targetRef=\"t_nil\"><bpmn:conditionExpression>missing</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+            "<bpmn:sequenceFlow id=\"fa\" sourceRef=\"g\" targetRef=\"t_nil\"><bpmn:conditionExpression>var(\"missing\")</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
             "<bpmn:sequenceFlow id=\"fb\" sourceRef=\"g\" targetRef=\"t_zero\"><bpmn:conditionExpression>count</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
             "<bpmn:sequenceFlow id=\"fc\" sourceRef=\"g\" targetRef=\"t_other\"/>", NULL);
         CHECK_EQ_INT(rc, SDM_OK);
@@ -237,7 +287,7 @@ int main(void) {
             "ok_f = math.type(f) == 'float' and f == 1.5 and math.type(whole) == 'float'\n"
             "ok_b = b == true and no == false\n"
             "ok_t = t.a.b[2] == 2 and t.name == 'x' and #arr == 5 and arr[2] == 'two' and arr[5].k == 'v'\n"
-            "ok_gone = gone == nil\n"), SDM_OK);
+            "ok_gone = var('gone') == nil\n"), SDM_OK);
         sdm_filter f = {.id = ti};
         sdm_table *vt = NULL;
         CHECK_EQ_INT(sdm_query(db, SDM_Q_VARIABLES, &f, &vt, &err), SDM_OK);
@@ -277,16 +327,17 @@ int main(void) {
     T_CASE("3.3 the sandbox has no os, io, require, debug, dofile, loadfile, string.dump");
     {
         static const char *const absent[] = {
-            "os", "io", "require", "debug", "dofile", "loadfile", "package", "string.dump",
-            "collectgarbage", "rawset", "_G", "loadstring", "module", "print",
+            "os", "io", "require", "debug", "dofile", "loadfile", "package",
+            "collectgarbage", "rawset", "_G", "loadstring", "module", "print", "coroutine",
         };
         for (size_t k = 0; k < sizeof absent / sizeof *absent; k++) {
-            char code[128];
+            char code[128], want[128];
             snprintf(code, sizeof code, "type(%s)", absent[k]);
-            const char *got = ev(s, code);
-            if (strcmp(got, "nil")) fprintf(stderr, "  (%s is %s)\n", absent[k], got);
-            CHECK_EQ_STR(got, "nil");
+            snprintf(want, sizeof want, "undefined variable '%s'", absent[k]);
+            CHECK_CONTAINS(ev(s, code), want);
         }
+        CHECK_EQ_STR(ev(s, "type(string.dump)"), "nil");
+        CHECK_EQ_STR(ev(s, "type(('').dump)"), "nil");
         CHECK_EQ_STR(ev(s, "type(string.format)"), "function");
         CHECK_EQ_STR(ev(s, "type(math.floor)"), "function");
         CHECK_EQ_STR(ev(s, "type(table.concat)"), "function");
@@ -294,17 +345,17 @@ int main(void) {
         CHECK_EQ_STR(ev(s, "type(getmetatable(_ENV))"), "boolean");
     }
     /* Through a model too: the script sees the same sandbox. */
-    CHECK_EQ_INT(deploy_script(db, "probe", "r = type(os) .. type(io) .. type(require) .. type(debug)"), SDM_OK);
+    CHECK_EQ_INT(deploy_script(db, "probe", "r = var('os', 'no') .. var('io', 'no') .. tostring(defined('require')) .. tostring(defined('debug'))"), SDM_OK);
     {
         int64_t i = start(db, "probe", "c1", NULL);
-        CHECK_EQ_STR(var(db, i, "r"), "\"nilnilnilnil\"");
+        CHECK_EQ_STR(var(db, i, "r"), "\"nonofalsefalse\"");
     }
 
     T_CASE("3.4 load: text only, never bytecode");
     CHECK_EQ_STR(ev(s, "tostring(load('return 1 + 1')())"), "2");
     CHECK_EQ_STR(ev(s, "select(2, load('\\27LuaT\\0\\25\\147\\13\\10\\26\\10'))"), "attempt to load a binary chunk (mode is 't')");
     CHECK_EQ_STR(ev(s, "tostring(load('\\27Lua', 'x', 'b'))"), "nil");
-    CHECK_EQ_STR(ev(s, "type(load('return os', 'x', 't', {os = 1})())"), "nil");   /* no env escape */
+    CHECK_CONTAINS(ev(s, "type(load('return os', 'x', 't', {os = 1})())"), "undefined variable 'os'");   /* no env escape */
     CHECK_EQ_INT(deploy_script(db, "bytecode", "f, e = load('\\27LuaT\\0junk')\nmsg = e\nloaded = f ~= nil"), SDM_OK);
     {
         int64_t i = start(db, "bytecode", "c1", NULL);
@@ -547,6 +598,164 @@ int main(void) {
         c = scr_json_canonical("{nope", &err);
         CHECK(c == NULL);
         CHECK_EQ_INT(err.code, SDM_ERR_MISUSE);
+    }
+
+    T_CASE("3.14 error values are read raw: no metamethod runs, no abort, a useful message");
+    {
+        double secs;
+        CHECK_CONTAINS(run_err(s, "error(setmetatable({}, {__index = function() error('inner') end}))", NULL),
+                       "error object is a table");
+        CHECK_CONTAINS(run_err(s, "error(setmetatable({}, {__index = function() while true do end end,"
+                                  " __tostring = function() while true do end end}))", &secs), "error object is a table");
+        CHECK(secs < 1.0);
+        CHECK_CONTAINS(run_err(s, "error(setmetatable({}, {__tostring = function() error('x') end}))", NULL),
+                       "error object is a table");
+        CHECK_EQ_STR(run_err(s, "error({})", NULL), "error object is a table");
+        CHECK_EQ_STR(run_err(s, "error({message = 'quota reached'})", NULL), "error object is a table (message: quota reached)");
+        CHECK_EQ_STR(run_err(s, "error()", NULL), "error object is a nil value");
+        CHECK_EQ_STR(run_err(s, "error(true)", NULL), "error object is a boolean value");
+        CHECK_EQ_STR(run_err(s, "error(42)", NULL), "42");
+        CHECK_EQ_STR(run_err(s, "error(setmetatable({bpmn_error = 'E1'}, {__index = function() error('x') end}))", NULL),
+                     "BPMN error 'E1'");
+        CHECK_EQ_STR(scr_bpmn_error(s), "E1");
+        CHECK_EQ_STR(ev(s, "'still alive'"), "still alive");
+    }
+
+    T_CASE("3.15 time: every call has a wall-clock deadline, C library calls included");
+    {
+        scr *q = scr_open("tests", 2000000000L, (size_t)32 << 20, 300);
+        double secs;
+        /* Backtracking pattern: Lua's own matcher never returns on this. */
+        CHECK_CONTAINS(run_err(q, "r = string.find(('a'):rep(300), 'a-a-a-a-a-a-a-a-a-a-b')", &secs), "exceeded");
+        CHECK(secs < 2.0);
+        CHECK(secs < 2.0);
+        CHECK_CONTAINS(run_err(q, "r = ('a'):rep(300):match('.-.-.-.-.-.-.-.-b')", &secs), "exceeded");
+        CHECK(secs < 2.0);
+        CHECK_CONTAINS(run_err(q, "for w in ('a'):rep(300):gmatch('a*a*a*a*a*a*a*b') do end", &secs), "exceeded");
+        CHECK(secs < 2.0);
+        CHECK_CONTAINS(run_err(q, "r = ('a'):rep(300):gsub('a-a-a-a-a-a-a-a-c', '')", &secs), "exceeded");
+        CHECK(secs < 2.0);
+        /* Many bounded matches still meet the deadline, and pcall cannot swallow it. */
+        CHECK_CONTAINS(run_err(q, "while true do pcall(string.find, ('a'):rep(200), 'a-a-a-a-b') end", &secs), "time limit of 300 ms");
+        CHECK(secs < 2.0);
+        /* Big strings in a loop: the allocator checks the deadline. */
+        CHECK_CONTAINS(run_err(q, "while true do local x = string.rep('x', 4 * 2^20) end", &secs), "time limit of 300 ms");
+        CHECK(secs < 2.0);
+        CHECK_CONTAINS(run_err(q, "local x = string.rep('x', 16 * 2^20)", NULL), "memory limit: one string or table over");
+        CHECK_CONTAINS(run_err(s, "local t = {} for i = 1, 1e7 do t[i] = i end", NULL), "memory limit");
+        CHECK_CONTAINS(run_err(q, "local b = ('x'):rep(5 * 2^20) local c = string.format('%s%s', b, b)", NULL), "memory limit: one string");
+        CHECK_CONTAINS(run_err(q, "local b = ('x'):rep(3 * 2^20) local c = table.concat({b, b, b, b})", NULL), "memory limit: one string");
+        /* Plain instruction loops, inside pcall, in a to-be-closed handler. */
+        CHECK_CONTAINS(run_err(q, "while true do end", &secs), "time limit of 300 ms");
+        CHECK(secs < 2.0);
+        CHECK_CONTAINS(run_err(q, "while true do pcall(function() while true do end end) end", &secs), "time limit");
+        CHECK_CONTAINS(run_err(q, "do local x <close> = setmetatable({}, {__close = function() while true do end end}) error('e') end", &secs),
+                       "time limit");
+        CHECK(secs < 2.0);
+        /* Finalizers would run with hooks off at the collector's moment: refused. */
+        CHECK_CONTAINS(run_err(q, "setmetatable({}, {__gc = function() while true do end end})", NULL), "__gc finalizers are not allowed");
+        CHECK_CONTAINS(run_err(q, "local mt = {__gc = true} setmetatable({}, mt)", NULL), "__gc");
+        CHECK_EQ_STR(run_err(q, "local t = setmetatable({}, {__index = function() return 1 end}) r = t.x", NULL), "");
+        /* The state is fine afterwards, and the matcher still means what Lua means. */
+        CHECK_EQ_STR(ev(q, "table.concat({string.find('hello world', 'o w')}, ',')"), "5,7");
+        CHECK_EQ_STR(ev(q, "table.concat({('key=val'):match('(%w+)=(%w+)')}, ',')"), "key,val");
+        CHECK_EQ_STR(ev(q, "table.concat({('hello world'):gsub('o', '0')}, ',')"), "hell0 w0rld,2");
+        CHECK_EQ_STR(ev(q, "(('abc'):gsub('%w', '%0%0'))"), "aabbcc");
+        CHECK_EQ_STR(ev(q, "(('hello world'):gsub('(%w+)', '<%1>'))"), "<hello> <world>");
+        CHECK_EQ_STR(ev(q, "(('hello world'):gsub('%w+', string.upper, 1))"), "HELLO world");
+        CHECK_EQ_STR(ev(q, "(('$a and $b'):gsub('%$(%w+)', {a = 'x', b = false}))"), "x and $b");
+        CHECK_EQ_STR(ev(q, "table.concat({('abc'):gsub('', '-')}, ',')"), "-a-b-c-,4");
+        CHECK_EQ_STR(ev(q, "local r = {} for k, v in ('a=1, b=2'):gmatch('(%w+)=(%w+)') do r[#r+1] = k .. v end return table.concat(r, ';')"), "a1;b2");
+        CHECK_EQ_STR(ev(q, "local r = {} for w in ('one two  three'):gmatch('%a*') do r[#r+1] = '[' .. w .. ']' end return table.concat(r)"),
+                     "[one][two][][three]");   /* Lua 5.4: no empty match right after a match */
+        CHECK_EQ_STR(ev(q, "table.concat({string.find('abc', '()b()')}, ',')"), "2,2,2,3");
+        CHECK_EQ_STR(ev(q, "('x(a(b)c)y'):match('%b()')"), "(a(b)c)");
+        CHECK_EQ_STR(ev(q, "(('THE (quick) fox'):gsub('%f[%a]%a+', 'W'))"), "W (W) W");
+        CHECK_EQ_STR(ev(q, "('  trim me  '):match('^%s*(.-)%s*$')"), "trim me");
+        CHECK_EQ_STR(ev(q, "tostring(string.find('a.b', '.', 1, true))"), "2");
+        CHECK_EQ_STR(ev(q, "table.concat({('say \"hi\" ok'):match('([\"\\'])(.-)%1')}, ',')"), "\",hi");
+        CHECK_EQ_STR(ev(q, "tostring(('hello'):find('l', -2))"), "4");
+        CHECK_EQ_STR(ev(q, "tostring(('hello'):find('^l'))"), "nil");
+        CHECK_EQ_STR(ev(q, "('[x]'):match('^%[(.)%]$')"), "x");
+        CHECK_EQ_STR(ev(q, "('2026-01-31'):match('^(%d%d%d%d)%-(%d%d)%-(%d%d)$')"), "2026");
+        CHECK_EQ_STR(ev(q, "tostring(('abc'):match('[^%a]'))"), "nil");
+        CHECK_EQ_STR(ev(q, "('a1-b2'):gsub('[%d%-]', '')"), "ab");
+        CHECK_CONTAINS(ev(q, "('x'):find('[a')"), "malformed pattern");
+        CHECK_CONTAINS(ev(q, "('x'):gsub('x', '%2')"), "invalid capture index");
+        scr_close(q);
+    }
+
+    T_CASE("3.16 a fresh view per instance: vars, its metatable and module state do not carry over");
+    {
+        CHECK_EQ_INT(scr_vars_load(s, "{\"x\": 1}", &err), SDM_OK);
+        CHECK_EQ_STR(run_err(s, "setmetatable(vars, {__index = function() return true end, __newindex = function() end})\n"
+                                "poison = 'yes'", NULL), "");
+        CHECK_EQ_INT(scr_vars_load(s, "{\"y\": 2}", &err), SDM_OK);
+        CHECK_EQ_STR(ev(s, "type(getmetatable(vars))"), "nil");
+        CHECK_CONTAINS(ev(s, "tostring(poison)"), "undefined variable 'poison'");
+        CHECK_CONTAINS(ev(s, "tostring(x)"), "undefined variable 'x'");
+        CHECK_EQ_STR(run_err(s, "z = 3", NULL), "");
+        CHECK_EQ_STR(ev(s, "tostring(vars.z)"), "3");
+        /* Libraries and the string metatable stay read-only. */
+        CHECK_CONTAINS(run_err(s, "string.x = 1", NULL), "read-only");
+        CHECK_CONTAINS(run_err(s, "getmetatable('').__index.upper = nil", NULL), "");
+        CHECK_EQ_STR(ev(s, "type(getmetatable(''))"), "boolean");
+        CHECK_CONTAINS(run_err(s, "setmetatable(string, {})", NULL), "protected metatable");
+    }
+    /* Through the engine: one handle, two models, two clients. */
+    CHECK_EQ_INT(deploy_gateway(db, "evil",
+        "setmetatable(vars, {__index = function() return true end, __newindex = function() end})\n"
+        "approved = true; string_mt = getmetatable('')", "approved"), SDM_OK);
+    CHECK_EQ_INT(deploy_gateway(db, "honest", "seen = var('approved', 'unset')", "var('approved') == true"), SDM_OK);
+    {
+        int64_t e = start(db, "evil", "mallory", NULL);
+        CHECK_EQ_STR(open_task(db, e), "yes");         /* globals are written raw: not even its own writes are swallowed */
+        int64_t h = start(db, "honest", "alice", NULL);
+        CHECK(incident(db, h, NULL) == NULL);
+        CHECK_EQ_STR(open_task(db, h), "no");
+        CHECK_EQ_STR(var(db, h, "seen"), "\"unset\"");
+        check_clean(db);
+    }
+
+    T_CASE("3.17 undefined names are errors; defined() and var() test optional variables");
+    CHECK_EQ_INT(scr_vars_load(s, "{\"approved\": true, \"note\": null}", &err), SDM_OK);
+    CHECK_EQ_INT(truthy(s, "approved == true"), 1);
+    CHECK_EQ_INT(truthy(s, "note == nil"), 1);                    /* declared, null: nil */
+    CHECK_CONTAINS(ev(s, "tostring(approved == True)"), "undefined variable 'True'");
+    CHECK_EQ_INT(truthy(s, "defined('approved') and not defined('note') and not defined('True')"), 1);
+    CHECK_EQ_INT(truthy(s, "x = nil; return x == nil"), 1);      /* assigned nil: declared */
+    CHECK_CONTAINS(ev(s, "tostring(string.nosuch)"), "nil");      /* fields of tables are not globals */
+    CHECK_EQ_INT(deploy_gateway(db, "python", "checked = true", "approved == True"), SDM_OK);
+    {
+        int64_t i = start(db, "python", "c1", "{\"approved\": true}");
+        CHECK_CONTAINS(incident(db, i, NULL), "undefined variable 'True'");
+        CHECK_EQ_STR(open_task(db, i), "");                       /* no default flow taken */
+    }
+
+    T_CASE("3.18 hostile conditions through the engine: an incident, and the process goes on");
+    {
+        sdm *d3 = NULL;
+        sdm_config c3 = cfg;
+        c3.lua_instructions = 2000000000L;
+        c3.script_timeout_ms = 300;
+        CHECK_EQ_INT(sdm_open(&d3, ":memory:", &c3, &err), SDM_OK);
+        CHECK_EQ_INT(deploy_gateway(d3, "abort", "x = 1",
+            "error(setmetatable({}, {__index = function() error('deep') end}))"), SDM_OK);
+        CHECK_EQ_INT(deploy_gateway(d3, "regex", "s = ('a'):rep(300)", "s:find('a-a-a-a-a-a-a-a-a-a-a-b')"), SDM_OK);
+        CHECK_EQ_INT(deploy_gateway(d3, "spin", "x = 1", "(function() while true do end end)()"), SDM_OK);
+        CHECK_EQ_INT(deploy_gateway(d3, "fine", "x = 1", "x == 1"), SDM_OK);
+        double t0 = now_s();
+        int64_t i = start(d3, "abort", "c1", NULL);
+        CHECK_CONTAINS(incident(d3, i, NULL), "error object is a table");
+        i = start(d3, "regex", "c1", NULL);
+        CHECK_CONTAINS(incident(d3, i, NULL), "exceeded");
+        i = start(d3, "spin", "c1", NULL);
+        CHECK_CONTAINS(incident(d3, i, NULL), "time limit of 300 ms");
+        CHECK(now_s() - t0 < 5.0);
+        i = start(d3, "fine", "c1", NULL);
+        CHECK_EQ_STR(open_task(d3, i), "yes");
+        check_clean(d3);
+        sdm_close(d3);
     }
 
     scr_close(s);

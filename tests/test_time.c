@@ -355,7 +355,7 @@ static void test_catch(void) {
         sdm_table *inc = query(db, SDM_Q_INCIDENTS, b, NULL);
         CHECK_EQ_INT(inc ? inc->nrow : 0, 1);
         CHECK_EQ_STR(cell(inc, 0, "node"), "wait");
-        CHECK_CONTAINS(cell(inc, 0, "message"), k ? "soon" : "nil");
+        CHECK_CONTAINS(cell(inc, 0, "message"), k ? "soon" : "undefined variable 'delay'");
         sdm_table_free(inc);
         CHECK_EQ_INT(count(db, SDM_Q_JOBS, b, NULL), 0);
         CHECK_EQ_STR(instance_state(db, b), "active");

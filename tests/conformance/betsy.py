@@ -37,16 +37,16 @@ GROUP_ORDER = ["activities", "basics", "cfpatterns", "data", "errors", "events",
 
 # One log line: the token plus a nonce, so that a line copied between
 # instances (call activity variable mapping) is counted once at the end.
-LOG_FN = ('local function log(s) trace = trace or {}; '
+LOG_FN = ('local function log(s) trace = var("trace") or {}; '
           'trace[#trace + 1] = s .. "|" .. #trace .. "|" .. string.format("%x", math.random(0)) end; ')
 
 PLACEHOLDERS = {
-    "CREATE_LOG_FILE": "trace = trace or {}",
+    "CREATE_LOG_FILE": 'trace = var("trace") or {}',
     "CREATE_MARKER_FILE": "marker_exists = true",
     "INCREMENT_INTEGER_VARIABLE": "integerVariable = integerVariable + 1",
     "INCREMENT_INTEGER_VARIABLE_AND_LOG": LOG_FN + 'integerVariable = integerVariable + 1; log("INCREMENT_correct")',
     "SET_STRING_DATA": 'data = "String"',
-    "LOG_DATA": LOG_FN + 'if data == "String" then log("DATA_correct") end',
+    "LOG_DATA": LOG_FN + 'if var("data") == "String" then log("DATA_correct") end',
     "THROW_ERROR": 'bpmn_error("ERR_CODE")',
     "WAIT_TEN_SECONDS": "-- WAIT_TEN_SECONDS: scripts cannot wait; nothing happens",
     "CREATE_TIMESTAMP_LOG_1": "-- CREATE_TIMESTAMP_LOG_1: the interval is taken from the history",

@@ -25,7 +25,7 @@ const SDM_NS = 'urn:sdm:bpmn:1';
 
 const LUA_BUILTINS = new Set([
   'true', 'false', 'nil', 'tostring', 'tonumber', 'type', 'string', 'math', 'table',
-  'os', 'pairs', 'ipairs', 'select', 'next', 'now', 'client', 'task', 'node',
+  'os', 'pairs', 'ipairs', 'select', 'next', 'now', 'client', 'task', 'node', 'var', 'defined',
 ]);
 
 let passed = 0;

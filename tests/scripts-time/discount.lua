@@ -1,4 +1,4 @@
 -- Checkpoint rule (on leave): a discount over 15% is a deviation the head must see.
-if (discount or 0) > 15 then
+if var('discount', 0) > 15 then
   deviation{message = "discount " .. discount .. "% for " .. client .. " by " .. task.assignee}
 end
