@@ -396,7 +396,7 @@ static int check_url(const char *url, const char *allowed, char *safe, size_t n,
 /* Options every transfer shares. NOSIGNAL: timeouts must not use SIGALRM
 ** in a threaded host. Redirects stay off; the protocol lists are a second
 ** lock behind check_url in case a later change turns them on. */
-static CURLcode common_opts(CURL *c, const char *url, const char *protos, long timeout_ms,
+static CURLcode common_opts(CURL *c, const char *url, const char *protos, long connect_ms, long timeout_ms,
                             char *errbuf) {
 #if LIBCURL_VERSION_NUM >= 0x075500
     CURLcode e = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
@@ -411,7 +411,8 @@ static CURLcode common_opts(CURL *c, const char *url, const char *protos, long t
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+    if (connect_ms <= 0 || connect_ms > timeout_ms) connect_ms = timeout_ms < 10000 ? timeout_ms : 10000L;
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     errbuf[0] = 0;
     return e;    /* not OK: the lock is missing, so send nothing */
@@ -549,8 +550,8 @@ static int send_mail(const dlv_smtp *s, const char *where, const addr *from, con
         return fail(r, SDM_ERR_NOMEM, 1, 0, "e-mail: out of memory");
     }
     upload u = { m->s, m->len };
-    CURLcode lock = common_opts(c, s->url, "smtp,smtps", s->timeout_ms > 0 ? s->timeout_ms : 60000L,
-                                errbuf);
+    CURLcode lock = common_opts(c, s->url, "smtp,smtps", s->connect_timeout_ms,
+                                s->timeout_ms > 0 ? s->timeout_ms : 60000L, errbuf);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from->spec);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, l);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -659,6 +660,11 @@ static struct curl_slist *hook_headers(const char *secret, const char *body, int
 
 int dlv_webhook(const char *url, const char *json_body, const char *secret,
                 long timeout_ms, dlv_result *r) {
+    return dlv_webhook_ex(url, json_body, secret, 0, timeout_ms, r);
+}
+
+int dlv_webhook_ex(const char *url, const char *json_body, const char *secret,
+                   long connect_ms, long timeout_ms, dlv_result *r) {
     dlv_result scratch;
     char where[300], errbuf[CURL_ERROR_SIZE];
     snippet sn = { {0}, 0 };
@@ -674,7 +680,7 @@ int dlv_webhook(const char *url, const char *json_body, const char *secret,
         curl_slist_free_all(h); curl_easy_cleanup(c);
         return fail(r, SDM_ERR_NOMEM, 1, 0, "webhook: out of memory");
     }
-    CURLcode lock = common_opts(c, url, "http,https", timeout_ms > 0 ? timeout_ms : 30000L, errbuf);
+    CURLcode lock = common_opts(c, url, "http,https", connect_ms, timeout_ms > 0 ? timeout_ms : 30000L, errbuf);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json_body));

@@ -78,6 +78,16 @@ typedef struct sdm_config {
                                    name); default the calendar's, else the machine's */
     const char *lang;           /* "ru" or "en": texts people read (mail); default "en" */
     int         open_mode;      /* SDM_OPEN_*: default SDM_OPEN_WRITE */
+    /* A step's budget over all its tokens, 0 = default: operations
+    ** (1,000,000), tokens created (100,000), wall time (5,000 ms). A step
+    ** over it is rolled back and recorded as one incident (SDM_ERR_LIMIT). */
+    long        step_ops, step_tokens;
+    int64_t     step_ms;
+    long        max_instances;  /* multi-instance cardinality cap; default 10,000 */
+    /* The worker: a delivery's connect and total timeouts (default 5,000 and
+    ** 15,000 ms) and one sdm_tick's time for jobs and deliveries (10,000). */
+    long        connect_timeout_ms, delivery_timeout_ms;
+    int64_t     tick_ms;
     /* Called for each event a worker's log wants (job fired, message
     ** delivered, delivery failed, incident raised); NULL: silent. level is
     ** SDM_LOG_*, what a short event name ("job-fired"), detail one line. */

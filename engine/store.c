@@ -170,6 +170,12 @@ static const char *const migrations[] = {
     "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
     "  WHERE type = 'table' AND name = 'outbox';"
     "PRAGMA writable_schema = RESET;",
+    /* 8: a job that fails is retried with backoff, then parked; its
+    ** incident (token 0, phase job) is what a person sees and retries. */
+    "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN last_error TEXT;"
+    "ALTER TABLE jobs ADD COLUMN parked_at INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN incident_id INTEGER;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -241,13 +247,13 @@ static const char *const sql_of[Q__COUNT] = {
                           " WHERE instance_id = ?1 AND state = 'open'",
     [Q_JOB_ADD] = "INSERT INTO jobs(kind, instance_id, token_id, node, due_at, spec, fired, created_at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at, definition_id FROM jobs"
-                  " WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1",
+    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at, definition_id,"
+                  " attempts, incident_id FROM jobs WHERE due_at <= ?1 AND parked_at IS NULL ORDER BY due_at, id LIMIT 1",
     [Q_JOB_DEL] = "DELETE FROM jobs WHERE id = ?1",
     [Q_JOB_RESCHEDULE] = "UPDATE jobs SET due_at = ?2, fired = ?3 WHERE id = ?1",
     [Q_JOB_DEL_TOKEN] = "DELETE FROM jobs WHERE token_id = ?1",
     [Q_JOB_DEL_INST] = "DELETE FROM jobs WHERE instance_id = ?1",
-    [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs",
+    [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs WHERE parked_at IS NULL",
     [Q_TASK_OF_TOKEN] = "SELECT id, instance_id, token_id, node, state, assignee, due_at, created_at FROM tasks"
                         " WHERE token_id = ?1 AND node = ?2 ORDER BY id DESC LIMIT 1",
     [Q_TASK_CANCEL_TOKEN] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
@@ -1316,8 +1322,27 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
     out->fired = sqlite3_column_int(st, 7);
     out->created_at = sqlite3_column_int64(st, 8);
     out->definition_id = sqlite3_column_int64(st, 9);
+    out->attempts = sqlite3_column_int(st, 10);
+    out->incident_id = sqlite3_column_int64(st, 11);
     done(st);
     return SDM_OK;
+}
+
+int store_job_failed(store *s, int64_t id, int attempts, int64_t due, int64_t now, const char *error,
+                     int64_t incident, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE jobs SET attempts = ?2, due_at = CASE WHEN ?3 > 0 THEN ?3"
+                          " ELSE due_at END, parked_at = CASE WHEN ?3 > 0 THEN NULL ELSE ?4 END, last_error = ?5,"
+                          " incident_id = ?6 WHERE id = ?1", "iiiitI", id, (int64_t)attempts, due, now, error,
+                          incident);
+}
+
+int store_job_unpark(store *s, int64_t incident, int64_t now, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE jobs SET attempts = 0, parked_at = NULL, due_at = ?2,"
+                          " last_error = NULL, incident_id = NULL WHERE incident_id = ?1", "ii", incident, now);
+}
+
+int store_incident_message(store *s, int64_t id, const char *msg, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE incidents SET message = ?2 WHERE id = ?1", "it", id, msg);
 }
 
 int store_start_jobs_clear(store *s, const char *process, sdm_err *err) {
@@ -1516,6 +1541,34 @@ int store_recipients(store *s, const char *to, const char *assignee, store_recip
     }
     sqlite3_finalize(st);
     if (!rc && !found && strncmp(to, "user:", 5) == 0) rc = cb(ctx, "inbox", to + 5);  /* not in org yet */
+    return rc;
+}
+
+/* Who must hear of an incident at a step of `role` for `client`, the first
+** rule that finds someone: the heads of the role's people, the head of the
+** client's owner, the users with role admin or owner. */
+int store_responsible(store *s, const char *role, const char *client, store_recipient_cb cb, void *ctx,
+                      sdm_err *err) {
+    static const char *const rules[] = {
+        "SELECT DISTINCT h.name, h.email FROM user_roles r JOIN users u ON u.name = r.user"
+        " JOIN users h ON h.name = u.head WHERE r.role = ?1 AND u.active AND h.active ORDER BY h.name",
+        "SELECT h.name, h.email FROM clients c JOIN users u ON u.name = c.owner JOIN users h ON h.name = u.head"
+        " WHERE c.key = ?2 AND h.active",
+        "SELECT DISTINCT u.name, u.email FROM user_roles r JOIN users u ON u.name = r.user"
+        " WHERE (r.role = 'admin' OR r.role = 'owner') AND u.active ORDER BY u.name",
+    };
+    int rc = SDM_OK, found = 0;
+    for (size_t i = 0; !rc && !found && i < sizeof rules / sizeof *rules; i++) {
+        sqlite3_stmt *st;
+        if ((rc = store_sql_open(s, &st, err, rules[i], "tt", role, client))) return rc;
+        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+            const char *email = (const char *)sqlite3_column_text(st, 1);
+            found++;
+            rc = cb(ctx, "inbox", (const char *)sqlite3_column_text(st, 0));
+            if (!rc && email && *email) rc = cb(ctx, "email", email);
+        }
+        store_sql_close(s, st);
+    }
     return rc;
 }
 
@@ -1722,7 +1775,7 @@ static const char *const checks[] = {
     "SELECT 'incident token without an open incident', t.id FROM tokens t WHERE t.state = 'incident'"
     " AND NOT EXISTS (SELECT 1 FROM incidents n WHERE n.token_id = t.id AND n.state = 'open')",
     "SELECT 'open incident whose token is not in incident', n.id FROM incidents n WHERE n.state = 'open'"
-    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = n.token_id AND t.state = 'incident')",
+    " AND n.token_id <> 0 AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = n.token_id AND t.state = 'incident')",
     "SELECT 'open-task count out of step for ' || coalesce(l.user, x.assignee), coalesce(l.open, 0) FROM"
     " (SELECT assignee, count(*) AS n FROM tasks WHERE state = 'open' AND assignee IS NOT NULL GROUP BY assignee) x"
     " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",
