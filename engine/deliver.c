@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 #include "deliver.h"
+#include "err.h"
 
 #define UA "sdm/" SDM_VERSION
 #define MAX_RCPT 100
@@ -180,28 +181,6 @@ void dlv_sign(const char *secret, const void *body, size_t len, char out[DLV_SIG
 /* ------------------------------------------------------------------ */
 /* Text checks and encodings                                            */
 
-/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
-** A message that claims charset=UTF-8 must be UTF-8. */
-static int utf8_valid(const unsigned char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], need, min, cp;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; cp = c & 0x07; }
-        else return 0;
-        if (n - i <= need) return 0;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
 static int is_ascii(const char *s) {
     for (; *s; s++) if ((unsigned char)*s >= 0x80) return 0;
     return 1;
@@ -327,7 +306,7 @@ static int parse_one(const char *p, const char *e, addr *a) {
     memcpy(a->spec, sp, (size_t)(se - sp));
     a->spec[se - sp] = 0;
     return spec_ok(a->spec) && !has_ctl(a->name) && !strchr(a->name, '"') && !strchr(a->name, '\\')
-        && utf8_valid((const unsigned char *)a->name, strlen(a->name));
+        && err_utf8_valid((const unsigned char *)a->name, strlen(a->name));
 }
 
 /* Split a list on commas outside quotes and angle brackets. Returns the
@@ -496,9 +475,9 @@ static int check_mail(const dlv_smtp *s, const char *to, const char *subject,
                     : "e-mail: recipient %d is not a valid address", bad > MAX_RCPT ? MAX_RCPT : bad);
     if (has_ctl(subject))
         return fail(r, SDM_ERR_MISUSE, 0, 0, "e-mail: subject contains a line break or control character");
-    if (!utf8_valid((const unsigned char *)subject, strlen(subject)))
+    if (!err_utf8_valid((const unsigned char *)subject, strlen(subject)))
         return fail(r, SDM_ERR_MISUSE, 0, 0, "e-mail: subject is not valid UTF-8");
-    if (!utf8_valid((const unsigned char *)body, strlen(body)))
+    if (!err_utf8_valid((const unsigned char *)body, strlen(body)))
         return fail(r, SDM_ERR_MISUSE, 0, 0, "e-mail: body is not valid UTF-8");
     return SDM_OK;
 }

@@ -270,6 +270,7 @@ int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err) 
         s->owners = NULL;
     }
     const char *k; json_t *v;
+    json_object_foreach(o, k, v) if (!rc) rc = err_check_name(err, "a variable name", k);
     json_object_foreach(o, k, v) {
         if (rc) break;
         char *val = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));

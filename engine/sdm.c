@@ -593,6 +593,7 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
               int64_t *instance, sdm_err *err) {
     if (!process || !*process || !client || !*client)
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a process id and a client key are required");
+    if (err_check_name(err, "the client key", client)) return SDM_ERR_MISUSE;
     rt_step s = {0};
     store_instance inst = {0};
     int version;
@@ -922,6 +923,7 @@ int sdm_users(sdm *db, const char *role, const char *team, sdm_table **out, sdm_
 }
 
 int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
+    if (err_check_name(err, "the client key", key)) return SDM_ERR_MISUSE;
     PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 1, sdm_now(db), db->actor, err));
 }
 
@@ -1218,10 +1220,13 @@ int sdm_message(sdm *db, const char *name, const char *client, const char *vars_
                 int *delivered, sdm_err *err) {
     if (!name || !*name || !client || !*client)
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a message needs a name and a client key");
+    if (err_check_name(err, "the message name", name) || err_check_name(err, "the client key", client))
+        return SDM_ERR_MISUSE;
     return correlate(db, "message", name, client, vars_json, all, delivered, err);
 }
 
 int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
     if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a signal needs a name");
+    if (err_check_name(err, "the signal name", name)) return SDM_ERR_MISUSE;
     return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
 }

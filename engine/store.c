@@ -8,6 +8,7 @@
 ** It must not open transactions on its own except in migrations; the
 ** caller brackets each state change with store_begin/store_commit.
 */
+#include <errno.h>
 #include <string.h>
 #include <sqlite3.h>
 #include "store.h"
@@ -307,8 +308,19 @@ struct store {
 static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
 static void load_clear(store *s);
 
+/* SQLite's words for the last failure, except a full disk: it may come as
+** "disk I/O error" (a write that failed with ENOSPC), and the person must
+** learn that space ran out, and where. */
+static const char *cause(store *s, char *buf, size_t n) {
+    if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_FULL && sqlite3_system_errno(s->db) != ENOSPC)
+        return sqlite3_errmsg(s->db);
+    snprintf(buf, n, "disk full: no space left to write %s (or its -wal file)", s->path ? s->path : "the database");
+    return buf;
+}
+
 static int db_error(store *s, sdm_err *err, const char *what) {
-    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+    char buf[600];
+    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, cause(s, buf, sizeof buf));
 }
 
 static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
@@ -412,7 +424,8 @@ static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
 /* ---------- ad-hoc statements for the store layer (org.c, report.c) ---------- */
 
 int store_sql_error(store *s, sdm_err *err, const char *sql) {
-    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", sqlite3_errmsg(s->db), sql);
+    char buf[600];
+    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", cause(s, buf, sizeof buf), sql);
 }
 
 char *store_col_text(struct sqlite3_stmt *st, int col) { return dup_col(st, col); }
@@ -729,7 +742,9 @@ static const char *wal_vfs_name(void) {
 static int run_sql(store *s, const char *sql, sdm_err *err) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return SDM_OK;
-    err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", msg ? msg : sqlite3_errmsg(s->db));
+    char buf[600];
+    err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL
+            || !msg ? cause(s, buf, sizeof buf) : msg);
     sqlite3_free(msg);
     return SDM_ERR_STORE;
 }
@@ -804,10 +819,11 @@ struct sqlite3 *store_sqlite(store *s) { return s->db; }
 /* BEGIN, COMMIT and ROLLBACK are cached statements too: every step runs
 ** two of them, and sqlite3_exec would prepare them each time. */
 static int txn(store *s, int q, sdm_err *err) {
+    char buf[600];
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     int rc = sqlite3_step(st) == SQLITE_DONE ? SDM_OK
-           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", sqlite3_errmsg(s->db));
+           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", cause(s, buf, sizeof buf));
     sqlite3_reset(st);
     return rc;
 }
