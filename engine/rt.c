@@ -1075,8 +1075,10 @@ static int take(rt_step *s, int64_t token, int64_t scope, const int *flows, int 
     for (int k = 0; k < nflows; k++) {
         const model_flow *f = &s->proc->flows[flows[k]];
         int64_t t = token;
-        if (k > 0) {
-            int rc = token_new(s, scope, &s->proc->nodes[f->dst], "ready", f->id, &t, err);
+        if (k > 0) {             /* a new token, charged to the node that forks */
+            int rc = budget_take(s, &s->proc->nodes[f->src], 0, err);
+            if (!rc) rc = store_token_add(s->st, s->inst, scope, s->proc->nodes[f->dst].id, "ready", f->id,
+                                          s->now, &t, err);
             if (rc) return rc;
         }
         push(s, OP_ENTER, t, f->dst, flows[k], scope);

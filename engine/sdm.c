@@ -633,7 +633,8 @@ int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) rc = rt_retry(&s, &inc, err);
     if (!rc && strcmp(inc.phase, "job") == 0) rc = store_job_unpark(db->st, incident, sdm_now(db), err);
-    return finish(db, &s, rc, err);
+    rc = end_step(db, &s, rc, err);
+    return rc == SDM_ERR_LIMIT && db->budget.tripped ? budget_error(db, "; the incident stays open", err) : rc;
 }
 
 int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err) {

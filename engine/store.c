@@ -1728,10 +1728,10 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         types = "itssssitst"; order = " ORDER BY id DESC";
         break;
     case SDM_Q_JOBS:
-        sbuf_puts(&q.sql, "SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired"
-                  " FROM jobs WHERE 1");
+        sbuf_puts(&q.sql, "SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired,"
+                  " attempts, parked_at, last_error FROM jobs WHERE 1");
         q_int(&q, "instance_id =", f->id);
-        types = "isiisti"; order = " ORDER BY due_at, id";
+        types = "isiistiits"; order = " ORDER BY due_at, id";
         break;
     case SDM_Q_NODE_STATS:
         if (!f->process) { free(q.sql.s); return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "node statistics need a process"); }
