@@ -735,10 +735,18 @@ static int fire_one(sdm *db, int64_t now, store_job *job, sdm_err *err) {
 
 #define JOB_MAX_ATTEMPTS 5            /* then the job is parked until its incident is retried */
 
+typedef struct tell_ctx { sdm *db; const char *subject, *body; int64_t now; sdm_err *err; } tell_ctx;
+
+static int tell_one(void *ctx, const char *channel, const char *address) {
+    tell_ctx *t = ctx;
+    return store_outbox_add(t->db->st, channel, address, t->subject, t->body, t->now, 0, 0, t->err);
+}
+
 /* A job's firing failed and was rolled back: count the attempt, retry it
 ** with backoff or park it, and tell people through one incident per job
-** (on its instance; a timer start has none, so its failure reaches the
-** log and the admins' inbox through the incident-less path below). */
+** on its instance. A timer start has no instance to hold an incident: its
+** first failure and its parking go to the admins' inbox (store_responsible
+** with neither role nor client) and the log. */
 static int job_failed(sdm *db, const store_job *job, const sdm_err *why, int64_t now, sdm_err *err) {
     int attempts = job->attempts + 1;
     int64_t due = attempts < JOB_MAX_ATTEMPTS ? now + dlv_backoff(attempts) : 0;
@@ -760,6 +768,13 @@ static int job_failed(sdm *db, const store_job *job, const sdm_err *why, int64_t
         rc = step_for(db, &s, &inst, err);
         s.budget = NULL;
         if (!rc) rc = rt_step_incident(&s, "job", &w, &incident, err);
+    }
+    if (!rc && !live && (attempts == 1 || !due)) {
+        char subject[400];
+        snprintf(subject, sizeof subject, "[job %lld failed] %s job at '%s'", (long long)job->id, job->kind,
+                 job->node);
+        tell_ctx t = {db, subject, msg, now, err};
+        rc = store_responsible(db->st, NULL, NULL, tell_one, &t, err);
     }
     if (!rc) rc = store_job_failed(db->st, job->id, attempts, due, now, why->msg, incident, err);
     if (!rc) rc = store_commit(db->st, err);

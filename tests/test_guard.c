@@ -241,6 +241,10 @@ static void worker(void) {
     deploy("tgood", "<bpmn:startEvent id=\"s\"/><bpmn:intermediateCatchEvent id=\"wait\"><bpmn:timerEventDefinition>"
            "<bpmn:timeDuration>PT2M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
            "<bpmn:userTask id=\"after\"/>" F("a", "s", "wait") F("b", "wait", "after"));
+    deploy("sbomb", "<bpmn:startEvent id=\"go\"><bpmn:timerEventDefinition><bpmn:timeDate>2024-03-01T17:02:00Z"
+           "</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:startEvent><bpmn:exclusiveGateway id=\"x\"/>"
+           "<bpmn:parallelGateway id=\"fork\"/>" F("a", "go", "x") F("b", "x", "fork") F("c", "fork", "x")
+           F("d", "fork", "x"));
     int64_t bad = start("tbomb", "c31", NULL), good = start("tgood", "c31", NULL);
     CHECK_EQ_INT(tick_at(NOW + 3 * MIN, &fired), SDM_OK);   /* the bomb's job is due first */
     CHECK(fired >= 1);
@@ -253,6 +257,10 @@ static void worker(void) {
     CHECK_EQ_STR(job_cell(bad, "due_at"), S(NOW + 3 * MIN + 30000));
     CHECK_EQ_STR(tokens(bad), "wait:waiting");
     CHECK_CONTAINS(told("boss", "[incident"), "client c31");
+    /* a timer start has no instance to hold an incident: the admins hear of it */
+    CHECK_CONTAINS(told("boss", "[job "), "start job at 'go'");
+    sdm_filter sf = {.process = "sbomb", .limit = 100};
+    CHECK_EQ_INT(rows(SDM_Q_INSTANCES, &sf), 0);
     check_clean("3.1");
 
     T_CASE("3.2 it keeps failing: retried with backoff, then parked; one incident tells of it");
