@@ -148,7 +148,12 @@ SDM_API int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t le
                            sdm_table **out, sdm_err *err);
 
 /* Start the latest version of `process` for client `client` and run it until
-** every token waits. vars_json may be NULL. */
+** every token waits. vars_json may be NULL. A step over its budget
+** (sdm_config.step_*) returns SDM_ERR_LIMIT and every call is rolled back;
+** a start still records the instance, resting at its start event with an
+** incident (*instance set), and complete, set vars and messages record one
+** incident on the instance. Client keys and variable names must be UTF-8
+** without control characters (SDM_ERR_MISUSE). */
 SDM_API int sdm_start(sdm *db, const char *process, const char *client,
                       const char *vars_json, int64_t *instance, sdm_err *err);
 /* Complete an open user task, merging vars_json into the instance first. */
@@ -160,9 +165,13 @@ SDM_API int sdm_retry(sdm *db, int64_t incident, sdm_err *err);
 SDM_API int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err);
 
 /* Fire every job due at sdm_now() (timers, boundary timers, due-date
-** checkpoints), each in its own transaction, then deliver due outbox
-** messages. *fired counts jobs and deliveries; *next_due (may be NULL) is
-** when something is next due, 0 if nothing is pending. */
+** checkpoints), each in its own transaction, taking turns with due outbox
+** deliveries until nothing is due or the tick's time (tick_ms) is spent.
+** A job that fails is rolled back, retried with backoff and parked after
+** 5 attempts, with an incident; it never stops the other jobs. *fired
+** counts jobs and deliveries; *next_due (may be NULL) is when something is
+** next due (now when the tick's time ran out first), 0 if nothing is
+** pending. */
 SDM_API int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err);
 /* The deployed BPMN of `process` (version 0 = latest), byte for byte, or
 ** with overlay = 1 coloured by what runs now: red open incidents, orange
