@@ -106,18 +106,24 @@ void rt_budget_start(rt_budget *b, long max_ops, long max_tokens, int64_t ms, lo
     b->max_instances = max_instances;
 }
 
-/* One more operation (op) or token (!op) at node n: SDM_ERR_LIMIT when the
-** step is over any of its limits. The whole step stops, not one token: a
-** fork bomb has thousands of tokens, and stopping one lets the rest grow. */
-static int budget_take(rt_step *s, const model_node *n, int op, sdm_err *err) {
+enum { B_TOKEN, B_OP, B_NEST };
+#define RT_MAX_NEST 64
+
+/* One more token, operation or nested step (B_*) at node n: SDM_ERR_LIMIT
+** when the step is over any of its limits. The whole step stops, not one
+** token: a fork bomb has thousands of tokens, and stopping one lets the
+** rest grow. */
+static int budget_take(rt_step *s, const model_node *n, int kind, sdm_err *err) {
     rt_budget *b = s->budget;
     if (!b) return SDM_OK;
-    char what[64];
+    char what[96];
     if (!b->tripped) {
-        if (op && ++b->ops > b->max_ops)
+        if (kind == B_OP && ++b->ops > b->max_ops)
             snprintf(what, sizeof what, "%ld operations", b->max_ops);
-        else if (!op && ++b->tokens > b->max_tokens)
+        else if (kind == B_TOKEN && ++b->tokens > b->max_tokens)
             snprintf(what, sizeof what, "%ld tokens created", b->max_tokens);
+        else if (kind == B_NEST && ++b->depth > RT_MAX_NEST)
+            snprintf(what, sizeof what, "%d nested steps (instances messaging or calling each other)", RT_MAX_NEST);
         else if (mono_ms() > b->deadline)
             snprintf(what, sizeof what, "%lld ms of wall time", (long long)b->ms);
         else return SDM_OK;
@@ -125,15 +131,26 @@ static int budget_take(rt_step *s, const model_node *n, int op, sdm_err *err) {
         b->inst = s->inst;
         snprintf(b->node, sizeof b->node, "%s", n->id);
         err_set(&b->why, SDM_ERR_LIMIT, s->file, n->line, n->id, "step exceeded its budget: %s at '%s'%s",
-                what, n->id, op && b->ops > b->max_ops ? " (an endless loop in the model?)" : "");
+                what, n->id, kind == B_OP && b->ops > b->max_ops ? " (an endless loop in the model?)" : "");
     }
     if (err) *err = b->why;
     return SDM_ERR_LIMIT;
 }
 
+/* A hook that runs another instance's step inside this one (a message
+** thrown, a call, a return, an error passed up) nests on the C stack, so
+** the nesting is part of the budget. */
+#define NESTED(s, n, err, call) \
+    (budget_take((s), (n), B_NEST, (err)) ? SDM_ERR_LIMIT : nested_done((s), (call)))
+
+static int nested_done(rt_step *s, int rc) {
+    if (s->budget) s->budget->depth--;
+    return rc;
+}
+
 static int token_new(rt_step *s, int64_t scope, const model_node *n, const char *state, const char *flow,
                      int64_t *id, sdm_err *err) {
-    int rc = budget_take(s, n, 0, err);
+    int rc = budget_take(s, n, B_TOKEN, err);
     return rc ? rc : store_token_add(s->st, s->inst, scope, n->id, state, flow, s->now, id, err);
 }
 
@@ -632,7 +649,7 @@ static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_
     int rc = store_jobs_delete_instance(s->st, s->inst, err);
     if (!rc) rc = store_subs_delete_instance(s->st, s->inst, err);
     if (!rc) rc = store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
-    if (!rc && s->parent_inst && s->returned) rc = s->returned(s->ctx, s, err);
+    if (!rc && s->parent_inst && s->returned) rc = NESTED(s, n ? n : node_at(s, 0), err, s->returned(s->ctx, s, err));
     return rc;
 }
 
@@ -1076,7 +1093,7 @@ static int take(rt_step *s, int64_t token, int64_t scope, const int *flows, int 
         const model_flow *f = &s->proc->flows[flows[k]];
         int64_t t = token;
         if (k > 0) {             /* a new token, charged to the node that forks */
-            int rc = budget_take(s, &s->proc->nodes[f->src], 0, err);
+            int rc = budget_take(s, &s->proc->nodes[f->src], B_TOKEN, err);
             if (!rc) rc = store_token_add(s->st, s->inst, scope, s->proc->nodes[f->dst].id, "ready", f->id,
                                           s->now, &t, err);
             if (rc) return rc;
@@ -1142,7 +1159,7 @@ static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) rc = visible_vars(s, it->scope, &vars, err);
     if (rc) { free(vars); return rc; }
     char *given = mapped(vars, n->vin, n->nvin);
-    rc = s->call(s->ctx, s, it->token, n, given, &why);
+    rc = NESTED(s, n, &why, s->call(s->ctx, s, it->token, n, given, &why));
     free(given);
     free(vars);
     /* A process not deployed, or the client busy in it: the model's or the
@@ -1258,7 +1275,7 @@ static int catch_from(rt_step *s, const model_node *thrower, int64_t token, int 
         scope = t.parent;
     }
     if (s->parent_inst && s->raised) {
-        int rc = s->raised(s->ctx, s, thrower, caught, interrupted, err);
+        int rc = NESTED(s, thrower, err, s->raised(s->ctx, s, thrower, caught, interrupted, err));
         if (!rc && *caught && *interrupted) {          /* the caller cut this instance off */
             s->ended = 1;
             s->qhead = s->qn;
@@ -1481,7 +1498,7 @@ static int throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
     } else {
         rc = history(s, it->token, n->id, n->trigger == 'm' ? "message-sent" : "signal-sent",
                      detail("{s:s}", "name", n->msg), err);
-        if (!rc) rc = s->thrown(s->ctx, s, n, err);
+        if (!rc) rc = NESTED(s, n, err, s->thrown(s->ctx, s, n, err));
         stopped = s->cur_dead;      /* a signal this instance caught cut the thrower off */
     }
     if (rc || stopped) return rc;
@@ -1625,7 +1642,7 @@ static int drain_queue(rt_step *s, sdm_err *err) {
         int rc;
         s->cur = it.token;
         s->cur_dead = 0;
-        if (it.op != OP_DEAD && (rc = budget_take(s, node_at(s, it.node), 1, err))) return rc;
+        if (it.op != OP_DEAD && (rc = budget_take(s, node_at(s, it.node), B_OP, err))) return rc;
         switch (it.op) {
         case OP_ENTER: rc = op_enter(s, &it, err); break;
         case OP_EXECUTE: rc = op_execute(s, &it, err); break;

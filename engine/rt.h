@@ -33,6 +33,7 @@ typedef struct rt_budget {
     int64_t ms, deadline;       /* wall time allowed; its end, CLOCK_MONOTONIC ms */
     long max_instances;         /* multi-instance cardinality cap */
     long ops, tokens;           /* used so far */
+    int depth;                  /* steps of other instances nested in this one now */
     int tripped;                /* the step was stopped: what follows says where */
     int64_t inst;
     char node[128];

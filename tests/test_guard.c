@@ -159,6 +159,33 @@ static void budget(void) {
     check_clean("1.3");
 }
 
+/* Two instances throwing a message to each other: each delivery is a
+** step inside the thrower's, so without a limit the C stack would run out
+** before any count did. */
+static void ping_pong(void) {
+    T_CASE("1.5 messages going back and forth between two instances stop at the nesting limit");
+    /* each waits again (first, in document order) while it throws to the other */
+    deploy_doc("<bpmn:message id=\"m1\" name=\"ping\"/><bpmn:message id=\"m2\" name=\"pong\"/>\n"
+        "<bpmn:process id=\"pinger\" isExecutable=\"true\"><bpmn:startEvent id=\"s\"/><bpmn:parallelGateway id=\"fork\"/>"
+        "<bpmn:intermediateCatchEvent id=\"wait\"><bpmn:messageEventDefinition messageRef=\"m2\"/></bpmn:intermediateCatchEvent>"
+        "<bpmn:endEvent id=\"send\"><bpmn:messageEventDefinition messageRef=\"m1\"/></bpmn:endEvent>"
+        "<bpmn:exclusiveGateway id=\"x\"/>"
+        F("a", "s", "x") F("a1", "x", "fork") F("b", "fork", "wait") F("c", "fork", "send") F("d", "wait", "x")
+        "</bpmn:process>\n"
+        "<bpmn:process id=\"ponger\" isExecutable=\"true\"><bpmn:startEvent id=\"s2\"/><bpmn:parallelGateway id=\"fork2\"/>"
+        "<bpmn:intermediateCatchEvent id=\"wait2\"><bpmn:messageEventDefinition messageRef=\"m1\"/></bpmn:intermediateCatchEvent>"
+        "<bpmn:endEvent id=\"send2\"><bpmn:messageEventDefinition messageRef=\"m2\"/></bpmn:endEvent>"
+        F("a2", "s2", "wait2") F("b2", "wait2", "fork2") F("d2", "fork2", "wait2")
+        F("e2", "fork2", "send2") "</bpmn:process>");
+    int64_t a = start("pinger", "c15", NULL), b = start("ponger", "c15", NULL);
+    int n = 0;
+    CHECK_EQ_INT(sdm_message(db, "pong", "c15", NULL, 0, &n, &err), SDM_ERR_LIMIT);
+    CHECK_CONTAINS(err.msg, "step exceeded its budget: 64 nested steps");
+    CHECK_EQ_STR(tokens(a), "wait:waiting");
+    CHECK_EQ_STR(tokens(b), "wait2:waiting");
+    check_clean("1.5");
+}
+
 /* A runaway step in another process (a budget of wall time only) holds
 ** the write lock: this handle reads while it runs, and writes as soon as
 ** it has been stopped. */
@@ -496,9 +523,11 @@ static void tell(void) {
 
 int main(void) {
     if (!mkdtemp(dir)) return 1;
-    sdm_config cfg = {.step_tokens = 2000, .step_ops = 50000};
+    /* small counts, and time enough that they, not a loaded machine, end a step */
+    sdm_config cfg = {.step_tokens = 2000, .step_ops = 50000, .step_ms = 120000};
     db = open_at("guard.db", cfg);
     budget();
+    ping_pong();
     reader_during_runaway();
     cap();
     worker();
