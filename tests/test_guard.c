@@ -83,18 +83,8 @@ static const char *told(const char *user, const char *needle) {
     return buf;
 }
 
-static const char *job_cell(int64_t inst, const char *name) {
-    static char buf[1024];
-    sdm_filter f = {.id = inst};
-    sdm_table *t = NULL;
-    buf[0] = 0;
-    if (sdm_query(db, SDM_Q_JOBS, &f, &t, &err) == SDM_OK && t->nrow == 1) {
-        const char *v = t->cells[col(t, name)];
-        snprintf(buf, sizeof buf, "%s", v ? v : "NULL");
-    }
-    sdm_table_free(t);
-    return buf;
-}
+/* The instance's one job's column (its timer). */
+static const char *job_cell(int64_t inst, const char *name) { return only_cell(SDM_Q_JOBS, inst, name); }
 
 static int tick_at(int64_t at, int *fired) {
     sdm_set_now(db, at);
