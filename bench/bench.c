@@ -847,6 +847,22 @@ int main(int argc, char **argv) {
     bench_complete("sdm_start, lane (owner rule, 50 users)", "chain_lane.bpmn", "b_chain_lane", steps, 50,
                    "{\"amount\": 5000}", NULL, 0, NULL, 1, "inst/s");
 
+    {   /* issue 11: a parallel multi-instance of the cap's size starts in one step */
+        const char *path = path_in("multi.db");
+        remove_db(path);
+        sdm_config cfg = bench_cfg(0);
+        sdm *db = open_plain(path, &cfg);
+        sdm_err e;
+        int64_t id;
+        deploy(db, "multi.bpmn");
+        double t0 = now_s();
+        if (sdm_start(db, "b_multi", "multi-1", "{\"n\": 10000}", &id, &e)) die("start b_multi", &e);
+        row("sdm_start, multi-instance of 10,000 user tasks", (now_s() - t0) * 1e3, "ms",
+            "one step: 20,000 tokens, 10,000 tasks and their task log (the cap's size)");
+        sdm_close(db);
+        remove_db(path);
+    }
+
     section("3. completing user tasks (chain of 10 tasks; every call is one transaction)");
     bench_complete("sdm_complete, chain, no lane", "chain.bpmn", "b_chain", k, 0, NULL, NULL, 0,
                    "task -> next task", 0, "tasks/s");

@@ -28,6 +28,7 @@
 #define CURL_DISABLE_TYPECHECK     /* its macros would wrap the pointers */
 #include <curl/curl.h>
 #include "deliver.h"
+#include "err.h"
 #include "lazy.h"
 
 #define UA "sdm/" SDM_VERSION
@@ -226,28 +227,6 @@ void dlv_sign(const char *secret, const void *body, size_t len, char out[DLV_SIG
 /* ------------------------------------------------------------------ */
 /* Text checks and encodings                                            */
 
-/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
-** A message that claims charset=UTF-8 must be UTF-8. */
-static int utf8_valid(const unsigned char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], need, min, cp;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; cp = c & 0x1f; }
-        else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; cp = c & 0x0f; }
-        else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; cp = c & 0x07; }
-        else return 0;
-        if (n - i <= need) return 0;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
 static int is_ascii(const char *s) {
     for (; *s; s++) if ((unsigned char)*s >= 0x80) return 0;
     return 1;
@@ -373,7 +352,7 @@ static int parse_one(const char *p, const char *e, addr *a) {
     memcpy(a->spec, sp, (size_t)(se - sp));
     a->spec[se - sp] = 0;
     return spec_ok(a->spec) && !has_ctl(a->name) && !strchr(a->name, '"') && !strchr(a->name, '\\')
-        && utf8_valid((const unsigned char *)a->name, strlen(a->name));
+        && err_utf8_valid((const unsigned char *)a->name, strlen(a->name));
 }
 
 /* Split a list on commas outside quotes and angle brackets. Returns the
@@ -443,7 +422,7 @@ static int check_url(const char *url, const char *allowed, char *safe, size_t n,
 /* Options every transfer shares. NOSIGNAL: timeouts must not use SIGALRM
 ** in a threaded host. Redirects stay off; the protocol lists are a second
 ** lock behind check_url in case a later change turns them on. */
-static CURLcode common_opts(CURL *c, const char *url, const char *protos, long timeout_ms,
+static CURLcode common_opts(CURL *c, const char *url, const char *protos, long connect_ms, long timeout_ms,
                             char *errbuf) {
 #if LIBCURL_VERSION_NUM >= 0x075500
     CURLcode e = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
@@ -458,7 +437,8 @@ static CURLcode common_opts(CURL *c, const char *url, const char *protos, long t
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
+    if (connect_ms <= 0 || connect_ms > timeout_ms) connect_ms = timeout_ms < 10000 ? timeout_ms : 10000L;
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     errbuf[0] = 0;
     return e;    /* not OK: the lock is missing, so send nothing */
@@ -542,9 +522,9 @@ static int check_mail(const dlv_smtp *s, const char *to, const char *subject,
                     : "e-mail: recipient %d is not a valid address", bad > MAX_RCPT ? MAX_RCPT : bad);
     if (has_ctl(subject))
         return fail(r, SDM_ERR_MISUSE, 0, 0, "e-mail: subject contains a line break or control character");
-    if (!utf8_valid((const unsigned char *)subject, strlen(subject)))
+    if (!err_utf8_valid((const unsigned char *)subject, strlen(subject)))
         return fail(r, SDM_ERR_MISUSE, 0, 0, "e-mail: subject is not valid UTF-8");
-    if (!utf8_valid((const unsigned char *)body, strlen(body)))
+    if (!err_utf8_valid((const unsigned char *)body, strlen(body)))
         return fail(r, SDM_ERR_MISUSE, 0, 0, "e-mail: body is not valid UTF-8");
     return SDM_OK;
 }
@@ -596,8 +576,8 @@ static int send_mail(const dlv_smtp *s, const char *where, const addr *from, con
         return fail(r, SDM_ERR_NOMEM, 1, 0, "e-mail: out of memory");
     }
     upload u = { m->s, m->len };
-    CURLcode lock = common_opts(c, s->url, "smtp,smtps", s->timeout_ms > 0 ? s->timeout_ms : 60000L,
-                                errbuf);
+    CURLcode lock = common_opts(c, s->url, "smtp,smtps", s->connect_timeout_ms,
+                                s->timeout_ms > 0 ? s->timeout_ms : 60000L, errbuf);
     curl_easy_setopt(c, CURLOPT_MAIL_FROM, from->spec);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, l);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -706,6 +686,11 @@ static struct curl_slist *hook_headers(const char *secret, const char *body, int
 
 int dlv_webhook(const char *url, const char *json_body, const char *secret,
                 long timeout_ms, dlv_result *r) {
+    return dlv_webhook_ex(url, json_body, secret, 0, timeout_ms, r);
+}
+
+int dlv_webhook_ex(const char *url, const char *json_body, const char *secret,
+                   long connect_ms, long timeout_ms, dlv_result *r) {
     dlv_result scratch;
     char where[300], errbuf[CURL_ERROR_SIZE];
     snippet sn = { {0}, 0 };
@@ -721,7 +706,7 @@ int dlv_webhook(const char *url, const char *json_body, const char *secret,
         curl_slist_free_all(h); curl_easy_cleanup(c);
         return fail(r, SDM_ERR_NOMEM, 1, 0, "webhook: out of memory");
     }
-    CURLcode lock = common_opts(c, url, "http,https", timeout_ms > 0 ? timeout_ms : 30000L, errbuf);
+    CURLcode lock = common_opts(c, url, "http,https", connect_ms, timeout_ms > 0 ? timeout_ms : 30000L, errbuf);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, json_body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json_body));

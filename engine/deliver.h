@@ -32,6 +32,7 @@ typedef struct dlv_smtp {
     const char *from;       /* "addr@x" or "Name <addr@x>" */
     int  starttls;          /* smtp:// only. 0 no, 1 try, 2 required */
     long timeout_ms;        /* whole transfer; 0 = 60 s */
+    long connect_timeout_ms;/* connecting; 0 = the lesser of timeout_ms and 10 s */
 } dlv_smtp;
 
 typedef struct dlv_result {
@@ -58,6 +59,10 @@ int dlv_email(const dlv_smtp *s, const char *to, const char *subject,
 ** "sha256=" + hex(HMAC-SHA256(secret, body)). timeout_ms 0 = 30 s. */
 int dlv_webhook(const char *url, const char *json_body, const char *secret,
                 long timeout_ms, dlv_result *r);
+
+/* The same with a connect timeout (0 = the lesser of timeout_ms and 10 s). */
+int dlv_webhook_ex(const char *url, const char *json_body, const char *secret,
+                   long connect_ms, long timeout_ms, dlv_result *r);
 
 /* The X-Sdm-Signature value for `body`: "sha256=" and 64 hex digits. */
 #define DLV_SIG_LEN 72

@@ -107,3 +107,42 @@ char *sbuf_take(sbuf *b) {
     b->s = NULL; b->len = b->cap = 0;
     return s;
 }
+
+/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
+int err_utf8_valid(const unsigned char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], need, min, cp;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xc2 && c <= 0xdf) { need = 1; min = 0x80; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { need = 2; min = 0x800; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { need = 3; min = 0x10000; cp = c & 0x07; }
+        else return 0;
+        if (n - i <= need) return 0;
+        for (unsigned k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* A key or name from outside (client key, variable, message or signal
+** name) reaches e-mail headers, JSON and logs: a control character or
+** invalid UTF-8 in it would break each of them later and for good, so it
+** is refused before anything is stored. */
+int err_check_name(sdm_err *e, const char *what, const char *v) {
+    if (!v || !*v) return err_set(e, SDM_ERR_MISUSE, NULL, 0, NULL, "%s is empty", what);
+    size_t n = strlen(v);
+    if (!err_utf8_valid((const unsigned char *)v, n))
+        return err_set(e, SDM_ERR_MISUSE, NULL, 0, NULL, "%s is not valid UTF-8", what);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f)
+            return err_set(e, SDM_ERR_MISUSE, NULL, 0, NULL, "%s '%.*s...' holds a control character"
+                           " (U+%04X) at byte %zu", what, (int)(i < 60 ? i : 60), v, c, i + 1);
+    }
+    return SDM_OK;
+}

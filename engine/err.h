@@ -40,6 +40,12 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Strict UTF-8 (no overlong forms, surrogates, code points past U+10FFFF). */
+int err_utf8_valid(const unsigned char *s, size_t n);
+/* SDM_ERR_MISUSE naming `what` unless v is non-empty, valid UTF-8 without
+** control characters: the one check for keys and names from outside. */
+int err_check_name(sdm_err *e, const char *what, const char *v);
+
 /* A growable string. */
 typedef struct sbuf { char *s; size_t len, cap; } sbuf;
 void sbuf_add(sbuf *b, const char *s, size_t n);

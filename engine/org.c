@@ -898,15 +898,17 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
         " CROSS JOIN tasks t ON t.token_id = k.id AND t.state = 'open' WHERE k.instance_id = ?1 AND +t.instance_id = ?1"
         " AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
         "i", inst);
-    for (int r = 0; !rc && r < t->nrow; r++) {
-        char **c = &t->cells[r * t->ncol];
-        int64_t id = strtoll(c[0], NULL, 10), created = strtoll(c[4], NULL, 10);
-        const char *node = c[1], *role = c[2], *assignee = c[3];
-        /* the client's previous task: the last one completed before this one */
-        sqlite3_stmt *st;
-        int64_t prev = 0, prev_at = 0;
-        char *prev_user = NULL, *prev_role = NULL;
-        if ((rc = prev_task(s, client, id, now, &st, err)) == SDM_OK) {
+    /* the client's previous task: the last one completed before the first
+    ** new task. It is the same for every task this step opened: a task
+    ** completed between two of them would have been opened and completed
+    ** in this one step, and a user task is completed in a step of its own.
+    ** Looked up once, not once per task (a 10,000-run multi-instance would
+    ** read the client's tasks 10,000 times). */
+    sqlite3_stmt *st;
+    int64_t prev = 0, prev_at = 0;
+    char *prev_user = NULL, *prev_role = NULL;
+    if (!rc && t->nrow) {
+        if ((rc = prev_task(s, client, strtoll(t->cells[0], NULL, 10), now, &st, err)) == SDM_OK) {
             prev = sqlite3_column_int64(st, 0);
             prev_user = store_col_text(st, 1);
             prev_role = store_col_text(st, 2);
@@ -914,7 +916,11 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
             store_sql_close(s, st);
         }
         if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
-        if (rc) break;
+    }
+    for (int r = 0; !rc && r < t->nrow; r++) {
+        char **c = &t->cells[r * t->ncol];
+        int64_t id = strtoll(c[0], NULL, 10), created = strtoll(c[4], NULL, 10);
+        const char *node = c[1], *role = c[2], *assignee = c[3];
         rc = store_sql_exec(s, NULL, err, "INSERT INTO task_log(task_id, instance_id, client, role, assignee, at,"
                       " prev_task, prev_user, prev_role, prev_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                       "iitttiIttI", id, inst, client, role, assignee, created, prev, prev_user, prev_role, prev_at);
@@ -953,9 +959,9 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
                 rc = set_owner(s, client, assignee, now, actor, role ? role : "handoff", err);
             free(owner);
         }
-        free(prev_user);
-        free(prev_role);
     }
+    free(prev_user);
+    free(prev_role);
     sdm_table_free(t);
     return rc;
 }

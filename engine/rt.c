@@ -17,6 +17,7 @@
 ** touch SQL or Lua directly: it speaks to store.h and script.h.
 */
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 #include "rt.h"
 #include "clock.h"
@@ -88,9 +89,69 @@ static int token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *
     return *node < 0 ? SDM_CORRUPT_BKPT(err, "a token is at a node its model does not have") : SDM_OK;
 }
 
+/* ---------- the step's budget ---------- */
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rt_budget_start(rt_budget *b, long max_ops, long max_tokens, int64_t ms, long max_instances) {
+    memset(b, 0, sizeof *b);
+    b->max_ops = max_ops;
+    b->max_tokens = max_tokens;
+    b->ms = ms;
+    b->deadline = mono_ms() + ms;
+    b->max_instances = max_instances;
+}
+
+enum { B_TOKEN, B_OP, B_NEST };
+#define RT_MAX_NEST 64
+
+/* One more token, operation or nested step (B_*) at node n: SDM_ERR_LIMIT
+** when the step is over any of its limits. The whole step stops, not one
+** token: a fork bomb has thousands of tokens, and stopping one lets the
+** rest grow. */
+static int budget_take(rt_step *s, const model_node *n, int kind, sdm_err *err) {
+    rt_budget *b = s->budget;
+    if (!b) return SDM_OK;
+    char what[96];
+    if (!b->tripped) {
+        if (kind == B_OP && ++b->ops > b->max_ops)
+            snprintf(what, sizeof what, "%ld operations", b->max_ops);
+        else if (kind == B_TOKEN && ++b->tokens > b->max_tokens)
+            snprintf(what, sizeof what, "%ld tokens created", b->max_tokens);
+        else if (kind == B_NEST && ++b->depth > RT_MAX_NEST)
+            snprintf(what, sizeof what, "%d nested steps (instances messaging or calling each other)", RT_MAX_NEST);
+        else if (mono_ms() > b->deadline)
+            snprintf(what, sizeof what, "%lld ms of wall time", (long long)b->ms);
+        else return SDM_OK;
+        b->tripped = 1;
+        b->inst = s->inst;
+        snprintf(b->node, sizeof b->node, "%s", n->id);
+        err_set(&b->why, SDM_ERR_LIMIT, s->file, n->line, n->id, "step exceeded its budget: %s at '%s'%s",
+                what, n->id, kind == B_OP && b->ops > b->max_ops ? " (an endless loop in the model?)" : "");
+    }
+    if (err) *err = b->why;
+    return SDM_ERR_LIMIT;
+}
+
+/* A hook that runs another instance's step inside this one (a message
+** thrown, a call, a return, an error passed up) nests on the C stack, so
+** the nesting is part of the budget. */
+#define NESTED(s, n, err, call) \
+    (budget_take((s), (n), B_NEST, (err)) ? SDM_ERR_LIMIT : nested_done((s), (call)))
+
+static int nested_done(rt_step *s, int rc) {
+    if (s->budget) s->budget->depth--;
+    return rc;
+}
+
 static int token_new(rt_step *s, int64_t scope, const model_node *n, const char *state, const char *flow,
                      int64_t *id, sdm_err *err) {
-    return store_token_add(s->st, s->inst, scope, n->id, state, flow, s->now, id, err);
+    int rc = budget_take(s, n, B_TOKEN, err);
+    return rc ? rc : store_token_add(s->st, s->inst, scope, n->id, state, flow, s->now, id, err);
 }
 
 /* ---------- variables and Lua ---------- */
@@ -226,6 +287,7 @@ int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err) 
         s->owners = NULL;
     }
     const char *k; json_t *v;
+    json_object_foreach(o, k, v) if (!rc) rc = err_check_name(err, "a variable name", k);
     json_object_foreach(o, k, v) {
         if (rc) break;
         char *val = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
@@ -239,6 +301,8 @@ int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err) 
 
 /* ---------- incidents ---------- */
 
+static int tell_incident(rt_step *s, int64_t id, const model_node *n, const char *msg, sdm_err *err);
+
 /* A failure of the model or its data, not of the engine: the token rests
 ** with an incident and the step goes on with other tokens. */
 static int incident(rt_step *s, int64_t token, int node, const char *phase, const sdm_err *why,
@@ -249,7 +313,9 @@ static int incident(rt_step *s, int64_t token, int node, const char *phase, cons
     if (!rc) rc = store_incident_add(s->st, s->inst, token, n->id, phase, why->msg, s->now, &id, err);
     if (!rc) rc = history(s, token, n->id, "incident",
                           detail("{s:I, s:s}", "incident", (json_int_t)id, "message", why->msg), err);
+    if (!rc) rc = tell_incident(s, id, n, why->msg, err);
     s->incidents++;
+    s->last_incident = id;
     return rc;
 }
 
@@ -323,6 +389,46 @@ static int on_effect(void *ctx, const char *kind, const char *json) {
                               queue_message, f, f->err);
     }
     json_decref(j);
+    return rc;
+}
+
+/* A new incident reaches whoever must act on it (store_responsible: the
+** head of the step's role, else of the client's owner, else the users
+** with role admin or owner): in-app, and by e-mail when they have one. */
+static int tell_incident(rt_step *s, int64_t id, const model_node *n, const char *msg, sdm_err *err) {
+    char subject[600];
+    snprintf(subject, sizeof subject, "[incident %lld] %s, client %s: %s", (long long)id, s->proc->id,
+             s->client, n->name ? n->name : n->id);
+    char *body = xasprintf("Client: %s\nProcess: %s\nStep: %s (%s)\nError: %s\n\n"
+                           "When the cause is fixed: sdm retry %lld", s->client, s->proc->id,
+                           n->name ? n->name : n->id, n->id, msg, (long long)id);
+    fx_ctx f = {.s = s, .n = n, .subject = subject, .body = body, .err = err};
+    int rc = store_responsible(s->st, n->role, s->client, queue_message, &f, err);
+    free(body);
+    return rc;
+}
+
+/* The step was rolled back for its budget; the caller has begun a fresh
+** transaction. The node is the one where the budget ran out. */
+int rt_step_incident(rt_step *s, const char *phase, const sdm_err *why, int64_t *incident_id, sdm_err *err) {
+    int node = model_node_find(s->proc, why->element);
+    const model_node *n = node >= 0 ? node_at(s, node) : NULL;
+    const char *at = n ? n->id : s->proc->id;
+    int rc = store_incident_add(s->st, s->inst, 0, at, phase, why->msg, s->now, incident_id, err);
+    if (!rc) rc = history(s, 0, at, "incident",
+                          detail("{s:I, s:s}", "incident", (json_int_t)*incident_id, "message", why->msg), err);
+    if (!rc && n) rc = tell_incident(s, *incident_id, n, why->msg, err);
+    return rc;
+}
+
+int rt_start_incident(rt_step *s, int start, const char *vars_json, const sdm_err *why, int64_t *incident_id,
+                      sdm_err *err) {
+    int64_t token;
+    int rc = history(s, 0, NULL, "start", NULL, err);
+    if (!rc) rc = rt_set_vars(s, vars_json, 0, err);
+    if (!rc) rc = store_token_add(s->st, s->inst, 0, node_at(s, start)->id, "ready", NULL, s->now, &token, err);
+    if (!rc) rc = incident(s, token, start, "execute", why, err);
+    if (!rc) *incident_id = s->last_incident;
     return rc;
 }
 
@@ -413,8 +519,32 @@ int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const cha
 /* When timer node `n` fires for the (fired+1)-th time, counting from
 ** `anchor`; a "=lua" spec is evaluated first, in scope. *due = 0 when it
 ** fires no more. */
-static int timer_due(rt_step *s, const model_node *n, int64_t scope, int fired, int64_t anchor, int64_t *due,
-                     sdm_err *why) {
+int rt_timer_after(const struct clk_calendar *cal, const model_node *n, const char *spec, int *fired,
+                   int64_t anchor, int64_t now, int64_t *due, char *msg, size_t msglen) {
+    if (rt_timer_next(cal, n, spec, *fired, anchor, due, msg, msglen)) return -1;
+    if (n->timer_type != 'c' || !*due || *due > now) return 0;
+    /* Firings are monotone in their number: gallop, then bisect, for the
+    ** first one after now (lo is due by now, hi is after it or never). */
+    int lo = *fired, hi = lo;
+    int64_t d = 0;
+    for (int step = 1; step <= (1 << 29); step *= 2) {
+        hi = lo + step;
+        if (hi < lo || rt_timer_next(cal, n, spec, hi, anchor, &d, msg, msglen) || !d || d > now) break;
+        lo = hi;
+    }
+    while (hi - lo > 1) {
+        int mid = lo + (hi - lo) / 2;
+        if (rt_timer_next(cal, n, spec, mid, anchor, &d, msg, msglen) || !d || d > now) hi = mid;
+        else lo = mid;
+    }
+    *fired = hi;
+    return rt_timer_next(cal, n, spec, hi, anchor, due, msg, msglen);
+}
+
+/* The timer's due time for firing number *fired (evaluating an
+** expression first); after > 0 applies the misfire rule (rt_timer_after). */
+static int timer_due(rt_step *s, const model_node *n, int64_t scope, int *fired, int64_t after, int64_t anchor,
+                     int64_t *due, sdm_err *why) {
     const char *spec = n->timer;
     char *owned = NULL, msg[256];
     int rc = SDM_OK;
@@ -428,7 +558,10 @@ static int timer_due(rt_step *s, const model_node *n, int64_t scope, int fired, 
         if (rc) return rc;
         spec = owned;
     }
-    if (rt_timer_next(s->cal, n, spec, fired, anchor, due, msg, sizeof msg))
+    int k = 0;
+    if (!fired) fired = &k;
+    if (after ? rt_timer_after(s->cal, n, spec, fired, anchor, after, due, msg, sizeof msg)
+              : rt_timer_next(s->cal, n, spec, *fired, anchor, due, msg, sizeof msg))
         rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer of '%s': %s", n->id, msg);
     free(owned);
     return rc;
@@ -438,7 +571,7 @@ static int wait_timer(rt_step *s, const rt_item *it, sdm_err *err) {
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
     int64_t due;
-    int rc = timer_due(s, n, it->scope, 0, s->now, &due, &why);
+    int rc = timer_due(s, n, it->scope, NULL, 0, s->now, &due, &why);
     if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
     if (!due) { push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope); return SDM_OK; }  /* already past */
     rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
@@ -462,7 +595,7 @@ static int plan_one(rt_step *s, wait_plan *w, int node, int64_t scope, sdm_err *
     if (!listens || w->n == 32) return SDM_OK;
     w->node[w->n] = node;
     w->due[w->n] = 0;
-    return timer ? timer_due(s, b, scope, 0, s->now, &w->due[w->n++], why) : (w->n++, SDM_OK);
+    return timer ? timer_due(s, b, scope, NULL, 0, s->now, &w->due[w->n++], why) : (w->n++, SDM_OK);
 }
 
 /* For activity n: its boundary events (scope: where the activity is) and,
@@ -516,7 +649,7 @@ static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_
     int rc = store_jobs_delete_instance(s->st, s->inst, err);
     if (!rc) rc = store_subs_delete_instance(s->st, s->inst, err);
     if (!rc) rc = store_instance_end(s->st, s->inst, state, n ? n->outcome : NULL, n ? n->id : NULL, s->now, err);
-    if (!rc && s->parent_inst && s->returned) rc = s->returned(s->ctx, s, err);
+    if (!rc && s->parent_inst && s->returned) rc = NESTED(s, n ? n : node_at(s, 0), err, s->returned(s->ctx, s, err));
     return rc;
 }
 
@@ -719,6 +852,9 @@ static int loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
                                    l->count ? (count ? count : "nil") : (items ? items : "nil"),
                                    l->count ? "a count" : "a list");
         json_decref(j);
+        if (!rc && s->budget && total > s->budget->max_instances)
+            rc = err_set(&why, SDM_ERR_SCRIPT, s->file, l->line, n->id, "'%s' would run %lld instances, over the"
+                         " cap of %ld (sdm_config.max_instances)", n->id, total, s->budget->max_instances);
         go = total > 0;
     }
     wait_plan w = {0};
@@ -956,8 +1092,10 @@ static int take(rt_step *s, int64_t token, int64_t scope, const int *flows, int 
     for (int k = 0; k < nflows; k++) {
         const model_flow *f = &s->proc->flows[flows[k]];
         int64_t t = token;
-        if (k > 0) {
-            int rc = token_new(s, scope, &s->proc->nodes[f->dst], "ready", f->id, &t, err);
+        if (k > 0) {             /* a new token, charged to the node that forks */
+            int rc = budget_take(s, &s->proc->nodes[f->src], B_TOKEN, err);
+            if (!rc) rc = store_token_add(s->st, s->inst, scope, s->proc->nodes[f->dst].id, "ready", f->id,
+                                          s->now, &t, err);
             if (rc) return rc;
         }
         push(s, OP_ENTER, t, f->dst, flows[k], scope);
@@ -1021,7 +1159,7 @@ static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) rc = visible_vars(s, it->scope, &vars, err);
     if (rc) { free(vars); return rc; }
     char *given = mapped(vars, n->vin, n->nvin);
-    rc = s->call(s->ctx, s, it->token, n, given, &why);
+    rc = NESTED(s, n, &why, s->call(s->ctx, s, it->token, n, given, &why));
     free(given);
     free(vars);
     /* A process not deployed, or the client busy in it: the model's or the
@@ -1064,7 +1202,7 @@ static int event_gateway(rt_step *s, const rt_item *it, sdm_err *err) {
         const model_node *t = node_at(s, s->proc->flows[n->out[k]].dst);
         w.node[w.n] = s->proc->flows[n->out[k]].dst;
         w.due[w.n] = 0;
-        rc = t->kind == EL_CATCH_TIMER ? timer_due(s, t, it->scope, 0, s->now, &w.due[w.n], &why) : SDM_OK;
+        rc = t->kind == EL_CATCH_TIMER ? timer_due(s, t, it->scope, NULL, 0, s->now, &w.due[w.n], &why) : SDM_OK;
         w.n++;
     }
     if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
@@ -1137,7 +1275,7 @@ static int catch_from(rt_step *s, const model_node *thrower, int64_t token, int 
         scope = t.parent;
     }
     if (s->parent_inst && s->raised) {
-        int rc = s->raised(s->ctx, s, thrower, caught, interrupted, err);
+        int rc = NESTED(s, thrower, err, s->raised(s->ctx, s, thrower, caught, interrupted, err));
         if (!rc && *caught && *interrupted) {          /* the caller cut this instance off */
             s->ended = 1;
             s->qhead = s->qn;
@@ -1360,7 +1498,7 @@ static int throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
     } else {
         rc = history(s, it->token, n->id, n->trigger == 'm' ? "message-sent" : "signal-sent",
                      detail("{s:s}", "name", n->msg), err);
-        if (!rc) rc = s->thrown(s->ctx, s, n, err);
+        if (!rc) rc = NESTED(s, n, err, s->thrown(s->ctx, s, n, err));
         stopped = s->cur_dead;      /* a signal this instance caught cut the thrower off */
     }
     if (rc || stopped) return rc;
@@ -1495,26 +1633,16 @@ int rt_drain(rt_step *s, sdm_err *err) {
     }
 }
 
-/* Operations one step may take before the token moving is stopped with an
-** incident: a model looping without ever waiting would otherwise hold the
-** write lock forever. A real step takes a few dozen. */
-#define RT_MAX_OPS 200000
-
+/* Every operation counts against the step's budget (rt_budget): a model
+** looping without ever waiting, or forking without end, would otherwise
+** hold the write lock forever. A real step takes a few dozen. */
 static int drain_queue(rt_step *s, sdm_err *err) {
     while (s->qhead < s->qn) {
         rt_item it = s->q[s->qhead++];
         int rc;
         s->cur = it.token;
         s->cur_dead = 0;
-        if (it.op != OP_DEAD && ++s->ops > RT_MAX_OPS) {
-            sdm_err why = {0};
-            const model_node *n = node_at(s, it.node);
-            err_set(&why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "the token ran %d operations in one step "
-                    "without waiting at '%s': an endless loop in the model?", RT_MAX_OPS, n->id);
-            s->ops = 0;
-            if ((rc = incident(s, it.token, it.node, it.op == OP_LEAVE ? "leave" : "execute", &why, err))) return rc;
-            continue;
-        }
+        if (it.op != OP_DEAD && (rc = budget_take(s, node_at(s, it.node), B_OP, err))) return rc;
         switch (it.op) {
         case OP_ENTER: rc = op_enter(s, &it, err); break;
         case OP_EXECUTE: rc = op_execute(s, &it, err); break;
@@ -1579,6 +1707,10 @@ int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
                        (long long)inc->id, inc->state);
     store_token tok;
     int node;
+    if (!inc->token_id) {         /* a step stopped by its budget: nothing stored to resume */
+        int rc = store_incident_resolve(s->st, inc->id, s->now, s->actor, err);
+        return rc ? rc : history(s, 0, inc->node, "retry", detail("{s:I}", "incident", (json_int_t)inc->id), err);
+    }
     int rc = token_at(s, inc->token_id, &tok, &node, err);
     if (rc) return rc;
     rc = store_incident_resolve(s->st, inc->id, s->now, s->actor, err);
@@ -1594,10 +1726,11 @@ int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
 static int rearm(rt_step *s, const store_job *job, const model_node *n, int64_t scope, sdm_err *err) {
     sdm_err why = {0};
     int64_t next;
-    int rc = timer_due(s, n, scope, job->fired + 1, job->created_at, &next, &why);
+    int fired = job->fired + 1;
+    int rc = timer_due(s, n, scope, &fired, s->now, job->created_at, &next, &why);
     if (rc == SDM_ERR_SCRIPT) next = 0;          /* a broken cycle stops; the token goes on */
     else if (rc) { *err = why; return rc; }
-    return next ? store_job_reschedule(s->st, job->id, next, job->fired + 1, err) : store_job_delete(s->st, job->id, err);
+    return next ? store_job_reschedule(s->st, job->id, next, fired, err) : store_job_delete(s->st, job->id, err);
 }
 
 /* Fire a due job: a boundary timer (interrupting, or sending a token and

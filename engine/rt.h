@@ -24,8 +24,28 @@ typedef struct rt_item {        /* one queued atomic operation */
     int64_t scope;              /* the token holding the token's scope, 0 at process level */
 } rt_item;
 
+/* A step's budget, shared by every rt_step of one transaction (the
+** instance acted on, the instances it calls or messages): operations
+** drained, tokens created, wall time. Exceeding it stops the whole step
+** with SDM_ERR_LIMIT; the caller rolls back and records one incident. */
+typedef struct rt_budget {
+    long max_ops, max_tokens;   /* limits */
+    int64_t ms, deadline;       /* wall time allowed; its end, CLOCK_MONOTONIC ms */
+    long max_instances;         /* multi-instance cardinality cap */
+    long ops, tokens;           /* used so far */
+    int depth;                  /* steps of other instances nested in this one now */
+    int tripped;                /* the step was stopped: what follows says where */
+    int64_t inst;
+    char node[128];
+    sdm_err why;
+} rt_budget;
+
+/* Reset b for a new step of at most ms milliseconds. */
+void rt_budget_start(rt_budget *b, long max_ops, long max_tokens, int64_t ms, long max_instances);
+
 typedef struct rt_step {
     /* filled by the caller */
+    rt_budget *budget;          /* NULL: unlimited */
     store *st;
     scr *sc;
     const model_proc *proc;
@@ -60,10 +80,10 @@ typedef struct rt_step {
     rt_item *q;
     int qhead, qn, qcap;
     int ended;
-    int ops;                    /* operations drained so far (an endless loop stops at a limit) */
     int64_t cur;                /* the token whose operation runs now */
     int cur_dead;               /* ...and a cancellation removed it meanwhile */
     int tasks_created, incidents;
+    int64_t last_incident;
 } rt_step;
 
 /* Start: record vars_json (may be NULL), put a token on the process's
@@ -93,11 +113,28 @@ int rt_drain(rt_step *s, sdm_err *err);
 ** when it fires no more; -1 with msg when spec is not valid. */
 int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const char *spec, int fired,
                   int64_t anchor, int64_t *due, char *msg, size_t msglen);
+/* The same after a firing at `now`, by the misfire rule of Quartz and
+** Camunda: a cycle that missed firings (nobody ticked) goes on from its
+** first firing after now, counting the missed ones in *fired (in: the
+** firing wanted, out: the one returned), so it fires once, not once per
+** missed period. */
+int rt_timer_after(const struct clk_calendar *cal, const model_node *n, const char *spec, int *fired,
+                   int64_t anchor, int64_t now, int64_t *due, char *msg, size_t msglen);
 /* Fire a due job (timer, boundary timer, due-date checkpoint). */
 int rt_fire(rt_step *s, const store_job *job, sdm_err *err);
 /* Write variables from outside the model into the store, as seen from
 ** scope (0: the instance): a name a scope on the way holds goes there. */
 int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err);
+/* After a step that failed was rolled back, in a fresh transaction: an
+** incident with token 0 on this instance, at why->element, told to whoever
+** is responsible. phase "step": it exceeded its budget (nothing to resume;
+** the action is repeated once the model is fixed); "job": a job's firing
+** failed (retrying it makes the job due again). */
+int rt_step_incident(rt_step *s, const char *phase, const sdm_err *why, int64_t *incident, sdm_err *err);
+/* The same for a start: the instance with its variables and one token at
+** its start event resting with the incident (retry runs it again). */
+int rt_start_incident(rt_step *s, int start, const char *vars_json, const sdm_err *why, int64_t *incident,
+                      sdm_err *err);
 void rt_step_free(rt_step *s);
 
 /* Canonical names of the atomic operations, for logs and traces. */

@@ -45,7 +45,11 @@ struct sdm {
     char *webhook_secret;        /* signs webhook bodies; NULL: unsigned */
     cached_model *models; int nmodel;
     cached_def *defs;     int ndef;
-    void (*log)(void *ctx, int level, const char *what, const char *detail);  /* sdm_config.log */
+    rt_budget budget;            /* the running step's (rt.h) */
+    long step_ops, step_tokens, max_instances;
+    int64_t step_ms, tick_ms;
+    long delivery_ms;            /* a delivery's whole time (dlv_smtp holds the connect timeout too) */
+    void (*log)(void *, int, const char *, const char *);
     void *log_ctx;
 };
 
@@ -127,6 +131,14 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
     db->smtp.user = db->smtp_user = cfg->smtp_user ? xstrdup(cfg->smtp_user) : NULL;
     db->smtp.password = db->smtp_password = cfg->smtp_password ? xstrdup(cfg->smtp_password) : NULL;
+    db->step_ops = cfg->step_ops > 0 ? cfg->step_ops : 1000000;
+    db->step_tokens = cfg->step_tokens > 0 ? cfg->step_tokens : 100000;
+    db->step_ms = cfg->step_ms > 0 ? cfg->step_ms : 5000;
+    db->max_instances = cfg->max_instances > 0 ? cfg->max_instances : 10000;
+    db->tick_ms = cfg->tick_ms > 0 ? cfg->tick_ms : 10000;
+    db->delivery_ms = cfg->delivery_timeout_ms > 0 ? cfg->delivery_timeout_ms : 15000;
+    db->smtp.timeout_ms = db->delivery_ms;
+    db->smtp.connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
     db->log = cfg->log;
     db->log_ctx = cfg->log_ctx;
     *out = db;
@@ -245,6 +257,21 @@ static void check_timer(code_check *c, const model_node *n) {
     report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
 }
 
+/* A literal loopCardinality over the cap is refused now; a computed one
+** over it becomes an incident when it runs (rt.c, loop_begin). */
+static void check_cardinality(code_check *c, const model_loop *l, const model_node *n) {
+    if (!l->count) return;
+    char *end;
+    double v = strtod(l->count, &end);
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+    if (end == l->count || *end || !(v > (double)c->db->max_instances)) return;
+    char msg[256];
+    snprintf(msg, sizeof msg, "loopCardinality of '%s' is %s, over the cap of %ld instances", n->id,
+             l->count, c->db->max_instances);
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, l->line, n->id, msg);
+}
+
 /* Lua syntax and ISO 8601 values, checked once at deploy time so that a
 ** typo surfaces with its line now, not as an incident weeks later. */
 static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
@@ -260,6 +287,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
         for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
         if (n->loop) {
             const model_loop *l = n->loop;
+            check_cardinality(&c, l, n);
             check_lua(&c, l->count, 1, n->id, l->line);
             check_lua(&c, l->items, 1, n->id, l->line);
             check_lua(&c, l->until, 1, n->id, l->line);
@@ -436,8 +464,16 @@ static int raised(void *ctx, rt_step *from, const model_node *n, int *caught, in
 static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err);
 static int call_returned(void *ctx, rt_step *called, sdm_err *err);
 
+/* Begin a step's transaction with a fresh budget (rt_budget): every
+** rt_step of this transaction shares it. */
+static int step_begin(sdm *db, sdm_err *err) {
+    rt_budget_start(&db->budget, db->step_ops, db->step_tokens, db->step_ms, db->max_instances);
+    return store_begin(db->st, err);
+}
+
 static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err) {
     memset(s, 0, sizeof *s);
+    s->budget = &db->budget;
     s->st = db->st;
     if (!(s->sc = sandbox(db))) return no_sandbox(err);
     s->cal = db->cal;
@@ -524,12 +560,52 @@ static int raised(void *ctx, rt_step *called, const model_node *n, int *caught, 
     return rc;
 }
 
-static int finish(sdm *db, rt_step *s, int rc, sdm_err *err) {
+static int over_budget(sdm *db, int64_t inst, int rc, sdm_err *err);
+
+/* Commit the step, or roll it back on any failure. */
+static int end_step(sdm *db, rt_step *s, int rc, sdm_err *err) {
     if (!rc && s->inst) rc = org_after_step(db->st, s->proc, s->inst, s->client, s->now, s->actor, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     rt_step_free(s);
     return rc;
+}
+
+static int finish(sdm *db, rt_step *s, int rc, sdm_err *err) {
+    return over_budget(db, s->inst, end_step(db, s, rc, err), err);
+}
+
+/* The error a step over its budget returns, naming what was recorded. */
+static int budget_error(sdm *db, const char *recorded, sdm_err *err) {
+    if (err) {
+        *err = db->budget.why;
+        size_t n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof err->msg - n, "; the step was rolled back%s", recorded);
+    }
+    return SDM_ERR_LIMIT;
+}
+
+/* A step stopped by its budget has been rolled back: record one incident
+** on the instance acted on (it existed before the step) in a transaction
+** of its own, so a person sees it and the caller gets the error. */
+static int over_budget(sdm *db, int64_t inst, int rc, sdm_err *err) {
+    if (rc != SDM_ERR_LIMIT || !db->budget.tripped || !inst) return rc;
+    store_instance in;
+    rt_step s = {0};
+    sdm_err e = {0};
+    int64_t id = 0;
+    db->budget.tripped = 0;
+    int r = store_begin(db->st, &e);
+    if (!r) r = active_instance(db, inst, &in, &e);
+    if (!r) r = step_for(db, &s, &in, &e);
+    s.budget = NULL;
+    if (!r) r = rt_step_incident(&s, "step", &db->budget.why, &id, &e);
+    if (!r) r = store_commit(db->st, &e);
+    if (r) store_rollback(db->st);
+    rt_step_free(&s);
+    char what[128];
+    snprintf(what, sizeof what, r ? "" : " and recorded as incident %lld", (long long)id);
+    return budget_error(db, what, err);
 }
 
 static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err) {
@@ -539,14 +615,46 @@ static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *e
     return rc;
 }
 
+/* A start over its budget was rolled back: the instance is recorded
+** anyway, with its variables and its token resting at the start event
+** with the incident, so the client's deal is not lost and `sdm retry`
+** runs it again once the model is fixed; the caller gets the error. */
+static int start_over_budget(sdm *db, const char *process, const char *client, const char *vars_json,
+                             int64_t *instance, sdm_err *err) {
+    rt_step s = {0};
+    store_instance inst = {0};
+    sdm_err e = {0};
+    int version;
+    int64_t id = 0;
+    db->budget.tripped = 0;
+    int rc = store_begin(db->st, &e);
+    if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, &e);
+    if (!rc) rc = org_client_register(db->st, client, vars_json, sdm_now(db), db->actor, &e);
+    if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
+                                     &inst.id, &e);
+    snprintf(inst.client, sizeof inst.client, "%s", client);
+    if (!rc) rc = step_for(db, &s, &inst, &e);
+    s.budget = NULL;
+    if (!rc) rc = rt_start_incident(&s, s.proc->starts[0], vars_json, &db->budget.why, &id, &e);
+    if (!rc) rc = store_commit(db->st, &e);
+    if (rc) store_rollback(db->st);
+    rt_step_free(&s);
+    if (!rc && instance) *instance = inst.id;
+    char what[160];
+    snprintf(what, sizeof what, rc ? "" : "; instance %lld is recorded with incident %lld",
+             (long long)inst.id, (long long)id);
+    return budget_error(db, what, err);
+}
+
 int sdm_start(sdm *db, const char *process, const char *client, const char *vars_json,
               int64_t *instance, sdm_err *err) {
     if (!process || !*process || !client || !*client)
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a process id and a client key are required");
+    if (err_check_name(err, "the client key", client)) return SDM_ERR_MISUSE;
     rt_step s = {0};
     store_instance inst = {0};
     int version;
-    int rc = store_begin(db->st, err);
+    int rc = step_begin(db, err);
     if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
     if (!rc) rc = org_client_register(db->st, client, vars_json, sdm_now(db), db->actor, err);
     if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
@@ -555,14 +663,16 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) rc = rt_start(&s, vars_json, err);
     if (!rc && instance) *instance = inst.id;
-    return finish(db, &s, rc, err);
+    rc = end_step(db, &s, rc, err);
+    return rc == SDM_ERR_LIMIT && db->budget.tripped ? start_over_budget(db, process, client, vars_json, instance, err)
+                                                     : rc;
 }
 
 int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     rt_step s = {0};
     store_task t;
     store_instance inst;
-    int rc = store_begin(db->st, err);
+    int rc = step_begin(db, err);
     if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
@@ -574,18 +684,20 @@ int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     rt_step s = {0};
     store_incident inc;
     store_instance inst;
-    int rc = store_begin(db->st, err);
+    int rc = step_begin(db, err);
     if (!rc) rc = store_incident_get(db->st, incident, &inc, err);
     if (!rc) rc = active_instance(db, inc.instance_id, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) rc = rt_retry(&s, &inc, err);
-    return finish(db, &s, rc, err);
+    if (!rc && strcmp(inc.phase, "job") == 0) rc = store_job_unpark(db->st, incident, sdm_now(db), err);
+    rc = end_step(db, &s, rc, err);
+    return rc == SDM_ERR_LIMIT && db->budget.tripped ? budget_error(db, "; the incident stays open", err) : rc;
 }
 
 int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err) {
     rt_step s = {0};
     store_instance inst;
-    int rc = store_begin(db->st, err);
+    int rc = step_begin(db, err);
     if (!rc) rc = active_instance(db, instance, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) rc = rt_set_vars(&s, vars_json, 0, err);
@@ -641,51 +753,93 @@ static int fire_start(sdm *db, const store_job *job, int64_t now, sdm_err *err) 
     }
     int64_t next;
     char msg[256];
-    if (!rc && rt_timer_next(db->cal, n, n->timer, job->fired + 1, job->created_at, &next, msg, sizeof msg)) next = 0;
-    if (!rc) rc = next ? store_job_reschedule(db->st, job->id, next, job->fired + 1, err)
+    int k = job->fired + 1;
+    if (!rc && rt_timer_after(db->cal, n, n->timer, &k, job->created_at, now, &next, msg, sizeof msg)) next = 0;
+    if (!rc) rc = next ? store_job_reschedule(db->st, job->id, next, k, err)
                        : store_job_delete(db->st, job->id, err);
     return rc;
 }
 
-/* One line in the worker's log (sdm_config.log), when it has one. */
-static void log_event(sdm *db, int level, const char *what, const char *fmt, ...) {
+/* One line for the worker's log (sdm_config.log), if there is one. */
+static void tick_log(sdm *db, int level, const char *what, const char *fmt, ...) {
     if (!db->log) return;
-    char detail[768];
+    char line[1200];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    db->log(db->log_ctx, level, what, detail);
-}
-
-/* A job's step committed (rc 0): log it, and the incidents it raised. */
-static int job_logged(sdm *db, const store_job *job, int incidents, int rc) {
-    if (!rc) log_event(db, SDM_LOG_INFO, "job-fired", "job %lld %s instance %lld node %s", (long long)job->id,
-                       job->kind, (long long)job->instance_id, job->node);
-    if (!rc && incidents) log_event(db, SDM_LOG_ERROR, "incident-raised", "instance %lld node %s (sdm incidents)",
-                                    (long long)job->instance_id, job->node);
-    return rc;
+    db->log(db->log_ctx, level, what, line);
 }
 
 /* One due job in one transaction. SDM_ERR_NOTFOUND when none is due.
 ** BEGIN IMMEDIATE makes the pick and the firing atomic against every
-** other worker on the same database. */
-static int fire_one(sdm *db, int64_t now, sdm_err *err) {
+** other worker on the same database. *job is the job picked (id 0: none). */
+static int fire_one(sdm *db, int64_t now, store_job *job, sdm_err *err) {
     rt_step s = {0};
-    store_job job;
     store_instance inst;
-    int rc = store_begin(db->st, err);
-    if (!rc) rc = store_job_due(db->st, now, &job, err);
-    if (!rc && strcmp(job.kind, "start") == 0) return job_logged(db, &job, 0, finish(db, &s, fire_start(db, &job, now, err), err));
-    if (!rc) rc = active_instance(db, job.instance_id, &inst, err);
+    job->id = 0;
+    int rc = step_begin(db, err);
+    if (!rc) rc = store_job_due(db->st, now, job, err);
+    if (rc == SDM_ERR_NOTFOUND) job->id = 0;
+    if (!rc && strcmp(job->kind, "start") == 0) return end_step(db, &s, fire_start(db, job, now, err), err);
+    if (!rc) rc = active_instance(db, job->instance_id, &inst, err);
     if (rc == SDM_ERR_STATE)                            /* outlived its instance: nothing to do */
-        return finish(db, &s, store_job_delete(db->st, job.id, err), err);
+        return end_step(db, &s, store_job_delete(db->st, job->id, err), err);
     if (!rc) rc = step_for(db, &s, &inst, err);
-    if (!rc) { s.now = now; rc = rt_fire(&s, &job, err); }
-    int incidents = s.incidents;
-    return job_logged(db, &job, incidents, finish(db, &s, rc, err));
+    if (!rc) { s.now = now; rc = rt_fire(&s, job, err); }
+    return end_step(db, &s, rc, err);
 }
 
+#define JOB_MAX_ATTEMPTS 5            /* then the job is parked until its incident is retried */
+
+typedef struct tell_ctx { sdm *db; const char *subject, *body; int64_t now; sdm_err *err; } tell_ctx;
+
+static int tell_one(void *ctx, const char *channel, const char *address) {
+    tell_ctx *t = ctx;
+    return store_outbox_add(t->db->st, channel, address, t->subject, t->body, t->now, 0, 0, t->err);
+}
+
+/* A job's firing failed and was rolled back: count the attempt, retry it
+** with backoff or park it, and tell people through one incident per job
+** on its instance. A timer start has no instance to hold an incident: its
+** first failure and its parking go to the admins' inbox (store_responsible
+** with neither role nor client) and the log. */
+static int job_failed(sdm *db, const store_job *job, const sdm_err *why, int64_t now, sdm_err *err) {
+    int attempts = job->attempts + 1;
+    int64_t due = attempts < JOB_MAX_ATTEMPTS ? now + dlv_backoff(attempts) : 0;
+    int64_t incident = job->incident_id;
+    char when[40] = "", msg[1400];
+    if (due) clk_format(due, sdm_time_zone(db), when, sizeof when);
+    snprintf(msg, sizeof msg, "%s job at '%s' failed %d time%s (%s%s): %s", job->kind, job->node, attempts,
+             attempts > 1 ? "s" : "", due ? "retried at " : "parked until this incident is retried", when,
+             why->msg);
+    store_instance inst;
+    rt_step s = {0};
+    int rc = store_begin(db->st, err);
+    int live = !rc && job->instance_id && active_instance(db, job->instance_id, &inst, NULL) == SDM_OK;
+    if (!rc && live && incident) rc = store_incident_message(db->st, incident, msg, err);
+    else if (!rc && live) {
+        sdm_err w = *why;
+        snprintf(w.msg, sizeof w.msg, "%s", msg);
+        snprintf(w.element, sizeof w.element, "%s", job->node);
+        rc = step_for(db, &s, &inst, err);
+        s.budget = NULL;
+        if (!rc) rc = rt_step_incident(&s, "job", &w, &incident, err);
+    }
+    if (!rc && !live && (attempts == 1 || !due)) {
+        char subject[400];
+        snprintf(subject, sizeof subject, "[job %lld failed] %s job at '%s'", (long long)job->id, job->kind,
+                 job->node);
+        tell_ctx t = {db, subject, msg, now, err};
+        rc = store_responsible(db->st, NULL, NULL, tell_one, &t, err);
+    }
+    if (!rc) rc = store_job_failed(db->st, job->id, attempts, due, now, why->msg, incident, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    rt_step_free(&s);
+    if (!rc) tick_log(db, due ? SDM_LOG_WARN : SDM_LOG_ERROR, "incident", "job %lld: %s", (long long)job->id, msg);
+    return rc;
+}
 #define LEASE_MS (10 * 60 * 1000)     /* a delivery in doubt is retried after this */
 #define MAX_ATTEMPTS 12
 
@@ -697,7 +851,8 @@ static void deliver(sdm *db, const store_message *m, dlv_result *r) {
     } else if (strcmp(m->channel, "webhook") == 0) {
         json_t *j = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)m->id, "subject", m->subject, "body", m->body);
         char *body = json_dumps(j, JSON_COMPACT);
-        dlv_webhook(m->recipient, body, db->webhook_secret, 0, r);
+        dlv_webhook_ex(m->recipient, body, db->webhook_secret, db->smtp.connect_timeout_ms,
+                       db->delivery_ms, r);
         free(body);
         json_decref(j);
     }
@@ -715,7 +870,7 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
         if (!rc) rc = store_outbox_done(db->st, m.id, "sent", now, NULL, now, err);
         if (!rc) rc = store_commit(db->st, err);
         if (rc) store_rollback(db->st);
-        if (!rc) log_event(db, SDM_LOG_INFO, "message-delivered", "message %lld inbox to %s", (long long)m.id, m.recipient);
+        if (!rc) tick_log(db, SDM_LOG_INFO, "delivered", "inbox to %s (message %lld)", m.recipient, (long long)m.id);
         free(m.subject); free(m.body);
         return rc;
     }
@@ -726,25 +881,57 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
     const char *state = r.ok ? "sent" : r.retryable && m.attempts < MAX_ATTEMPTS ? "pending" : "failed";
     int64_t next = now + (r.retry_after_ms > dlv_backoff(m.attempts) ? r.retry_after_ms : dlv_backoff(m.attempts));
     rc = store_begin(db->st, err);
-    log_event(db, r.ok ? SDM_LOG_INFO : *state == 'f' ? SDM_LOG_ERROR : SDM_LOG_WARN,
-              r.ok ? "message-delivered" : "delivery-failed", "message %lld %s to %s%s%s", (long long)m.id,
-              m.channel, m.recipient, r.ok ? "" : ": ", r.ok ? "" : r.msg);
     if (!rc) rc = store_outbox_done(db->st, m.id, state, next, r.ok ? NULL : r.msg, sdm_now(db), err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
+    if (!rc && r.ok) tick_log(db, SDM_LOG_INFO, "delivered", "%s to %s (message %lld)", m.channel, m.recipient,
+                              (long long)m.id);
+    else if (!rc) tick_log(db, *state == 'f' ? SDM_LOG_ERROR : SDM_LOG_WARN, "delivery-failed", "%s to %s (message %lld, %s): %s", m.channel,
+                           m.recipient, (long long)m.id, state, r.msg);
     free(m.subject); free(m.body);
     return rc;
 }
 
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Jobs and deliveries take turns, one each, until neither has anything
+** due or the tick's time is spent: a slow webhook delays a due timer by
+** at most one delivery's timeout, and a failing job is set aside
+** (job_failed) instead of stopping the worker. */
 int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
-    int64_t now = sdm_now(db);
-    int n = 0, rc;
-    while ((rc = fire_one(db, now, err)) == SDM_OK) n++;
-    if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
-    while (!rc && (rc = deliver_one(db, now, err)) == SDM_OK) n++;
-    if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
+    int64_t now = sdm_now(db), end = mono_ms() + db->tick_ms;
+    int n = 0, rc = SDM_OK, jobs = 1, mail = 1;
+    while (!rc && (jobs || mail) && mono_ms() < end) {
+        if (jobs) {
+            store_job job;
+            sdm_err why = {0};
+            rc = fire_one(db, now, &job, &why);
+            if (rc == SDM_OK) {
+                n++;
+                tick_log(db, SDM_LOG_INFO, "job-fired", "job %lld %s instance %lld node %s", (long long)job.id, job.kind,
+                         (long long)job.instance_id, job.node);
+            } else if (rc == SDM_ERR_NOTFOUND) {
+                jobs = 0;
+                rc = SDM_OK;
+            } else if (job.id) {
+                rc = job_failed(db, &job, &why, now, err);
+            } else if (err) {
+                *err = why;
+            }
+        }
+        if (!rc && mail) {
+            rc = deliver_one(db, now, err);
+            if (rc == SDM_OK) n++;
+            else if (rc == SDM_ERR_NOTFOUND) { mail = 0; rc = SDM_OK; }
+        }
+    }
     if (fired) *fired = n;
     if (!rc && next_due) rc = store_next_due(db->st, next_due, err);
+    if (!rc && next_due && (jobs || mail)) *next_due = now;     /* time ran out with work left */
     return rc;
 }
 
@@ -811,6 +998,7 @@ int sdm_users(sdm *db, const char *role, const char *team, sdm_table **out, sdm_
 }
 
 int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
+    if (err_check_name(err, "the client key", key)) return SDM_ERR_MISUSE;
     PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 1, sdm_now(db), db->actor, err));
 }
 
@@ -1080,7 +1268,7 @@ static int correlate(sdm *db, const char *kind, const char *name, const char *cl
     store_sub *subs = NULL;
     int nsub = 0;
     *delivered = 0;
-    int rc = store_begin(db->st, err);
+    int rc = step_begin(db, err);
     if (!rc) rc = store_subs_find(db->st, kind, name, client, &subs, &nsub, err);
     if (!rc) rc = filter_correlated(db, subs, &nsub, vars, err);
     if (!rc && client && nsub > 1 && !all)
@@ -1100,17 +1288,20 @@ static int correlate(sdm *db, const char *kind, const char *name, const char *cl
     if (!rc) rc = store_commit(db->st, err);
     if (rc) { store_rollback(db->st); *delivered = 0; }
     free(subs);
-    return rc;
+    return over_budget(db, db->budget.inst, rc, err);
 }
 
 int sdm_message(sdm *db, const char *name, const char *client, const char *vars_json, int all,
                 int *delivered, sdm_err *err) {
     if (!name || !*name || !client || !*client)
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a message needs a name and a client key");
+    if (err_check_name(err, "the message name", name) || err_check_name(err, "the client key", client))
+        return SDM_ERR_MISUSE;
     return correlate(db, "message", name, client, vars_json, all, delivered, err);
 }
 
 int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
     if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a signal needs a name");
+    if (err_check_name(err, "the signal name", name)) return SDM_ERR_MISUSE;
     return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
 }

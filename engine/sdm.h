@@ -79,6 +79,16 @@ typedef struct sdm_config {
                                    name); default the calendar's, else the machine's */
     const char *lang;           /* "ru" or "en": texts people read (mail); default "en" */
     int         open_mode;      /* SDM_OPEN_*: default SDM_OPEN_WRITE */
+    /* A step's budget over all its tokens, 0 = default: operations
+    ** (1,000,000), tokens created (100,000), wall time (5,000 ms). A step
+    ** over it is rolled back and recorded as one incident (SDM_ERR_LIMIT). */
+    long        step_ops, step_tokens;
+    int64_t     step_ms;
+    long        max_instances;  /* multi-instance cardinality cap; default 10,000 */
+    /* The worker: a delivery's connect and total timeouts (default 5,000 and
+    ** 15,000 ms) and one sdm_tick's time for jobs and deliveries (10,000). */
+    long        connect_timeout_ms, delivery_timeout_ms;
+    int64_t     tick_ms;
     /* Called for each event a worker's log wants (job fired, message
     ** delivered, delivery failed, incident raised); NULL: silent. level is
     ** SDM_LOG_*, what a short event name ("job-fired"), detail one line. */
@@ -139,7 +149,12 @@ SDM_API int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t le
                            sdm_table **out, sdm_err *err);
 
 /* Start the latest version of `process` for client `client` and run it until
-** every token waits. vars_json may be NULL. */
+** every token waits. vars_json may be NULL. A step over its budget
+** (sdm_config.step_*) returns SDM_ERR_LIMIT and every call is rolled back;
+** a start still records the instance, resting at its start event with an
+** incident (*instance set), and complete, set vars and messages record one
+** incident on the instance. Client keys and variable names must be UTF-8
+** without control characters (SDM_ERR_MISUSE). */
 SDM_API int sdm_start(sdm *db, const char *process, const char *client,
                       const char *vars_json, int64_t *instance, sdm_err *err);
 /* Complete an open user task, merging vars_json into the instance first. */
@@ -151,9 +166,13 @@ SDM_API int sdm_retry(sdm *db, int64_t incident, sdm_err *err);
 SDM_API int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err);
 
 /* Fire every job due at sdm_now() (timers, boundary timers, due-date
-** checkpoints), each in its own transaction, then deliver due outbox
-** messages. *fired counts jobs and deliveries; *next_due (may be NULL) is
-** when something is next due, 0 if nothing is pending. */
+** checkpoints), each in its own transaction, taking turns with due outbox
+** deliveries until nothing is due or the tick's time (tick_ms) is spent.
+** A job that fails is rolled back, retried with backoff and parked after
+** 5 attempts, with an incident; it never stops the other jobs. *fired
+** counts jobs and deliveries; *next_due (may be NULL) is when something is
+** next due (now when the tick's time ran out first), 0 if nothing is
+** pending. */
 SDM_API int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err);
 /* The deployed BPMN of `process` (version 0 = latest), byte for byte, or
 ** with overlay = 1 coloured by what runs now: red open incidents, orange

@@ -175,6 +175,12 @@ static const char *const migrations[] = {
     /* 8: the compact form of each deployed tree (xml_pack), so a call
     ** that runs a model compiles it without parsing XML. */
     "CREATE TABLE model_trees(resource_id INTEGER PRIMARY KEY REFERENCES resources(id), tree BLOB NOT NULL);",
+    /* 9: a job that fails is retried with backoff, then parked; its
+    ** incident (token 0, phase job) is what a person sees and retries. */
+    "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN last_error TEXT;"
+    "ALTER TABLE jobs ADD COLUMN parked_at INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN incident_id INTEGER;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -250,13 +256,13 @@ static const char *const sql_of[Q__COUNT] = {
                           " WHERE instance_id = ?1 AND state = 'open'",
     [Q_JOB_ADD] = "INSERT INTO jobs(kind, instance_id, token_id, node, due_at, spec, fired, created_at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at, definition_id FROM jobs"
-                  " WHERE due_at <= ?1 ORDER BY due_at, id LIMIT 1",
+    [Q_JOB_DUE] = "SELECT id, kind, instance_id, token_id, node, due_at, spec, fired, created_at, definition_id,"
+                  " attempts, incident_id FROM jobs WHERE due_at <= ?1 AND parked_at IS NULL ORDER BY due_at, id LIMIT 1",
     [Q_JOB_DEL] = "DELETE FROM jobs WHERE id = ?1",
     [Q_JOB_RESCHEDULE] = "UPDATE jobs SET due_at = ?2, fired = ?3 WHERE id = ?1",
     [Q_JOB_DEL_TOKEN] = "DELETE FROM jobs WHERE token_id = ?1",
     [Q_JOB_DEL_INST] = "DELETE FROM jobs WHERE instance_id = ?1",
-    [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs",
+    [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs WHERE parked_at IS NULL",
     [Q_TASK_OF_TOKEN] = "SELECT id, instance_id, token_id, node, state, assignee, due_at, created_at FROM tasks"
                         " WHERE token_id = ?1 AND node = ?2 ORDER BY id DESC LIMIT 1",
     [Q_TASK_CANCEL_TOKEN] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
@@ -312,8 +318,19 @@ struct store {
 static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
 static void load_clear(store *s);
 
+/* SQLite's words for the last failure, except a full disk: it may come as
+** "disk I/O error" (a write that failed with ENOSPC), and the person must
+** learn that space ran out, and where. */
+static const char *cause(store *s, char *buf, size_t n) {
+    if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_FULL && sqlite3_system_errno(s->db) != ENOSPC)
+        return sqlite3_errmsg(s->db);
+    snprintf(buf, n, "disk full: no space left to write %s (or its -wal file)", s->path ? s->path : "the database");
+    return buf;
+}
+
 static int db_error(store *s, sdm_err *err, const char *what) {
-    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, sqlite3_errmsg(s->db));
+    char buf[600];
+    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, cause(s, buf, sizeof buf));
 }
 
 static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
@@ -417,7 +434,8 @@ static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
 /* ---------- ad-hoc statements for the store layer (org.c, report.c) ---------- */
 
 int store_sql_error(store *s, sdm_err *err, const char *sql) {
-    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", sqlite3_errmsg(s->db), sql);
+    char buf[600];
+    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", cause(s, buf, sizeof buf), sql);
 }
 
 char *store_col_text(struct sqlite3_stmt *st, int col) { return dup_col(st, col); }
@@ -737,7 +755,9 @@ static const char *wal_vfs_name(void) {
 static int run_sql(store *s, const char *sql, sdm_err *err) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return SDM_OK;
-    err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", msg ? msg : sqlite3_errmsg(s->db));
+    char buf[600];
+    err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL
+            || !msg ? cause(s, buf, sizeof buf) : msg);
     sqlite3_free(msg);
     return SDM_ERR_STORE;
 }
@@ -882,10 +902,11 @@ struct sqlite3 *store_sqlite(store *s) { return s->db; }
 /* BEGIN, COMMIT and ROLLBACK are cached statements too: every step runs
 ** two of them, and sqlite3_exec would prepare them each time. */
 static int txn(store *s, int q, sdm_err *err) {
+    char buf[600];
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     int rc = sqlite3_step(st) == SQLITE_DONE ? SDM_OK
-           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", sqlite3_errmsg(s->db));
+           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", cause(s, buf, sizeof buf));
     sqlite3_reset(st);
     return rc;
 }
@@ -1423,8 +1444,27 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
     out->fired = sqlite3_column_int(st, 7);
     out->created_at = sqlite3_column_int64(st, 8);
     out->definition_id = sqlite3_column_int64(st, 9);
+    out->attempts = sqlite3_column_int(st, 10);
+    out->incident_id = sqlite3_column_int64(st, 11);
     done(st);
     return SDM_OK;
+}
+
+int store_job_failed(store *s, int64_t id, int attempts, int64_t due, int64_t now, const char *error,
+                     int64_t incident, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE jobs SET attempts = ?2, due_at = CASE WHEN ?3 > 0 THEN ?3"
+                          " ELSE due_at END, parked_at = CASE WHEN ?3 > 0 THEN NULL ELSE ?4 END, last_error = ?5,"
+                          " incident_id = ?6 WHERE id = ?1", "iiiitI", id, (int64_t)attempts, due, now, error,
+                          incident);
+}
+
+int store_job_unpark(store *s, int64_t incident, int64_t now, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE jobs SET attempts = 0, parked_at = NULL, due_at = ?2,"
+                          " last_error = NULL, incident_id = NULL WHERE incident_id = ?1", "ii", incident, now);
+}
+
+int store_incident_message(store *s, int64_t id, const char *msg, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE incidents SET message = ?2 WHERE id = ?1", "it", id, msg);
 }
 
 int store_start_jobs_clear(store *s, const char *process, sdm_err *err) {
@@ -1626,6 +1666,34 @@ int store_recipients(store *s, const char *to, const char *assignee, store_recip
     return rc;
 }
 
+/* Who must hear of an incident at a step of `role` for `client`, the first
+** rule that finds someone: the heads of the role's people, the head of the
+** client's owner, the users with role admin or owner. */
+int store_responsible(store *s, const char *role, const char *client, store_recipient_cb cb, void *ctx,
+                      sdm_err *err) {
+    static const char *const rules[] = {
+        "SELECT DISTINCT h.name, h.email FROM user_roles r JOIN users u ON u.name = r.user"
+        " JOIN users h ON h.name = u.head WHERE r.role = ?1 AND u.active AND h.active ORDER BY h.name",
+        "SELECT h.name, h.email FROM clients c JOIN users u ON u.name = c.owner JOIN users h ON h.name = u.head"
+        " WHERE c.key = ?2 AND h.active",
+        "SELECT DISTINCT u.name, u.email FROM user_roles r JOIN users u ON u.name = r.user"
+        " WHERE (r.role = 'admin' OR r.role = 'owner') AND u.active ORDER BY u.name",
+    };
+    int rc = SDM_OK, found = 0;
+    for (size_t i = 0; !rc && !found && i < sizeof rules / sizeof *rules; i++) {
+        sqlite3_stmt *st;
+        if ((rc = store_sql_open(s, &st, err, rules[i], "tt", role, client))) return rc;
+        while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+            const char *email = (const char *)sqlite3_column_text(st, 1);
+            found++;
+            rc = cb(ctx, "inbox", (const char *)sqlite3_column_text(st, 0));
+            if (!rc && email && *email) rc = cb(ctx, "email", email);
+        }
+        store_sql_close(s, st);
+    }
+    return rc;
+}
+
 /* ---------- queries for people ---------- */
 
 /* A query assembled from optional predicates, so that each filter that is
@@ -1766,10 +1834,10 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         types = "itssssitst"; order = " ORDER BY id DESC";
         break;
     case SDM_Q_JOBS:
-        sbuf_puts(&q.sql, "SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired"
-                  " FROM jobs WHERE 1");
+        sbuf_puts(&q.sql, "SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired,"
+                  " attempts, parked_at, last_error FROM jobs WHERE 1");
         q_int(&q, "instance_id =", f->id);
-        types = "isiisti"; order = " ORDER BY due_at, id";
+        types = "isiistiits"; order = " ORDER BY due_at, id";
         break;
     case SDM_Q_NODE_STATS:
         if (!f->process) { free(q.sql.s); return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "node statistics need a process"); }
@@ -1829,7 +1897,7 @@ static const char *const checks[] = {
     "SELECT 'incident token without an open incident', t.id FROM tokens t WHERE t.state = 'incident'"
     " AND NOT EXISTS (SELECT 1 FROM incidents n WHERE n.token_id = t.id AND n.state = 'open')",
     "SELECT 'open incident whose token is not in incident', n.id FROM incidents n WHERE n.state = 'open'"
-    " AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = n.token_id AND t.state = 'incident')",
+    " AND n.token_id <> 0 AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.id = n.token_id AND t.state = 'incident')",
     "SELECT 'open-task count out of step for ' || coalesce(l.user, x.assignee), coalesce(l.open, 0) FROM"
     " (SELECT assignee, count(*) AS n FROM tasks WHERE state = 'open' AND assignee IS NOT NULL GROUP BY assignee) x"
     " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",

@@ -46,6 +46,10 @@
 **              of an event subprocess's start: token_id is the scope token,
 **              0 for the process level), due (a task's due checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
 **              workers never fire one job. A token's jobs die with its wait.
+**              Migration 8: attempts, last_error, parked_at, incident_id: a
+**              firing that fails is rolled back and counted; the job is
+**              retried with backoff, then parked (parked_at set, never due)
+**              until its incident (token 0, phase job) is retried.
 ** subscriptions id, kind (message | signal), name, client, instance_id,
 **              token_id, node, created_at: a token waiting at a catch event
 **              or receive task, a waiting activity's message/signal boundary,
@@ -73,6 +77,9 @@
 **              created_at, resolved_at, resolved_by
 **              state: open | resolved. An open incident's token has state
 **              incident. phase: execute | leave (where to resume on retry).
+**              token_id 0: a step that could not be stored — phase step (it
+**              exceeded its budget and was rolled back; retry resolves it)
+**              or job (a job's firing failed; retry makes the job due now).
 **
 ** Migration 3, the organisation and clients (SQL in org.c, read by report.c):
 ** users        name, full_name, email, head, active, created_at. head is a
@@ -123,6 +130,8 @@ typedef struct store_task {
 typedef struct store_job {
     int64_t id, instance_id, token_id, due_at, created_at, definition_id;
     int fired;
+    int attempts;                       /* failed firings so far (migration 8) */
+    int64_t incident_id;                /* the open incident telling of them, 0 none */
     char kind[16], node[256], spec[512];
 } store_job;
 
@@ -282,6 +291,13 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err);  /* NOTF
 int store_start_jobs_clear(store *s, const char *process, sdm_err *err);
 int store_start_job_add(store *s, int64_t def, const char *node, int64_t due, int64_t now, sdm_err *err);
 int store_job_delete(store *s, int64_t id, sdm_err *err);
+/* A firing failed (its transaction rolled back): count it, and either
+** retry at due (> 0) or park the job (due 0) until its incident is retried. */
+int store_job_failed(store *s, int64_t id, int attempts, int64_t due, int64_t now, const char *error,
+                     int64_t incident, sdm_err *err);
+/* Retrying incident `incident` makes the jobs it parked due now. */
+int store_job_unpark(store *s, int64_t incident, int64_t now, sdm_err *err);
+int store_incident_message(store *s, int64_t id, const char *msg, sdm_err *err);
 int store_job_reschedule(store *s, int64_t id, int64_t due, int fired, sdm_err *err);
 int store_jobs_delete_token(store *s, int64_t token, sdm_err *err);
 int store_jobs_delete_instance(store *s, int64_t inst, sdm_err *err);
@@ -305,6 +321,11 @@ int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, 
                         int64_t *id, sdm_err *err);
 int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                         sdm_err *err);
+/* Who must hear of an incident at a step of `role` (may be NULL) for
+** `client`: the heads of the role's people, else the head of the client's
+** owner, else the users with role admin or owner. cb as store_recipients. */
+int store_responsible(store *s, const char *role, const char *client, store_recipient_cb cb, void *ctx,
+                      sdm_err *err);
 int store_outbox_add(store *s, const char *channel, const char *recipient, const char *subject,
                      const char *body, int64_t now, int64_t inst, int64_t deviation, sdm_err *err);
 int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message *out, sdm_err *err);

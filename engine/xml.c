@@ -101,6 +101,21 @@ static xml_node *convert(arena *a, xmlNode *src, xml_node *parent) {
     return n;
 }
 
+/* libxml2 goes on after a fatal error and reports what follows from it
+** ("Extra content at the end of the document"); the first error is the
+** cause a person can act on, so it is kept (in the context's _private). */
+typedef struct first_error { int set, line; char msg[512]; } first_error;
+
+static void keep_first(void *data, xmlErrorPtr e) {
+    first_error *f = ((xmlParserCtxtPtr)data)->_private;
+    if (f->set || !e || e->level < XML_ERR_ERROR) return;
+    f->set = 1;
+    f->line = e->line;
+    snprintf(f->msg, sizeof f->msg, "%s", e->message ? e->message : "malformed XML");
+    size_t m = strlen(f->msg);
+    while (m && (f->msg[m - 1] == '\n' || f->msg[m - 1] == ' ')) f->msg[--m] = 0;
+}
+
 int xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
               xml_doc **out, sdm_err *err) {
     *out = NULL;
@@ -117,16 +132,15 @@ int xml_parse(const char *name, const char *buf, size_t len, size_t max_bytes,
     if (!ctx) return err_set(err, SDM_ERR_NOMEM, name, 0, NULL, "cannot create XML parser");
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
                XML_PARSE_BIG_LINES;
+    first_error first = {0};
+    ctx->_private = &first;
+    ctx->sax->serror = keep_first;
     xmlDocPtr doc = xmlCtxtReadMemory(ctx, buf, (int)len, name, NULL, opts);
     if (!doc || !ctx->wellFormed || !ctx->nsWellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctx);
-        char msg[512] = "malformed XML";
-        if (e && e->message) {
-            snprintf(msg, sizeof msg, "%s", e->message);
-            size_t m = strlen(msg);
-            while (m && (msg[m - 1] == '\n' || msg[m - 1] == ' ')) msg[--m] = 0;
-        }
-        int code = err_set(err, SDM_ERR_XML, name, e ? e->line : 0, NULL, "%s", msg);
+        if (!first.set) keep_first(ctx, (xmlErrorPtr)e);
+        int code = err_set(err, SDM_ERR_XML, name, first.set ? first.line : 0, NULL, "%s",
+                           first.set ? first.msg : "malformed XML");
         if (doc) xmlFreeDoc(doc);
         xmlFreeParserCtxt(ctx);
         return code;

@@ -179,18 +179,21 @@ static int complete(int64_t inst, const char *node, const char *vars) {
     return rc;
 }
 
-static const char *inst_cell(int64_t inst, const char *name) {
-    static char buf[256];
-    sdm_filter f = {.id = inst};
+/* Column `name` of query q's only row for id (static; "" unless one row). */
+static const char *only_cell(sdm_query_kind q, int64_t id, const char *name) {
+    static char buf[1024];
+    sdm_filter f = {.id = id};
     sdm_table *t = NULL;
     buf[0] = 0;
-    if (sdm_query(db, SDM_Q_INSTANCE, &f, &t, &err) == SDM_OK && t->nrow == 1) {
+    if (sdm_query(db, q, &f, &t, &err) == SDM_OK && t->nrow == 1) {
         const char *v = t->cells[col(t, name)];
         snprintf(buf, sizeof buf, "%s", v ? v : "NULL");
     }
     sdm_table_free(t);
     return buf;
 }
+
+static const char *inst_cell(int64_t inst, const char *name) { return only_cell(SDM_Q_INSTANCE, inst, name); }
 
 static const char *table_cell_of(const sdm_table *t, const char *name) {
     for (int c = 0; c < t->ncol; c++) if (strcmp(t->cols[c], name) == 0) return t->cells[c];

@@ -128,7 +128,7 @@ static void test_sign(void) {
 
 static dlv_smtp smtp_at(int port, char *url, size_t n) {
     snprintf(url, n, "smtp://127.0.0.1:%d", port);
-    dlv_smtp s = { url, NULL, NULL, "Sdm Engine <sdm@example.test>", 0, 5000 };
+    dlv_smtp s = { url, NULL, NULL, "Sdm Engine <sdm@example.test>", 0, 5000, 0 };
     return s;
 }
 
@@ -276,7 +276,7 @@ static void test_mail_refused_conn(void) {
 }
 
 static void test_mail_misuse(void) {
-    dlv_smtp s = { "smtp://127.0.0.1:1", NULL, NULL, "sdm@example.test", 0, 2000 };
+    dlv_smtp s = { "smtp://127.0.0.1:1", NULL, NULL, "sdm@example.test", 0, 2000, 0 };
     dlv_result r;
     T_CASE("2.8 bad arguments are rejected before connecting");
     s.url = "file:///etc/passwd";
