@@ -46,7 +46,7 @@
 **              of an event subprocess's start: token_id is the scope token,
 **              0 for the process level), due (a task's due checkpoints). Fired by sdm_tick inside BEGIN IMMEDIATE, so two
 **              workers never fire one job. A token's jobs die with its wait.
-**              Migration 8: attempts, last_error, parked_at, incident_id: a
+**              Migration 9: attempts, last_error, parked_at, incident_id: a
 **              firing that fails is rolled back and counted; the job is
 **              retried with backoff, then parked (parked_at set, never due)
 **              until its incident (token 0, phase job) is retried.
@@ -130,7 +130,7 @@ typedef struct store_task {
 typedef struct store_job {
     int64_t id, instance_id, token_id, due_at, created_at, definition_id;
     int fired;
-    int attempts;                       /* failed firings so far (migration 8) */
+    int attempts;                       /* failed firings so far (migration 9) */
     int64_t incident_id;                /* the open incident telling of them, 0 none */
     char kind[16], node[256], spec[512];
 } store_job;
