@@ -3,13 +3,13 @@
 # the sanitizers; `make demo`, `make bench`, `make conformance`, `make fuzz`.
 
 CC      ?= cc
-PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl
+PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl libmicrohttpd libargon2 nettle
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 ALLCF    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKGCFG) -Iengine
-LIBS     = $(PKGLIBS) -lm
+LIBS     = $(PKGLIBS) -lm -lpthread
 
 # Test build: every assert on, AddressSanitizer and UBSan, no optimisation
 # that would hide a bug from them.
@@ -17,12 +17,12 @@ TCF      = -std=c11 -D_GNU_SOURCE -DSDM_DEBUG $(WARN) -O1 -g -fno-omit-frame-poi
            -fsanitize=address,undefined -fno-sanitize-recover=undefined $(PKGCFG) -Iengine -Itests
 
 LIBSRC   = $(wildcard engine/*.c)
-CLISRC   = $(wildcard engine/cli/*.c)
-HDRS     = $(wildcard engine/*.h engine/cli/*.h)
+CLISRC   = $(wildcard engine/cli/*.c engine/server/*.c)
+HDRS     = $(wildcard engine/*.h engine/cli/*.h engine/server/*.h)
 LIBOBJ   = $(LIBSRC:engine/%.c=build/obj/%.o)
-CLIOBJ   = $(CLISRC:engine/cli/%.c=build/obj/cli/%.o)
+CLIOBJ   = $(CLISRC:engine/%.c=build/obj/%.o)
 TLIBOBJ  = $(LIBSRC:engine/%.c=build/tobj/%.o)
-TCLIOBJ  = $(CLISRC:engine/cli/%.c=build/tobj/cli/%.o)
+TCLIOBJ  = $(CLISRC:engine/%.c=build/tobj/%.o)
 TESTSRC  = $(wildcard tests/test_*.c)
 TESTBIN  = $(TESTSRC:tests/%.c=build/test/%)
 
@@ -35,7 +35,7 @@ deps:
 	  echo "sdm: installing build dependencies with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    build-essential pkg-config libxml2-dev libsqlite3-dev liblua5.4-dev \
-	    libjansson-dev libcurl4-openssl-dev tzdata >/dev/null; fi
+	    libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libargon2-dev nettle-dev tzdata >/dev/null; fi
 
 # What the tests use besides the build: an SMTP sink (python3-aiosmtpd),
 # bpmn-moddle for the models (nodejs, npm), the sqlite3 shell.

@@ -24,6 +24,8 @@
 #include "org.h"
 #include "report.h"
 #include "deliver.h"
+#include "access.h"
+#include "cred.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -33,6 +35,7 @@ struct sdm {
     scr *sc;
     clk_calendar *cal;
     char *actor;
+    char *as;                    /* acting user (access.c); NULL = administrator */
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
@@ -90,6 +93,7 @@ void sdm_close(sdm *db) {
     scr_close(db->sc);
     store_close(db->st);
     free(db->actor);
+    free(db->as);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db);
 }
@@ -98,6 +102,19 @@ void sdm_set_actor(sdm *db, const char *actor) {
     free(db->actor);
     db->actor = xstrdup(actor ? actor : "system");
 }
+
+int sdm_act_as(sdm *db, const char *user, sdm_err *err) {
+    if (user) {
+        int rc = org_user_check(db->st, user, err);
+        if (rc) return rc;
+    }
+    free(db->as);
+    db->as = user ? xstrdup(user) : NULL;
+    if (user) sdm_set_actor(db, user);
+    return SDM_OK;
+}
+
+const char *sdm_acting(sdm *db) { return db->as; }
 
 void sdm_set_now(sdm *db, int64_t now_ms) { db->now = now_ms; }
 
@@ -123,7 +140,7 @@ int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n) {
 const char *sdm_status_name(int code) {
     static const char *const names[] = {
         "ok", "xml", "model", "script", "store", "nomem", "misuse", "corrupt",
-        "notfound", "state", "io", "limit"
+        "notfound", "state", "io", "limit", "denied"
     };
     return code >= 0 && code < (int)(sizeof names / sizeof *names) ? names[code] : "unknown";
 }
@@ -261,6 +278,9 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
 }
 
 int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
+    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
+    if (denied) return denied;
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
     int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
@@ -477,6 +497,20 @@ static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *e
     return rc;
 }
 
+/* A user starts work for a client of theirs, or a new one; the
+** administrator and process owners for anyone. */
+static int start_allowed(sdm *db, const char *client, sdm_err *err) {
+    if (acc_owner(db->st, db->as)) return SDM_OK;
+    sdm_table *card = NULL;
+    int rc = org_client_card(db->st, client, &card, err);
+    sdm_table_free(card);
+    if (rc == SDM_ERR_NOTFOUND) return SDM_OK;
+    if (!rc) rc = acc_client(db->st, db->as, client, err);
+    if (rc == SDM_ERR_NOTFOUND)
+        rc = err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not start work for client '%s'", db->as, client);
+    return rc;
+}
+
 int sdm_start(sdm *db, const char *process, const char *client, const char *vars_json,
               int64_t *instance, sdm_err *err) {
     if (!process || !*process || !client || !*client)
@@ -486,6 +520,7 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
     int version;
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
+    if (!rc) rc = start_allowed(db, client, err);
     if (!rc) rc = org_client_register(db->st, client, vars_json, sdm_now(db), db->actor, err);
     if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
                                      &inst.id, err);
@@ -501,6 +536,7 @@ int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     store_task t;
     store_instance inst;
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_task(db->st, db->as, task, err);
     if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
@@ -513,6 +549,7 @@ int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     store_incident inc;
     store_instance inst;
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_need_owner(db->st, db->as, "retry incidents", err);
     if (!rc) rc = store_incident_get(db->st, incident, &inc, err);
     if (!rc) rc = active_instance(db, inc.instance_id, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
@@ -524,6 +561,7 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
     rt_step s = {0};
     store_instance inst;
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_instance(db->st, db->as, instance, err);
     if (!rc) rc = active_instance(db, instance, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) rc = rt_set_vars(&s, vars_json, 0, err);
@@ -532,11 +570,46 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
 
 /* ---------- queries ---------- */
 
+/* Before a query: what the acting user may ask for at all. */
+static int query_allowed(sdm *db, sdm_query_kind q, sdm_filter *g, sdm_err *err) {
+    switch (q) {
+    case SDM_Q_PROCESSES: case SDM_Q_INSTANCES: case SDM_Q_TASKS: case SDM_Q_DEVIATIONS: return SDM_OK;
+    case SDM_Q_INSTANCE: case SDM_Q_TOKENS: case SDM_Q_VARIABLES: case SDM_Q_HISTORY:
+        return acc_instance(db->st, db->as, g->id, err);
+    case SDM_Q_JOBS:
+        return g->id ? acc_instance(db->st, db->as, g->id, err) : acc_need_admin(db->st, db->as, "list jobs", err);
+    case SDM_Q_INCIDENTS: case SDM_Q_NODE_STATS:
+        return acc_need_owner(db->st, db->as, "see incidents", err);
+    case SDM_Q_OUTBOX: return acc_need_admin(db->st, db->as, "read the outbox", err);
+    case SDM_Q_INBOX:
+        if (!g->user && !acc_admin(db->st, db->as)) g->user = db->as;
+        if (g->user && db->as && strcmp(g->user, db->as) && !acc_admin(db->st, db->as))
+            return err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not read the inbox of %s", db->as, g->user);
+        return SDM_OK;
+    default: sdm_panic("query_allowed: unknown query");
+    }
+}
+
+/* After a list query: only the rows the acting user may see. */
+static int query_filter(sdm *db, sdm_query_kind q, sdm_table *t, sdm_err *err) {
+    switch (q) {
+    case SDM_Q_INSTANCES: return acc_filter(db->st, db->as, t, "id", ACC_INSTANCE, err);
+    case SDM_Q_TASKS: return acc_filter(db->st, db->as, t, "id", ACC_TASK, err);
+    case SDM_Q_DEVIATIONS:
+        return acc_owner(db->st, db->as) ? SDM_OK : acc_filter(db->st, db->as, t, "manager", ACC_USER, err);
+    default: return SDM_OK;
+    }
+}
+
 int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     sdm_filter g = {0};
     if (f) g = *f;
     if (!g.at) g.at = sdm_now(db);
-    int rc = store_query(db->st, q, &g, out, err);
+    *out = NULL;
+    int rc = query_allowed(db, q, &g, err);
+    if (!rc) rc = store_query(db->st, q, &g, out, err);
+    if (!rc) rc = query_filter(db, q, *out, err);
+    if (rc && *out) { sdm_table_free(*out); *out = NULL; }
     if (!rc && q == SDM_Q_INSTANCE && (*out)->nrow == 0) {
         sdm_table_free(*out);
         *out = NULL;
@@ -545,7 +618,11 @@ int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, s
     return rc;
 }
 
-int sdm_check(sdm *db, sdm_table **out, sdm_err *err) { return store_check(db->st, out, err); }
+int sdm_check(sdm *db, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_admin(db->st, db->as, "check the store", err);
+    return rc ? rc : store_check(db->st, out, err);
+}
 
 /* ---------- time: jobs and the outbox ---------- */
 
@@ -650,6 +727,9 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
 }
 
 int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
+    *fired = 0;
+    int denied = acc_need_admin(db->st, db->as, "run the engine's clock", err);
+    if (denied) return denied;
     int64_t now = sdm_now(db);
     int n = 0, rc;
     while ((rc = fire_one(db, now, err)) == SDM_OK) n++;
@@ -662,10 +742,16 @@ int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
 }
 
 int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err) {
+    return sdm_deviation_note(db, deviation, state, NULL, err);
+}
+
+int sdm_deviation_note(sdm *db, int64_t deviation, const char *state, const char *note, sdm_err *err) {
     if (!state || (strcmp(state, "acknowledged") && strcmp(state, "resolved")))
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a deviation can be acknowledged or resolved");
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_deviation(db->st, db->as, deviation, 1, err);
     if (!rc) rc = store_deviation_set(db->st, deviation, state, sdm_now(db), db->actor, err);
+    if (!rc && note) rc = store_deviation_note(db->st, deviation, note, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     return rc;
@@ -698,6 +784,7 @@ int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
         return err_set(err, SDM_ERR_MISUSE, path, 0, NULL, "not a text file (it holds a NUL byte)");
     }
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_need_admin(db->st, db->as, "manage users", err);
     if (!rc) rc = org_load(db->st, path, text, sdm_now(db), db->actor, out, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) { store_rollback(db->st); sdm_table_free(*out); *out = NULL; }
@@ -707,12 +794,13 @@ int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
 
 int sdm_user_add(sdm *db, const char *name, const char *roles, const char *head, const char *full_name,
                  const char *email, sdm_err *err) {
-    PEOPLE_TX(db, err, org_user_add(db->st, name, roles, head, full_name, email, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, acc_need_admin(db->st, db->as, "manage users", err) ? err->code : org_user_add(db->st, name, roles, head, full_name, email, sdm_now(db), db->actor, err));
 }
 
 int sdm_user_deactivate(sdm *db, const char *name, const char *to, sdm_table **moves, sdm_err *err) {
     int rc = store_begin(db->st, err);
     *moves = NULL;
+    if (!rc) rc = acc_need_admin(db->st, db->as, "manage users", err);
     if (!rc) rc = org_user_deactivate(db->st, name, to, sdm_now(db), db->actor, moves, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) { store_rollback(db->st); sdm_table_free(*moves); *moves = NULL; }
@@ -728,19 +816,25 @@ int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *e
 }
 
 int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
-    PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
 }
 
 int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
-    return org_clients(db->st, f, out, err);
+    int rc = org_clients(db->st, f, out, err);
+    if (!rc) rc = acc_filter(db->st, db->as, *out, "key", ACC_CLIENT, err);
+    return rc;
 }
 
 int sdm_client_card(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
-    return org_client_card(db->st, key, out, err);
+    *out = NULL;
+    int rc = acc_client(db->st, db->as, key, err);
+    return rc ? rc : org_client_card(db->st, key, out, err);
 }
 
 int sdm_client_history(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
-    return org_client_history(db->st, key, out, err);
+    *out = NULL;
+    int rc = acc_client(db->st, db->as, key, err);
+    return rc ? rc : org_client_history(db->st, key, out, err);
 }
 
 /* Today in the business calendar's zone: [start, end). */
@@ -759,19 +853,31 @@ static void today(sdm *db, int64_t now, int64_t *start, int64_t *end) {
 int sdm_calendar(sdm *db, const char *user, const char *when, int limit, sdm_table **out, sdm_err *err) {
     int64_t now = sdm_now(db), start, end;
     today(db, now, &start, &end);
-    return report_calendar(db->st, user, when, now, start, end, limit, out, err);
+    *out = NULL;
+    int rc = user ? acc_need_user(db->st, db->as, user, err) : SDM_OK;
+    if (!rc) rc = report_calendar(db->st, user, when, now, start, end, limit, out, err);
+    if (!rc && !user) rc = acc_filter(db->st, db->as, *out, "task", ACC_TASK, err);
+    return rc;
+}
+
+/* The task is the acting user's to act on, and so is `user` (a head may
+** claim for the people below them). */
+static int task_allowed(sdm *db, int64_t task, const char *user, sdm_err *err) {
+    int rc = acc_task(db->st, db->as, task, err);
+    if (!rc && user) rc = acc_need_user(db->st, db->as, user, err);
+    return rc;
 }
 
 int sdm_task_claim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
-    PEOPLE_TX(db, err, org_task_claim(db->st, task, user, force, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, task_allowed(db, task, user, err) ? err->code : org_task_claim(db->st, task, user, force, sdm_now(db), db->actor, err));
 }
 
 int sdm_task_unclaim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
-    PEOPLE_TX(db, err, org_task_unclaim(db->st, task, user, force, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, task_allowed(db, task, user, err) ? err->code : org_task_unclaim(db->st, task, user, force, sdm_now(db), db->actor, err));
 }
 
 int sdm_task_delegate(sdm *db, int64_t task, const char *to, int force, sdm_err *err) {
-    PEOPLE_TX(db, err, org_task_delegate(db->st, task, to, force, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, task_allowed(db, task, NULL, err) ? err->code : org_task_delegate(db->st, task, to, force, sdm_now(db), db->actor, err));
 }
 
 int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
@@ -780,7 +886,8 @@ int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
     const model_proc *p = NULL;
     const char *file = NULL;
     *out = NULL;
-    int rc = store_task_get(db->st, task, &t, err);
+    int rc = acc_task(db->st, db->as, task, err);
+    if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
     if (!rc) rc = load_def(db, inst.definition_id, &p, &file, err);
     if (!rc) rc = report_task_info(db->st, p, task, out, err);
@@ -790,7 +897,11 @@ int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
 int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     int64_t now = sdm_now(db), start, end;
     today(db, now, &start, &end);
-    return report_monitor(db->st, team, now, start, end, out, err);
+    *out = NULL;
+    if (!team && !acc_owner(db->st, db->as)) team = db->as;
+    int rc = acc_need_head(db->st, db->as, "see the monitor", err);
+    if (!rc && team) rc = acc_need_user(db->st, db->as, team, err);
+    return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 
 int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
@@ -801,22 +912,73 @@ int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from
     const char *file = NULL;
     *out = NULL;
     if (!process || !*process) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "the funnel needs a process");
-    int rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
     if (!rc) rc = load_def(db, def, &p, &file, err);
     if (!rc) rc = report_funnel(db->st, p, by, from, to, out, err);
     return rc;
 }
 
 int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
-    return report_kpi(db->st, from, to, sdm_now(db), out, err);
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
+    if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
+    return rc;
 }
 
 int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
-    return report_handoffs(db->st, from, to, out, err);
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : report_handoffs(db->st, from, to, out, err);
 }
 
 int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
-    return report_deviations(db->st, by, from, to, out, err);
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = report_deviations(db->st, by, from, to, out, err);
+    if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "manager", ACC_USER, err);
+    return rc;
+}
+
+int sdm_inbox_read(sdm *db, int64_t message, sdm_err *err) {
+    PEOPLE_TX(db, err, store_inbox_read(db->st, message, acc_admin(db->st, db->as) ? NULL : db->as, sdm_now(db), err));
+}
+
+/* ---------- credentials (cred.c) ---------- */
+
+/* The administrator, or `name` acting for themself. */
+static int self_or_admin(sdm *db, const char *name, sdm_err *err) {
+    if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a user name is required");
+    if (db->as && strcmp(db->as, name) == 0) return SDM_OK;
+    return acc_need_admin(db->st, db->as, "manage other people's credentials", err);
+}
+
+int sdm_user_passwd(sdm *db, const char *name, const char *password, sdm_err *err) {
+    PEOPLE_TX(db, err, self_or_admin(db, name, err) ? err->code : cred_passwd(db->st, name, password, err));
+}
+
+int sdm_login(sdm *db, const char *name, const char *password, sdm_err *err) {
+    return cred_login(db->st, name, password, err);
+}
+
+int sdm_token_create(sdm *db, const char *name, char **token, int64_t *id, sdm_err *err) {
+    *token = NULL;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = self_or_admin(db, name, err);
+    if (!rc) rc = cred_token_create(db->st, name, sdm_now(db), token, id, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); free(*token); *token = NULL; }
+    return rc;
+}
+
+int sdm_token_revoke(sdm *db, const char *id_or_name, int *revoked, sdm_err *err) {
+    PEOPLE_TX(db, err, cred_token_revoke(db->st, id_or_name, acc_admin(db->st, db->as) ? NULL : db->as,
+                                         sdm_now(db), revoked, err));
+}
+
+int sdm_token_user(sdm *db, const char *token, char *user, size_t n, sdm_err *err) {
+    return cred_token_user(db->st, token, user, n, err);
 }
 
 char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html) {
@@ -864,7 +1026,9 @@ int sdm_export(sdm *db, const char *process, int version, int overlay_on, char *
     char *src = NULL;
     size_t n = 0;
     *xml = NULL;
-    int rc = store_definition_xml(db->st, process, version, &src, &n, err);
+    int rc = acc_need_owner(db->st, db->as, "export processes", err);
+    if (rc) return rc;
+    rc = store_definition_xml(db->st, process, version, &src, &n, err);
     if (rc || !overlay_on) { *xml = src; *len = n; return rc; }
     sdm_filter f = {.process = process};
     sdm_table *stats = NULL;
@@ -1020,10 +1184,14 @@ int sdm_message(sdm *db, const char *name, const char *client, const char *vars_
                 int *delivered, sdm_err *err) {
     if (!name || !*name || !client || !*client)
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a message needs a name and a client key");
+    int rc = start_allowed(db, client, err);
+    if (rc) return rc;
     return correlate(db, "message", name, client, vars_json, all, delivered, err);
 }
 
 int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
     if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a signal needs a name");
+    int rc = acc_need_owner(db->st, db->as, "broadcast signals", err);
+    if (rc) return rc;
     return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
 }

@@ -13,6 +13,7 @@
 #include "store.h"
 #include "table.h"
 #include "org.h"
+#include "cred.h"
 #include "err.h"
 
 /* ---------- schema ---------- */
@@ -170,6 +171,9 @@ static const char *const migrations[] = {
     "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
     "  WHERE type = 'table' AND name = 'outbox';"
     "PRAGMA writable_schema = RESET;",
+    /* 8 here, 9 on main after the open modes' migration: passwords,
+    ** API tokens, deviation notes (cred.c) */
+    cred_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -1449,6 +1453,18 @@ int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, co
     if (!rc && n != 1)
         return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                        "deviation %lld does not exist or is already %s", (long long)id, state);
+    return rc;
+}
+
+/* The note a head leaves when acknowledging or resolving (migration 9). */
+int store_deviation_note(store *s, int64_t id, const char *note, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE deviations SET note = ?2 WHERE id = ?1", "it", id, note);
+}
+
+int store_inbox_read(store *s, int64_t id, const char *user, int64_t now, sdm_err *err) {
+    int n = 0, rc = store_sql_exec(s, &n, err, "UPDATE inbox SET read_at = coalesce(read_at, ?3)"
+                                   " WHERE id = ?1 AND (user = ?2 OR ?2 IS NULL)", "iti", id, user, now);
+    if (!rc && n != 1) return err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no message %lld", (long long)id);
     return rc;
 }
 

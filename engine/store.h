@@ -287,6 +287,9 @@ int store_subs_delete_instance(store *s, int64_t inst, sdm_err *err);
 int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,
                         const char *rule, const char *severity, const char *msg, int64_t now,
                         int64_t *id, sdm_err *err);
+int store_deviation_note(store *s, int64_t id, const char *note, sdm_err *err);
+/* user NULL: anybody's message. NOTFOUND when it is not theirs. */
+int store_inbox_read(store *s, int64_t id, const char *user, int64_t now, sdm_err *err);
 int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                         sdm_err *err);
 int store_outbox_add(store *s, const char *channel, const char *recipient, const char *subject,

@@ -16,7 +16,8 @@ enum {                      /* exit codes, documented in usage() */
     EXIT_MODEL = 3,         /* XML or model invalid */
     EXIT_NOTFOUND = 4,
     EXIT_STATE = 5,         /* already completed, client busy, ... */
-    EXIT_SCRIPT = 6
+    EXIT_SCRIPT = 6,
+    EXIT_DENIED = 7         /* the acting user may not (access rules) */
 };
 
 typedef struct cli {
@@ -27,6 +28,8 @@ typedef struct cli {
     /* per-command options; NULL when not given */
     const char *client, *user, *process, *state, *when;
     const char *to, *from, *by, *role, *team, *head, *name, *out, *outcome, *version;
+    const char *listen, *cert, *key, *threads;      /* sdm serve */
+    int password_stdin;
     json_t *vars;           /* from --var k=v and --vars JSON */
     int argc;
     char **argv;            /* positional arguments, argv[0] is the command */
@@ -51,4 +54,8 @@ int cmd_calendar(cli *c);                           /* sdm tasks --today|--overd
 int cmd_task(cli *c);
 int cmd_monitor(cli *c);
 int cmd_report(cli *c);
+/* cmd_serve.c: credentials and the HTTP server */
+int cmd_passwd(cli *c);                             /* sdm user passwd NAME */
+int cmd_token(cli *c);
+int cmd_serve(cli *c);
 #endif

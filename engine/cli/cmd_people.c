@@ -40,6 +40,7 @@ int cmd_org(cli *c) {
 
 int cmd_user(cli *c) {
     const char *s = sub(c);
+    if (strcmp(s, "passwd") == 0) return cmd_passwd(c);
     if (strcmp(s, "add") == 0 && c->argc == 3) {
         json_t *email = json_object_get(c->vars, "email");
         int rc = sdm_user_add(c->db, c->argv[2], c->role, c->head ? c->head : c->team, c->name,

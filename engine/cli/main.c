@@ -59,11 +59,14 @@ static void usage(FILE *out) {
 "  report funnel PROCESS [--by manager|product|region|segment] [--from T] [--to T] [--out F.svg|F.html]\n"
 "  report kpi|handoffs [--from T] [--to T]   per user and role: on time, cycle, handoff time\n"
 "  report deviations [--by manager|severity|rule|process|client]\n"
+"  user passwd NAME [--password-stdin]    set a password (the user themself or the administrator)\n"
+"  token create NAME | token revoke ID|NAME   API tokens for programs (shown once, stored hashed)\n"
+"  serve [--listen 127.0.0.1:8080] [--cert F --key F] [--threads N]  the HTTP API (docs/API.md)\n"
 "\n"
 "Options:\n"
 "  --db PATH        database file (default $SDM_DB or ./sdm.db)\n"
 "  --json           machine-readable output\n"
-"  --as USER        who acts, recorded in history (default $USER)\n"
+"  --as USER        act as USER, obeying their access rules (default: administrator)\n"
 "  --now TIME       fixed clock, ISO 8601 (default $SDM_NOW or real time)\n"
 "  --scripts DIR    Lua handlers and checkpoint rules (default ./scripts)\n"
 "  --calendar FILE  business calendar (default Mon-Fri 09:00-18:00 UTC)\n"
@@ -71,7 +74,8 @@ static void usage(FILE *out) {
 "  --vars JSON      variables as one JSON object\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 invalid model, 4 not found,\n"
-"5 wrong state (task already completed, client busy), 6 script error.\n", out);
+"5 wrong state (task already completed, client busy), 6 script error,\n"
+"7 access denied.\n", out);
 }
 
 int cli_exit_code(int status) {
@@ -82,6 +86,7 @@ int cli_exit_code(int status) {
     case SDM_ERR_STATE: return EXIT_STATE;
     case SDM_ERR_SCRIPT: return EXIT_SCRIPT;
     case SDM_ERR_MISUSE: return EXIT_USAGE;
+    case SDM_ERR_DENIED: return EXIT_DENIED;
     default: return EXIT_FAIL;
     }
 }
@@ -148,6 +153,8 @@ static int parse_args(cli *c, int argc, char **argv) {
         {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)}, {"--head", offsetof(cli, head)},
         {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)},
         {"--outcome", offsetof(cli, outcome)}, {"--version", offsetof(cli, version)},
+        {"--listen", offsetof(cli, listen)}, {"--cert", offsetof(cli, cert)}, {"--key", offsetof(cli, key)},
+        {"--threads", offsetof(cli, threads)},
     };
     c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
     for (int i = 1; i < argc; i++) {
@@ -170,6 +177,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         else if (strcmp(a, "--force") == 0) c->force = 1;
         else if (strcmp(a, "--overlay") == 0) c->overlay = 1;
         else if (strcmp(a, "--open") == 0) c->state = "open";
+        else if (strcmp(a, "--password-stdin") == 0) c->password_stdin = 1;
         else if (strcmp(a, "--var") == 0 && i + 1 < argc) rc = add_var(c, argv[++i]);
         else if (strcmp(a, "--vars") == 0 && i + 1 < argc) rc = add_vars_json(c, argv[++i]);
         else if (a[0] == '-' && a[1] == '-') return cli_usage_error("unknown option %s", a);
@@ -453,7 +461,7 @@ static const struct { const char *name; int (*fn)(cli *); } commands[] = {
     {"deploy", cmd_deploy}, {"processes", cmd_processes}, {"start", cmd_start},
     {"instances", cmd_instances}, {"show", cmd_show}, {"tasks", cmd_tasks},
     {"complete", cmd_complete}, {"vars", cmd_vars}, {"incidents", cmd_incidents},
-    {"retry", cmd_retry}, {"check", cmd_check},
+    {"retry", cmd_retry}, {"check", cmd_check}, {"serve", cmd_serve}, {"token", cmd_token},
 };
 
 int main(int argc, char **argv) {
@@ -480,6 +488,7 @@ int main(int argc, char **argv) {
     }
     if (fn == cmd_run) catch_stop_signals();
     if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
+    if (c.actor && (rc = sdm_act_as(c.db, c.actor, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
     rc = fn(&c);
 out:
     sdm_close(c.db);

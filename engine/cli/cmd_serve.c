@@ -1,0 +1,79 @@
+/*
+** cmd_serve.c — `sdm user passwd`, `sdm token create|revoke` and
+** `sdm serve`: credentials and the HTTP server (engine/server/) from the
+** command line. Thin: the engine checks who may, the server serves.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../server/server.h"
+
+/* One line from stdin without its newline; echo off on a terminal. */
+static char *read_password(int from_stdin) {
+    struct termios old, quiet;
+    int tty = !from_stdin && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fprintf(stderr, "password: ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, stdin);
+    if (tty) { tcsetattr(STDIN_FILENO, TCSANOW, &old); fputc('\n', stderr); }
+    if (n < 0) { free(line); return NULL; }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+    return line;
+}
+
+int cmd_passwd(cli *c) {
+    if (c->argc != 3) return cli_usage_error("%s", "usage: sdm user passwd NAME [--password-stdin]");
+    char *pw = read_password(c->password_stdin);
+    if (!pw) return cli_usage_error("%s", "no password on standard input");
+    int rc = sdm_user_passwd(c->db, c->argv[2], pw, &c->err);
+    memset(pw, 0, strlen(pw));
+    free(pw);
+    if (rc) return cli_fail(c, rc);
+    printf("password set for %s\n", c->argv[2]);
+    return EXIT_OK;
+}
+
+int cmd_token(cli *c) {
+    const char *sub = c->argc > 1 ? c->argv[1] : "";
+    if (c->argc != 3 || (strcmp(sub, "create") && strcmp(sub, "revoke")))
+        return cli_usage_error("%s", "usage: sdm token create NAME | sdm token revoke ID|NAME");
+    if (strcmp(sub, "create") == 0) {
+        char *token = NULL;
+        int64_t id = 0;
+        int rc = sdm_token_create(c->db, c->argv[2], &token, &id, &c->err);
+        if (rc) return cli_fail(c, rc);
+        if (c->json) printf("{\"id\": %lld, \"user\": \"%s\", \"token\": \"%s\"}\n", (long long)id, c->argv[2], token);
+        else printf("%s\n", token), fprintf(stderr, "token %lld for %s: shown once, keep it secret\n", (long long)id, c->argv[2]);
+        free(token);
+        return EXIT_OK;
+    }
+    int revoked = 0;
+    int rc = sdm_token_revoke(c->db, c->argv[2], &revoked, &c->err);
+    if (rc) return cli_fail(c, rc);
+    printf("revoked %d token%s\n", revoked, revoked == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
+int cmd_serve(cli *c) {
+    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm serve [--listen HOST:PORT] [--cert F --key F] [--threads N]");
+    if (sdm_acting(c->db)) return cli_usage_error("%s", "sdm serve acts for each signed-in user; drop --as");
+    srv_config cfg = {.db_path = c->db_path, .listen = c->listen, .cert_file = c->cert, .key_file = c->key,
+                      .handles = c->threads ? atoi(c->threads) : 0};
+    cfg.engine.scripts_dir = c->scripts;
+    cfg.engine.calendar_file = c->calendar ? c->calendar : getenv("SDM_CALENDAR");
+    cfg.engine.smtp_url = getenv("SDM_SMTP_URL");
+    cfg.engine.smtp_from = getenv("SDM_SMTP_FROM");
+    cfg.engine.smtp_user = getenv("SDM_SMTP_USER");
+    cfg.engine.smtp_password = getenv("SDM_SMTP_PASSWORD");
+    int rc = srv_run(&cfg, &c->err);
+    return rc ? cli_fail(c, rc) : EXIT_OK;
+}
