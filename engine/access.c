@@ -138,7 +138,7 @@ int acc_filter(store *s, const char *as, sdm_table *t, const char *col, acc_kind
     int c = -1;
     for (int i = 0; i < t->ncol; i++)
         if (strcmp(t->cols[i], col) == 0) c = i;
-    if (c < 0) return SDM_OK;
+    if (c < 0) sdm_panic("acc_filter: the table has no such column");
     int keep = 0;
     for (int r = 0; r < t->nrow; r++) {
         char **row = &t->cells[r * t->ncol];

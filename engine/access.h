@@ -37,6 +37,6 @@ int acc_client(store *s, const char *as, const char *key, sdm_err *err);
 int acc_deviation(store *s, const char *as, int64_t id, int act, sdm_err *err);
 
 /* Drop the rows of `t` whose column `col` names something `as` may not
-** see. A missing column leaves the table as it is. */
+** see. A missing column is a bug (panics): a filter must never pass all. */
 int acc_filter(store *s, const char *as, sdm_table *t, const char *col, acc_kind kind, sdm_err *err);
 #endif

@@ -519,8 +519,8 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
     store_instance inst = {0};
     int version;
     int rc = store_begin(db->st, err);
-    if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
     if (!rc) rc = start_allowed(db, client, err);
+    if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
     if (!rc) rc = org_client_register(db->st, client, vars_json, sdm_now(db), db->actor, err);
     if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
                                      &inst.id, err);
@@ -821,7 +821,7 @@ int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err
 
 int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     int rc = org_clients(db->st, f, out, err);
-    if (!rc) rc = acc_filter(db->st, db->as, *out, "key", ACC_CLIENT, err);
+    if (!rc) rc = acc_filter(db->st, db->as, *out, "client", ACC_CLIENT, err);
     return rc;
 }
 
@@ -900,7 +900,7 @@ int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     *out = NULL;
     if (!team && !acc_owner(db->st, db->as)) team = db->as;
     int rc = acc_need_head(db->st, db->as, "see the monitor", err);
-    if (!rc && team) rc = acc_need_user(db->st, db->as, team, err);
+    if (!rc && team && !acc_owner(db->st, db->as)) rc = acc_need_user(db->st, db->as, team, err);
     return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 

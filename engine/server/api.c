@@ -41,7 +41,8 @@ static int table_or_fail(srv_req *r, int rc, sdm_table *t) {
 
 static int query(srv_req *r, sdm_query_kind q, const sdm_filter *f) {
     sdm_table *t = NULL;
-    return table_or_fail(r, sdm_query(r->db, q, f, &t, &r->err), t);
+    int rc = sdm_query(r->db, q, f, &t, &r->err);
+    return table_or_fail(r, rc, t);
 }
 
 /* The first row of a table as an object (null when empty). */
@@ -124,7 +125,8 @@ static int tasks_list(srv_req *r) {
     if (when && strcmp(when, "today") && strcmp(when, "overdue") && strcmp(when, "upcoming") && strcmp(when, "all"))
         return srv_error(r, 400, "misuse", "when is today, overdue, upcoming or all");
     sdm_table *t = NULL;
-    return table_or_fail(r, sdm_calendar(r->db, user ? user : r->user, when, 0, &t, &r->err), t);
+    int rc = sdm_calendar(r->db, user ? user : r->user, when, 0, &t, &r->err);
+    return table_or_fail(r, rc, t);
 }
 
 static int task_get(srv_req *r) {
@@ -242,7 +244,8 @@ static int deviation_post(srv_req *r) {
 
 static int monitor(srv_req *r) {
     sdm_table *t = NULL;
-    return table_or_fail(r, sdm_monitor(r->db, srv_arg(r, "team"), &t, &r->err), t);
+    int rc = sdm_monitor(r->db, srv_arg(r, "team"), &t, &r->err);
+    return table_or_fail(r, rc, t);
 }
 
 static int report(srv_req *r) {
