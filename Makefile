@@ -82,6 +82,7 @@ demo: all
 
 bench: all
 	@bench/run
+	@bench/serve.sh
 
 conformance: deps build/test/sdm build/sdm
 	@tests/conformance/run
