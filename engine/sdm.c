@@ -544,6 +544,42 @@ int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     return finish(db, &s, rc, err);
 }
 
+/* One task of a batch, as `user`, in a savepoint of the open transaction. */
+static int batch_one(sdm *db, int64_t task, const char *user, const char *vars, sdm_err *err) {
+    rt_step s = {0};
+    store_task t;
+    store_instance inst;
+    char *as = db->as ? xstrdup(db->as) : NULL;
+    int rc = store_step_begin(db->st, err);
+    if (!rc && user) rc = sdm_act_as(db, user, err);
+    if (!rc) rc = acc_task(db->st, db->as, task, err);
+    if (!rc) rc = store_task_get(db->st, task, &t, err);
+    if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) rc = rt_complete(&s, &t, vars, err);
+    if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    int end = store_step_end(db->st, rc == SDM_OK, rc ? NULL : err);
+    rt_step_free(&s);
+    if (user) sdm_act_as(db, as, NULL);
+    free(as);
+    return rc ? rc : end;
+}
+
+int sdm_complete_batch(sdm *db, int n, const int64_t *tasks, const char *const *users,
+                       const char *const *vars, int *rcs, sdm_err *errs, sdm_err *err) {
+    int rc = store_begin(db->st, err);
+    for (int i = 0; i < n; i++) {
+        memset(&errs[i], 0, sizeof errs[i]);
+        rcs[i] = rc ? rc : batch_one(db, tasks[i], users ? users[i] : NULL, vars ? vars[i] : NULL, &errs[i]);
+    }
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) {
+        store_rollback(db->st);
+        for (int i = 0; i < n; i++) if (rcs[i] == SDM_OK) { rcs[i] = rc; errs[i] = *err; }
+    }
+    return rc;
+}
+
 int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     rt_step s = {0};
     store_incident inc;

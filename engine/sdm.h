@@ -149,6 +149,13 @@ SDM_API int sdm_start(sdm *db, const char *process, const char *client,
                       const char *vars_json, int64_t *instance, sdm_err *err);
 /* Complete an open user task, merging vars_json into the instance first. */
 SDM_API int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err);
+/* Group commit: complete n tasks in one transaction, task i as users[i]
+** (NULL: the handle's acting user) with vars[i] (NULL: none). Each is a
+** step of its own under a savepoint: rcs[i]/errs[i] say how it went, and a
+** failing one leaves the others. The return is the commit's: when it fails,
+** no task was completed and every rcs[i] carries its status. */
+SDM_API int sdm_complete_batch(sdm *db, int n, const int64_t *tasks, const char *const *users,
+                               const char *const *vars, int *rcs, sdm_err *errs, sdm_err *err);
 /* Resolve an incident: run its token's node again with the current model
 ** and variables. */
 SDM_API int sdm_retry(sdm *db, int64_t incident, sdm_err *err);

@@ -829,6 +829,25 @@ void store_rollback(store *s) {
     if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
 }
 
+/* Group commit: several steps in one transaction, each inside a savepoint
+** so that a failing step is undone alone. Its user_load changes go in with
+** it (flushed before RELEASE) or are dropped with it. */
+int store_step_begin(store *s, sdm_err *err) {
+    s->tx_history = 0;
+    return store_sql_exec(s, NULL, err, "SAVEPOINT step", "");
+}
+
+int store_step_end(store *s, int keep, sdm_err *err) {
+    int rc = keep ? store_user_load_flush(s, err) : SDM_OK;
+    if (!keep || rc) {
+        load_clear(s);
+        store_sql_exec(s, NULL, NULL, "ROLLBACK TO step", "");
+    }
+    int rel = store_sql_exec(s, NULL, rc ? NULL : err, "RELEASE step", "");
+    s->tx_history = 0;
+    return rc ? rc : rel;
+}
+
 /* ---------- deployment ---------- */
 
 int store_latest_definition(store *s, const char *process, int64_t *def_id, int *version,

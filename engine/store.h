@@ -172,6 +172,9 @@ void store_close(store *s);
 /* One transaction per state change. begin takes the write lock at once
 ** (BEGIN IMMEDIATE) so two processes never interleave a step. */
 int  store_begin(store *s, sdm_err *err);
+/* One step of a group commit inside store_begin/commit: keep 0 undoes it. */
+int  store_step_begin(store *s, sdm_err *err);
+int  store_step_end(store *s, int keep, sdm_err *err);
 int  store_commit(store *s, sdm_err *err);
 void store_rollback(store *s);
 

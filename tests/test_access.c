@@ -287,6 +287,45 @@ int main(void) {
     CHECK_EQ_INT(revoked, 1);
     CHECK_EQ_INT(sdm_token_user(db, tok, user, sizeof user, &err), SDM_ERR_DENIED);
     free(tok);
+
+    T_CASE("8.1 group commit: each task of a batch is its own step, a failing one leaves the others");
+    CHECK_EQ_INT(sdm_act_as(db, NULL, &err), SDM_OK);
+    int64_t inst, a, b;
+    sdm_filter f = {0};
+    CHECK_EQ_INT(sdm_start(db, "pool", "k-1", NULL, &inst, &err), SDM_OK);
+    f.id = inst;
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_TASKS, &f, &t, &err), SDM_OK);
+    a = strtoll(t->cells[0], NULL, 10);
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_start(db, "pool", "k-2", NULL, &inst, &err), SDM_OK);
+    f.id = inst;
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_TASKS, &f, &t, &err), SDM_OK);
+    b = strtoll(t->cells[0], NULL, 10);
+    sdm_table_free(t);
+    int64_t tasks[] = {a, a, b, 99999, b};
+    const char *users[] = {"marina", "marina", "ivan", "marina", NULL};
+    const char *vars[] = {"{\"x\": 1}", NULL, NULL, NULL, "not json"};
+    int rcs[5];
+    sdm_err errs[5];
+    CHECK_EQ_INT(sdm_complete_batch(db, 5, tasks, users, vars, rcs, errs, &err), SDM_OK);
+    CHECK_EQ_INT(rcs[0], SDM_OK);
+    CHECK_EQ_INT(rcs[1], SDM_ERR_STATE);          /* completed by the step before, same transaction */
+    CHECK_EQ_INT(rcs[2], SDM_ERR_NOTFOUND);       /* not ivan's */
+    CHECK_EQ_INT(rcs[3], SDM_ERR_NOTFOUND);
+    CHECK(rcs[4] != SDM_OK);                      /* bad variables: this step only is undone */
+    CHECK_CONTAINS(errs[2].msg, "no task");
+    f.id = 0;
+    f.state = "completed";
+    f.process = "pool";
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_TASKS, &f, &t, &err), SDM_OK);
+    CHECK_EQ_INT(t->nrow, 1);
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_complete_batch(db, 1, &b, NULL, NULL, rcs, errs, &err), SDM_OK);
+    CHECK_EQ_INT(rcs[0], SDM_OK);
+    CHECK_EQ_INT(sdm_check(db, &t, &err), SDM_OK);
+    CHECK_EQ_INT(t->nrow, 0);
+    sdm_table_free(t);
+
     sdm_close(db);
     return t_done();
 }

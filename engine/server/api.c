@@ -31,6 +31,13 @@ static int vars_of(srv_req *r, json_t *o, char **vars) {
     return 1;
 }
 
+/* The body (required) and its "vars"; NULL when answered already. */
+static json_t *body_vars(srv_req *r, char **vars) {
+    json_t *b = srv_body(r);
+    if (b && !vars_of(r, b, vars)) { json_decref(b); b = NULL; }
+    return b;
+}
+
 /* Answer a table, or the failure. */
 static int table_or_fail(srv_req *r, int rc, sdm_table *t) {
     if (!rc) srv_table(r, t);
@@ -162,7 +169,7 @@ static int task_action(srv_req *r) {
         rc = sdm_task_delegate(r->db, r->id, str(b, "to"), 0, &r->err);
     } else if (strcmp(a, "complete") == 0) {
         if (!vars_of(r, b, &vars)) { json_decref(b); return r->status; }
-        rc = sdm_complete(r->db, r->id, vars, &r->err);
+        rc = grp_complete(r->user, r->id, vars, &r->err);
         free(vars);
     } else { json_decref(b); return srv_error(r, 404, "notfound", "no such task action"); }
     json_decref(b);
@@ -173,11 +180,10 @@ static int task_action(srv_req *r) {
 /* ---------- instances, messages, clients, inbox ---------- */
 
 static int instances_post(srv_req *r) {
-    json_t *b = srv_body(r);
-    if (!b) return r->status;
     char *vars;
     int64_t id = 0;
-    if (!vars_of(r, b, &vars)) { json_decref(b); return r->status; }
+    json_t *b = body_vars(r, &vars);
+    if (!b) return r->status;
     int rc = sdm_start(r->db, str(b, "process"), str(b, "client"), vars, &id, &r->err);
     free(vars);
     json_decref(b);
@@ -191,11 +197,10 @@ static int instances_post(srv_req *r) {
 }
 
 static int messages_post(srv_req *r) {
-    json_t *b = srv_body(r);
-    if (!b) return r->status;
     char *vars;
     int delivered = 0;
-    if (!vars_of(r, b, &vars)) { json_decref(b); return r->status; }
+    json_t *b = body_vars(r, &vars);
+    if (!b) return r->status;
     int rc = sdm_message(r->db, str(b, "name"), str(b, "client"), vars, json_is_true(json_object_get(b, "all")),
                          &delivered, &r->err);
     free(vars);

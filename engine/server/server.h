@@ -7,6 +7,7 @@
 **   session.c  sign-in sessions, CSRF tokens, the sign-in rate limit
 **   api.c      the handlers of the JSON API (docs/API.md); each is a thin
 **              client of sdm.h, like the command line
+**   group.c    group commit of concurrent task completions
 **
 ** The server holds no engine logic and no access rules: a request's user
 ** becomes the handle's acting user (sdm_act_as) and the engine decides.
@@ -91,6 +92,10 @@ srv_stream *srv_stream_new(sdm *db, const char *user);
 ** when nothing new; -1 when the stream ends. */
 long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n);
 void srv_stream_free(srv_stream *s);
+
+/* group.c: complete a task as `user` in the next group commit; returns
+** after that commit with the task's own status. */
+int  grp_complete(const char *user, int64_t task, const char *vars, sdm_err *err);
 
 /* session.c */
 void ses_init(void);
