@@ -86,6 +86,13 @@
 ** funnel       instance_id, stage, ord, process, client, entered_at, left_at,
 **              exit (NULL while in the stage | next | success | failure |
 **              completed | terminated). One row per stage an instance reached.
+**
+** Migration 8 (9 on main), credentials (SQL in cred.c):
+** users.password   argon2id PHC string ($argon2id$v=19$m=...$salt$hash), or NULL
+** api_tokens   id, user, hash (hex SHA-256 of the token, UNIQUE), created_at,
+**              revoked_at. The token itself is never stored.
+** deviations.note  what the head wrote when acknowledging or resolving.
+**
 ** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
 ** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed
 ** (completed_at) WHERE state = 'completed'.
