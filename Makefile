@@ -9,18 +9,19 @@
 # the first make never compiles anything with them.
 
 CC      ?= cc
-PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl
-# libxml2 and libcurl are compiled against but not linked: xml.c and
-# deliver.c load them with dlopen when first needed (engine/lazy.c).
+PKGS     = libxml-2.0 sqlite3 lua5.4 jansson libcurl libmicrohttpd libargon2 nettle
+# libxml2, libcurl and libmicrohttpd are compiled against but not linked:
+# xml.c, deliver.c and server/http.c load them with dlopen when first
+# needed (engine/lazy.c).
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS := $(shell pkg-config --libs $(filter-out libxml-2.0 libcurl,$(PKGS)) 2>/dev/null)
+PKGLIBS := $(shell pkg-config --libs $(filter-out libxml-2.0 libcurl libmicrohttpd,$(PKGS)) 2>/dev/null)
 WARN     = -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-format-truncation -Wstrict-prototypes
 CFLAGS  ?= -O2 -g
 ALLCF    = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKGCFG) -Iengine
-# SQLite, Lua and jansson link statically (their .a come with the -dev
+# SQLite, Lua, jansson, libargon2 and nettle link statically (their .a come with the -dev
 # packages): each shared library costs every `sdm` call its loading and
 # symbol binding, about a third of a short call. A SQLite update needs a rebuild.
-LIBS     = -Wl,-Bstatic $(PKGLIBS) -Wl,-Bdynamic -lm
+LIBS     = -Wl,-Bstatic $(PKGLIBS) -Wl,-Bdynamic -lm -lpthread
 
 # Test build: every assert on, AddressSanitizer and UBSan, no optimisation
 # that would hide a bug from them.
@@ -28,12 +29,12 @@ TCF      = -std=c11 -D_GNU_SOURCE -DSDM_DEBUG $(WARN) -O1 -g -fno-omit-frame-poi
            -fsanitize=address,undefined -fno-sanitize-recover=undefined $(PKGCFG) -Iengine -Itests
 
 LIBSRC   = $(wildcard engine/*.c)
-CLISRC   = $(wildcard engine/cli/*.c)
-HDRS     = $(wildcard engine/*.h engine/cli/*.h)
+CLISRC   = $(wildcard engine/cli/*.c engine/server/*.c)
+HDRS     = $(wildcard engine/*.h engine/cli/*.h engine/server/*.h)
 LIBOBJ   = $(LIBSRC:engine/%.c=build/obj/%.o)
-CLIOBJ   = $(CLISRC:engine/cli/%.c=build/obj/cli/%.o)
+CLIOBJ   = $(CLISRC:engine/%.c=build/obj/%.o)
 TLIBOBJ  = $(LIBSRC:engine/%.c=build/tobj/%.o)
-TCLIOBJ  = $(CLISRC:engine/cli/%.c=build/tobj/cli/%.o)
+TCLIOBJ  = $(CLISRC:engine/%.c=build/tobj/%.o)
 TESTSRC  = $(wildcard tests/test_*.c)
 TESTBIN  = $(TESTSRC:tests/%.c=build/test/%)
 
@@ -48,7 +49,7 @@ deps:
 	  echo "sdm: installing build dependencies with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    build-essential pkg-config libxml2-dev libsqlite3-dev liblua5.4-dev \
-	    libjansson-dev libcurl4-openssl-dev tzdata >/dev/null; fi
+	    libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libargon2-dev nettle-dev tzdata >/dev/null; fi
 
 # What the tests use besides the build: an SMTP sink (python3-aiosmtpd),
 # bpmn-moddle for the models (nodejs, npm), the sqlite3 shell.
@@ -97,6 +98,7 @@ demo: all
 
 bench: all
 	@bench/run
+	@bench/serve.sh
 
 conformance: deps
 	@$(SUB) build/test/sdm build/sdm

@@ -25,6 +25,8 @@
 #include "org.h"
 #include "report.h"
 #include "deliver.h"
+#include "access.h"
+#include "cred.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -38,6 +40,7 @@ struct sdm {
     int script_timeout_ms;
     clk_calendar *cal;
     char *actor;
+    char *as;                    /* acting user (access.c); NULL = administrator */
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
@@ -155,6 +158,7 @@ void sdm_close(sdm *db) {
     free(db->scripts_dir);
     store_close(db->st);
     free(db->actor);
+    free(db->as);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db->webhook_secret);
     free(db);
@@ -164,6 +168,19 @@ void sdm_set_actor(sdm *db, const char *actor) {
     free(db->actor);
     db->actor = xstrdup(actor ? actor : "system");
 }
+
+int sdm_act_as(sdm *db, const char *user, sdm_err *err) {
+    if (user) {
+        int rc = org_user_check(db->st, user, err);
+        if (rc) return rc;
+    }
+    free(db->as);
+    db->as = user ? xstrdup(user) : NULL;
+    if (user) sdm_set_actor(db, user);
+    return SDM_OK;
+}
+
+const char *sdm_acting(sdm *db) { return db->as; }
 
 void sdm_set_now(sdm *db, int64_t now_ms) { db->now = now_ms; }
 
@@ -189,7 +206,7 @@ int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n) {
 const char *sdm_status_name(int code) {
     static const char *const names[] = {
         "ok", "xml", "model", "script", "store", "nomem", "misuse", "corrupt",
-        "notfound", "state", "io", "limit"
+        "notfound", "state", "io", "limit", "denied"
     };
     return code >= 0 && code < (int)(sizeof names / sizeof *names) ? names[code] : "unknown";
 }
@@ -345,6 +362,9 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
 }
 
 int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
+    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
+    if (denied) return denied;
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
     int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
@@ -464,10 +484,15 @@ static int raised(void *ctx, rt_step *from, const model_node *n, int *caught, in
 static int active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err);
 static int call_returned(void *ctx, rt_step *called, sdm_err *err);
 
-/* Begin a step's transaction with a fresh budget (rt_budget): every
-** rt_step of this transaction shares it. */
-static int step_begin(sdm *db, sdm_err *err) {
+/* A fresh budget (rt_budget) for the step about to run: every rt_step of
+** it shares this one. */
+static void budget_start(sdm *db) {
     rt_budget_start(&db->budget, db->step_ops, db->step_tokens, db->step_ms, db->max_instances);
+}
+
+/* Begin a step's transaction with a fresh budget. */
+static int step_begin(sdm *db, sdm_err *err) {
+    budget_start(db);
     return store_begin(db->st, err);
 }
 
@@ -646,6 +671,20 @@ static int start_over_budget(sdm *db, const char *process, const char *client, c
     return budget_error(db, what, err);
 }
 
+/* A user starts work for a client of theirs, or a new one; the
+** administrator and process owners for anyone. */
+static int start_allowed(sdm *db, const char *client, sdm_err *err) {
+    if (acc_owner(db->st, db->as)) return SDM_OK;
+    sdm_table *card = NULL;
+    int rc = org_client_card(db->st, client, &card, err);
+    sdm_table_free(card);
+    if (rc == SDM_ERR_NOTFOUND) return SDM_OK;
+    if (!rc) rc = acc_client(db->st, db->as, client, err);
+    if (rc == SDM_ERR_NOTFOUND)
+        rc = err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not start work for client '%s'", db->as, client);
+    return rc;
+}
+
 int sdm_start(sdm *db, const char *process, const char *client, const char *vars_json,
               int64_t *instance, sdm_err *err) {
     if (!process || !*process || !client || !*client)
@@ -655,6 +694,7 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
     store_instance inst = {0};
     int version;
     int rc = step_begin(db, err);
+    if (!rc) rc = start_allowed(db, client, err);
     if (!rc) rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
     if (!rc) rc = org_client_register(db->st, client, vars_json, sdm_now(db), db->actor, err);
     if (!rc) rc = store_instance_add(db->st, inst.definition_id, process, client, sdm_now(db), db->actor,
@@ -673,6 +713,7 @@ int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     store_task t;
     store_instance inst;
     int rc = step_begin(db, err);
+    if (!rc) rc = acc_task(db->st, db->as, task, err);
     if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
@@ -680,11 +721,49 @@ int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     return finish(db, &s, rc, err);
 }
 
+/* One task of a batch, as `user`, in a savepoint of the open transaction. */
+static int batch_one(sdm *db, int64_t task, const char *user, const char *vars, sdm_err *err) {
+    rt_step s = {0};
+    store_task t;
+    store_instance inst;
+    char *as = db->as ? xstrdup(db->as) : NULL;
+    budget_start(db);
+    int rc = store_step_begin(db->st, err);
+    if (!rc && user) rc = sdm_act_as(db, user, err);
+    if (!rc) rc = acc_task(db->st, db->as, task, err);
+    if (!rc) rc = store_task_get(db->st, task, &t, err);
+    if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    if (!rc) rc = step_for(db, &s, &inst, err);
+    if (!rc) rc = rt_complete(&s, &t, vars, err);
+    if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    int end = store_step_end(db->st, rc == SDM_OK, rc ? NULL : err);
+    rt_step_free(&s);
+    if (user) sdm_act_as(db, as, NULL);
+    free(as);
+    return rc ? rc : end;
+}
+
+int sdm_complete_batch(sdm *db, int n, const int64_t *tasks, const char *const *users,
+                       const char *const *vars, int *rcs, sdm_err *errs, sdm_err *err) {
+    int rc = store_begin(db->st, err);
+    for (int i = 0; i < n; i++) {
+        memset(&errs[i], 0, sizeof errs[i]);
+        rcs[i] = rc ? rc : batch_one(db, tasks[i], users ? users[i] : NULL, vars ? vars[i] : NULL, &errs[i]);
+    }
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) {
+        store_rollback(db->st);
+        for (int i = 0; i < n; i++) if (rcs[i] == SDM_OK) { rcs[i] = rc; errs[i] = *err; }
+    }
+    return rc;
+}
+
 int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     rt_step s = {0};
     store_incident inc;
     store_instance inst;
     int rc = step_begin(db, err);
+    if (!rc) rc = acc_need_owner(db->st, db->as, "retry incidents", err);
     if (!rc) rc = store_incident_get(db->st, incident, &inc, err);
     if (!rc) rc = active_instance(db, inc.instance_id, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
@@ -698,6 +777,7 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
     rt_step s = {0};
     store_instance inst;
     int rc = step_begin(db, err);
+    if (!rc) rc = acc_instance(db->st, db->as, instance, err);
     if (!rc) rc = active_instance(db, instance, &inst, err);
     if (!rc) rc = step_for(db, &s, &inst, err);
     if (!rc) rc = rt_set_vars(&s, vars_json, 0, err);
@@ -706,11 +786,46 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
 
 /* ---------- queries ---------- */
 
+/* Before a query: what the acting user may ask for at all. */
+static int query_allowed(sdm *db, sdm_query_kind q, sdm_filter *g, sdm_err *err) {
+    switch (q) {
+    case SDM_Q_PROCESSES: case SDM_Q_INSTANCES: case SDM_Q_TASKS: case SDM_Q_DEVIATIONS: return SDM_OK;
+    case SDM_Q_INSTANCE: case SDM_Q_TOKENS: case SDM_Q_VARIABLES: case SDM_Q_HISTORY:
+        return acc_instance(db->st, db->as, g->id, err);
+    case SDM_Q_JOBS:
+        return g->id ? acc_instance(db->st, db->as, g->id, err) : acc_need_admin(db->st, db->as, "list jobs", err);
+    case SDM_Q_INCIDENTS: case SDM_Q_NODE_STATS:
+        return acc_need_owner(db->st, db->as, "see incidents", err);
+    case SDM_Q_OUTBOX: return acc_need_admin(db->st, db->as, "read the outbox", err);
+    case SDM_Q_INBOX:
+        if (!g->user && !acc_admin(db->st, db->as)) g->user = db->as;
+        if (g->user && db->as && strcmp(g->user, db->as) && !acc_admin(db->st, db->as))
+            return err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not read the inbox of %s", db->as, g->user);
+        return SDM_OK;
+    default: sdm_panic("query_allowed: unknown query");
+    }
+}
+
+/* After a list query: only the rows the acting user may see. */
+static int query_filter(sdm *db, sdm_query_kind q, sdm_table *t, sdm_err *err) {
+    switch (q) {
+    case SDM_Q_INSTANCES: return acc_filter(db->st, db->as, t, "id", ACC_INSTANCE, err);
+    case SDM_Q_TASKS: return acc_filter(db->st, db->as, t, "id", ACC_TASK, err);
+    case SDM_Q_DEVIATIONS:
+        return acc_owner(db->st, db->as) ? SDM_OK : acc_filter(db->st, db->as, t, "manager", ACC_USER, err);
+    default: return SDM_OK;
+    }
+}
+
 int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     sdm_filter g = {0};
     if (f) g = *f;
     if (!g.at) g.at = sdm_now(db);
-    int rc = store_query(db->st, q, &g, out, err);
+    *out = NULL;
+    int rc = query_allowed(db, q, &g, err);
+    if (!rc) rc = store_query(db->st, q, &g, out, err);
+    if (!rc) rc = query_filter(db, q, *out, err);
+    if (rc && *out) { sdm_table_free(*out); *out = NULL; }
     if (!rc && q == SDM_Q_INSTANCE && (*out)->nrow == 0) {
         sdm_table_free(*out);
         *out = NULL;
@@ -719,7 +834,11 @@ int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, s
     return rc;
 }
 
-int sdm_check(sdm *db, sdm_table **out, sdm_err *err) { return store_check(db->st, out, err); }
+int sdm_check(sdm *db, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_admin(db->st, db->as, "check the store", err);
+    return rc ? rc : store_check(db->st, out, err);
+}
 
 /* ---------- time: jobs and the outbox ---------- */
 
@@ -903,6 +1022,9 @@ static int64_t mono_ms(void) {
 ** at most one delivery's timeout, and a failing job is set aside
 ** (job_failed) instead of stopping the worker. */
 int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
+    if (fired) *fired = 0;
+    int denied = acc_need_admin(db->st, db->as, "run the engine's clock", err);
+    if (denied) return denied;
     int64_t now = sdm_now(db), end = mono_ms() + db->tick_ms;
     int n = 0, rc = SDM_OK, jobs = 1, mail = 1;
     while (!rc && (jobs || mail) && mono_ms() < end) {
@@ -936,10 +1058,16 @@ int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
 }
 
 int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err) {
+    return sdm_deviation_note(db, deviation, state, NULL, err);
+}
+
+int sdm_deviation_note(sdm *db, int64_t deviation, const char *state, const char *note, sdm_err *err) {
     if (!state || (strcmp(state, "acknowledged") && strcmp(state, "resolved")))
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a deviation can be acknowledged or resolved");
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_deviation(db->st, db->as, deviation, 1, err);
     if (!rc) rc = store_deviation_set(db->st, deviation, state, sdm_now(db), db->actor, err);
+    if (!rc && note) rc = store_deviation_note(db->st, deviation, note, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     return rc;
@@ -972,6 +1100,7 @@ int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
         return err_set(err, SDM_ERR_MISUSE, path, 0, NULL, "not a text file (it holds a NUL byte)");
     }
     int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_need_admin(db->st, db->as, "manage users", err);
     if (!rc) rc = org_load(db->st, path, text, sdm_now(db), db->actor, out, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) { store_rollback(db->st); sdm_table_free(*out); *out = NULL; }
@@ -981,12 +1110,13 @@ int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
 
 int sdm_user_add(sdm *db, const char *name, const char *roles, const char *head, const char *full_name,
                  const char *email, sdm_err *err) {
-    PEOPLE_TX(db, err, org_user_add(db->st, name, roles, head, full_name, email, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, acc_need_admin(db->st, db->as, "manage users", err) ? err->code : org_user_add(db->st, name, roles, head, full_name, email, sdm_now(db), db->actor, err));
 }
 
 int sdm_user_deactivate(sdm *db, const char *name, const char *to, sdm_table **moves, sdm_err *err) {
     int rc = store_begin(db->st, err);
     *moves = NULL;
+    if (!rc) rc = acc_need_admin(db->st, db->as, "manage users", err);
     if (!rc) rc = org_user_deactivate(db->st, name, to, sdm_now(db), db->actor, moves, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) { store_rollback(db->st); sdm_table_free(*moves); *moves = NULL; }
@@ -1003,19 +1133,25 @@ int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *e
 }
 
 int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
-    PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
 }
 
 int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
-    return org_clients(db->st, f, out, err);
+    int rc = org_clients(db->st, f, out, err);
+    if (!rc) rc = acc_filter(db->st, db->as, *out, "client", ACC_CLIENT, err);
+    return rc;
 }
 
 int sdm_client_card(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
-    return org_client_card(db->st, key, out, err);
+    *out = NULL;
+    int rc = acc_client(db->st, db->as, key, err);
+    return rc ? rc : org_client_card(db->st, key, out, err);
 }
 
 int sdm_client_history(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
-    return org_client_history(db->st, key, out, err);
+    *out = NULL;
+    int rc = acc_client(db->st, db->as, key, err);
+    return rc ? rc : org_client_history(db->st, key, out, err);
 }
 
 /* Today in the business calendar's zone: [start, end). */
@@ -1034,19 +1170,31 @@ static void today(sdm *db, int64_t now, int64_t *start, int64_t *end) {
 int sdm_calendar(sdm *db, const char *user, const char *when, int limit, sdm_table **out, sdm_err *err) {
     int64_t now = sdm_now(db), start, end;
     today(db, now, &start, &end);
-    return report_calendar(db->st, user, when, now, start, end, limit, out, err);
+    *out = NULL;
+    int rc = user ? acc_need_user(db->st, db->as, user, err) : SDM_OK;
+    if (!rc) rc = report_calendar(db->st, user, when, now, start, end, limit, out, err);
+    if (!rc && !user) rc = acc_filter(db->st, db->as, *out, "task", ACC_TASK, err);
+    return rc;
+}
+
+/* The task is the acting user's to act on, and so is `user` (a head may
+** claim for the people below them). */
+static int task_allowed(sdm *db, int64_t task, const char *user, sdm_err *err) {
+    int rc = acc_task(db->st, db->as, task, err);
+    if (!rc && user) rc = acc_need_user(db->st, db->as, user, err);
+    return rc;
 }
 
 int sdm_task_claim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
-    PEOPLE_TX(db, err, org_task_claim(db->st, task, user, force, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, task_allowed(db, task, user, err) ? err->code : org_task_claim(db->st, task, user, force, sdm_now(db), db->actor, err));
 }
 
 int sdm_task_unclaim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
-    PEOPLE_TX(db, err, org_task_unclaim(db->st, task, user, force, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, task_allowed(db, task, user, err) ? err->code : org_task_unclaim(db->st, task, user, force, sdm_now(db), db->actor, err));
 }
 
 int sdm_task_delegate(sdm *db, int64_t task, const char *to, int force, sdm_err *err) {
-    PEOPLE_TX(db, err, org_task_delegate(db->st, task, to, force, sdm_now(db), db->actor, err));
+    PEOPLE_TX(db, err, task_allowed(db, task, NULL, err) ? err->code : org_task_delegate(db->st, task, to, force, sdm_now(db), db->actor, err));
 }
 
 int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
@@ -1055,7 +1203,8 @@ int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
     const model_proc *p = NULL;
     const char *file = NULL;
     *out = NULL;
-    int rc = store_task_get(db->st, task, &t, err);
+    int rc = acc_task(db->st, db->as, task, err);
+    if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
     if (!rc) rc = load_def(db, inst.definition_id, &p, &file, err);
     if (!rc) rc = report_task_info(db->st, p, task, out, err);
@@ -1065,7 +1214,11 @@ int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
 int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     int64_t now = sdm_now(db), start, end;
     today(db, now, &start, &end);
-    return report_monitor(db->st, team, now, start, end, out, err);
+    *out = NULL;
+    if (!team && !acc_owner(db->st, db->as)) team = db->as;
+    int rc = acc_need_head(db->st, db->as, "see the monitor", err);
+    if (!rc && team && !acc_owner(db->st, db->as)) rc = acc_need_user(db->st, db->as, team, err);
+    return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 
 int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
@@ -1076,22 +1229,73 @@ int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from
     const char *file = NULL;
     *out = NULL;
     if (!process || !*process) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "the funnel needs a process");
-    int rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
     if (!rc) rc = load_def(db, def, &p, &file, err);
     if (!rc) rc = report_funnel(db->st, p, by, from, to, out, err);
     return rc;
 }
 
 int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
-    return report_kpi(db->st, from, to, sdm_now(db), out, err);
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
+    if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
+    return rc;
 }
 
 int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
-    return report_handoffs(db->st, from, to, out, err);
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : report_handoffs(db->st, from, to, out, err);
 }
 
 int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
-    return report_deviations(db->st, by, from, to, out, err);
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = report_deviations(db->st, by, from, to, out, err);
+    if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "manager", ACC_USER, err);
+    return rc;
+}
+
+int sdm_inbox_read(sdm *db, int64_t message, sdm_err *err) {
+    PEOPLE_TX(db, err, store_inbox_read(db->st, message, acc_admin(db->st, db->as) ? NULL : db->as, sdm_now(db), err));
+}
+
+/* ---------- credentials (cred.c) ---------- */
+
+/* The administrator, or `name` acting for themself. */
+static int self_or_admin(sdm *db, const char *name, sdm_err *err) {
+    if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a user name is required");
+    if (db->as && strcmp(db->as, name) == 0) return SDM_OK;
+    return acc_need_admin(db->st, db->as, "manage other people's credentials", err);
+}
+
+int sdm_user_passwd(sdm *db, const char *name, const char *password, sdm_err *err) {
+    PEOPLE_TX(db, err, self_or_admin(db, name, err) ? err->code : cred_passwd(db->st, name, password, err));
+}
+
+int sdm_login(sdm *db, const char *name, const char *password, sdm_err *err) {
+    return cred_login(db->st, name, password, err);
+}
+
+int sdm_token_create(sdm *db, const char *name, char **token, int64_t *id, sdm_err *err) {
+    *token = NULL;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = self_or_admin(db, name, err);
+    if (!rc) rc = cred_token_create(db->st, name, sdm_now(db), token, id, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); free(*token); *token = NULL; }
+    return rc;
+}
+
+int sdm_token_revoke(sdm *db, const char *id_or_name, int *revoked, sdm_err *err) {
+    PEOPLE_TX(db, err, cred_token_revoke(db->st, id_or_name, acc_admin(db->st, db->as) ? NULL : db->as,
+                                         sdm_now(db), revoked, err));
+}
+
+int sdm_token_user(sdm *db, const char *token, char *user, size_t n, sdm_err *err) {
+    return cred_token_user(db->st, token, user, n, err);
 }
 
 char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html) {
@@ -1139,7 +1343,9 @@ int sdm_export(sdm *db, const char *process, int version, int overlay_on, char *
     char *src = NULL;
     size_t n = 0;
     *xml = NULL;
-    int rc = store_definition_xml(db->st, process, version, &src, &n, err);
+    int rc = acc_need_owner(db->st, db->as, "export processes", err);
+    if (rc) return rc;
+    rc = store_definition_xml(db->st, process, version, &src, &n, err);
     if (rc || !overlay_on) { *xml = src; *len = n; return rc; }
     sdm_filter f = {.process = process};
     sdm_table *stats = NULL;
@@ -1297,11 +1503,15 @@ int sdm_message(sdm *db, const char *name, const char *client, const char *vars_
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a message needs a name and a client key");
     if (err_check_name(err, "the message name", name) || err_check_name(err, "the client key", client))
         return SDM_ERR_MISUSE;
+    int rc = start_allowed(db, client, err);
+    if (rc) return rc;
     return correlate(db, "message", name, client, vars_json, all, delivered, err);
 }
 
 int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
     if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a signal needs a name");
     if (err_check_name(err, "the signal name", name)) return SDM_ERR_MISUSE;
+    int rc = acc_need_owner(db->st, db->as, "broadcast signals", err);
+    if (rc) return rc;
     return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
 }

@@ -35,7 +35,8 @@ enum {
     SDM_ERR_NOTFOUND,   /* no such process, instance, task, incident */
     SDM_ERR_STATE,      /* the object exists but not in a state that allows this */
     SDM_ERR_IO,         /* a file could not be read */
-    SDM_ERR_LIMIT       /* input over a configured limit (file size, depth) */
+    SDM_ERR_LIMIT,      /* input over a configured limit (file size, depth) */
+    SDM_ERR_DENIED      /* the acting user may not do this (access.c's rules) */
 };
 
 /* An error record: what went wrong and where, reaching the user unchanged.
@@ -131,6 +132,11 @@ SDM_API int  sdm_open(sdm **out, const char *db_path, const sdm_config *cfg, sdm
 SDM_API void sdm_close(sdm *db);
 
 SDM_API void sdm_set_actor(sdm *db, const char *actor);
+/* Act as `user` from now on: every call obeys that user's rules (access.c)
+** and history records them. NULL: the administrator (the default), who may
+** do everything. An unknown or inactive user is NOTFOUND / STATE. */
+SDM_API int sdm_act_as(sdm *db, const char *user, sdm_err *err);
+SDM_API const char *sdm_acting(sdm *db);              /* NULL: administrator */
 SDM_API void sdm_set_now(sdm *db, int64_t now_ms);   /* 0 = real time */
 SDM_API int64_t sdm_now(sdm *db);
 /* Whether `t` falls in the business calendar's working hours. */
@@ -159,6 +165,13 @@ SDM_API int sdm_start(sdm *db, const char *process, const char *client,
                       const char *vars_json, int64_t *instance, sdm_err *err);
 /* Complete an open user task, merging vars_json into the instance first. */
 SDM_API int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err);
+/* Group commit: complete n tasks in one transaction, task i as users[i]
+** (NULL: the handle's acting user) with vars[i] (NULL: none). Each is a
+** step of its own under a savepoint: rcs[i]/errs[i] say how it went, and a
+** failing one leaves the others. The return is the commit's: when it fails,
+** no task was completed and every rcs[i] carries its status. */
+SDM_API int sdm_complete_batch(sdm *db, int n, const int64_t *tasks, const char *const *users,
+                               const char *const *vars, int *rcs, sdm_err *errs, sdm_err *err);
 /* Resolve an incident: run its token's node again with the current model
 ** and variables. */
 SDM_API int sdm_retry(sdm *db, int64_t incident, sdm_err *err);
@@ -192,6 +205,10 @@ SDM_API int sdm_message(sdm *db, const char *name, const char *client, const cha
 SDM_API int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err);
 /* A head acknowledges or resolves a deviation: state "acknowledged" or "resolved". */
 SDM_API int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err);
+/* The same with a note (NULL: none) kept on the deviation. */
+SDM_API int sdm_deviation_note(sdm *db, int64_t deviation, const char *state, const char *note, sdm_err *err);
+/* Mark an in-app message of the acting user read. */
+SDM_API int sdm_inbox_read(sdm *db, int64_t message, sdm_err *err);
 
 SDM_API int  sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err);
 /* Check the store against the engine's invariants; one row per problem. */
@@ -258,5 +275,21 @@ SDM_API int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t
 SDM_API char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html);
 /* An ISO 8601 date or date-time (no offset: the business calendar's zone). */
 SDM_API int sdm_parse_time(sdm *db, const char *text, int64_t *ms, sdm_err *err);
+
+
+/* ---------- credentials (cred.c) ---------- */
+
+/* Set a user's password (argon2id). The administrator, or the user themself. */
+SDM_API int sdm_user_passwd(sdm *db, const char *name, const char *password, sdm_err *err);
+/* Check a password: SDM_OK, or SDM_ERR_DENIED "wrong user or password" for
+** an unknown, inactive or password-less user as for a wrong password. */
+SDM_API int sdm_login(sdm *db, const char *name, const char *password, sdm_err *err);
+/* A new API token for `name`: *token (malloc'd) is shown once, only its
+** SHA-256 is stored. The administrator, or the user themself. */
+SDM_API int sdm_token_create(sdm *db, const char *name, char **token, int64_t *id, sdm_err *err);
+/* Revoke token `id_or_name` (an id, or every token of a user). */
+SDM_API int sdm_token_revoke(sdm *db, const char *id_or_name, int *revoked, sdm_err *err);
+/* The user a token belongs to (active, not revoked), or SDM_ERR_DENIED. */
+SDM_API int sdm_token_user(sdm *db, const char *token, char *user, size_t n, sdm_err *err);
 
 #endif

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "table.h"
 #include "org.h"
+#include "cred.h"
 #include "err.h"
 
 /* ---------- schema ---------- */
@@ -181,6 +182,8 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN last_error TEXT;"
     "ALTER TABLE jobs ADD COLUMN parked_at INTEGER;"
     "ALTER TABLE jobs ADD COLUMN incident_id INTEGER;",
+    /* 10: passwords, API tokens, deviation notes (cred.c) */
+    cred_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -933,6 +936,25 @@ void store_rollback(store *s) {
     if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
 }
 
+/* Group commit: several steps in one transaction, each inside a savepoint
+** so that a failing step is undone alone. Its user_load changes go in with
+** it (flushed before RELEASE) or are dropped with it. */
+int store_step_begin(store *s, sdm_err *err) {
+    s->tx_history = 0;
+    return store_sql_exec(s, NULL, err, "SAVEPOINT step", "");
+}
+
+int store_step_end(store *s, int keep, sdm_err *err) {
+    int rc = keep ? store_user_load_flush(s, err) : SDM_OK;
+    if (!keep || rc) {
+        load_clear(s);
+        store_sql_exec(s, NULL, NULL, "ROLLBACK TO step", "");
+    }
+    int rel = store_sql_exec(s, NULL, rc ? NULL : err, "RELEASE step", "");
+    s->tx_history = 0;
+    return rc ? rc : rel;
+}
+
 /* ---------- deployment ---------- */
 
 int store_latest_definition(store *s, const char *process, int64_t *def_id, int *version,
@@ -1596,6 +1618,18 @@ int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, co
     if (!rc && n != 1)
         return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                        "deviation %lld does not exist or is already %s", (long long)id, state);
+    return rc;
+}
+
+/* The note a head leaves when acknowledging or resolving (migration 9). */
+int store_deviation_note(store *s, int64_t id, const char *note, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "UPDATE deviations SET note = ?2 WHERE id = ?1", "it", id, note);
+}
+
+int store_inbox_read(store *s, int64_t id, const char *user, int64_t now, sdm_err *err) {
+    int n = 0, rc = store_sql_exec(s, &n, err, "UPDATE inbox SET read_at = coalesce(read_at, ?3)"
+                                   " WHERE id = ?1 AND (user = ?2 OR ?2 IS NULL)", "iti", id, user, now);
+    if (!rc && n != 1) return err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no message %lld", (long long)id);
     return rc;
 }
 

@@ -97,6 +97,13 @@
 ** funnel       instance_id, stage, ord, process, client, entered_at, left_at,
 **              exit (NULL while in the stage | next | success | failure |
 **              completed | terminated). One row per stage an instance reached.
+**
+** Migration 10, credentials (SQL in cred.c):
+** users.password   argon2id PHC string ($argon2id$v=19$m=...$salt$hash), or NULL
+** api_tokens   id, user, hash (hex SHA-256 of the token, UNIQUE), created_at,
+**              revoked_at. The token itself is never stored.
+** deviations.note  what the head wrote when acknowledging or resolving.
+**
 ** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
 ** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed
 ** (completed_at) WHERE state = 'completed'.
@@ -187,6 +194,9 @@ void store_close(store *s);
 /* One transaction per state change. begin takes the write lock at once
 ** (BEGIN IMMEDIATE) so two processes never interleave a step. */
 int  store_begin(store *s, sdm_err *err);
+/* One step of a group commit inside store_begin/commit: keep 0 undoes it. */
+int  store_step_begin(store *s, sdm_err *err);
+int  store_step_end(store *s, int keep, sdm_err *err);
 int  store_commit(store *s, sdm_err *err);
 void store_rollback(store *s);
 
@@ -319,6 +329,9 @@ int store_subs_delete_instance(store *s, int64_t inst, sdm_err *err);
 int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, const char *manager,
                         const char *rule, const char *severity, const char *msg, int64_t now,
                         int64_t *id, sdm_err *err);
+int store_deviation_note(store *s, int64_t id, const char *note, sdm_err *err);
+/* user NULL: anybody's message. NOTFOUND when it is not theirs. */
+int store_inbox_read(store *s, int64_t id, const char *user, int64_t now, sdm_err *err);
 int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                         sdm_err *err);
 /* Who must hear of an incident at a step of `role` (may be NULL) for

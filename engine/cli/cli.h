@@ -19,6 +19,7 @@ enum {                      /* exit codes (sysexits.h for usage and configuratio
     EXIT_NOTFOUND = 4,      /* no such object, or no database */
     EXIT_STATE = 5,         /* already completed, client busy, ... */
     EXIT_SCRIPT = 6,
+    EXIT_DENIED = 7,        /* the acting user may not (access rules) */
     EXIT_USAGE = 64,        /* EX_USAGE: unknown option, stray argument, bad value */
     EXIT_CONFIG = 78        /* EX_CONFIG: a bad sdm.conf */
 };
@@ -31,7 +32,7 @@ enum cli_opt {
     O_HELP, O_MAN, O_COMPLETION,                          /* the last global one */
     O_VAR, O_VARS, O_CLIENT, O_USER, O_PROCESS, O_STATE, O_ALL, O_OPEN, O_TODAY, O_OVERDUE, O_UPCOMING,
     O_TO, O_FROM, O_BY, O_ROLE, O_TEAM, O_HEAD, O_NAME, O_OUT, O_OUTCOME, O_VERSION, O_FORCE, O_OVERLAY,
-    O_LOG_JSON,
+    O_LOG_JSON, O_LISTEN, O_CERT, O_KEY, O_THREADS, O_PASSWORD_STDIN,
     O_COUNT
 };
 #define OPT(o)      (1ULL << (o))
@@ -150,4 +151,8 @@ int cmd_calendar(cli *c);                           /* sdm tasks --today|--overd
 int cmd_task(cli *c);
 int cmd_monitor(cli *c);
 int cmd_report(cli *c);
+/* cmd_serve.c: credentials and the HTTP server */
+int cmd_passwd(cli *c);                             /* sdm user passwd NAME */
+int cmd_token(cli *c);
+int cmd_serve(cli *c);
 #endif

@@ -46,6 +46,11 @@ const cli_option cli_options[O_COUNT] = {
     [O_FORCE]        = {"force", NULL, "override the assignment rules"},
     [O_OVERLAY]      = {"overlay", NULL, "export: colour the model by what runs now"},
     [O_LOG_JSON]     = {"log-json", NULL, "log one JSON object per line instead of text"},
+    [O_LISTEN]       = {"listen", "HOST:PORT", "serve: the address to listen on (default 127.0.0.1:8080)"},
+    [O_CERT]         = {"cert", "FILE", "serve: TLS certificate (PEM); with --key, HTTPS"},
+    [O_KEY]          = {"key", "FILE", "serve: TLS private key (PEM)"},
+    [O_THREADS]      = {"threads", "N", "serve: engine handles kept open"},
+    [O_PASSWORD_STDIN] = {"password-stdin", NULL, "user passwd: read the password from standard input"},
 };
 
 #define R SDM_OPEN_READ
@@ -89,6 +94,8 @@ const cli_command cli_commands[] = {
     {"user add", "NAME", "add a user (--role R[,R] [--head H] [--name N] [--var email=E])",
      OPT(O_ROLE) | OPT(O_HEAD) | OPT(O_TEAM) | OPT(O_NAME) | OPTS_VARS, 1, 1, W, cmd_user},
     {"user deactivate", "NAME", "move the user's open tasks, clients and reports (--to USER)", OPT(O_TO), 1, 1, W, cmd_user},
+    {"user passwd", "NAME", "set a password (the user themself or the administrator)", OPT(O_PASSWORD_STDIN), 1, 1, W,
+     cmd_passwd},
     {"users", "", "the organisation", OPT(O_ROLE) | OPT(O_TEAM), 0, 0, R, cmd_users},
     {"client add", "KEY", "register a client (--var segment|region|product|value=V)",
      OPT(O_NAME) | OPT(O_USER) | OPTS_VARS, 1, 1, W, cmd_client},
@@ -108,6 +115,10 @@ const cli_command cli_commands[] = {
     {"report handoffs", "", "handoffs between people and their time", TIMES, 0, 0, R, cmd_report},
     {"report deviations", "", "deviations (--by manager|severity|rule|process|client)", OPT(O_BY) | TIMES, 0, 0, R,
      cmd_report},
+    {"token create", "USER", "an API token for programs (shown once, stored hashed)", 0, 1, 1, W, cmd_token},
+    {"token revoke", "ID|USER", "revoke a token, or every token of a user", 0, 1, 1, W, cmd_token},
+    {"serve", "", "the HTTP API and web pages (docs/API.md)", OPT(O_LISTEN) | OPT(O_CERT) | OPT(O_KEY) | OPT(O_THREADS),
+     0, 0, W, cmd_serve},
     {"config", "", "each effective setting, its value and where it came from", 0, 0, 0, N, cmd_config},
     {"help", "[COMMAND]", "help on a command", 0, 0, 2, N, cmd_help},
 };

@@ -23,6 +23,7 @@ int cli_exit_code(int status) {
     case SDM_ERR_STATE: return EXIT_STATE;
     case SDM_ERR_SCRIPT: return EXIT_SCRIPT;
     case SDM_ERR_MISUSE: return EXIT_USAGE;
+    case SDM_ERR_DENIED: return EXIT_DENIED;
     default: return EXIT_FAIL;
     }
 }
@@ -219,6 +220,9 @@ static int open_store(cli *c) {
     }
     int rc = sdm_open(&c->db, path, &cfg, &c->err);
     if (rc) return cli_fail(c, rc);
+    /* Without --as the command line acts as the administrator; with it, it
+    ** obeys that user's access rules (access.c). */
+    if (c->opt[O_AS] && (rc = sdm_act_as(c->db, c->opt[O_AS], &c->err)) != SDM_OK) return cli_fail(c, rc);
     if (now && !cfg.now) {               /* a date-time: read in the business zone unless it has an offset */
         int64_t ms;
         if ((rc = sdm_parse_time(c->db, now, &ms, &c->err)) != SDM_OK) return cli_fail(c, rc);

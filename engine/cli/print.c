@@ -85,14 +85,19 @@ static json_t *cell_json(char type, const char *v) {
     }
 }
 
-void print_json(FILE *out, const sdm_table *t) {
+json_t *print_json_value(const sdm_table *t) {
     json_t *a = json_array();
-    for (int r = 0; r < t->nrow; r++) {
+    for (int r = 0; t && r < t->nrow; r++) {
         json_t *o = json_object();
         for (int c = 0; c < t->ncol; c++)
             json_object_set_new(o, t->cols[c], cell_json(t->types[c], t->cells[r * t->ncol + c]));
         json_array_append_new(a, o);
     }
+    return a;
+}
+
+void print_json(FILE *out, const sdm_table *t) {
+    json_t *a = print_json_value(t);
     json_dumpf(a, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(a);

@@ -5,10 +5,12 @@
 #ifndef SDM_PRINT_H
 #define SDM_PRINT_H
 #include <stdio.h>
+#include <jansson.h>
 #include "sdm.h"
 
 void print_table(FILE *out, const sdm_table *t);
 void print_json(FILE *out, const sdm_table *t);        /* an array of objects */
+json_t *print_json_value(const sdm_table *t);          /* the same array, for the server */
 void print_record(FILE *out, const sdm_table *t);      /* first row as "key: value" lines */
 void print_csv(FILE *out, const sdm_table *t);         /* RFC 4180, CRLF, times as people read them */
 /* The handle whose time zone times are shown in; CSV's byte order mark and separator. */

@@ -1,0 +1,421 @@
+/*
+** api.c — the JSON API of `sdm serve` (docs/API.md): one small handler per
+** route, each a thin client of sdm.h acting as the signed-in user (http.c
+** made the handle act as them), so every access rule is the engine's.
+** Must not run SQL, decide access or hold engine logic.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "server.h"
+#include "../cli/print.h"
+
+/* ---------- helpers ---------- */
+
+/* The body as an object; an empty body is {} for routes whose fields are optional. */
+static json_t *body_or_empty(srv_req *r) {
+    return r->len ? srv_body(r) : json_object();
+}
+
+static const char *str(json_t *o, const char *k) {
+    return json_string_value(json_object_get(o, k));
+}
+
+/* "vars" as JSON text (NULL if absent); 0 and an answer if it is not an object. */
+static int vars_of(srv_req *r, json_t *o, char **vars) {
+    json_t *v = json_object_get(o, "vars");
+    *vars = NULL;
+    if (!v || json_is_null(v)) return 1;
+    if (!json_is_object(v)) { srv_error(r, 400, "misuse", "\"vars\" must be an object"); return 0; }
+    *vars = json_dumps(v, JSON_COMPACT);
+    return 1;
+}
+
+/* The body (required) and its "vars"; NULL when answered already. */
+static json_t *body_vars(srv_req *r, char **vars) {
+    json_t *b = srv_body(r);
+    if (b && !vars_of(r, b, vars)) { json_decref(b); b = NULL; }
+    return b;
+}
+
+/* Answer a table, or the failure. */
+static int table_or_fail(srv_req *r, int rc, sdm_table *t) {
+    if (!rc) srv_table(r, t);
+    else srv_fail(r, rc);
+    sdm_table_free(t);
+    return r->status;
+}
+
+static int query(srv_req *r, sdm_query_kind q, const sdm_filter *f) {
+    sdm_table *t = NULL;
+    int rc = sdm_query(r->db, q, f, &t, &r->err);
+    return table_or_fail(r, rc, t);
+}
+
+/* The first row of a table as an object (null when empty). */
+static json_t *row_of(const sdm_table *t) {
+    json_t *a = print_json_value(t);
+    json_t *o = json_incref(json_array_get(a, 0));
+    json_decref(a);
+    return o ? o : json_null();
+}
+
+static int time_arg(srv_req *r, const char *name, int64_t *ms) {
+    const char *v = srv_arg(r, name);
+    *ms = 0;
+    if (!v) return 1;
+    if (sdm_parse_time(r->db, v, ms, &r->err) == SDM_OK) return 1;
+    srv_fail(r, r->err.code);
+    return 0;
+}
+
+/* ---------- sessions and the user ---------- */
+
+static int session_post(srv_req *r) {
+    json_t *b = srv_body(r);
+    if (!b) return r->status;
+    const char *user = str(b, "user"), *password = str(b, "password");
+    if (!user || !password) { json_decref(b); return srv_error(r, 400, "misuse", "\"user\" and \"password\" are required"); }
+    int wait = ses_limited(user, r->addr);
+    if (wait) {
+        char s[16];
+        snprintf(s, sizeof s, "%d", wait);
+        srv_header(r, "Retry-After", s);
+        json_decref(b);
+        return srv_error(r, 429, "limit", "too many failed sign-ins; try again later");
+    }
+    if (sdm_login(r->db, user, password, &r->err) != SDM_OK) {
+        ses_failed(user, r->addr);
+        json_decref(b);
+        return srv_error(r, 401, "unauthorized", "wrong user or password");
+    }
+    ses_succeeded(user, r->addr);
+    char id[65], csrf[65], cookie[256];
+    if (ses_create(user, id, csrf)) { json_decref(b); return srv_error(r, 500, "io", "no randomness"); }
+    snprintf(cookie, sizeof cookie, "sdm_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200%s",
+             id, r->tls ? "; Secure" : "");
+    srv_header(r, "Set-Cookie", cookie);
+    srv_json(r, 200, json_pack("{s:s,s:s}", "user", user, "csrf", csrf));
+    json_decref(b);
+    return r->status;
+}
+
+static int session_delete(srv_req *r) {
+    if (r->by_cookie) ses_delete(r->session);
+    srv_header(r, "Set-Cookie", "sdm_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return srv_json(r, 200, json_object());
+}
+
+static int me(srv_req *r) {
+    sdm_table *t = NULL;
+    int rc = sdm_users(r->db, NULL, r->user, &t, &r->err);
+    if (rc) return table_or_fail(r, rc, t);
+    json_t *o = json_null();
+    json_t *a = print_json_value(t);
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+        if (strcmp(str(v, "user"), r->user) == 0) { json_decref(o); o = json_incref(v); }
+    json_decref(a);
+    sdm_table_free(t);
+    if (json_is_object(o) && r->by_cookie) {
+        char user[128], csrf[65];
+        if (ses_lookup(r->session, user, sizeof user, csrf)) json_object_set_new(o, "csrf", json_string(csrf));
+    }
+    return srv_json(r, 200, o);
+}
+
+/* ---------- tasks ---------- */
+
+static int tasks_list(srv_req *r) {
+    const char *user = srv_arg(r, "user"), *when = srv_arg(r, "when");
+    if (when && strcmp(when, "today") && strcmp(when, "overdue") && strcmp(when, "upcoming") && strcmp(when, "all"))
+        return srv_error(r, 400, "misuse", "when is today, overdue, upcoming or all");
+    sdm_table *t = NULL;
+    int rc = sdm_calendar(r->db, user ? user : r->user, when, 0, &t, &r->err);
+    return table_or_fail(r, rc, t);
+}
+
+static int task_get(srv_req *r) {
+    sdm_table *t = NULL, *h = NULL, *card = NULL;
+    int rc = sdm_task_info(r->db, r->id, &t, &r->err);
+    if (rc) return table_or_fail(r, rc, t);
+    json_t *o = row_of(t);
+    sdm_filter f = {.id = json_integer_value(json_object_get(o, "instance"))};
+    rc = sdm_query(r->db, SDM_Q_HISTORY, &f, &h, &r->err);
+    const char *client = str(o, "client");
+    if (!rc && client) rc = sdm_client_history(r->db, client, &card, &r->err);
+    if (!rc) {
+        json_object_set_new(o, "history", print_json_value(h));
+        json_object_set_new(o, "client_history", print_json_value(card));
+        srv_json(r, 200, o);
+    } else { json_decref(o); srv_fail(r, rc); }
+    sdm_table_free(t); sdm_table_free(h); sdm_table_free(card);
+    return r->status;
+}
+
+static int task_action(srv_req *r) {
+    json_t *b = body_or_empty(r);
+    if (!b) return r->status;
+    const char *a = r->action;
+    char *vars = NULL;
+    int rc;
+    if (strcmp(a, "claim") == 0) {
+        const char *user = str(b, "user");
+        rc = sdm_task_claim(r->db, r->id, user ? user : r->user, 0, &r->err);
+    } else if (strcmp(a, "unclaim") == 0) rc = sdm_task_unclaim(r->db, r->id, r->user, 0, &r->err);
+    else if (strcmp(a, "delegate") == 0) {
+        if (!str(b, "to")) { json_decref(b); return srv_error(r, 400, "misuse", "\"to\" (a user) is required"); }
+        rc = sdm_task_delegate(r->db, r->id, str(b, "to"), 0, &r->err);
+    } else if (strcmp(a, "complete") == 0) {
+        if (!vars_of(r, b, &vars)) { json_decref(b); return r->status; }
+        rc = grp_complete(r->user, r->id, vars, &r->err);
+        free(vars);
+    } else { json_decref(b); return srv_error(r, 404, "notfound", "no such task action"); }
+    json_decref(b);
+    if (rc) return srv_fail(r, rc);
+    return srv_json(r, 200, json_pack("{s:I,s:s}", "task", (json_int_t)r->id, "done", a));
+}
+
+/* ---------- instances, messages, clients, inbox ---------- */
+
+static int instances_post(srv_req *r) {
+    char *vars;
+    int64_t id = 0;
+    json_t *b = body_vars(r, &vars);
+    if (!b) return r->status;
+    int rc = sdm_start(r->db, str(b, "process"), str(b, "client"), vars, &id, &r->err);
+    free(vars);
+    json_decref(b);
+    if (rc) return srv_fail(r, rc);
+    sdm_filter f = {.id = id};
+    sdm_table *t = NULL;
+    rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
+    srv_json(r, 201, json_pack("{s:I,s:o}", "instance", (json_int_t)id, "tasks", print_json_value(rc ? NULL : t)));
+    sdm_table_free(t);
+    return r->status;
+}
+
+static int messages_post(srv_req *r) {
+    char *vars;
+    int delivered = 0;
+    json_t *b = body_vars(r, &vars);
+    if (!b) return r->status;
+    int rc = sdm_message(r->db, str(b, "name"), str(b, "client"), vars, json_is_true(json_object_get(b, "all")),
+                         &delivered, &r->err);
+    free(vars);
+    json_decref(b);
+    if (rc) return srv_fail(r, rc);
+    return srv_json(r, 200, json_pack("{s:i}", "delivered", delivered));
+}
+
+static int client_get(srv_req *r) {
+    sdm_table *card = NULL, *h = NULL;
+    int rc = sdm_client_card(r->db, r->key, &card, &r->err);
+    if (!rc) rc = sdm_client_history(r->db, r->key, &h, &r->err);
+    if (!rc) srv_json(r, 200, json_pack("{s:o,s:o}", "card", print_json_value(card), "history", print_json_value(h)));
+    else srv_fail(r, rc);
+    sdm_table_free(card); sdm_table_free(h);
+    return r->status;
+}
+
+static int inbox_get(srv_req *r) {
+    sdm_filter f = {.user = r->user, .state = srv_arg(r, "state")};
+    return query(r, SDM_Q_INBOX, &f);
+}
+
+static int inbox_read(srv_req *r) {
+    int rc = sdm_inbox_read(r->db, r->id, &r->err);
+    return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I}", "read", (json_int_t)r->id));
+}
+
+/* ---------- deviations, monitor, reports ---------- */
+
+static int deviations_get(srv_req *r) {
+    sdm_filter f = {.state = srv_arg(r, "state"), .user = srv_arg(r, "user")};
+    return query(r, SDM_Q_DEVIATIONS, &f);
+}
+
+static int deviation_post(srv_req *r) {
+    json_t *b = body_or_empty(r);
+    if (!b) return r->status;
+    const char *state = strcmp(r->action, "acknowledge") == 0 ? "acknowledged"
+                      : strcmp(r->action, "resolve") == 0 ? "resolved" : NULL;
+    if (!state) { json_decref(b); return srv_error(r, 404, "notfound", "acknowledge or resolve"); }
+    int rc = sdm_deviation_note(r->db, r->id, state, str(b, "note"), &r->err);
+    json_decref(b);
+    return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I,s:s}", "deviation", (json_int_t)r->id, "state", state));
+}
+
+static int monitor(srv_req *r) {
+    sdm_table *t = NULL;
+    int rc = sdm_monitor(r->db, srv_arg(r, "team"), &t, &r->err);
+    return table_or_fail(r, rc, t);
+}
+
+static int report(srv_req *r) {
+    int64_t from, to;
+    if (!time_arg(r, "from", &from) || !time_arg(r, "to", &to)) return r->status;
+    sdm_table *t = NULL;
+    const char *by = srv_arg(r, "by");
+    int rc;
+    if (strcmp(r->key, "funnel") == 0) rc = sdm_report_funnel(r->db, srv_arg(r, "process"), by, from, to, &t, &r->err);
+    else if (strcmp(r->key, "kpi") == 0) rc = sdm_report_kpi(r->db, from, to, &t, &r->err);
+    else if (strcmp(r->key, "handoffs") == 0) rc = sdm_report_handoffs(r->db, from, to, &t, &r->err);
+    else if (strcmp(r->key, "deviations") == 0) rc = sdm_report_deviations(r->db, by, from, to, &t, &r->err);
+    else return srv_error(r, 404, "notfound", "reports: funnel, kpi, handoffs, deviations");
+    return table_or_fail(r, rc, t);
+}
+
+/* ---------- processes and incidents ---------- */
+
+static int processes(srv_req *r) {
+    sdm_filter f = {0};
+    return query(r, SDM_Q_PROCESSES, &f);
+}
+
+static int deploy(srv_req *r) {
+    const char *name = srv_arg(r, "name");
+    sdm_table *t = NULL;
+    int rc = sdm_deploy_xml(r->db, name ? name : "upload.bpmn", r->body, r->len, &t, &r->err);
+    if (rc) {
+        srv_fail(r, rc);
+        json_t *o = json_loads(r->out, 0, NULL);
+        if (o && t) json_object_set_new(json_object_get(o, "error"), "problems", print_json_value(t));
+        if (o) srv_json(r, r->status, o);
+    } else srv_json(r, 201, json_pack("{s:o}", "deployed", print_json_value(t)));
+    sdm_table_free(t);
+    return r->status;
+}
+
+static int diagram(srv_req *r) {
+    const char *overlay = srv_arg(r, "overlay"), *version = srv_arg(r, "version");
+    char *xml = NULL;
+    size_t len = 0;
+    int rc = sdm_export(r->db, r->key, version ? atoi(version) : 0, overlay && strcmp(overlay, "0") != 0,
+                        &xml, &len, &r->err);
+    if (rc) return srv_fail(r, rc);
+    free(r->out);
+    r->out = xml;
+    r->out_len = len;
+    r->type = "application/xml";
+    return r->status = 200;
+}
+
+static int incidents(srv_req *r) {
+    sdm_filter f = {.state = srv_arg(r, "state")};
+    return query(r, SDM_Q_INCIDENTS, &f);
+}
+
+static int incident_retry(srv_req *r) {
+    int rc = sdm_retry(r->db, r->id, &r->err);
+    return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I}", "retried", (json_int_t)r->id));
+}
+
+/* ---------- the event stream ---------- */
+
+struct srv_stream { char user[128]; int64_t last_task, last_dev; };
+
+/* The largest id in `t`'s column "id" (0 for none). */
+static int64_t max_id(const sdm_table *t) {
+    int64_t m = 0;
+    for (int r = 0; t && r < t->nrow; r++) {
+        int64_t v = t->cells[r * t->ncol] ? strtoll(t->cells[r * t->ncol], NULL, 10) : 0;
+        if (v > m) m = v;
+    }
+    return m;
+}
+
+/* The user's open tasks and visible open deviations, as the engine lets them see. */
+static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **devs) {
+    sdm_err err;
+    sdm_filter ft = {.user = s->user}, fd = {.state = "open"};
+    *tasks = *devs = NULL;
+    if (sdm_act_as(db, s->user, &err)) return -1;
+    if (sdm_query(db, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(db, SDM_Q_DEVIATIONS, &fd, devs, &err)) {
+        sdm_table_free(*tasks);
+        *tasks = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+srv_stream *srv_stream_new(sdm *db, const char *user) {
+    srv_stream *s = calloc(1, sizeof *s);
+    snprintf(s->user, sizeof s->user, "%s", user);
+    sdm_table *t, *d;
+    if (poll_store(s, db, &t, &d) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); }
+    sdm_table_free(t);
+    sdm_table_free(d);
+    return s;
+}
+
+/* Rows of `t` with id above *last as events, newest id kept. */
+static size_t emit(FILE *out, const char *event, const sdm_table *t, int64_t *last) {
+    json_t *a = print_json_value(t);
+    size_t i, n = 0;
+    json_t *v;
+    int64_t seen = *last;
+    json_array_foreach(a, i, v) {
+        int64_t id = json_integer_value(json_object_get(v, "id"));
+        if (id <= seen) continue;
+        char *d = json_dumps(v, JSON_COMPACT);
+        fprintf(out, "event: %s\nid: %s-%lld\ndata: %s\n\n", event, event, (long long)id, d);
+        free(d);
+        if (id > *last) *last = id;
+        n++;
+    }
+    json_decref(a);
+    return n;
+}
+
+long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n) {
+    sdm_table *t, *d;
+    if (poll_store(s, db, &t, &d)) return -1;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    int64_t lt = s->last_task, ld = s->last_dev;
+    emit(out, "task", t, &s->last_task);
+    emit(out, "deviation", d, &s->last_dev);
+    fclose(out);
+    sdm_table_free(t);
+    sdm_table_free(d);
+    long got = 0;
+    if (len <= n) { memcpy(buf, text, len); got = (long)len; }
+    else { s->last_task = lt; s->last_dev = ld; }      /* too much at once: send a ping; rare */
+    free(text);
+    return got;
+}
+
+void srv_stream_free(srv_stream *s) { free(s); }
+
+static int events(srv_req *r) {
+    r->stream = srv_stream_new(r->db, r->user);
+    return r->status = 200;
+}
+
+const srv_route srv_routes[] = {
+    {"POST", "/api/session", session_post, SRV_PUBLIC},
+    {"DELETE", "/api/session", session_delete, 0},
+    {"GET", "/api/me", me, 0},
+    {"GET", "/api/tasks", tasks_list, 0},
+    {"GET", "/api/tasks/#", task_get, 0},
+    {"POST", "/api/tasks/#/*", task_action, 0},
+    {"POST", "/api/instances", instances_post, 0},
+    {"POST", "/api/messages", messages_post, 0},
+    {"GET", "/api/clients/*", client_get, 0},
+    {"GET", "/api/inbox", inbox_get, 0},
+    {"POST", "/api/inbox/#/read", inbox_read, 0},
+    {"GET", "/api/deviations", deviations_get, 0},
+    {"POST", "/api/deviations/#/*", deviation_post, 0},
+    {"GET", "/api/monitor", monitor, 0},
+    {"GET", "/api/reports/*", report, 0},
+    {"GET", "/api/processes", processes, 0},
+    {"POST", "/api/deployments", deploy, 0},
+    {"GET", "/api/processes/*/diagram", diagram, 0},
+    {"GET", "/api/incidents", incidents, 0},
+    {"POST", "/api/incidents/#/retry", incident_retry, 0},
+    {"GET", "/api/events", events, 0},
+    {NULL, NULL, NULL, 0},
+};
