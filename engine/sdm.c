@@ -24,6 +24,7 @@
 #include "org.h"
 #include "report.h"
 #include "deliver.h"
+#include "import.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -261,6 +262,7 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
 }
 
 int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
     int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);

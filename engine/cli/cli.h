@@ -41,6 +41,7 @@ void    cli_show(cli *c, const sdm_table *t);       /* table, --json or --csv */
 int     cli_list(cli *c, sdm_query_kind q, const sdm_filter *f);
 /* subcommands in other files */
 int cmd_simulate(cli *c);                           /* simulate.c */
+int cmd_import(cli *c);                             /* cmd_import.c: EPC, IDEF3 -> BPMN */
 /* cmd_people.c: organisation, clients, calendar, monitor, reports */
 int cmd_org(cli *c);
 int cmd_user(cli *c);

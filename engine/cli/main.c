@@ -23,6 +23,7 @@ static void usage(FILE *out) {
 "\n"
 "Commands:\n"
 "  deploy FILE...                         deploy BPMN files (new version when changed)\n"
+"  import FILE [-o FILE.bpmn]             EPC (EPML, ARIS AML) or IDEF3 model as BPMN\n"
 "  processes                              deployed processes, latest versions\n"
 "  start PROCESS --client KEY [--var k=v]...  start an instance for a client\n"
 "  instances [--process P] [--client C] [--state S]\n"
@@ -146,7 +147,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         {"--state", offsetof(cli, state)}, {"--to", offsetof(cli, to)},
         {"--from", offsetof(cli, from)}, {"--by", offsetof(cli, by)},
         {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)}, {"--head", offsetof(cli, head)},
-        {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)},
+        {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)}, {"-o", offsetof(cli, out)},
         {"--outcome", offsetof(cli, outcome)}, {"--version", offsetof(cli, version)},
     };
     c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
@@ -445,7 +446,7 @@ static int cmd_message(cli *c) {
 
 static const struct { const char *name; int (*fn)(cli *); } commands[] = {
     {"message", cmd_message}, {"signal", cmd_message},
-    {"export", cmd_export},
+    {"export", cmd_export}, {"import", cmd_import},
     {"tick", cmd_tick}, {"run", cmd_run}, {"deviations", cmd_deviations}, {"deviation", cmd_deviation},
     {"inbox", cmd_inbox}, {"outbox", cmd_outbox}, {"jobs", cmd_jobs}, {"simulate", cmd_simulate},
     {"org", cmd_org}, {"user", cmd_user}, {"users", cmd_users}, {"client", cmd_client},
