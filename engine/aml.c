@@ -211,7 +211,7 @@ static void read_occurrences(imp_graph *g, const aml *a, int p, const xml_node *
                              : kind == IMP_CALL ? "Interface" : "Rule", occ, name, o->line);
         free(name);
         char *desc = attr_text(d->n, "AT_DESC");
-        const char *c = imp_clean(g, desc);
+        const char *c = imp_clean_lines(g, desc);
         if (c) imp_doc_add(g, n, c);
         free(desc);
         char *rem = attr_text(d->n, "AT_REM");

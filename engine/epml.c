@@ -57,7 +57,7 @@ static void read_node_details(imp_graph *g, int node, const xml_node *x) {
     const char *d = child_text(x, "description");
     if (!d) d = child_text(x, "documentation");
     if (d) {
-        const char *clean = imp_clean(g, d);
+        const char *clean = imp_clean_lines(g, d);
         if (clean) imp_doc_add(g, node, clean);
     }
     for (const xml_node *c = x->child; c; c = c->next) {

@@ -18,7 +18,7 @@ static int is_el(const xml_node *n, const char *name) { return xml_is(n, IDEF3_N
 
 static void details(imp_graph *g, int node, const xml_node *x) {
     for (const xml_node *c = x->child; c; c = c->next) {
-        if (is_el(c, "description")) imp_doc_add(g, node, c->text);
+        if (is_el(c, "description")) imp_doc_add(g, node, imp_clean_lines(g, c->text));
         else if (is_el(c, "attribute") && a(c, "name") && a(c, "value")) imp_attr_set(g, node, a(c, "name"), a(c, "value"));
     }
     if (a(x, "role")) imp_set(g, node, "role", a(x, "role"));

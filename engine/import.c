@@ -150,6 +150,24 @@ const char *imp_clean(imp_graph *g, const char *s) {
     return out;
 }
 
+const char *imp_clean_lines(imp_graph *g, const char *s) {
+    if (!s) return NULL;
+    sbuf b = {0};
+    for (const char *p = s; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *line = xasprintf("%.*s", (int)n, p);
+        const char *c = imp_clean(g, line);
+        free(line);
+        if (c) sbuf_printf(&b, "%s%s", b.len ? "\n" : "", c);
+        p += n + (e != NULL);
+    }
+    char *t = sbuf_take(&b);
+    const char *out = *t ? arena_strdup(g->mem, t) : NULL;
+    free(t);
+    return out;
+}
+
 int imp_proc_add(imp_graph *g, const char *src, const char *name, int line) {
     if (g->nproc == g->cproc) { g->cproc = g->cproc ? 2 * g->cproc : 4; g->procs = xrealloc(g->procs, sizeof *g->procs * (size_t)g->cproc); }
     imp_proc *p = &g->procs[g->nproc];
@@ -816,6 +834,23 @@ static const char *bpmn_tag(const imp_node *n) {
     }
 }
 
+/* The contact script's convention: what to record is its last line, one
+** "Record: ..." gathering every such line of the documentation. */
+static char *record_last(const char *doc) {
+    if (!doc) return NULL;
+    sbuf text = {0}, rec = {0};
+    for (const char *p = doc; *p;) {
+        const char *e = strchr(p, '\n');
+        int n = (int)(e ? e - p : (long)strlen(p));
+        if (strncmp(p, "Record:", 7) == 0) sbuf_printf(&rec, "%s%.*s", rec.len ? ", " : "Record: ", n - 7 - (p[7] == ' '), p + 7 + (p[7] == ' '));
+        else sbuf_printf(&text, "%s%.*s", text.len ? "\n" : "", n, p);
+        p += n + (e != NULL);
+    }
+    if (rec.len) sbuf_printf(&text, "%s%s", text.len ? "\n" : "", rec.s);
+    free(rec.s);
+    return sbuf_take(&text);
+}
+
 static void write_node(imp_graph *g, sbuf *b, int n) {
     imp_node *nd = &g->nodes[n];
     const char *tag = bpmn_tag(nd);
@@ -837,7 +872,9 @@ static void write_node(imp_graph *g, sbuf *b, int n) {
             imp_diag(g, 0, nd->line, nd->src, "attribute sdm:%s does not apply to a %s: ignored", k, tag);
     }
     sbuf_puts(b, ">\n");
-    text_el(b, "      ", "bpmn:documentation", nd->doc);
+    char *doc = record_last(nd->doc);
+    text_el(b, "      ", "bpmn:documentation", doc);
+    free(doc);
     for (int i = 0; i < g->nedge; i++)
         if (!g->edges[i].dead && g->edges[i].to == n) sbuf_printf(b, "      <bpmn:incoming>%s</bpmn:incoming>\n", g->edges[i].id);
     for (int i = 0; i < g->nedge; i++)

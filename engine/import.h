@@ -78,6 +78,8 @@ void imp_doc_add(imp_graph *g, int node, const char *text);
 /* Whitespace runs (line breaks of EPC labels) to one space, trimmed; NULL
 ** stays NULL. */
 const char *imp_clean(imp_graph *g, const char *s);
+/* The same per line, keeping line breaks (documentation). */
+const char *imp_clean_lines(imp_graph *g, const char *s);
 /* A warning (error = 0) or an error naming the source element. */
 void imp_diag(imp_graph *g, int error, int line, const char *src, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
