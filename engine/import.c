@@ -961,9 +961,9 @@ static void shape(imp_graph *g, sbuf *b, const char *el, int x, int y, int w, in
                    "      </bpmndi:BPMNShape>\n", di_id(g, el), el, extra, x, y, w, h);
 }
 
-/* Orthogonal routes: forward flows leave right (a split leaves top or
-** bottom) and enter left (a join from top or bottom); flows that close a
-** cycle run back below their ends. */
+/* Orthogonal routes: forward flows leave right, turn in the gap after the
+** source's column (where no node stands) and enter left; flows that close
+** a cycle run back below their ends. */
 static void route(imp_graph *g, sbuf *b, int i) {
     imp_edge *e = &g->edges[i];
     imp_node *s = &g->nodes[e->from], *t = &g->nodes[e->to];
@@ -971,13 +971,9 @@ static void route(imp_graph *g, sbuf *b, int i) {
     int pt[6][2], np = 0;
 #define PT(X, Y) (pt[np][0] = (X), pt[np][1] = (Y), np++)
     if (t->layer > s->layer) {
+        int mx = scx + COLW / 2;
         if (scy == tcy) { PT(s->x + s->w, scy); PT(t->x, tcy); }
-        else if (is_gateway(s->kind)) { PT(scx, tcy < scy ? s->y : s->y + s->h); PT(scx, tcy); PT(t->x, tcy); }
-        else if (is_gateway(t->kind)) { PT(s->x + s->w, scy); PT(tcx, scy); PT(tcx, scy < tcy ? t->y : t->y + t->h); }
-        else {
-            int mx = scx + COLW / 2;
-            PT(s->x + s->w, scy); PT(mx, scy); PT(mx, tcy); PT(t->x, tcy);
-        }
+        else { PT(s->x + s->w, scy); PT(mx, scy); PT(mx, tcy); PT(t->x, tcy); }
     } else if (t->layer == s->layer && e->from != e->to) {
         int mx = scx + COLW / 2 - 10;
         PT(s->x + s->w, scy); PT(mx, scy); PT(mx, tcy); PT(t->x + t->w, tcy);
