@@ -19,6 +19,10 @@
 #include "arena.h"
 #include "table.h"
 
+/* The mapping walks the graph once per element in places; EPCs people draw
+** have hundreds of elements, so this bounds the work a hostile file causes. */
+#define IMP_MAX_NODES 5000
+
 struct imp_graph {
     arena *mem;
     const char *file;
@@ -419,8 +423,46 @@ static char *lua_string(const char *s) {
     return sbuf_take(&b);
 }
 
-/* One start event. Several start points are alternatives: the instance's
-** variable start_event names the one that holds (default: the first). */
+/* Distance (in flows) from node `from` to every node, -1 unreachable. */
+static void distances(const imp_graph *g, int from, int *dist, int *queue) {
+    for (int n = 0; n < g->nnode; n++) dist[n] = -1;
+    int qh = 0, qt = 0;
+    dist[from] = 0;
+    queue[qt++] = from;
+    while (qh < qt) {
+        int n = queue[qh++];
+        for (int i = 0; i < g->nedge; i++)
+            if (!g->edges[i].dead && g->edges[i].from == n && dist[g->edges[i].to] < 0) {
+                dist[g->edges[i].to] = dist[n] + 1;
+                queue[qt++] = g->edges[i].to;
+            }
+    }
+}
+
+/* Whether the branches of several start points first meet at an AND join:
+** then they all must hold (a parallel start), else they are alternatives. */
+static int starts_meet_at_and(const imp_graph *g, const int *sp, int nsp) {
+    int *d = xcalloc((size_t)nsp * (size_t)g->nnode + 1, sizeof(int)), *queue = xcalloc((size_t)g->nnode + 1, sizeof(int));
+    for (int i = 0; i < nsp; i++) distances(g, sp[i], d + (size_t)i * (size_t)g->nnode, queue);
+    int best = -1, best_dist = 0;
+    for (int n = 0; n < g->nnode; n++) {
+        if (!is_gateway(g->nodes[n].kind) || deg(g, n, 0) < 2) continue;
+        int m1 = -1, m2 = -1;                 /* the two nearest start points reaching n */
+        for (int i = 0; i < nsp; i++) {
+            int v = d[(size_t)i * (size_t)g->nnode + (size_t)n];
+            if (v < 0) continue;
+            if (m1 < 0 || v < m1) { m2 = m1; m1 = v; } else if (m2 < 0 || v < m2) m2 = v;
+        }
+        if (m2 >= 0 && (best < 0 || m2 < best_dist)) { best = n; best_dist = m2; }
+    }
+    free(d); free(queue);
+    return best >= 0 && g->nodes[best].kind == IMP_AND;
+}
+
+/* One start event. Several start points whose branches first meet at an
+** AND join all hold: a parallel split after the start event. Otherwise they
+** are alternatives: the instance's variable start_event names the one that
+** holds (default: the first). */
 static int start_points(imp_graph *g, int p) {
     int n0 = g->nnode, nsp = 0, *sp = xcalloc((size_t)n0 + 1, sizeof *sp);
     for (int n = 0; n < n0; n++) {
@@ -447,8 +489,10 @@ static int start_points(imp_graph *g, int p) {
         char *src = xasprintf("%s_start", pr->src ? pr->src : pr->id);
         int s = imp_node_add(g, p, IMP_START, "Start", src, "Start", pr->line);
         free(src);
-        src = xasprintf("%s_start_choice", pr->src ? pr->src : pr->id);
-        int ch = imp_node_add(g, p, IMP_XOR, "Gateway", src, "Which start event holds?", pr->line);
+        int all = starts_meet_at_and(g, sp, nsp);
+        src = xasprintf("%s_start_%s", pr->src ? pr->src : pr->id, all ? "all" : "choice");
+        int ch = imp_node_add(g, p, all ? IMP_AND : IMP_XOR, "Gateway", src, all ? NULL : "Which start event holds?",
+                              pr->line);
         free(src);
         imp_edge_add(g, s, ch, NULL);
         for (int i = 0; i < nsp; i++) {
@@ -456,7 +500,8 @@ static int start_points(imp_graph *g, int p) {
             if (n->kind == IMP_START) n->kind = IMP_EVENT;
             int e = imp_edge_add(g, ch, sp[i], NULL);
             imp_edge *ed = &g->edges[e];
-            if (i == 0) { ed->dflt = 1; g->nodes[ch].dflt_edge = e; }
+            if (all) ed->labelled = 1;
+            else if (i == 0) { ed->dflt = 1; g->nodes[ch].dflt_edge = e; }
             else {
                 char *q = lua_string(label(n)), *c = xasprintf("start_event == %s", q);
                 ed->cond = arena_strdup(g->mem, c);
@@ -464,8 +509,12 @@ static int start_points(imp_graph *g, int p) {
             }
             if (n->kind != IMP_EVENT) { ed->name = n->name; ed->labelled = 1; }
         }
-        imp_diag(g, 0, pr->line, pr->src, "%d start events or elements without incoming flow: one start event, "
-                 "then a choice by the variable start_event (default: '%s')", nsp, label(&g->nodes[sp[0]]));
+        if (all)
+            imp_diag(g, 0, pr->line, pr->src, "%d start events or elements without incoming flow, whose branches "
+                     "meet at an AND join: one start event, then all of them in parallel", nsp);
+        else
+            imp_diag(g, 0, pr->line, pr->src, "%d start events or elements without incoming flow: one start event, "
+                     "then a choice by the variable start_event (default: '%s')", nsp, label(&g->nodes[sp[0]]));
     } else {
         for (int n = 0; n < n0 && !rc; n++)
             if (g->nodes[n].proc == p && live(g, n))
@@ -1121,6 +1170,9 @@ int imp_convert(const char *name, const char *buf, size_t len, size_t max_bytes,
                      doc->root->name);
     } else {
         rc = readers[r].read(g, doc->root);
+        if (!rc && (g->nnode > IMP_MAX_NODES || g->nedge > 2 * IMP_MAX_NODES))
+            rc = err_set(err, SDM_ERR_LIMIT, name, 0, NULL, "%d elements and %d flows: over the importer's limit of "
+                         "%d elements", g->nnode, g->nedge, IMP_MAX_NODES);
         for (int p = 0; !rc && !g->nerr && p < g->nproc; p++) map_process(g, p);
         if (!rc && !g->nerr && !g->nproc)
             imp_diag(g, 1, doc->root->line, NULL, "the file holds no process (EPC, model or diagram) to import");
