@@ -821,39 +821,17 @@ static void place(imp_graph *g, layout *L, int p, int top) {
 
 /* ---------- writing ---------- */
 
-static void esc(sbuf *b, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': sbuf_puts(b, "&lt;"); break;
-        case '>': sbuf_puts(b, "&gt;"); break;
-        case '&': sbuf_puts(b, "&amp;"); break;
-        case '"': sbuf_puts(b, "&quot;"); break;
-        case '\n': sbuf_puts(b, "&#10;"); break;
-        case '\r': case '\t': sbuf_puts(b, " "); break;
-        default: if ((unsigned char)*s >= 0x20) sbuf_add(b, s, 1);
-        }
-    }
-}
-
 static void attr(sbuf *b, const char *name, const char *value) {
     if (!value) return;
     sbuf_printf(b, " %s=\"", name);
-    esc(b, value);
+    sbuf_xml(b, value, 1);
     sbuf_puts(b, "\"");
 }
 
 static void text_el(sbuf *b, const char *indent, const char *el, const char *text) {
     if (!text || !*text) return;
     sbuf_printf(b, "%s<%s>", indent, el);
-    for (const char *s = text; *s; s++) {
-        if (*s == '\n') sbuf_add(b, "\n", 1);
-        else if (*s == '\t') sbuf_add(b, "\t", 1);
-        else if ((unsigned char)*s < 0x20) continue;
-        else if (*s == '<') sbuf_puts(b, "&lt;");
-        else if (*s == '&') sbuf_puts(b, "&amp;");
-        else if (*s == '>') sbuf_puts(b, "&gt;");
-        else sbuf_add(b, s, 1);
-    }
+    sbuf_xml(b, text, 0);
     sbuf_printf(b, "</%s>\n", el);
 }
 
@@ -990,7 +968,7 @@ static void write_process(imp_graph *g, sbuf *b, int p, layout *L, const char *f
         if (!e->cond || e->dflt) { sbuf_puts(b, " />\n"); continue; }
         sbuf_puts(b, ">\n");
         sbuf_puts(b, "      <bpmn:conditionExpression xsi:type=\"bpmn:tFormalExpression\">");
-        esc(b, e->cond);
+        sbuf_xml(b, e->cond, 0);
         sbuf_puts(b, "</bpmn:conditionExpression>\n    </bpmn:sequenceFlow>\n");
     }
     sbuf_puts(b, "  </bpmn:process>\n");

@@ -347,7 +347,7 @@ static void samples(void) {
     sdm_table_free(t);
     x = import_text("models/import/lead-qualification.aml", NULL);
     CHECK_CONTAINS(x, "sdm:dueWorking=\"PT4H\"");
-    CHECK_CONTAINS(x, "Record: category, outcome (\"Lead is a prospect\", \"Not a prospect\")");
+    CHECK_CONTAINS(x, "Record: category, outcome (&quot;Lead is a prospect&quot;, &quot;Not a prospect&quot;)");
     CHECK_CONTAINS(x, "Document (input): Lead card");
     CHECK_CONTAINS(x, "calledElement=\"lead-handover\"");
     CHECK_CONTAINS(x, "<bpmn:inclusiveGateway id=\"ObjOcc.leads.r_next\"");
