@@ -29,7 +29,7 @@ struct imp_graph {
     imp_proc *procs; int nproc, cproc;
     imp_node *nodes; int nnode, cnode;
     imp_edge *edges; int nedge, cedge;
-    const char **ids; int nid, cid;     /* every id written, kept unique */
+    const char **ids; size_t nid, cid;  /* every id written: a hash set, kept unique */
     sdm_table *diag; int nerr;
 };
 
@@ -75,9 +75,32 @@ void imp_diag(imp_graph *g, int error, int line, const char *src, const char *fm
     g->nerr += error != 0;
 }
 
+static size_t id_hash(const char *s) {
+    size_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
 static int id_used(const imp_graph *g, const char *id) {
-    for (int i = 0; i < g->nid; i++) if (strcmp(g->ids[i], id) == 0) return 1;
+    for (size_t i = g->cid ? id_hash(id) & (g->cid - 1) : 0; g->cid && g->ids[i]; i = (i + 1) & (g->cid - 1))
+        if (strcmp(g->ids[i], id) == 0) return 1;
     return 0;
+}
+
+static void id_add(imp_graph *g, const char *id) {
+    if (2 * (g->nid + 1) > g->cid) {                    /* grow to keep it at most half full */
+        size_t old = g->cid;
+        const char **o = g->ids;
+        g->cid = old ? 2 * old : 256;
+        g->ids = xcalloc(g->cid, sizeof *g->ids);
+        g->nid = 0;
+        for (size_t i = 0; i < old; i++) if (o[i]) id_add(g, o[i]);
+        free(o);
+    }
+    size_t i = id_hash(id) & (g->cid - 1);
+    while (g->ids[i]) i = (i + 1) & (g->cid - 1);
+    g->ids[i] = id;
+    g->nid++;
 }
 
 static int ncname_char(unsigned char c, int first) {
@@ -105,8 +128,7 @@ static const char *make_id(imp_graph *g, const char *word, const char *src) {
     for (int k = 2; id_used(g, id); k++) { free(id); id = xasprintf("%s_%d", base, k); }
     const char *out = arena_strdup(g->mem, id);
     free(id); free(base);
-    if (g->nid == g->cid) { g->cid = g->cid ? 2 * g->cid : 64; g->ids = xrealloc(g->ids, sizeof *g->ids * (size_t)g->cid); }
-    g->ids[g->nid++] = out;
+    id_add(g, out);
     return out;
 }
 
@@ -343,6 +365,19 @@ static int bypass(imp_graph *g, int n) {
 
 /* ---------- mapping to BPMN ---------- */
 
+enum { COLW = 160, ROWH = 120, POOLHDR = 30, LANEHDR = 30, MARGIN = 20, POOLGAP = 40 };
+
+typedef struct lane { const char *role, *id; int first_layer, rows, top, height; } lane;
+
+typedef struct layout {
+    int *out, *outx;           /* CSR: live edges by source */
+    char *back;                /* per edge: closes a cycle */
+    lane *lanes; int nlane;    /* of the process being laid out */
+    int width, top, height;
+} layout;
+
+static void build_csr(imp_graph *g, layout *L);
+
 /* An EPC event may not decide or merge; flows that fan out or in at one
 ** anyway get the connector the author left out. A function that fans out
 ** runs every branch (BPMN's rule for activities too), made explicit. */
@@ -424,26 +459,29 @@ static char *lua_string(const char *s) {
 }
 
 /* Distance (in flows) from node `from` to every node, -1 unreachable. */
-static void distances(const imp_graph *g, int from, int *dist, int *queue) {
+static void distances(const imp_graph *g, const layout *L, int from, int *dist, int *queue) {
     for (int n = 0; n < g->nnode; n++) dist[n] = -1;
     int qh = 0, qt = 0;
     dist[from] = 0;
     queue[qt++] = from;
     while (qh < qt) {
         int n = queue[qh++];
-        for (int i = 0; i < g->nedge; i++)
-            if (!g->edges[i].dead && g->edges[i].from == n && dist[g->edges[i].to] < 0) {
-                dist[g->edges[i].to] = dist[n] + 1;
-                queue[qt++] = g->edges[i].to;
-            }
+        for (int k = L->outx[n]; k < L->outx[n + 1]; k++) {
+            int t = g->edges[L->out[k]].to;
+            if (dist[t] < 0) { dist[t] = dist[n] + 1; queue[qt++] = t; }
+        }
     }
 }
 
 /* Whether the branches of several start points first meet at an AND join:
 ** then they all must hold (a parallel start), else they are alternatives. */
-static int starts_meet_at_and(const imp_graph *g, const int *sp, int nsp) {
+static int starts_meet_at_and(imp_graph *g, const int *sp, int nsp) {
+    if (nsp > 64) return 0;                   /* bounded work; such files are generated, not drawn */
+    layout L = {0};
+    build_csr(g, &L);
     int *d = xcalloc((size_t)nsp * (size_t)g->nnode + 1, sizeof(int)), *queue = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    for (int i = 0; i < nsp; i++) distances(g, sp[i], d + (size_t)i * (size_t)g->nnode, queue);
+    for (int i = 0; i < nsp; i++) distances(g, &L, sp[i], d + (size_t)i * (size_t)g->nnode, queue);
+    free(L.out); free(L.outx);
     int best = -1, best_dist = 0;
     for (int n = 0; n < g->nnode; n++) {
         if (!is_gateway(g->nodes[n].kind) || deg(g, n, 0) < 2) continue;
@@ -680,16 +718,6 @@ static int map_process(imp_graph *g, int p) {
 
 /* ---------- layout ---------- */
 
-enum { COLW = 160, ROWH = 120, POOLHDR = 30, LANEHDR = 30, MARGIN = 20, POOLGAP = 40 };
-
-typedef struct lane { const char *role, *id; int first_layer, rows, top, height; } lane;
-
-typedef struct layout {
-    int *out, *outx;           /* CSR: live edges by source */
-    char *back;                /* per edge: closes a cycle */
-    lane *lanes; int nlane;    /* of the process being laid out */
-    int width, top, height;
-} layout;
 
 static void build_csr(imp_graph *g, layout *L) {
     L->outx = xcalloc((size_t)g->nnode + 1, sizeof(int));
@@ -754,43 +782,60 @@ static int lane_of(layout *L, const char *role) {
 
 /* Lanes in the order the flow first reaches them; in each lane and layer
 ** the nodes stack in rows, ordered by where their predecessors sit. */
+typedef struct rowkey { int n, layer, lane; double key; } rowkey;
+
+static int cmp_rowkey(const void *x, const void *y) {
+    const rowkey *a = x, *b = y;
+    if (a->layer != b->layer) return a->layer - b->layer;
+    if (a->lane != b->lane) return a->lane - b->lane;
+    return (a->key > b->key) - (a->key < b->key);
+}
+
+/* Lanes in the order the flow first reaches them; in each lane and layer
+** the nodes stack in rows, ordered by where their predecessors sit
+** (computed layer by layer, so predecessors' rows are final). */
 static void assign_lanes_rows(imp_graph *g, layout *L, int p, const int *order) {
-    int maxlayer = 0;
+    int maxlayer = 0, nk = 0;
+    rowkey *k = xcalloc((size_t)g->nnode + 1, sizeof *k);
     for (int n = 0; n < g->nnode; n++)
-        if (g->nodes[n].proc == p && live(g, n) && g->nodes[n].layer > maxlayer) maxlayer = g->nodes[n].layer;
-    for (int layer = 0; layer <= maxlayer; layer++)
-        for (int n = 0; n < g->nnode; n++) {
-            imp_node *nd = &g->nodes[n];
-            if (nd->proc != p || !live(g, n) || nd->layer != layer || lane_of(L, nd->role) >= 0) continue;
+        if (g->nodes[n].proc == p && live(g, n)) {
+            k[nk++] = (rowkey){n, g->nodes[n].layer, 0, order[n]};
+            if (g->nodes[n].layer > maxlayer) maxlayer = g->nodes[n].layer;
+        }
+    qsort(k, (size_t)nk, sizeof *k, cmp_rowkey);          /* by layer, then discovery */
+    for (int i = 0; i < nk; i++) {
+        imp_node *nd = &g->nodes[k[i].n];
+        nd->lane = lane_of(L, nd->role);
+        if (nd->lane < 0) {
             L->lanes = xrealloc(L->lanes, sizeof *L->lanes * (size_t)(L->nlane + 1));
-            L->lanes[L->nlane++] = (lane){.role = nd->role, .first_layer = layer};
+            L->lanes[L->nlane] = (lane){.role = nd->role, .first_layer = nd->layer};
+            nd->lane = L->nlane++;
         }
-    double *key = xcalloc((size_t)g->nnode + 1, sizeof(double));
-    for (int n = 0; n < g->nnode; n++) g->nodes[n].lane = live(g, n) && g->nodes[n].proc == p ? lane_of(L, g->nodes[n].role) : -1;
-    int *cell = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    for (int layer = 0; layer <= maxlayer; layer++)
-        for (int l = 0; l < L->nlane; l++) {
-            int nc = 0;
-            for (int n = 0; n < g->nnode; n++) {
-                imp_node *nd = &g->nodes[n];
-                if (nd->lane != l || nd->layer != layer || !live(g, n) || nd->proc != p) continue;
-                double sum = 0; int cnt = 0;
-                for (int i = 0; i < g->nedge; i++) {
-                    imp_edge *e = &g->edges[i];
-                    if (e->dead || e->to != n || L->back[i] || g->nodes[e->from].lane != l) continue;
-                    sum += g->nodes[e->from].row; cnt++;
-                }
-                key[n] = cnt ? sum / cnt + order[n] * 1e-6 : 1e3 + order[n];
-                cell[nc++] = n;
+        k[i].lane = nd->lane;
+    }
+    double *sum = xcalloc((size_t)g->nnode + 1, sizeof(double));
+    int *cnt = xcalloc((size_t)g->nnode + 1, sizeof(int));
+    for (int lo = 0; lo < nk;) {
+        int hi = lo;
+        while (hi < nk && k[hi].layer == k[lo].layer) hi++;
+        for (int i = lo; i < hi; i++) {                     /* predecessors in earlier layers are placed */
+            int n = k[i].n;
+            k[i].key = cnt[n] ? sum[n] / cnt[n] + order[n] * 1e-6 : 1e3 + order[n];
+        }
+        qsort(k + lo, (size_t)(hi - lo), sizeof *k, cmp_rowkey);
+        for (int i = lo, row = 0; i < hi; i++, row++) {
+            if (i > lo && k[i].lane != k[i - 1].lane) row = 0;
+            g->nodes[k[i].n].row = row;
+            if (row + 1 > L->lanes[k[i].lane].rows) L->lanes[k[i].lane].rows = row + 1;
+            int n = k[i].n;
+            for (int e = L->outx[n]; e < L->outx[n + 1]; e++) {
+                int t = g->edges[L->out[e]].to;
+                if (!L->back[L->out[e]] && g->nodes[t].lane == g->nodes[n].lane) { sum[t] += row; cnt[t]++; }
             }
-            for (int i = 1; i < nc; i++)             /* insertion sort by key */
-                for (int k = i; k > 0 && key[cell[k]] < key[cell[k - 1]]; k--) {
-                    int t = cell[k]; cell[k] = cell[k - 1]; cell[k - 1] = t;
-                }
-            for (int i = 0; i < nc; i++) g->nodes[cell[i]].row = i;
-            if (nc > L->lanes[l].rows) L->lanes[l].rows = nc;
         }
-    free(key); free(cell);
+        lo = hi;
+    }
+    free(k); free(sum); free(cnt);
     L->width = POOLHDR + LANEHDR + 2 * MARGIN + (maxlayer + 1) * COLW;
 }
 
