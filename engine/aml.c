@@ -271,9 +271,9 @@ static void read_connections(imp_graph *g, const aml *a, int p, const xml_node *
 
 static int is_epc_model(const char *type) { return type && strncmp(type, "MT_EEPC", 7) == 0; }
 
-static void read_models(imp_graph *g, const aml *a, const xml_node *n, int *first) {
+static void read_models(imp_graph *g, const aml *a, const xml_node *n) {
     for (const xml_node *m = n->child; m; m = m->next) {
-        if (strcmp(m->name, "Group") == 0) { read_models(g, a, m, first); continue; }
+        if (strcmp(m->name, "Group") == 0) { read_models(g, a, m); continue; }
         if (strcmp(m->name, "Model") != 0) continue;
         const char *type = xml_attr_get(m, NULL, "Model.Type"), *mid = xml_attr_get(m, NULL, "Model.ID");
         int flow = 0;
@@ -294,7 +294,6 @@ static void read_models(imp_graph *g, const aml *a, const xml_node *n, int *firs
         char *name = attr_text(m, "AT_NAME");
         int p = imp_proc_add(g, mid, name, m->line);
         free(name);
-        if (*first < 0) *first = p;
         read_occurrences(g, a, p, m);
         read_connections(g, a, p, m);
     }
@@ -303,8 +302,7 @@ static void read_models(imp_graph *g, const aml *a, const xml_node *n, int *firs
 int aml_read(imp_graph *g, const xml_node *root) {
     aml a = {0};
     collect(&a, root);
-    int first = -1;
-    read_models(g, &a, root, &first);
+    read_models(g, &a, root);
     imp_resolve_calls(g, 1);
     free(a.objs);
     free(a.cxns);

@@ -183,10 +183,10 @@ static void read_epc(imp_graph *g, const xml_node *epc, const char *fallback_nam
     free(s);
 }
 
-static void find_epcs(imp_graph *g, const xml_node *n, const char *fallback, const xml_node *defs, int *count) {
+static void find_epcs(imp_graph *g, const xml_node *n, const char *fallback, const xml_node *defs) {
     for (const xml_node *c = n->child; c; c = c->next) {
-        if (strcmp(c->name, "epc") == 0) { read_epc(g, c, fallback, defs); (*count)++; }
-        else if (strcmp(c->name, "directory") == 0) find_epcs(g, c, fallback, defs, count);
+        if (strcmp(c->name, "epc") == 0) read_epc(g, c, fallback, defs);
+        else if (strcmp(c->name, "directory") == 0) find_epcs(g, c, fallback, defs);
     }
 }
 
@@ -198,8 +198,7 @@ int epml_read(imp_graph *g, const xml_node *root) {
     base = base ? base + 1 : file;
     const char *dot = strrchr(base, '.');
     char *fallback = xasprintf("%.*s", (int)(dot ? dot - base : (long)strlen(base)), base);
-    int count = 0;
-    find_epcs(g, root, fallback, child(root, "definitions"), &count);
+    find_epcs(g, root, fallback, child(root, "definitions"));
     free(fallback);
     imp_resolve_calls(g, 1);
     return SDM_OK;

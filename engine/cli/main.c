@@ -480,7 +480,8 @@ int main(int argc, char **argv) {
         setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
     }
     if (fn == cmd_run) catch_stop_signals();
-    if ((rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
+    if (fn != cmd_import &&                     /* import needs no store: it converts a file */
+        (rc = sdm_open(&c.db, c.db_path, &cfg, &c.err)) != SDM_OK) { rc = cli_fail(&c, rc); goto out; }
     rc = fn(&c);
 out:
     sdm_close(c.db);
