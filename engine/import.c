@@ -367,7 +367,7 @@ static int bypass(imp_graph *g, int n) {
 
 enum { COLW = 160, ROWH = 120, POOLHDR = 30, LANEHDR = 30, MARGIN = 20, POOLGAP = 40 };
 
-typedef struct lane { const char *role, *id; int first_layer, rows, top, height; } lane;
+typedef struct lane { const char *role, *id; int rows, top, height; } lane;
 
 typedef struct layout {
     int *out, *outx;           /* CSR: live edges by source */
@@ -808,7 +808,7 @@ static void assign_lanes_rows(imp_graph *g, layout *L, int p, const int *order) 
         nd->lane = lane_of(L, nd->role);
         if (nd->lane < 0) {
             L->lanes = xrealloc(L->lanes, sizeof *L->lanes * (size_t)(L->nlane + 1));
-            L->lanes[L->nlane] = (lane){.role = nd->role, .first_layer = nd->layer};
+            L->lanes[L->nlane] = (lane){.role = nd->role};
             nd->lane = L->nlane++;
         }
         k[i].lane = nd->lane;
