@@ -15,8 +15,10 @@ int cmd_import(cli *c) {
     size_t len = 0;
     sdm_table *warn = NULL;
     int rc = sdm_import(c->argv[1], &bpmn, &len, &warn, &c->err);
+    int first_error = 1;
     for (int r = 0; warn && r < warn->nrow; r++) {
         char **row = &warn->cells[r * warn->ncol];
+        if (rc && first_error && strcmp(row[0], "error") == 0) { first_error = 0; continue; }  /* cli_fail says it */
         fprintf(stderr, "sdm: %s (at %s:%s%s%s%s): %s\n", row[0], row[1], row[2], row[3] ? ", element '" : "",
                 row[3] ? row[3] : "", row[3] ? "'" : "", row[4]);
     }
