@@ -145,4 +145,16 @@ int err_check_name(sdm_err *e, const char *what, const char *v) {
                            " (U+%04X) at byte %zu", what, (int)(i < 60 ? i : 60), v, c, i + 1);
     }
     return SDM_OK;
+void sbuf_xml(sbuf *b, const char *s, int attr) {
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': sbuf_puts(b, "&lt;"); break;
+        case '>': sbuf_puts(b, "&gt;"); break;
+        case '&': sbuf_puts(b, "&amp;"); break;
+        case '"': sbuf_puts(b, "&quot;"); break;
+        case '\n': sbuf_puts(b, attr ? "&#10;" : "\n"); break;
+        case '\t': case '\r': sbuf_puts(b, attr ? " " : *s == '\t' ? "\t" : "\r"); break;
+        default: if ((unsigned char)*s >= 0x20) sbuf_add(b, s, 1);
+        }
+    }
 }

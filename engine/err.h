@@ -52,5 +52,8 @@ void sbuf_add(sbuf *b, const char *s, size_t n);
 void sbuf_puts(sbuf *b, const char *s);
 void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *sbuf_take(sbuf *b);   /* returns the string (never NULL); b is reset */
+/* Append s escaped for XML: attr = 1 for an attribute value (line breaks
+** as &#10;), 0 for element text. Characters XML 1.0 forbids are dropped. */
+void sbuf_xml(sbuf *b, const char *s, int attr);
 
 #endif

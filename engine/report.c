@@ -487,17 +487,7 @@ int report_deviations(store *s, const char *by, int64_t from, int64_t to, sdm_ta
 
 /* ---------- the funnel as a picture ---------- */
 
-static void xml_text(sbuf *b, const char *s) {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': sbuf_puts(b, "&lt;"); break;
-        case '>': sbuf_puts(b, "&gt;"); break;
-        case '&': sbuf_puts(b, "&amp;"); break;
-        case '"': sbuf_puts(b, "&quot;"); break;
-        default: sbuf_add(b, s, 1);
-        }
-    }
-}
+static void xml_text(sbuf *b, const char *s) { sbuf_xml(b, s, 0); }
 
 typedef struct fstage { const char *name; long reached, dropped, won; double median; int has_median; } fstage;
 

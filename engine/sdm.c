@@ -27,6 +27,7 @@
 #include "deliver.h"
 #include "access.h"
 #include "cred.h"
+#include "import.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -365,6 +366,7 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     if (out) *out = NULL;
     int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
     if (denied) return denied;
+    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
     int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);

@@ -153,6 +153,12 @@ SDM_API int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n);
 SDM_API int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err);
 SDM_API int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len,
                            sdm_table **out, sdm_err *err);
+/* Convert an EPC (EPML 2.0, ARIS AML) or IDEF3 model (docs/IMPORT.md) to
+** BPMN 2.0 text with diagram information; *bpmn is malloc'd. `warnings`
+** (may be NULL) lists what could not be mapped as it stands: columns kind
+** (warning|error), file, line, element (the source id), message.
+** sdm_deploy and sdm_deploy_xml accept these formats directly. */
+SDM_API int sdm_import(const char *path, char **bpmn, size_t *len, sdm_table **warnings, sdm_err *err);
 
 /* Start the latest version of `process` for client `client` and run it until
 ** every token waits. vars_json may be NULL. A step over its budget

@@ -170,7 +170,7 @@ int main(void) {
         files += f->files; dep += f->deployed; rej += f->rejected;
         printf("\n%-46s files %3d  deployed %3d  rejected %3d%s\n", f->name, f->files, f->deployed, f->rejected,
                f->failed ? "  FAILED" : "");
-        qsort(f->why, (size_t)f->nwhy, sizeof *f->why, cmp_reason);
+        if (f->nwhy) qsort(f->why, (size_t)f->nwhy, sizeof *f->why, cmp_reason);   /* why is NULL when nothing was rejected */
         for (int r = 0; r < f->nwhy && r < 10; r++) printf("    %4d  %s\n", f->why[r].n, f->why[r].text);
         free(f->why);
     }

@@ -40,7 +40,7 @@ const cli_option cli_options[O_COUNT] = {
     [O_TEAM]         = {"team", "HEAD", "a head and everyone below them"},
     [O_HEAD]         = {"head", "HEAD", "whom the user reports to"},
     [O_NAME]         = {"name", "TEXT", "full name"},
-    [O_OUT]          = {"out", "FILE", "write to FILE"},
+    [O_OUT]          = {"out", "FILE", "write to FILE (also -o FILE)"},
     [O_OUTCOME]      = {"outcome", "OUTCOME", "the task's outcome (a variable)"},
     [O_VERSION]      = {"version", "N", "export: this version (default the latest)"},
     [O_FORCE]        = {"force", NULL, "override the assignment rules"},
@@ -63,6 +63,8 @@ const cli_command cli_commands[] = {
     /* name, args, help, options, min, max args, store, handler */
     {"init", "", "create an empty database", 0, 0, 0, C, cmd_init},
     {"deploy", "FILE...", "deploy BPMN files (new version when changed)", 0, 1, -1, C, cmd_deploy},
+    {"import", "FILE", "an EPC (EPML, ARIS AML) or IDEF3 model as BPMN with a diagram (-o FILE.bpmn)", OPT(O_OUT), 1, 1, N,
+     cmd_import},
     {"processes", "", "deployed processes, latest versions", OPT(O_PROCESS), 0, 0, R, cmd_processes},
     {"start", "PROCESS", "start an instance for a client (--client KEY)", OPT(O_CLIENT) | OPTS_VARS, 1, 1, W, cmd_start},
     {"instances", "", "instances", OPT(O_PROCESS) | OPT(O_CLIENT) | OPT(O_STATE) | OPT(O_ALL), 0, 0, R, cmd_instances},

@@ -117,10 +117,10 @@ static int parse_args(cli *c, int argc, char **argv) {
     c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
     opterr = 0;
     int ch, rc = EXIT_OK;
-    while (rc == EXIT_OK && (ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+    while (rc == EXIT_OK && (ch = getopt_long(argc, argv, ":ho:", lo, NULL)) != -1) {
         if (ch == '?') return cli_usage_error("unknown option '%s'", argv[optind - 1]);
         if (ch == ':') return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
-        int o = ch == 'h' ? O_HELP : ch - 256;
+        int o = ch == 'h' ? O_HELP : ch == 'o' ? O_OUT : ch - 256;
         c->seen |= OPT(o);
         c->opt[o] = optarg ? optarg : "";
         if (o == O_VAR) rc = add_var(c, optarg);
