@@ -145,6 +145,10 @@ int err_check_name(sdm_err *e, const char *what, const char *v) {
                            " (U+%04X) at byte %zu", what, (int)(i < 60 ? i : 60), v, c, i + 1);
     }
     return SDM_OK;
+}
+
+/* Text for an XML document: markup escaped, characters XML forbids
+** dropped; in an attribute (attr) line breaks kept as character references. */
 void sbuf_xml(sbuf *b, const char *s, int attr) {
     for (; s && *s; s++) {
         switch (*s) {
