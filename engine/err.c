@@ -147,8 +147,6 @@ int err_check_name(sdm_err *e, const char *what, const char *v) {
     return SDM_OK;
 }
 
-/* Text for an XML document: markup escaped, characters XML forbids
-** dropped; in an attribute (attr) line breaks kept as character references. */
 void sbuf_xml(sbuf *b, const char *s, int attr) {
     for (; s && *s; s++) {
         switch (*s) {
