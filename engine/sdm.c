@@ -24,6 +24,7 @@
 #include "org.h"
 #include "report.h"
 #include "deliver.h"
+#include "regdoc.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -33,6 +34,7 @@ struct sdm {
     scr *sc;
     clk_calendar *cal;
     char *actor;
+    char *lang;                  /* "ru" | "en": texts people read */
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
@@ -72,6 +74,7 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     const char *user = getenv("USER");
     db->actor = xstrdup(cfg->actor ? cfg->actor : user ? user : "system");
     db->now = cfg->now ? cfg->now : parse_now(getenv("SDM_NOW"));
+    db->lang = xstrdup(cfg->lang && strcmp(cfg->lang, "ru") == 0 ? "ru" : "en");
     db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
     db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
@@ -90,6 +93,7 @@ void sdm_close(sdm *db) {
     scr_close(db->sc);
     store_close(db->st);
     free(db->actor);
+    free(db->lang);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db);
 }
@@ -383,6 +387,7 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->client = inst->client;
     s->now = sdm_now(db);
     s->actor = db->actor;
+    s->lang = db->lang;
     s->assign = org_assign;
     s->assign_ctx = db->st;
     s->call = call_start;
@@ -1026,4 +1031,30 @@ int sdm_message(sdm *db, const char *name, const char *client, const char *vars_
 int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
     if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a signal needs a name");
     return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
+}
+
+/* ---------- documents from the models (regdoc.c) ---------- */
+
+static regdoc_ctx doc_ctx(sdm *db, const char *lang) {
+    return (regdoc_ctx){db->st, lang ? lang : db->lang, clk_calendar_tz(db->cal), sdm_now(db)};
+}
+
+int sdm_roles_matrix(sdm *db, const char *const *processes, int n, sdm_table **out, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, NULL);
+    return regdoc_matrix(&c, processes, n, out, err);
+}
+
+int sdm_roles_matrix_html(sdm *db, const char *const *processes, int n, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_matrix_html(&c, processes, n, html, err);
+}
+
+int sdm_instruction_html(sdm *db, const char *user, const char *role, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_instruction_html(&c, user, role, html, err);
+}
+
+int sdm_regulation_html(sdm *db, const char *process, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_regulation_html(&c, process, html, err);
 }

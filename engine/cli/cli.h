@@ -27,6 +27,7 @@ typedef struct cli {
     /* per-command options; NULL when not given */
     const char *client, *user, *process, *state, *when;
     const char *to, *from, *by, *role, *team, *head, *name, *out, *outcome, *version;
+    const char *lang;       /* --lang ru|en: documents */
     json_t *vars;           /* from --var k=v and --vars JSON */
     int argc;
     char **argv;            /* positional arguments, argv[0] is the command */
@@ -51,4 +52,8 @@ int cmd_calendar(cli *c);                           /* sdm tasks --today|--overd
 int cmd_task(cli *c);
 int cmd_monitor(cli *c);
 int cmd_report(cli *c);
+/* cmd_docs.c: role matrix, instructions, regulations (HTML, PDF) */
+int cmd_roles(cli *c);
+int cmd_instruction(cli *c);
+int cmd_regulation(cli *c);
 #endif

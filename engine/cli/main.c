@@ -59,6 +59,9 @@ static void usage(FILE *out) {
 "  report funnel PROCESS [--by manager|product|region|segment] [--from T] [--to T] [--out F.svg|F.html]\n"
 "  report kpi|handoffs [--from T] [--to T]   per user and role: on time, cycle, handoff time\n"
 "  report deviations [--by manager|severity|rule|process|client]\n"
+"  roles matrix [PROCESS...] [-o F.html|F.pdf]   steps x roles: R, A, C, I\n"
+"  instruction --user U | --role R [-o F.html|F.pdf]  a person's or role's instruction\n"
+"  regulation PROCESS [-o F.html|F.pdf]   the process as a document to sign off\n"
 "\n"
 "Options:\n"
 "  --db PATH        database file (default $SDM_DB or ./sdm.db)\n"
@@ -69,6 +72,7 @@ static void usage(FILE *out) {
 "  --calendar FILE  business calendar (default Mon-Fri 09:00-18:00 UTC)\n"
 "  --var k=v        a variable; v is JSON when it parses (42, true, \"x\", {...}), else text\n"
 "  --vars JSON      variables as one JSON object\n"
+"  --lang ru|en     language of documents (default en)\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 invalid model, 4 not found,\n"
 "5 wrong state (task already completed, client busy), 6 script error.\n", out);
@@ -148,6 +152,7 @@ static int parse_args(cli *c, int argc, char **argv) {
         {"--role", offsetof(cli, role)}, {"--team", offsetof(cli, team)}, {"--head", offsetof(cli, head)},
         {"--name", offsetof(cli, name)}, {"--out", offsetof(cli, out)},
         {"--outcome", offsetof(cli, outcome)}, {"--version", offsetof(cli, version)},
+        {"-o", offsetof(cli, out)}, {"--lang", offsetof(cli, lang)},
     };
     c->argv = calloc((size_t)argc + 1, sizeof *c->argv);
     for (int i = 1; i < argc; i++) {
@@ -454,6 +459,7 @@ static const struct { const char *name; int (*fn)(cli *); } commands[] = {
     {"instances", cmd_instances}, {"show", cmd_show}, {"tasks", cmd_tasks},
     {"complete", cmd_complete}, {"vars", cmd_vars}, {"incidents", cmd_incidents},
     {"retry", cmd_retry}, {"check", cmd_check},
+    {"roles", cmd_roles}, {"instruction", cmd_instruction}, {"regulation", cmd_regulation},
 };
 
 int main(int argc, char **argv) {
