@@ -286,8 +286,9 @@ static void draw_container(canvas *c, const shape *s) {
     const box *r = &s->b;
     const char *name = s->el ? xml_attr_get(s->el, NULL, "name") : NULL;
     if (strcmp(k, "group") == 0) {
+        open_group(c, s);
         sbuf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"8\" fill=\"none\" stroke=\"#6b7280\""
-                    " stroke-dasharray=\"8 4 2 4\"/>\n", r->x, r->y, r->w, r->h);
+                    " stroke-dasharray=\"8 4 2 4\"/></g>\n", r->x, r->y, r->w, r->h);
         return;
     }
     if (strcmp(k, "participant") != 0 && strcmp(k, "lane") != 0) {      /* expanded subprocess */
@@ -481,11 +482,12 @@ static void draw_activity(canvas *c, const shape *s) {
                 " stroke-width=\"%s\"/>", r->x, r->y, r->w, r->h, s->hl ? HL_FILL : "#ffffff", s->hl ? HL_INK : INK,
                 call ? "4" : s->hl ? "3" : "1.5");
     task_icon(b, k, r->x, r->y);
-    if (ends_with(k, "ubProcess") || call) {      /* collapsed: the [+] marker */
+    const char *exp = xml_attr_get(s->di, NULL, "isExpanded");
+    if ((ends_with(k, "ubProcess") || call) && !(exp && strcmp(exp, "true") == 0)) {   /* collapsed: [+] */
         sbuf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"none\" stroke=\"%s\"/>"
                         "<path d=\"M%.1f %.1fh8M%.1f %.1fv8\" stroke=\"%s\"/>", r->x + r->w / 2 - 7, r->y + r->h - 16, INK,
                         r->x + r->w / 2 - 4, r->y + r->h - 9, r->x + r->w / 2, r->y + r->h - 13, INK);
-    } else {
+    } else if (!call) {
         loop_marker(b, s->el, r->x + r->w / 2, r->y + r->h - 10);
     }
     text_block(b, xml_attr_get(s->el, NULL, "name"), r->x + r->w / 2, r->y + r->h / 2, r->w - 12, 1,
@@ -526,12 +528,10 @@ static void outer_label(canvas *c, const shape *s) {
 
 static void draw_shape(canvas *c, const shape *s) {
     const char *k = kind(s);
-    if (!s->el || strcmp(k, "textAnnotation") == 0) {
-        if (s->el) draw_annotation(c, s);
-        return;
-    }
-    open_group(c, s);
-    if (ends_with(k, "Event")) { draw_event(c, s); outer_label(c, s); }
+    open_group(c, s);                                   /* an element we cannot find leaves its place empty */
+    if (!s->el) {}
+    else if (strcmp(k, "textAnnotation") == 0) draw_annotation(c, s);
+    else if (ends_with(k, "Event")) { draw_event(c, s); outer_label(c, s); }
     else if (ends_with(k, "Gateway")) { draw_gateway(c, s); outer_label(c, s); }
     else if (is_activity(k)) draw_activity(c, s);
     else if (strncmp(k, "data", 4) == 0) { draw_data(c, s); outer_label(c, s); }
