@@ -348,9 +348,9 @@ static int *neighbours(const model_proc *p, int i, int dir, int *n) {
     seen[i] = 1;
     *n = 0;
     const model_node *x = &p->nodes[i];
-    if (dir == 0 || !x->nout) adjacent(p, i, dir, seen, out, n);
-    else for (int k = 0; k < x->nout; k++) {                 /* leaving an activity: its flows */
-        int d = p->flows[x->out[k]].dst;
+    if (dir == 0 || !(x->nout + x->nbnd)) adjacent(p, i, dir, seen, out, n);
+    else for (int k = 0; k < x->nout + x->nbnd; k++) {       /* leaving an activity: its flows and boundary events */
+        int d = k < x->nout ? p->flows[x->out[k]].dst : x->bnd[k - x->nout];
         if (seen[d]) continue;
         seen[d] = 1;
         if (is_activity(&p->nodes[d])) out[(*n)++] = d;
