@@ -817,6 +817,13 @@ static int kpi_part(sbuf *b, const regdoc_ctx *c, const person *who, sdm_err *er
     return SDM_OK;
 }
 
+static int role_in_models(const rd_set *set, const char *role) {
+    for (int i = 0; i < set->n; i++)
+        for (int k = 0; k < set->v[i].p->nnode; k++)
+            if (set->v[i].p->nodes[k].role && strcmp(set->v[i].p->nodes[k].role, role) == 0) return 1;
+    return 0;
+}
+
 int regdoc_instruction_html(const regdoc_ctx *c, const char *user, const char *role, char **html, sdm_err *err) {
     *html = NULL;
     if ((!user || !*user) == (!role || !*role))
@@ -827,6 +834,8 @@ int regdoc_instruction_html(const regdoc_ctx *c, const char *user, const char *r
     if (rc) return rc;
     rc = person_load(c, user, role, &who, err);
     if (!rc) rc = load_set(c, NULL, 0, &set, err);
+    if (!rc && !user && !who.users->nrow && !role_in_models(&set, role))
+        rc = err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no role '%s' in the organisation or the deployed models", role);
     sbuf b = {0};
     if (!rc) {
         page_open(&b, c, T(c, M_INSTRUCTION), user ? who.full_name : role);

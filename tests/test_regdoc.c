@@ -240,6 +240,8 @@ static void user_cases(sdm *db) {
     T_CASE("2.2 errors: no such user, both or neither, a language not in the catalogue");
     CHECK_EQ_INT(sdm_instruction_html(db, "nobody", NULL, "en", &html, &err), SDM_ERR_NOTFOUND);
     CHECK_CONTAINS(err.msg, "nobody");
+    CHECK_EQ_INT(sdm_instruction_html(db, NULL, "no-such-role", "en", &html, &err), SDM_ERR_NOTFOUND);
+    CHECK_CONTAINS(err.msg, "no-such-role");
     CHECK_EQ_INT(sdm_instruction_html(db, "vera", "legal", "en", &html, &err), SDM_ERR_MISUSE);
     CHECK_EQ_INT(sdm_instruction_html(db, NULL, NULL, "en", &html, &err), SDM_ERR_MISUSE);
     CHECK_EQ_INT(sdm_instruction_html(db, "vera", NULL, "de", &html, &err), SDM_ERR_MISUSE);
@@ -365,6 +367,11 @@ static void inform_cases(void) {
         CHECK_EQ_INT(inbox_count(db, "max", subject), 0);
         CHECK_EQ_INT(inbox_count(db, "vera", subject), 1);     /* no finance holder: every finance user */
         CHECK_EQ_INT(inbox_count(db, "lev", subject), 0);
+        T_CASE("4.3 the instruction shows the user's KPI figures from the store");
+        CHECK_EQ_INT(sdm_instruction_html(db, "marina", NULL, NULL, &html, &err), SDM_OK);
+        CHECK_CONTAINS(html, "<tr><td>marina</td><td>closer</td><td>1</td>");   /* one task done */
+        CHECK_CONTAINS(html, lang ? "план не задан" : "no plan set");
+        free(html);
         sdm_close(db);
     }
 }
