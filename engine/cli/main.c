@@ -72,7 +72,7 @@ static void usage(FILE *out) {
 "  --calendar FILE  business calendar (default Mon-Fri 09:00-18:00 UTC)\n"
 "  --var k=v        a variable; v is JSON when it parses (42, true, \"x\", {...}), else text\n"
 "  --vars JSON      variables as one JSON object\n"
-"  --lang ru|en     language of documents (default en)\n"
+"  --lang ru|en     language of documents and messages (default $SDM_LANG or en)\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 usage, 3 invalid model, 4 not found,\n"
 "5 wrong state (task already completed, client busy), 6 script error.\n", out);
@@ -481,6 +481,7 @@ int main(int argc, char **argv) {
                       .smtp_url = getenv("SDM_SMTP_URL"), .smtp_from = getenv("SDM_SMTP_FROM"),
                       .smtp_user = getenv("SDM_SMTP_USER"), .smtp_password = getenv("SDM_SMTP_PASSWORD")};
     if (!cfg.calendar_file) cfg.calendar_file = getenv("SDM_CALENDAR");
+    cfg.lang = c.lang ? c.lang : getenv("SDM_LANG");    /* documents and informed messages */
     if (c.now) {
         setenv("SDM_NOW", c.now, 1);          /* parsed by sdm_open like the environment */
     }
