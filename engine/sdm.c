@@ -74,7 +74,11 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     const char *user = getenv("USER");
     db->actor = xstrdup(cfg->actor ? cfg->actor : user ? user : "system");
     db->now = cfg->now ? cfg->now : parse_now(getenv("SDM_NOW"));
-    db->lang = xstrdup(cfg->lang && strcmp(cfg->lang, "ru") == 0 ? "ru" : "en");
+    db->lang = xstrdup(cfg->lang && *cfg->lang ? cfg->lang : "en");
+    if (strcmp(db->lang, "ru") && strcmp(db->lang, "en")) {
+        sdm_close(db);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "language '%s': sdm speaks ru or en", cfg->lang);
+    }
     db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
     db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");

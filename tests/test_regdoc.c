@@ -246,6 +246,12 @@ static void user_cases(sdm *db) {
     CHECK_EQ_INT(sdm_instruction_html(db, NULL, NULL, "en", &html, &err), SDM_ERR_MISUSE);
     CHECK_EQ_INT(sdm_instruction_html(db, "vera", NULL, "de", &html, &err), SDM_ERR_MISUSE);
     CHECK_EQ_INT(sdm_regulation_html(db, "no-such", "en", &html, &err), SDM_ERR_NOTFOUND);
+    sdm *other = NULL;
+    sdm_config de = {.lang = "de"};
+    char path[300];
+    snprintf(path, sizeof path, "%s/de.db", dir);
+    CHECK_EQ_INT(sdm_open(&other, path, &de, &err), SDM_ERR_MISUSE);
+    CHECK(other == NULL);
     const char *procs[] = {"deal-discussion", "no-such"};
     sdm_table *t = NULL;
     CHECK_EQ_INT(sdm_roles_matrix(db, procs, 2, &t, &err), SDM_ERR_NOTFOUND);
