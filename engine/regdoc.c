@@ -311,6 +311,7 @@ static int *step_order(const model_proc *p, int *n) {
                     if (p->nodes[c].parent == q[head - 1] && p->nodes[c].nin == 0 && !seen[c]) { seen[c] = 1; q[tail++] = c; }
             }
         }
+    for (int i = 0; i < p->nnode; i++) if (!seen[i]) q[tail++] = i;     /* inside a cycle nothing enters */
     int k = 0;
     for (int i = 0; i < tail; i++) if (is_activity(&p->nodes[q[i]])) q[k++] = q[i];
     free(seen);
