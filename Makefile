@@ -52,12 +52,15 @@ deps:
 	    libjansson-dev libcurl4-openssl-dev libmicrohttpd-dev libargon2-dev nettle-dev tzdata >/dev/null; fi
 
 # What the tests use besides the build: an SMTP sink (python3-aiosmtpd),
-# bpmn-moddle for the models (nodejs, npm), the sqlite3 shell.
+# bpmn-moddle for the models (nodejs, npm), the sqlite3 shell, chromium and
+# pdfinfo (poppler-utils) for the documents' browser test (tests/regdoc.sh).
 test-deps: deps
 	@need=; /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need="$$need python3 python3-aiosmtpd"; \
 	  command -v node >/dev/null || need="$$need nodejs"; \
 	  command -v npm >/dev/null || need="$$need npm"; \
 	  command -v sqlite3 >/dev/null || need="$$need sqlite3"; \
+	  [ -x /usr/bin/chromium ] || need="$$need chromium"; \
+	  command -v pdfinfo >/dev/null || need="$$need poppler-utils"; \
 	  if [ -n "$$need" ]; then echo "sdm: installing test dependencies with apt-get:$$need"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi
 

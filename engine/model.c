@@ -559,6 +559,9 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (!n->doc) n->doc = "";
     n->stage = trimmed(a, sdm_attr(x, "stage"));
     n->outcome = trimmed(a, sdm_attr(x, "outcome"));
+    n->accountable = trimmed(a, sdm_attr(x, "accountable"));
+    n->consulted = trimmed(a, sdm_attr(x, "consulted"));
+    n->informed = trimmed(a, sdm_attr(x, "informed"));
     n->attached = n->parent = n->start = n->comp = n->link = -1;
     n->interrupting = 1;
     const char *ca = kind == EL_BOUNDARY_TIMER ? xml_attr_get(x, NULL, "cancelActivity")

@@ -20,6 +20,7 @@
 #include "org.h"
 #include "table.h"
 #include "err.h"
+#include "diagram.h"
 
 /* ---------- the calendar ---------- */
 
@@ -487,8 +488,6 @@ int report_deviations(store *s, const char *by, int64_t from, int64_t to, sdm_ta
 
 /* ---------- the funnel as a picture ---------- */
 
-static void xml_text(sbuf *b, const char *s) { sbuf_xml(b, s, 0); }
-
 typedef struct fstage { const char *name; long reached, dropped, won; double median; int has_median; } fstage;
 
 char *report_funnel_render(const sdm_table *f, const char *title, int html) {
@@ -521,7 +520,7 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
     sbuf b = {0};
     if (html) {
         sbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-        xml_text(&b, title);
+        sbuf_xml(&b, title, 0);
         sbuf_puts(&b, "</title><style>body{font-family:system-ui,sans-serif;margin:24px;color:#1f2937}"
                       "table{border-collapse:collapse;margin-top:16px}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;"
                       "text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>\n");
@@ -530,7 +529,7 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
                     " font-family=\"system-ui, Helvetica, Arial, sans-serif\">\n", W, H, W, H);
     sbuf_printf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
     sbuf_puts(&b, "<text x=\"24\" y=\"40\" font-size=\"22\" font-weight=\"600\" fill=\"#111827\">");
-    xml_text(&b, title);
+    sbuf_xml(&b, title, 0);
     sbuf_puts(&b, "</text>\n");
     for (int k = 0; k < n; k++) {
         double frac = (double)st[k].reached / (double)max;
@@ -543,7 +542,7 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
                     x, y, w, bar_h, 37 + shade / 2, 99 + shade / 2);
         sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"15\" text-anchor=\"end\" fill=\"#111827\">",
                     left - 12, y + bar_h / 2 + 5);
-        xml_text(&b, st[k].name);
+        sbuf_xml(&b, st[k].name, 0);
         sbuf_puts(&b, "</text>\n");
         sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"16\" font-weight=\"600\" text-anchor=\"middle\""
                         " fill=\"%s\">%ld</text>\n", left + maxw / 2, y + bar_h / 2 + 6,
@@ -557,7 +556,7 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
         if (st[k].has_median) sbuf_printf(&note, " · median %.1f h", st[k].median);
         sbuf_printf(&b, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"#4b5563\">", left + maxw + 16,
                     y + bar_h / 2 + 5);
-        xml_text(&b, note.s ? note.s : "");
+        sbuf_xml(&b, note.s ? note.s : "", 0);
         sbuf_puts(&b, "</text>\n");
         free(note.s);
     }
@@ -565,14 +564,14 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
     sbuf_puts(&b, "</svg>\n");
     if (html) {
         sbuf_puts(&b, "<table><tr>");
-        for (int c = 0; c < f->ncol; c++) { sbuf_puts(&b, "<th>"); xml_text(&b, f->cols[c]); sbuf_puts(&b, "</th>"); }
+        for (int c = 0; c < f->ncol; c++) { sbuf_puts(&b, "<th>"); sbuf_xml(&b, f->cols[c], 0); sbuf_puts(&b, "</th>"); }
         sbuf_puts(&b, "</tr>\n");
         for (int r = 0; r < f->nrow; r++) {
             sbuf_puts(&b, "<tr>");
             for (int c = 0; c < f->ncol; c++) {
                 sbuf_puts(&b, "<td>");
                 const char *v = f->cells[r * f->ncol + c];
-                xml_text(&b, v ? v : "–");
+                sbuf_xml(&b, v ? v : "–", 0);
                 sbuf_puts(&b, "</td>");
             }
             sbuf_puts(&b, "</tr>\n");

@@ -22,6 +22,7 @@
 #include "rt.h"
 #include "clock.h"
 #include "err.h"
+#include "regdoc.h"
 
 enum rt_op { OP_ENTER, OP_EXECUTE, OP_LEAVE, OP_DEAD };
 
@@ -1607,6 +1608,7 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     int rc = in_loop_run(s, it, &run, err);
     if (!rc) rc = history(s, it->token, n->id, "leave", run ? detail("{s:b}", "run", 1) : NULL, err);
     if (!rc && n->ncp && !run) rc = checkpoints(s, it->node, it->token, it->scope, CP_LEAVE, err);
+    if (!rc && n->informed && !run) rc = regdoc_inform(s, n, err);     /* sdm:informed roles are told */
     if (rc) return rc;
     if (run || n->nout == 0) return consume(s, it->token, it->scope, n, err);   /* a loop run, or an implicit end */
     int *chosen = xmalloc(sizeof(int) * (size_t)n->nout), nchosen = 0;

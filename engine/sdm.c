@@ -28,6 +28,7 @@
 #include "access.h"
 #include "cred.h"
 #include "import.h"
+#include "regdoc.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -42,6 +43,7 @@ struct sdm {
     clk_calendar *cal;
     char *actor;
     char *as;                    /* acting user (access.c); NULL = administrator */
+    char *lang;                  /* "ru" | "en": texts people read */
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
@@ -130,6 +132,11 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->actor = xstrdup(cfg->actor ? cfg->actor : "system");
     db->now = cfg->now;
     db->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
+    db->lang = xstrdup(cfg->lang && *cfg->lang ? cfg->lang : "en");
+    if (strcmp(db->lang, "ru") && strcmp(db->lang, "en")) {
+        sdm_close(db);
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "language '%s': sdm speaks ru or en", cfg->lang);
+    }
     db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
     db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
@@ -160,6 +167,7 @@ void sdm_close(sdm *db) {
     store_close(db->st);
     free(db->actor);
     free(db->as);
+    free(db->lang);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db->webhook_secret);
     free(db);
@@ -508,6 +516,7 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->client = inst->client;
     s->now = sdm_now(db);
     s->actor = db->actor;
+    s->lang = db->lang;
     s->assign = org_assign;
     s->assign_ctx = db->st;
     s->call = call_start;
@@ -1516,4 +1525,30 @@ int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered,
     int rc = acc_need_owner(db->st, db->as, "broadcast signals", err);
     if (rc) return rc;
     return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
+}
+
+/* ---------- documents from the models (regdoc.c) ---------- */
+
+static regdoc_ctx doc_ctx(sdm *db, const char *lang) {
+    return (regdoc_ctx){db->st, lang ? lang : db->lang, clk_calendar_tz(db->cal), sdm_now(db)};
+}
+
+int sdm_roles_matrix(sdm *db, const char *const *processes, int n, sdm_table **out, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, NULL);
+    return regdoc_matrix(&c, processes, n, out, err);
+}
+
+int sdm_roles_matrix_html(sdm *db, const char *const *processes, int n, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_matrix_html(&c, processes, n, html, err);
+}
+
+int sdm_instruction_html(sdm *db, const char *user, const char *role, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_instruction_html(&c, user, role, html, err);
+}
+
+int sdm_regulation_html(sdm *db, const char *process, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_regulation_html(&c, process, html, err);
 }

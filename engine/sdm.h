@@ -279,6 +279,26 @@ SDM_API int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t
                                   sdm_table **out, sdm_err *err);
 /* A funnel table as SVG (html 0) or a self-contained HTML page; free() it. */
 SDM_API char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html);
+/* ---------- documents from the models: role matrix, instructions, regulations ---------- */
+
+/* lang: "ru" or "en"; NULL: sdm_config.lang, else "en". Each document names
+** the model versions it reflects; HTML is self-contained and printable
+** (inline CSS and SVG); free() it. */
+/* The role matrix of the latest versions of `processes` (n 0: all): one row
+** per human step, columns process, version, step, name, then one per role
+** holding R, A, C, I (several joined by "/"). */
+SDM_API int sdm_roles_matrix(sdm *db, const char *const *processes, int n, sdm_table **out, sdm_err *err);
+SDM_API int sdm_roles_matrix_html(sdm *db, const char *const *processes, int n, const char *lang,
+                                  char **html, sdm_err *err);
+/* One user's (role NULL) or one role's (user NULL) individual instruction:
+** their steps in each process (diagram with them highlighted), handoffs in
+** and out, deadlines, checkpoints, contact scripts, KPIs and plan. */
+SDM_API int sdm_instruction_html(sdm *db, const char *user, const char *role, const char *lang,
+                                 char **html, sdm_err *err);
+/* A process's regulation: purpose, roles, diagram, steps in order with
+** inputs and outputs, deadlines, control points, contact scripts. */
+SDM_API int sdm_regulation_html(sdm *db, const char *process, const char *lang, char **html, sdm_err *err);
+
 /* An ISO 8601 date or date-time (no offset: the business calendar's zone). */
 SDM_API int sdm_parse_time(sdm *db, const char *text, int64_t *ms, sdm_err *err);
 
