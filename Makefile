@@ -89,6 +89,8 @@ build/test/sdm: $(TLIBOBJ) $(TCLIOBJ)
 	$(CC) $(TCF) -o $@ $^ $(LIBS)
 build/test/test_%: tests/test_%.c $(wildcard tests/*.h tests/sinks/*.h) build/test/libsdm.a
 	$(CC) $(TCF) -o $@ $< build/test/libsdm.a $(LIBS)
+# test_regdoc reads the BPMN files with libxml2 itself, apart from the engine.
+build/test/test_regdoc: LIBS += $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 
 # Every test binary and every tests/*.sh; tests/run sums their closing lines.
 test: test-deps
