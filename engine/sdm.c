@@ -1544,6 +1544,8 @@ int sdm_roles_matrix_html(sdm *db, const char *const *processes, int n, const ch
 }
 
 int sdm_instruction_html(sdm *db, const char *user, const char *role, const char *lang, char **html, sdm_err *err) {
+    int denied = acc_instruction(db->st, db->as, user, role, err);
+    if (denied) return denied;
     regdoc_ctx c = doc_ctx(db, lang);
     return regdoc_instruction_html(&c, user, role, html, err);
 }

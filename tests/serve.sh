@@ -139,6 +139,17 @@ call 403 '' GET /api/reports/handoffs -H "Authorization: Bearer $T_IVAN"
 call 404 '' GET /api/reports/mood -H "Authorization: Bearer $T_OLGA"
 call 400 'ISO 8601' GET '/api/reports/kpi?from=yesterday' -H "Authorization: Bearer $T_OLGA"
 
+# 3b documents from the models as pages: one's own instruction, a head's
+# team, never another team's; the regulation and the role matrix
+call 200 'Qualify the lead' GET /api/docs/instruction -H "Authorization: Bearer $T_IVAN"
+call 200 'Qualify the lead' GET '/api/docs/instruction?user=ivan' -H "Authorization: Bearer $T_OLGA"
+call 403 'may not act for pavel' GET '/api/docs/instruction?user=pavel' -H "Authorization: Bearer $T_IVAN"
+call 403 '' GET '/api/docs/instruction?role=closer' -H "Authorization: Bearer $T_IVAN"
+call 200 'Индивидуальная инструкция' GET '/api/docs/instruction?role=call-centre&lang=ru' -H "Authorization: Bearer $T_IVAN"
+call 200 'Qualify the lead' GET /api/docs/regulation/sales -H "Authorization: Bearer $T_IVAN"
+call 404 '' GET /api/docs/regulation/nope -H "Authorization: Bearer $T_IVAN"
+call 200 'call-centre' GET /api/docs/matrix -H "Authorization: Bearer $T_OLGA"
+
 # 4 deviations and the inbox
 sqlite3 "$SDM_DB" "INSERT INTO deviations(manager, rule, severity, message, state, raised_at) VALUES('ivan','late','high','m','open',1);
   INSERT INTO inbox(user, subject, body, created_at) VALUES('ivan','hello','b',1);"

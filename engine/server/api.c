@@ -312,6 +312,40 @@ static int incident_retry(srv_req *r) {
     return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I}", "retried", (json_int_t)r->id));
 }
 
+/* ---------- documents from the models (regdoc.c): printable pages ---------- */
+
+/* The page as text/html, or the error as JSON. */
+static int html_page(srv_req *r, int rc, char *html) {
+    if (rc) { free(html); return srv_fail(r, rc); }
+    free(r->out);
+    r->out = html;
+    r->out_len = html ? strlen(html) : 0;
+    r->type = "text/html; charset=utf-8";
+    return r->status = 200;
+}
+
+/* GET /api/docs/instruction?user=U|role=R[&lang=ru]: a manager reads their
+** own, a head their team's (the engine's access rules decide). */
+static int doc_instruction(srv_req *r) {
+    const char *user = srv_arg(r, "user"), *role = srv_arg(r, "role");
+    if (!user && !role) user = r->user;
+    char *html = NULL;
+    int rc = sdm_instruction_html(r->db, user, role, srv_arg(r, "lang"), &html, &r->err);
+    return html_page(r, rc, html);
+}
+
+static int doc_regulation(srv_req *r) {
+    char *html = NULL;
+    int rc = sdm_regulation_html(r->db, r->key, srv_arg(r, "lang"), &html, &r->err);
+    return html_page(r, rc, html);
+}
+
+static int doc_matrix(srv_req *r) {
+    char *html = NULL;
+    int rc = sdm_roles_matrix_html(r->db, NULL, 0, srv_arg(r, "lang"), &html, &r->err);
+    return html_page(r, rc, html);
+}
+
 /* ---------- the event stream ---------- */
 
 struct srv_stream { char user[128]; int64_t last_task, last_dev; };
@@ -417,5 +451,8 @@ const srv_route srv_routes[] = {
     {"GET", "/api/incidents", incidents, 0},
     {"POST", "/api/incidents/#/retry", incident_retry, 0},
     {"GET", "/api/events", events, 0},
+    {"GET", "/api/docs/instruction", doc_instruction, 0},
+    {"GET", "/api/docs/regulation/*", doc_regulation, 0},
+    {"GET", "/api/docs/matrix", doc_matrix, 0},
     {NULL, NULL, NULL, 0},
 };
