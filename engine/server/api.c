@@ -173,6 +173,10 @@ static int task_action(srv_req *r) {
         free(vars);
     } else { json_decref(b); return srv_error(r, 404, "notfound", "no such task action"); }
     json_decref(b);
+    /* a value the step's form refuses: the field it belongs to (form.c names it) */
+    if (rc == SDM_ERR_MISUSE && r->err.element[0] && strcmp(a, "complete") == 0)
+        return srv_json(r, 422, json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "misuse", "message", r->err.msg,
+                                          "field", r->err.element));
     if (rc) return srv_fail(r, rc);
     return srv_json(r, 200, json_pack("{s:I,s:s}", "task", (json_int_t)r->id, "done", a));
 }
@@ -314,7 +318,7 @@ static int incident_retry(srv_req *r) {
 
 /* ---------- the event stream ---------- */
 
-struct srv_stream { char user[128]; int64_t last_task, last_dev; };
+struct srv_stream { char user[128]; int64_t last_task, last_dev, last_msg; };
 
 /* The largest id in `t`'s column "id" (0 for none). */
 static int64_t max_id(const sdm_table *t) {
@@ -327,14 +331,15 @@ static int64_t max_id(const sdm_table *t) {
 }
 
 /* The user's open tasks and visible open deviations, as the engine lets them see. */
-static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **devs) {
+static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **devs, sdm_table **msgs) {
     sdm_err err;
-    sdm_filter ft = {.user = s->user}, fd = {.state = "open"};
-    *tasks = *devs = NULL;
+    sdm_filter ft = {.user = s->user}, fd = {.state = "open"}, fm = {.user = s->user};
+    *tasks = *devs = *msgs = NULL;
     if (sdm_act_as(db, s->user, &err)) return -1;
-    if (sdm_query(db, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(db, SDM_Q_DEVIATIONS, &fd, devs, &err)) {
-        sdm_table_free(*tasks);
-        *tasks = NULL;
+    if (sdm_query(db, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(db, SDM_Q_DEVIATIONS, &fd, devs, &err) ||
+        sdm_query(db, SDM_Q_INBOX, &fm, msgs, &err)) {
+        sdm_table_free(*tasks); sdm_table_free(*devs); sdm_table_free(*msgs);
+        *tasks = *devs = *msgs = NULL;
         return -1;
     }
     return 0;
@@ -343,10 +348,9 @@ static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **dev
 srv_stream *srv_stream_new(sdm *db, const char *user) {
     srv_stream *s = calloc(1, sizeof *s);
     snprintf(s->user, sizeof s->user, "%s", user);
-    sdm_table *t, *d;
-    if (poll_store(s, db, &t, &d) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); }
-    sdm_table_free(t);
-    sdm_table_free(d);
+    sdm_table *t, *d, *m;
+    if (poll_store(s, db, &t, &d, &m) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); s->last_msg = max_id(m); }
+    sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     return s;
 }
 
@@ -370,20 +374,20 @@ static size_t emit(FILE *out, const char *event, const sdm_table *t, int64_t *la
 }
 
 long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n) {
-    sdm_table *t, *d;
-    if (poll_store(s, db, &t, &d)) return -1;
+    sdm_table *t, *d, *m;
+    if (poll_store(s, db, &t, &d, &m)) return -1;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    int64_t lt = s->last_task, ld = s->last_dev;
+    int64_t lt = s->last_task, ld = s->last_dev, lm = s->last_msg;
     emit(out, "task", t, &s->last_task);
     emit(out, "deviation", d, &s->last_dev);
+    emit(out, "message", m, &s->last_msg);
     fclose(out);
-    sdm_table_free(t);
-    sdm_table_free(d);
+    sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     long got = 0;
     if (len <= n) { memcpy(buf, text, len); got = (long)len; }
-    else { s->last_task = lt; s->last_dev = ld; }      /* too much at once: send a ping; rare */
+    else { s->last_task = lt; s->last_dev = ld; s->last_msg = lm; }   /* too much at once: send a ping; rare */
     free(text);
     return got;
 }
