@@ -99,3 +99,5 @@ fuzz: deps
 
 clean:
 	rm -rf build
+
+include web/web.mk

@@ -136,6 +136,22 @@ static int tasks_list(srv_req *r) {
     return table_or_fail(r, rc, t);
 }
 
+/* The unassigned open tasks the user may take: the queue of their roles
+** (the engine's row filter decides which they see). */
+static int queue(srv_req *r) {
+    sdm_filter f = {.state = "open"};
+    sdm_table *t = NULL;
+    int rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
+    if (rc) return table_or_fail(r, rc, t);
+    json_t *a = print_json_value(t), *v, *out = json_array();
+    size_t i;
+    json_array_foreach(a, i, v)
+        if (json_is_null(json_object_get(v, "assignee"))) json_array_append(out, v);
+    json_decref(a);
+    sdm_table_free(t);
+    return srv_json(r, 200, out);
+}
+
 static int task_get(srv_req *r) {
     sdm_table *t = NULL, *h = NULL, *card = NULL;
     int rc = sdm_task_info(r->db, r->id, &t, &r->err);
@@ -223,6 +239,14 @@ static int client_get(srv_req *r) {
     return r->status;
 }
 
+static int clients_list(srv_req *r) {
+    const char *user = srv_arg(r, "user");
+    sdm_filter f = {.user = user ? user : r->user};
+    sdm_table *t = NULL;
+    int rc = sdm_clients(r->db, &f, &t, &r->err);
+    return table_or_fail(r, rc, t);
+}
+
 static int inbox_get(srv_req *r) {
     sdm_filter f = {.user = r->user, .state = srv_arg(r, "state")};
     return query(r, SDM_Q_INBOX, &f);
@@ -304,6 +328,13 @@ static int diagram(srv_req *r) {
     r->out_len = len;
     r->type = "application/xml";
     return r->status = 200;
+}
+
+/* Per node of the latest version: waiting tokens, overdue tasks, open
+** incidents (the diagram's live counts). */
+static int node_stats(srv_req *r) {
+    sdm_filter f = {.process = r->key};
+    return query(r, SDM_Q_NODE_STATS, &f);
 }
 
 static int incidents(srv_req *r) {
@@ -405,9 +436,11 @@ const srv_route srv_routes[] = {
     {"GET", "/api/me", me, 0},
     {"GET", "/api/tasks", tasks_list, 0},
     {"GET", "/api/tasks/#", task_get, 0},
+    {"GET", "/api/queue", queue, 0},
     {"POST", "/api/tasks/#/*", task_action, 0},
     {"POST", "/api/instances", instances_post, 0},
     {"POST", "/api/messages", messages_post, 0},
+    {"GET", "/api/clients", clients_list, 0},
     {"GET", "/api/clients/*", client_get, 0},
     {"GET", "/api/inbox", inbox_get, 0},
     {"POST", "/api/inbox/#/read", inbox_read, 0},
@@ -418,6 +451,7 @@ const srv_route srv_routes[] = {
     {"GET", "/api/processes", processes, 0},
     {"POST", "/api/deployments", deploy, 0},
     {"GET", "/api/processes/*/diagram", diagram, 0},
+    {"GET", "/api/processes/*/stats", node_stats, 0},
     {"GET", "/api/incidents", incidents, 0},
     {"POST", "/api/incidents/#/retry", incident_retry, 0},
     {"GET", "/api/events", events, 0},
