@@ -67,9 +67,11 @@ function show(...nodes) {
 }
 function notice(text, kind = 'info') {
   const n = document.getElementById('notice');
-  const item = h('div.note.' + kind, { role: kind === 'error' ? 'alert' : 'status' }, text);
+  const item = h('div.note.' + kind, { role: kind === 'error' ? 'alert' : 'status' }, text,
+    h('button.link.close', { type: 'button', 'aria-label': '×', onclick: () => item.remove() }, '×'));
   n.append(item);
-  setTimeout(() => item.remove(), 8000);
+  while (n.children.length > 2) n.firstChild.remove();   /* the newest two: never a wall over the page */
+  setTimeout(() => item.remove(), 6000);
 }
 function table(cols, rows, cells) {
   if (!rows.length) return h('p.empty', {}, t('rep.empty'));
@@ -123,6 +125,8 @@ async function loadMe() {
     S.csrf = S.me.csrf || '';
     const team = await api('GET', '/api/monitor').catch(() => []);
     S.me.team = team.some((p) => p.head === S.me.user);
+    const procs = await api('GET', '/api/processes').catch(() => []);
+    S.procNames = Object.fromEntries(procs.map((p) => [p.process, p.name || p.process]));
   } catch (e) { S.me = null; }
 }
 
@@ -334,7 +338,6 @@ const pages = {
   },
 
   async processes() {
-    const rows = await api('GET', '/api/processes');
     const result = h('div', { id: 'deploy-result', 'aria-live': 'polite' });
     const file = h('input', { id: 'bpmn', type: 'file', accept: '.bpmn,.xml', required: true });
     const form = h('form.card', { onsubmit: async (e) => {
@@ -356,10 +359,11 @@ const pages = {
       const all = await api('GET', '/api/processes');
       list.replaceChildren(table([t('proc.name'), t('proc.version'), t('proc.deployedat'), t('proc.active'), ''], all,
         (r) => [r.name ? r.name + ' (' + r.process + ')' : r.process, r.version, fmtDate(r.deployed_at), r.active,
-          h('a', { href: '#/process/' + encodeURIComponent(r.process) + '/' + r.version }, t('proc.diagram'))]));
+          h('span.row', {}, Array.from({ length: r.version }, (_, i) => r.version - i).map((v) =>
+            h('a', { href: '#/process/' + encodeURIComponent(r.process) + '/' + v,
+              'aria-label': t('proc.diagram') + ' v' + v }, v === r.version ? t('proc.diagram') : 'v' + v)))]));
     };
-    show(h('h1', {}, t('proc.title')), h('h2', {}, t('proc.upload')), form, result, list);
-    void rows;
+    show(h('h1', {}, t('proc.title')), h('h2', {}, t('proc.upload')), form, result, h('h2', {}, t('proc.versions')), list);
     pages.processes.reload();
   },
 
@@ -505,7 +509,7 @@ function historyLine(r) {
   const whoText = r.event === 'task-created' ? (target ? ' — ' + target : '')
     : r.event === 'task-delegated' || r.event === 'task-reassigned' || r.event === 'handoff'
       ? (target ? ' → ' + target : '') : who ? ' — ' + who : '';
-  return t(key, { step, process: r.source, who: whoText, text: d.message || r.reason || '' });
+  return t(key, { step, process: (S.procNames || {})[r.source] || r.source, who: whoText, text: d.message || r.reason || '' });
 }
 
 function historyList(rows) {
