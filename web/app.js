@@ -108,7 +108,7 @@ async function api(method, path, body, raw) {
 
 function failed(e) {
   if (e.status === 403) return show(h('h1', {}, t('err.denied')));
-  if (e.status === 404) return show(h('h1', {}, t('task.notfound')), h('p', {}, e.message));
+  if (e.status === 404) return show(h('h1', {}, t('task.notfound')));
   if (e.status !== 401) notice(t('err.generic', { text: e.message }), 'error');
 }
 
@@ -286,7 +286,7 @@ const pages = {
       const read = !!m.read_at;
       return h('li.' + (read ? 'read' : 'unread'), {},
         h('strong', {}, m.subject || ''), read ? null : h('span.badge', {}, t('inbox.unread')),
-        h('p', {}, m.body || ''), h('time', {}, fmtDate(m.created_at)),
+        h('p', {}, m.body || ''), h('time', {}, fmtDate(m.created_at)), ' ',
         read ? h('span.muted', {}, t('inbox.read')) : h('button', { type: 'button', onclick: async () => {
           try { await api('POST', '/api/inbox/' + m.id + '/read', {}); pages.inbox(); } catch (e) { failed(e); }
         } }, t('inbox.markread')));
