@@ -101,6 +101,8 @@ try {
   await o.waitForSelector('#deviations li', { state: 'detached' });
   check(sdm('deviations', '--state', 'acknowledged').includes('Скидка 20'), 'the deviation is acknowledged');
   await o.goto(URL + '/#/reports');
+  await o.waitForSelector('#proc option[value=deal]', { state: 'attached' });
+  await o.selectOption('#proc', 'deal');
   await o.waitForSelector('#funnel svg rect');
   check((await o.locator('#funnel svg').innerHTML()).includes('marina'), 'the funnel shows the breakdown by manager');
   await shot(o, 'reports-ru');
@@ -119,6 +121,16 @@ try {
   sdm('start', 'deal', '--client', 'delta');
   await m.waitForSelector('.note:has-text("Новая задача")', { timeout: 8000 }).catch(() => {});
   check((await text(m, '#notice')).includes('Новая задача'), 'a new task is announced live');
+  // the role's queue: a task given back is claimed from the calendar
+  const delta = JSON.parse(sdm('--json', 'tasks')).find((x) => x.client === 'delta');
+  sdm('task', 'unclaim', String(delta.id), '--user', 'marina');
+  await m.goto(URL + '/#/calendar');
+  await m.waitForSelector('#h-queue');
+  check((await text(m, '#h-queue')).includes('1'), 'the queue counts the unassigned task');
+  await shot(m, 'calendar-queue-ru');
+  await m.click('section:has(#h-queue) button');
+  await m.waitForSelector('.note:has-text("теперь ваша")');
+  check(JSON.parse(sdm('--json', 'tasks')).find((x) => x.id === delta.id).assignee === 'marina', 'claimed from the queue');
   const other = JSON.parse(sdm('--json', 'tasks')).find((x) => x.client === 'gamma');
   await m.goto(URL + '/#/task/' + other.id);
   await m.waitForSelector('h1');
@@ -158,7 +170,13 @@ try {
   await shot(w, 'diagram-en');
   await w.goto(URL + '/#/incidents');
   await w.waitForSelector('h1:has-text("Incidents")');
+  check((await text(w, 'main')).includes('CRM не отвечает'), 'the incident is listed with its error');
   await shot(w, 'incidents-en');
+  const inst = JSON.parse(sdm('--json', 'incidents'))[0].instance;
+  sdm('vars', String(inst), '--var', 'crm_ok=true');
+  await w.click('main button:has-text("Retry")');
+  await w.waitForSelector('p.empty:has-text("No incidents")');
+  check(!sdm('incidents').includes('crm'), 'a retry resolves it');
 
   // 8. the switch: the manager's calendar in English, money and dates in the English locale
   await m.setViewportSize({ width: 1100, height: 800 });
@@ -174,7 +192,7 @@ try {
   await shot(m, 'task-en');
 } catch (e) {
   fail++;
-  console.log('FAIL: ' + e.message.split('\n')[0]);
+  console.log('FAIL: ' + e.message.split('\n').slice(0, 3).join(' / '));
 } finally {
   await browser.close();
 }
