@@ -599,12 +599,15 @@ int org_client_card(store *s, const char *key, sdm_table **out, sdm_err *err) {
 }
 
 /* Everything that happened to a client: its card changes and the history of
-** every instance, in time order; step (a task's name) and actor_name let a
-** page tell it in words. */
+** every instance, in time order; step (a task's name), actor_name and
+** target_name (the full name of the assignee or receiver) let a page tell
+** it in words. */
 int org_client_history(store *s, const char *key, sdm_table **out, sdm_err *err) {
-    return store_sql_table(s, out, "tsissssjss", err,
+    return store_sql_table(s, out, "tsissssjsss", err,
         "SELECT at, source, instance, event, node, actor, reason, detail, step,"
-        " (SELECT u.full_name FROM users u WHERE u.name = actor) AS actor_name FROM ("
+        " (SELECT u.full_name FROM users u WHERE u.name = actor) AS actor_name,"
+        " (SELECT u.full_name FROM users u WHERE detail IS NOT NULL AND json_valid(detail)"
+        "   AND u.name = coalesce(json_extract(detail, '$.assignee'), json_extract(detail, '$.to'))) AS target_name FROM ("
         " SELECT x.at, 'card' AS source, NULL AS instance, 'changed ' || x.field AS event, NULL AS node,"
         "  x.actor, x.reason, json_object('old', x.old, 'new', x.new) AS detail, 0 AS seq, x.id, NULL AS step"
         "  FROM changes x WHERE x.kind = 'client' AND x.key = ?1"

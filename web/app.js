@@ -258,7 +258,7 @@ const pages = {
       historyList(x.client_history || []));
     show(h('h1', {}, x.step, ' ', h('span.sub', {}, x.client_name || x.client)),
       h('p.meta', {}, t('task.due'), ': ', h('time', { datetime: x.due_at }, fmtDate(x.due_at))),
-      h('div.taskgrid', {}, h('div', {}, script, form, x.next ? h('p.next', {}, t('task.after'), ': ', x.next) : null),
+      h('div.taskgrid', {}, h('div', {}, script, form),
         h('div', {}, card, hist)));
   },
 
@@ -505,7 +505,7 @@ function historyLine(r) {
   }
   if (!(key in S.msg)) return null;
   if (r.event === 'start' && d && d.by) return null;
-  const target = d.assignee || d.to || '';
+  const target = r.target_name || d.assignee || d.to || '';
   const whoText = r.event === 'task-created' ? (target ? ' — ' + target : '')
     : r.event === 'task-delegated' || r.event === 'task-reassigned' || r.event === 'handoff'
       ? (target ? ' → ' + target : '') : who ? ' — ' + who : '';
