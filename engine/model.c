@@ -439,8 +439,9 @@ static void compile_form(compiler *c, const xml_node *x, model_node *n) {
             if ((xml_is(f, SDM_NS, "field") || xml_is(f, CAMUNDA_NS, "formField")) && count < 64) list[count++] = f;
     }
     if (!count) return;
-    if (n->kind != EL_TASK_USER) {
-        diag(c, 1, x, n->id, "%s '%s' has form fields; only a userTask asks a person for them", x->name, n->id);
+    if (n->kind != EL_TASK_USER) {       /* a Camunda start form, say: nobody fills it in here */
+        diag(c, 0, x, n->id, "%s '%s' has form fields; only a userTask asks for them, so they are ignored",
+             x->name, n->id);
         return;
     }
     n->fields = arena_alloc(a, sizeof *n->fields * (size_t)count);

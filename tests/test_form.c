@@ -28,8 +28,8 @@ static const char deal_bpmn[] = HEAD
     "   <camunda:formField id=\"product\" label=\"Продукт\" type=\"enum\">\n"
     "    <camunda:value id=\"crm\" name=\"CRM\"/><camunda:value id=\"erp\" name=\"ERP\"/></camunda:formField>\n"
     "  </camunda:formData>\n"
-    "  <sdm:field name=\"meeting\" label=\"Встреча\" type=\"date\"/>\n"
-    "  <sdm:field name=\"agreed\" label=\"Согласен\" type=\"boolean\" required=\"true\"/>\n"
+    "  <sdm:form><sdm:field name=\"meeting\" label=\"Встреча\" type=\"date\"/>\n"
+    "  <sdm:field name=\"agreed\" label=\"Согласен\" type=\"boolean\" required=\"true\"/></sdm:form>\n"
     "  <sdm:field name=\"note\" type=\"text\" max=\"10\"/>\n"
     " </bpmn:extensionElements></bpmn:userTask>\n"
     " <bpmn:sequenceFlow id=\"f2\" sourceRef=\"offer\" targetRef=\"g\"/>\n"
@@ -114,7 +114,7 @@ int main(void) {
     CHECK_EQ_INT(deploy(deal_bpmn, &t), SDM_OK);
     sdm_table_free(t);
 
-    T_CASE("1.2 an unknown type, an enum without choices, a form on a script task: refused with the element");
+    T_CASE("1.2 an unknown type, an enum without choices, two of a name: refused; a form on a script task: a warning");
     static const char bad_bpmn[] = HEAD
         " <bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>\n"
         " <bpmn:userTask id=\"a\"><bpmn:extensionElements><sdm:field name=\"x\" type=\"money2\"/>"
@@ -133,8 +133,26 @@ int main(void) {
     CHECK_CONTAINS(all, "enum field 'y' of 'a' has no choices");
     CHECK_CONTAINS(all, "two form fields named 'y'");
     CHECK_CONTAINS(all, "min and max must be numbers");
-    CHECK_CONTAINS(all, "scriptTask 'b' has form fields");
+    CHECK_CONTAINS(all, "scriptTask 'b' has form fields; only a userTask asks for them, so they are ignored");
     sdm_table_free(t);
+
+    T_CASE("1.3 a Camunda start form deploys with a warning");
+    static const char start_form[] = HEAD
+        " <bpmn:startEvent id=\"s\"><bpmn:extensionElements><camunda:formData><camunda:formField id=\"x\"/>"
+        "</camunda:formData></bpmn:extensionElements></bpmn:startEvent>\n"
+        " <bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+        TAIL;
+    char *other = strdup(start_form);
+    memcpy(strstr(other, "\"deal\""), "\"dea2\"", 6);    /* another process, so deal stays as it is */
+    CHECK_EQ_INT(deploy(other, &t), SDM_OK);
+    int warned = 0;
+    for (int r = 0; t && r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++)
+            if (strcmp(t->cols[c], "message") == 0 && t->cells[r * t->ncol + c] &&
+                strstr(t->cells[r * t->ncol + c], "startEvent 's' has form fields")) warned = 1;
+    CHECK(warned);
+    sdm_table_free(t);
+    free(other);
 
     T_CASE("2.1 the task shows its fields");
     int64_t inst = start("acme");
@@ -146,6 +164,7 @@ int main(void) {
     CHECK_CONTAINS(fields, "\"name\":\"amount\",\"label\":\"Сумма\",\"type\":\"long\",\"required\":true");
     CHECK_CONTAINS(fields, "{\"id\":\"crm\",\"label\":\"CRM\"}");
     CHECK_CONTAINS(fields, "\"max\":10");
+    CHECK_CONTAINS(fields, "{\"name\":\"meeting\",\"label\":\"Встреча\",\"type\":\"date\",\"required\":false}");
     sdm_table_free(t);
 
     T_CASE("2.2 digits with spaces are not a whole number: an error on the field, the task stays open");
