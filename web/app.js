@@ -139,14 +139,15 @@ function nav() {
     if (!isManager()) links.push(['#/inbox', 'nav.inbox']);
   }
   const here = location.hash.split('/').slice(0, 2).join('/');
-  document.getElementById('top').replaceChildren(
+  document.getElementById('top').replaceChildren(...[
     h('a.skip', { href: '#main', onclick: (e) => { e.preventDefault(); main().focus(); } }, t('nav.skip')),
     h('span.brand', {}, t('app')),
     h('nav', { 'aria-label': t('app') }, links.map(([href, key]) =>
       h('a', { href, 'aria-current': href === here ? 'page' : null }, t(key)))),
     h('span.who', {}, S.me ? (S.me.full_name || S.me.user) : ''),
     h('button.link', { type: 'button', id: 'lang', onclick: switchLang }, t('lang.switch')),
-    S.me ? h('button.link', { type: 'button', id: 'signout', onclick: signOut }, t('nav.signout')) : null);
+    S.me ? h('button.link', { type: 'button', id: 'signout', onclick: signOut }, t('nav.signout')) : null,
+  ].filter(Boolean));
 }
 
 async function switchLang() {

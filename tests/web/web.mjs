@@ -12,7 +12,13 @@ const { URL, SDM, CHROMIUM, TMP, SCREENS } = process.env;
 let pass = 0, fail = 0;
 const check = (cond, what) => { if (cond) pass++; else { fail++; console.log('FAIL: ' + what); } };
 const sdm = (...args) => execFileSync(SDM, args, { encoding: 'utf8', env: process.env });
-const shot = (page, name) => page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
+// a screenshot, and a look for what a page must never show: null, undefined, [object ...]
+async function shot(page, name) {
+  const body = await page.innerText('body');
+  check(!/\bnull\b|\bundefined\b|\bNaN\b|\[object /.test(body), `${name}: no null/undefined/NaN on the page: ` +
+    (body.match(/.{0,40}(\bnull\b|\bundefined\b|\bNaN\b|\[object ).{0,20}/) || [''])[0]);
+  await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
+}
 const text = (page, sel) => page.locator(sel).first().innerText({ timeout: 5000 }).catch(() => '');
 
 async function signIn(browser, user, locale) {
