@@ -197,3 +197,5 @@ deb: all
 
 clean:
 	rm -rf build
+
+include web/web.mk
