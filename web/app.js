@@ -135,7 +135,8 @@ function nav() {
   if (S.me) {
     if (isManager()) links.push(['#/calendar', 'nav.calendar'], ['#/clients', 'nav.clients'], ['#/inbox', 'nav.inbox']);
     if (isHead()) links.push(['#/team', 'nav.team'], ['#/reports', 'nav.reports']);
-    if (isOwner()) links.push(['#/processes', 'nav.processes'], ['#/incidents', 'nav.incidents']);
+    if (isOwner() || isHead()) links.push(['#/processes', 'nav.processes']);   /* heads watch the live diagram */
+    if (isOwner()) links.push(['#/incidents', 'nav.incidents']);
     if (!isManager()) links.push(['#/inbox', 'nav.inbox']);
   }
   const here = location.hash.split('/').slice(0, 2).join('/');
@@ -364,7 +365,8 @@ const pages = {
             h('a', { href: '#/process/' + encodeURIComponent(r.process) + '/' + v,
               'aria-label': t('proc.diagram') + ' v' + v }, v === r.version ? t('proc.diagram') : 'v' + v)))]));
     };
-    show(h('h1', {}, t('proc.title')), h('h2', {}, t('proc.upload')), form, result, h('h2', {}, t('proc.versions')), list);
+    const upload = isOwner() ? [h('h2', {}, t('proc.upload')), form, result] : [];
+    show(h('h1', {}, t('proc.title')), ...upload, h('h2', {}, t('proc.versions')), list);
     pages.processes.reload();
   },
 

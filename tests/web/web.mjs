@@ -112,6 +112,14 @@ try {
   await o.waitForSelector('#funnel svg rect');
   check((await o.locator('#funnel svg').innerHTML()).includes('marina'), 'the funnel shows the breakdown by manager');
   await shot(o, 'reports-ru');
+  // the head watches the live diagram too (no upload form: that is the owner's)
+  await o.goto(URL + '/#/process/deal');
+  await o.waitForSelector('.counts', { timeout: 15000 }).catch(() => {});
+  check(await o.locator('.counts').count() > 0, 'the head sees live counts on the diagram');
+  await shot(o, 'diagram-head-ru');
+  await o.goto(URL + '/#/processes');
+  await o.waitForSelector('h1');
+  check(await o.locator('#bpmn').count() === 0, 'a head gets no upload form');
 
   // 4. inbox: the head was notified (delivered by sdm tick)
   sdm('tick');
