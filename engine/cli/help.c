@@ -10,7 +10,7 @@
 
 static const char exit_status[] =
     "0 ok, 1 failure (store, I/O), 3 invalid model, 4 not found (or no database), "
-    "5 wrong state (task already completed, client busy), 6 script error, "
+    "5 wrong state (task already completed, client busy), 6 script error, 7 access denied (the --as user may not), "
     "64 usage (unknown option, stray argument, bad value), 78 bad configuration file.";
 
 static const char settings_text[] =
