@@ -14,6 +14,7 @@
 #include <string.h>
 #include "model.h"
 #include "model_int.h"
+#include "kinds.h"
 #include "err.h"
 
 /* ---------- static constraints of the BPMN spec ----------
@@ -346,20 +347,13 @@ static void check_event(spec *s, const xml_node *ev) {
 
 /* ---- flow nodes of a process ---- */
 
-static int is_gateway(const model_node *n) {
-    size_t len = strlen(n->tag);
-    return len >= 7 && strcmp(n->tag + len - 7, "Gateway") == 0;
-}
-
+/* By tag, not by kind (kinds.h): a sendTask compiles to a throw event,
+** and the constraints hold for activities sdm does not run too. */
 static int is_activity(const char *tag) {
     size_t len = strlen(tag);
     return strcmp(tag, "task") == 0 || (len > 4 && strcmp(tag + len - 4, "Task") == 0) ||
            strcmp(tag, "subProcess") == 0 || strcmp(tag, "callActivity") == 0 ||
            strcmp(tag, "transaction") == 0 || strcmp(tag, "adHocSubProcess") == 0;
-}
-
-static int is_end(el_kind k) {
-    return k == EL_END || k == EL_END_TERMINATE || k == EL_END_THROW;
 }
 
 /* A gateway merges, splits or both, as its direction says (EXT.017-019,
@@ -462,7 +456,7 @@ static void check_link(spec *s, const model_proc *p, const model_node *n, const 
         fail(s, x, "link intermediateThrowEvent '%s' has outgoing sequence flows; "
              "the path goes on at its link catch event",
              n->id);
-    if (n->kind == EL_BOUNDARY_EVENT && n->trigger == 'c' && n->nout > 0)
+    if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->nout > 0)
         fail(s, x, "compensation boundaryEvent '%s' has outgoing sequence flows; "
              "its handler is joined by an association",
              n->id);
@@ -492,8 +486,8 @@ static void check_level(spec *s, const model_proc *p, int scope) {
     int starts = 0, ends = 0;
     for (int i = 0; i < p->nnode; i++) {
         if (p->nodes[i].parent != scope) continue;
-        starts += model_is_start(p->nodes[i].kind);
-        ends += is_end(p->nodes[i].kind);
+        starts += el_is(p->nodes[i].kind, EK_START);
+        ends += el_is(p->nodes[i].kind, EK_END);
     }
     const xml_node *sx = scope >= 0 ? node_xml(s, &p->nodes[scope]) : NULL;
     if (sx && starts && !ends)
@@ -502,8 +496,8 @@ static void check_level(spec *s, const model_proc *p, int scope) {
     for (int i = 0; i < p->nnode && starts; i++) {
         const model_node *n = &p->nodes[i];
         const xml_node *x = n->parent == scope ? node_xml(s, n) : NULL;
-        if (!x || n->nin > 0 || n->nout == 0 || model_is_start(n->kind) || n->kind == EL_LINK_CATCH ||
-            n->kind == EL_BOUNDARY_TIMER || n->kind == EL_BOUNDARY_EVENT ||
+        if (!x || n->nin > 0 || n->nout == 0 || el_is(n->kind, EK_START) || n->kind == EL_LINK_CATCH ||
+            el_is(n->kind, EK_BOUNDARY) ||
             (n->kind == EL_SUBPROCESS && n->triggered) || attr_is(x, "isForCompensation", "true"))
             continue;
         fail(s, x, "%s '%s' has no incoming sequence flow; where a level has a start event, every other element "
@@ -576,7 +570,7 @@ static void check_process(spec *s, const model_proc *p) {
         if (!x || !model_is_bpmn(x)) continue;
         size_t len = strlen(x->name);
         if (len > 5 && strcmp(x->name + len - 5, "Event") == 0) check_event(s, x);
-        if (is_gateway(n)) check_gateway(s, p, n, x);
+        if (el_is(n->kind, EK_GATEWAY)) check_gateway(s, p, n, x);
         if (is_activity(n->tag)) check_activity(s, p, n, x);
         check_link(s, p, n, x);
     }

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "err.h"
 #include "model_int.h"
+#include "kinds.h"
 
 #define BPMN_NS_OLD  "http://schema.omg.org/spec/BPMN/2.0"
 #define CAMUNDA_NS   "http://camunda.org/schema/1.0/bpmn"
@@ -110,40 +111,8 @@ static int node_kind(const xml_node *x) {
 }
 
 const char *model_kind_name(el_kind k) {
-    switch (k) {
-    case EL_START: return "startEvent";
-    case EL_END: return "endEvent";
-    case EL_END_TERMINATE: return "terminateEndEvent";
-    case EL_THROW_NONE: return "intermediateThrowEvent";
-    case EL_GW_EXCLUSIVE: return "exclusiveGateway";
-    case EL_GW_PARALLEL: return "parallelGateway";
-    case EL_GW_INCLUSIVE: return "inclusiveGateway";
-    case EL_TASK: return "task";
-    case EL_TASK_USER: return "userTask";
-    case EL_TASK_MANUAL: return "manualTask";
-    case EL_TASK_SCRIPT: return "scriptTask";
-    case EL_TASK_SERVICE: return "serviceTask";
-    case EL_CATCH_TIMER: return "timer intermediateCatchEvent";
-    case EL_BOUNDARY_TIMER: return "timer boundaryEvent";
-    case EL_CALL: return "callActivity";
-    case EL_CATCH_EVENT: return "intermediateCatchEvent";
-    case EL_BOUNDARY_EVENT: return "boundaryEvent";
-    case EL_RECEIVE: return "receiveTask";
-    case EL_START_MESSAGE: return "message startEvent";
-    case EL_START_TIMER: return "timer startEvent";
-    case EL_THROW_EVENT: return "intermediateThrowEvent";
-    case EL_END_THROW: return "endEvent";
-    case EL_START_SIGNAL: return "signal startEvent";
-    case EL_START_CATCH: return "startEvent";
-    case EL_SUBPROCESS: return "subProcess";
-    case EL_GW_EVENT: return "eventBasedGateway";
-    case EL_GW_COMPLEX: return "complexGateway";
-    case EL_LINK_THROW: return "link intermediateThrowEvent";
-    case EL_LINK_CATCH: return "link intermediateCatchEvent";
-    case EL_UNSUPPORTED: return "unsupported element";
-    case EL__COUNT: break;
-    }
-    sdm_panic("unknown element kind");
+    if ((unsigned)k >= EL__COUNT || !el_kinds[k].name) sdm_panic("unknown element kind");
+    return el_kinds[k].name;
 }
 
 /* ---------- small helpers ---------- */
@@ -198,8 +167,8 @@ static const xml_node *event_definition(const compiler *cc, const xml_node *x) {
 
 /* timeDuration / timeDate / timeCycle of a timer definition. */
 static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
-    static const struct { const char *tag; char type; } forms[] = {
-        {"timeDuration", 'd'}, {"timeDate", 't'}, {"timeCycle", 'c'}};
+    static const struct { const char *tag; el_timer type; } forms[] = {
+        {"timeDuration", TIMER_DURATION}, {"timeDate", TIMER_DATE}, {"timeCycle", TIMER_CYCLE}};
     for (size_t i = 0; i < 3; i++) {
         const xml_node *v = model_child(def, forms[i].tag);
         if (!v) continue;
@@ -254,13 +223,13 @@ static const char *trigger_code(compiler *c, const xml_node *def, const char *wh
 ** kind (catch events come in as EL_CATCH_TIMER, boundaries as
 ** EL_BOUNDARY_TIMER). */
 static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int kind) {
-    static const struct { const char *def; char trigger; el_kind start, caught, boundary, thrown, end; } map[] = {
-        {"messageEventDefinition", 'm', EL_START_MESSAGE, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
-        {"signalEventDefinition", 's', EL_START_SIGNAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
-        {"escalationEventDefinition", 'e', EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
-        {"errorEventDefinition", 'x', EL_START_CATCH, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
-        {"compensateEventDefinition", 'c', -1, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
-        {"linkEventDefinition", 'l', -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
+    static const struct { const char *def; el_trigger trigger; el_kind start, caught, boundary, thrown, end; } map[] = {
+        {"messageEventDefinition", TR_MESSAGE, EL_START_MESSAGE, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"signalEventDefinition", TR_SIGNAL, EL_START_SIGNAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"escalationEventDefinition", TR_ESCALATION, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"errorEventDefinition", TR_ERROR, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
+        {"compensateEventDefinition", TR_COMPENSATE, -1, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"linkEventDefinition", TR_LINK, -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         if (strcmp(def->name, map[i].def) != 0) continue;
@@ -270,21 +239,22 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         if (k < 0) return -1;
         n->trigger = map[i].trigger;
         switch (n->trigger) {
-        case 'm': case 's': {
-            int msg = n->trigger == 'm';
+        case TR_MESSAGE: case TR_SIGNAL: {
+            int msg = n->trigger == TR_MESSAGE;
             n->msg = trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
             if (!n->msg) n->msg = "";
             break;
         }
-        case 'e': n->code = trigger_code(c, def, "escalation", "escalationCode", n); break;
-        case 'x': n->code = trigger_code(c, def, "error", "errorCode", n); break;
-        case 'c': n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "activityRef")); break;
-        case 'l':
+        case TR_ESCALATION: n->code = trigger_code(c, def, "escalation", "escalationCode", n); break;
+        case TR_ERROR: n->code = trigger_code(c, def, "error", "errorCode", n); break;
+        case TR_COMPENSATE: n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "activityRef")); break;
+        case TR_LINK:
             n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
             if (!n->msg) diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
             break;
+        case TR_NONE: case TR_TIMER: break;     /* not in the map */
         }
-        if (n->trigger == 'x' && kind == EL_BOUNDARY_TIMER) n->interrupting = 1;   /* errors always interrupt */
+        if (n->trigger == TR_ERROR && kind == EL_BOUNDARY_TIMER) n->interrupting = 1;   /* errors always interrupt */
         return k;
     }
     return -1;
@@ -451,7 +421,7 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
         l->line = (mi ? mi : sl)->line;
         if (mi) {
             const char *seq = xml_attr_get(mi, NULL, "isSequential");
-            l->kind = seq && strcmp(seq, "true") == 0 ? 's' : 'p';
+            l->kind = seq && strcmp(seq, "true") == 0 ? LOOP_SEQUENTIAL : LOOP_PARALLEL;
             const xml_node *e;
             if ((e = model_child(mi, "loopCardinality"))) l->count = model_trimmed(a, e->text);
             if ((e = model_child(mi, "completionCondition"))) l->until = model_trimmed(a, e->text);
@@ -477,7 +447,7 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
             if (beh && strcmp(beh, "All") && (model_child(mi, "complexBehaviorDefinition") || xml_attr_get(mi, NULL, "noneBehaviorEventRef") || xml_attr_get(mi, NULL, "oneBehaviorEventRef")))
                 diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" with events is not supported", n->id, beh);
         } else {
-            l->kind = 'l';
+            l->kind = LOOP_STANDARD;
             const xml_node *e = model_child(sl, "loopCondition");
             l->cond = e ? model_trimmed(a, e->text) : NULL;
             const char *tb = xml_attr_get(sl, NULL, "testBefore"), *mx = xml_attr_get(sl, NULL, "loopMaximum");
@@ -579,7 +549,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (kind == EL_START_SIGNAL) n->client = model_trimmed(a, sdm_attr(x, "client"));
     n->corr = model_trimmed(a, sdm_attr(x, "correlationKey"));
     if (kind == EL_RECEIVE || (kind == EL_THROW_EVENT && strcmp(x->name, "sendTask") == 0)) {
-        n->trigger = 'm';
+        n->trigger = TR_MESSAGE;
         n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
         if (!n->msg) n->msg = "";
     }
@@ -709,11 +679,6 @@ static void check_defaults(compiler *c, model_proc *p) {
     }
 }
 
-int model_is_start(el_kind k) {
-    return k == EL_START || k == EL_START_MESSAGE || k == EL_START_TIMER || k == EL_START_SIGNAL ||
-           k == EL_START_CATCH;
-}
-
 /* Subprocesses: each has one start event, none for an embedded one, a
 ** trigger for an event subprocess; event subprocesses register with the
 ** scope they watch. */
@@ -736,12 +701,12 @@ static void wire_scopes(compiler *c, model_proc *p) {
                 diag(c, 1, x, n->id, "event subProcess '%s' has sequence flows; it starts by its event", n->id);
             if (n->loop) diag(c, 1, x, n->id, "event subProcess '%s' cannot loop", n->id);
         }
-        if (!model_is_start(n->kind)) continue;
+        if (!el_is(n->kind, EK_START)) continue;
         const model_node *sp = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
         int in_event_sub = sp && sp->triggered;
         if (n->kind == EL_START_CATCH && !in_event_sub)
             diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s",
-                 n->trigger == 'x' ? "error" : "escalation", n->id, n->trigger == 'x' ? "error" : "escalation");
+                 n->trigger == TR_ERROR ? "error" : "escalation", n->id, n->trigger == TR_ERROR ? "error" : "escalation");
         if (!sp) continue;
         if (in_event_sub == (n->kind == EL_START))
             diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "
@@ -762,26 +727,25 @@ static void wire_scopes(compiler *c, model_proc *p) {
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int message_starts = 0;
     for (int i = 0; i < p->nnode; i++)
-        message_starts += p->nodes[i].parent < 0 && model_is_start(p->nodes[i].kind) && p->nodes[i].kind != EL_START;
+        message_starts += p->nodes[i].parent < 0 && el_is(p->nodes[i].kind, EK_START) && p->nodes[i].kind != EL_START;
     if (p->nstart == 0 && !message_starts)
         diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
         const xml_node *at = c->nx[i];
-        int gw = n->kind == EL_GW_EXCLUSIVE || n->kind == EL_GW_PARALLEL || n->kind == EL_GW_INCLUSIVE ||
-                 n->kind == EL_GW_EVENT || n->kind == EL_GW_COMPLEX;
-        if ((n->kind == EL_GW_INCLUSIVE || n->kind == EL_GW_COMPLEX) && n->nin > 1) p->n_or_join++;
+        int gw = el_is(n->kind, EK_GATEWAY);
+        if (el_is(n->kind, EK_OR_JOIN) && n->nin > 1) p->n_or_join++;
         if (n->kind == EL_GW_COMPLEX && n->nin > 1 && !n->activation)
             diag(c, 1, at, n->id, "complexGateway '%s' joins %d flows but has no activationCondition", n->id, n->nin);
         if (gw && n->nout == 0)
             diag(c, 1, at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
-        if ((n->kind == EL_BOUNDARY_TIMER || n->kind == EL_BOUNDARY_EVENT) && n->nin > 0)
+        if (el_is(n->kind, EK_BOUNDARY) && n->nin > 0)
             diag(c, 1, at, n->id, "boundaryEvent '%s' has incoming sequence flows", n->id);
-        if ((n->kind == EL_BOUNDARY_TIMER || n->kind == EL_BOUNDARY_EVENT) && n->trigger != 'c' && n->nout == 0)
+        if (el_is(n->kind, EK_BOUNDARY) && n->trigger != TR_COMPENSATE && n->nout == 0)
             diag(c, 1, at, n->id, "boundaryEvent '%s' has no outgoing sequence flow (where its path goes)", n->id);
-        if (model_is_start(n->kind) && n->nin > 0)
+        if (el_is(n->kind, EK_START) && n->nin > 0)
             diag(c, 1, at, n->id, "startEvent '%s' has incoming sequence flows", n->id);
-        if ((n->kind == EL_END || n->kind == EL_END_TERMINATE || n->kind == EL_END_THROW) && n->nout > 0)
+        if (el_is(n->kind, EK_END) && n->nout > 0)
             diag(c, 1, at, n->id, "endEvent '%s' has outgoing sequence flows", n->id);
         if (n->kind == EL_GW_PARALLEL)
             for (int k = 0; k < n->nout; k++)
@@ -810,7 +774,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int *queue = xmalloc(sizeof(int) * ((size_t)p->nnode + 1)), qn = 0;
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
-        if (model_is_start(n->kind) || n->kind == EL_LINK_CATCH || (n->kind == EL_BOUNDARY_EVENT && n->comp >= 0) ||
+        if (el_is(n->kind, EK_START) || n->kind == EL_LINK_CATCH || (n->kind == EL_BOUNDARY_EVENT && n->comp >= 0) ||
             (n->kind == EL_SUBPROCESS && n->triggered)) {
             seen[i] = 1;
             queue[qn++] = i;
@@ -839,14 +803,13 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
 ** them from inside (subprocesses, call activities; errors also Lua tasks,
 ** by bpmn_error()); compensation on any activity. */
 static int boundary_fits(const model_node *b, const model_node *a) {
-    int waits = a->kind == EL_TASK_USER || a->kind == EL_RECEIVE || a->kind == EL_CALL ||
-                (a->kind == EL_SUBPROCESS && !a->triggered);
-    switch (b->kind == EL_BOUNDARY_TIMER ? 't' : b->trigger) {
-    case 't': case 'm': case 's': return waits;
-    case 'e': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS;
-    case 'x': return a->kind == EL_CALL || a->kind == EL_SUBPROCESS || a->kind == EL_TASK_SCRIPT ||
-                     a->kind == EL_TASK_SERVICE;
-    case 'c': return a->kind != EL_SUBPROCESS || !a->triggered;
+    int waits = el_is(a->kind, EK_ACTIVITY) && el_is(a->kind, EK_WAITS) && !(a->kind == EL_SUBPROCESS && a->triggered);
+    switch (b->kind == EL_BOUNDARY_TIMER ? TR_TIMER : b->trigger) {
+    case TR_TIMER: case TR_MESSAGE: case TR_SIGNAL: return waits;
+    case TR_ESCALATION: return el_is(a->kind, EK_INNER);
+    case TR_ERROR: return el_is(a->kind, EK_INNER | EK_LUA);
+    case TR_COMPENSATE: return a->kind != EL_SUBPROCESS || !a->triggered;
+    case TR_NONE: case TR_LINK: break;      /* no boundary event has these */
     }
     return 0;
 }
@@ -855,7 +818,7 @@ static void attach_boundaries(compiler *c, model_proc *p) {
     for (int i = 0; i < p->nnode; i++) {
         const xml_node *x = c->nx[i];
         model_node *n = &p->nodes[i];
-        if (n->kind != EL_BOUNDARY_TIMER && n->kind != EL_BOUNDARY_EVENT) continue;
+        if (!el_is(n->kind, EK_BOUNDARY)) continue;
         const char *ref = xml_attr_get(x, NULL, "attachedToRef");
         n->attached = ref ? model_node_find(p, ref) : -1;
         if (n->attached < 0) {
@@ -864,7 +827,7 @@ static void attach_boundaries(compiler *c, model_proc *p) {
             continue;
         }
         model_node *a = &p->nodes[n->attached];
-        int timely = n->kind == EL_BOUNDARY_TIMER || n->trigger == 'm' || n->trigger == 's';
+        int timely = n->kind == EL_BOUNDARY_TIMER || n->trigger == TR_MESSAGE || n->trigger == TR_SIGNAL;
         if (!boundary_fits(n, a) && timely && a->kind != EL_SUBPROCESS) {
             /* allowed by BPMN, but the task does not wait: nothing can happen while it runs */
             diag(c, 0, x, n->id, "boundaryEvent '%s' on %s '%s' never fires: the task runs at once, without waiting",
@@ -873,13 +836,13 @@ static void attach_boundaries(compiler *c, model_proc *p) {
         }
         if (!boundary_fits(n, a)) {
             diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
-                 ? "timer" : n->trigger == 'm' ? "message" : n->trigger == 's' ? "signal" : n->trigger == 'e'
-                 ? "escalation" : n->trigger == 'x' ? "error" : "compensate", n->id, a->tag, a->id);
+                 ? "timer" : n->trigger == TR_MESSAGE ? "message" : n->trigger == TR_SIGNAL ? "signal" : n->trigger == TR_ESCALATION
+                 ? "escalation" : n->trigger == TR_ERROR ? "error" : "compensate", n->id, a->tag, a->id);
             continue;
         }
         if (a->parent != n->parent)
             diag(c, 1, x, n->id, "boundaryEvent '%s' and '%s' are not in the same scope", n->id, a->id);
-        if (n->trigger == 'c') a->compensable = 1;
+        if (n->trigger == TR_COMPENSATE) a->compensable = 1;
         if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
         a->bnd[a->nbnd++] = i;
     }
@@ -891,7 +854,7 @@ static void link_compensation(compiler *c, model_proc *p) {
     for (int k = 0; k < c->nassoc; k++) {
         const char *src = xml_attr_get(c->assoc[k], NULL, "sourceRef"), *dst = xml_attr_get(c->assoc[k], NULL, "targetRef");
         int b = src ? model_node_find(p, src) : -1, h = dst ? model_node_find(p, dst) : -1;
-        if (b < 0 || h < 0 || p->nodes[b].kind != EL_BOUNDARY_EVENT || p->nodes[b].trigger != 'c') continue;
+        if (b < 0 || h < 0 || p->nodes[b].kind != EL_BOUNDARY_EVENT || p->nodes[b].trigger != TR_COMPENSATE) continue;
         p->nodes[b].comp = h;
         const char *fc = xml_attr_get(c->nx[h], NULL, "isForCompensation");
         if (!fc || strcmp(fc, "true"))
@@ -900,10 +863,10 @@ static void link_compensation(compiler *c, model_proc *p) {
     }
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
-        if (n->kind == EL_BOUNDARY_EVENT && n->trigger == 'c' && n->comp < 0)
+        if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->comp < 0)
             diag(c, 1, c->nx[i], n->id, "compensation boundaryEvent '%s' has no handler (an association to an "
                  "activity with isForCompensation=\"true\")", n->id);
-        if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == 'c' && n->msg &&
+        if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == TR_COMPENSATE && n->msg &&
             model_node_find(p, n->msg) < 0)
             diag(c, 1, c->nx[i], n->id, "'%s' compensates activity '%s', which is not a node of process '%s'",
                  n->id, n->msg, p->id);

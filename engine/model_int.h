@@ -13,7 +13,6 @@ const xml_node *model_child(const xml_node *x, const char *name);   /* first BPM
 int model_in_list(const char *const *list, const char *s);   /* list ends with NULL */
 const char *model_trimmed(arena *a, const char *s);          /* NULL when only white space */
 int model_is_event_definition(const xml_node *x);
-int model_is_start(el_kind k);
 /* Adds one diagnostic (error or warning) charged to process `proc` (-1: the document). */
 void model_diag_add(model *m, int proc, int error, const xml_node *at, const char *element,
                     const char *msg);

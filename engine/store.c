@@ -778,7 +778,7 @@ int store_scope_vars_delete(store *s, int64_t inst, int64_t scope, sdm_err *err)
 
 /* The jobs and subscriptions a token (0: the instance's root scope) holds
 ** for one node: an event subprocess's trigger. */
-int store_triggers_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err) {
+int store_waits_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err) {
     int rc = store_sql_exec(s, NULL, err, "DELETE FROM jobs WHERE instance_id = ?1 AND token_id = ?2 AND node = ?3",
                             "iit", inst, token, node);
     return rc ? rc : store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE instance_id = ?1"

@@ -334,7 +334,7 @@ int main(void) {
     CHECK(m && m->nproc == 1);
     if (m && m->nproc == 1) {
         const model_node *w = node(&m->procs[0], "w");
-        CHECK(w && w->kind == EL_CATCH_TIMER && w->timer_type == 'd');
+        CHECK(w && w->kind == EL_CATCH_TIMER && w->timer_type == TIMER_DURATION);
         CHECK_EQ_STR(w ? w->timer : NULL, "PT1H");
     }
     CHECK(diag_with(m, "eventDefinitionRef 'nowhere' names no event definition") != NULL);
