@@ -10,7 +10,6 @@
 #include "err.h"
 #include "table.h"
 #include "access.h"
-
 #include "sdm_int.h"
 
 /* ---------- messages and signals ---------- */

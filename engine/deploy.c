@@ -12,7 +12,6 @@
 #include "table.h"
 #include "access.h"
 #include "import.h"
-
 #include "sdm_int.h"
 
 /* ---------- deployment ---------- */

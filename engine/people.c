@@ -14,7 +14,6 @@
 #include "access.h"
 #include "cred.h"
 #include "regdoc.h"
-
 #include "sdm_int.h"
 
 int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err) {

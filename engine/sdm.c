@@ -1,18 +1,18 @@
 /*
-** sdm.c — the public API (sdm.h): wires store, script, model and runtime
-** together and owns the engine handle.
+** sdm.c — the engine handle (sdm_open/sdm_close, config, the clock, the
+** acting user, status names) and the read-only queries of the public API.
 **
-** Every state-changing call here is one transaction: begin, one runtime
-** entry point, commit — or roll back on any failure, so the store never
-** holds half a step. Deployed models are compiled once per resource and
-** cached for the life of the handle; the runtime never sees XML.
+** The rest of sdm.h is implemented by one file per job, sharing struct
+** sdm through sdm_int.h: deploy.c, step.c, correlate.c, tick.c, people.c.
+** Every state-changing call is one transaction: begin, one runtime entry
+** point, commit — or roll back on any failure, so the store never holds
+** half a step. This file must not run a step.
 */
 #include <string.h>
 #include <time.h>
 #include "err.h"
 #include "org.h"
 #include "access.h"
-
 #include "sdm_int.h"
 
 static const char default_calendar[] = "hours = Mon-Fri 09:00-18:00\n";

@@ -14,7 +14,6 @@
 #include "err.h"
 #include "org.h"
 #include "access.h"
-
 #include "sdm_int.h"
 
 /* ---------- steps ---------- */

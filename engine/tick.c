@@ -12,7 +12,6 @@
 #include <jansson.h>
 #include "err.h"
 #include "access.h"
-
 #include "sdm_int.h"
 
 /* ---------- time: jobs and the outbox ---------- */
