@@ -96,7 +96,7 @@ typedef struct rt_step {
     ** organisation's rule for the lane's role (org.c). May leave *user NULL. */
     int (*assign)(void *ctx, const model_node *n, const char *client, char **user, sdm_err *err);
     void *assign_ctx;
-    /* Call activities cross instances and models, which sdm.c owns: it
+    /* Call activities cross instances and models, which step.c owns: it
     ** starts the called instance, and resumes the caller when it ends. */
     int (*call)(void *ctx, struct rt_step *caller, int64_t token, const model_node *n, const char *vars_json,
                 sdm_err *err);
