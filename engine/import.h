@@ -116,7 +116,7 @@ int imp_sniff(const char *buf, size_t len);
 ** rows kind, file, line, element, message. */
 int imp_convert(const char *name, const char *buf, size_t len, size_t max_bytes, char **bpmn,
                 size_t *bpmn_len, sdm_table **diag, sdm_err *err);
-/* sdm_deploy's hook for these formats (sdm.c): convert, then deploy. */
+/* sdm_deploy's hook for these formats (deploy.c): convert, then deploy. */
 int imp_deploy(sdm *db, const char *name, const char *xml, size_t len, size_t max_bytes,
                sdm_table **out, sdm_err *err);
 #endif

@@ -15,7 +15,8 @@
 #define SDM_NS      "urn:sdm:bpmn:1"
 
 /* What a node does. Grouped by family; the runtime switches on this and
-** panics on anything it does not know. */
+** panics on anything it does not know. Each kind has its row in the table
+** of kinds (kinds.c): name, properties, where it compiles and runs. */
 typedef enum el_kind {
     EL_START,           /* none start event */
     EL_END,             /* none end event */
@@ -33,7 +34,7 @@ typedef enum el_kind {
     EL_BOUNDARY_TIMER,  /* timer on an activity's boundary */
     EL_CALL,            /* call activity: runs another process for the same client */
     EL_CATCH_EVENT,     /* intermediate message or signal catch: waits for a subscription */
-    EL_BOUNDARY_EVENT,  /* message or signal on a user task's boundary */
+    EL_BOUNDARY_EVENT,  /* message, signal, error, escalation or compensation on an activity's boundary */
     EL_RECEIVE,         /* receive task: waits for a message */
     EL_START_MESSAGE,   /* message start event: `sdm message` starts the process */
     EL_START_TIMER,     /* timer start event: `sdm tick` starts the process */
@@ -50,6 +51,21 @@ typedef enum el_kind {
     EL__COUNT
 } el_kind;
 
+/* What an event (or receive/send task) waits for or throws. The letters
+** are kept as values only so a debugger shows them; compare by name. */
+typedef enum el_trigger {
+    TR_NONE = 0,
+    TR_MESSAGE = 'm', TR_SIGNAL = 's', TR_ESCALATION = 'e', TR_ERROR = 'x',
+    TR_COMPENSATE = 'c', TR_LINK = 'l',
+    TR_TIMER = 't',          /* never in model_node.trigger (timers have their kinds): for switches over both */
+} el_trigger;
+
+/* Which form a timer's text has. */
+typedef enum el_timer { TIMER_NONE = 0, TIMER_DURATION = 'd', TIMER_DATE = 't', TIMER_CYCLE = 'c' } el_timer;
+
+/* The kind of a loop marker. */
+typedef enum el_loop { LOOP_PARALLEL = 'p', LOOP_SEQUENTIAL = 's', LOOP_STANDARD = 'l' } el_loop;
+
 enum { CP_ENTER = 1, CP_LEAVE = 2, CP_DUE = 4 };
 
 typedef struct model_checkpoint {
@@ -64,7 +80,7 @@ typedef struct model_checkpoint {
 ** or a standard loop. The activity's body then runs once per instance,
 ** each in a scope of its own holding loopCounter (and the element). */
 typedef struct model_loop {
-    char kind;               /* 'p' parallel, 's' sequential multi-instance, 'l' standard loop */
+    el_loop kind;            /* parallel or sequential multi-instance, or a standard loop */
     const char *count;       /* loopCardinality: Lua expression giving a number */
     const char *items;       /* collection: Lua expression giving a list */
     const char *elem;        /* element variable, or NULL */
@@ -110,7 +126,7 @@ typedef struct model_node {
     const char *due, *due_working, *due_expr;
     const char *stage, *outcome;
     const char *accountable, *consulted, *informed;  /* sdm: role lists (comma-separated) for the role matrix */
-    char timer_type;         /* 'd' timeDuration, 't' timeDate, 'c' timeCycle, 0 none */
+    el_timer timer_type;     /* timeDuration, timeDate, timeCycle; TIMER_NONE */
     const char *timer;       /* ISO 8601 text, or "=lua expression" */
     int timer_working;       /* sdm:working="true": duration counts working time */
     int attached;            /* boundary event: the activity's index, else -1 */
@@ -121,7 +137,7 @@ typedef struct model_node {
     model_map *vin, *vout;   /* call activity: variables passed in and back; all when n < 0 */
     int nvin, nvout;
     const char *corr;        /* message catch: sdm:correlationKey, a variable the message must match */
-    char trigger;            /* 'm' message, 's' signal, 'e' escalation, 'x' error, 'c' compensation */
+    el_trigger trigger;      /* what it waits for or throws; TR_NONE for none and timer events */
     const char *msg;         /* the message's, signal's, escalation's or error's name (link: its name) */
     const char *code;        /* error or escalation: the code it throws or catches (NULL: catches any) */
     int parent;              /* the subprocess holding the node, -1 at process level */

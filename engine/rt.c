@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "err.h"
 #include "regdoc.h"
+#include "kinds.h"
 
 enum rt_op { OP_ENTER, OP_EXECUTE, OP_LEAVE, OP_DEAD };
 
@@ -36,10 +37,23 @@ const char *rt_op_name(int op) {
     sdm_panic("unknown runtime operation");
 }
 
-static const model_node *node_at(rt_step *s, int i) { return &s->proc->nodes[i]; }
+static const model_node *node_at(rt_step *s, int i) {
+    sdm_assert(i >= 0 && i < s->proc->nnode);
+    return &s->proc->nodes[i];
+}
+
+#ifdef SDM_DEBUG
+/* Only used inside sdm_assert: a queued operation names a node of the
+** step's process and a live token. */
+static int item_ok(const rt_step *s, const rt_item *it) {
+    return it && it->node >= 0 && it->node < s->proc->nnode && it->token > 0 && it->scope >= 0;
+}
+#endif
+
 static const char *flow_id(rt_step *s, int f) { return f >= 0 ? s->proc->flows[f].id : NULL; }
 
 static void push(rt_step *s, int op, int64_t token, int node, int flow, int64_t scope) {
+    sdm_assert(node >= 0 && node < s->proc->nnode && token > 0 && flow < s->proc->nflow);
     if (s->qn == s->qcap) {
         s->qcap = s->qcap ? s->qcap * 2 : 16;
         s->q = xrealloc(s->q, sizeof *s->q * (size_t)s->qcap);
@@ -151,6 +165,7 @@ static int nested_done(rt_step *s, int rc) {
 
 static int token_new(rt_step *s, int64_t scope, const model_node *n, const char *state, const char *flow,
                      int64_t *id, sdm_err *err) {
+    sdm_assert(n && scope >= 0);
     int rc = budget_take(s, n, B_TOKEN, err);
     return rc ? rc : store_token_add(s->st, s->inst, scope, n->id, state, flow, s->now, id, err);
 }
@@ -500,14 +515,14 @@ int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const cha
     int bad = 0;
     *due = 0;
     switch (n->timer_type) {
-    case 'd':
+    case TIMER_DURATION:
         if ((bad = clk_parse_duration(spec, &d, msg, msglen)) == 0 && fired == 0)
             *due = n->timer_working ? clk_add_working(cal, anchor, &d) : clk_add(anchor, &d, tz);
         break;
-    case 't':
+    case TIMER_DATE:
         if ((bad = clk_parse_datetime(spec, tz, due, msg, msglen)) == 0 && fired > 0) *due = 0;
         break;
-    case 'c':
+    case TIMER_CYCLE:
         if ((bad = clk_parse_cycle(spec, tz, &c, msg, msglen)) == 0 && clk_cycle_next(&c, anchor, fired, due) != 0)
             *due = 0;
         break;
@@ -523,7 +538,7 @@ int rt_timer_next(const struct clk_calendar *cal, const model_node *n, const cha
 int rt_timer_after(const struct clk_calendar *cal, const model_node *n, const char *spec, int *fired,
                    int64_t anchor, int64_t now, int64_t *due, char *msg, size_t msglen) {
     if (rt_timer_next(cal, n, spec, *fired, anchor, due, msg, msglen)) return -1;
-    if (n->timer_type != 'c' || !*due || *due > now) return 0;
+    if (n->timer_type != TIMER_CYCLE || !*due || *due > now) return 0;
     /* Firings are monotone in their number: gallop, then bisect, for the
     ** first one after now (lo is due by now, hi is after it or never). */
     int lo = *fired, hi = lo;
@@ -569,6 +584,7 @@ static int timer_due(rt_step *s, const model_node *n, int64_t scope, int *fired,
 }
 
 static int wait_timer(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
     int64_t due;
@@ -592,7 +608,7 @@ typedef struct wait_plan { int node[32]; int64_t due[32]; int n; } wait_plan;
 static int plan_one(rt_step *s, wait_plan *w, int node, int64_t scope, sdm_err *why) {
     const model_node *b = node_at(s, node);
     int timer = b->kind == EL_BOUNDARY_TIMER || b->kind == EL_START_TIMER;
-    int listens = timer || b->trigger == 'm' || b->trigger == 's';
+    int listens = timer || b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL;
     if (!listens || w->n == 32) return SDM_OK;
     w->node[w->n] = node;
     w->due[w->n] = 0;
@@ -618,8 +634,8 @@ static int add_waits(rt_step *s, int64_t token, const wait_plan *w, sdm_err *err
     int rc = SDM_OK;
     for (int k = 0; k < w->n && !rc; k++) {
         const model_node *b = node_at(s, w->node[k]);
-        if (b->trigger == 'm' || b->trigger == 's')
-            rc = store_sub_add(s->st, b->trigger == 'm' ? "message" : "signal", b->msg, s->client, s->inst,
+        if (b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL)
+            rc = store_sub_add(s->st, b->trigger == TR_MESSAGE ? "message" : "signal", b->msg, s->client, s->inst,
                                token, b->id, s->now, err);
         else if (w->due[k])
             rc = store_job_add(s->st, b->kind == EL_START_TIMER ? "event" : "boundary", s->inst, token, b->id,
@@ -645,6 +661,7 @@ static int end_wait(rt_step *s, int64_t token, sdm_err *err) {
 }
 
 static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_err *err) {
+    sdm_assert(strcmp(state, "completed") == 0 || strcmp(state, "terminated") == 0);
     s->ended = 1;
     s->qhead = s->qn;                  /* nothing else moves in an ended instance */
     int rc = store_jobs_delete_instance(s->st, s->inst, err);
@@ -658,6 +675,7 @@ static int scope_done(rt_step *s, int64_t scope, sdm_err *err);
 
 /* The token is gone; when it was the last of its scope, the scope is done. */
 static int consume(rt_step *s, int64_t token, int64_t scope, const model_node *n, sdm_err *err) {
+    sdm_assert(token > 0 && n);
     int left = 0;
     int rc = store_token_delete(s->st, token, err);
     if (!rc) rc = store_token_count(s->st, s->inst, scope, &left, err);
@@ -698,6 +716,7 @@ static int interrupt(rt_step *s, int64_t token, const model_node *a, const char 
 }
 
 static int terminate(rt_step *s, int64_t token, int64_t scope, const model_node *n, sdm_err *err) {
+    sdm_assert(token > 0 && n);
     int rc = history(s, token, n->id, "terminate", scope ? detail("{s:I}", "scope", (json_int_t)scope) : NULL, err);
     if (!rc) rc = cancel_inside(s, scope, n->id, err);
     if (rc) return rc;
@@ -711,6 +730,7 @@ static int terminate(rt_step *s, int64_t token, int64_t scope, const model_node 
 ** and a token at its start event. Used by subprocesses and each instance
 ** of a multi-instance subprocess. */
 static int open_scope(rt_step *s, int64_t token, const model_node *n, const wait_plan *w, sdm_err *err) {
+    sdm_assert(token > 0 && n->start >= 0);
     int64_t child;
     int rc = add_waits(s, token, w, err);
     if (!rc) rc = token_new(s, token, node_at(s, n->start), "ready", NULL, &child, err);
@@ -719,6 +739,7 @@ static int open_scope(rt_step *s, int64_t token, const model_node *n, const wait
 }
 
 static int subprocess(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
     wait_plan w;
@@ -758,7 +779,7 @@ static int start_event_sub(rt_step *s, int64_t scope, int sub, sdm_err *err) {
         rc = cancel_inside(s, scope, st->id, err);
         if (!rc) rc = scope_events(s, scope, &t, &at, &ev, &nev, err);
         for (int k = 0; k < nev && !rc; k++)
-            rc = store_triggers_delete(s->st, s->inst, scope, node_at(s, node_at(s, ev[k])->start)->id, err);
+            rc = store_waits_delete(s->st, s->inst, scope, node_at(s, node_at(s, ev[k])->start)->id, err);
     }
     int64_t token;
     if (!rc) rc = token_new(s, scope, e, "ready", NULL, &token, err);
@@ -831,13 +852,14 @@ static int set_counter(rt_step *s, int64_t body, const char *name, long long v, 
 }
 
 static int loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     const model_loop *l = n->loop;
     sdm_err why = {0};
     char *items = NULL, *count = NULL;
     long long total = -1;
     int go = 1, rc = SDM_OK;
-    if (l->kind == 'l') {
+    if (l->kind == LOOP_STANDARD) {
         if (l->test_before && l->cond) rc = eval_bool(s, n, l->cond, it->scope, &go, &why);
         if (l->max > 0) total = l->max;
     } else {
@@ -868,10 +890,10 @@ static int loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
     }
     rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
     if (!rc) rc = add_waits(s, it->token, &w, err);
-    if (!rc && l->kind != 'l') rc = set_counter(s, it->token, "nrOfInstances", total, err);
+    if (!rc && l->kind != LOOP_STANDARD) rc = set_counter(s, it->token, "nrOfInstances", total, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfCompletedInstances", 0, err);
-    if (!rc) rc = set_counter(s, it->token, "nrOfActiveInstances", l->kind == 'p' ? total : 1, err);
-    for (long long k = 0; !rc && k < (l->kind == 'p' ? total : 1); k++)
+    if (!rc) rc = set_counter(s, it->token, "nrOfActiveInstances", l->kind == LOOP_PARALLEL ? total : 1, err);
+    for (long long k = 0; !rc && k < (l->kind == LOOP_PARALLEL ? total : 1); k++)
         rc = loop_run(s, it->node, it->token, (int)k, items, err);
     free(items); free(count);
     return rc;
@@ -903,13 +925,13 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     if (!rc) rc = set_counter(s, body, "nrOfActiveInstances", --active, err);
     if (rc) return rc;
     s->vars_loaded = 0;
-    if (l->kind == 'l') {
+    if (l->kind == LOOP_STANDARD) {
         int go = 1;
         if (l->cond) rc = eval_bool(s, n, l->cond, run, &go, &why);
         stop = !go || (l->max > 0 && done >= l->max);
     } else {
         if (l->until) rc = eval_bool(s, n, l->until, run, &stop, &why);
-        stop = stop || (l->kind == 's' && done >= total);
+        stop = stop || (l->kind == LOOP_SEQUENTIAL && done >= total);
     }
     if (rc) {                      /* a broken condition: the body rests with an incident */
         int rc2 = store_scope_vars_delete(s->st, s->inst, run, err);
@@ -919,7 +941,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     rc = store_scope_vars_delete(s->st, s->inst, run, err);
     if (!rc) rc = store_token_delete(s->st, run, err);
     if (!rc && stop) rc = cancel_inside(s, body, n->id, err);
-    if (!rc && !stop && l->kind != 'p') {
+    if (!rc && !stop && l->kind != LOOP_PARALLEL) {
         if (!rc) rc = set_counter(s, body, "nrOfActiveInstances", 1, err);
         return rc ? rc : loop_run(s, node, body, (int)done, NULL, err);
     }
@@ -951,6 +973,7 @@ static int scope_done(rt_step *s, int64_t scope, sdm_err *err) {
 /* Whether token it runs one run of its node's loop (its scope is a run
 ** token at the same node), rather than arriving at the looping activity. */
 static int in_loop_run(rt_step *s, const rt_item *it, int *yes, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     *yes = 0;
     if (!node_at(s, it->node)->loop || !it->scope) return SDM_OK;
     store_token t;
@@ -992,6 +1015,7 @@ static int due_of(rt_step *s, const model_node *n, int64_t scope, int64_t *due, 
 }
 
 static int user_task(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     char *assignee = n->assignee ? xstrdup(n->assignee) : NULL;
     sdm_err why = {0};
@@ -1025,6 +1049,7 @@ static int catch_from(rt_step *s, const model_node *thrower, int64_t token, int 
                       int *caught, int *interrupted, sdm_err *err);
 
 static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     char chunk[300];
     sdm_err why = {0};
@@ -1042,7 +1067,7 @@ static int script_task(rt_step *s, const rt_item *it, sdm_err *err) {
         char code[128];
         int caught = 0, interrupted = 0;
         snprintf(code, sizeof code, "%s", scr_bpmn_error(s->sc));
-        thrown.trigger = 'x';
+        thrown.trigger = TR_ERROR;
         thrown.code = thrown.msg = code;
         s->vars_loaded = 0;            /* what the failed script assigned and raised is forgotten */
         int rc2 = scr_effects(s->sc, NULL, NULL, err);
@@ -1090,6 +1115,7 @@ static int select_flows(rt_step *s, const model_node *n, int64_t scope, int excl
 
 /* The token takes the first flow; every further flow gets a new token. */
 static int take(rt_step *s, int64_t token, int64_t scope, const int *flows, int nflows, sdm_err *err) {
+    sdm_assert(token > 0 && nflows >= 0);
     for (int k = 0; k < nflows; k++) {
         const model_flow *f = &s->proc->flows[flows[k]];
         int64_t t = token;
@@ -1107,6 +1133,7 @@ static int take(rt_step *s, int64_t token, int64_t scope, const int *flows, int 
 /* A parallel join fires when a token waits on every incoming flow; it
 ** consumes the oldest token of each flow and continues with the oldest. */
 static int parallel_join(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     int64_t *ids = NULL;
     char **flows = NULL;
@@ -1148,6 +1175,7 @@ static char *mapped(const char *json, const model_map *m, int n) {
 }
 
 static int call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
     wait_plan w = {0};
@@ -1195,6 +1223,7 @@ int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err) {
 ** behind it at once; the first to happen takes it (rt_deliver, rt_fire),
 ** and ending the wait cancels the others. */
 static int event_gateway(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
     wait_plan w = {0};
@@ -1214,7 +1243,7 @@ static int event_gateway(rt_step *s, const rt_item *it, sdm_err *err) {
             rc = w.due[k] ? store_job_add(s->st, "timer", s->inst, it->token, t->id, w.due[k], t->timer, 0, s->now, err)
                           : store_job_add(s->st, "timer", s->inst, it->token, t->id, s->now, t->timer, 0, s->now, err);
         else
-            rc = store_sub_add(s->st, t->trigger == 's' ? "signal" : "message", t->msg, s->client, s->inst,
+            rc = store_sub_add(s->st, t->trigger == TR_SIGNAL ? "signal" : "message", t->msg, s->client, s->inst,
                                it->token, t->id, s->now, err);
     }
     return rc;
@@ -1229,6 +1258,7 @@ static int catches(const model_node *c, const model_node *thrower) {
 /* The catch the boundary event b of the activity `token` waits at makes:
 ** interrupting moves the token onto b's path, else a new token starts there. */
 static int boundary_fire(rt_step *s, int64_t token, int64_t scope, int b, sdm_err *err) {
+    sdm_assert(el_is(node_at(s, b)->kind, EK_BOUNDARY));
     const model_node *bn = node_at(s, b);
     int64_t t = token;
     int rc;
@@ -1297,21 +1327,22 @@ int rt_catch(rt_step *s, int64_t token, const model_node *thrower, int *caught, 
 ** reaches the deviation log (the head sees it) and goes on unless caught
 ** by an interrupting event; an error nobody catches is an incident. */
 static int throw_catchable(rt_step *s, const rt_item *it, int *stopped, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     int caught = 0, interrupted = 0, rc = SDM_OK;
     *stopped = 0;
-    if (n->trigger == 'e') {
+    if (n->trigger == TR_ESCALATION) {
         char msg[512];
         snprintf(msg, sizeof msg, "escalation '%s' raised at %s", n->msg, n->name ? n->name : n->id);
         fx_ctx f = {.s = s, .n = n, .rule = n->msg, .severity = "high", .scope = it->scope, .err = err};
         rc = raise_deviation(&f, "high", msg);
     }
-    if (!rc) rc = history(s, it->token, n->id, n->trigger == 'x' ? "error" : "escalation",
+    if (!rc) rc = history(s, it->token, n->id, n->trigger == TR_ERROR ? "error" : "escalation",
                           detail("{s:s?, s:s}", "code", n->code, "name", n->msg), err);
     if (!rc) rc = catch_from(s, n, it->token, -1, it->scope, &caught, &interrupted, err);
     if (rc) return rc;
     if (interrupted || s->ended) { *stopped = 1; return SDM_OK; }    /* the scope holding the token is gone */
-    if (n->trigger == 'x' && !caught) {
+    if (n->trigger == TR_ERROR && !caught) {
         sdm_err why = {0};
         err_set(&why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "error '%s' thrown at '%s' is not caught",
                 n->code ? n->code : n->msg, n->id);
@@ -1332,6 +1363,7 @@ static int cmp_comp(const void *x, const void *y) {
 }
 
 static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     int scope_node = -1, rc = SDM_OK, nc = 0;
     *waiting = 0;
@@ -1355,7 +1387,7 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
             const model_node *a = node_at(s, c[k].node);
             int h = -1;
             for (int b = 0; b < a->nbnd && h < 0; b++)
-                if (node_at(s, a->bnd[b])->trigger == 'c') h = node_at(s, a->bnd[b])->comp;
+                if (node_at(s, a->bnd[b])->trigger == TR_COMPENSATE) h = node_at(s, a->bnd[b])->comp;
             int64_t token;
             rc = history(s, it->token, a->id, "compensate", detail("{s:s}", "handler", node_at(s, h)->id), err);
             if (!rc) rc = token_new(s, it->token, node_at(s, h), "ready", NULL, &token, err);
@@ -1455,7 +1487,7 @@ static int or_joins(rt_step *s, int *fired, sdm_err *err) {
         int join = t[j].id ? model_node_find(s->proc, t[j].node) : -1;
         if (join < 0 || strcmp(t[j].state, "joining")) continue;
         el_kind kind = node_at(s, join)->kind;
-        if (kind != EL_GW_INCLUSIVE && kind != EL_GW_COMPLEX) continue;
+        if (!el_is(kind, EK_OR_JOIN)) continue;
         int blocked = 0;
         for (int k = 0; k < n && !blocked; k++) {
             const store_token *x = t[k].id ? in_scope(t, n, &t[k], t[j].parent) : NULL;
@@ -1477,27 +1509,29 @@ static int or_joins(rt_step *s, int *fired, sdm_err *err) {
 /* ---------- messages and signals ---------- */
 
 static int wait_event(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     sdm_err why = {0};
     wait_plan w = {0};
     int rc = n->kind == EL_RECEIVE && !n->loop ? plan_waits(s, n, it->scope, &w, &why) : SDM_OK;
     if (rc) return script_outcome(s, rc, it->token, it->node, "execute", &why, err);
     rc = store_token_set(s->st, it->token, n->id, "waiting", flow_id(s, it->flow), err);
-    if (!rc) rc = store_sub_add(s->st, n->trigger == 'm' ? "message" : "signal", n->msg, s->client, s->inst,
+    if (!rc) rc = store_sub_add(s->st, n->trigger == TR_MESSAGE ? "message" : "signal", n->msg, s->client, s->inst,
                                 it->token, n->id, s->now, err);
     if (!rc) rc = add_waits(s, it->token, &w, err);
     return rc;
 }
 
 static int throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     int rc, stopped = 0;
-    if (n->trigger == 'e' || n->trigger == 'x') {
+    if (n->trigger == TR_ESCALATION || n->trigger == TR_ERROR) {
         rc = throw_catchable(s, it, &stopped, err);
-    } else if (n->trigger == 'c') {
+    } else if (n->trigger == TR_COMPENSATE) {
         rc = compensate(s, it, &stopped, err);
     } else {
-        rc = history(s, it->token, n->id, n->trigger == 'm' ? "message-sent" : "signal-sent",
+        rc = history(s, it->token, n->id, n->trigger == TR_MESSAGE ? "message-sent" : "signal-sent",
                      detail("{s:s}", "name", n->msg), err);
         if (!rc) rc = NESTED(s, n, err, s->thrown(s->ctx, s, n, err));
         stopped = s->cur_dead;      /* a signal this instance caught cut the thrower off */
@@ -1524,7 +1558,7 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
     if (!rc) rc = history(s, sub->token_id, n->id, sub->kind, detail("{s:s}", "name", sub->name), err);
     if (rc) return rc;
     if (event_sub) {
-        if (n->interrupting) rc = store_triggers_delete(s->st, s->inst, sub->token_id, n->id, err);
+        if (n->interrupting) rc = store_waits_delete(s->st, s->inst, sub->token_id, n->id, err);
         return rc ? rc : start_event_sub(s, sub->token_id, n->parent, err);
     }
     if (n->kind == EL_BOUNDARY_EVENT) return boundary_fire(s, sub->token_id, tok.parent, node, err);
@@ -1538,6 +1572,7 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
 /* ---------- the operations ---------- */
 
 static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     int rc = history(s, it->token, n->id, "enter",
                      it->flow >= 0 ? detail("{s:s}", "flow", flow_id(s, it->flow)) : NULL, err);
@@ -1549,6 +1584,7 @@ static int op_enter(rt_step *s, const rt_item *it, sdm_err *err) {
 static void pass(rt_step *s, const rt_item *it) { push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope); }
 
 static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     if (n->loop) {
         int run;
@@ -1603,6 +1639,7 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
 }
 
 static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(item_ok(s, it));
     const model_node *n = node_at(s, it->node);
     int run = 0;
     int rc = in_loop_run(s, it, &run, err);

@@ -6,6 +6,42 @@
 ** The caller opens the transaction, fills an rt_step and calls one entry
 ** point; whatever it returns, the caller commits on SDM_OK and rolls back
 ** otherwise, so a step is stored whole or not at all.
+**
+** States (the store's text in tokens.state and instances.state; every
+** transition below happens inside one step, and the function named makes
+** it; functions are rt.c's unless named otherwise):
+**
+**   token                  (new)
+**                            | rt_start_at, open_scope, start_event_sub,
+**                            | loop_run, take, boundary_fire, compensate
+**                            v
+**     +------------------> ready ---------------------+------------+
+**     | rt_fire, rt_deliver,  |  wait_timer, user_task, |            |
+**     | rt_call_returned,     |  subprocess, loop_run,  |            |
+**     | leave_scope, rt_catch |  loop_begin,            |            |
+**     | (boundary_fire)       |  call_activity,         |            |
+**     |                       |  event_gateway,         |  op_execute|
+**     |                       |  wait_event, compensate |  (OR join),|
+**     |                       v                         |  parallel_ |
+**     +------------------- waiting                      |  join      |
+**     |                                                 v            |
+**     +-- parallel_join, complex_join, or_joins ---- joining          |
+**     |                                                               |
+**     +-- rt_retry ------------------------------ incident <----------+
+**                                                   incident() from any
+**                                                   state a behaviour fails in
+**   ready, waiting, joining -> (deleted): consume, the join that keeps
+**   another token, leave_scope, store_scope_cancel (a scope or activity
+**   interrupted), store_tokens_delete_all (the instance ends).
+**   A ready token exists only inside a step: when rt_drain returns, every
+**   token of the instance is waiting, joining or incident (store_check).
+**
+**   instance   (new: store_instance_add) -> active
+**     active -> completed: instance_end, from consume (the last token) or
+**                terminate (a terminate end event at process level)
+**     active -> terminated: store_terminate_children (its caller's call
+**                activity was cancelled or interrupted)
+**     completed and terminated are final and hold no tokens.
 */
 #ifndef SDM_RT_H
 #define SDM_RT_H
@@ -60,7 +96,7 @@ typedef struct rt_step {
     ** organisation's rule for the lane's role (org.c). May leave *user NULL. */
     int (*assign)(void *ctx, const model_node *n, const char *client, char **user, sdm_err *err);
     void *assign_ctx;
-    /* Call activities cross instances and models, which sdm.c owns: it
+    /* Call activities cross instances and models, which step.c owns: it
     ** starts the called instance, and resumes the caller when it ends. */
     int (*call)(void *ctx, struct rt_step *caller, int64_t token, const model_node *n, const char *vars_json,
                 sdm_err *err);

@@ -1,9 +1,13 @@
 /*
-** store.c — every SQL statement of the engine. The only file that includes
-** sqlite3.h. The schema and its invariants are specified in store.h.
+** store.c — the engine's rows: the statements on tokens, instances, tasks,
+** jobs, variables, history and the outbox, and the handle that runs them.
+** The schema and its invariants are specified in store.h; the schema's
+** text and its upgrades are in migrate.c, the WAL writer in wal.c, and
+** the people's and reports' SQL in org.c and report.c (through
+** store_sql_*). Only the store layer includes sqlite3.h.
 **
 ** Statements on the hot path are prepared once and cached by number; a
-** commit's WAL writes go out in one write() (the sdm-wal VFS below).
+** commit's WAL writes go out in one write() (wal.c).
 ** This file knows rows, not BPMN: it never decides what a token does.
 ** It must not open transactions on its own except in migrations; the
 ** caller brackets each state change with store_begin/store_commit.
@@ -14,178 +18,9 @@
 #include <sqlite3.h>
 #include "store.h"
 #include "table.h"
-#include "org.h"
-#include "cred.h"
+#include "store_int.h"
+#include "wal.h"
 #include "err.h"
-
-/* ---------- schema ---------- */
-
-static const char *const migrations[] = {
-    /* 1: the core engine */
-    "CREATE TABLE resources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, xml BLOB NOT NULL,"
-    "  deployed_at INTEGER NOT NULL);"
-    "CREATE TABLE definitions(id INTEGER PRIMARY KEY, process TEXT NOT NULL,"
-    "  version INTEGER NOT NULL, name TEXT, resource_id INTEGER NOT NULL REFERENCES resources(id),"
-    "  deployed_at INTEGER NOT NULL, deployed_by TEXT, UNIQUE(process, version));"
-    "CREATE TABLE instances(id INTEGER PRIMARY KEY,"
-    "  definition_id INTEGER NOT NULL REFERENCES definitions(id), process TEXT NOT NULL,"
-    "  client TEXT NOT NULL, state TEXT NOT NULL CHECK(state IN ('active','completed','terminated')),"
-    "  outcome TEXT, end_node TEXT, started_at INTEGER NOT NULL, ended_at INTEGER, started_by TEXT,"
-    "  parent_id INTEGER REFERENCES instances(id), parent_token INTEGER);"
-    "CREATE INDEX instances_parent ON instances(parent_id) WHERE parent_id IS NOT NULL;"
-    "CREATE UNIQUE INDEX instances_one_active ON instances(process, client) WHERE state = 'active';"
-    "CREATE INDEX instances_client ON instances(client);"
-    "CREATE INDEX instances_state ON instances(state, process);"
-    "CREATE TABLE tokens(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  node TEXT NOT NULL, state TEXT NOT NULL CHECK(state IN ('ready','waiting','joining','incident')),"
-    "  flow TEXT, created_at INTEGER NOT NULL);"
-    "CREATE INDEX tokens_instance ON tokens(instance_id, node);"
-    "CREATE TABLE tasks(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  token_id INTEGER NOT NULL, node TEXT NOT NULL, name TEXT, role TEXT, assignee TEXT,"
-    "  state TEXT NOT NULL CHECK(state IN ('open','completed','cancelled')),"
-    "  created_at INTEGER NOT NULL, due_at INTEGER, completed_at INTEGER, completed_by TEXT);"
-    "CREATE UNIQUE INDEX tasks_open_token ON tasks(token_id) WHERE state = 'open';"
-    "CREATE INDEX tasks_assignee ON tasks(assignee, state, due_at);"
-    "CREATE INDEX tasks_state_due ON tasks(state, due_at);"
-    "CREATE INDEX tasks_instance ON tasks(instance_id);"
-    "CREATE TABLE variables(instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(instance_id, name)) WITHOUT ROWID;"
-    "CREATE TABLE history(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  token_id INTEGER, node TEXT, event TEXT NOT NULL, at INTEGER NOT NULL, actor TEXT, detail TEXT);"
-    "CREATE INDEX history_instance ON history(instance_id, id);"
-    "CREATE TABLE incidents(id INTEGER PRIMARY KEY, instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  token_id INTEGER NOT NULL, node TEXT NOT NULL, phase TEXT NOT NULL, message TEXT NOT NULL,"
-    "  state TEXT NOT NULL CHECK(state IN ('open','resolved')), created_at INTEGER NOT NULL,"
-    "  resolved_at INTEGER, resolved_by TEXT);"
-    "CREATE INDEX incidents_state ON incidents(state, instance_id);",
-    /* 2: timers and jobs, checkpoints and deviations, notifications */
-    "CREATE TABLE jobs(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, instance_id INTEGER REFERENCES instances(id),"
-    "  token_id INTEGER, node TEXT, definition_id INTEGER, due_at INTEGER NOT NULL, spec TEXT,"
-    "  fired INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);"
-    "CREATE INDEX jobs_due ON jobs(due_at);"
-    "CREATE INDEX jobs_token ON jobs(token_id);"
-    "CREATE TABLE deviations(id INTEGER PRIMARY KEY, instance_id INTEGER REFERENCES instances(id),"
-    "  client TEXT, process TEXT, node TEXT, task_id INTEGER, manager TEXT, rule TEXT,"
-    "  severity TEXT NOT NULL, message TEXT NOT NULL,"
-    "  state TEXT NOT NULL CHECK(state IN ('open','acknowledged','resolved')), raised_at INTEGER NOT NULL,"
-    "  acknowledged_at INTEGER, acknowledged_by TEXT, resolved_at INTEGER, resolved_by TEXT);"
-    "CREATE INDEX deviations_state ON deviations(state, raised_at);"
-    "CREATE INDEX deviations_manager ON deviations(manager, state);"
-    "CREATE INDEX deviations_instance ON deviations(instance_id, rule);"
-    "CREATE TABLE outbox(id INTEGER PRIMARY KEY, channel TEXT NOT NULL CHECK(channel IN ('inbox','email','webhook')),"
-    "  recipient TEXT NOT NULL, subject TEXT, body TEXT, state TEXT NOT NULL CHECK(state IN ('pending','sent','failed')),"
-    "  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, last_error TEXT, created_at INTEGER NOT NULL,"
-    "  lease_until INTEGER, sent_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
-    "CREATE INDEX outbox_pending ON outbox(state, next_at);"
-    "CREATE TABLE inbox(id INTEGER PRIMARY KEY, user TEXT NOT NULL, subject TEXT, body TEXT,"
-    "  created_at INTEGER NOT NULL, read_at INTEGER, instance_id INTEGER, deviation_id INTEGER);"
-    "CREATE INDEX inbox_user ON inbox(user, read_at);",
-    /* 3: the organisation and clients (org.c) */
-    org_schema,
-    /* 4: message and signal subscriptions */
-    "CREATE TABLE subscriptions(id INTEGER PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN ('message','signal')),"
-    "  name TEXT NOT NULL, client TEXT NOT NULL, instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  token_id INTEGER NOT NULL, node TEXT NOT NULL, created_at INTEGER NOT NULL);"
-    "CREATE INDEX subscriptions_name ON subscriptions(kind, name, client);"
-    "CREATE INDEX subscriptions_token ON subscriptions(token_id);"
-    "CREATE INDEX subscriptions_instance ON subscriptions(instance_id);",
-    /* 5: open tasks per user, kept by triggers, so that assigning to the
-    ** least loaded user reads one row per user instead of counting tasks */
-    "CREATE TABLE user_load(user TEXT PRIMARY KEY, open INTEGER NOT NULL) WITHOUT ROWID;"
-    "INSERT INTO user_load SELECT assignee, count(*) FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
-    "  GROUP BY assignee;"
-    "CREATE TRIGGER user_load_add AFTER INSERT ON tasks WHEN new.state = 'open' AND new.assignee IS NOT NULL BEGIN"
-    "  INSERT INTO user_load VALUES(new.assignee, 1) ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
-    "CREATE TRIGGER user_load_change AFTER UPDATE OF state, assignee ON tasks BEGIN"
-    "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
-    "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open' AND new.assignee IS NOT NULL"
-    "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
-    "CREATE TRIGGER user_load_del AFTER DELETE ON tasks WHEN old.state = 'open' BEGIN"
-    "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee; END;",
-    /* 6: scopes. A token inside a subprocess or a multi-instance body
-    ** names the token that holds its scope; variables belong to a scope
-    ** (0: the instance). */
-    "ALTER TABLE tokens ADD COLUMN parent_id INTEGER;"
-    "CREATE INDEX tokens_parent ON tokens(parent_id) WHERE parent_id IS NOT NULL;"
-    "CREATE TABLE variables_scoped(instance_id INTEGER NOT NULL REFERENCES instances(id),"
-    "  scope INTEGER NOT NULL DEFAULT 0, name TEXT NOT NULL, value TEXT NOT NULL,"
-    "  PRIMARY KEY(instance_id, scope, name)) WITHOUT ROWID;"
-    "INSERT INTO variables_scoped SELECT instance_id, 0, name, value FROM variables;"
-    "DROP TABLE variables;"
-    "ALTER TABLE variables_scoped RENAME TO variables;"
-    "CREATE INDEX jobs_instance ON jobs(instance_id);"
-    "CREATE INDEX instances_parent_token ON instances(parent_token) WHERE parent_token IS NOT NULL;",
-    /* 7: fewer B-trees written per step (each costs at least a page of WAL).
-    ** A token's index no longer holds its node, which every move rewrote;
-    ** the index by state keeps ended instances only (active ones have
-    ** instances_one_active), so a start writes nothing there;
-    ** the due-date index keeps open tasks that have a due date (every reader
-    ** compares due_at) and the per-user done index assigned tasks only, so
-    ** closed, undated and unassigned rows never enter or leave them; funnel_open repeated the primary key's instance_id prefix;
-    ** the task log's time index keeps the handoffs, the only rows read by
-    ** time (through the view handoffs, whose WHERE is the index's). */
-    "DROP INDEX tokens_instance;"
-    "CREATE INDEX tokens_instance ON tokens(instance_id);"
-    "DROP INDEX instances_state;"
-    "CREATE INDEX instances_ended ON instances(state, process) WHERE state <> 'active';"
-    "DROP INDEX tasks_state_due;"
-    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE state = 'open' AND due_at IS NOT NULL;"
-    "DROP INDEX tasks_done;"
-    "CREATE INDEX tasks_done ON tasks(assignee, completed_at) WHERE state = 'completed' AND assignee IS NOT NULL;"
-    "DROP INDEX funnel_open;"
-    "DROP INDEX task_log_at;"
-    "CREATE INDEX task_log_handoffs ON task_log(at) WHERE prev_role IS NOT NULL AND role IS NOT NULL"
-    "  AND prev_role <> role;"
-    /* user_load: the store now counts the tasks it opens and closes (see
-    ** "open tasks per user" below); a trigger on any change of state made
-    ** every write to tasks open a statement journal. Assignee changes and
-    ** deletions, by the engine or by hand, still go through triggers. */
-    "DROP TRIGGER user_load_add;"
-    "DROP TRIGGER user_load_change;"
-    "CREATE TRIGGER user_load_assignee AFTER UPDATE OF assignee ON tasks BEGIN"
-    "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
-    "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open' AND new.assignee IS NOT NULL"
-    "    ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
-    /* CHECK(x IN (a, b, c)): SQLite evaluates an IN list of more than two
-    ** constants through a temporary table, ~100 KB of page cache allocated
-    ** and freed (the heap grown and trimmed) on every row written; the same
-    ** constraint as comparisons costs nothing. Only the text of a CHECK
-    ** changes and every row satisfies the new one, so the definitions are
-    ** edited in place, as SQLite's ALTER TABLE documentation describes for
-    ** constraint changes (section 7). The DROP/CREATE INDEX statements above
-    ** change the schema cookie, so other connections reload the schema;
-    ** RESET reloads this connection's. */
-    "PRAGMA writable_schema = ON;"
-    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''active'',''completed'',''terminated'')',"
-    "  'state = ''active'' OR state = ''completed'' OR state = ''terminated''')"
-    "  WHERE type = 'table' AND name = 'instances';"
-    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''ready'',''waiting'',''joining'',''incident'')',"
-    "  'state = ''ready'' OR state = ''waiting'' OR state = ''joining'' OR state = ''incident''')"
-    "  WHERE type = 'table' AND name = 'tokens';"
-    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''open'',''completed'',''cancelled'')',"
-    "  'state = ''open'' OR state = ''completed'' OR state = ''cancelled''')"
-    "  WHERE type = 'table' AND name = 'tasks';"
-    "UPDATE sqlite_schema SET sql = replace(sql, 'state IN (''open'',''acknowledged'',''resolved'')',"
-    "  'state = ''open'' OR state = ''acknowledged'' OR state = ''resolved''')"
-    "  WHERE type = 'table' AND name = 'deviations';"
-    "UPDATE sqlite_schema SET sql = replace(replace(sql,"
-    "  'channel IN (''inbox'',''email'',''webhook'')', 'channel = ''inbox'' OR channel = ''email'' OR channel = ''webhook'''),"
-    "  'state IN (''pending'',''sent'',''failed'')', 'state = ''pending'' OR state = ''sent'' OR state = ''failed''')"
-    "  WHERE type = 'table' AND name = 'outbox';"
-    "PRAGMA writable_schema = RESET;",
-    /* 8: the compact form of each deployed tree (xml_pack), so a call
-    ** that runs a model compiles it without parsing XML. */
-    "CREATE TABLE model_trees(resource_id INTEGER PRIMARY KEY REFERENCES resources(id), tree BLOB NOT NULL);",
-    /* 9: a job that fails is retried with backoff, then parked; its
-    ** incident (token 0, phase job) is what a person sees and retries. */
-    "ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE jobs ADD COLUMN last_error TEXT;"
-    "ALTER TABLE jobs ADD COLUMN parked_at INTEGER;"
-    "ALTER TABLE jobs ADD COLUMN incident_id INTEGER;",
-    /* 10: passwords, API tokens, deviation notes (cred.c) */
-    cred_schema,
-};
-#define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
 /* ---------- cached statements ---------- */
 
@@ -331,7 +166,7 @@ static const char *cause(store *s, char *buf, size_t n) {
     return buf;
 }
 
-static int db_error(store *s, sdm_err *err, const char *what) {
+int store_db_error(store *s, sdm_err *err, const char *what) {
     char buf[600];
     return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, cause(s, buf, sizeof buf));
 }
@@ -339,7 +174,7 @@ static int db_error(store *s, sdm_err *err, const char *what) {
 static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
     if (!s->stmt[q] && sqlite3_prepare_v3(s->db, sql_of[q], -1, SQLITE_PREPARE_PERSISTENT,
                                           &s->stmt[q], NULL) != SQLITE_OK) {
-        db_error(s, err, "prepare");
+        store_db_error(s, err, "prepare");
         return NULL;
     }
     return s->stmt[q];
@@ -374,7 +209,7 @@ static int execv(store *s, int q, int *changes, sdm_err *err, const char *fmt, v
     bindv(st, fmt, ap);
     int rc = sqlite3_step(st);
     done(st);
-    if (rc != SQLITE_DONE) return db_error(s, err, sql_of[q]);
+    if (rc != SQLITE_DONE) return store_db_error(s, err, sql_of[q]);
     if (changes) *changes = sqlite3_changes(s->db);
     return SDM_OK;
 }
@@ -412,7 +247,7 @@ static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fm
     if (rc == SQLITE_ROW) { *out = st; return SDM_OK; }
     done(st);
     if (rc == SQLITE_DONE) return SDM_ERR_NOTFOUND;
-    return db_error(s, err, sql_of[q]);
+    return store_db_error(s, err, sql_of[q]);
 }
 
 static void copy_col(sqlite3_stmt *st, int c, char *dst, size_t n) {
@@ -556,206 +391,9 @@ int store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const c
     return SDM_OK;
 }
 
-/* ---------- WAL writes: one write() per commit ----------
-**
-** SQLite appends a commit to the -wal file with two write() calls per
-** changed page (the 24-byte frame header, then the page): about forty
-** system calls for a step, and on a virtual machine those calls cost more
-** than everything else in the commit. The "sdm-wal" VFS wraps the default
-** one and gathers a WAL file's consecutive writes in a buffer that goes
-** out in one write() (at most 124 KiB each: the unix VFS takes no more):
-**   - as soon as the page of a commit frame (a frame header whose
-**     database-size field is not zero) is in: before COMMIT returns, so a
-**     committed step survives kill -9 exactly as before, and a failed
-**     write fails the COMMIT;
-**   - before anything else touches the file (read, sync, truncate, size,
-**     close, a write elsewhere) and before the database's shared-memory
-**     index changes hands or publishes a commit (xShmLock, xShmBarrier),
-**     so no reader, checkpoint or recovery ever sees the file without
-**     those bytes.
-** The buffer is empty whenever the WAL write lock is free. Frames of a
-** transaction that rolls back are garbage with or without it: the WAL
-** format ignores frames after the last commit frame. Each wrapped file
-** gets methods of its own io version, so SQLite never calls a method the
-** wrapped file lacks. */
-
-typedef struct wal_file {
-    sqlite3_file base;         /* methods: wal_io */
-    sqlite3_file *real;        /* the wrapped file, allocated right after */
-    struct wal_file *wal;      /* database: its open WAL file, or NULL */
-    struct wal_file *db;       /* WAL: its database file, or NULL */
-    unsigned char *buf;        /* WAL: pending bytes for offset `off` */
-    sqlite3_int64 off;
-    size_t len, cap;
-    int is_wal;
-    int commit_page;           /* the next write is a commit frame's page */
-} wal_file;
-
-#define WAL_CHUNK 0x1f000      /* the unix VFS writes at most 0x1ffff bytes per call */
-
-static sqlite3_vfs *wal_base;
-static sqlite3_vfs wal_vfs;
-static sqlite3_io_methods wal_io[3];    /* for wrapped files of io version 1, 2, 3 */
-
-#define REAL(p) (((wal_file *)(p))->real)
-
-static int wal_flush(wal_file *f) {
-    int rc = SQLITE_OK;
-    if (!f) return rc;
-    for (size_t at = 0; at < f->len && rc == SQLITE_OK; at += WAL_CHUNK) {
-        size_t n = f->len - at < WAL_CHUNK ? f->len - at : WAL_CHUNK;
-        rc = f->real->pMethods->xWrite(f->real, f->buf + at, (int)n, f->off + (sqlite3_int64)at);
-    }
-    f->len = 0;
-    return rc;
-}
-
-static int wal_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off) {
-    wal_file *f = (wal_file *)p;
-    if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, n, off);
-    int rc = f->len && off != f->off + (sqlite3_int64)f->len ? wal_flush(f) : SQLITE_OK;
-    if (rc) return rc;
-    if (f->len + (size_t)n > f->cap) {
-        size_t cap = (f->len + (size_t)n) * 2;
-        unsigned char *b = sqlite3_realloc64(f->buf, cap);
-        if (!b) {                          /* no memory: write through */
-            rc = wal_flush(f);
-            return rc ? rc : f->real->pMethods->xWrite(f->real, data, n, off);
-        }
-        f->buf = b;
-        f->cap = cap;
-    }
-    if (!f->len) f->off = off;
-    memcpy(f->buf + f->len, data, (size_t)n);
-    f->len += (size_t)n;
-    int commit = f->commit_page;
-    const unsigned char *h = data;
-    f->commit_page = n == 24 && (h[4] | h[5] | h[6] | h[7]) != 0;
-    return commit || f->len >= WAL_CHUNK ? wal_flush(f) : SQLITE_OK;
-}
-
-static int wal_close(sqlite3_file *p) {
-    wal_file *f = (wal_file *)p;
-    int rc = wal_flush(f);
-    if (f->db) f->db->wal = NULL;
-    if (f->wal) f->wal->db = NULL;
-    sqlite3_free(f->buf);
-    int rc2 = f->real->pMethods->xClose(f->real);
-    return rc ? rc : rc2;
-}
-
-static int wal_read(sqlite3_file *p, void *b, int n, sqlite3_int64 off) {
-    int rc = wal_flush((wal_file *)p);
-    return rc ? rc : REAL(p)->pMethods->xRead(REAL(p), b, n, off);
-}
-static int wal_truncate(sqlite3_file *p, sqlite3_int64 size) {
-    int rc = wal_flush((wal_file *)p);
-    return rc ? rc : REAL(p)->pMethods->xTruncate(REAL(p), size);
-}
-static int wal_sync(sqlite3_file *p, int flags) {
-    int rc = wal_flush((wal_file *)p);
-    return rc ? rc : REAL(p)->pMethods->xSync(REAL(p), flags);
-}
-static int wal_size(sqlite3_file *p, sqlite3_int64 *size) {
-    int rc = wal_flush((wal_file *)p);
-    return rc ? rc : REAL(p)->pMethods->xFileSize(REAL(p), size);
-}
-static int wal_lock(sqlite3_file *p, int l) { return REAL(p)->pMethods->xLock(REAL(p), l); }
-static int wal_unlock(sqlite3_file *p, int l) {
-    int rc = wal_flush((wal_file *)p);
-    return rc ? rc : REAL(p)->pMethods->xUnlock(REAL(p), l);
-}
-static int wal_reserved(sqlite3_file *p, int *out) { return REAL(p)->pMethods->xCheckReservedLock(REAL(p), out); }
-static int wal_control(sqlite3_file *p, int op, void *arg) {
-    int rc = wal_flush((wal_file *)p);
-    return rc ? rc : REAL(p)->pMethods->xFileControl(REAL(p), op, arg);
-}
-static int wal_sector(sqlite3_file *p) { return REAL(p)->pMethods->xSectorSize(REAL(p)); }
-static int wal_device(sqlite3_file *p) { return REAL(p)->pMethods->xDeviceCharacteristics(REAL(p)); }
-/* Shared memory belongs to the database file; its WAL goes out first. */
-static int wal_shm_map(sqlite3_file *p, int i, int size, int extend, void volatile **out) {
-    return REAL(p)->pMethods->xShmMap(REAL(p), i, size, extend, out);
-}
-static int wal_shm_lock(sqlite3_file *p, int offset, int n, int flags) {
-    int rc = wal_flush(((wal_file *)p)->wal);
-    return rc ? rc : REAL(p)->pMethods->xShmLock(REAL(p), offset, n, flags);
-}
-static void wal_shm_barrier(sqlite3_file *p) {
-    wal_flush(((wal_file *)p)->wal);     /* already empty after a commit frame */
-    REAL(p)->pMethods->xShmBarrier(REAL(p));
-}
-static int wal_shm_unmap(sqlite3_file *p, int del) {
-    wal_flush(((wal_file *)p)->wal);
-    return REAL(p)->pMethods->xShmUnmap(REAL(p), del);
-}
-static int wal_fetch(sqlite3_file *p, sqlite3_int64 off, int n, void **out) {
-    return REAL(p)->pMethods->xFetch(REAL(p), off, n, out);
-}
-static int wal_unfetch(sqlite3_file *p, sqlite3_int64 off, void *ptr) {
-    return REAL(p)->pMethods->xUnfetch(REAL(p), off, ptr);
-}
-
-static int wal_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *p, int flags, int *out) {
-    wal_file *f = (wal_file *)p;
-    memset(f, 0, sizeof *f);
-    f->real = (sqlite3_file *)(f + 1);
-    int rc = wal_base->xOpen(wal_base, name, f->real, flags, out);
-    if (rc != SQLITE_OK || !f->real->pMethods) return rc;      /* p->pMethods stays NULL */
-    int v = f->real->pMethods->iVersion;
-    p->pMethods = &wal_io[v < 1 ? 0 : v > 3 ? 2 : v - 1];
-    if (flags & SQLITE_OPEN_WAL) {
-        wal_file *db = (wal_file *)sqlite3_database_file_object(name);
-        f->is_wal = 1;
-        if (db && db->base.pMethods >= &wal_io[0] && db->base.pMethods <= &wal_io[2]) { f->db = db; db->wal = f; }
-    }
-    return rc;
-}
-
-static int wal_delete(sqlite3_vfs *v, const char *n, int sync) { return wal_base->xDelete(wal_base, n, sync); }
-static int wal_access(sqlite3_vfs *v, const char *n, int fl, int *out) { return wal_base->xAccess(wal_base, n, fl, out); }
-static int wal_fullpath(sqlite3_vfs *v, const char *n, int max, char *out) {
-    return wal_base->xFullPathname(wal_base, n, max, out);
-}
-static void *wal_dlopen(sqlite3_vfs *v, const char *n) { return wal_base->xDlOpen(wal_base, n); }
-static void wal_dlerror(sqlite3_vfs *v, int n, char *msg) { wal_base->xDlError(wal_base, n, msg); }
-static void (*wal_dlsym(sqlite3_vfs *v, void *h, const char *sym))(void) { return wal_base->xDlSym(wal_base, h, sym); }
-static void wal_dlclose(sqlite3_vfs *v, void *h) { wal_base->xDlClose(wal_base, h); }
-static int wal_random(sqlite3_vfs *v, int n, char *out) { return wal_base->xRandomness(wal_base, n, out); }
-static int wal_sleep(sqlite3_vfs *v, int us) { return wal_base->xSleep(wal_base, us); }
-static int wal_time(sqlite3_vfs *v, double *out) { return wal_base->xCurrentTime(wal_base, out); }
-static int wal_lasterror(sqlite3_vfs *v, int n, char *out) { return wal_base->xGetLastError(wal_base, n, out); }
-static int wal_time64(sqlite3_vfs *v, sqlite3_int64 *out) { return wal_base->xCurrentTimeInt64(wal_base, out); }
-
-/* The VFS name to open databases with: "sdm-wal", registered once per
-** process over the default VFS; NULL (the default) if that one is too old
-** to wrap (it must have shared memory and 64-bit time: version 2). */
-static const char *wal_vfs_name(void) {
-    /* Memory statistics take a global mutex on every allocation; sdm never
-    ** reads them. Only possible before SQLite initialises (else a no-op). */
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
-    sqlite3_mutex_enter(m);
-    if (!wal_base) {
-        sqlite3_vfs *base = sqlite3_vfs_find(NULL);
-        if (base && base->iVersion >= 2) {
-            for (int v = 0; v < 3; v++)
-                wal_io[v] = (sqlite3_io_methods){v + 1, wal_close, wal_read, wal_write, wal_truncate, wal_sync,
-                    wal_size, wal_lock, wal_unlock, wal_reserved, wal_control, wal_sector, wal_device,
-                    wal_shm_map, wal_shm_lock, wal_shm_barrier, wal_shm_unmap, wal_fetch, wal_unfetch};
-            wal_vfs = (sqlite3_vfs){2, (int)sizeof(wal_file) + base->szOsFile, base->mxPathname, NULL,
-                "sdm-wal", NULL, wal_open, wal_delete, wal_access, wal_fullpath, wal_dlopen, wal_dlerror,
-                wal_dlsym, wal_dlclose, wal_random, wal_sleep, wal_time, wal_lasterror, wal_time64, NULL, NULL, NULL};
-            wal_base = base;
-            if (sqlite3_vfs_register(&wal_vfs, 0) != SQLITE_OK) wal_base = NULL;
-        }
-    }
-    sqlite3_mutex_leave(m);
-    return wal_base ? "sdm-wal" : NULL;
-}
-
 /* ---------- open, close, transactions ---------- */
 
-static int run_sql(store *s, const char *sql, sdm_err *err) {
+int store_run_sql(store *s, const char *sql, sdm_err *err) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return SDM_OK;
     char buf[600];
@@ -763,53 +401,6 @@ static int run_sql(store *s, const char *sql, sdm_err *err) {
             || !msg ? cause(s, buf, sizeof buf) : msg);
     sqlite3_free(msg);
     return SDM_ERR_STORE;
-}
-
-/* PRAGMA user_version under a plain read: no write lock, so opening a
-** current store never queues behind a writer. -1 when it cannot be read. */
-static int schema_version(store *s) {
-    sqlite3_stmt *st;
-    int version = -1;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    return version;
-}
-
-static int newer_schema(store *s, int version, sdm_err *err) {
-    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL,
-                   "database schema version %d is newer than this sdm (%d)", version, NMIGRATION);
-}
-
-/* Bring the schema up to date. The version is read first without a lock;
-** only a store that is behind takes the write lock, and reads the version
-** again inside it, since another process may have migrated meanwhile. */
-static int migrate(store *s, sdm_err *err) {
-    int version = s->found_version = schema_version(s);
-    if (version < 0) return db_error(s, err, "read the schema version");
-    if (version == NMIGRATION) return SDM_OK;
-    if (version > NMIGRATION) return newer_schema(s, version, err);
-    if (s->readonly)     /* old tables under new queries would give wrong answers, not just errors */
-        return err_set(err, SDM_ERR_STATE, s->path, 0, NULL,
-                       "database schema version %d is older than this sdm (%d): run a command that writes "
-                       "(sdm init) to upgrade it", version, NMIGRATION);
-    if (run_sql(s, "BEGIN IMMEDIATE", err)) return SDM_ERR_STORE;
-    version = s->found_version = schema_version(s);
-    if (version > NMIGRATION) {
-        run_sql(s, "ROLLBACK", NULL);
-        return newer_schema(s, version, err);
-    }
-    for (int v = version; v < NMIGRATION; v++) {
-        char pragma[64];
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-        if (run_sql(s, migrations[v], err) || run_sql(s, pragma, err)) {
-            err_prefix(err, "migration %d", v + 1);
-            run_sql(s, "ROLLBACK", NULL);
-            return SDM_ERR_STORE;
-        }
-    }
-    return run_sql(s, "COMMIT", err);
 }
 
 static int wal_mode(store *s) {
@@ -828,7 +419,7 @@ static int open_db(store *s, const char *name, int flags, sdm_err *err) {
     /* NOMUTEX: a handle belongs to one thread (sdm.h), so SQLite's per-call
     ** locking of the connection buys nothing. */
     if (sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, wal_vfs_name()) != SQLITE_OK)
-        return db_error(s, err, "open");
+        return store_db_error(s, err, "open");
     sqlite3_busy_timeout(s->db, 10000);
     return SDM_OK;
 }
@@ -840,12 +431,12 @@ static int open_db(store *s, const char *name, int flags, sdm_err *err) {
 ** commit, and it is read as immutable: no locks, no index. */
 static int open_read(store *s, const char *path, sdm_err *err) {
     int rc = open_db(s, path, SQLITE_OPEN_READONLY, err);
-    if (rc || schema_version(s) >= 0) return rc;
+    if (rc || store_schema_version(s) >= 0) return rc;
     char *wal = sqlite3_mprintf("%s-wal", path);
     struct stat sb;
     int wal_exists = stat(wal, &sb) == 0;
     sqlite3_free(wal);
-    if (wal_exists) return db_error(s, err, "read");
+    if (wal_exists) return store_db_error(s, err, "read");
     char *uri = sqlite3_mprintf("file:%s?immutable=1", path);   /* path is a plain file name here */
     rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
     sqlite3_free(uri);
@@ -877,9 +468,9 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     const char *setup = sync_full
         ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
         : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;";
-    if (!rc && !s->readonly && !wal_mode(s)) rc = run_sql(s, "PRAGMA journal_mode=WAL", err);
-    if (!rc) rc = run_sql(s, setup, err);
-    if (!rc) rc = migrate(s, err);
+    if (!rc && !s->readonly && !wal_mode(s)) rc = store_run_sql(s, "PRAGMA journal_mode=WAL", err);
+    if (!rc) rc = store_run_sql(s, setup, err);
+    if (!rc) rc = store_migrate(s, s->path, s->readonly, &s->found_version, err);
     if (rc) {
         if (rc != SDM_ERR_NOTFOUND) err_prefix(err, "opening %s", path);
         store_close(s);
@@ -984,7 +575,7 @@ int store_definition_xml(store *s, const char *process, int version, char **xml,
     int rc = sqlite3_prepare_v2(s->db, "SELECT r.xml FROM definitions d JOIN resources r ON r.id = d.resource_id"
                                 " WHERE d.process = ?1 AND (?2 = 0 OR d.version = ?2)"
                                 " ORDER BY d.version DESC LIMIT 1", -1, &st, NULL);
-    if (rc != SQLITE_OK) return db_error(s, err, "definition");
+    if (rc != SQLITE_OK) return store_db_error(s, err, "definition");
     sqlite3_bind_text(st, 1, process, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, version);
     rc = sqlite3_step(st);
@@ -994,7 +585,7 @@ int store_definition_xml(store *s, const char *process, int version, char **xml,
     if (rc == SQLITE_DONE)
         return version ? err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "process '%s' has no version %d", process, version)
                        : err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no process '%s' is deployed", process);
-    return db_error(s, err, "definition");
+    return store_db_error(s, err, "definition");
 }
 
 int store_resource_add(store *s, const char *name, const char *xml, size_t len, const char *tree,
@@ -1084,7 +675,7 @@ static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst,
                      int64_t token, const char *text, const char *what, sdm_err *err) {
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) return db_error(s, err, what);
+        if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) return store_db_error(s, err, what);
         int np = sqlite3_bind_parameter_count(st);
         if (np >= 1) sqlite3_bind_int64(st, 1, inst);
         if (np >= 2) sqlite3_bind_int64(st, 2, now);
@@ -1094,7 +685,7 @@ static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst,
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return db_error(s, err, what);
+        if (rc != SQLITE_DONE) return store_db_error(s, err, what);
     }
     return SDM_OK;
 }
@@ -1166,7 +757,7 @@ int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const
     if (!rc) rc = terminate_called(s, inst, -1, now, actor, err);
     sqlite3_stmt *st;
     if (!rc && sqlite3_prepare_v2(s->db, "SELECT id FROM doomed_tokens", -1, &st, NULL) != SQLITE_OK)
-        rc = db_error(s, err, "cancel scope");
+        rc = store_db_error(s, err, "cancel scope");
     else if (!rc) {
         int cap = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1187,7 +778,7 @@ int store_scope_vars_delete(store *s, int64_t inst, int64_t scope, sdm_err *err)
 
 /* The jobs and subscriptions a token (0: the instance's root scope) holds
 ** for one node: an event subprocess's trigger. */
-int store_triggers_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err) {
+int store_waits_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err) {
     int rc = store_sql_exec(s, NULL, err, "DELETE FROM jobs WHERE instance_id = ?1 AND token_id = ?2 AND node = ?3",
                             "iit", inst, token, node);
     return rc ? rc : store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE instance_id = ?1"
@@ -1272,7 +863,7 @@ int store_tokens_joining(store *s, int64_t inst, int64_t scope, const char *node
         (*n)++;
     }
     done(st);
-    return rc == SQLITE_DONE ? SDM_OK : db_error(s, err, "joining tokens");
+    return rc == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "joining tokens");
 }
 
 int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_err *err) {
@@ -1292,7 +883,7 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
         t->parent = sqlite3_column_int64(st, 4);
     }
     done(st);
-    return rc == SQLITE_DONE ? SDM_OK : db_error(s, err, "tokens");
+    return rc == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "tokens");
 }
 
 int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {
@@ -1344,7 +935,7 @@ static int load_close(store *s, int q, int64_t arg, sdm_err *err) {
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
     done(st);
-    return r == SQLITE_DONE ? SDM_OK : db_error(s, err, sql_of[q]);
+    return r == SQLITE_DONE ? SDM_OK : store_db_error(s, err, sql_of[q]);
 }
 
 /* ---------- tasks ---------- */
@@ -1592,7 +1183,7 @@ int store_subs_find(store *s, const char *kind, const char *name, const char *cl
         snprintf(x->name, sizeof x->name, "%s", name);
     }
     store_sql_close(s, st);
-    return r == SQLITE_DONE ? SDM_OK : db_error(s, err, "subscriptions");
+    return r == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "subscriptions");
 }
 
 int store_subs_delete_token(store *s, int64_t token, sdm_err *err) {
@@ -1685,7 +1276,7 @@ int store_recipients(store *s, const char *to, const char *assignee, store_recip
                        "notify to '%s': expected user:NAME, role:ROLE, head, email:ADDRESS or webhook:URL", to);
     }
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return db_error(s, err, "recipients");
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return store_db_error(s, err, "recipients");
     sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
     int rc = SDM_OK, found = 0;
     while (!rc && sqlite3_step(st) == SQLITE_ROW) {
@@ -1769,7 +1360,7 @@ static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_er
         for (int c = 0; c < ncol; c++) r[c] = dup_col(st, c);
     }
     store_sql_close(s, st);
-    if (rc != SQLITE_DONE) { sdm_table_free(t); return db_error(s, err, "query"); }
+    if (rc != SQLITE_DONE) { sdm_table_free(t); return store_db_error(s, err, "query"); }
     *out = t;
     return SDM_OK;
 }
@@ -1946,7 +1537,7 @@ int store_check(store *s, sdm_table **out, sdm_err *err) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, checks[i], -1, &st, NULL) != SQLITE_OK) {
             sdm_table_free(t);
-            return db_error(s, err, "check");
+            return store_db_error(s, err, "check");
         }
         while (sqlite3_step(st) == SQLITE_ROW) {
             char **r = table_add_row(t);

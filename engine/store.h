@@ -1,8 +1,8 @@
 /*
 ** store.h — the SQLite store: the single memory of every client.
 **
-** Schema (version in PRAGMA user_version; migrations in store.c apply in
-** order, each in one transaction). Times are ms since the epoch, UTC.
+** Schema (version in PRAGMA user_version; migrations in migrate.c apply in
+** order, all in one transaction). Times are ms since the epoch, UTC.
 **
 ** resources    id, name, xml, deployed_at
 **              One deployed BPMN file, byte for byte. Never changes.
@@ -36,9 +36,18 @@
 **              scope 0 is the instance; else the scope token (migration 6)
 **              whose run the variable is local to; it goes with the scope.
 ** history      id, instance_id, token_id, node, event, at, actor, detail
-**              Append-only. event: start, enter, leave, task-created,
-**              task-completed, task-cancelled, variable, incident, retry,
-**              end, terminate. detail is JSON or NULL.
+**              Append-only. detail is JSON or NULL. event, by who writes it:
+**              instance: start, end, terminate (also store_terminate_children),
+**                variable, incident, retry, deviation (checkpoints);
+**              token: enter, leave, cancelled (scope cancelled), absorbed,
+**                activated, reset (inclusive/complex joins), timer (a job
+**                fired), message, signal (a subscription received),
+**                message-sent, signal-sent, message-unmatched (correlate.c),
+**                error, escalation, compensate, event-subprocess, call,
+**                call-returned;
+**              task: task-created, task-completed, task-cancelled (rt.c,
+**                store.c's cancellations), task-claimed, task-unclaimed,
+**                task-delegated, task-reassigned, handoff (org.c).
 ** jobs         id, kind, instance_id, token_id, node, due_at, spec, fired, created_at
 **              kind: start (a timer start event of definition_id), timer (a
 **              token waits at a timer catch event), boundary
@@ -237,8 +246,8 @@ int store_terminate_children(store *s, int64_t inst, int64_t token, int64_t now,
 int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const char *actor, const char *by,
                        int64_t **ids, int *n, sdm_err *err);
 int store_scope_vars_delete(store *s, int64_t inst, int64_t scope, sdm_err *err);
-/* Jobs and subscriptions token (0: the root scope) holds for node. */
-int store_triggers_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err);
+/* Deletes the waits (timer jobs and subscriptions) token (0: the root scope) holds for node. */
+int store_waits_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err);
 /* Id of the last history row `event` at node, 0 when none. */
 int store_last_event(store *s, int64_t inst, const char *node, const char *event, int64_t *id, sdm_err *err);
 int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,

@@ -5,6 +5,7 @@
 */
 #include "xml.h"
 #include "model.h"
+#include "kinds.h"
 #include "err.h"
 #include "t.h"
 
@@ -334,7 +335,7 @@ int main(void) {
     CHECK(m && m->nproc == 1);
     if (m && m->nproc == 1) {
         const model_node *w = node(&m->procs[0], "w");
-        CHECK(w && w->kind == EL_CATCH_TIMER && w->timer_type == 'd');
+        CHECK(w && w->kind == EL_CATCH_TIMER && w->timer_type == TIMER_DURATION);
         CHECK_EQ_STR(w ? w->timer : NULL, "PT1H");
     }
     CHECK(diag_with(m, "eventDefinitionRef 'nowhere' names no event definition") != NULL);
@@ -590,5 +591,19 @@ int main(void) {
     CHECK(m && m->nerr == 0);
     if (m && m->nerr) dump_diags(m);
     model_free(m);
+
+    T_CASE("3.1 the table of kinds has a full row for every el_kind, and the properties agree with the kinds");
+    for (int k = 0; k < EL__COUNT; k++) {
+        const el_info *r = &el_kinds[k];
+        CHECK(r->name && *r->name && r->meaning && *r->meaning && r->compile && r->run);
+        CHECK_EQ_STR(model_kind_name((el_kind)k), r->name);
+        /* a node is at most one of event, gateway, activity */
+        CHECK(!!el_is((el_kind)k, EK_EVENT) + !!el_is((el_kind)k, EK_GATEWAY) + !!el_is((el_kind)k, EK_ACTIVITY) <= 1);
+        if (el_is((el_kind)k, EK_START | EK_END | EK_BOUNDARY)) CHECK(el_is((el_kind)k, EK_EVENT));
+        if (el_is((el_kind)k, EK_OR_JOIN)) CHECK(el_is((el_kind)k, EK_GATEWAY));
+        if (el_is((el_kind)k, EK_SCOPE | EK_LUA)) CHECK(el_is((el_kind)k, EK_ACTIVITY));
+    }
+    CHECK(el_is(EL_GW_INCLUSIVE, EK_OR_JOIN) && el_is(EL_GW_COMPLEX, EK_OR_JOIN) && !el_is(EL_GW_PARALLEL, EK_OR_JOIN));
+    CHECK(el_is(EL_TASK_USER, EK_WAITS) && !el_is(EL_TASK_SCRIPT, EK_WAITS));
     return t_done();
 }

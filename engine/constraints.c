@@ -1,0 +1,841 @@
+/*
+** constraints.c — the static constraints BPMN 2.0 sets on a model as drawn.
+**
+** Owns the rules that compiling one element does not need (how gateways,
+** events and flows combine, what message flows join, how data items,
+** interfaces and called elements agree), run once on a compiled document.
+** It only adds diagnostics to the model: it must not change the graph
+** model.c built, nor run anything.
+*/
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+#include "model_int.h"
+#include "kinds.h"
+#include "err.h"
+
+/* ---------- static constraints of the BPMN spec ----------
+**
+** Rules BPMN 2.0 sets on a model as drawn that compiling one element does
+** not need: how gateways, events and flows may be combined, what a message
+** flow may join, how data items, interfaces and called elements must agree.
+** They run once every process is compiled, on the model where it holds the
+** answer and on the XML where it does not (data, interfaces,
+** collaborations). A problem is charged to the process holding the element,
+** so one in a pool that is not deployed does not stop the others. betsy's
+** bpmn_constraints suite tests each rule; comments name its id (EXT.nnn).
+*/
+
+typedef struct xref { const char *id; const xml_node *x; } xref;
+
+typedef struct spec {
+    model *m;
+    const xml_node *root;
+    xref *ids;  int nids, cap;     /* every BPMN element with an id, by id */
+} spec;
+
+static int is_tag(const xml_node *x, const char *name) {
+    return x && model_is_bpmn(x) && strcmp(x->name, name) == 0;
+}
+
+static int attr_is(const xml_node *x, const char *name, const char *value) {
+    const char *v = xml_attr_get(x, NULL, name);
+    return v && strcmp(v, value) == 0;
+}
+
+static const char *id_of(const xml_node *x) {
+    const char *id = xml_attr_get(x, NULL, "id");
+    return id && *id ? id : NULL;
+}
+
+/* What a message calls an element: its id, else its tag. */
+static const char *label(const xml_node *x) {
+    return id_of(x) ? id_of(x) : x->name;
+}
+
+/* The nearest element above x with an id, to name in a message. */
+static const xml_node *owner_of(const xml_node *x) {
+    for (const xml_node *up = x->parent; up; up = up->parent)
+        if (model_is_bpmn(up) && id_of(up)) return up;
+    return x;
+}
+
+static const char *a_an(const char *word) {
+    return strchr("aeiouAEIOU", word[0]) ? "an" : "a";
+}
+
+static int nchild(const xml_node *x, const char *name) {
+    int n = 0;
+    for (const xml_node *c = x->child; c; c = c->next) n += is_tag(c, name);
+    return n;
+}
+
+static void index_ids(spec *s, const xml_node *x) {
+    for (; x; x = x->next) {
+        const char *id = model_is_bpmn(x) ? id_of(x) : NULL;
+        if (id) {
+            if (s->nids == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 64;
+                s->ids = xrealloc(s->ids, sizeof *s->ids * (size_t)s->cap);
+            }
+            s->ids[s->nids++] = (xref){id, x};
+        }
+        index_ids(s, x->child);
+    }
+}
+
+static int cmp_xref(const void *a, const void *b) {
+    const xref *x = a, *y = b;
+    int r = strcmp(x->id, y->id);
+    return r ? r : x->x->line - y->x->line;
+}
+
+/* The element a reference names (attribute value or element text, white
+** space around it ignored; a QName's prefix dropped when the whole name is
+** unknown), or NULL. The first in the document when ids repeat. */
+static const xml_node *lookup(const spec *s, const char *ref) {
+    char key[256];
+    while (ref && isspace((unsigned char)*ref)) ref++;
+    if (!ref || !*ref) return NULL;
+    size_t n = strcspn(ref, " \t\r\n");
+    if (n >= sizeof key) return NULL;
+    memcpy(key, ref, n);
+    key[n] = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const char *k = key;
+        if (pass) { k = strchr(key, ':'); if (!k) break; k++; }
+        int lo = 0, hi = s->nids - 1, found = -1;
+        while (lo <= hi) {
+            int mid = (lo + hi) / 2, r = strcmp(k, s->ids[mid].id);
+            if (r == 0) { found = mid; hi = mid - 1; }
+            else if (r < 0) hi = mid - 1; else lo = mid + 1;
+        }
+        if (found >= 0) return s->ids[found].x;
+    }
+    return NULL;
+}
+
+/* The process holding x, as an index into the model's processes; -1 when
+** x is outside every process (collaborations, shared definitions). */
+static int proc_index(const spec *s, const xml_node *x) {
+    for (; x; x = x->parent) {
+        if (!is_tag(x, "process")) continue;
+        const char *id = id_of(x);
+        for (int i = 0; id && i < s->m->nproc; i++)
+            if (strcmp(s->m->procs[i].id, id) == 0) return i;
+        return -1;
+    }
+    return -1;
+}
+
+static int executable(const xml_node *x) {
+    for (; x; x = x->parent)
+        if (is_tag(x, "process")) return attr_is(x, "isExecutable", "true");
+    return 0;
+}
+
+/* An error at element x (named by its id, or its owner's when it has
+** none), charged to the process holding it. */
+static void fail(spec *s, const xml_node *x, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(spec *s, const xml_node *x, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    model_diag_add(s->m, proc_index(s, x), 1, x, id_of(x) ? id_of(x) : id_of(owner_of(x)), buf);
+}
+
+/* The element of the model node n, or NULL. */
+static const xml_node *node_xml(const spec *s, const model_node *n) {
+    return n->id && *n->id ? lookup(s, n->id) : NULL;
+}
+
+/* ---- data items ---- */
+
+static const char *const item_aware[] = {
+    "dataObject", "dataObjectReference", "property", "dataStore", "dataStoreReference",
+    "dataInput", "dataOutput", NULL
+};
+
+static int is_item_aware(const xml_node *x) {
+    return x && model_is_bpmn(x) && model_in_list(item_aware, x->name);
+}
+
+/* The itemDefinition an attribute of x names, or NULL. */
+static const xml_node *item_ref(const spec *s, const xml_node *x, const char *attr) {
+    const xml_node *d = x ? lookup(s, xml_attr_get(x, NULL, attr)) : NULL;
+    return is_tag(d, "itemDefinition") ? d : NULL;
+}
+
+/* The itemDefinition of a data element; a reference shares its object's. */
+static const xml_node *data_item(const spec *s, const xml_node *x) {
+    if (is_tag(x, "dataObjectReference")) x = lookup(s, xml_attr_get(x, NULL, "dataObjectRef"));
+    else if (is_tag(x, "dataStoreReference")) x = lookup(s, xml_attr_get(x, NULL, "dataStoreRef"));
+    return item_ref(s, x, "itemSubjectRef");
+}
+
+/* Two itemDefinitions describe the same data: one element, or both name
+** the same structure. */
+static int same_item(const xml_node *a, const xml_node *b) {
+    if (a == b) return 1;
+    const char *sa = a ? xml_attr_get(a, NULL, "structureRef") : NULL;
+    const char *sb = b ? xml_attr_get(b, NULL, "structureRef") : NULL;
+    return sa && sb && strcmp(sa, sb) == 0;
+}
+
+static const char *item_name(const xml_node *d) {
+    const char *st = d ? xml_attr_get(d, NULL, "structureRef") : NULL;
+    return st ? st : d ? label(d) : "no itemDefinition";
+}
+
+/* The data items of an ioSpecification (or an event) named tag, in order. */
+static int data_list(const xml_node *io, const char *tag, const xml_node **v, int max) {
+    int n = 0;
+    for (const xml_node *c = io ? io->child : NULL; c; c = c->next)
+        if (is_tag(c, tag) && n < max) v[n++] = c;
+    return n;
+}
+
+/* ---- events ---- */
+
+static const char *const def_kinds[] = {
+    "message", "timer", "conditional", "signal", "error", "escalation", "compensate", "cancel",
+    "link", "terminate", NULL
+};
+enum { D_MESSAGE = 1, D_TIMER = 2, D_CONDITIONAL = 4, D_SIGNAL = 8, D_ERROR = 16, D_ESCALATION = 32,
+       D_COMPENSATE = 64, D_CANCEL = 128, D_LINK = 256, D_TERMINATE = 512 };
+
+/* The trigger of an event definition as one bit of D_*, 0 if unknown. */
+static int def_bit(const xml_node *d, const char **kind) {
+    for (int i = 0; def_kinds[i]; i++) {
+        size_t n = strlen(def_kinds[i]);
+        if (strncmp(d->name, def_kinds[i], n) == 0 && strcmp(d->name + n, "EventDefinition") == 0) {
+            if (kind) *kind = def_kinds[i];
+            return 1 << i;
+        }
+    }
+    return 0;
+}
+
+/* Every event definition of an event, its own or named by
+** eventDefinitionRef (dangling references are reported elsewhere). */
+static int event_defs(const spec *s, const xml_node *ev, const xml_node **v, int max) {
+    int n = 0;
+    for (const xml_node *c = ev->child; c && n < max; c = c->next) {
+        if (model_is_event_definition(c)) v[n++] = c;
+        else if (is_tag(c, "eventDefinitionRef")) {
+            const xml_node *d = lookup(s, c->text);
+            if (d && model_is_event_definition(d)) v[n++] = d;
+        }
+    }
+    return n;
+}
+
+/* Which triggers an event may have where it stands (BPMN's tables of
+** event definitions per kind of event), and how to name that place. */
+static int allowed_defs(const xml_node *ev, const char **where, const char **why) {
+    const char *t = ev->name;
+    *why = "";
+    if (strcmp(t, "startEvent") == 0) {
+        const xml_node *up = ev->parent;
+        if (!is_tag(up, "subProcess") || !attr_is(up, "triggeredByEvent", "true")) {
+            *where = "a start event outside an event subprocess";
+            return D_MESSAGE | D_TIMER | D_CONDITIONAL | D_SIGNAL;
+        }
+        int all = D_MESSAGE | D_TIMER | D_CONDITIONAL | D_SIGNAL | D_ERROR | D_ESCALATION | D_COMPENSATE;
+        *where = "the start event of an event subprocess";
+        if (!attr_is(ev, "isInterrupting", "false")) return all;
+        *where = "a non-interrupting start event";
+        *why = " (errors and compensation always interrupt)";
+        return all & ~(D_ERROR | D_COMPENSATE);
+    }
+    if (strcmp(t, "boundaryEvent") == 0) {
+        int all = D_MESSAGE | D_TIMER | D_CONDITIONAL | D_SIGNAL | D_ERROR | D_ESCALATION | D_COMPENSATE | D_CANCEL;
+        *where = "a boundary event";
+        if (!attr_is(ev, "cancelActivity", "false")) return all;
+        *where = "a non-interrupting boundary event (cancelActivity=\"false\")";
+        *why = " (errors, cancellation and compensation always interrupt)";
+        return all & ~(D_ERROR | D_CANCEL | D_COMPENSATE);
+    }
+    if (strcmp(t, "intermediateCatchEvent") == 0) {
+        *where = "an intermediate catch event";
+        return D_MESSAGE | D_TIMER | D_CONDITIONAL | D_SIGNAL | D_LINK;
+    }
+    if (strcmp(t, "intermediateThrowEvent") == 0) {
+        *where = "an intermediate throw event";
+        return D_MESSAGE | D_SIGNAL | D_ESCALATION | D_COMPENSATE | D_LINK;
+    }
+    *where = "an end event";
+    return D_MESSAGE | D_SIGNAL | D_ERROR | D_ESCALATION | D_COMPENSATE | D_CANCEL | D_TERMINATE;
+}
+
+/* The itemDefinition an event definition's payload has, or NULL. */
+static const xml_node *def_item(const spec *s, const xml_node *d) {
+    static const struct { const char *def, *ref, *target, *attr; } map[] = {
+        {"messageEventDefinition", "messageRef", "message", "itemRef"},
+        {"signalEventDefinition", "signalRef", "signal", "structureRef"},
+        {"errorEventDefinition", "errorRef", "error", "structureRef"},
+        {"escalationEventDefinition", "escalationRef", "escalation", "structureRef"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+        if (strcmp(d->name, map[i].def) != 0) continue;
+        const xml_node *t = lookup(s, xml_attr_get(d, NULL, map[i].ref));
+        return is_tag(t, map[i].target) ? item_ref(s, t, map[i].attr) : NULL;
+    }
+    return NULL;
+}
+
+/* A throw event carries one data input per event definition, a catch
+** event one data output, each holding that definition's item (EXT.093,
+** EXT.094). */
+static void check_event_data(spec *s, const xml_node *ev, const xml_node **defs, int nd) {
+    int throws = strcmp(ev->name, "endEvent") == 0 || strcmp(ev->name, "intermediateThrowEvent") == 0;
+    const char *tag = throws ? "dataInput" : "dataOutput";
+    const xml_node *data[16];
+    int n = data_list(ev, tag, data, 16);
+    if (!n || !nd) return;
+    if (n != nd) {
+        fail(s, ev, "%s '%s' has %d %s%s for %d event definitions; each definition carries its data in a %s of its own",
+             ev->name, label(ev), n, tag, n == 1 ? "" : "s", nd, tag);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const xml_node *want = def_item(s, defs[i]), *got = item_ref(s, data[i], "itemSubjectRef");
+        if (want && !same_item(want, got))
+            fail(s, data[i], "%s '%s' of %s '%s' holds %s, but its %s carries %s", tag, label(data[i]), ev->name,
+                 label(ev), item_name(got), defs[i]->name, item_name(want));
+    }
+}
+
+/* A thrown escalation names an escalation with a code, or no catch could
+** tell it from another (EXT.011, executable processes). */
+static void check_escalation_code(spec *s, const xml_node *ev, const xml_node *d) {
+    if (strcmp(ev->name, "startEvent") == 0 || strcmp(ev->name, "boundaryEvent") == 0 ||
+        strcmp(ev->name, "intermediateCatchEvent") == 0 || !executable(ev))
+        return;
+    const xml_node *e = lookup(s, xml_attr_get(d, NULL, "escalationRef"));
+    const char *code = is_tag(e, "escalation") ? xml_attr_get(e, NULL, "escalationCode") : NULL;
+    if (!code || !*code)
+        fail(s, ev, "%s '%s' throws an escalation %s; a thrown escalation needs an escalationCode",
+             ev->name, label(ev), is_tag(e, "escalation") ? "whose <escalation> has no escalationCode"
+                                                          : "without naming an <escalation> (escalationRef)");
+}
+
+static void check_event(spec *s, const xml_node *ev) {
+    const xml_node *defs[16];
+    int nd = event_defs(s, ev, defs, 16);
+    const char *where, *why;
+    int ok = allowed_defs(ev, &where, &why);
+    for (int i = 0; i < nd; i++) {
+        const char *kind = NULL;
+        int bit = def_bit(defs[i], &kind);
+        if (bit && !(bit & ok))          /* EXT.059, EXT.098, EXT.110, EXT.122, EXT.146-149 */
+            fail(s, ev, "%s '%s' has %s %s event definition, which %s cannot have%s", ev->name, label(ev),
+                 a_an(kind), kind, where, why);
+        if (bit == D_TIMER && nchild(defs[i], "timeDate") + nchild(defs[i], "timeDuration") +
+                              nchild(defs[i], "timeCycle") > 1)          /* EXT.131 */
+            fail(s, ev, "timer of '%s' has more than one of timeDate, timeDuration and timeCycle; "
+                 "a timer is a date, a duration or a cycle", label(ev));
+        if (bit == D_ESCALATION) check_escalation_code(s, ev, defs[i]);
+    }
+    check_event_data(s, ev, defs, nd);
+}
+
+/* ---- flow nodes of a process ---- */
+
+/* By tag, not by kind (kinds.h): a sendTask compiles to a throw event,
+** and the constraints hold for activities sdm does not run too. */
+static int is_activity(const char *tag) {
+    size_t len = strlen(tag);
+    return strcmp(tag, "task") == 0 || (len > 4 && strcmp(tag + len - 4, "Task") == 0) ||
+           strcmp(tag, "subProcess") == 0 || strcmp(tag, "callActivity") == 0 ||
+           strcmp(tag, "transaction") == 0 || strcmp(tag, "adHocSubProcess") == 0;
+}
+
+/* A gateway merges, splits or both, as its direction says (EXT.017-019,
+** EXT.135); an event-based gateway chooses between two or more events, by
+** the events alone (EXT.136, EXT.137). */
+static void check_gateway(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
+    const char *dir = xml_attr_get(x, NULL, "gatewayDirection");
+    if (dir && strcmp(dir, "Converging") == 0 && n->nout > 1)
+        fail(s, x, "%s '%s' is converging but has %d outgoing flows; "
+             "a converging gateway merges and leaves by one flow",
+             n->tag, n->id, n->nout);
+    if (dir && strcmp(dir, "Diverging") == 0 && n->nin > 1)
+        fail(s, x, "%s '%s' is diverging but has %d incoming flows; a diverging gateway splits one flow",
+             n->tag, n->id, n->nin);
+    if (dir && strcmp(dir, "Mixed") == 0 && (n->nin < 2 || n->nout < 2))
+        fail(s, x, "%s '%s' is mixed but has %d incoming and %d outgoing flows; a mixed gateway both merges and splits",
+             n->tag, n->id, n->nin, n->nout);
+    if (n->nin < 2 && n->nout == 1)
+        fail(s, x, "%s '%s' has %d incoming and one outgoing flow; "
+             "a gateway must merge several flows or split into several",
+             n->tag, n->id, n->nin);
+    if (n->kind != EL_GW_EVENT) return;
+    if (n->nout == 1)
+        fail(s, x, "eventBasedGateway '%s' has one outgoing flow; it chooses between two or more events", n->id);
+    for (int k = 0; k < n->nout; k++)
+        if (p->flows[n->out[k]].cond)
+            fail(s, x, "eventBasedGateway '%s' has a conditional outgoing flow '%s'; "
+                 "its flows follow events, not conditions",
+                 n->id, p->flows[n->out[k]].id);
+}
+
+/* Loop and multi-instance data: the loop walks a collection held by a data
+** element, one item at a time, of that collection's structure (EXT.068-070). */
+static void check_loop_data(spec *s, const xml_node *x, const xml_node *mi) {
+    static const char *const refs[] = {"loopDataInputRef", "loopDataOutputRef"};
+    static const char *const items[] = {"inputDataItem", "outputDataItem"};
+    for (int i = 0; i < 2; i++) {
+        const xml_node *r = model_child(mi, refs[i]), *loop = r ? lookup(s, r->text) : NULL;
+        if (loop && !is_item_aware(loop)) {
+            fail(s, r, "%s of '%s' names %s '%s', which holds no data; it must name a data input or output, "
+                 "a data object or a property", refs[i], label(x), loop->name, label(loop));
+            loop = NULL;
+        }
+        const xml_node *it = model_child(mi, items[i]), *idef = it ? item_ref(s, it, "itemSubjectRef") : NULL;
+        if (!idef) continue;
+        if (attr_is(idef, "isCollection", "true"))
+            fail(s, it, "%s of '%s' is a collection (itemDefinition '%s'); it holds one item of the loop's collection",
+                 items[i], label(x), label(idef));
+        const xml_node *ldef = loop ? data_item(s, loop) : NULL;
+        if (ldef && !same_item(ldef, idef))
+            fail(s, it, "%s of '%s' holds %s, but the collection it walks holds %s", items[i], label(x),
+                 item_name(idef), item_name(ldef));
+    }
+}
+
+/* A send task's one data input, a receive task's one data output, holds
+** its message (EXT.046-052). */
+static void check_message_task(spec *s, const xml_node *x) {
+    int send = is_tag(x, "sendTask");
+    const xml_node *io = model_child(x, "ioSpecification");
+    if ((!send && !is_tag(x, "receiveTask")) || !io) return;
+    const char *set = send ? "inputSet" : "outputSet", *tag = send ? "dataInput" : "dataOutput";
+    if (nchild(io, set) > 1)
+        fail(s, x, "%s '%s' has %d %ss; it %s one message, so it has at most one", x->name, label(x),
+             nchild(io, set), set, send ? "sends" : "receives");
+    const xml_node *data[2];
+    int nd = data_list(io, tag, data, 2);
+    if (nd > 1)
+        fail(s, x, "%s '%s' has %d %ss; its message is its only %s", x->name, label(x), nchild(io, tag), tag,
+             send ? "input" : "output");
+    const xml_node *msg = lookup(s, xml_attr_get(x, NULL, "messageRef"));
+    const xml_node *want = is_tag(msg, "message") ? item_ref(s, msg, "itemRef") : NULL;
+    const xml_node *got = nd == 1 ? item_ref(s, data[0], "itemSubjectRef") : NULL;
+    if (want && nd == 1 && !same_item(want, got))
+        fail(s, data[0], "%s '%s' of %s '%s' holds %s, but its message '%s' carries %s", tag, label(data[0]),
+             x->name, label(x), item_name(got), label(msg), item_name(want));
+}
+
+static void check_activity(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
+    if (n->nout == 1 && p->flows[n->out[0]].cond)      /* EXT.025 */
+        fail(s, x, "%s '%s' has a condition on its only outgoing flow '%s'; a conditional flow from an "
+             "activity needs another flow to take when it does not hold", n->tag, n->id, p->flows[n->out[0]].id);
+    const xml_node *mi = model_child(x, "multiInstanceLoopCharacteristics");
+    if (mi && model_child(x, "standardLoopCharacteristics"))  /* EXT.041 */
+        fail(s, x, "%s '%s' has both a standard loop and a multi-instance marker; an activity loops one way",
+             n->tag, n->id);
+    if (mi) check_loop_data(s, x, mi);
+    if (is_tag(x, "receiveTask") && attr_is(x, "instantiate", "true") && n->nin > 0)   /* EXT.049 */
+        fail(s, x, "receiveTask '%s' starts the process (instantiate=\"true\") but has incoming sequence flows",
+             n->id);
+    check_message_task(s, x);
+}
+
+/* Links: a throw event only ends a path, a catch event only starts one,
+** and a catch event has a throw event of its name to come from (EXT.117,
+** EXT.124). Compensation handlers are reached by association, not by
+** flows (EXT.114). */
+static void check_link(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
+    if (n->kind == EL_LINK_THROW && n->nout > 0)
+        fail(s, x, "link intermediateThrowEvent '%s' has outgoing sequence flows; "
+             "the path goes on at its link catch event",
+             n->id);
+    if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->nout > 0)
+        fail(s, x, "compensation boundaryEvent '%s' has outgoing sequence flows; "
+             "its handler is joined by an association",
+             n->id);
+    if (n->kind != EL_LINK_CATCH) return;
+    if (n->nin > 0)
+        fail(s, x, "link intermediateCatchEvent '%s' has incoming sequence flows; "
+             "a path only arrives there by its link",
+             n->id);
+    int thrown = 0;
+    for (int k = 0; k < p->nnode && !thrown; k++)
+        thrown = p->nodes[k].kind == EL_LINK_THROW && p->nodes[k].parent == n->parent && p->nodes[k].msg &&
+                 n->msg && strcmp(p->nodes[k].msg, n->msg) == 0;
+    if (!thrown && n->msg)
+        fail(s, x, "link intermediateCatchEvent '%s' has no link throw event named '%s' in its scope, "
+             "so nothing arrives there",
+             n->id, n->msg);
+}
+
+/* A level (the process or a subprocess) that has a start event is entered
+** there: every other element is the target of a flow, a path that begins
+** nowhere never runs (EXT.150). Boundary events, event subprocesses, link
+** catch events and compensation handlers are entered otherwise; an element
+** with no flow at all is only warned about as unreachable. A subprocess
+** that starts with a start event ends with an end event (EXT.105). Paths
+** may still end without one: the token ends there, as sdm's models rely on. */
+static void check_level(spec *s, const model_proc *p, int scope) {
+    int starts = 0, ends = 0;
+    for (int i = 0; i < p->nnode; i++) {
+        if (p->nodes[i].parent != scope) continue;
+        starts += el_is(p->nodes[i].kind, EK_START);
+        ends += el_is(p->nodes[i].kind, EK_END);
+    }
+    const xml_node *sx = scope >= 0 ? node_xml(s, &p->nodes[scope]) : NULL;
+    if (sx && starts && !ends)
+        fail(s, sx, "%s '%s' has a start event but no end event; a level that starts with a start event ends "
+             "with an end event", p->nodes[scope].tag, p->nodes[scope].id);
+    for (int i = 0; i < p->nnode && starts; i++) {
+        const model_node *n = &p->nodes[i];
+        const xml_node *x = n->parent == scope ? node_xml(s, n) : NULL;
+        if (!x || n->nin > 0 || n->nout == 0 || el_is(n->kind, EK_START) || n->kind == EL_LINK_CATCH ||
+            el_is(n->kind, EK_BOUNDARY) ||
+            (n->kind == EL_SUBPROCESS && n->triggered) || attr_is(x, "isForCompensation", "true"))
+            continue;
+        fail(s, x, "%s '%s' has no incoming sequence flow; where a level has a start event, every other element "
+             "is reached by a flow", n->tag, n->id);
+    }
+}
+
+/* The <incoming>/<outgoing> lists of the flow nodes agree with the flows
+** (EXT.023); when the process keeps them at all, they are complete
+** (EXT.101, EXT.107). An executable process runs nothing between the ends
+** of a flow (isImmediate, EXT.024). */
+static int lists_flow(const xml_node *x, const char *dir, const char *flow) {
+    for (const xml_node *c = x->child; c; c = c->next) {
+        if (!is_tag(c, dir)) continue;
+        const char *t = c->text;
+        while (isspace((unsigned char)*t)) t++;
+        size_t len = strcspn(t, " \t\r\n");
+        if (len == strlen(flow) && strncmp(t, flow, len) == 0) return 1;
+    }
+    return 0;
+}
+
+static void check_flow_lists(spec *s, const model_proc *p, const xml_node *px) {
+    int listed = 0;
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        const xml_node *x = node_xml(s, n);
+        for (const xml_node *c = x ? x->child : NULL; c; c = c->next) {
+            int in = is_tag(c, "incoming");
+            if (!in && !is_tag(c, "outgoing")) continue;
+            listed = 1;
+            const xml_node *f = lookup(s, c->text);
+            const char *end = f ? xml_attr_get(f, NULL, in ? "targetRef" : "sourceRef") : NULL;
+            if (!is_tag(f, "sequenceFlow"))
+                fail(s, x, "%s '%s' lists %s flow '%s', which is not a sequence flow of the document", n->tag,
+                     n->id, in ? "an incoming" : "an outgoing", model_trimmed(s->m->mem, c->text));
+            else if (!end || strcmp(end, n->id) != 0)
+                fail(s, x, "%s '%s' lists %s flow '%s', which %s '%s'", n->tag, n->id, in ? "an incoming"
+                     : "an outgoing", label(f), in ? "leads to" : "starts at", end ? end : "(nothing)");
+        }
+    }
+    for (int i = 0; i < p->nflow; i++) {
+        const model_flow *f = &p->flows[i];
+        const xml_node *fx = f->id ? lookup(s, f->id) : NULL;
+        if (fx && attr_is(fx, "isImmediate", "false") && attr_is(px, "isExecutable", "true"))
+            fail(s, fx, "sequenceFlow '%s' has isImmediate=\"false\"; in an executable process nothing happens "
+                 "between the ends of a flow", f->id);
+        for (int end = 0; listed && fx && end < 2; end++) {
+            int k = end ? f->dst : f->src;
+            const xml_node *x = k >= 0 ? node_xml(s, &p->nodes[k]) : NULL;
+            if (x && !lists_flow(x, end ? "incoming" : "outgoing", f->id))
+                fail(s, x, "%s '%s' does not list its %s flow '%s'; the process lists every flow at both its ends",
+                     p->nodes[k].tag, p->nodes[k].id, end ? "incoming" : "outgoing", f->id);
+        }
+    }
+}
+
+static void check_process(spec *s, const model_proc *p) {
+    const xml_node *px = lookup(s, p->id);
+    if (!is_tag(px, "process")) return;
+    if (attr_is(px, "processType", "Public") && attr_is(px, "isExecutable", "true"))   /* EXT.035 */
+        fail(s, px, "process '%s' is public (processType=\"Public\") and executable; a public process only shows "
+             "how it interacts, so it cannot run", p->id);
+    check_level(s, p, -1);
+    for (int i = 0; i < p->nnode; i++)
+        if (p->nodes[i].kind == EL_SUBPROCESS) check_level(s, p, i);
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        const xml_node *x = node_xml(s, n);
+        if (!x || !model_is_bpmn(x)) continue;
+        size_t len = strlen(x->name);
+        if (len > 5 && strcmp(x->name + len - 5, "Event") == 0) check_event(s, x);
+        if (el_is(n->kind, EK_GATEWAY)) check_gateway(s, p, n, x);
+        if (is_activity(n->tag)) check_activity(s, p, n, x);
+        check_link(s, p, n, x);
+    }
+    check_flow_lists(s, p, px);
+}
+
+/* ---- the document ---- */
+
+/* What may stand at the top of a document (BPMN's rootElement and the
+** few other children of <definitions>; EXT.078). */
+static const char *const root_tags[] = {
+    "import", "extension", "documentation", "extensionElements", "relationship", "category",
+    "collaboration", "correlationProperty", "dataStore", "endPoint", "error", "escalation", "globalTask",
+    "globalBusinessRuleTask", "globalManualTask", "globalScriptTask", "globalUserTask", "interface",
+    "itemDefinition", "message", "partnerEntity", "partnerRole", "process", "resource", "signal",
+    "choreography", "globalChoreographyTask", "globalConversation", "eventDefinition", NULL
+};
+
+static void check_root(spec *s) {
+    for (const xml_node *x = s->root->child; x; x = x->next)
+        if (model_is_bpmn(x) && !model_in_list(root_tags, x->name) && !model_is_event_definition(x))
+            fail(s, x, "<%s> '%s' stands at the top of the document; a %s belongs inside a process or one of its "
+                 "elements", x->name, label(x), x->name);
+}
+
+/* The pool an element of a message flow lies in: a participant, or the
+** process holding the element; NULL when it lies in none (a choreography). */
+static const xml_node *pool_of(const spec *s, const xml_node *x) {
+    if (is_tag(x, "participant")) return x;
+    for (const xml_node *up = x->parent; up; up = up->parent) {
+        if (!is_tag(up, "process")) continue;
+        const char *pid = id_of(up);
+        for (int i = 0; pid && i < s->nids; i++)
+            if (is_tag(s->ids[i].x, "participant") && attr_is(s->ids[i].x, "processRef", pid)) return s->ids[i].x;
+        return up;
+    }
+    return NULL;
+}
+
+static int has_message_def(const spec *s, const xml_node *ev) {
+    const xml_node *defs[16];
+    int nd = event_defs(s, ev, defs, 16);
+    for (int i = 0; i < nd; i++)
+        if (def_bit(defs[i], NULL) == D_MESSAGE) return 1;
+    return 0;
+}
+
+/* A message flow joins two pools: a participant or a task or event in
+** one; catch events receive, throw events send, each with a message
+** trigger (EXT.031, 033, 102, 103, 108, 109, 119). */
+static void check_message_end(spec *s, const xml_node *mf, const xml_node *x, int src) {
+    const char *n = x->name, *dir = src ? "sends" : "receives";
+    int catches = strcmp(n, "startEvent") == 0 || strcmp(n, "intermediateCatchEvent") == 0 ||
+                  strcmp(n, "boundaryEvent") == 0;
+    int throws = strcmp(n, "endEvent") == 0 || strcmp(n, "intermediateThrowEvent") == 0;
+    if (!pool_of(s, x) || is_tag(x, "process"))
+        fail(s, mf, "messageFlow '%s' %s at %s '%s', which lies in no pool; a message flow joins pools or the "
+             "tasks and events in them", label(mf), src ? "starts" : "ends", n, label(x));
+    else if (src ? catches : throws)
+        fail(s, mf, "messageFlow '%s' %s %s '%s'; a %s event %s no messages", label(mf), src ? "starts at" : "leads to",
+             n, label(x), src ? "catch" : "throw", dir);
+    else if ((src ? throws : catches) && !has_message_def(s, x))
+        fail(s, mf, "messageFlow '%s' %s %s '%s', which has no message trigger; only a message event %s messages",
+             label(mf), src ? "starts at" : "leads to", n, label(x), dir);
+}
+
+static void check_message_flow(spec *s, const xml_node *mf) {
+    const xml_node *a = lookup(s, xml_attr_get(mf, NULL, "sourceRef"));
+    const xml_node *b = lookup(s, xml_attr_get(mf, NULL, "targetRef"));
+    const xml_node *pa = a ? pool_of(s, a) : NULL, *pb = b ? pool_of(s, b) : NULL;
+    if (pa && pa == pb)
+        fail(s, mf, "messageFlow '%s' joins '%s' and '%s' in the same pool '%s'; messages pass between pools, "
+             "sequence flows within one", label(mf), label(a), label(b), label(pa));
+    if (a) check_message_end(s, mf, a, 1);
+    if (b) check_message_end(s, mf, b, 0);
+}
+
+/* References to elements of a given kind (the REF cases): 'a' an
+** attribute, 'c' the text of child elements. Only a reference to the wrong
+** kind of element is refused: one that names nothing may point into an
+** imported document, and tools leave some behind (Bizagi's messageRef on
+** message flows, MIWG A.4.0) that sdm never follows. */
+static const struct { const char *owner, *ref; char how; const char *kinds; } ref_rules[] = {
+    {"participant", "processRef", 'a', "process"},
+    {"participant", "interfaceRef", 'c', "interface"},
+    {"partnerEntity", "participantRef", 'c', "participant"},
+    {"partnerRole", "participantRef", 'c', "participant"},
+    {"operation", "inMessageRef", 'c', "message"},
+    {"operation", "outMessageRef", 'c', "message"},
+    {"operation", "errorRef", 'c', "error"},
+    {"messageFlow", "messageRef", 'a', "message"},
+    {"message", "itemRef", 'a', "itemDefinition"},
+    {"inputSet", "dataInputRefs", 'c', "dataInput"},
+    {"outputSet", "dataOutputRefs", 'c', "dataOutput"},
+    {"dataInputAssociation", "targetRef", 'c', "dataInput"},
+    {"dataInputAssociation", "sourceRef", 'c', "item"},
+    {"dataOutputAssociation", "sourceRef", 'c', "dataOutput"},
+    {"dataOutputAssociation", "targetRef", 'c', "item"},
+    {"process", "supportedInterfaceRef", 'c', "interface"},
+    {"globalTask", "supportedInterfaceRef", 'c', "interface"},
+    {"performer", "resourceRef", 'c', "resource"},
+    {"humanPerformer", "resourceRef", 'c', "resource"},
+    {"potentialOwner", "resourceRef", 'c', "resource"},
+};
+
+static void check_ref(spec *s, const xml_node *owner, const char *ref, const char *value, const char *kinds) {
+    const xml_node *t = lookup(s, value);
+    int item = strcmp(kinds, "item") == 0;
+    if (t && (item ? !is_item_aware(t) : strcmp(t->name, kinds) != 0))
+        fail(s, owner, "%s '%s': %s '%s' names %s %s, not %s %s", owner->name, label(owner), ref, label(t),
+             a_an(t->name), t->name, item ? "a" : a_an(kinds), item ? "data element" : kinds);
+}
+
+static void check_refs(spec *s, const xml_node *x) {
+    for (size_t i = 0; i < sizeof ref_rules / sizeof *ref_rules; i++) {
+        if (strcmp(x->name, ref_rules[i].owner) != 0) continue;
+        if (ref_rules[i].how == 'a') {
+            const char *v = xml_attr_get(x, NULL, ref_rules[i].ref);
+            if (v) check_ref(s, x, ref_rules[i].ref, v, ref_rules[i].kinds);
+            continue;
+        }
+        for (const xml_node *c = x->child; c; c = c->next)
+            if (is_tag(c, ref_rules[i].ref)) check_ref(s, x, ref_rules[i].ref, c->text, ref_rules[i].kinds);
+    }
+}
+
+/* A condition that is a number or a string never holds or fails; it must
+** be true or false (EXT.071, EXT.072). */
+static int constant(const char *t) {
+    size_t n = strlen(t);
+    if (n >= 2 && (t[0] == '"' || t[0] == '\'') && t[n - 1] == t[0] && !memchr(t + 1, t[0], n - 2)) return 1;
+    if (!isdigit((unsigned char)t[0]) && !(strchr("+-.", t[0]) && isdigit((unsigned char)t[1]))) return 0;
+    char *end;
+    strtod(t, &end);
+    return end != t && *end == 0;
+}
+
+static const char *const condition_tags[] = {
+    "conditionExpression", "completionCondition", "loopCondition", "condition", NULL
+};
+
+/* Each element of the document on its own: data items agree with their
+** itemDefinition on being a collection (EXT.020, 077, 081, 083); a text
+** format is a MIME type (EXT.004); a transformation has a body (EXT.013);
+** a resource is named or computed, not both, and parameters bind to a
+** named one (EXT.039, EXT.040); conditions are not constants. */
+static void check_element(spec *s, const xml_node *x) {
+    const char *n = x->name;
+    if (strcmp(n, "dataInput") == 0 || strcmp(n, "dataOutput") == 0 || strcmp(n, "dataObject") == 0) {
+        const xml_node *d = item_ref(s, x, "itemSubjectRef");
+        int mine = attr_is(x, "isCollection", "true"), its = d && attr_is(d, "isCollection", "true");
+        if (d && mine != its)
+            fail(s, x, "%s '%s' is %sa collection but its itemDefinition '%s' is %s; the two must agree", n, label(x),
+                 mine ? "" : "not ", label(d), its ? "one" : "not");
+    }
+    const char *tf = xml_attr_get(x, NULL, "textFormat");
+    if (tf && (strcmp(n, "documentation") == 0 || strcmp(n, "textAnnotation") == 0)) {
+        size_t a = strcspn(tf, "/;"), b = tf[a] == '/' ? strcspn(tf + a + 1, "/; \t") : 0;
+        if (a == 0 || b == 0 || strcspn(tf, " \t") < a + 1 + b || (tf[a + 1 + b] && tf[a + 1 + b] != ';'))
+            fail(s, x, "%s of '%s' has textFormat '%s', which is not a MIME type (type/subtype, e.g. text/plain)",
+                 n, label(owner_of(x)), tf);
+    }
+    if (strcmp(n, "transformation") == 0 && !model_trimmed(s->m->mem, x->text) && !x->child)
+        fail(s, x, "the transformation of '%s' is empty; a transformation is an expression and needs a body",
+             label(owner_of(x)));
+    if (strcmp(n, "performer") == 0 || strcmp(n, "humanPerformer") == 0 || strcmp(n, "potentialOwner") == 0 ||
+        strcmp(n, "resourceRole") == 0) {
+        if (model_child(x, "resourceRef") && model_child(x, "resourceAssignmentExpression"))
+            fail(s, x, "%s of '%s' both names a resource (resourceRef) and computes one "
+                 "(resourceAssignmentExpression); it does one or the other", n, label(owner_of(x)));
+        if (model_child(x, "resourceParameterBinding") && !model_child(x, "resourceRef"))
+            fail(s, x, "%s of '%s' binds resource parameters but names no resource (resourceRef) they belong to",
+                 n, label(owner_of(x)));
+    }
+    const char *t = model_in_list(condition_tags, n) ? model_trimmed(s->m->mem, x->text) : NULL;
+    if (t && constant(t))
+        fail(s, x, "%s of '%s' is the constant %s, not a condition; it must be true or false", n,
+             label(owner_of(x)), t);
+    if (strcmp(n, "messageFlow") == 0) check_message_flow(s, x);
+    check_refs(s, x);
+}
+
+static void walk(spec *s, const xml_node *x) {
+    for (; x; x = x->next) {
+        if (!model_is_bpmn(x)) continue;
+        check_element(s, x);
+        walk(s, x->child);
+    }
+}
+
+/* A call activity that declares its data passes what the element it calls
+** takes: the same data inputs and outputs, holding the same items
+** (EXT.063). One without an ioSpecification passes every variable, as sdm
+** runs calls. */
+static void check_call_data(spec *s, const xml_node *call) {
+    const xml_node *callee = lookup(s, xml_attr_get(call, NULL, "calledElement"));
+    if (!callee || !(is_tag(callee, "process") || strncmp(callee->name, "global", 6) == 0)) return;
+    const xml_node *a = model_child(call, "ioSpecification"), *b = model_child(callee, "ioSpecification");
+    if (!a || !b) return;
+    static const char *const tags[] = {"dataInput", "dataOutput"};
+    for (int t = 0; t < 2; t++) {
+        const xml_node *va[32], *vb[32];
+        int na = data_list(a, tags[t], va, 32), nb = data_list(b, tags[t], vb, 32);
+        if (na != nb) {
+            fail(s, call, "callActivity '%s' has %d %s%s, but %s '%s' it calls has %d; a call activity's data "
+                 "matches what it calls", label(call), na, tags[t], na == 1 ? "" : "s", callee->name,
+                 label(callee), nb);
+            continue;
+        }
+        for (int i = 0; i < na; i++) {
+            const xml_node *ia = item_ref(s, va[i], "itemSubjectRef"), *ib = item_ref(s, vb[i], "itemSubjectRef");
+            if (ia && ib && !same_item(ia, ib))
+                fail(s, va[i], "%s '%s' of callActivity '%s' holds %s, but %s '%s' of '%s' it calls holds %s", tags[t],
+                     label(va[i]), label(call), item_name(ia), tags[t], label(vb[i]), label(callee), item_name(ib));
+        }
+    }
+}
+
+/* An element exposed as a service binds the operations of its interfaces
+** to its data (ioBinding), an input to the operation's request and an
+** output to its answer, item for item (EXT.064, EXT.065). */
+static void check_binding(spec *s, const xml_node *x) {
+    if (!model_child(x, "supportedInterfaceRef")) return;
+    if (!model_child(x, "ioBinding"))
+        fail(s, x, "%s '%s' is exposed as a service (supportedInterfaceRef) but binds no operation to its data "
+             "(ioBinding)", x->name, label(x));
+    for (const xml_node *b = x->child; b; b = b->next) {
+        if (!is_tag(b, "ioBinding")) continue;
+        const xml_node *op = lookup(s, xml_attr_get(b, NULL, "operationRef"));
+        static const char *const data[] = {"inputDataRef", "outputDataRef"};
+        static const char *const msgs[] = {"inMessageRef", "outMessageRef"};
+        static const char *const kinds[] = {"dataInput", "dataOutput"};
+        for (int k = 0; k < 2; k++) {
+            const xml_node *d = lookup(s, xml_attr_get(b, NULL, data[k]));
+            const xml_node *mr = is_tag(op, "operation") ? model_child(op, msgs[k]) : NULL;
+            const xml_node *msg = mr ? lookup(s, mr->text) : NULL;
+            const xml_node *want = is_tag(msg, "message") ? item_ref(s, msg, "itemRef") : NULL;
+            if (d && !is_tag(d, kinds[k]))
+                fail(s, b, "ioBinding of '%s': %s '%s' names %s %s, not a %s", label(x), data[k], label(d),
+                     a_an(d->name), d->name, kinds[k]);
+            else if (d && want && !same_item(want, item_ref(s, d, "itemSubjectRef")))
+                fail(s, b, "ioBinding of '%s' binds %s '%s', holding %s, to message '%s' of operation '%s', "
+                     "carrying %s", label(x), kinds[k], label(d), item_name(item_ref(s, d, "itemSubjectRef")),
+                     label(msg), label(op), item_name(want));
+        }
+    }
+}
+
+static void check_callables(spec *s) {
+    for (int i = 0; i < s->nids; i++) {
+        const xml_node *x = s->ids[i].x;
+        if (is_tag(x, "callActivity")) check_call_data(s, x);
+        if (is_tag(x, "process") || is_tag(x, "globalTask")) check_binding(s, x);
+    }
+}
+
+/* Runs every rule above over a compiled document. */
+void model_check_constraints(model *m, const xml_node *root) {
+    spec s = {.m = m, .root = root};
+    index_ids(&s, root->child);
+    if (s.nids > 1) qsort(s.ids, (size_t)s.nids, sizeof *s.ids, cmp_xref);
+    check_root(&s);
+    walk(&s, root->child);
+    check_callables(&s);
+    for (int i = 0; i < m->nproc; i++) check_process(&s, &m->procs[i]);
+    free(s.ids);
+}
+

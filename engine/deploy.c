@@ -1,0 +1,329 @@
+/*
+** deploy.c — deployment and the model cache: sdm_deploy*, the checks of
+** Lua and timers a model must pass first, versions, packed trees, and the
+** export of a deployed model with its runtime colours.
+**
+** It reads models and writes definitions; it must not run a step.
+*/
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include "err.h"
+#include "table.h"
+#include "access.h"
+#include "import.h"
+#include "sdm_int.h"
+
+/* ---------- deployment ---------- */
+
+static const char *const deploy_cols[] = {"kind", "process", "version", "file", "line", "element", "message", NULL};
+
+static void report(sdm_table *t, const char *kind, const char *proc, int version, const char *file,
+                   int line, const char *element, const char *msg) {
+    char **r = table_add_row(t);
+    r[0] = xstrdup(kind);
+    r[1] = proc ? xstrdup(proc) : NULL;
+    r[2] = version ? xasprintf("%d", version) : NULL;
+    r[3] = file ? xstrdup(file) : NULL;
+    r[4] = line ? xasprintf("%d", line) : NULL;
+    r[5] = element ? xstrdup(element) : NULL;
+    r[6] = msg ? xstrdup(msg) : NULL;
+}
+
+/* Which processes a file deploys: those not marked isExecutable="false";
+** when every process is so marked (bpmn.io's default), all of them. */
+static void choose_processes(const model *m, char *deploy) {
+    int any = 0;
+    for (int i = 0; i < m->nproc; i++)     /* an empty pool is a black-box participant */
+        any |= (deploy[i] = m->procs[i].executable != 0 && m->procs[i].nnode > 0);
+    if (!any) for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
+}
+
+typedef struct code_check { sdm *db; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
+
+static void check_lua(code_check *c, const char *code, int expr, const char *id, int line) {
+    if (!code) return;
+    char chunk[300];
+    const char *slash = strrchr(c->m->file, '/');
+    snprintf(chunk, sizeof chunk, "%s:%s", slash ? slash + 1 : c->m->file, id);
+    sdm_err e;
+    scr *sc = sdmi_sandbox(c->db);
+    if (!sc) sdmi_no_sandbox(&e);
+    else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, line, id, e.msg);
+}
+
+static void check_duration(code_check *c, const char *v, const model_node *n) {
+    char msg[256];
+    clk_duration d;
+    if (!v || clk_parse_duration(v, &d, msg, sizeof msg) == 0) return;
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
+}
+
+static void check_timer(code_check *c, const model_node *n) {
+    if (!n->timer) return;
+    if (n->timer[0] == '=') { check_lua(c, n->timer + 1, 1, n->id, n->line); return; }
+    char msg[256];
+    clk_duration d;
+    clk_cycle cy;
+    int64_t at;
+    int bad = n->timer_type == TIMER_DURATION ? clk_parse_duration(n->timer, &d, msg, sizeof msg)
+            : n->timer_type == TIMER_DATE ? clk_parse_datetime(n->timer, clk_calendar_tz(c->db->cal), &at, msg, sizeof msg)
+            : clk_parse_cycle(n->timer, clk_calendar_tz(c->db->cal), &cy, msg, sizeof msg);
+    if (!bad) return;
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
+}
+
+/* A literal loopCardinality over the cap is refused now; a computed one
+** over it becomes an incident when it runs (rt.c, loop_begin). */
+static void check_cardinality(code_check *c, const model_loop *l, const model_node *n) {
+    if (!l->count) return;
+    char *end;
+    double v = strtod(l->count, &end);
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
+    if (end == l->count || *end || !(v > (double)c->db->max_instances)) return;
+    char msg[256];
+    snprintf(msg, sizeof msg, "loopCardinality of '%s' is %s, over the cap of %ld instances", n->id,
+             l->count, c->db->max_instances);
+    c->nerr++;
+    report(c->t, "error", c->p->id, 0, c->m->file, l->line, n->id, msg);
+}
+
+/* Lua syntax and ISO 8601 values, checked once at deploy time so that a
+** typo surfaces with its line now, not as an incident weeks later. */
+static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
+    code_check c = {db, m, &m->procs[pi], t, 0};
+    const model_proc *p = c.p;
+    for (int f = 0; f < p->nflow; f++) check_lua(&c, p->flows[f].cond, 1, p->flows[f].id, p->flows[f].line);
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        check_lua(&c, n->script, 0, n->id, n->line);
+        check_lua(&c, n->assignee_expr, 1, n->id, n->line);
+        check_lua(&c, n->due_expr, 1, n->id, n->line);
+        check_lua(&c, n->activation, 1, n->id, n->line);
+        for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
+        if (n->loop) {
+            const model_loop *l = n->loop;
+            check_cardinality(&c, l, n);
+            check_lua(&c, l->count, 1, n->id, l->line);
+            check_lua(&c, l->items, 1, n->id, l->line);
+            check_lua(&c, l->until, 1, n->id, l->line);
+            check_lua(&c, l->cond, 1, n->id, l->line);
+        }
+        check_duration(&c, n->due, n);
+        check_duration(&c, n->due_working, n);
+        check_timer(&c, n);
+    }
+    return c.nerr;
+}
+
+/* A new version's timer start events replace the older versions' ones. */
+static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t now, sdm_err *err) {
+    int rc = store_start_jobs_clear(db->st, p->id, err);
+    for (int i = 0; !rc && i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        int64_t due;
+        char msg[256];
+        if (n->kind != EL_START_TIMER || n->parent >= 0) continue;   /* inside: an event subprocess's */
+        if (rt_timer_next(db->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
+            return err_set(err, SDM_ERR_MODEL, p->id, n->line, n->id, "timer of '%s': %s", n->id, msg);
+        if (due) rc = store_start_job_add(db->st, def, n->id, due, now, err);
+    }
+    return rc;
+}
+
+static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *tree,
+                        size_t tree_len, const char *deploy, sdm_table *t, sdm_err *err) {
+    int64_t now = sdm_now(db), resource = 0;
+    int rc = store_begin(db->st, err);
+    for (int i = 0; !rc && i < m->nproc; i++) {
+        if (!deploy[i]) continue;
+        const model_proc *p = &m->procs[i];
+        int64_t def = 0;
+        int version = 0;
+        char *old = NULL;
+        size_t oldlen = 0;
+        rc = store_latest_definition(db->st, p->id, &def, &version, &old, &oldlen, NULL);
+        if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
+        if (!rc && old && oldlen == len && memcmp(old, xml, len) == 0) {
+            report(t, "unchanged", p->id, version, m->file, p->line, NULL, "same content as the deployed version");
+        } else if (!rc) {
+            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, tree, tree_len, now, &resource, err);
+            if (!rc) rc = store_definition_add(db->st, p->id, version + 1, p->name, resource, now,
+                                               db->actor, &def, err);
+            if (!rc) rc = schedule_starts(db, p, def, now, err);
+            if (!rc) report(t, "deployed", p->id, version + 1, m->file, p->line, NULL, p->name);
+        }
+        free(old);
+    }
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    return rc;
+}
+
+int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
+    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
+    if (denied) return denied;
+    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
+    sdm_table *t = table_new(deploy_cols, "ssisiss");
+    xml_doc *doc = NULL;
+    int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
+    if (rc) {
+        report(t, "error", NULL, 0, name, err ? err->line : 0, NULL, err ? err->msg : "malformed XML");
+        if (out) *out = t; else sdm_table_free(t);
+        return rc;
+    }
+    model *m = model_compile(doc, name);
+    char *tree;
+    size_t tree_len;
+    xml_pack(doc, &tree, &tree_len);
+    xml_free(doc);
+    char *deploy = xcalloc((size_t)m->nproc + 1, 1);
+    choose_processes(m, deploy);
+    int nerr = 0, ndeploy = 0;
+    for (int i = 0; i < m->nproc; i++) {
+        ndeploy += deploy[i];
+        if (!deploy[i]) report(t, "skipped", m->procs[i].id, 0, name, m->procs[i].line, NULL,
+                               m->procs[i].nnode ? "isExecutable=\"false\": not deployed"
+                                                 : "no flow nodes (a black-box pool): not deployed");
+        else if (m->procs[i].executable == 0)
+            report(t, "warning", m->procs[i].id, 0, name, m->procs[i].line, NULL,
+                   "no process in the file is executable; deploying it anyway");
+    }
+    for (int i = 0; i < m->ndiag; i++) {
+        const model_diag *d = &m->diags[i];
+        if (d->proc >= 0 && !deploy[d->proc]) continue;
+        report(t, d->error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
+               d->line, d->element, d->msg);
+        nerr += d->error;
+    }
+    for (int i = 0; i < m->nproc; i++) if (deploy[i]) nerr += check_code(db, m, i, t);
+    if (nerr) {
+        for (int r = 0; r < t->nrow; r++)
+            if (strcmp(t->cells[r * t->ncol], "error") == 0) {
+                const char *line = t->cells[r * t->ncol + 4];
+                rc = err_set(err, SDM_ERR_MODEL, name, line ? atoi(line) : 0, t->cells[r * t->ncol + 5],
+                             "%s%s", t->cells[r * t->ncol + 6], nerr > 1 ? " (and more errors)" : "");
+                break;
+            }
+    } else if (!ndeploy) {
+        rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
+        report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
+    } else {
+        rc = deploy_model(db, m, xml, len, tree, tree_len, deploy, t, err);
+    }
+    free(tree);
+    free(deploy);
+    model_free(m);
+    if (out) *out = t; else sdm_table_free(t);
+    return rc;
+}
+
+int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
+    struct stat sb;
+    if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    if ((size_t)sb.st_size > db->max_model_bytes)
+        return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
+                       (long long)sb.st_size, db->max_model_bytes);
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    char *buf = xmalloc((size_t)sb.st_size + 1);
+    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
+    fclose(f);
+    int rc = sdm_deploy_xml(db, path, buf, len, out, err);
+    free(buf);
+    return rc;
+}
+
+/* ---------- model cache ---------- */
+
+int sdmi_load_def(sdm *db, int64_t def, const model_proc **proc, const char **file, sdm_err *err) {
+    for (int i = 0; i < db->ndef; i++)
+        if (db->defs[i].def == def) {
+            *proc = db->defs[i].proc;
+            for (int k = 0; k < db->nmodel; k++)
+                if (db->models[k].resource == db->defs[i].resource) *file = db->models[k].m->file;
+            return SDM_OK;
+        }
+    int64_t resource;
+    char *pid = NULL, *name = NULL, *tree = NULL, *xml = NULL;
+    size_t len;
+    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &tree, &xml, &len, err);
+    model *m = NULL;
+    for (int k = 0; !rc && k < db->nmodel; k++) if (db->models[k].resource == resource) m = db->models[k].m;
+    if (!rc && !m) {
+        /* The packed tree needs no XML parser; resources deployed before
+        ** it existed are parsed. */
+        xml_doc *doc = NULL;
+        rc = tree ? xml_unpack(name, tree, len, &doc, err) : xml_parse(name, xml, len, (size_t)-1, &doc, err);
+        if (!rc) {
+            m = model_load(doc, name);
+            xml_free(doc);
+            db->models = xrealloc(db->models, sizeof *db->models * (size_t)(db->nmodel + 1));
+            db->models[db->nmodel++] = (cached_model){resource, m};
+        }
+    }
+    const model_proc *p = !rc ? model_proc_find(m, pid) : NULL;
+    if (!rc && !p) rc = SDM_CORRUPT_BKPT(err, "a deployed process is missing from its resource");
+    if (!rc) {
+        db->defs = xrealloc(db->defs, sizeof *db->defs * (size_t)(db->ndef + 1));
+        db->defs[db->ndef++] = (cached_def){def, resource, p};
+        *proc = p;
+        *file = m->file;
+    }
+    free(pid); free(name); free(tree); free(xml);
+    return rc;
+}
+
+/* ---------- export with runtime overlays ---------- */
+
+#define BPMNDI_NS "http://www.omg.org/spec/BPMN/20100524/DI"
+#define BIOC_NS   "http://bpmn.io/schema/bpmn/biocolor/1.0"
+#define COLOR_NS  "http://www.omg.org/spec/BPMN/non-normative/color/1.0"
+
+/* fill, stroke for: incident, overdue, waiting, visited */
+static const char *const palette[4][2] = {
+    {"#ffcdd2", "#c62828"}, {"#ffe0b2", "#e65100"}, {"#bbdefb", "#1565c0"}, {"#c8e6c9", "#2e7d32"},
+};
+
+typedef struct overlay { const sdm_table *stats; const char *set[17]; } overlay;
+
+static const char *const *colour_shape(void *ctx, const char *node) {
+    overlay *o = ctx;
+    const sdm_table *t = o->stats;
+    for (int r = 0; r < t->nrow; r++) {
+        if (strcmp(table_cell(t, r, "node"), node) != 0) continue;
+        int k = atoi(table_cell(t, r, "incidents")) ? 0 : atoi(table_cell(t, r, "overdue")) ? 1
+              : atoi(table_cell(t, r, "active")) ? 2 : 3;
+        const char *set[17] = {
+            BIOC_NS, "bioc", "fill", palette[k][0], BIOC_NS, "bioc", "stroke", palette[k][1],
+            COLOR_NS, "color", "background-color", palette[k][0], COLOR_NS, "color", "border-color", palette[k][1],
+            NULL};
+        memcpy(o->set, set, sizeof set);
+        return o->set;
+    }
+    return NULL;
+}
+
+int sdm_export(sdm *db, const char *process, int version, int overlay_on, char **xml, size_t *len, sdm_err *err) {
+    char *src = NULL;
+    size_t n = 0;
+    *xml = NULL;
+    int rc = acc_need_head(db->st, db->as, "export processes", err);   /* heads watch the live diagram */
+    if (rc) return rc;
+    rc = store_definition_xml(db->st, process, version, &src, &n, err);
+    if (rc || !overlay_on) { *xml = src; *len = n; return rc; }
+    sdm_filter f = {.process = process};
+    sdm_table *stats = NULL;
+    rc = sdm_query(db, SDM_Q_NODE_STATS, &f, &stats, err);
+    overlay o = {.stats = stats};
+    if (!rc) rc = xml_overlay(process, src, n, BPMNDI_NS, "BPMNShape", "bpmnElement", colour_shape, &o, xml, len, err);
+    sdm_table_free(stats);
+    free(src);
+    return rc;
+}

@@ -1,0 +1,45 @@
+/*
+** kinds.c — the table of element kinds (kinds.h): one row per el_kind.
+**
+** Adding a kind starts here (docs/ARCHITECTURE.md has the checklist). It
+** holds data only: it must not hold behaviour nor read XML.
+*/
+#include "kinds.h"
+
+#define A EK_ACTIVITY
+#define E EK_EVENT
+#define G EK_GATEWAY
+
+const el_info el_kinds[EL__COUNT] = {
+    /* kind               name                            properties            compile               run                      meaning */
+    [EL_START]          = {"startEvent",                  E|EK_START,           "classify_event",     "pass",                  "none start event: where the process begins"},
+    [EL_END]            = {"endEvent",                    E|EK_END,             "classify_event",     "consume",               "none end event: ends its token"},
+    [EL_END_TERMINATE]  = {"terminateEndEvent",           E|EK_END,             "classify_event",     "terminate",             "terminate end event: ends every token of its scope"},
+    [EL_THROW_NONE]     = {"intermediateThrowEvent",      E,                    "classify_event",     "pass",                  "intermediate throw without definition: passes"},
+    [EL_GW_EXCLUSIVE]   = {"exclusiveGateway",            G,                    "check_defaults",     "pass; op_leave select_flows", "the first outgoing flow that holds"},
+    [EL_GW_PARALLEL]    = {"parallelGateway",             G,                    "",                   "parallel_join; pass",   "every outgoing flow; joins one token from each incoming"},
+    [EL_GW_INCLUSIVE]   = {"inclusiveGateway",            G|EK_OR_JOIN,         "check_defaults",     "or_joins; op_leave select_flows", "every flow that holds; joins what can still come"},
+    [EL_TASK]           = {"task",                        A,                    "compile_task",       "pass",                  "plain task: no behaviour, passes"},
+    [EL_TASK_USER]      = {"userTask",                    A|EK_WAITS,           "compile_task",       "user_task",             "waits for a person to complete its task"},
+    [EL_TASK_MANUAL]    = {"manualTask",                  A,                    "compile_task",       "pass",                  "done outside any system: passes, recorded"},
+    [EL_TASK_SCRIPT]    = {"scriptTask",                  A|EK_LUA,             "compile_task",       "script_task",           "runs inline Lua"},
+    [EL_TASK_SERVICE]   = {"serviceTask",                 A|EK_LUA,             "compile_task",       "script_task",           "runs a Lua function from scripts/ (sdm:handler)"},
+    [EL_CATCH_TIMER]    = {"timer intermediateCatchEvent", E|EK_WAITS,          "compile_timer",      "wait_timer; rt_fire",   "waits for its timer job"},
+    [EL_BOUNDARY_TIMER] = {"timer boundaryEvent",         E|EK_BOUNDARY,        "compile_timer, attach_boundaries", "plan_waits; rt_fire boundary_fire", "a timer on an activity's boundary"},
+    [EL_CALL]           = {"callActivity",                A|EK_WAITS|EK_INNER,  "compile_call",       "call_activity; rt_call_returned", "runs another process for the same client"},
+    [EL_CATCH_EVENT]    = {"intermediateCatchEvent",      E|EK_WAITS,           "triggered_kind",     "wait_event; rt_deliver", "waits for a message or signal (a subscription)"},
+    [EL_BOUNDARY_EVENT] = {"boundaryEvent",               E|EK_BOUNDARY,        "triggered_kind, attach_boundaries", "plan_waits; rt_deliver, rt_catch boundary_fire", "message, signal, error, escalation or compensation on an activity's boundary"},
+    [EL_RECEIVE]        = {"receiveTask",                 A|EK_WAITS,           "compile_node",       "wait_event; rt_deliver", "waits for a message"},
+    [EL_START_MESSAGE]  = {"message startEvent",          E|EK_START,           "triggered_kind",     "pass (correlate.c start_by_event)", "a message starts the process"},
+    [EL_START_TIMER]    = {"timer startEvent",            E|EK_START,           "compile_timer",      "pass (tick.c fire_start)", "a timer job starts the process"},
+    [EL_THROW_EVENT]    = {"intermediateThrowEvent",      E,                    "triggered_kind",     "throw_event",           "throws a message, signal, escalation or compensation (also sendTask)"},
+    [EL_END_THROW]      = {"endEvent",                    E|EK_END,             "triggered_kind",     "throw_event",           "end event that throws (message, signal, error, escalation, compensation)"},
+    [EL_START_SIGNAL]   = {"signal startEvent",           E|EK_START,           "triggered_kind",     "pass (correlate.c start_by_event)", "a signal starts the process or event subprocess"},
+    [EL_START_CATCH]    = {"startEvent",                  E|EK_START,           "triggered_kind",     "pass (rt_catch)",       "error or escalation start of an event subprocess"},
+    [EL_SUBPROCESS]     = {"subProcess",                  A|EK_WAITS|EK_SCOPE|EK_INNER, "wire_scopes", "subprocess",           "embedded subprocess, or event subprocess (triggeredByEvent)"},
+    [EL_GW_EVENT]       = {"eventBasedGateway",           G|EK_WAITS,           "",                   "event_gateway",         "the first of its following events to happen wins"},
+    [EL_GW_COMPLEX]     = {"complexGateway",              G|EK_OR_JOIN,         "compile_node",       "complex_join; op_leave select_flows", "splits like inclusive; joins when activationCondition holds"},
+    [EL_LINK_THROW]     = {"link intermediateThrowEvent", E,                    "check_graph",        "op_execute (goes to its link)", "goes on at the link catch of the same name"},
+    [EL_LINK_CATCH]     = {"link intermediateCatchEvent", E,                    "check_graph",        "pass",                  "where a link arrives"},
+    [EL_UNSUPPORTED]    = {"unsupported element",         0,                    "node_kind",          "(deploy refuses it)",   "known to BPMN, not executable here"},
+};

@@ -1,0 +1,297 @@
+/*
+** people.c — the public calls about people and documents: organisation,
+** users and clients, tasks' claims, reports, deviations, credentials, and
+** the regulation documents. Each checks access and wraps one call of
+** org.c, report.c, cred.c or regdoc.c in a transaction.
+**
+** It must not hold SQL or business rules: those live in the files it wraps.
+*/
+#include <string.h>
+#include <errno.h>
+#include "err.h"
+#include "org.h"
+#include "report.h"
+#include "access.h"
+#include "cred.h"
+#include "regdoc.h"
+#include "sdm_int.h"
+
+int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err) {
+    return sdm_deviation_note(db, deviation, state, NULL, err);
+}
+
+int sdm_deviation_note(sdm *db, int64_t deviation, const char *state, const char *note, sdm_err *err) {
+    if (!state || (strcmp(state, "acknowledged") && strcmp(state, "resolved")))
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a deviation can be acknowledged or resolved");
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_deviation(db->st, db->as, deviation, 1, err);
+    if (!rc) rc = store_deviation_set(db->st, deviation, state, sdm_now(db), db->actor, err);
+    if (!rc && note) rc = store_deviation_note(db->st, deviation, note, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) store_rollback(db->st);
+    return rc;
+}
+
+/* ---------- people: organisation, clients, reports (org.c, report.c) ---------- */
+
+/* One transaction around a store-layer change. */
+#define PEOPLE_TX(db, err, call) do { \
+        int rc_ = store_begin((db)->st, (err)); \
+        if (!rc_) rc_ = (call); \
+        if (!rc_) rc_ = store_commit((db)->st, (err)); \
+        if (rc_) store_rollback((db)->st); \
+        return rc_; \
+    } while (0)
+
+int sdm_org_load(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    sbuf b = {0};
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && b.len < ((size_t)16 << 20)) sbuf_add(&b, buf, n);
+    fclose(f);
+    size_t len = b.len;
+    char *text = sbuf_take(&b);
+    if (strlen(text) != len) {
+        free(text);
+        return err_set(err, SDM_ERR_MISUSE, path, 0, NULL, "not a text file (it holds a NUL byte)");
+    }
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = acc_need_admin(db->st, db->as, "manage users", err);
+    if (!rc) rc = org_load(db->st, path, text, sdm_now(db), db->actor, out, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); sdm_table_free(*out); *out = NULL; }
+    free(text);
+    return rc;
+}
+
+int sdm_user_add(sdm *db, const char *name, const char *roles, const char *head, const char *full_name,
+                 const char *email, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_admin(db->st, db->as, "manage users", err) ? err->code : org_user_add(db->st, name, roles, head, full_name, email, sdm_now(db), db->actor, err));
+}
+
+int sdm_user_deactivate(sdm *db, const char *name, const char *to, sdm_table **moves, sdm_err *err) {
+    int rc = store_begin(db->st, err);
+    *moves = NULL;
+    if (!rc) rc = acc_need_admin(db->st, db->as, "manage users", err);
+    if (!rc) rc = org_user_deactivate(db->st, name, to, sdm_now(db), db->actor, moves, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); sdm_table_free(*moves); *moves = NULL; }
+    return rc;
+}
+
+int sdm_users(sdm *db, const char *role, const char *team, sdm_table **out, sdm_err *err) {
+    return org_users(db->st, role, team, out, err);
+}
+
+int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
+    if (err_check_name(err, "the client key", key)) return SDM_ERR_MISUSE;
+    PEOPLE_TX(db, err, org_client_set(db->st, key, fields_json, 1, sdm_now(db), db->actor, err));
+}
+
+int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
+}
+
+int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
+    int rc = org_clients(db->st, f, out, err);
+    if (!rc) rc = acc_filter(db->st, db->as, *out, "client", ACC_CLIENT, err);
+    return rc;
+}
+
+int sdm_client_card(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_client(db->st, db->as, key, err);
+    return rc ? rc : org_client_card(db->st, key, out, err);
+}
+
+int sdm_client_history(sdm *db, const char *key, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_client(db->st, db->as, key, err);
+    return rc ? rc : org_client_history(db->st, key, out, err);
+}
+
+/* Today in the business calendar's zone: [start, end). */
+static void today(sdm *db, int64_t now, int64_t *start, int64_t *end) {
+    const char *tz = clk_calendar_tz(db->cal);
+    char buf[64], msg[128];
+    clk_duration day = {.days = 1};
+    *start = now - now % 86400000;
+    if (clk_format(now, tz, buf, sizeof buf) > 10) {
+        buf[10] = 0;
+        clk_parse_datetime(buf, tz, start, msg, sizeof msg);
+    }
+    *end = clk_add(*start, &day, tz);
+}
+
+int sdm_calendar(sdm *db, const char *user, const char *when, int limit, sdm_table **out, sdm_err *err) {
+    int64_t now = sdm_now(db), start, end;
+    today(db, now, &start, &end);
+    *out = NULL;
+    int rc = user ? acc_need_user(db->st, db->as, user, err) : SDM_OK;
+    if (!rc) rc = report_calendar(db->st, user, when, now, start, end, limit, out, err);
+    if (!rc && !user) rc = acc_filter(db->st, db->as, *out, "task", ACC_TASK, err);
+    return rc;
+}
+
+/* The task is the acting user's to act on, and so is `user` (a head may
+** claim for the people below them). */
+static int task_allowed(sdm *db, int64_t task, const char *user, sdm_err *err) {
+    int rc = acc_task(db->st, db->as, task, err);
+    if (!rc && user) rc = acc_need_user(db->st, db->as, user, err);
+    return rc;
+}
+
+int sdm_task_claim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
+    PEOPLE_TX(db, err, task_allowed(db, task, user, err) ? err->code : org_task_claim(db->st, task, user, force, sdm_now(db), db->actor, err));
+}
+
+int sdm_task_unclaim(sdm *db, int64_t task, const char *user, int force, sdm_err *err) {
+    PEOPLE_TX(db, err, task_allowed(db, task, user, err) ? err->code : org_task_unclaim(db->st, task, user, force, sdm_now(db), db->actor, err));
+}
+
+int sdm_task_delegate(sdm *db, int64_t task, const char *to, int force, sdm_err *err) {
+    PEOPLE_TX(db, err, task_allowed(db, task, NULL, err) ? err->code : org_task_delegate(db->st, task, to, force, sdm_now(db), db->actor, err));
+}
+
+int sdm_task_info(sdm *db, int64_t task, sdm_table **out, sdm_err *err) {
+    store_task t;
+    store_instance inst;
+    const model_proc *p = NULL;
+    const char *file = NULL;
+    *out = NULL;
+    int rc = acc_task(db->st, db->as, task, err);
+    if (!rc) rc = store_task_get(db->st, task, &t, err);
+    if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    if (!rc) rc = sdmi_load_def(db, inst.definition_id, &p, &file, err);
+    if (!rc) rc = report_task_info(db->st, p, task, out, err);
+    return rc;
+}
+
+int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
+    int64_t now = sdm_now(db), start, end;
+    today(db, now, &start, &end);
+    *out = NULL;
+    if (!team && !acc_owner(db->st, db->as)) team = db->as;
+    int rc = acc_need_head(db->st, db->as, "see the monitor", err);
+    if (!rc && team && !acc_owner(db->st, db->as)) rc = acc_need_user(db->st, db->as, team, err);
+    return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
+}
+
+int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
+                      sdm_table **out, sdm_err *err) {
+    int64_t def;
+    int version;
+    const model_proc *p = NULL;
+    const char *file = NULL;
+    *out = NULL;
+    if (!process || !*process) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "the funnel needs a process");
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
+    if (!rc) rc = sdmi_load_def(db, def, &p, &file, err);
+    if (!rc) rc = report_funnel(db->st, p, by, from, to, out, err);
+    return rc;
+}
+
+int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
+    if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
+    return rc;
+}
+
+int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : report_handoffs(db->st, from, to, out, err);
+}
+
+int sdm_report_deviations(sdm *db, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    if (!rc) rc = report_deviations(db->st, by, from, to, out, err);
+    if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "manager", ACC_USER, err);
+    return rc;
+}
+
+int sdm_inbox_read(sdm *db, int64_t message, sdm_err *err) {
+    PEOPLE_TX(db, err, store_inbox_read(db->st, message, acc_admin(db->st, db->as) ? NULL : db->as, sdm_now(db), err));
+}
+
+/* ---------- credentials (cred.c) ---------- */
+
+/* The administrator, or `name` acting for themself. */
+static int self_or_admin(sdm *db, const char *name, sdm_err *err) {
+    if (!name || !*name) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a user name is required");
+    if (db->as && strcmp(db->as, name) == 0) return SDM_OK;
+    return acc_need_admin(db->st, db->as, "manage other people's credentials", err);
+}
+
+int sdm_user_passwd(sdm *db, const char *name, const char *password, sdm_err *err) {
+    PEOPLE_TX(db, err, self_or_admin(db, name, err) ? err->code : cred_passwd(db->st, name, password, err));
+}
+
+int sdm_login(sdm *db, const char *name, const char *password, sdm_err *err) {
+    return cred_login(db->st, name, password, err);
+}
+
+int sdm_token_create(sdm *db, const char *name, char **token, int64_t *id, sdm_err *err) {
+    *token = NULL;
+    int rc = store_begin(db->st, err);
+    if (!rc) rc = self_or_admin(db, name, err);
+    if (!rc) rc = cred_token_create(db->st, name, sdm_now(db), token, id, err);
+    if (!rc) rc = store_commit(db->st, err);
+    if (rc) { store_rollback(db->st); free(*token); *token = NULL; }
+    return rc;
+}
+
+int sdm_token_revoke(sdm *db, const char *id_or_name, int *revoked, sdm_err *err) {
+    PEOPLE_TX(db, err, cred_token_revoke(db->st, id_or_name, acc_admin(db->st, db->as) ? NULL : db->as,
+                                         sdm_now(db), revoked, err));
+}
+
+int sdm_token_user(sdm *db, const char *token, char *user, size_t n, sdm_err *err) {
+    return cred_token_user(db->st, token, user, n, err);
+}
+
+char *sdm_funnel_render(const sdm_table *funnel, const char *title, int html) {
+    return report_funnel_render(funnel, title, html);
+}
+
+int sdm_parse_time(sdm *db, const char *text, int64_t *ms, sdm_err *err) {
+    char msg[256];
+    if (text && clk_parse_datetime(text, clk_calendar_tz(db->cal), ms, msg, sizeof msg) == 0) return SDM_OK;
+    return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "'%s' is not an ISO 8601 date or date-time",
+                   text ? text : "");
+}
+
+/* ---------- documents from the models (regdoc.c) ---------- */
+
+static regdoc_ctx doc_ctx(sdm *db, const char *lang) {
+    return (regdoc_ctx){db->st, lang ? lang : db->lang, clk_calendar_tz(db->cal), sdm_now(db)};
+}
+
+int sdm_roles_matrix(sdm *db, const char *const *processes, int n, sdm_table **out, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, NULL);
+    return regdoc_matrix(&c, processes, n, out, err);
+}
+
+int sdm_roles_matrix_html(sdm *db, const char *const *processes, int n, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_matrix_html(&c, processes, n, html, err);
+}
+
+int sdm_instruction_html(sdm *db, const char *user, const char *role, const char *lang, char **html, sdm_err *err) {
+    int denied = acc_instruction(db->st, db->as, user, role, err);
+    if (denied) return denied;
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_instruction_html(&c, user, role, html, err);
+}
+
+int sdm_regulation_html(sdm *db, const char *process, const char *lang, char **html, sdm_err *err) {
+    regdoc_ctx c = doc_ctx(db, lang);
+    return regdoc_regulation_html(&c, process, html, err);
+}
