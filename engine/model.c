@@ -558,6 +558,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     n->doc = doc ? trimmed(a, doc->text) : NULL;
     if (!n->doc) n->doc = "";
     n->stage = trimmed(a, sdm_attr(x, "stage"));
+    n->card = trimmed(a, sdm_attr(x, "card"));
     n->outcome = trimmed(a, sdm_attr(x, "outcome"));
     n->accountable = trimmed(a, sdm_attr(x, "accountable"));
     n->consulted = trimmed(a, sdm_attr(x, "consulted"));

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include "report.h"
+#include "card.h"
 #include "org.h"
 #include "table.h"
 #include "err.h"
@@ -580,4 +581,15 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
     }
     free(st);
     return sbuf_take(&b);
+}
+
+/* ---------- the client base by a card field ---------- */
+
+int report_clients(store *s, const char *by, sdm_table **out, sdm_err *err) {
+    int rc = card_field_check(s, by ? by : "segment", err);
+    if (rc) return rc;
+    return store_sql_table(s, out, "sirr", err,
+        "SELECT " CARD_FIELD_SQL " AS \"group\", count(*) AS clients, round(coalesce(sum(c.value), 0), 2) AS value,"
+        " round(100.0 * count(*) / (SELECT count(*) FROM clients), 1) AS share_pct"
+        " FROM clients c GROUP BY 1 ORDER BY clients DESC, 1", "t", by ? by : "segment");
 }

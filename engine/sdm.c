@@ -29,6 +29,7 @@
 #include "cred.h"
 #include "import.h"
 #include "regdoc.h"
+#include "card.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -1147,6 +1148,27 @@ int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err
     PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
 }
 
+int sdm_client_assign(sdm *db, const char *key, const char *role, const char *user, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_head(db->st, db->as, "reassign clients", err) ? err->code : org_client_assign(db->st, key, role, user, sdm_now(db), db->actor, err));
+}
+
+int sdm_client_merge(sdm *db, const char *keep, const char *gone, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    PEOPLE_TX(db, err, acc_need_head(db->st, db->as, "merge clients", err) ? err->code : card_merge(db->st, keep, gone, sdm_now(db), db->actor, out, err));
+}
+
+int sdm_client_log(sdm *db, const char *key, const char *type, const char *text, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : card_log(db->st, key, type, text, sdm_now(db), db->actor, err));
+}
+
+int sdm_card_field_add(sdm *db, const char *name, const char *type, const char *label, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_admin(db->st, db->as, "declare card fields", err) ? err->code : card_field_add(db->st, name, type, label, sdm_now(db), db->actor, err));
+}
+
+int sdm_card_fields(sdm *db, sdm_table **out, sdm_err *err) {
+    return card_fields(db->st, out, err);
+}
+
 int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     int rc = org_clients(db->st, f, out, err);
     if (!rc) rc = acc_filter(db->st, db->as, *out, "client", ACC_CLIENT, err);
@@ -1253,6 +1275,12 @@ int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *
     if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
     if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
     return rc;
+}
+
+int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : report_clients(db->st, by, out, err);
 }
 
 int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {

@@ -16,6 +16,7 @@
 #include "table.h"
 #include "org.h"
 #include "cred.h"
+#include "card.h"
 #include "err.h"
 
 /* ---------- schema ---------- */
@@ -184,6 +185,8 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN incident_id INTEGER;",
     /* 10: passwords, API tokens, deviation notes (cred.c) */
     cred_schema,
+    /* 11: client identifiers, holders of client roles, card fields, contacts (card.c) */
+    card_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -1937,6 +1940,10 @@ static const char *const checks[] = {
     " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",
     "SELECT 'definition versions have a gap', process FROM definitions GROUP BY process"
     " HAVING max(version) <> count(*)",
+    "SELECT 'client with two holders of role ' || role, client FROM client_roles WHERE until IS NULL"
+    " GROUP BY client, role HAVING count(*) > 1",
+    "SELECT 'client role held by an inactive user ' || user, client || ' ' || role FROM client_roles c"
+    " WHERE until IS NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.name = c.user AND u.active)",
 };
 
 int store_check(store *s, sdm_table **out, sdm_err *err) {

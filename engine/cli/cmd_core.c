@@ -54,7 +54,13 @@ int cmd_start(cli *c) {
     if (c->argc != 2 || !c->client) return cli_usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
     int64_t id;
     char *vars = cli_vars(c);
-    int rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
+    sdm_table *card = NULL;
+    int rc = SDM_OK;
+    /* --force: register the new client first, duplicate or not */
+    if (c->force && sdm_client_card(c->db, c->client, &card, &c->err) == SDM_ERR_NOTFOUND)
+        rc = sdm_client_add(c->db, c->client, "{\"force\": true}", &c->err);
+    sdm_table_free(card);
+    if (!rc) rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
     free(vars);
     if (rc) return cli_fail(c, rc);
     sdm_filter f = {.id = id};
