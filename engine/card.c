@@ -331,6 +331,7 @@ static void card_take(store *s, int64_t inst, const char *item, json_t *card) {
     snprintf(var, sizeof var, "%.*s", colon ? (int)(colon - item) : (int)strlen(item), item);
     snprintf(field, sizeof field, "%s", colon ? colon + 1 : item);
     char *value = NULL;
+    if (card_field_check(s, field, NULL)) return;       /* not declared (yet): the step goes on */
     if (store_sql_text(s, &value, NULL, "SELECT value FROM variables WHERE instance_id = ?1 AND scope = 0 AND name = ?2",
                        "it", inst, var)) return;
     json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
