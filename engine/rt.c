@@ -342,6 +342,7 @@ typedef struct fx_ctx {
     const char *rule, *severity;
     const char *subject, *body;
     int64_t deviation;
+    int told;                  /* messages queued */
     sdm_err *err;
 } fx_ctx;
 
@@ -351,6 +352,7 @@ static const char *assignee_of(const fx_ctx *f) {
 
 static int queue_message(void *ctx, const char *channel, const char *address) {
     fx_ctx *f = ctx;
+    f->told++;
     return store_outbox_add(f->s->st, channel, address, f->subject, f->body, f->s->now, f->s->inst,
                             f->deviation, f->err);
 }
@@ -370,7 +372,10 @@ static int raise_deviation(fx_ctx *f, const char *severity, const char *msg) {
     f->deviation = id;
     f->subject = subject;
     f->body = msg;
+    f->told = 0;
     rc = store_recipients(s->st, "head", assignee_of(f), queue_message, f, f->err);
+    /* nobody assigned, or no head: those responsible for the step still hear */
+    if (!rc && !f->told) rc = store_responsible(s->st, f->n->role, s->client, queue_message, f, f->err);
     f->deviation = 0;
     return rc;
 }

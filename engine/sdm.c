@@ -1076,6 +1076,8 @@ int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *er
 int sdm_deviation_note(sdm *db, int64_t deviation, const char *state, const char *note, sdm_err *err) {
     if (!state || (strcmp(state, "acknowledged") && strcmp(state, "resolved")))
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a deviation can be acknowledged or resolved");
+    if (strcmp(state, "resolved") == 0 && (!note || !*note))
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "resolving a deviation takes a note: what was done");
     int rc = store_begin(db->st, err);
     if (!rc) rc = acc_deviation(db->st, db->as, deviation, 1, err);
     if (!rc) rc = store_deviation_set(db->st, deviation, state, sdm_now(db), db->actor, err);

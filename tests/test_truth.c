@@ -246,11 +246,56 @@ static void test_card(void) {
     sdm_close(db);
 }
 
+/* A checkpoint raises a deviation as soon as the task opens. */
+static const char dev_bpmn[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\" targetNamespace=\"x\">\n"
+"<bpmn:process id=\"dev\" isExecutable=\"true\">\n"
+" <bpmn:laneSet id=\"ls\"><bpmn:lane id=\"l\" name=\"lonely\"><bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>\n"
+" <bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>\n"
+" <bpmn:userTask id=\"t\"><bpmn:extensionElements><sdm:checkpoint id=\"chk\" on=\"enter\">"
+"deviation{severity = \"high\", message = \"no call yet\"}</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>\n"
+" <bpmn:sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+"</bpmn:process>\n"
+"</bpmn:definitions>\n";
+
+static int inbox_rows(sdm *db, const char *user) {
+    sdm_filter f = {.user = user, .state = "all"};
+    sdm_table *t = NULL;
+    sdm_query(db, SDM_Q_INBOX, &f, &t, &err);
+    return count_rows(t);
+}
+
+static void test_deviations(void) {
+    T_CASE("6 a deviation with no head reaches the process owner; resolving takes a note");
+    sdm *db = open_db("dev.db");
+    CHECK_EQ_INT(load_org(db, "user boss roles=owner\nuser solo roles=lonely\nuser peer roles=lonely\n"), SDM_OK);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_deploy_xml(db, "dev.bpmn", dev_bpmn, strlen(dev_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    start(db, "dev", "d1", NULL);
+    sdm_tick(db, NULL, NULL, &err);                /* in-app messages leave the outbox */
+    CHECK_EQ_INT(inbox_rows(db, "boss"), 1);
+    CHECK_EQ_INT(inbox_rows(db, "solo"), 0);
+    sdm_filter f = {.state = "open"};
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_DEVIATIONS, &f, &t, &err), SDM_OK);
+    int64_t dev = t->nrow ? strtoll(t->cells[0], NULL, 10) : 0;
+    sdm_table_free(t);
+    CHECK(dev > 0);
+    sdm_act_as(db, "peer", &err);                     /* a colleague is not a head */
+    CHECK(sdm_deviation_note(db, dev, "acknowledged", "seen", &err) != SDM_OK);
+    sdm_act_as(db, "boss", &err);
+    CHECK_EQ_INT(sdm_deviation_note(db, dev, "resolved", "", &err), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(sdm_deviation_note(db, dev, "resolved", "called them", &err), SDM_OK);
+    sdm_close(db);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_holder();
     test_duplicates();
     test_card();
+    test_deviations();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -230,8 +230,8 @@ int cmd_deviation(cli *c) {
     int64_t id = cli_id(c->argc == 3 ? c->argv[2] : NULL, &ok);
     const char *verb = c->argc == 3 ? c->argv[1] : "";   /* the table admits only ack and resolve */
     const char *state = strcmp(verb, "ack") == 0 ? "acknowledged" : strcmp(verb, "resolve") == 0 ? "resolved" : NULL;
-    if (!ok || !state) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID");
-    int rc = sdm_deviation_set(c->db, id, state, &c->err);
+    if (!ok || !state) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID [--text NOTE]");
+    int rc = sdm_deviation_note(c->db, id, state, OPTV(c, O_TEXT), &c->err);
     if (rc) return cli_fail(c, rc);
     printf("deviation %lld %s\n", (long long)id, state);
     return EXIT_OK;

@@ -54,7 +54,7 @@ const cli_option cli_options[O_COUNT] = {
     [O_PASSWORD_STDIN] = {"password-stdin", NULL, "user passwd: read the password from standard input"},
     [O_WHERE]        = {"where", "FIELD=VALUE", "clients: only those whose card field has this value"},
     [O_TYPE]         = {"type", "TYPE", "card field add: text|number|bool|date; client log: call|meeting|email|note"},
-    [O_TEXT]         = {"text", "TEXT", "client log: what was said or agreed"},
+    [O_TEXT]         = {"text", "TEXT", "client log: what was said or agreed; deviation: the note"},
     [O_LABEL]        = {"label", "TEXT", "card field add: the label people read"},
 };
 
@@ -88,8 +88,9 @@ const cli_command cli_commands[] = {
     {"jobs", "", "pending timers and due-date checkpoints", 0, 0, 0, R, cmd_jobs},
     {"deviations", "", "deviations (--open, --state open|acknowledged|resolved)",
      OPT(O_OPEN) | OPT(O_STATE) | OPT(O_ALL) | OPT(O_USER), 0, 0, R, cmd_deviations},
-    {"deviation ack", "ID", "a head acknowledges a deviation", 0, 1, 1, W, cmd_deviation},
-    {"deviation resolve", "ID", "a head resolves a deviation", 0, 1, 1, W, cmd_deviation},
+    {"deviation ack", "ID", "a head acknowledges a deviation (--text NOTE)", OPT(O_TEXT), 1, 1, W, cmd_deviation},
+    {"deviation resolve", "ID", "a head resolves a deviation (--text NOTE: what was done)", OPT(O_TEXT), 1, 1, W,
+     cmd_deviation},
     {"inbox", "", "a user's in-app messages (--user U)", OPT(O_USER) | OPT(O_STATE) | OPT(O_ALL), 0, 0, R, cmd_inbox},
     {"outbox", "", "notifications and their delivery", OPT(O_STATE) | OPT(O_ALL), 0, 0, R, cmd_outbox},
     {"export", "PROCESS", "the deployed BPMN, coloured by what runs now with --overlay",
