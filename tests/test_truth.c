@@ -290,12 +290,98 @@ static void test_deviations(void) {
     sdm_close(db);
 }
 
+/* Lead -> key clients straight to the contract, the others through an offer. */
+static const char fun_bpmn[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\" targetNamespace=\"x\">\n"
+"<bpmn:process id=\"fun\" isExecutable=\"true\">\n"
+" <bpmn:laneSet id=\"ls\">\n"
+"  <bpmn:lane id=\"l1\" name=\"call-centre\"><bpmn:flowNodeRef>qualify</bpmn:flowNodeRef></bpmn:lane>\n"
+"  <bpmn:lane id=\"l2\" name=\"closer\"><bpmn:flowNodeRef>offer</bpmn:flowNodeRef><bpmn:flowNodeRef>contract</bpmn:flowNodeRef></bpmn:lane>\n"
+" </bpmn:laneSet>\n"
+" <bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"qualify\"/>\n"
+" <bpmn:userTask id=\"qualify\" sdm:stage=\"Lead\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"qualify\" targetRef=\"g\"/>\n"
+" <bpmn:exclusiveGateway id=\"g\" default=\"f3\"/>\n"
+" <bpmn:sequenceFlow id=\"f3\" sourceRef=\"g\" targetRef=\"offer\"/>\n"
+" <bpmn:sequenceFlow id=\"f4\" sourceRef=\"g\" targetRef=\"contract\"><bpmn:conditionExpression>var(\"key\") == true</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+" <bpmn:userTask id=\"offer\" sdm:stage=\"Offer\"/><bpmn:sequenceFlow id=\"f5\" sourceRef=\"offer\" targetRef=\"contract\"/>\n"
+" <bpmn:userTask id=\"contract\" sdm:stage=\"Won\"/><bpmn:sequenceFlow id=\"f6\" sourceRef=\"contract\" targetRef=\"e\"/>\n"
+" <bpmn:endEvent id=\"e\" sdm:outcome=\"success\"/>\n"
+"</bpmn:process>\n"
+"</bpmn:definitions>\n";
+
+/* A cell of the row (group, stage) of a grouped funnel. */
+static const char *fcell(const sdm_table *t, const char *group, const char *stage, int col) {
+    for (int r = 0; r < t->nrow; r++)
+        if (strcmp(t->cells[r * t->ncol], group) == 0 && strcmp(t->cells[r * t->ncol + 1], stage) == 0)
+            return t->cells[r * t->ncol + col] ? t->cells[r * t->ncol + col] : "(null)";
+    return "(no row)";
+}
+
+static void test_funnel(void) {
+    T_CASE("4 funnel: clients not instances, never over 100 %, credited to who did the stage");
+    sdm *db = open_db("fun.db");
+    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_deploy_xml(db, "fun.bpmn", fun_bpmn, strlen(fun_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    /* per client: key?, how many steps done (1 qualify, 2 + offer or contract, 3 all),
+    ** runs (a second run of the same client must not count twice) */
+    struct { const char *key; int is_key, done, runs; } c[] = {
+        {"f1", 1, 2, 1}, {"f5", 1, 2, 1}, {"f2", 0, 3, 2}, {"f3", 0, 3, 1}, {"f4", 0, 1, 1}, {"f6", 0, 0, 1}};
+    int n = (int)(sizeof c / sizeof *c), reached[3] = {0};
+    char who[64], vars[64], closer_of[8][64];
+    for (int i = 0; i < n; i++) {
+        for (int run = 0; run < c[i].runs; run++) {
+            start(db, "fun", c[i].key, NULL);
+            snprintf(vars, sizeof vars, "{\"key\": %s}", c[i].is_key ? "true" : "false");
+            for (int d = 0; d < c[i].done; d++) {
+                int64_t id = open_task(db, "fun", c[i].key, who, sizeof who);
+                if (d == 1) snprintf(closer_of[i], sizeof closer_of[i], "%s", who);
+                CHECK_EQ_INT(sdm_complete(db, id, d == 0 ? vars : NULL, &err), SDM_OK);
+            }
+            if (run + 1 < c[i].runs) {          /* the second run is cut short at the lead */
+                sdm_filter f = {.client = c[i].key, .process = "fun", .state = "active"};
+                CHECK_EQ_INT(sdm_query(db, SDM_Q_INSTANCES, &f, &t, &err), SDM_OK);
+                sdm_table_free(t);
+            }
+        }
+        /* the furthest stage: Lead 0, Offer 1, Won 2 (a key client skips Offer) */
+        int far = c[i].is_key ? (c[i].done >= 1 ? 2 : 0) : (c[i].done >= 2 ? 2 : c[i].done >= 1 ? 1 : 0);
+        for (int k = 0; k <= far; k++) reached[k]++;
+    }
+    CHECK_EQ_INT(sdm_report_funnel(db, "fun", NULL, 0, 0, &t, &err), SDM_OK);
+    char want[16];
+    const char *names[] = {"Lead", "Offer", "Won"};
+    for (int k = 0; k < 3; k++) {
+        snprintf(want, sizeof want, "%d", reached[k]);
+        CHECK_EQ_STR(cell(t, names[k], "reached"), want);
+        double conv = strtod(cell(t, names[k], "conversion_pct"), NULL);
+        CHECK(conv <= 100.0);
+    }
+    snprintf(want, sizeof want, "%.1f", 100.0 * reached[2] / reached[1]);
+    CHECK_EQ_STR(cell(t, "Won", "conversion_pct"), want);
+    sdm_table_free(t);
+
+    T_CASE("4.1 the owner changes; the stage stays the closer's");
+    CHECK_EQ_INT(sdm_client_update(db, "f3", "{\"owner\": \"olga\"}", &err), SDM_OK);
+    CHECK_EQ_INT(sdm_report_funnel(db, "fun", "manager", 0, 0, &t, &err), SDM_OK);
+    CHECK_EQ_STR(fcell(t, "olga", "Offer", 2), "(no row)");
+    int offers = 0;
+    for (int i = 0; i < n; i++) offers += !c[i].is_key && c[i].done >= 2 && strcmp(closer_of[i], closer_of[3]) == 0;
+    snprintf(want, sizeof want, "%d", offers);
+    CHECK_EQ_STR(fcell(t, closer_of[3], "Offer", 2), want);
+    sdm_table_free(t);
+    sdm_close(db);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_holder();
     test_duplicates();
     test_card();
     test_deviations();
+    test_funnel();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
