@@ -39,7 +39,10 @@ const char card_schema[] =
     "CREATE INDEX client_fields_value ON client_fields(field, value);"
     "CREATE TABLE contacts(id INTEGER PRIMARY KEY, client TEXT NOT NULL, type TEXT NOT NULL, text TEXT NOT NULL,"
     "  at INTEGER NOT NULL, actor TEXT);"
-    "CREATE INDEX contacts_client ON contacts(client, at);";
+    "CREATE INDEX contacts_client ON contacts(client, at);"
+    /* plan.c's targets: created here so migration 11 stays one entry */
+    "CREATE TABLE plans(kind TEXT NOT NULL, who TEXT NOT NULL, month TEXT NOT NULL, metric TEXT NOT NULL,"
+    "  target REAL NOT NULL, set_at INTEGER NOT NULL, set_by TEXT, PRIMARY KEY(kind, who, month, metric)) WITHOUT ROWID;";
 
 /* ---------- identifiers ---------- */
 

@@ -357,6 +357,27 @@ static int queue_message(void *ctx, const char *channel, const char *address) {
                             f->deviation, f->err);
 }
 
+/* What a head needs to act on a deviation: whose client, which step, who
+** has it, when it was due and how late it is now. */
+static char *deviation_body(const fx_ctx *f, const char *msg) {
+    const rt_step *s = f->s;
+    sbuf b = {0};
+    sbuf_printf(&b, "%s\n\nClient: %s\nProcess: %s\nStep: %s\nManager: %s\n", msg, s->client ? s->client : "-",
+                s->proc && s->proc->name ? s->proc->name : s->proc ? s->proc->id : "-",
+                f->n->name && *f->n->name ? f->n->name : f->n->id,
+                assignee_of(f) ? assignee_of(f) : "nobody yet (the role's queue)");
+    if (f->task && f->task->due_at) {
+        char due[64];
+        clk_format(f->task->due_at, clk_calendar_tz(s->cal), due, sizeof due);
+        sbuf_printf(&b, "Due: %s", due);
+        if (s->now > f->task->due_at)
+            sbuf_printf(&b, " (late by %.1f h)", (double)(s->now - f->task->due_at) / 3600000.0);
+        sbuf_puts(&b, "\n");
+    }
+    if (f->task) sbuf_printf(&b, "Task: %lld (sdm task show %lld)\n", (long long)f->task->id, (long long)f->task->id);
+    return sbuf_take(&b);
+}
+
 /* A deviation is logged and told, in-app, to the responsible manager's head. */
 static int raise_deviation(fx_ctx *f, const char *severity, const char *msg) {
     rt_step *s = f->s;
@@ -369,14 +390,16 @@ static int raise_deviation(fx_ctx *f, const char *severity, const char *msg) {
     if (rc) return rc;
     char subject[300];
     snprintf(subject, sizeof subject, "[%s] %s", severity, msg);
+    char *body = deviation_body(f, msg);
     f->deviation = id;
     f->subject = subject;
-    f->body = msg;
+    f->body = body;
     f->told = 0;
     rc = store_recipients(s->st, "head", assignee_of(f), queue_message, f, f->err);
     /* nobody assigned, or no head: those responsible for the step still hear */
     if (!rc && !f->told) rc = store_responsible(s->st, f->n->role, s->client, queue_message, f, f->err);
     f->deviation = 0;
+    free(body);
     return rc;
 }
 

@@ -30,6 +30,7 @@
 #include "import.h"
 #include "regdoc.h"
 #include "card.h"
+#include "plan.h"
 
 typedef struct cached_model { int64_t resource; model *m; } cached_model;
 typedef struct cached_def { int64_t def; int64_t resource; const model_proc *proc; } cached_def;
@@ -1277,6 +1278,17 @@ int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *
     if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
     if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
     return rc;
+}
+
+int sdm_plan_set(sdm *db, const char *kind, const char *who, const char *month, const char *metric,
+                 double target, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_head(db->st, db->as, "set plans", err) ? err->code : plan_set(db->st, kind, who, month, metric, target, sdm_now(db), db->actor, err));
+}
+
+int sdm_report_plan(sdm *db, const char *month, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : plan_report(db->st, month, out, err);
 }
 
 int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err) {

@@ -288,6 +288,12 @@ SDM_API int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err
 SDM_API int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
                               sdm_table **out, sdm_err *err);
 SDM_API int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
+/* Monthly targets: kind user|role|team, month YYYY-MM, metric won|revenue|
+** tasks|on_time_pct (administrators and heads). The report lists every
+** plan of the month: kind, who, metric, plan, actual, done_pct. */
+SDM_API int sdm_plan_set(sdm *db, const char *kind, const char *who, const char *month, const char *metric,
+                         double target, sdm_err *err);
+SDM_API int sdm_report_plan(sdm *db, const char *month, sdm_table **out, sdm_err *err);
 /* The client base by a card field (NULL: segment): group, clients, value, share_pct. */
 SDM_API int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err);
 SDM_API int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err);

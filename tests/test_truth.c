@@ -375,6 +375,54 @@ static void test_funnel(void) {
     sdm_close(db);
 }
 
+static void test_plan(void) {
+    T_CASE("5 plans: target against actual per manager, role and team");
+    sdm *db = open_db("plan.db");
+    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_deploy_xml(db, "fun.bpmn", fun_bpmn, strlen(fun_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    /* March 2026 (the fixture's clock): clients worth 100, 200, 300 won,
+    ** one lost at the lead, one still open */
+    int values[] = {100, 200, 300, 0, 0};
+    int won_by[8] = {0}, revenue_by[8] = {0}, closer_tasks = 0;
+    const char *closers[2] = {"marina", "max"};
+    char who[64], key[16], vars[80];
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key, "p%d", i);
+        snprintf(vars, sizeof vars, "{\"value\": %d}", values[i] ? values[i] : 1);
+        start(db, "fun", key, vars);
+        if (i == 4) continue;                                  /* open at the lead */
+        CHECK_EQ_INT(sdm_complete(db, open_task(db, "fun", key, who, sizeof who), "{\"key\": false}", &err), SDM_OK);
+        if (i == 3) continue;                                  /* stays at the offer */
+        for (int d = 0; d < 2; d++) {
+            CHECK_EQ_INT(sdm_complete(db, open_task(db, "fun", key, who, sizeof who), NULL, &err), SDM_OK);
+            closer_tasks++;
+        }
+        int k = strcmp(who, closers[0]) == 0 ? 0 : 1;       /* who closed it */
+        won_by[k]++;
+        revenue_by[k] += values[i];
+    }
+    CHECK_EQ_INT(sdm_plan_set(db, "user", "marina", "2026-03", "won", 4, &err), SDM_OK);
+    CHECK_EQ_INT(sdm_plan_set(db, "role", "closer", "2026-03", "revenue", 1000, &err), SDM_OK);
+    CHECK_EQ_INT(sdm_plan_set(db, "team", "olga", "2026-03", "tasks", 10, &err), SDM_OK);
+    CHECK_EQ_INT(sdm_plan_set(db, "user", "ghost", "2026-03", "won", 1, &err), SDM_ERR_NOTFOUND);
+    CHECK_EQ_INT(sdm_plan_set(db, "user", "marina", "2026-3", "won", 1, &err), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(sdm_plan_set(db, "user", "marina", "2026-03", "smiles", 1, &err), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(sdm_report_plan(db, "2026-03", &t, &err), SDM_OK);
+    char want[32];
+    snprintf(want, sizeof want, "%d", won_by[0]);
+    CHECK_EQ_STR(cell(t, "user", "actual"), want);
+    snprintf(want, sizeof want, "%.1f", (double)(revenue_by[0] + revenue_by[1]));
+    CHECK_EQ_STR(cell(t, "role", "actual"), want);
+    snprintf(want, sizeof want, "%d", 4 + closer_tasks);    /* 4 leads qualified + the closers' tasks */
+    CHECK_EQ_STR(cell(t, "team", "actual"), want);
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_report_plan(db, "2026-04", &t, &err), SDM_OK);
+    CHECK_EQ_INT(count_rows(t), 0);
+    sdm_close(db);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_holder();
@@ -382,6 +430,7 @@ int main(void) {
     test_card();
     test_deviations();
     test_funnel();
+    test_plan();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -331,3 +331,24 @@ int cmd_report(cli *c) {
     if (rc) return cli_fail(c, rc);
     return show_free(c, t);
 }
+
+/* sdm plan set N --user U|--role R|--team H --month M --metric X; sdm report plan --month M */
+int cmd_plan(cli *c) {
+    sdm_table *t = NULL;
+    int rc;
+    const char *month = OPTV(c, O_MONTH);
+    if (strcmp(c->argv[0], "plan") == 0) {
+        const char *kind = c->user ? "user" : c->role ? "role" : c->team ? "team" : NULL;
+        const char *who = c->user ? c->user : c->role ? c->role : c->team;
+        char *end = NULL;
+        double n = c->argc == 3 ? strtod(c->argv[2], &end) : 0;
+        if (!kind || !month || !OPTV(c, O_METRIC) || !end || *end || end == c->argv[2])
+            return cli_usage_error("%s", "usage: sdm plan set N --user U|--role R|--team HEAD --month YYYY-MM"
+                                         " --metric won|revenue|tasks|on_time_pct");
+        if ((rc = sdm_plan_set(c->db, kind, who, month, OPTV(c, O_METRIC), n, &c->err))) return cli_fail(c, rc);
+    } else if (!month) {
+        return cli_usage_error("%s", "usage: sdm report plan --month YYYY-MM");
+    }
+    if ((rc = sdm_report_plan(c->db, month, &t, &c->err))) return cli_fail(c, rc);
+    return show_free(c, t);
+}

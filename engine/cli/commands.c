@@ -56,6 +56,8 @@ const cli_option cli_options[O_COUNT] = {
     [O_TYPE]         = {"type", "TYPE", "card field add: text|number|bool|date; client log: call|meeting|email|note"},
     [O_TEXT]         = {"text", "TEXT", "client log: what was said or agreed; deviation: the note"},
     [O_LABEL]        = {"label", "TEXT", "card field add: the label people read"},
+    [O_MONTH]        = {"month", "YYYY-MM", "plans: the month"},
+    [O_METRIC]       = {"metric", "METRIC", "plan set: won|revenue|tasks|on_time_pct"},
 };
 
 #define R SDM_OPEN_READ
@@ -131,6 +133,9 @@ const cli_command cli_commands[] = {
     {"report funnel", "PROCESS", "the sales funnel (--by manager|product|region|segment, --out F.svg|F.html)",
      OPT(O_BY) | TIMES | OPT(O_OUT), 1, 1, R, cmd_report},
     {"report kpi", "", "per user and role: on time, cycle time", TIMES, 0, 0, R, cmd_report},
+    {"plan set", "N", "a monthly target (--user U|--role R|--team H --month YYYY-MM --metric won|revenue|tasks|on_time_pct)",
+     OPT(O_USER) | OPT(O_ROLE) | OPT(O_TEAM) | OPT(O_MONTH) | OPT(O_METRIC), 1, 1, W, cmd_plan},
+    {"report plan", "", "plan against actual for a month (--month YYYY-MM)", OPT(O_MONTH), 0, 0, R, cmd_plan},
     {"report clients", "", "the client base by a card field (--by FIELD): clients, value, active", OPT(O_BY), 0, 0, R,
      cmd_report},
     {"report handoffs", "", "handoffs between people and their time", TIMES, 0, 0, R, cmd_report},
