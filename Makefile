@@ -61,6 +61,7 @@ test-deps: deps
 	  command -v sqlite3 >/dev/null || need="$$need sqlite3"; \
 	  [ -x /usr/bin/chromium ] || need="$$need chromium"; \
 	  command -v pdfinfo >/dev/null || need="$$need poppler-utils"; \
+	  command -v openssl >/dev/null || need="$$need openssl"; \
 	  if [ -n "$$need" ]; then echo "sdm: installing test dependencies with apt-get:$$need"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi
 
@@ -196,3 +197,5 @@ deb: all
 
 clean:
 	rm -rf build
+
+include web/web.mk

@@ -76,6 +76,12 @@ int acc_need_user(store *s, const char *as, const char *user, sdm_err *err) {
     return err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not act for %s", as, user ? user : "everybody");
 }
 
+int acc_instruction(store *s, const char *as, const char *user, const char *role, sdm_err *err) {
+    if (user) return acc_owner(s, as) ? SDM_OK : acc_need_user(s, as, user, err);
+    if (acc_owner(s, as) || acc_head(s, as) || has_role(s, as, role)) return SDM_OK;
+    return denied(err, as, "read another role's instruction");
+}
+
 /* NOTFOUND with the message a missing object gets, or a store failure. */
 static int hidden(int r, sdm_err *err, const char *fmt, const char *what) {
     if (r < 0) return -r;

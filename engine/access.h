@@ -21,6 +21,9 @@ int acc_owner(store *s, const char *as);                  /* 1: administrator or
 int acc_head(store *s, const char *as);                   /* 1: someone reports to `as` */
 /* 1 when `user` is `as` or below `as` (transitively); the admin sees all. */
 int acc_in_team(store *s, const char *as, const char *user);
+/* An individual instruction: a user's is read by them, their heads and
+** process owners; a role's by its holders, heads and process owners. */
+int acc_instruction(store *s, const char *as, const char *user, const char *role, sdm_err *err);
 
 int acc_need_admin(store *s, const char *as, const char *what, sdm_err *err);
 int acc_need_owner(store *s, const char *as, const char *what, sdm_err *err);

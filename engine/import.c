@@ -541,7 +541,7 @@ static int start_points(imp_graph *g, int p) {
             if (all) ed->labelled = 1;
             else if (i == 0) { ed->dflt = 1; g->nodes[ch].dflt_edge = e; }
             else {
-                char *q = lua_string(label(n)), *c = xasprintf("start_event == %s", q);
+                char *q = lua_string(label(n)), *c = xasprintf("var(\"start_event\") == %s", q);
                 ed->cond = arena_strdup(g->mem, c);
                 free(q); free(c);
             }

@@ -419,6 +419,93 @@ static void compile_task(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
+/* A user task's form: <sdm:field name label type required choices min max
+** default/> (choices "id=Label|id2"), or what Camunda Modeler writes,
+** <camunda:formData><camunda:formField id label type defaultValue> with
+** <camunda:validation><camunda:constraint name config/> and <camunda:value
+** id name/> for an enum. Either may stand inside an <sdm:form>. */
+static const char *const field_types[] = {
+    "string", "text", "long", "double", "money", "boolean", "date", "enum", NULL
+};
+
+static void compile_form(compiler *c, const xml_node *x, model_node *n) {
+    arena *a = c->m->mem;
+    const xml_node *ext = child(x, "extensionElements");
+    const xml_node *list[64];
+    int count = 0;
+    for (const xml_node *e = ext ? ext->child : NULL; e; e = e->next) {
+        const xml_node *in = xml_is(e, SDM_NS, "form") || xml_is(e, CAMUNDA_NS, "formData") ? e->child : e;
+        for (const xml_node *f = in; f && (f == e || in != e); f = f->next)
+            if ((xml_is(f, SDM_NS, "field") || xml_is(f, CAMUNDA_NS, "formField")) && count < 64) list[count++] = f;
+    }
+    if (!count) return;
+    if (n->kind != EL_TASK_USER) {       /* a Camunda start form, say: nobody fills it in here */
+        diag(c, 0, x, n->id, "%s '%s' has form fields; only a userTask asks for them, so they are ignored",
+             x->name, n->id);
+        return;
+    }
+    n->fields = arena_alloc(a, sizeof *n->fields * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        const xml_node *f = list[i];
+        model_field *fd = memset(&n->fields[n->nfield++], 0, sizeof *fd);
+        int cam = xml_is(f, CAMUNDA_NS, "formField");
+        fd->line = f->line;
+        fd->name = trimmed(a, xml_attr_get(f, NULL, cam ? "id" : "name"));
+        fd->label = trimmed(a, xml_attr_get(f, NULL, "label"));
+        fd->type = trimmed(a, xml_attr_get(f, NULL, "type"));
+        fd->dflt = arena_strdup(a, xml_attr_get(f, NULL, cam ? "defaultValue" : "default"));
+        if (!fd->type) fd->type = "string";
+        if (!fd->label) fd->label = fd->name;
+        const char *req = xml_attr_get(f, NULL, "required"), *lo = xml_attr_get(f, NULL, "min"),
+                   *hi = xml_attr_get(f, NULL, "max"), *ch = xml_attr_get(f, NULL, "choices");
+        fd->required = req && strcmp(req, "true") == 0;
+        int nv = 0;
+        for (const xml_node *v = f->child; v; v = v->next) {
+            if (xml_is(v, CAMUNDA_NS, "value")) nv++;
+            if (!xml_is(v, CAMUNDA_NS, "validation")) continue;
+            for (const xml_node *k = v->child; k; k = k->next) {
+                const char *cn = xml_attr_get(k, NULL, "name"), *cf = xml_attr_get(k, NULL, "config");
+                if (!xml_is(k, CAMUNDA_NS, "constraint") || !cn) continue;
+                if (strcmp(cn, "required") == 0) fd->required = 1;
+                else if (strcmp(cn, "min") == 0 || strcmp(cn, "minlength") == 0) lo = cf;
+                else if (strcmp(cn, "max") == 0 || strcmp(cn, "maxlength") == 0) hi = cf;
+            }
+        }
+        char *end;
+        if (lo) { fd->min = strtod(lo, &end); fd->has_min = *lo && !*end; }
+        if (hi) { fd->max = strtod(hi, &end); fd->has_max = *hi && !*end; }
+        if ((lo && !fd->has_min) || (hi && !fd->has_max))
+            diag(c, 1, f, n->id, "field '%s' of '%s': min and max must be numbers", fd->name ? fd->name : "?", n->id);
+        for (const char *p = ch; p && *p; p += strcspn(p, "|"), p += *p == '|') nv++;
+        fd->choices = arena_alloc(a, sizeof *fd->choices * (size_t)(nv + 1));
+        fd->choice_labels = arena_alloc(a, sizeof *fd->choices * (size_t)(nv + 1));
+        for (const xml_node *v = f->child; v; v = v->next)
+            if (xml_is(v, CAMUNDA_NS, "value")) {
+                const char *id = xml_attr_get(v, NULL, "id"), *nm = xml_attr_get(v, NULL, "name");
+                if (!id) continue;
+                fd->choices[fd->nchoice] = arena_strdup(a, id);
+                fd->choice_labels[fd->nchoice++] = arena_strdup(a, nm ? nm : id);
+            }
+        for (const char *p = ch; p && *p; p += strcspn(p, "|"), p += *p == '|') {
+            size_t len = strcspn(p, "|"), eq = strcspn(p, "=");
+            fd->choices[fd->nchoice] = trimmed(a, arena_strndup(a, p, eq < len ? eq : len));
+            fd->choice_labels[fd->nchoice] = eq < len ? trimmed(a, arena_strndup(a, p + eq + 1, len - eq - 1))
+                                                      : fd->choices[fd->nchoice];
+            if (fd->choices[fd->nchoice]) fd->nchoice++;
+        }
+        if (!fd->name)
+            diag(c, 1, f, n->id, "a form field of '%s' has no %s (the variable it sets)", n->id, cam ? "id" : "name");
+        else if (!in_list(field_types, fd->type))
+            diag(c, 1, f, n->id, "field '%s' of '%s' has type '%s'; use string, text, long, double, money, boolean, "
+                 "date or enum", fd->name, n->id, fd->type);
+        else if (strcmp(fd->type, "enum") == 0 && !fd->nchoice)
+            diag(c, 1, f, n->id, "enum field '%s' of '%s' has no choices", fd->name, n->id);
+        for (int j = 0; fd->name && j < i; j++)
+            if (n->fields[j].name && strcmp(n->fields[j].name, fd->name) == 0)
+                diag(c, 1, f, n->id, "'%s' has two form fields named '%s'", n->id, fd->name);
+    }
+}
+
 /* Loop and multi-instance markers. Expressions are Lua; the collection
 ** and element variable come from sdm: attributes, plain camunda: ones, or
 ** BPMN's loopDataInputRef/inputDataItem (a data item's name is the
@@ -583,6 +670,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
     compile_task(c, x, n);
     compile_checkpoints(c, x, n);
+    compile_form(c, x, n);
     compile_loop(c, x, n);
     if (n->kind == EL_SUBPROCESS) {
         const char *t = xml_attr_get(x, NULL, "triggeredByEvent");

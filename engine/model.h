@@ -75,6 +75,22 @@ typedef struct model_loop {
     int line;
 } model_loop;
 
+/* A field a user task asks for (docs/EXTENSIONS.md, "Forms"): from
+** <sdm:field> or Camunda's <camunda:formField>. form.c checks completions
+** against it; the web pages render it. */
+typedef struct model_field {
+    const char *name, *label;
+    const char *type;        /* string, text, long, double, money, boolean, date, enum */
+    const char *dflt;        /* default value as text, or NULL */
+    const char **choices;    /* enum: ids, and their labels (label may equal id) */
+    const char **choice_labels;
+    int nchoice;
+    int required;
+    int has_min, has_max;    /* numbers: the value; strings: the length */
+    double min, max;
+    int line;
+} model_field;
+
 /* A variable a call activity passes: `from` in the giver, `to` in the taker. */
 typedef struct model_map { const char *from, *to; } model_map;
 
@@ -123,6 +139,8 @@ typedef struct model_node {
     const char *client;      /* timer start event: sdm:client, the client key to start for */
     model_checkpoint *cps;
     int ncp;
+    model_field *fields;     /* user task: its form, in document order */
+    int nfield;
 } model_node;
 
 typedef struct model_flow {

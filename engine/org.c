@@ -705,18 +705,24 @@ int org_client_card(store *s, const char *key, sdm_table **out, sdm_err *err) {
 }
 
 /* Everything that happened to a client: its card changes and the history of
-** every instance, in time order. */
+** every instance, in time order; step (a task's name), actor_name and
+** target_name (the full name of the assignee or receiver) let a page tell
+** it in words. */
 int org_client_history(store *s, const char *key, sdm_table **out, sdm_err *err) {
-    return store_sql_table(s, out, "tsissssj", err,
-        "SELECT at, source, instance, event, node, actor, reason, detail FROM ("
+    return store_sql_table(s, out, "tsissssjsss", err,
+        "SELECT at, source, instance, event, node, actor, reason, detail, step,"
+        " (SELECT u.full_name FROM users u WHERE u.name = actor) AS actor_name,"
+        " (SELECT u.full_name FROM users u WHERE detail IS NOT NULL AND json_valid(detail)"
+        "   AND u.name = coalesce(json_extract(detail, '$.assignee'), json_extract(detail, '$.to'))) AS target_name FROM ("
         " SELECT x.at, 'card' AS source, NULL AS instance, 'changed ' || x.field AS event, NULL AS node,"
-        "  x.actor, x.reason, json_object('old', x.old, 'new', x.new) AS detail, 0 AS seq, x.id"
+        "  x.actor, x.reason, json_object('old', x.old, 'new', x.new) AS detail, 0 AS seq, x.id, NULL AS step"
         "  FROM changes x WHERE x.kind = 'client' AND x.key = ?1"
         " UNION ALL"
-        " SELECT k.at, 'contact', NULL, k.type, NULL, k.actor, NULL, json_object('text', k.text), 0, k.id"
+        " SELECT k.at, 'contact', NULL, k.type, NULL, k.actor, NULL, json_object('text', k.text), 0, k.id, NULL"
         "  FROM contacts k WHERE k.client = ?1"
         " UNION ALL"
-        " SELECT h.at, i.process, i.id, h.event, h.node, h.actor, NULL, h.detail, 1, h.id"
+        " SELECT h.at, i.process, i.id, h.event, h.node, h.actor, NULL, h.detail, 1, h.id,"
+        "  (SELECT t.name FROM tasks t WHERE t.instance_id = i.id AND t.node = h.node ORDER BY t.id DESC LIMIT 1)"
         "  FROM instances i JOIN history h ON h.instance_id = i.id WHERE i.client = ?1)"
         " ORDER BY at, seq, id", "t", key);
 }

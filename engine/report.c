@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include "report.h"
 #include "card.h"
+#include "form.h"
 #include "org.h"
 #include "table.h"
 #include "err.h"
@@ -93,11 +94,11 @@ static void add_next(sbuf *b, const model_proc *p, int node, int depth) {
 }
 
 int report_task_info(store *s, const model_proc *proc, int64_t task, sdm_table **out, sdm_err *err) {
-    int rc = store_sql_table(s, out, "iisisssssstttssssssrs", err,
+    int rc = store_sql_table(s, out, "iisisssssstttssssssrsj", err,
         "SELECT t.id AS task, t.instance_id AS instance, i.process, d.version, i.client, t.node,"
         " coalesce(t.name, t.node) AS step, t.role, t.assignee, t.state, t.created_at, t.due_at, t.completed_at,"
-        " NULL AS script, NULL AS next, c.name AS client_name, c.segment, c.region, c.product, c.value, c.owner"
-        " FROM tasks t JOIN instances i ON i.id = t.instance_id JOIN definitions d ON d.id = i.definition_id"
+        " NULL AS script, NULL AS next, c.name AS client_name, c.segment, c.region, c.product, c.value, c.owner,"
+        " NULL AS fields FROM tasks t JOIN instances i ON i.id = t.instance_id JOIN definitions d ON d.id = i.definition_id"
         " LEFT JOIN clients c ON c.key = i.client WHERE t.id = ?1", "i", task);
     if (rc) return rc;
     if ((*out)->nrow == 0) {
@@ -113,6 +114,7 @@ int report_task_info(store *s, const model_proc *proc, int64_t task, sdm_table *
         sbuf b = {0};
         add_next(&b, proc, k, 0);
         row[14] = sbuf_take(&b);
+        row[21] = form_json(n);
     }
     return SDM_OK;
 }

@@ -24,6 +24,7 @@
 #include "rt.h"
 #include "org.h"
 #include "report.h"
+#include "form.h"
 #include "deliver.h"
 #include "access.h"
 #include "cred.h"
@@ -721,6 +722,19 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
                                                      : rc;
 }
 
+/* What a completion submits, checked against the task's form (form.c):
+** *norm is what to merge instead, NULL when the step has no form. */
+static int form_vars(rt_step *s, const store_task *t, const char *vars, char **norm, sdm_err *err) {
+    int k = model_node_find(s->proc, t->node);
+    char *have = NULL;
+    *norm = NULL;
+    if (k < 0 || !s->proc->nodes[k].nfield) return SDM_OK;
+    int rc = store_vars_json(s->st, s->inst, 0, &have, err);
+    if (!rc) rc = form_check(&s->proc->nodes[k], vars, have, norm, err);
+    free(have);
+    return rc;
+}
+
 int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     rt_step s = {0};
     store_task t;
@@ -729,8 +743,11 @@ int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     if (!rc) rc = acc_task(db->st, db->as, task, err);
     if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    char *norm = NULL;
     if (!rc) rc = step_for(db, &s, &inst, err);
-    if (!rc) rc = rt_complete(&s, &t, vars_json, err);
+    if (!rc) rc = form_vars(&s, &t, vars_json, &norm, err);
+    if (!rc) rc = rt_complete(&s, &t, norm ? norm : vars_json, err);
+    free(norm);
     return finish(db, &s, rc, err);
 }
 
@@ -746,8 +763,11 @@ static int batch_one(sdm *db, int64_t task, const char *user, const char *vars, 
     if (!rc) rc = acc_task(db->st, db->as, task, err);
     if (!rc) rc = store_task_get(db->st, task, &t, err);
     if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
+    char *norm = NULL;
     if (!rc) rc = step_for(db, &s, &inst, err);
-    if (!rc) rc = rt_complete(&s, &t, vars, err);
+    if (!rc) rc = form_vars(&s, &t, vars, &norm, err);
+    if (!rc) rc = rt_complete(&s, &t, norm ? norm : vars, err);
+    free(norm);
     if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
     int end = store_step_end(db->st, rc == SDM_OK, rc ? NULL : err);
     rt_step_free(&s);
@@ -1586,6 +1606,8 @@ int sdm_roles_matrix_html(sdm *db, const char *const *processes, int n, const ch
 }
 
 int sdm_instruction_html(sdm *db, const char *user, const char *role, const char *lang, char **html, sdm_err *err) {
+    int denied = acc_instruction(db->st, db->as, user, role, err);
+    if (denied) return denied;
     regdoc_ctx c = doc_ctx(db, lang);
     return regdoc_instruction_html(&c, user, role, html, err);
 }

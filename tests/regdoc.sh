@@ -45,11 +45,11 @@ expect 0 "wrote" -- instruction --user vera --lang ru -o "$tmp/vera-ru.html"
 expect 0 "wrote" -- regulation deal-discussion -o "$tmp/reg-en.html"
 expect 0 "wrote" -- regulation deal-discussion --lang ru -o "$tmp/reg-ru.html"
 expect 0 "<!DOCTYPE html>" -- instruction --role legal
-expect 2 "--user U | --role R" -- instruction
-expect 2 "FILE.html or FILE.pdf" -- instruction --role closer -o "$tmp/x.txt"
+expect 64 "--user U or --role R" -- instruction
+expect 64 "FILE.html or FILE.pdf" -- instruction --role closer -o "$tmp/x.txt"
 expect 4 "no deployed process 'nope'" -- regulation nope
 expect 4 "no user 'nobody'" -- instruction --user nobody
-expect 2 "ru or en" -- instruction --role closer --lang de
+expect 78 "en or ru" -- instruction --role closer --lang de
 SDM_CHROMIUM=/nonexistent expect 1 "PDF needs chromium" -- instruction --role closer -o "$tmp/none.pdf"
 [ ! -e "$tmp/none.pdf" ] && ok || bad "a PDF appeared without chromium"
 

@@ -139,6 +139,17 @@ call 403 '' GET /api/reports/handoffs -H "Authorization: Bearer $T_IVAN"
 call 404 '' GET /api/reports/mood -H "Authorization: Bearer $T_OLGA"
 call 400 'ISO 8601' GET '/api/reports/kpi?from=yesterday' -H "Authorization: Bearer $T_OLGA"
 
+# 3b documents from the models as pages: one's own instruction, a head's
+# team, never another team's; the regulation and the role matrix
+call 200 'Qualify the lead' GET /api/docs/instruction -H "Authorization: Bearer $T_IVAN"
+call 200 'Qualify the lead' GET '/api/docs/instruction?user=ivan' -H "Authorization: Bearer $T_OLGA"
+call 403 'may not act for pavel' GET '/api/docs/instruction?user=pavel' -H "Authorization: Bearer $T_IVAN"
+call 403 '' GET '/api/docs/instruction?role=closer' -H "Authorization: Bearer $T_IVAN"
+call 200 'Индивидуальная инструкция' GET '/api/docs/instruction?role=call-centre&lang=ru' -H "Authorization: Bearer $T_IVAN"
+call 200 'Qualify the lead' GET /api/docs/regulation/sales -H "Authorization: Bearer $T_IVAN"
+call 404 '' GET /api/docs/regulation/nope -H "Authorization: Bearer $T_IVAN"
+call 200 'call-centre' GET /api/docs/matrix -H "Authorization: Bearer $T_OLGA"
+
 # 4 deviations and the inbox
 sqlite3 "$SDM_DB" "INSERT INTO deviations(manager, rule, severity, message, state, raised_at) VALUES('ivan','late','high','m','open',1);
   INSERT INTO inbox(user, subject, body, created_at) VALUES('ivan','hello','b',1);"
@@ -207,5 +218,21 @@ for _ in $(seq 50); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$server" 2>/dev/null; then bad "the server did not stop on SIGTERM"; else
   wait "$server"; rc=$?; server=
   [ "$rc" = 0 ] && grep -q 'server stopped' "$tmp/err" && ok || bad "stop: exit $rc, $(cat "$tmp/err")"
+fi
+
+# 10 TLS: with a certificate the same API answers over HTTPS, and the
+# session cookie is marked Secure
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 2 \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null || bad "openssl could not make a certificate"
+"$SDM" serve --listen 127.0.0.1:0 --cert "$tmp/cert.pem" --key "$tmp/key.pem" >"$tmp/out" 2>"$tmp/err" &
+server=$!
+for _ in $(seq 50); do grep -q listening "$tmp/out" && break; sleep 0.1; done
+port=$(grep -o '[0-9]*$' "$tmp/out")
+if [ -z "$port" ]; then bad "TLS server did not start: $(cat "$tmp/err")"; else
+  grep -q 'https://' "$tmp/out" && ok || bad "TLS server says $(cat "$tmp/out")"
+  h=$(curl -s -k -D - -o /dev/null -d '{"user":"ivan","password":"ivan-secret-1"}' "https://127.0.0.1:$port/api/session")
+  grep -qi '^set-cookie:.*; Secure' <<<"$h" && ok || bad "HTTPS sign-in: $h"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/me")" != 401 ] && ok || bad "plain HTTP answered on the TLS port"
+  kill -TERM "$server"; wait "$server"; server=
 fi
 echo "$pass passed, $fail failed"

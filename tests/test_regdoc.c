@@ -168,7 +168,7 @@ static char *matrix_steps(const sdm_table *t, const char *role) {
 static sdm *open_db(const char *name, const char *lang) {
     char path[300];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL, .lang = lang};
+    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL, .lang = lang, .open_mode = SDM_OPEN_CREATE};
     sdm *db = NULL;
     CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
     return db;
@@ -247,7 +247,7 @@ static void user_cases(sdm *db) {
     CHECK_EQ_INT(sdm_instruction_html(db, "vera", NULL, "de", &html, &err), SDM_ERR_MISUSE);
     CHECK_EQ_INT(sdm_regulation_html(db, "no-such", "en", &html, &err), SDM_ERR_NOTFOUND);
     sdm *other = NULL;
-    sdm_config de = {.lang = "de"};
+    sdm_config de = {.lang = "de", .open_mode = SDM_OPEN_CREATE};
     char path[300];
     snprintf(path, sizeof path, "%s/de.db", dir);
     CHECK_EQ_INT(sdm_open(&other, path, &de, &err), SDM_ERR_MISUSE);

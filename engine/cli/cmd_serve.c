@@ -65,8 +65,9 @@ int cmd_serve(cli *c) {
     srv_config cfg = {.db_path = c->set[S_DATABASE], .listen = c->set[S_LISTEN], .cert_file = c->opt[O_CERT],
                       .key_file = c->opt[O_KEY], .handles = threads ? atoi(threads) : 0};
     conf_fill(c, &cfg.engine);
-    sdm_close(c->db);                    /* opened to check the database; the server opens its own */
-    c->db = NULL;
+    /* c->db stays open: the server's JSON writes times through print.c,
+    ** which reads the zone from it (read-only, so shared by the threads);
+    ** every request runs on a handle of the server's own pool. */
     int rc = srv_run(&cfg, &c->err);
     return rc ? cli_fail(c, rc) : EXIT_OK;
 }

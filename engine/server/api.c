@@ -136,6 +136,22 @@ static int tasks_list(srv_req *r) {
     return table_or_fail(r, rc, t);
 }
 
+/* The unassigned open tasks the user may take: the queue of their roles
+** (the engine's row filter decides which they see). */
+static int queue(srv_req *r) {
+    sdm_filter f = {.state = "open"};
+    sdm_table *t = NULL;
+    int rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
+    if (rc) return table_or_fail(r, rc, t);
+    json_t *a = print_json_value(t), *v, *out = json_array();
+    size_t i;
+    json_array_foreach(a, i, v)
+        if (json_is_null(json_object_get(v, "assignee"))) json_array_append(out, v);
+    json_decref(a);
+    sdm_table_free(t);
+    return srv_json(r, 200, out);
+}
+
 static int task_get(srv_req *r) {
     sdm_table *t = NULL, *h = NULL, *card = NULL;
     int rc = sdm_task_info(r->db, r->id, &t, &r->err);
@@ -173,6 +189,10 @@ static int task_action(srv_req *r) {
         free(vars);
     } else { json_decref(b); return srv_error(r, 404, "notfound", "no such task action"); }
     json_decref(b);
+    /* a value the step's form refuses: the field it belongs to (form.c names it) */
+    if (rc == SDM_ERR_MISUSE && r->err.element[0] && strcmp(a, "complete") == 0)
+        return srv_json(r, 422, json_pack("{s:{s:s,s:s,s:s}}", "error", "code", "misuse", "message", r->err.msg,
+                                          "field", r->err.element));
     if (rc) return srv_fail(r, rc);
     return srv_json(r, 200, json_pack("{s:I,s:s}", "task", (json_int_t)r->id, "done", a));
 }
@@ -217,6 +237,14 @@ static int client_get(srv_req *r) {
     else srv_fail(r, rc);
     sdm_table_free(card); sdm_table_free(h);
     return r->status;
+}
+
+static int clients_list(srv_req *r) {
+    const char *user = srv_arg(r, "user");
+    sdm_filter f = {.user = user ? user : r->user};
+    sdm_table *t = NULL;
+    int rc = sdm_clients(r->db, &f, &t, &r->err);
+    return table_or_fail(r, rc, t);
 }
 
 static int inbox_get(srv_req *r) {
@@ -302,6 +330,13 @@ static int diagram(srv_req *r) {
     return r->status = 200;
 }
 
+/* Per node of the latest version: waiting tokens, overdue tasks, open
+** incidents (the diagram's live counts). */
+static int node_stats(srv_req *r) {
+    sdm_filter f = {.process = r->key};
+    return query(r, SDM_Q_NODE_STATS, &f);
+}
+
 static int incidents(srv_req *r) {
     sdm_filter f = {.state = srv_arg(r, "state")};
     return query(r, SDM_Q_INCIDENTS, &f);
@@ -312,9 +347,43 @@ static int incident_retry(srv_req *r) {
     return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I}", "retried", (json_int_t)r->id));
 }
 
+/* ---------- documents from the models (regdoc.c): printable pages ---------- */
+
+/* The page as text/html, or the error as JSON. */
+static int html_page(srv_req *r, int rc, char *html) {
+    if (rc) { free(html); return srv_fail(r, rc); }
+    free(r->out);
+    r->out = html;
+    r->out_len = html ? strlen(html) : 0;
+    r->type = "text/html; charset=utf-8";
+    return r->status = 200;
+}
+
+/* GET /api/docs/instruction?user=U|role=R[&lang=ru]: a manager reads their
+** own, a head their team's (the engine's access rules decide). */
+static int doc_instruction(srv_req *r) {
+    const char *user = srv_arg(r, "user"), *role = srv_arg(r, "role");
+    if (!user && !role) user = r->user;
+    char *html = NULL;
+    int rc = sdm_instruction_html(r->db, user, role, srv_arg(r, "lang"), &html, &r->err);
+    return html_page(r, rc, html);
+}
+
+static int doc_regulation(srv_req *r) {
+    char *html = NULL;
+    int rc = sdm_regulation_html(r->db, r->key, srv_arg(r, "lang"), &html, &r->err);
+    return html_page(r, rc, html);
+}
+
+static int doc_matrix(srv_req *r) {
+    char *html = NULL;
+    int rc = sdm_roles_matrix_html(r->db, NULL, 0, srv_arg(r, "lang"), &html, &r->err);
+    return html_page(r, rc, html);
+}
+
 /* ---------- the event stream ---------- */
 
-struct srv_stream { char user[128]; int64_t last_task, last_dev; };
+struct srv_stream { char user[128]; int64_t last_task, last_dev, last_msg; };
 
 /* The largest id in `t`'s column "id" (0 for none). */
 static int64_t max_id(const sdm_table *t) {
@@ -327,14 +396,15 @@ static int64_t max_id(const sdm_table *t) {
 }
 
 /* The user's open tasks and visible open deviations, as the engine lets them see. */
-static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **devs) {
+static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **devs, sdm_table **msgs) {
     sdm_err err;
-    sdm_filter ft = {.user = s->user}, fd = {.state = "open"};
-    *tasks = *devs = NULL;
+    sdm_filter ft = {.user = s->user}, fd = {.state = "open"}, fm = {.user = s->user};
+    *tasks = *devs = *msgs = NULL;
     if (sdm_act_as(db, s->user, &err)) return -1;
-    if (sdm_query(db, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(db, SDM_Q_DEVIATIONS, &fd, devs, &err)) {
-        sdm_table_free(*tasks);
-        *tasks = NULL;
+    if (sdm_query(db, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(db, SDM_Q_DEVIATIONS, &fd, devs, &err) ||
+        sdm_query(db, SDM_Q_INBOX, &fm, msgs, &err)) {
+        sdm_table_free(*tasks); sdm_table_free(*devs); sdm_table_free(*msgs);
+        *tasks = *devs = *msgs = NULL;
         return -1;
     }
     return 0;
@@ -343,10 +413,9 @@ static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **dev
 srv_stream *srv_stream_new(sdm *db, const char *user) {
     srv_stream *s = calloc(1, sizeof *s);
     snprintf(s->user, sizeof s->user, "%s", user);
-    sdm_table *t, *d;
-    if (poll_store(s, db, &t, &d) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); }
-    sdm_table_free(t);
-    sdm_table_free(d);
+    sdm_table *t, *d, *m;
+    if (poll_store(s, db, &t, &d, &m) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); s->last_msg = max_id(m); }
+    sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     return s;
 }
 
@@ -370,20 +439,20 @@ static size_t emit(FILE *out, const char *event, const sdm_table *t, int64_t *la
 }
 
 long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n) {
-    sdm_table *t, *d;
-    if (poll_store(s, db, &t, &d)) return -1;
+    sdm_table *t, *d, *m;
+    if (poll_store(s, db, &t, &d, &m)) return -1;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    int64_t lt = s->last_task, ld = s->last_dev;
+    int64_t lt = s->last_task, ld = s->last_dev, lm = s->last_msg;
     emit(out, "task", t, &s->last_task);
     emit(out, "deviation", d, &s->last_dev);
+    emit(out, "message", m, &s->last_msg);
     fclose(out);
-    sdm_table_free(t);
-    sdm_table_free(d);
+    sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     long got = 0;
     if (len <= n) { memcpy(buf, text, len); got = (long)len; }
-    else { s->last_task = lt; s->last_dev = ld; }      /* too much at once: send a ping; rare */
+    else { s->last_task = lt; s->last_dev = ld; s->last_msg = lm; }   /* too much at once: send a ping; rare */
     free(text);
     return got;
 }
@@ -401,9 +470,11 @@ const srv_route srv_routes[] = {
     {"GET", "/api/me", me, 0},
     {"GET", "/api/tasks", tasks_list, 0},
     {"GET", "/api/tasks/#", task_get, 0},
+    {"GET", "/api/queue", queue, 0},
     {"POST", "/api/tasks/#/*", task_action, 0},
     {"POST", "/api/instances", instances_post, 0},
     {"POST", "/api/messages", messages_post, 0},
+    {"GET", "/api/clients", clients_list, 0},
     {"GET", "/api/clients/*", client_get, 0},
     {"GET", "/api/inbox", inbox_get, 0},
     {"POST", "/api/inbox/#/read", inbox_read, 0},
@@ -414,8 +485,12 @@ const srv_route srv_routes[] = {
     {"GET", "/api/processes", processes, 0},
     {"POST", "/api/deployments", deploy, 0},
     {"GET", "/api/processes/*/diagram", diagram, 0},
+    {"GET", "/api/processes/*/stats", node_stats, 0},
     {"GET", "/api/incidents", incidents, 0},
     {"POST", "/api/incidents/#/retry", incident_retry, 0},
     {"GET", "/api/events", events, 0},
+    {"GET", "/api/docs/instruction", doc_instruction, 0},
+    {"GET", "/api/docs/regulation/*", doc_regulation, 0},
+    {"GET", "/api/docs/matrix", doc_matrix, 0},
     {NULL, NULL, NULL, 0},
 };

@@ -216,6 +216,7 @@ static int authenticate(srv_req *r, const srv_route *rt) {
 static void dispatch(srv_req *r) {
     const srv_route *rt = NULL;
     int path_found = 0;
+    if (strncmp(r->url, "/api/", 5) != 0) { srv_static(r); return; }
     for (const srv_route *x = srv_routes; x->method && !rt; x++)
         if (match(x->path, r->url, r)) {
             path_found = 1;

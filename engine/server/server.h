@@ -8,6 +8,7 @@
 **   api.c      the handlers of the JSON API (docs/API.md); each is a thin
 **              client of sdm.h, like the command line
 **   group.c    group commit of concurrent task completions
+**   static.c   the web pages (web/, embedded at build time as srv_assets)
 **
 ** The server holds no engine logic and no access rules: a request's user
 ** becomes the handle's acting user (sdm_act_as) and the engine decides.
@@ -96,6 +97,16 @@ void srv_stream_free(srv_stream *s);
 /* group.c: complete a task as `user` in the next group commit; returns
 ** after that commit with the task's own status. */
 int  grp_complete(const char *user, int64_t task, const char *vars, sdm_err *err);
+
+/* static.c: a GET outside /api/ answers with an embedded file ("/" is
+** /index.html); the table is generated from web/ by web/embed.sh. */
+typedef struct srv_asset {
+    const char *path, *type;
+    const unsigned char *data;
+    size_t len;
+} srv_asset;
+extern const srv_asset srv_assets[];
+int srv_static(srv_req *r);
 
 /* session.c */
 void ses_init(void);
