@@ -29,15 +29,7 @@ static const char *task_field(sdm *db, int64_t task, const char *col) {
     return v;
 }
 
-static const char *client_field(sdm *db, const char *client, const char *col) {
-    sdm_table *t = NULL;
-    if (sdm_client_card(db, client, &t, &err)) return "(error)";
-    const char *v = cell(t, client, col);
-    sdm_table_free(t);
-    return v;
-}
 
-static int count_rows(sdm_table *t) { int n = t ? t->nrow : -1; sdm_table_free(t); return n; }
 
 static int history_events(sdm *db, const char *client, const char *event) {
     sdm_table *t = NULL;
@@ -48,13 +40,6 @@ static int history_events(sdm *db, const char *client, const char *event) {
     return n;
 }
 
-static int64_t start(sdm *db, const char *proc, const char *client, const char *vars) {
-    int64_t id = 0;
-    int rc = sdm_start(db, proc, client, vars, &id, &err);
-    if (rc) fprintf(stderr, "  start %s: %s\n", client, err.msg);
-    CHECK_EQ_INT(rc, SDM_OK);
-    return id;
-}
 
 static void test_org_file(void) {
     T_CASE("1 org file");

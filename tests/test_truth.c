@@ -58,14 +58,16 @@ static const char truth_org[] =
     "user kate roles=key-account head=olga\n"
     "user ken roles=key-account head=olga\n";
 
-static int count_rows(sdm_table *t) { int n = t ? t->nrow : -1; sdm_table_free(t); return n; }
 
-static const char *client_field(sdm *db, const char *client, const char *col) {
+
+/* A store with the department of truth_org and `bpmn` deployed. */
+static sdm *setup(const char *name, const char *bpmn) {
+    sdm *db = open_db(name);
+    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
     sdm_table *t = NULL;
-    if (sdm_client_card(db, client, &t, &err)) return "(error)";
-    const char *v = cell(t, client, col);
+    CHECK_EQ_INT(sdm_deploy_xml(db, "model.bpmn", bpmn, strlen(bpmn), &t, &err), SDM_OK);
     sdm_table_free(t);
-    return v;
+    return db;
 }
 
 /* The open task of `client` in `process` (its id and assignee). */
@@ -83,13 +85,6 @@ static int64_t open_task(sdm *db, const char *process, const char *client, char 
     return id;
 }
 
-static int64_t start(sdm *db, const char *proc, const char *client, const char *vars) {
-    int64_t id = 0;
-    int rc = sdm_start(db, proc, client, vars, &id, &err);
-    if (rc) fprintf(stderr, "  start %s: %s\n", client, err.msg);
-    CHECK_EQ_INT(rc, SDM_OK);
-    return id;
-}
 
 static int history_rows(sdm *db, const char *client) {
     sdm_table *t = NULL;
@@ -99,11 +94,8 @@ static int history_rows(sdm *db, const char *client) {
 
 static void test_holder(void) {
     T_CASE("1 one closer per client across processes");
-    sdm *db = open_db("holder.db");
-    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm *db = setup("holder.db", two_bpmn);
     sdm_table *t = NULL;
-    CHECK_EQ_INT(sdm_deploy_xml(db, "two.bpmn", two_bpmn, strlen(two_bpmn), &t, &err), SDM_OK);
-    sdm_table_free(t);
     char who[64], who2[64], lead_closer[2][64];
     const char *clients[2] = {"c1", "c2"};
     for (int i = 0; i < 2; i++) {
@@ -160,11 +152,8 @@ static void test_holder(void) {
 
 static void test_duplicates(void) {
     T_CASE("2 a likely duplicate is refused with the match");
-    sdm *db = open_db("dup.db");
-    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm *db = setup("dup.db", two_bpmn);
     sdm_table *t = NULL;
-    CHECK_EQ_INT(sdm_deploy_xml(db, "two.bpmn", two_bpmn, strlen(two_bpmn), &t, &err), SDM_OK);
-    sdm_table_free(t);
     CHECK_EQ_INT(sdm_client_add(db, "acme-llc", "{\"name\": \"ACME, LLC\", \"inn\": \"7701234567\"}", &err), SDM_OK);
     CHECK_EQ_STR(client_field(db, "acme-llc", "inn"), "7701234567");
     CHECK_EQ_INT(sdm_client_add(db, "ACME", NULL, &err), SDM_ERR_STATE);          /* same name */
@@ -201,11 +190,8 @@ static void test_duplicates(void) {
 
 static void test_card(void) {
     T_CASE("3 a card the process fills; declared fields; --where; by field");
-    sdm *db = open_db("card.db");
-    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm *db = setup("card.db", two_bpmn);
     sdm_table *t = NULL;
-    CHECK_EQ_INT(sdm_deploy_xml(db, "two.bpmn", two_bpmn, strlen(two_bpmn), &t, &err), SDM_OK);
-    sdm_table_free(t);
     CHECK_EQ_INT(sdm_card_field_add(db, "industry", "text", "Industry", &err), SDM_OK);
     CHECK_EQ_INT(sdm_card_field_add(db, "turnover", "number", NULL, &err), SDM_OK);
     CHECK_EQ_INT(sdm_card_field_add(db, "industry", "text", NULL, &err), SDM_ERR_STATE);
@@ -320,11 +306,8 @@ static const char *fcell(const sdm_table *t, const char *group, const char *stag
 
 static void test_funnel(void) {
     T_CASE("4 funnel: clients not instances, never over 100 %, credited to who did the stage");
-    sdm *db = open_db("fun.db");
-    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm *db = setup("fun.db", fun_bpmn);
     sdm_table *t = NULL;
-    CHECK_EQ_INT(sdm_deploy_xml(db, "fun.bpmn", fun_bpmn, strlen(fun_bpmn), &t, &err), SDM_OK);
-    sdm_table_free(t);
     /* per client: key?, how many steps done (1 qualify, 2 + offer or contract, 3 all),
     ** runs (a second run of the same client must not count twice) */
     struct { const char *key; int is_key, done, runs; } c[] = {
@@ -377,11 +360,8 @@ static void test_funnel(void) {
 
 static void test_plan(void) {
     T_CASE("5 plans: target against actual per manager, role and team");
-    sdm *db = open_db("plan.db");
-    CHECK_EQ_INT(load_org(db, truth_org), SDM_OK);
+    sdm *db = setup("plan.db", fun_bpmn);
     sdm_table *t = NULL;
-    CHECK_EQ_INT(sdm_deploy_xml(db, "fun.bpmn", fun_bpmn, strlen(fun_bpmn), &t, &err), SDM_OK);
-    sdm_table_free(t);
     /* March 2026 (the fixture's clock): clients worth 100, 200, 300 won,
     ** one lost at the lead, one still open */
     int values[] = {100, 200, 300, 0, 0};
