@@ -106,7 +106,7 @@ int main(void) {
     if (!mkdtemp(dir)) return 2;
     char path[300];
     snprintf(path, sizeof path, "%s/form.db", dir);
-    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL};
+    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL, .open_mode = SDM_OPEN_CREATE};
     CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
     sdm_table *t = NULL;
 
