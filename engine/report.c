@@ -241,7 +241,7 @@ typedef struct group_stat { stage_stat *st; } group_stat;
 ** it now) -- not the client's owner, who may have changed since. */
 static char *credited_sql(const model_proc *p, const char **stage_of) {
     sbuf b = {0};
-    sbuf_puts(&b, "(SELECT coalesce(t.assignee, t.completed_by) FROM tasks t WHERE t.instance_id = f.instance_id"
+    sbuf_puts(&b, "coalesce((SELECT coalesce(t.assignee, t.completed_by) FROM tasks t WHERE t.instance_id = f.instance_id"
                   " AND t.state <> 'cancelled' AND CASE t.node");
     for (int i = 0; i < p->nnode; i++) {
         if (!stage_of[i]) continue;
@@ -249,7 +249,11 @@ static char *credited_sql(const model_proc *p, const char **stage_of) {
         sbuf_puts(&b, w);
         sqlite3_free(w);
     }
-    sbuf_puts(&b, " END = f.stage ORDER BY t.id LIMIT 1)");
+    /* a stage with no task of its own (an end event's): who did the last step */
+    sbuf_puts(&b, " END = f.stage ORDER BY t.id LIMIT 1), (SELECT coalesce(t.assignee, t.completed_by) FROM tasks t"
+                  " WHERE t.instance_id = f.instance_id AND t.state = 'completed'"
+                  " AND t.completed_at <= coalesce(f.entered_at, t.completed_at)"
+                  " ORDER BY t.completed_at DESC, t.id DESC LIMIT 1))");
     return sbuf_take(&b);
 }
 

@@ -58,5 +58,12 @@ echo "-- clients of category A:"; sdm clients --where category=A | head -5
 step "9. Per manager: tasks on time, cycle time, handoffs"
 sdm report kpi --now "$END" | head -20
 
+step "9a. Plans for November against what was done"
+sdm plan set 20 --role closer --month 2026-11 --metric won >/dev/null
+sdm plan set 15000000 --role closer --month 2026-11 --metric revenue >/dev/null
+sdm plan set 85 --team olga --month 2026-11 --metric on_time_pct >/dev/null
+sdm plan set 120 --user marina --month 2026-11 --metric tasks >/dev/null
+sdm report plan --month 2026-11
+
 step "10. The store is consistent"
 sdm check
