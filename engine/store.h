@@ -113,6 +113,8 @@
 **              goes to the holder.
 ** card_fields  name, type (text|number|bool|date), label; client_fields
 **              client, field, value; contacts id, client, type, text, at, actor.
+** plans        kind (user|role|team), who, month (YYYY-MM), metric, target,
+**              set_at, set_by (migration 11, plan.c).
 **
 ** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
 ** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed
