@@ -17,6 +17,7 @@
 ** touch SQL or Lua directly: it speaks to store.h and script.h.
 */
 #include <string.h>
+#include <ctype.h>
 #include <time.h>
 #include <jansson.h>
 #include "rt.h"
@@ -361,20 +362,33 @@ static int queue_message(void *ctx, const char *channel, const char *address) {
 ** has it, when it was due and how late it is now. */
 static char *deviation_body(const fx_ctx *f, const char *msg) {
     const rt_step *s = f->s;
+    int ru = s->lang && strcmp(s->lang, "ru") == 0;
     sbuf b = {0};
-    sbuf_printf(&b, "%s\n\nClient: %s\nProcess: %s\nStep: %s\nManager: %s\n", msg, s->client ? s->client : "-",
+    sbuf_printf(&b, ru ? "%s\n\nКлиент: %s\nПроцесс: %s\nШаг: %s\nМенеджер: %s\n"
+                       : "%s\n\nClient: %s\nProcess: %s\nStep: %s\nManager: %s\n", msg, s->client ? s->client : "-",
                 s->proc && s->proc->name ? s->proc->name : s->proc ? s->proc->id : "-",
                 f->n->name && *f->n->name ? f->n->name : f->n->id,
-                assignee_of(f) ? assignee_of(f) : "nobody yet (the role's queue)");
+                assignee_of(f) ? assignee_of(f) : ru ? "никто (очередь роли)" : "nobody yet (the role's queue)");
     if (f->task && f->task->due_at) {
         char due[64];
         clk_format(f->task->due_at, clk_calendar_tz(s->cal), due, sizeof due);
-        sbuf_printf(&b, "Due: %s", due);
+        sbuf_printf(&b, ru ? "Срок: %s" : "Due: %s", due);
         if (s->now > f->task->due_at)
-            sbuf_printf(&b, " (late by %.1f h)", (double)(s->now - f->task->due_at) / 3600000.0);
+            sbuf_printf(&b, ru ? " (опоздание %.1f ч)" : " (late by %.1f h)", (double)(s->now - f->task->due_at) / 3600000.0);
         sbuf_puts(&b, "\n");
     }
-    if (f->task) sbuf_printf(&b, "Task: %lld (sdm task show %lld)\n", (long long)f->task->id, (long long)f->task->id);
+    if (f->task && s->base_url)
+        sbuf_printf(&b, "%s%s/#/task/%lld\n", ru ? "Задача: " : "Task: ", s->base_url, (long long)f->task->id);
+    else if (f->task)
+        sbuf_printf(&b, "%s%lld (sdm task show %lld)\n", ru ? "Задача: " : "Task: ", (long long)f->task->id,
+                    (long long)f->task->id);
+    else if (s->base_url && s->client) {            /* no task yet: the client's page */
+        sbuf_printf(&b, "%s%s/#/client/", ru ? "Клиент: " : "Client: ", s->base_url);
+        for (const unsigned char *c = (const unsigned char *)s->client; *c; c++)
+            if (isalnum(*c) || strchr("-._~", *c)) sbuf_add(&b, (const char *)c, 1);
+            else sbuf_printf(&b, "%%%02X", *c);
+        sbuf_puts(&b, "\n");
+    }
     return sbuf_take(&b);
 }
 

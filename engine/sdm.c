@@ -47,6 +47,7 @@ struct sdm {
     char *actor;
     char *as;                    /* acting user (access.c); NULL = administrator */
     char *lang;                  /* "ru" | "en": texts people read */
+    char *base_url;              /* the web pages' address for links in messages, or NULL */
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */
@@ -136,6 +137,7 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->now = cfg->now;
     db->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
     db->lang = xstrdup(cfg->lang && *cfg->lang ? cfg->lang : "en");
+    db->base_url = cfg->base_url && *cfg->base_url ? xstrdup(cfg->base_url) : NULL;
     if (strcmp(db->lang, "ru") && strcmp(db->lang, "en")) {
         sdm_close(db);
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "language '%s': sdm speaks ru or en", cfg->lang);
@@ -171,6 +173,7 @@ void sdm_close(sdm *db) {
     free(db->actor);
     free(db->as);
     free(db->lang);
+    free(db->base_url);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db->webhook_secret);
     free(db);
@@ -520,6 +523,7 @@ static int step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *er
     s->now = sdm_now(db);
     s->actor = db->actor;
     s->lang = db->lang;
+    s->base_url = db->base_url;
     s->assign = org_assign;
     s->assign_ctx = db->st;
     s->call = call_start;

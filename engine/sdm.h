@@ -95,6 +95,8 @@ typedef struct sdm_config {
     ** SDM_LOG_*, what a short event name ("job-fired"), detail one line. */
     void      (*log)(void *log_ctx, int level, const char *what, const char *detail);
     void       *log_ctx;
+    const char *base_url;       /* where people open the web pages (https://crm.example);
+                                   messages then link to the task; NULL: no links */
 } sdm_config;
 
 enum { SDM_LOG_INFO = 0, SDM_LOG_WARN = 1, SDM_LOG_ERROR = 2 };

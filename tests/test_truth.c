@@ -274,6 +274,26 @@ static void test_deviations(void) {
     CHECK_EQ_INT(sdm_deviation_note(db, dev, "resolved", "", &err), SDM_ERR_MISUSE);
     CHECK_EQ_INT(sdm_deviation_note(db, dev, "resolved", "called them", &err), SDM_OK);
     sdm_close(db);
+
+    T_CASE("7 the message links to the page (the client's: no task yet) and speaks the handle's language");
+    char path[300];
+    snprintf(path, sizeof path, "%s/dev.db", dir);
+    sdm_config cfg = {.actor = "tester", .now = 1772442000000LL, .time_zone = "UTC", .lang = "ru",
+                      .base_url = "https://crm.example"};
+    CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
+    start(db, "dev", "d2", NULL);
+    sdm_tick(db, NULL, NULL, &err);
+    sdm_filter in = {.user = "boss", .state = "all"};
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_INBOX, &in, &t, &err), SDM_OK);
+    int found = 0;
+    for (int r = 0; r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++)
+            if (strcmp(t->cols[c], "body") == 0 && t->cells[r * t->ncol + c] &&
+                strstr(t->cells[r * t->ncol + c], "Клиент: d2\n") &&
+                strstr(t->cells[r * t->ncol + c], "https://crm.example/#/client/d2\n")) found++;
+    CHECK_EQ_INT(found, 1);
+    sdm_table_free(t);
+    sdm_close(db);
 }
 
 /* Lead -> key clients straight to the contract, the others through an offer. */

@@ -65,7 +65,7 @@ extern const int cli_ncommands;
 /* Settings: sdm.conf < environment < command line (conf.c). */
 enum cli_setting {
     S_DATABASE, S_CALENDAR, S_TIME_ZONE, S_NOW, S_SCRIPTS, S_SYNC, S_LANGUAGE, S_LISTEN,
-    S_SMTP_URL, S_SMTP_FROM, S_SMTP_USER, S_SMTP_PASSWORD, S_WEBHOOK_SECRET,
+    S_SMTP_URL, S_SMTP_FROM, S_SMTP_USER, S_SMTP_PASSWORD, S_WEBHOOK_SECRET, S_BASE_URL,
     S_COUNT
 };
 
