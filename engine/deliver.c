@@ -501,6 +501,8 @@ static void build_message(buf *m, const addr *from, const addr *to, int nto,
     put_message_id(m, from);
     buf_puts(m, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n");
     buf_printf(m, "Content-Transfer-Encoding: %s\r\n", seven ? "7bit" : "quoted-printable");
+    /* RFC 3834: vacation responders and ticket systems must not answer */
+    buf_puts(m, "Auto-Submitted: auto-generated\r\n");
     buf_puts(m, "X-Mailer: " UA "\r\n\r\n");
     if (seven) buf_add(m, text.s, text.len);
     else quoted_printable(m, text.s, text.len);

@@ -13,6 +13,7 @@
 #include "store_int.h"
 #include "org.h"
 #include "cred.h"
+#include "card.h"
 #include "err.h"
 
 /* ---------- schema ---------- */
@@ -181,6 +182,8 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN incident_id INTEGER;",
     /* 10: passwords, API tokens, deviation notes (cred.c) */
     cred_schema,
+    /* 11: client identifiers, holders of client roles, card fields, contacts (card.c) */
+    card_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

@@ -621,6 +621,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     n->doc = doc ? model_trimmed(a, doc->text) : NULL;
     if (!n->doc) n->doc = "";
     n->stage = model_trimmed(a, sdm_attr(x, "stage"));
+    n->card = model_trimmed(a, sdm_attr(x, "card"));
     n->outcome = model_trimmed(a, sdm_attr(x, "outcome"));
     n->accountable = model_trimmed(a, sdm_attr(x, "accountable"));
     n->consulted = model_trimmed(a, sdm_attr(x, "consulted"));

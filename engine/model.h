@@ -125,6 +125,7 @@ typedef struct model_node {
     const char *assignee, *assignee_expr, *assign;
     const char *due, *due_working, *due_expr;
     const char *stage, *outcome;
+    const char *card;              /* sdm:card: variables a step writes to the client card (card.c) */
     const char *accountable, *consulted, *informed;  /* sdm: role lists (comma-separated) for the role matrix */
     el_timer timer_type;     /* timeDuration, timeDate, timeCycle; TIMER_NONE */
     const char *timer;       /* ISO 8601 text, or "=lua expression" */

@@ -26,6 +26,7 @@
 #include <sqlite3.h>
 #include <jansson.h>
 #include "org.h"
+#include "card.h"
 #include "table.h"
 #include "err.h"
 
@@ -446,10 +447,70 @@ static int by_owner(store *s, const char *role, const char *client, char **user,
     return round_robin(s, role, user, err);
 }
 
+/* ---------- the client's holders: one user per client per role ----------
+**
+** client_roles (migration 11) names, for each client and role, the one
+** user who holds it (until IS NULL); ended rows stay as the record. Every
+** task of the client in that role goes to the holder, whatever the lane's
+** rule, so two processes on one client never reach two closers. The first
+** assignment makes its assignee the holder; afterwards the holder changes
+** only by `sdm client assign`, by a step whose assignee the model computes
+** (sdm:assigneeExpr: the head's choice binds), or by deactivation. */
+
+static int holder(store *s, const char *client, const char *role, char **user) {
+    char *u = NULL;
+    if (!client || store_sql_text(s, &u, NULL, "SELECT user FROM client_roles WHERE client = ?1 AND role = ?2"
+                                  " AND until IS NULL", "tt", client, role)) return 0;
+    if (usable(s, u, role)) { *user = u; return 1; }
+    free(u);
+    return 0;
+}
+
+int org_hold(store *s, const char *client, const char *role, const char *user, int64_t now,
+             const char *actor, const char *reason, sdm_err *err) {
+    char *old = NULL, field[160];
+    store_sql_text(s, &old, NULL, "SELECT user FROM client_roles WHERE client = ?1 AND role = ?2 AND until IS NULL",
+                   "tt", client, role);
+    int rc = SDM_OK;
+    if (!same(old, user)) {
+        rc = store_sql_exec(s, NULL, err, "UPDATE client_roles SET until = ?3 WHERE client = ?1 AND role = ?2"
+                            " AND until IS NULL", "tti", client, role, now);
+        if (!rc && user) rc = store_sql_exec(s, NULL, err, "INSERT INTO client_roles(client, role, user, since, reason)"
+                                             " VALUES(?1, ?2, ?3, ?4, ?5)", "tttit", client, role, user, now, reason);
+        snprintf(field, sizeof field, "holder %s", role);
+        if (!rc) rc = log_change(s, "client", client, field, old, user, now, actor, reason, err);
+    }
+    free(old);
+    return rc;
+}
+
+/* A task this step opened: its assignee becomes the holder when the role
+** has none, or when the model chose them by expression. */
+static int hold_task(store *s, const model_node *n, const char *client, const char *role, const char *assignee,
+                     int64_t now, const char *actor, sdm_err *err) {
+    char *cur = NULL;
+    if (!role || !assignee || !usable(s, assignee, role)) return SDM_OK;
+    int has = holder(s, client, role, &cur);
+    int differs = has && strcmp(cur, assignee) != 0;
+    free(cur);
+    if (!has) return org_hold(s, client, role, assignee, now, actor, "first assignee", err);
+    if (differs && n && n->assignee_expr) return org_hold(s, client, role, assignee, now, actor, "chosen by the process", err);
+    return SDM_OK;
+}
+
 int org_assign(void *store_ctx, const model_node *n, const char *client, char **user, sdm_err *err) {
     store *s = store_ctx;
     *user = NULL;
     if (!n->role) return SDM_OK;
+    if (holder(s, client, n->role, user)) return SDM_OK;
+    /* a task of the role opened earlier in this step, before any holder was
+    ** written (two processes started together, parallel branches) */
+    int rc = store_sql_text(s, user, err,
+        "SELECT t.assignee FROM instances i CROSS JOIN tasks t ON t.instance_id = i.id"
+        " CROSS JOIN users u ON u.name = t.assignee AND u.active"
+        " CROSS JOIN user_roles r ON r.user = t.assignee AND r.role = ?2"
+        " WHERE i.client = ?1 AND t.role = ?2 AND t.state = 'open' ORDER BY t.id DESC LIMIT 1", "tt", client, n->role);
+    if (rc != SDM_ERR_NOTFOUND) return rc;
     const char *rule = n->assign ? n->assign : "owner";
     if (strcmp(rule, "round-robin") == 0) return round_robin(s, n->role, user, err);
     if (strcmp(rule, "least-open") == 0) return least_open(s, n->role, user, err);
@@ -458,7 +519,8 @@ int org_assign(void *store_ctx, const model_node *n, const char *client, char **
 
 /* ---------- clients ---------- */
 
-static const char *const card_fields[] = {"name", "segment", "region", "product", "value", "owner", NULL};
+static const char *const fixed_fields[] = {"name", "segment", "region", "product", "value", "owner", "inn", "phone",
+                                           "email", NULL};
 
 static int set_owner(store *s, const char *client, const char *owner, int64_t now, const char *actor,
                      const char *reason, sdm_err *err) {
@@ -489,16 +551,32 @@ static int apply_fields(store *s, const char *key, json_t *o, int strict, int64_
     json_t *v;
     json_object_foreach(o, k, v) {
         int known = 0;
-        for (int i = 0; card_fields[i]; i++) known |= strcmp(card_fields[i], k) == 0;
-        if (!known) {
-            if (!strict) continue;
-            return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
-                           "unknown client field '%s' (known: name, segment, region, product, value, owner)", k);
-        }
+        for (int i = 0; fixed_fields[i]; i++) known |= strcmp(fixed_fields[i], k) == 0;
+        if (strcmp(k, "force") == 0) continue;             /* org_client_set's flag */
         char *text = json_is_string(v) ? xstrdup(json_string_value(v))
                    : json_is_null(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
         int rc = SDM_OK;
         if (text && !*text) { free(text); text = NULL; }
+        if (!known && card_field_declared(s, k)) {
+            rc = card_field_set(s, key, k, text, now, actor, err);
+            free(text);
+            if (rc) return rc;
+            continue;
+        }
+        if (!known) {
+            free(text);
+            if (!strict) continue;
+            return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "unknown client field '%s' (known: name, segment, region,"
+                           " product, value, owner, inn, phone, email, and those of sdm card fields)", k);
+        }
+        if (text && (strcmp(k, "inn") == 0 || strcmp(k, "phone") == 0 || strcmp(k, "email") == 0)) {
+            char *norm = NULL;
+            rc = card_normalise(k, text, &norm, err);
+            free(text);
+            if (rc && !strict) continue;               /* a start's odd phone does not stop the start */
+            if (rc) return rc;
+            text = norm;
+        }
         if (strcmp(k, "value") == 0 && text) {
             char *end;
             strtod(text, &end);
@@ -535,10 +613,10 @@ int org_client_register(store *s, const char *key, const char *vars_json, int64_
     json_t *o = vars_json ? json_loads(vars_json, 0, NULL) : NULL;
     if (!rc && json_is_object(o)) {
         json_t *card = json_object();
-        for (int i = 0; card_fields[i]; i++) {
-            json_t *v = json_object_get(o, card_fields[i]);
-            if (v && strcmp(card_fields[i], "owner") != 0 && (json_is_string(v) || json_is_number(v)))
-                json_object_set(card, card_fields[i], v);
+        for (int i = 0; fixed_fields[i]; i++) {
+            json_t *v = json_object_get(o, fixed_fields[i]);
+            if (v && strcmp(fixed_fields[i], "owner") != 0 && (json_is_string(v) || json_is_number(v)))
+                json_object_set(card, fixed_fields[i], v);
         }
         if (json_object_get(card, "value") && !json_is_number(json_object_get(card, "value")))
             json_object_del(card, "value");
@@ -546,6 +624,7 @@ int org_client_register(store *s, const char *key, const char *vars_json, int64_
         json_decref(card);
     }
     json_decref(o);
+    if (!rc) rc = card_identify(s, key, NULL, 0, err);
     return rc;
 }
 
@@ -564,6 +643,15 @@ int org_client_set(store *s, const char *key, const char *fields_json, int creat
     }
     int rc = create ? client_insert(s, key, now, actor, err) : SDM_OK;
     if (!rc) rc = apply_fields(s, key, o, 1, now, actor, err);
+    /* an update is compared on the identifiers it writes only */
+    sbuf ids = {0};
+    sbuf_add(&ids, ",", 1);
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v) { sbuf_add(&ids, k, strlen(k)); sbuf_add(&ids, ",", 1); }
+    char *changed = sbuf_take(&ids);
+    if (!rc) rc = card_identify(s, key, create ? NULL : changed, json_is_true(json_object_get(o, "force")), err);
+    free(changed);
     json_decref(o);
     return rc;
 }
@@ -574,6 +662,19 @@ int org_clients(store *s, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     static const sdm_filter none;
     if (!f) f = &none;
     int limit = f->limit > 0 ? f->limit : 1000;
+    if (f->where) {
+        const char *eq = strchr(f->where, '=');
+        char *field = eq ? xstrdup(f->where) : NULL;
+        if (field) field[eq - f->where] = 0;
+        int rc = card_field_check(s, field, err);
+        if (!rc) rc = store_sql_table(s, out, "sssssrsti", err,
+            "SELECT " CLIENT_COLS ", (SELECT count(*) FROM instances i WHERE i.client = c.key AND i.state = 'active')"
+            " AS active FROM clients c WHERE " CARD_FIELD_SQL " = ?2 AND (?4 IS NULL OR c.owner = ?4)"
+            " ORDER BY c.key LIMIT ?3", "ttit", field, eq + 1, (int64_t)limit, f->user);
+        else if (!eq) rc = err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "--where needs FIELD=VALUE, not '%s'", f->where);
+        free(field);
+        return rc;
+    }
     if (f->user) {
         return store_sql_table(s, out, "sssssrsti", err,
             "SELECT " CLIENT_COLS ", (SELECT count(*) FROM instances i WHERE i.client = c.key AND i.state = 'active')"
@@ -586,10 +687,15 @@ int org_clients(store *s, const sdm_filter *f, sdm_table **out, sdm_err *err) {
 }
 
 int org_client_card(store *s, const char *key, sdm_table **out, sdm_err *err) {
-    int rc = store_sql_table(s, out, "sssssrststss", err,
+    int rc = store_sql_table(s, out, "sssssrststssssssj", err,
         "SELECT " CLIENT_COLS ", c.created_by, c.updated_at, (SELECT full_name FROM users WHERE name = c.owner)"
         " AS owner_name, (SELECT group_concat(process || ' #' || id || ' ' || state, ', ') FROM instances i"
-        " WHERE i.client = c.key) AS instances FROM clients c WHERE c.key = ?1", "t", key);
+        " WHERE i.client = c.key) AS instances, c.inn, c.phone, c.email,"
+        " (SELECT group_concat(role || ':' || user, ', ') FROM (SELECT role, user FROM client_roles r"
+        "  WHERE r.client = c.key AND r.until IS NULL ORDER BY role)) AS holders,"
+        " (SELECT json_group_object(field, value) FROM (SELECT field, value FROM client_fields f"
+        "  WHERE f.client = c.key ORDER BY field)) AS fields"
+        " FROM clients c WHERE c.key = ?1", "t", key);
     if (!rc && (*out)->nrow == 0) {
         sdm_table_free(*out);
         *out = NULL;
@@ -611,6 +717,9 @@ int org_client_history(store *s, const char *key, sdm_table **out, sdm_err *err)
         " SELECT x.at, 'card' AS source, NULL AS instance, 'changed ' || x.field AS event, NULL AS node,"
         "  x.actor, x.reason, json_object('old', x.old, 'new', x.new) AS detail, 0 AS seq, x.id, NULL AS step"
         "  FROM changes x WHERE x.kind = 'client' AND x.key = ?1"
+        " UNION ALL"
+        " SELECT k.at, 'contact', NULL, k.type, NULL, k.actor, NULL, json_object('text', k.text), 0, k.id, NULL"
+        "  FROM contacts k WHERE k.client = ?1"
         " UNION ALL"
         " SELECT h.at, i.process, i.id, h.event, h.node, h.actor, NULL, h.detail, 1, h.id,"
         "  (SELECT t.name FROM tasks t WHERE t.instance_id = i.id AND t.node = h.node ORDER BY t.id DESC LIMIT 1)"
@@ -728,11 +837,63 @@ int org_task_delegate(store *s, int64_t task, const char *to, int force, int64_t
     return rc;
 }
 
+/* An explicit reassignment: the new holder gets the client's open tasks of
+** the role too. */
+int org_client_assign(store *s, const char *client, const char *role, const char *user, int64_t now,
+                      const char *actor, sdm_err *err) {
+    if (!exists(s, "SELECT 1 FROM clients WHERE key = ?1", client, NULL))
+        return err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL, "no client '%s'", client ? client : "");
+    if (!role || !*role) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "client assign needs --role ROLE");
+    int rc = org_user_check(s, user, err);
+    if (!rc && !has_role(s, user, role))
+        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' does not have the role '%s'", user, role);
+    if (!rc) rc = org_hold(s, client, role, user, now, actor, "reassigned", err);
+    sdm_table *open = NULL;
+    if (!rc) rc = store_sql_table(s, &open, "i", err, "SELECT t.id FROM instances i JOIN tasks t ON t.instance_id = i.id"
+                                  " WHERE i.client = ?1 AND t.role = ?2 AND t.state = 'open'"
+                                  " AND coalesce(t.assignee, '') <> ?3 ORDER BY t.id", "ttt", client, role, user);
+    for (int r = 0; !rc && open && r < open->nrow; r++) {
+        task_row t;
+        rc = task_load(s, strtoll(open->cells[r], NULL, 10), &t, 1, err);
+        if (!rc) rc = reassign(s, &t, user, "task-reassigned", "client reassigned", now, actor, err);
+        if (!rc) task_row_free(&t);
+    }
+    sdm_table_free(open);
+    return rc;
+}
+
 /* ---------- deactivation ---------- */
 
 static void add_move(sdm_table *m, const char *kind, const char *id, const char *from, const char *to) {
     char **r = table_add_row(m);
     r[0] = xstrdup(kind); r[1] = xstrdup(id); r[2] = from ? xstrdup(from) : NULL; r[3] = to ? xstrdup(to) : NULL;
+}
+
+/* The leaver's client roles: to the successor when they hold the role,
+** else to whoever now has the client's open task of the role, else by the
+** role's round robin; with nobody left the role is free. */
+static int move_holdings(store *s, const char *name, const char *to, sdm_table *m, int64_t now,
+                         const char *actor, sdm_err *err) {
+    sdm_table *held = NULL;
+    int rc = store_sql_table(s, &held, "ss", err, "SELECT client, role FROM client_roles WHERE user = ?1"
+                             " AND until IS NULL ORDER BY client, role", "t", name);
+    char reason[200];
+    snprintf(reason, sizeof reason, "%s deactivated", name);
+    for (int i = 0; !rc && held && i < held->nrow; i++) {
+        const char *client = held->cells[i * 2], *role = held->cells[i * 2 + 1];
+        char *dest = to && usable(s, to, role) ? xstrdup(to) : NULL;
+        if (!dest) store_sql_text(s, &dest, NULL, "SELECT t.assignee FROM instances i JOIN tasks t ON t.instance_id = i.id"
+                                  " JOIN users u ON u.name = t.assignee AND u.active WHERE i.client = ?1 AND t.role = ?2"
+                                  " AND t.state = 'open' ORDER BY t.id DESC LIMIT 1", "tt", client, role);
+        if (!dest) rc = round_robin(s, role, &dest, err);
+        if (!rc) rc = org_hold(s, client, role, dest, now, actor, reason, err);
+        char what[300];
+        snprintf(what, sizeof what, "%s %s", client, role);
+        if (!rc) add_move(m, "holder", what, name, dest);
+        free(dest);
+    }
+    sdm_table_free(held);
+    return rc;
 }
 
 int org_user_deactivate(store *s, const char *name, const char *to, int64_t now, const char *actor,
@@ -787,6 +948,7 @@ int org_user_deactivate(store *s, const char *name, const char *to, int64_t now,
     }
     free(role);
     sdm_table_free(clients);
+    if (!rc) rc = move_holdings(s, name, to, m, now, actor, err);
     /* reports: to the successor, else to the leaver's own head */
     sdm_table *team = NULL;
     char *head = NULL;
@@ -959,6 +1121,7 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
                                 (!n->assign || strcmp(n->assign, "owner") == 0);
             if (!known)
                 rc = client_insert(s, client, now, actor, err);
+            if (!rc) rc = hold_task(s, n, client, role, assignee, now, actor, err);
             if (!rc && !owner_ok)
                 rc = set_owner(s, client, assignee, now, actor, "first assignee", err);
             else if (!rc && by_owner_rule && strcmp(owner, assignee) != 0)
@@ -1024,5 +1187,6 @@ int org_after_step(store *s, const model_proc *p, int64_t inst, const char *clie
     if (!p || !inst || !client) return SDM_OK;
     int rc = log_tasks(s, p, inst, client, now, actor, err);
     if (!rc) rc = track_funnel(s, p, inst, client, err);
+    if (!rc) rc = card_after_step(s, p, inst, client, now, actor, err);
     return rc;
 }

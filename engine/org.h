@@ -63,6 +63,14 @@ int org_clients(store *s, const sdm_filter *f, sdm_table **out, sdm_err *err);
 int org_client_card(store *s, const char *key, sdm_table **out, sdm_err *err);
 int org_client_history(store *s, const char *key, sdm_table **out, sdm_err *err);
 
+/* ---- one holder per client and role (client_roles, migration 11) */
+/* Make `user` (NULL: nobody) the client's holder of `role`; logs the change. */
+int org_hold(store *s, const char *client, const char *role, const char *user, int64_t now,
+             const char *actor, const char *reason, sdm_err *err);
+/* sdm client assign: a new holder, who also gets the client's open tasks of the role. */
+int org_client_assign(store *s, const char *client, const char *role, const char *user, int64_t now,
+                      const char *actor, sdm_err *err);
+
 /* ---- tasks */
 int org_task_claim(store *s, int64_t task, const char *user, int force, int64_t now,
                    const char *actor, sdm_err *err);

@@ -14,6 +14,8 @@
 #include "access.h"
 #include "cred.h"
 #include "regdoc.h"
+#include "card.h"
+#include "plan.h"
 #include "sdm_int.h"
 
 int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *err) {
@@ -21,6 +23,8 @@ int sdm_deviation_set(sdm *db, int64_t deviation, const char *state, sdm_err *er
 }
 
 int sdm_deviation_note(sdm *db, int64_t deviation, const char *state, const char *note, sdm_err *err) {
+    if (state && strcmp(state, "resolved") == 0 && (!note || !*note))
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "resolving a deviation takes a note: what was done");
     if (!state || (strcmp(state, "acknowledged") && strcmp(state, "resolved")))
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a deviation can be acknowledged or resolved");
     int rc = store_begin(db->st, err);
@@ -93,6 +97,27 @@ int sdm_client_add(sdm *db, const char *key, const char *fields_json, sdm_err *e
 
 int sdm_client_update(sdm *db, const char *key, const char *fields_json, sdm_err *err) {
     PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : org_client_set(db->st, key, fields_json, 0, sdm_now(db), db->actor, err));
+}
+
+int sdm_client_assign(sdm *db, const char *key, const char *role, const char *user, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_head(db->st, db->as, "reassign clients", err) ? err->code : org_client_assign(db->st, key, role, user, sdm_now(db), db->actor, err));
+}
+
+int sdm_client_merge(sdm *db, const char *keep, const char *gone, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    PEOPLE_TX(db, err, acc_need_head(db->st, db->as, "merge clients", err) ? err->code : card_merge(db->st, keep, gone, sdm_now(db), db->actor, out, err));
+}
+
+int sdm_client_log(sdm *db, const char *key, const char *type, const char *text, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_client(db->st, db->as, key, err) ? err->code : card_log(db->st, key, type, text, sdm_now(db), db->actor, err));
+}
+
+int sdm_card_field_add(sdm *db, const char *name, const char *type, const char *label, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_admin(db->st, db->as, "declare card fields", err) ? err->code : card_field_add(db->st, name, type, label, sdm_now(db), db->actor, err));
+}
+
+int sdm_card_fields(sdm *db, sdm_table **out, sdm_err *err) {
+    return card_fields(db->st, out, err);
 }
 
 int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err) {
@@ -201,6 +226,23 @@ int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *
     if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
     if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
     return rc;
+}
+
+int sdm_plan_set(sdm *db, const char *kind, const char *who, const char *month, const char *metric,
+                 double target, sdm_err *err) {
+    PEOPLE_TX(db, err, acc_need_head(db->st, db->as, "set plans", err) ? err->code : plan_set(db->st, kind, who, month, metric, target, sdm_now(db), db->actor, err));
+}
+
+int sdm_report_plan(sdm *db, const char *month, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : plan_report(db->st, month, out, err);
+}
+
+int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err) {
+    *out = NULL;
+    int rc = acc_need_head(db->st, db->as, "see reports", err);
+    return rc ? rc : report_clients(db->st, by, out, err);
 }
 
 int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include "report.h"
+#include "card.h"
 #include "form.h"
 #include "org.h"
 #include "table.h"
@@ -232,15 +233,43 @@ static int strp_cmp(const void *a, const void *b) {
 
 /* ---------- the funnel ---------- */
 
-typedef struct stage_stat { long reached, advanced, won, dropped, in_stage; dvec hours; } stage_stat;
+typedef struct stage_stat { long reached, passed, advanced, won, dropped, in_stage; dvec hours; } stage_stat;
 typedef struct group_stat { stage_stat *st; } group_stat;
+
+/* SQL for the person credited with a funnel row's stage: whoever had the
+** instance's first task at a node of that stage when it was done (or has
+** it now) -- not the client's owner, who may have changed since. */
+static char *credited_sql(const model_proc *p, const char **stage_of) {
+    sbuf b = {0};
+    sbuf_puts(&b, "coalesce((SELECT coalesce(t.assignee, t.completed_by) FROM tasks t WHERE t.instance_id = f.instance_id"
+                  " AND t.state <> 'cancelled' AND CASE t.node");
+    for (int i = 0; i < p->nnode; i++) {
+        if (!stage_of[i]) continue;
+        char *w = sqlite3_mprintf(" WHEN %Q THEN %Q", p->nodes[i].id, stage_of[i]);
+        sbuf_puts(&b, w);
+        sqlite3_free(w);
+    }
+    /* a stage with no task of its own (an end event's): who did the last step */
+    sbuf_puts(&b, " END = f.stage ORDER BY t.id LIMIT 1), (SELECT coalesce(t.assignee, t.completed_by) FROM tasks t"
+                  " WHERE t.instance_id = f.instance_id AND t.state = 'completed'"
+                  " AND t.completed_at <= coalesce(f.entered_at, t.completed_at)"
+                  " ORDER BY t.completed_at DESC, t.id DESC LIMIT 1))");
+    return sbuf_take(&b);
+}
+
+static void hmap_free(hmap *m) {
+    for (int i = 0; i < m->cap; i++) if (m->e[i].key) { free(m->e[i].key); free(m->e[i].val); }
+    free(m->e);
+    free(m->order);
+}
 
 int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from, int64_t to,
                   sdm_table **out, sdm_err *err) {
     *out = NULL;
     const char *grp = NULL;
     if (by) {
-        if (strcmp(by, "manager") == 0 || strcmp(by, "owner") == 0) grp = "c.owner";
+        if (strcmp(by, "manager") == 0) grp = "credited";
+        else if (strcmp(by, "owner") == 0) grp = "c.owner";
         else if (strcmp(by, "product") == 0) grp = "c.product";
         else if (strcmp(by, "region") == 0) grp = "c.region";
         else if (strcmp(by, "segment") == 0) grp = "c.segment";
@@ -250,15 +279,18 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
     const char **stage_of, **stages;
     int nstage;
     org_stages(proc, &stage_of, &stages, &nstage);
+    char *credit = grp && strcmp(grp, "credited") == 0 ? credited_sql(proc, stage_of) : NULL;
+    if (credit) grp = credit;
     free(stage_of);
     if (!nstage) {
+        free(credit);
         free(stages);
         return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                        "process '%s' has no stages (no sdm:stage and no user task)", proc->id);
     }
     sbuf q = {0};
     /* in client order (funnel_process), so the clients' rows are read in order too */
-    sbuf_printf(&q, "SELECT NULL, f.stage, f.left_at - f.entered_at, f.exit, %s FROM funnel f", grp ? grp : "NULL");
+    sbuf_printf(&q, "SELECT NULL, f.stage, f.left_at - f.entered_at, f.exit, %s, f.client FROM funnel f", grp ? grp : "NULL");
     if (grp) sbuf_puts(&q, " LEFT JOIN clients c ON c.key = f.client");
     if (from || to) sbuf_puts(&q, " JOIN instances i ON i.id = f.instance_id");
     sbuf_puts(&q, " WHERE f.process = ?1");
@@ -267,14 +299,22 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(store_sqlite(s), q.s, -1, &st, NULL) != SQLITE_OK) {
         int rc = err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "funnel: %s", sqlite3_errmsg(store_sqlite(s)));
-        free(q.s); free(stages);
+        free(q.s); free(stages); free(credit);
         return rc;
     }
     free(q.s);
+    free(credit);
+    grp = by ? "" : NULL;                        /* the SQL is gone: only whether there are groups counts below */
     sqlite3_bind_text(st, 1, proc->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
-    hmap groups = {0};
+    /* Clients, not instances: a client counts once per stage (its first
+    ** row), and -- but for --by manager, where each stage is somebody
+    ** else's work -- as having passed every stage before the furthest it
+    ** reached, so no stage holds more clients than the one before it. */
+    hmap groups = {0}, seen = {0}, furthest = {0};
+    int credited = by && strcmp(by, "manager") == 0;
+    char key[900];
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 1);
@@ -282,7 +322,15 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
         for (int i = 0; name && i < nstage; i++) if (strcmp(stages[i], name) == 0) { k = i; break; }
         if (k < 0) continue;                      /* a stage the latest version no longer has */
         const char *g = grp ? (const char *)sqlite3_column_text(st, 4) : "";
-        group_stat *gs = hmap_get(&groups, g ? g : "(none)", sizeof *gs);
+        const char *client = (const char *)sqlite3_column_text(st, 5);
+        if (!g) g = "(none)";
+        snprintf(key, sizeof key, "%s\x1f%d\x1f%s", g, k, client ? client : "");
+        if (hmap_find(&seen, key)) continue;
+        hmap_get(&seen, key, 1);
+        snprintf(key, sizeof key, "%s\x1f%s", g, client ? client : "");
+        int *far = hmap_get(&furthest, key, sizeof *far);
+        if (k + 1 > *far) *far = k + 1;
+        group_stat *gs = hmap_get(&groups, g, sizeof *gs);
         if (!gs->st) gs->st = xcalloc((size_t)nstage, sizeof *gs->st);
         stage_stat *x = &gs->st[k];
         x->reached++;
@@ -295,6 +343,16 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
             dvec_add(&x->hours, (double)sqlite3_column_int64(st, 2) / 3600000.0);
     }
     sqlite3_finalize(st);
+    for (int i = 0; !credited && i < furthest.n; i++) {
+        char *sep = strchr(furthest.order[i], '\x1f');
+        *sep = 0;
+        group_stat *gs = hmap_find(&groups, furthest.order[i]);
+        *sep = '\x1f';
+        int far = *(int *)hmap_find(&furthest, furthest.order[i]);
+        for (int k = 0; gs && k < far; k++) gs->st[k].passed++;
+    }
+    hmap_free(&seen);
+    hmap_free(&furthest);
     if (r != SQLITE_DONE) {
         free(stages);
         return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "funnel: %s", sqlite3_errmsg(store_sqlite(s)));
@@ -309,14 +367,22 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
         group_stat *gs = hmap_find(&groups, groups.order[g]);
         for (int k = 0; k < nstage; k++) {
             stage_stat zero = {0}, *x = gs->st ? &gs->st[k] : &zero;
-            long first = gs->st ? gs->st[0].reached : 0, prev = k && gs->st ? gs->st[k - 1].reached : 0;
+            if (gs->st && !credited) x->reached = x->passed;
+            long first = gs->st ? (credited ? gs->st[0].reached : gs->st[0].passed) : 0;
+            long prev = k && gs->st ? (credited ? gs->st[k - 1].reached : gs->st[k - 1].passed) : 0;
             char **row = table_add_row(t);
             if (grp) row[0] = xstrdup(groups.order[g]);
             row[off + 0] = xstrdup(stages[k]);
             row[off + 1] = xasprintf("%ld", x->reached);
-            row[off + 2] = first ? fmt_num(100.0 * (double)x->reached / (double)first, 1) : NULL;
-            row[off + 3] = k == 0 ? (x->reached ? xstrdup("100.0") : NULL)
-                         : prev ? fmt_num(100.0 * (double)x->reached / (double)prev, 1) : NULL;
+            /* credited: each row is one person's work on a stage, so its
+            ** conversion is the share of their clients they moved on */
+            if (credited) row[off + 2] = NULL, row[off + 3] = x->reached
+                ? fmt_num(100.0 * (double)(x->advanced + x->won) / (double)x->reached, 1) : NULL;
+            else {
+                row[off + 2] = first ? fmt_num(100.0 * (double)x->reached / (double)first, 1) : NULL;
+                row[off + 3] = k == 0 ? (x->reached ? xstrdup("100.0") : NULL)
+                             : prev ? fmt_num(100.0 * (double)x->reached / (double)prev, 1) : NULL;
+            }
             row[off + 4] = xasprintf("%ld", x->advanced);
             row[off + 5] = xasprintf("%ld", x->won);
             row[off + 6] = xasprintf("%ld", x->dropped);
@@ -582,4 +648,15 @@ char *report_funnel_render(const sdm_table *f, const char *title, int html) {
     }
     free(st);
     return sbuf_take(&b);
+}
+
+/* ---------- the client base by a card field ---------- */
+
+int report_clients(store *s, const char *by, sdm_table **out, sdm_err *err) {
+    int rc = card_field_check(s, by ? by : "segment", err);
+    if (rc) return rc;
+    return store_sql_table(s, out, "sirr", err,
+        "SELECT " CARD_FIELD_SQL " AS \"group\", count(*) AS clients, round(coalesce(sum(c.value), 0), 2) AS value,"
+        " round(100.0 * count(*) / (SELECT count(*) FROM clients), 1) AS share_pct"
+        " FROM clients c GROUP BY 1 ORDER BY clients DESC, 1", "t", by ? by : "segment");
 }

@@ -31,6 +31,9 @@ int report_monitor(store *s, const char *team, int64_t now, int64_t day_start, i
 int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from, int64_t to,
                   sdm_table **out, sdm_err *err);
 int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out, sdm_err *err);
+/* The client base grouped by one card field (fixed or declared): clients,
+** their summed value, how many have an active instance. */
+int report_clients(store *s, const char *by, sdm_table **out, sdm_err *err);
 int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
 int report_deviations(store *s, const char *by, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
 

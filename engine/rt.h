@@ -92,6 +92,7 @@ typedef struct rt_step {
     int64_t now;
     const char *actor;
     const char *lang;           /* "ru" or "en": messages people read; NULL: "en" */
+    const char *base_url;       /* the web pages' address: messages link to the task; NULL: none */
     /* Picks a user for a user task the model gives no fixed assignee: the
     ** organisation's rule for the lane's role (org.c). May leave *user NULL. */
     int (*assign)(void *ctx, const model_node *n, const char *client, char **user, sdm_err *err);

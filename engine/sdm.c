@@ -89,6 +89,7 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
     db->now = cfg->now;
     db->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
     db->lang = xstrdup(cfg->lang && *cfg->lang ? cfg->lang : "en");
+    db->base_url = cfg->base_url && *cfg->base_url ? xstrdup(cfg->base_url) : NULL;
     if (strcmp(db->lang, "ru") && strcmp(db->lang, "en")) {
         sdm_close(db);
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "language '%s': sdm speaks ru or en", cfg->lang);
@@ -124,6 +125,7 @@ void sdm_close(sdm *db) {
     free(db->actor);
     free(db->as);
     free(db->lang);
+    free(db->base_url);
     free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
     free(db->webhook_secret);
     free(db);

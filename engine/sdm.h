@@ -95,6 +95,8 @@ typedef struct sdm_config {
     ** SDM_LOG_*, what a short event name ("job-fired"), detail one line. */
     void      (*log)(void *log_ctx, int level, const char *what, const char *detail);
     void       *log_ctx;
+    const char *base_url;       /* where people open the web pages (https://crm.example);
+                                   messages then link to the task; NULL: no links */
 } sdm_config;
 
 enum { SDM_LOG_INFO = 0, SDM_LOG_WARN = 1, SDM_LOG_ERROR = 2 };
@@ -126,6 +128,7 @@ typedef struct sdm_filter {
     const char *user, *process, *client, *state;
     int         limit;          /* 0 = default (1000) */
     int64_t     at;             /* reference time for "overdue"; 0 = now */
+    const char *where;          /* clients: FIELD=VALUE on any card field */
 } sdm_filter;
 
 SDM_API int  sdm_open(sdm **out, const char *db_path, const sdm_config *cfg, sdm_err *err);
@@ -246,8 +249,23 @@ SDM_API int sdm_client_update(sdm *db, const char *key, const char *fields_json,
 /* filter: user (owner), client (list from this key on), limit. */
 SDM_API int sdm_clients(sdm *db, const sdm_filter *f, sdm_table **out, sdm_err *err);
 SDM_API int sdm_client_card(sdm *db, const char *key, sdm_table **out, sdm_err *err);
-/* Card changes and every instance's history, in time order. */
+/* Card changes, contacts and every instance's history, in time order. */
 SDM_API int sdm_client_history(sdm *db, const char *key, sdm_table **out, sdm_err *err);
+/* Identifiers (inn, phone, email; stored normalised) and the name decide
+** whether a new client is a likely duplicate: sdm_client_add refuses one
+** with SDM_ERR_STATE naming the existing key unless fields_json holds
+** "force": true; sdm_start refuses to register one. Declared card fields
+** (sdm_card_field_add) are accepted in fields_json too. */
+/* The client's one holder of `role` becomes `user` (who gets the client's
+** open tasks of the role); heads and administrators. */
+SDM_API int sdm_client_assign(sdm *db, const char *key, const char *role, const char *user, sdm_err *err);
+/* Everything of client `gone` moves to `keep`; `gone` is removed. */
+SDM_API int sdm_client_merge(sdm *db, const char *keep, const char *gone, sdm_table **out, sdm_err *err);
+/* A contact outside any process: type call|meeting|email|note. */
+SDM_API int sdm_client_log(sdm *db, const char *key, const char *type, const char *text, sdm_err *err);
+/* The card's schema: type text|number|bool|date. */
+SDM_API int sdm_card_field_add(sdm *db, const char *name, const char *type, const char *label, sdm_err *err);
+SDM_API int sdm_card_fields(sdm *db, sdm_table **out, sdm_err *err);
 
 /* The manager's calendar: open tasks of `user` (NULL: everybody) sorted by
 ** due time. when: "overdue", "today", "upcoming" or "all"/NULL; "today" is
@@ -272,6 +290,14 @@ SDM_API int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err
 SDM_API int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
                               sdm_table **out, sdm_err *err);
 SDM_API int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
+/* Monthly targets: kind user|role|team, month YYYY-MM, metric won|revenue|
+** tasks|on_time_pct (administrators and heads). The report lists every
+** plan of the month: kind, who, metric, plan, actual, done_pct. */
+SDM_API int sdm_plan_set(sdm *db, const char *kind, const char *who, const char *month, const char *metric,
+                         double target, sdm_err *err);
+SDM_API int sdm_report_plan(sdm *db, const char *month, sdm_table **out, sdm_err *err);
+/* The client base by a card field (NULL: segment): group, clients, value, share_pct. */
+SDM_API int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err);
 SDM_API int sdm_report_handoffs(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err);
 /* by: NULL (manager, severity and rule), "manager", "severity", "rule",
 ** "process", "client". */

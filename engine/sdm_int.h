@@ -27,6 +27,7 @@ struct sdm {
     char *actor;
     char *as;                    /* acting user (access.c); NULL = administrator */
     char *lang;                  /* "ru" | "en": texts people read */
+    char *base_url;              /* the web pages' address for links in messages, or NULL */
     int64_t now;                 /* fixed clock, 0 = real time */
     size_t max_model_bytes;
     dlv_smtp smtp;               /* strings owned below */

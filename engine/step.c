@@ -46,6 +46,7 @@ int sdmi_step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err)
     s->now = sdm_now(db);
     s->actor = db->actor;
     s->lang = db->lang;
+    s->base_url = db->base_url;
     s->assign = org_assign;
     s->assign_ctx = db->st;
     s->call = call_start;

@@ -1528,6 +1528,10 @@ static const char *const checks[] = {
     " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",
     "SELECT 'definition versions have a gap', process FROM definitions GROUP BY process"
     " HAVING max(version) <> count(*)",
+    "SELECT 'client with two holders of role ' || role, client FROM client_roles WHERE until IS NULL"
+    " GROUP BY client, role HAVING count(*) > 1",
+    "SELECT 'client role held by an inactive user ' || user, client || ' ' || role FROM client_roles c"
+    " WHERE until IS NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.name = c.user AND u.active)",
 };
 
 int store_check(store *s, sdm_table **out, sdm_err *err) {

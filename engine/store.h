@@ -112,6 +112,18 @@
 ** api_tokens   id, user, hash (hex SHA-256 of the token, UNIQUE), created_at,
 **              revoked_at. The token itself is never stored.
 ** deviations.note  what the head wrote when acknowledging or resolving.
+** clients.inn, phone, email, norm_name (migration 11, card.c): identifiers
+**              stored normalised (digits; E.164; lowercase; name without case,
+**              punctuation and legal forms); a new card matching another on
+**              any of them is refused unless forced.
+** client_roles client, role, user, since, until, reason (migration 11): the
+**              holder of a role for a client; at most one row per (client,
+**              role) with until NULL; every task of the client in the role
+**              goes to the holder.
+** card_fields  name, type (text|number|bool|date), label; client_fields
+**              client, field, value; contacts id, client, type, text, at, actor.
+** plans        kind (user|role|team), who, month (YYYY-MM), metric, target,
+**              set_at, set_by (migration 11, plan.c).
 **
 ** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
 ** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed

@@ -18,6 +18,10 @@ for f in models/*.bpmn; do sdm deploy "$f"; done
 step "2. The organisation: who has which role, who reports to whom"
 sdm org load scripts/demo-org.txt
 sdm users
+echo "-- the client card's own fields (the steps fill them: sdm:card)"
+sdm card field add category --type text --label "Category (key, A, B, C)" >/dev/null
+sdm card field add budget --type number --label "Budget" >/dev/null
+sdm card fields
 
 step "3. Four weeks of work: leads arrive, managers complete tasks (some late), deals are won and lost"
 sdm simulate scripts/demo-profile.json --now "$START"
@@ -46,8 +50,20 @@ sdm report funnel deal-discussion --now "$END"
 sdm report funnel deal-discussion --by manager --now "$END" | head -20
 sdm report funnel deal-discussion --out build/funnel.svg >/dev/null && echo "wrote build/funnel.svg"
 
+step "8a. The client base by the fields the steps filled"
+sdm report clients --by category
+sdm report clients --by segment
+echo "-- clients of category A:"; sdm clients --where category=A | head -5
+
 step "9. Per manager: tasks on time, cycle time, handoffs"
 sdm report kpi --now "$END" | head -20
+
+step "9a. Plans for November against what was done"
+sdm plan set 20 --role closer --month 2026-11 --metric won >/dev/null
+sdm plan set 15000000 --role closer --month 2026-11 --metric revenue >/dev/null
+sdm plan set 85 --team olga --month 2026-11 --metric on_time_pct >/dev/null
+sdm plan set 120 --user marina --month 2026-11 --metric tasks >/dev/null
+sdm report plan --month 2026-11
 
 step "10. The store is consistent"
 sdm check

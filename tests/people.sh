@@ -124,6 +124,34 @@ expect 4 "no user 'ghost'" -- user deactivate max --to ghost
 expect 0 "deactivated max" -- user deactivate max --to marina
 expect 0 "marina" -- task show 2
 expect 5 "not active" -- user deactivate max
+# identifiers, duplicates, merge, card fields, contacts, one holder per role
+expect 0 "7701234567" -- client add globex-llc --name "Globex, LLC" --var inn="77 0123 4567"
+expect 5 "looks like 'globex-llc'" -- client add GLOBEX-2 --var inn=7701234567
+expect 5 "looks like 'globex-llc'" -- start sales --client globex-ltd --var name="Globex Ltd."
+expect 4 "no client 'globex-ltd'" -- client show globex-ltd
+expect 0 "started" -- start sales --client globex-ltd --force
+expect 64 "10 or 12 digits" -- client set beta --var inn=123
+expect 0 "+74951234567" -- client set beta --var phone="8 (495) 123-45-67"
+expect 0 "industry" -- card field add industry --type text --label Industry
+expect 64 "text, number, bool or date" -- card field add size --type huge
+expect 0 "retail" -- client set beta --var industry=retail
+expect 0 "beta" -- clients --where industry=retail
+expect 64 "no card field" -- clients --where colour=red
+expect 0 "retail" -- report clients --by industry
+expect 0 "logged call" -- client log beta --type call --text "asked for a price list"
+expect 64 "call, meeting, email or note" -- client log beta --type fax --text x
+expect 0 "asked for a price list" -- client show beta
+expect 0 "merged globex-ltd into globex-llc" -- client merge globex-llc globex-ltd
+expect 0 "globex-llc" -- instances --client globex-llc
+expect 5 "does not have the role" -- client assign globex-llc --role call-centre --user olga
+expect 0 "holds call-centre" -- client assign globex-llc --role call-centre --user ivan
+expect 0 "call-centre:ivan" -- client show globex-llc
+# plans
+expect 0 "marina" -- plan set 3 --user marina --month 2026-03 --metric won
+expect 64 "YYYY-MM" -- plan set 3 --user marina --month March --metric won
+expect 64 "usage" -- plan set lots --user marina --month 2026-03 --metric won
+expect 0 "closer" -- plan set 1000 --role closer --month 2026-03 --metric revenue
+expect 0 "done_pct" -- report plan --month 2026-03
 expect 0 "ok" -- check
 
 echo "$pass passed, $fail failed"

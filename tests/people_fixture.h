@@ -100,4 +100,23 @@ static const char *cell(const sdm_table *t, const char *key, const char *col) {
     }
     return "(no row)";
 }
+/* Start `proc` for `client`; the test fails when the start does. */
+__attribute__((unused)) static int64_t start(sdm *db, const char *proc, const char *client, const char *vars) {
+    int64_t id = 0;
+    int rc = sdm_start(db, proc, client, vars, &id, &err);
+    if (rc) fprintf(stderr, "  start %s: %s\n", client, err.msg);
+    CHECK_EQ_INT(rc, SDM_OK);
+    return id;
+}
+
+/* One field of a client's card, "(error)" when there is no such client. */
+__attribute__((unused)) static const char *client_field(sdm *db, const char *client, const char *col) {
+    sdm_table *t = NULL;
+    if (sdm_client_card(db, client, &t, &err)) return "(error)";
+    const char *v = cell(t, client, col);
+    sdm_table_free(t);
+    return v;
+}
+
+__attribute__((unused)) static int count_rows(sdm_table *t) { int n = t ? t->nrow : -1; sdm_table_free(t); return n; }
 #endif

@@ -156,6 +156,7 @@ static void test_mail_ascii(const sink *k) {
     CHECK_CONTAINS(got, "\nMessage-ID: <");
     CHECK_CONTAINS(got, ".sdm@example.test>\r\n");
     CHECK_CONTAINS(got, "\nMIME-Version: 1.0\r\n");
+    CHECK_CONTAINS(got, "\nAuto-Submitted: auto-generated\r\n");
     CHECK_CONTAINS(got, "\nContent-Type: text/plain; charset=UTF-8\r\n");
     CHECK_CONTAINS(got, "\nContent-Transfer-Encoding: 7bit\r\n");
     /* LF became CRLF, and the leading dot survived SMTP dot-stuffing. */

@@ -252,7 +252,13 @@ int main(void) {
                                   "ALTER TABLE jobs DROP COLUMN attempts; ALTER TABLE jobs DROP COLUMN last_error;"
                                   "ALTER TABLE jobs DROP COLUMN parked_at; ALTER TABLE jobs DROP COLUMN incident_id;"
                                   "DROP TABLE api_tokens; ALTER TABLE users DROP COLUMN password;"
-                                  "ALTER TABLE deviations DROP COLUMN note", NULL, NULL, NULL), SQLITE_OK);
+                                  "ALTER TABLE deviations DROP COLUMN note;"
+                                  "DROP TABLE client_roles; DROP TABLE card_fields; DROP TABLE client_fields;"
+                                  "DROP TABLE contacts; DROP TABLE plans; DROP INDEX clients_inn;"
+                                  "DROP INDEX clients_phone; DROP INDEX clients_email; DROP INDEX clients_norm_name;"
+                                  "ALTER TABLE clients DROP COLUMN inn; ALTER TABLE clients DROP COLUMN phone;"
+                                  "ALTER TABLE clients DROP COLUMN email; ALTER TABLE clients DROP COLUMN norm_name",
+                                  NULL, NULL, NULL), SQLITE_OK);
         CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
         if (sqlite3_prepare_v2(w, "SELECT count(*) FROM model_trees t JOIN resources r ON r.id = t.resource_id",
                                -1, &st, NULL) == SQLITE_OK) {

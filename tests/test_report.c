@@ -19,13 +19,6 @@ static char dir[] = "/tmp/sdm_rep_XXXXXX";
 
 
 
-static int64_t start(sdm *db, const char *proc, const char *client, const char *vars) {
-    int64_t id = 0;
-    int rc = sdm_start(db, proc, client, vars, &id, &err);
-    if (rc) fprintf(stderr, "  start %s: %s\n", client, err.msg);
-    CHECK_EQ_INT(rc, SDM_OK);
-    return id;
-}
 
 
 #define H 3600000LL

@@ -730,13 +730,14 @@ static void test_deviation_set(void) {
 
     T_CASE("6.3 resolve it; resolving twice is SDM_ERR_STATE");
     sdm_set_now(db, T("2026-11-23T11:00:00+03:00"));
-    CHECK_EQ_INT(sdm_deviation_set(db, dev, "resolved", &err), SDM_OK);
+    CHECK_EQ_INT(sdm_deviation_set(db, dev, "resolved", &err), SDM_ERR_MISUSE);    /* a note is required */
+    CHECK_EQ_INT(sdm_deviation_note(db, dev, "resolved", "called the client", &err), SDM_OK);
     CHECK_EQ_INT(count(db, SDM_Q_DEVIATIONS, 0, "resolved"), 1);
     snprintf(sql, sizeof sql, "SELECT resolved_at || ' ' || resolved_by FROM deviations WHERE id = %lld",
              (long long)dev);
     snprintf(want, sizeof want, "%lld olga", (long long)T("2026-11-23T11:00:00+03:00"));
     CHECK_EQ_STR(sql1("devset.db", sql), want);
-    CHECK_EQ_INT(sdm_deviation_set(db, dev, "resolved", &err), SDM_ERR_STATE);
+    CHECK_EQ_INT(sdm_deviation_note(db, dev, "resolved", "again", &err), SDM_ERR_STATE);
     CHECK_EQ_INT(sdm_deviation_set(db, dev, "acknowledged", &err), SDM_ERR_STATE);
     CHECK_EQ_INT(count(db, SDM_Q_DEVIATIONS, 0, "resolved"), 1);
 

@@ -32,7 +32,7 @@ enum cli_opt {
     O_HELP, O_MAN, O_COMPLETION,                          /* the last global one */
     O_VAR, O_VARS, O_CLIENT, O_USER, O_PROCESS, O_STATE, O_ALL, O_OPEN, O_TODAY, O_OVERDUE, O_UPCOMING,
     O_TO, O_FROM, O_BY, O_ROLE, O_TEAM, O_HEAD, O_NAME, O_OUT, O_OUTCOME, O_VERSION, O_FORCE, O_OVERLAY,
-    O_LOG_JSON, O_LISTEN, O_CERT, O_KEY, O_THREADS, O_PASSWORD_STDIN,
+    O_LOG_JSON, O_LISTEN, O_CERT, O_KEY, O_THREADS, O_PASSWORD_STDIN, O_WHERE, O_TYPE, O_TEXT, O_LABEL, O_MONTH, O_METRIC,
     O_COUNT
 };
 #define OPT(o)      (1ULL << (o))
@@ -65,7 +65,7 @@ extern const int cli_ncommands;
 /* Settings: sdm.conf < environment < command line (conf.c). */
 enum cli_setting {
     S_DATABASE, S_CALENDAR, S_TIME_ZONE, S_NOW, S_SCRIPTS, S_SYNC, S_LANGUAGE, S_LISTEN,
-    S_SMTP_URL, S_SMTP_FROM, S_SMTP_USER, S_SMTP_PASSWORD, S_WEBHOOK_SECRET,
+    S_SMTP_URL, S_SMTP_FROM, S_SMTP_USER, S_SMTP_PASSWORD, S_WEBHOOK_SECRET, S_BASE_URL,
     S_COUNT
 };
 
@@ -148,6 +148,8 @@ int cmd_user(cli *c);
 int cmd_users(cli *c);
 int cmd_client(cli *c);
 int cmd_clients(cli *c);
+int cmd_card(cli *c);
+int cmd_plan(cli *c);
 int cmd_calendar(cli *c);                           /* sdm tasks --today|--overdue|--upcoming */
 int cmd_task(cli *c);
 int cmd_monitor(cli *c);

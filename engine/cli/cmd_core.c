@@ -54,7 +54,13 @@ int cmd_start(cli *c) {
     if (c->argc != 2 || !c->client) return cli_usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
     int64_t id;
     char *vars = cli_vars(c);
-    int rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
+    sdm_table *card = NULL;
+    int rc = SDM_OK;
+    /* --force: register the new client first, duplicate or not */
+    if (c->force && sdm_client_card(c->db, c->client, &card, &c->err) == SDM_ERR_NOTFOUND)
+        rc = sdm_client_add(c->db, c->client, "{\"force\": true}", &c->err);
+    sdm_table_free(card);
+    if (!rc) rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
     free(vars);
     if (rc) return cli_fail(c, rc);
     sdm_filter f = {.id = id};
@@ -224,8 +230,8 @@ int cmd_deviation(cli *c) {
     int64_t id = cli_id(c->argc == 3 ? c->argv[2] : NULL, &ok);
     const char *verb = c->argc == 3 ? c->argv[1] : "";   /* the table admits only ack and resolve */
     const char *state = strcmp(verb, "ack") == 0 ? "acknowledged" : strcmp(verb, "resolve") == 0 ? "resolved" : NULL;
-    if (!ok || !state) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID");
-    int rc = sdm_deviation_set(c->db, id, state, &c->err);
+    if (!ok || !state) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID [--text NOTE]");
+    int rc = sdm_deviation_note(c->db, id, state, OPTV(c, O_TEXT), &c->err);
     if (rc) return cli_fail(c, rc);
     printf("deviation %lld %s\n", (long long)id, state);
     return EXIT_OK;

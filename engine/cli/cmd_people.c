@@ -114,6 +114,13 @@ int cmd_client(cli *c) {
     const char *s = sub(c);
     if ((strcmp(s, "add") == 0 || strcmp(s, "set") == 0) && c->argc == 3) {
         char *fields = client_fields(c);
+        if (c->force && s[0] == 'a') {
+            json_t *o = json_loads(fields, 0, NULL);
+            json_object_set_new(o, "force", json_true());
+            free(fields);
+            fields = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+        }
         int rc = s[0] == 'a' ? sdm_client_add(c->db, c->argv[2], fields, &c->err)
                              : sdm_client_update(c->db, c->argv[2], fields, &c->err);
         free(fields);
@@ -125,17 +132,54 @@ int cmd_client(cli *c) {
         return EXIT_OK;
     }
     if (strcmp(s, "show") == 0 && c->argc == 3) return client_show(c, c->argv[2]);
+    if (strcmp(s, "assign") == 0 && c->argc == 3) {
+        if (!c->role || !c->user) return cli_usage_error("%s", "usage: sdm client assign KEY --role R --user U");
+        int rc = sdm_client_assign(c->db, c->argv[2], c->role, c->user, &c->err);
+        if (rc) return cli_fail(c, rc);
+        if (c->json) printf("{\"client\": \"%s\", \"role\": \"%s\", \"user\": \"%s\"}\n", c->argv[2], c->role, c->user);
+        else printf("%s now holds %s for client %s\n", c->user, c->role, c->argv[2]);
+        return EXIT_OK;
+    }
+    if (strcmp(s, "merge") == 0 && c->argc == 4) {
+        sdm_table *t = NULL;
+        int rc = sdm_client_merge(c->db, c->argv[2], c->argv[3], &t, &c->err);
+        if (rc) return cli_fail(c, rc);
+        if (!c->json && !c->csv) printf("merged %s into %s\n", c->argv[3], c->argv[2]);
+        return show_free(c, t);
+    }
+    if (strcmp(s, "log") == 0 && c->argc == 3) {
+        int rc = sdm_client_log(c->db, c->argv[2], OPTV(c, O_TYPE), OPTV(c, O_TEXT), &c->err);
+        if (rc) return cli_fail(c, rc);
+        if (!c->json) printf("logged %s for client %s\n", OPTV(c, O_TYPE), c->argv[2]);
+        else printf("{\"logged\": \"%s\"}\n", OPTV(c, O_TYPE));
+        return EXIT_OK;
+    }
     return cli_usage_error("%s", "usage: sdm client add|set KEY [--name N] [--user OWNER]"
                                  " [--var segment=S] [--var region=R] [--var product=P] [--var value=N]"
-                                 " | sdm client show KEY");
+                                 " [--var inn=N] [--var phone=P] [--var email=E] [--var FIELD=V] [--force]"
+                                 " | sdm client show KEY | sdm client assign KEY --role R --user U"
+                                 " | sdm client merge KEEP GONE | sdm client log KEY --type T --text TEXT");
 }
 
 int cmd_clients(cli *c) {
     if (c->argc != 1) return cli_usage_error("%s", "usage: sdm clients [--user OWNER] [--client FROM_KEY]");
-    sdm_filter f = {.user = c->user, .client = c->client};
+    sdm_filter f = {.user = c->user, .client = c->client, .where = OPTV(c, O_WHERE)};
     sdm_table *t = NULL;
     int rc = sdm_clients(c->db, &f, &t, &c->err);
     if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+int cmd_card(cli *c) {
+    sdm_table *t = NULL;
+    int rc;
+    if (strcmp(sub(c), "field") == 0 && c->argc == 4 && strcmp(c->argv[2], "add") == 0) {
+        if ((rc = sdm_card_field_add(c->db, c->argv[3], OPTV(c, O_TYPE), OPTV(c, O_LABEL), &c->err))) return cli_fail(c, rc);
+    } else if (strcmp(sub(c), "fields") != 0 || c->argc != 2) {
+        return cli_usage_error("%s", "usage: sdm card field add NAME [--type text|number|bool|date] [--label L]"
+                                     " | sdm card fields");
+    }
+    if ((rc = sdm_card_fields(c->db, &t, &c->err))) return cli_fail(c, rc);
     return show_free(c, t);
 }
 
@@ -281,8 +325,30 @@ int cmd_report(cli *c) {
     if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
     if (strcmp(s, "kpi") == 0) rc = sdm_report_kpi(c->db, from, to, &t, &c->err);
     else if (strcmp(s, "handoffs") == 0) rc = sdm_report_handoffs(c->db, from, to, &t, &c->err);
+    else if (strcmp(s, "clients") == 0) rc = sdm_report_clients(c->db, c->by, &t, &c->err);
     else if (strcmp(s, "deviations") == 0) rc = sdm_report_deviations(c->db, c->by, from, to, &t, &c->err);
-    else return cli_usage_error("unknown report '%s' (funnel, kpi, handoffs, deviations)", s);
+    else return cli_usage_error("unknown report '%s' (funnel, kpi, handoffs, deviations, clients)", s);
     if (rc) return cli_fail(c, rc);
+    return show_free(c, t);
+}
+
+/* sdm plan set N --user U|--role R|--team H --month M --metric X; sdm report plan --month M */
+int cmd_plan(cli *c) {
+    sdm_table *t = NULL;
+    int rc;
+    const char *month = OPTV(c, O_MONTH);
+    if (strcmp(c->argv[0], "plan") == 0) {
+        const char *kind = c->user ? "user" : c->role ? "role" : c->team ? "team" : NULL;
+        const char *who = c->user ? c->user : c->role ? c->role : c->team;
+        char *end = NULL;
+        double n = c->argc == 3 ? strtod(c->argv[2], &end) : 0;
+        if (!kind || !month || !OPTV(c, O_METRIC) || !end || *end || end == c->argv[2])
+            return cli_usage_error("%s", "usage: sdm plan set N --user U|--role R|--team HEAD --month YYYY-MM"
+                                         " --metric won|revenue|tasks|on_time_pct");
+        if ((rc = sdm_plan_set(c->db, kind, who, month, OPTV(c, O_METRIC), n, &c->err))) return cli_fail(c, rc);
+    } else if (!month) {
+        return cli_usage_error("%s", "usage: sdm report plan --month YYYY-MM");
+    }
+    if ((rc = sdm_report_plan(c->db, month, &t, &c->err))) return cli_fail(c, rc);
     return show_free(c, t);
 }

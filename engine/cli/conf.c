@@ -37,6 +37,7 @@ static const struct {
     [S_SMTP_USER]      = {"smtp.user", "SDM_SMTP_USER", -1, 0, NULL},
     [S_SMTP_PASSWORD]  = {"smtp.password", "SDM_SMTP_PASSWORD", -1, 1, NULL},
     [S_WEBHOOK_SECRET] = {"webhook.secret", "SDM_WEBHOOK_SECRET", -1, 1, NULL},
+    [S_BASE_URL]       = {"base_url", "SDM_BASE_URL", -1, 0, NULL},
 };
 
 static void set(cli *c, int s, const char *value, char *owned, const char *fmt, ...) {
@@ -152,6 +153,7 @@ void conf_fill(cli *c, sdm_config *cfg) {
     cfg->smtp_user = c->set[S_SMTP_USER];
     cfg->smtp_password = c->set[S_SMTP_PASSWORD];
     cfg->webhook_secret = c->set[S_WEBHOOK_SECRET];
+    cfg->base_url = c->set[S_BASE_URL];
 }
 
 /* sdm config: setting, value (secrets masked), source. */
