@@ -292,15 +292,15 @@ static int form_vars(rt_step *s, const store_task *t, const char *vars, char **n
 }
 
 /* The completion itself, inside a transaction or savepoint the caller
-** opened: who may, the form's check, then the runtime. */
-static int complete_in(sdm *db, rt_step *s, int64_t task, const char *vars, sdm_err *err) {
+** opened: who may, the form's check, then the runtime. *inst is the
+** caller's: the step points into it until the step ends. */
+static int complete_in(sdm *db, rt_step *s, store_instance *inst, int64_t task, const char *vars, sdm_err *err) {
     store_task t;
-    store_instance inst;
     char *norm = NULL;
     int rc = acc_task(db->st, db->as, task, err);
     if (!rc) rc = store_task_get(db->st, task, &t, err);
-    if (!rc) rc = store_instance_get(db->st, t.instance_id, &inst, err);
-    if (!rc) rc = sdmi_step_for(db, s, &inst, err);
+    if (!rc) rc = store_instance_get(db->st, t.instance_id, inst, err);
+    if (!rc) rc = sdmi_step_for(db, s, inst, err);
     if (!rc) rc = form_vars(s, &t, vars, &norm, err);
     if (!rc) rc = rt_complete(s, &t, norm ? norm : vars, err);
     free(norm);
@@ -309,19 +309,21 @@ static int complete_in(sdm *db, rt_step *s, int64_t task, const char *vars, sdm_
 
 int sdm_complete(sdm *db, int64_t task, const char *vars_json, sdm_err *err) {
     rt_step s = {0};
+    store_instance inst;
     int rc = sdmi_step_begin(db, err);
-    if (!rc) rc = complete_in(db, &s, task, vars_json, err);
+    if (!rc) rc = complete_in(db, &s, &inst, task, vars_json, err);
     return finish(db, &s, rc, err);
 }
 
 /* One task of a batch, as `user`, in a savepoint of the open transaction. */
 static int batch_one(sdm *db, int64_t task, const char *user, const char *vars, sdm_err *err) {
     rt_step s = {0};
+    store_instance inst;
     char *as = db->as ? xstrdup(db->as) : NULL;
     budget_start(db);
     int rc = store_step_begin(db->st, err);
     if (!rc && user) rc = sdm_act_as(db, user, err);
-    if (!rc) rc = complete_in(db, &s, task, vars, err);
+    if (!rc) rc = complete_in(db, &s, &inst, task, vars, err);
     if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
     int end = store_step_end(db->st, rc == SDM_OK, rc ? NULL : err);
     rt_step_free(&s);
