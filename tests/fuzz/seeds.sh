@@ -37,6 +37,10 @@ case $t in
   lua)    extract '<(?:\w+:)?(?:conditionExpression|script|completionCondition|activationCondition|checkpoint)\b[^>]*>(.*?)</'
           cp scripts/*.lua "$out"/ 2>/dev/null || true ;;
   iso)    extract '<(?:\w+:)?(?:timeDuration|timeDate|timeCycle)\b[^>]*>(.*?)</' ;;
+  var)    i=0   # what people type after --var: JSON values, text, Cyrillic, edge numbers
+          for v in 'amount=1200000' 'amount="1 200 000"' 'interested=true' 'contact="Анна"' 'сумма=5' \
+                   'x=1e400' 'x=-0.0' 'x=9223372036854775808' 'items=[1,2,{"a":null}]' 'note=line\nbreak' '=1' 'k='; do
+            i=$((i + 1)); printf '%s' "$v" >"$out/seed$i"; done ;;
 esac
 [ -n "$(ls -A "$out")" ] || { echo "fuzz: no seeds for fuzz_$t in $out" >&2; exit 2; }
 echo "fuzz_$t: $(ls "$out" | wc -l) seeds"
