@@ -188,7 +188,7 @@ static int query_allowed(sdm *db, sdm_query_kind q, sdm_filter *g, sdm_err *err)
         return acc_instance(db->st, db->as, g->id, err);
     case SDM_Q_JOBS:
         return g->id ? acc_instance(db->st, db->as, g->id, err) : acc_need_admin(db->st, db->as, "list jobs", err);
-    case SDM_Q_INCIDENTS: return acc_need_owner(db->st, db->as, "see incidents", err);
+    case SDM_Q_INCIDENTS: return acc_need_head(db->st, db->as, "see incidents", err);   /* heads retry them too */
     case SDM_Q_NODE_STATS: return acc_need_head(db->st, db->as, "see the counts on a process's steps", err);
     case SDM_Q_OUTBOX: return acc_need_admin(db->st, db->as, "read the outbox", err);
     case SDM_Q_INBOX:

@@ -352,7 +352,7 @@ int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     store_incident inc;
     store_instance inst;
     int rc = sdmi_step_begin(db, err);
-    if (!rc) rc = acc_need_owner(db->st, db->as, "retry incidents", err);
+    if (!rc) rc = acc_need_head(db->st, db->as, "retry incidents", err);
     if (!rc) rc = store_incident_get(db->st, incident, &inc, err);
     if (!rc) rc = sdmi_active_instance(db, inc.instance_id, &inst, err);
     if (!rc) rc = sdmi_step_for(db, &s, &inst, err);

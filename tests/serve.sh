@@ -122,6 +122,7 @@ call 404 '"notfound"' POST /api/messages -H "Authorization: Bearer $T_IVAN" -d '
 # 3 process owners, heads, reports
 call 403 '"denied"' GET /api/incidents -H "Authorization: Bearer $T_IVAN"
 call 200 '' GET /api/incidents -H "Authorization: Bearer $T_OWN"
+call 200 '' GET /api/incidents -H "Authorization: Bearer $T_OLGA"
 call 403 '"denied"' POST '/api/deployments?name=s.bpmn' -H "Authorization: Bearer $T_IVAN" --data-binary @"$tmp/sales.bpmn"
 call 201 '"deployed"' POST '/api/deployments?name=s.bpmn' -H "Authorization: Bearer $T_OWN" --data-binary @"$tmp/sales.bpmn"
 sed 's/targetRef="won"/targetRef="nowhere"/' "$tmp/sales.bpmn" >"$tmp/bad.bpmn"

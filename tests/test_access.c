@@ -223,7 +223,7 @@ int main(void) {
     matrix(db, "1.5 the other team's instance",       vars_other,    "ooononnn");
     matrix(db, "2.1 deploy",                          deploy,        "oooddddd");
     matrix(db, "2.2 export with the overlay",         export,        "oooooddd");
-    matrix(db, "2.3 incidents",                       incidents,     "oooddddd");
+    matrix(db, "2.3 incidents",                       incidents,     "oooooddd");
     matrix(db, "3.1 add a user",                      add_user,      "oodddddd");
     matrix(db, "3.2 the monitor",                     monitor_all,   "oooooddd");
     matrix(db, "3.3 the monitor of olga's team",      monitor_olga,  "oooodddd");

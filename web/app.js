@@ -136,7 +136,7 @@ function nav() {
     if (isManager()) links.push(['#/calendar', 'nav.calendar'], ['#/clients', 'nav.clients'], ['#/inbox', 'nav.inbox']);
     if (isHead()) links.push(['#/team', 'nav.team'], ['#/reports', 'nav.reports']);
     if (isOwner() || isHead()) links.push(['#/processes', 'nav.processes']);   /* heads watch the live diagram */
-    if (isOwner()) links.push(['#/incidents', 'nav.incidents']);
+    if (isOwner() || isHead()) links.push(['#/incidents', 'nav.incidents']);
     if (!isManager()) links.push(['#/inbox', 'nav.inbox']);
   }
   const here = location.hash.split('/').slice(0, 2).join('/');
