@@ -5,22 +5,10 @@
 # environment < options (`sdm config`), times in the business zone, CSV for
 # spreadsheets, --var refusals, worker log lines, and `make install` into a
 # temporary DESTDIR. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 ROOT=$PWD
 SDM=${SDM:-$ROOT/build/test/sdm}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
-# expect CODE TEXT -- ARGS: exit status CODE and TEXT in stdout+stderr
-expect() {
-  local code=$1 text=$2; shift 3
-  out=$("$SDM" "$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "sdm $* exited $rc, wanted $code: $out"; return; fi
-  if [ -n "$text" ] && [[ $out != *"$text"* ]]; then bad "sdm $*: no '$text' in: $out"; return; fi
-  ok "sdm $* -> $code${text:+ ($text)}"
-}
 unset SDM_DB SDM_NOW SDM_CALENDAR SDM_TZ SDM_SMTP_URL SDM_SMTP_FROM SDM_SMTP_USER SDM_SMTP_PASSWORD \
       SDM_WEBHOOK_SECRET SDM_SYNC SDM_LANG SDM_LISTEN
 export XDG_CONFIG_HOME=$tmp/xdg
@@ -170,5 +158,4 @@ else
   bad "make install failed: $(tail -5 "$tmp/install.log")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,25 +4,11 @@
 # the calendar, task show/claim/unclaim/delegate/complete, monitor, reports
 # with --csv/--json/--out. Bad input must fail with a clear message, the
 # documented exit code, and change nothing. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-build/test/sdm}
 tmp=$(mktemp -d /tmp/sdm_people_XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 export SDM_DB=$tmp/t.db SDM_NOW=2026-03-02T09:00:00Z
-pass=0; fail=0
-
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect EXIT_CODE TEXT_IN_OUTPUT -- command...
-expect() {
-  local code=$1 text=$2; shift 3
-  local out rc
-  out=$("$SDM" "$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "sdm $* exited $rc, wanted $code: $out"; return; fi
-  if [ -n "$text" ] && [[ $out != *"$text"* ]]; then bad "sdm $*: no '$text' in: $out"; return; fi
-  ok
-}
 
 cat >"$tmp/sales.bpmn" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
@@ -154,5 +140,4 @@ expect 0 "closer" -- plan set 1000 --role closer --month 2026-03 --metric revenu
 expect 0 "done_pct" -- report plan --month 2026-03
 expect 0 "ok" -- check
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
