@@ -180,7 +180,6 @@ static void arrivals(sim *s, int64_t t0, int64_t until, int *next_client) {
 }
 
 int cmd_simulate(cli *c) {
-    if (c->argc != 2) return cli_usage_error("%s", "usage: sdm simulate PROFILE.json");
     json_error_t je;
     sim s = {.c = c};
     s.p = json_load_file(c->argv[1], 0, &je);
