@@ -11,7 +11,7 @@ SDM=${SDM:-$PWD/build/test/sdm}
 tmp=$(mktemp -d /tmp/sdm_serve_XXXXXX)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-export SDM_DB=$tmp/t.db
+export SDM_DB=$tmp/t.db SDM_TZ=Europe/Moscow   # times in JSON carry +03:00
 unset SDM_NOW
 
 cat >"$tmp/sales.bpmn" <<'X'
@@ -94,6 +94,8 @@ call 401 'not valid' GET /api/me -H "Authorization: Bearer sdm_00000000000000000
 call 200 "\"task\":$T1" GET '/api/tasks?when=all' -b "$J"
 call 400 'when is' GET '/api/tasks?when=someday' -b "$J"
 call 200 'Call the client' GET /api/tasks/$T1 -b "$J"
+# times are written on the request's own handle, in the business zone
+grep -Eq '"created_at": ?"[0-9-]{10}T[0-9:]{8}(\.[0-9]+)?\+03:00"' "$tmp/body" && ok || bad "created_at not in +03:00: $(head -c 300 "$tmp/body")"
 "$SDM" start sales --client c-pavel >/dev/null
 TP=$("$SDM" tasks --client c-pavel --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 call 404 "no task $TP" GET /api/tasks/$TP -b "$J"
