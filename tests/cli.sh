@@ -107,7 +107,21 @@ expect 78 "bad.conf:1): unknown setting 'colour'" -- --config bad.conf config
 printf 'sync = sometimes\n' > bad.conf
 expect 78 "sync is normal or full" -- --config bad.conf config
 expect 78 "cannot read" -- --config nowhere.conf config
-rm sdm.conf; rm -r xdg
+# the runtime limits: [limits] in sdm.conf, the library's defaults shown, and they take effect
+out=$("$SDM" --config /dev/null config)
+grep -q "^limits.step_ms .*5000 .*default" <<<"$out" && ok "limits shown with the library's defaults" || bad "limits: $out"
+printf '[limits]\nstep_ms = 7000\nmax_model_bytes = 100\n' > lim.conf
+out=$("$SDM" --config lim.conf config)
+grep -q "^limits.step_ms .*7000 .*file lim.conf:2" <<<"$out" && ok "[limits] step_ms from sdm.conf" || bad "limits file: $out"
+expect 3 "over the limit of 100" -- --config lim.conf --db "$tmp/t.db" deploy "$ROOT/models/deal-discussion.bpmn"
+printf '[limits]\ntick_ms = soon\n' > bad.conf
+expect 78 "limits.tick_ms wants a whole number above 0, not 'soon'" -- --config bad.conf config
+out=$(env USER=olga TZDIR=/nowhere "$SDM" --config /dev/null config)
+grep -q "^actor .*olga .*env USER" <<<"$out" && grep -q "^zone_dir .*/nowhere .*env TZDIR" <<<"$out" \
+  && ok "actor and zone_dir from the environment, read by conf.c only" || bad "actor/zone_dir: $out"
+expect 0 "2026-12-02 16:00" -- --config /dev/null --db "$tmp/t.db" --time-zone Asia/Tokyo tasks
+TZDIR=/nowhere expect 1 "unknown time zone" -- --config /dev/null --db "$tmp/t.db" --time-zone Asia/Tokyo tasks
+rm sdm.conf lim.conf; rm -r xdg
 
 # ---- 7. worker log lines: one per event, text or JSON
 "$SDM" complete 1 --now 2026-12-02T10:30:00+03:00 >/dev/null

@@ -66,6 +66,10 @@ extern const int cli_ncommands;
 enum cli_setting {
     S_DATABASE, S_CALENDAR, S_TIME_ZONE, S_NOW, S_SCRIPTS, S_SYNC, S_LANGUAGE, S_LISTEN,
     S_SMTP_URL, S_SMTP_FROM, S_SMTP_USER, S_SMTP_PASSWORD, S_WEBHOOK_SECRET, S_BASE_URL,
+    S_ACTOR, S_ZONE_DIR, S_CHROMIUM,
+    /* [limits]: sdm_config's runtime limits, whole numbers */
+    S_LUA_INSTRUCTIONS, S_LUA_MEMORY, S_SCRIPT_TIMEOUT_MS, S_MAX_MODEL_BYTES, S_STEP_OPS, S_STEP_TOKENS,
+    S_STEP_MS, S_MAX_INSTANCES, S_TICK_MS, S_DELIVERY_TIMEOUT_MS, S_CONNECT_TIMEOUT_MS,
     S_COUNT
 };
 
@@ -77,7 +81,7 @@ struct cli {
     char *from[S_COUNT];        /* where each came from: "default", "file F:N", "env V", "option --x" */
     char *own[S_COUNT];         /* set[] values read from files, owned */
     int json, csv, force, overlay;
-    const char *actor, *state, *when;
+    const char *state, *when;
     /* per-command options, copied from opt[] for the handlers; NULL when not given */
     const char *client, *user, *process, *to, *from_, *by, *role, *team, *head, *name, *out, *outcome, *version;
     sdm *db;

@@ -66,6 +66,7 @@ int cmd_serve(cli *c) {
     srv_config cfg = {.db_path = c->set[S_DATABASE], .listen = c->set[S_LISTEN], .cert_file = c->opt[O_CERT],
                       .key_file = c->opt[O_KEY], .handles = threads ? atoi(threads) : 0};
     conf_fill(c, &cfg.engine);
+    cfg.engine.actor = NULL;             /* each request acts as its signed-in user */
     /* main opened the store to check and migrate it once; every request
     ** runs on a handle of the server's own pool, which also writes its
     ** times (print_json_value), so this one is not kept. */

@@ -189,7 +189,6 @@ static void copy_options(cli *c) {
     c->overlay = o[O_OVERLAY] != NULL;
     c->state = o[O_ALL] ? "all" : o[O_OPEN] ? "open" : o[O_STATE];
     c->when = o[O_TODAY] ? "today" : o[O_OVERDUE] ? "overdue" : o[O_UPCOMING] ? "upcoming" : NULL;
-    c->actor = o[O_AS] ? o[O_AS] : getenv("USER");
     c->client = o[O_CLIENT]; c->user = o[O_USER]; c->process = o[O_PROCESS]; c->to = o[O_TO];
     c->from_ = o[O_FROM]; c->by = o[O_BY]; c->role = o[O_ROLE]; c->team = o[O_TEAM]; c->head = o[O_HEAD];
     c->name = o[O_NAME]; c->out = o[O_OUT]; c->outcome = o[O_OUTCOME]; c->version = o[O_VERSION];
@@ -210,7 +209,6 @@ static int open_store(cli *c) {
     sdm_config cfg = {0};
     conf_fill(c, &cfg);
     cfg.open_mode = c->cmd->store;
-    cfg.actor = c->actor;
     if (c->cmd->opts & OPT(O_LOG_JSON)) { cfg.log = cli_log; cfg.log_ctx = c; }
     const char *now = c->set[S_NOW];
     if (now && all_digits(now)) cfg.now = strtoll(now, NULL, 10);
