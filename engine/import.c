@@ -12,8 +12,6 @@
 #include <string.h>
 #include <ctype.h>
 #include <stdarg.h>
-#include <errno.h>
-#include <sys/stat.h>
 #include "import.h"
 #include "import_int.h"
 #include "err.h"
@@ -803,18 +801,10 @@ int imp_convert(const char *name, const char *buf, size_t len, size_t max_bytes,
 int sdm_import(const char *path, char **bpmn, size_t *len, sdm_table **warnings, sdm_err *err) {
     *bpmn = NULL;
     if (warnings) *warnings = NULL;
-    size_t max = (size_t)16 << 20;
-    struct stat sb;
-    if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    if ((size_t)sb.st_size > max)
-        return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
-                       (long long)sb.st_size, max);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
-    char *buf = xmalloc((size_t)sb.st_size + 1);
-    size_t n = fread(buf, 1, (size_t)sb.st_size, f);
-    fclose(f);
-    int rc = imp_convert(path, buf, n, max, bpmn, len, warnings, err);
+    size_t max = (size_t)16 << 20, n;
+    char *buf;
+    int rc = err_read_file(err, path, max, &buf, &n);
+    if (!rc) rc = imp_convert(path, buf, n, max, bpmn, len, warnings, err);
     free(buf);
     return rc;
 }

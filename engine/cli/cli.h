@@ -97,7 +97,9 @@ struct cli {
 int     cli_fail(cli *c, int status);               /* prints c->err, returns exit code */
 int     cli_usage_error(const char *fmt, const char *arg);
 int     cli_exit_code(int status);
-int64_t cli_id(const char *s, int *ok);             /* positive integer id */
+/* The command's first argument as an id (a whole number above 0): EXIT_OK,
+** or EXIT_USAGE with the usage said. */
+int     cli_arg_id(cli *c, int64_t *id);
 char   *cli_vars(cli *c);                           /* --var/--vars as JSON, NULL if none */
 void    cli_show(cli *c, const sdm_table *t);       /* table, --json or --csv */
 int     cli_list(cli *c, sdm_query_kind q, const sdm_filter *f);

@@ -75,9 +75,8 @@ int cmd_start(cli *c) {
 }
 
 int cmd_complete(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argv[1], &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm complete TASK [--var k=v]...");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     char *vars = cli_vars(c);
     int rc = sdm_complete(c->db, id, vars, &c->err);
     free(vars);
@@ -88,9 +87,8 @@ int cmd_complete(cli *c) {
 }
 
 int cmd_retry(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argv[1], &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm retry INCIDENT");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     int rc = sdm_retry(c->db, id, &c->err);
     if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"retried\": %lld}\n", (long long)id);
@@ -121,9 +119,8 @@ int cmd_tasks(cli *c) {
 int cmd_incidents(cli *c) { sdm_filter f = {.state = c->state}; return cli_list(c, SDM_Q_INCIDENTS, &f); }
 
 int cmd_show(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argv[1], &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm show INSTANCE");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     static const struct { sdm_query_kind q; const char *title; } parts[] = {
         {SDM_Q_INSTANCE, "instance"}, {SDM_Q_TOKENS, "tokens"}, {SDM_Q_TASKS, "tasks"},
         {SDM_Q_VARIABLES, "variables"}, {SDM_Q_HISTORY, "history"},
@@ -144,9 +141,8 @@ int cmd_show(cli *c) {
 }
 
 int cmd_vars(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argv[1], &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm vars INSTANCE [--var k=v]...");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     char *vars = cli_vars(c);
     if (vars) {
         int rc = sdm_set_vars(c->db, id, vars, &c->err);
@@ -225,10 +221,9 @@ int cmd_deviations(cli *c) {
 
 /* sdm deviation ack|resolve ID */
 int cmd_deviation(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argv[2], &ok);
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     const char *state = strcmp(c->argv[1], "ack") == 0 ? "acknowledged" : "resolved";   /* the table's two rows */
-    if (!ok) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID [--text NOTE]");
     int rc = sdm_deviation_note(c->db, id, state, OPTV(c, O_TEXT), &c->err);
     if (rc) return cli_fail(c, rc);
     printf("deviation %lld %s\n", (long long)id, state);

@@ -206,11 +206,9 @@ static int task_show(cli *c, int64_t id) {
 }
 
 int cmd_task(cli *c) {
-    int ok;
     const char *s = sub(c);
-    int64_t id = cli_id(c->argv[2], &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm task show|claim|unclaim|delegate|complete TASK"
-                                          " [--user U] [--to U] [--var k=v]... [--outcome O]");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     int rc;
     const char *did;
     if (strcmp(s, "show") == 0) return task_show(c, id);

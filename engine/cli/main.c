@@ -50,11 +50,15 @@ int cli_usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
-int64_t cli_id(const char *s, int *ok) {
+int cli_arg_id(cli *c, int64_t *id) {
+    const cli_command *k = c->cmd;
+    const char *s = c->argv[strchr(k->name, ' ') ? 2 : 1];   /* after the command's one or two words */
     char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    *ok = s && *s && !*end && v > 0;
-    return v;
+    long long v = strtoll(s, &end, 10);
+    *id = v;
+    if (*s && !*end && v > 0) return EXIT_OK;
+    fprintf(stderr, "sdm: '%s' is not an id: usage: sdm %s %s (see sdm %s --help)\n", s, k->name, k->args, k->name);
+    return EXIT_USAGE;
 }
 
 char *cli_vars(cli *c) {
