@@ -78,12 +78,12 @@ struct cli {
     const char *opt[O_COUNT];   /* the value of each option given; "" for a flag */
     uint64_t seen;              /* OPT() of each option given */
     const char *set[S_COUNT];   /* effective settings (NULL: unset) */
-    char *from[S_COUNT];        /* where each came from: "default", "file F:N", "env V", "option --x" */
+    char *source[S_COUNT];      /* where each came from: "default", "file F:N", "env V", "option --x" */
     char *own[S_COUNT];         /* set[] values read from files, owned */
     int json, csv, force, overlay;
     const char *state, *when;
     /* per-command options, copied from opt[] for the handlers; NULL when not given */
-    const char *client, *user, *process, *to, *from_, *by, *role, *team, *head, *name, *out, *outcome, *version;
+    const char *client, *user, *process, *to, *from, *by, *role, *team, *head, *name, *out, *outcome, *version;
     sdm *db;
     sdm_err err;
     json_t *vars;               /* from --var k=v and --vars JSON */

@@ -278,7 +278,7 @@ int cmd_report(cli *c) {
     int64_t from = 0, to = 0;
     int rc = SDM_OK;
     sdm_table *t = NULL;
-    if (c->from_ && (rc = sdm_parse_time(c->db, c->from_, &from, &c->err))) return cli_fail(c, rc);
+    if (c->from && (rc = sdm_parse_time(c->db, c->from, &from, &c->err))) return cli_fail(c, rc);
     if (strcmp(s, "funnel") == 0) {
         if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
         rc = sdm_report_funnel(c->db, c->argv[2], c->by, from, to, &t, &c->err);

@@ -70,10 +70,10 @@ static void set(cli *c, int s, const char *value, char *owned, const char *fmt, 
     vsnprintf(where, sizeof where, fmt, ap);
     va_end(ap);
     free(c->own[s]);
-    free(c->from[s]);
+    free(c->source[s]);
     c->own[s] = owned;
     c->set[s] = value;
-    c->from[s] = strdup(where);
+    c->source[s] = strdup(where);
 }
 
 static char *trim(char *s) {
@@ -133,7 +133,7 @@ static int read_file(cli *c, const char *path, int required) {
 static int check_choice(cli *c, int s, const char *a, const char *b) {
     const char *v = c->set[s];
     if (!v || strcmp(v, a) == 0 || strcmp(v, b) == 0) return EXIT_OK;
-    fprintf(stderr, "sdm: error (%s): %s is %s or %s, not '%s'\n", c->from[s], settings[s].key, a, b, v);
+    fprintf(stderr, "sdm: error (%s): %s is %s or %s, not '%s'\n", c->source[s], settings[s].key, a, b, v);
     return EXIT_CONFIG;
 }
 
@@ -145,7 +145,7 @@ static int check_limit(cli *c, int s) {
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (*v && !*end && !errno && n > 0 && (s != S_SCRIPT_TIMEOUT_MS || n <= INT_MAX)) return EXIT_OK;
-    fprintf(stderr, "sdm: error (%s): %s wants a whole number above 0, not '%s'\n", c->from[s], settings[s].key, v);
+    fprintf(stderr, "sdm: error (%s): %s wants a whole number above 0, not '%s'\n", c->source[s], settings[s].key, v);
     return EXIT_CONFIG;
 }
 
@@ -188,7 +188,7 @@ int conf_load(cli *c) {
 }
 
 void conf_free(cli *c) {
-    for (int s = 0; s < S_COUNT; s++) { free(c->own[s]); free(c->from[s]); }
+    for (int s = 0; s < S_COUNT; s++) { free(c->own[s]); free(c->source[s]); }
 }
 
 void conf_fill(cli *c, sdm_config *cfg) {
@@ -218,8 +218,8 @@ int cmd_config(cli *c) {
     for (int s = 0; s < S_COUNT; s++) {
         const char *v = c->set[s] && settings[s].secret ? "********" : c->set[s];
         if (c->json) json_array_append_new(a, json_pack("{s:s, s:s?, s:s}", "setting", settings[s].key, "value", v,
-                                                        "source", c->from[s]));
-        else printf("%-*s  %-30s  %s\n", w, settings[s].key, v ? v : "-", c->from[s]);
+                                                        "source", c->source[s]));
+        else printf("%-*s  %-30s  %s\n", w, settings[s].key, v ? v : "-", c->source[s]);
     }
     if (c->json) { json_dumpf(a, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER); putchar('\n'); }
     json_decref(a);

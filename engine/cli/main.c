@@ -194,7 +194,7 @@ static void copy_options(cli *c) {
     c->state = o[O_ALL] ? "all" : o[O_OPEN] ? "open" : o[O_STATE];
     c->when = o[O_TODAY] ? "today" : o[O_OVERDUE] ? "overdue" : o[O_UPCOMING] ? "upcoming" : NULL;
     c->client = o[O_CLIENT]; c->user = o[O_USER]; c->process = o[O_PROCESS]; c->to = o[O_TO];
-    c->from_ = o[O_FROM]; c->by = o[O_BY]; c->role = o[O_ROLE]; c->team = o[O_TEAM]; c->head = o[O_HEAD];
+    c->from = o[O_FROM]; c->by = o[O_BY]; c->role = o[O_ROLE]; c->team = o[O_TEAM]; c->head = o[O_HEAD];
     c->name = o[O_NAME]; c->out = o[O_OUT]; c->outcome = o[O_OUTCOME]; c->version = o[O_VERSION];
 }
 
