@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include "org.h"
 #include "card.h"
+#include "plan.h"
 #include "table.h"
 #include "err.h"
 
@@ -218,6 +219,9 @@ int org_user_add(store *s, const char *name, const char *roles, const char *head
 ** `sdm user deactivate`, which moves their work). A head must be a user of
 ** the file or of the store; heads must not form a cycle. */
 
+/* A plan line of the org file (plan.c reads it once the users exist). */
+typedef struct org_plan { int line; char *text; } org_plan;
+
 typedef struct org_line {
     int line;
     char *name, *full, *email, *head, *roles;
@@ -306,13 +310,21 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
     static const char *const cols[] = {"user", "action", "roles", "head", NULL};
     *out = NULL;
     org_line *lines = NULL;
-    int n = 0, cap = 0, rc = SDM_OK, lineno = 0;
+    org_plan *plans = NULL;
+    int n = 0, cap = 0, rc = SDM_OK, lineno = 0, nplan = 0;
     char *copy = xstrdup(text);
     for (char *p = copy; !rc && p && *p; ) {
         char *nl = strchr(p, '\n');
         if (nl) *nl = 0;
         lineno++;
         org_line l;
+        const char *w = p + strspn(p, " \t");
+        if (strncmp(w, "plan", 4) == 0 && (w[4] == ' ' || w[4] == '\t')) {     /* applied after the users */
+            plans = xrealloc(plans, sizeof *plans * (size_t)(nplan + 1));
+            plans[nplan++] = (org_plan){lineno, xstrdup(w)};
+            p = nl ? nl + 1 : NULL;
+            continue;
+        }
         int r = parse_line(name, lineno, p, &l, err);
         if (r == SDM_OK) {
             for (int i = 0; i < n && !rc; i++)
@@ -326,7 +338,7 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         p = nl ? nl + 1 : NULL;
     }
     free(copy);
-    if (!rc && n == 0) rc = err_set(err, SDM_ERR_MISUSE, name, 0, NULL, "the file lists no user");
+    if (!rc && n == 0 && nplan == 0) rc = err_set(err, SDM_ERR_MISUSE, name, 0, NULL, "the file lists no user");
     /* Heads refer to users of the file or of the store. */
     for (int i = 0; !rc && i < n; i++) {
         if (!lines[i].head) continue;
@@ -364,6 +376,15 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         free(ohead);
     }
     if (!rc) rc = check_no_cycle(s, err);
+    for (int i = 0; i < nplan; i++) {
+        if (!rc) rc = plan_line(s, name, plans[i].line, plans[i].text, now, actor, err);
+        if (!rc) {
+            char **r = table_add_row(t);
+            r[0] = xstrdup(plans[i].text); r[1] = xstrdup("plan");
+        }
+        free(plans[i].text);
+    }
+    free(plans);
     for (int i = 0; i < n; i++) line_free(&lines[i]);
     free(lines);
     if (rc) { sdm_table_free(t); return rc; }

@@ -205,25 +205,96 @@ int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 
+/* The process and, when it is a lifecycle, every process it calls (and
+** they call), in the order the call activities are met from its start:
+** breadth first, then document order. */
+static int lifecycle(sdm *db, const model_proc *root, const model_proc ***procs, int *n, sdm_err *err) {
+    int cap = 8, rc = SDM_OK;
+    *procs = xcalloc((size_t)cap, sizeof **procs);
+    (*procs)[0] = root;
+    *n = 1;
+    for (int at = 0; !rc && at < *n; at++) {
+        const model_proc *p = (*procs)[at];
+        int *dist = xmalloc(sizeof *dist * (size_t)(p->nnode + 1)), *queue = xmalloc(sizeof *queue * (size_t)(p->nnode + 1));
+        int qh = 0, qn = 0;
+        for (int i = 0; i < p->nnode; i++) dist[i] = -1;
+        for (int k = 0; k < p->nstart; k++) if (dist[p->starts[k]] < 0) dist[p->starts[k]] = 0, queue[qn++] = p->starts[k];
+        while (qh < qn) {
+            int v = queue[qh++];
+            for (int k = 0; k < p->nodes[v].nout; k++) {
+                int w = p->flows[p->nodes[v].out[k]].dst;
+                if (w >= 0 && dist[w] < 0) dist[w] = dist[v] + 1, queue[qn++] = w;
+            }
+        }
+        for (int q = 0; !rc && q < qn; q++) {          /* the queue holds the nodes in that order */
+            const model_node *x = &p->nodes[queue[q]];
+            if (x->kind != EL_CALL || !x->called) continue;
+            int known = 0;
+            for (int j = 0; j < *n; j++) known |= strcmp((*procs)[j]->id, x->called) == 0;
+            int64_t def;
+            int version;
+            const model_proc *c = NULL;
+            const char *file;
+            if (known || store_latest_definition(db->st, x->called, &def, &version, NULL, NULL, NULL)) continue;
+            rc = sdmi_load_def(db, def, &c, &file, err);
+            if (rc) break;
+            if (*n == cap) *procs = xrealloc(*procs, sizeof **procs * (size_t)(cap *= 2));
+            (*procs)[(*n)++] = c;
+        }
+        free(dist);
+        free(queue);
+    }
+    return rc;
+}
+
 int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
                       sdm_table **out, sdm_err *err) {
     int64_t def;
-    int version;
-    const model_proc *p = NULL;
+    int version, n = 0;
+    const model_proc *p = NULL, **procs = NULL;
     const char *file = NULL;
     *out = NULL;
     if (!process || !*process) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "the funnel needs a process");
     int rc = acc_need_head(db->st, db->as, "see reports", err);
     if (!rc) rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
     if (!rc) rc = sdmi_load_def(db, def, &p, &file, err);
-    if (!rc) rc = report_funnel(db->st, p, by, from, to, out, err);
+    if (!rc) rc = lifecycle(db, p, &procs, &n, err);
+    if (!rc) rc = report_funnel(db->st, procs, n, by, from, to, out, err);
+    free(procs);
     return rc;
+}
+
+/* Every deployed process that declares a deal value (card_value_var). */
+static int deals(sdm *db, card_deal **out, int *n, sdm_err *err) {
+    sdm_table *t = NULL;
+    *out = NULL;
+    *n = 0;
+    int rc = report_processes(db->st, &t, err);
+    if (!rc) *out = xcalloc((size_t)t->nrow + 1, sizeof **out);
+    for (int r = 0; !rc && r < t->nrow; r++) {
+        const model_proc *p;
+        const char *file;
+        rc = sdmi_load_def(db, strtoll(t->cells[r * 2 + 1], NULL, 10), &p, &file, err);
+        char *var = rc ? NULL : card_value_var(p);
+        if (var) (*out)[(*n)++] = (card_deal){p->id, var};
+    }
+    sdm_table_free(t);
+    return rc;
+}
+
+static void deals_free(card_deal *d, int n) {
+    for (int i = 0; i < n; i++) free(d[i].var);
+    free(d);
 }
 
 int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
     *out = NULL;
+    card_deal *d = NULL;
+    int nd = 0;
     int rc = acc_need_head(db->st, db->as, "see reports", err);
-    if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
+    if (!rc) rc = deals(db, &d, &nd, err);
+    if (!rc) rc = report_kpi(db->st, d, nd, from, to, sdm_now(db), out, err);
+    deals_free(d, nd);
     if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
     return rc;
 }
@@ -235,8 +306,13 @@ int sdm_plan_set(sdm *db, const char *kind, const char *who, const char *month, 
 
 int sdm_report_plan(sdm *db, const char *month, sdm_table **out, sdm_err *err) {
     *out = NULL;
+    card_deal *d = NULL;
+    int nd = 0;
     int rc = acc_need_head(db->st, db->as, "see reports", err);
-    return rc ? rc : plan_report(db->st, month, out, err);
+    if (!rc) rc = deals(db, &d, &nd, err);
+    if (!rc) rc = plan_report(db->st, month, d, nd, out, err);
+    deals_free(d, nd);
+    return rc;
 }
 
 int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err) {
