@@ -64,7 +64,7 @@ char *plan_won_sql(const card_deal *deals, int ndeal) {
     sbuf_puts(&b, "SELECT (SELECT coalesce(k.assignee, k.completed_by) FROM tasks k WHERE k.instance_id = i.id"
                   "  AND k.state = 'completed' ORDER BY k.completed_at DESC, k.id DESC LIMIT 1) AS doer,"
                   " (SELECT k.role FROM tasks k WHERE k.instance_id = i.id AND k.state = 'completed'"
-                  "  ORDER BY k.completed_at DESC, k.id DESC LIMIT 1) AS role, coalesce(");
+                  "  ORDER BY k.completed_at DESC, k.id DESC LIMIT 1) AS role, coalesce(NULL, ");
     if (ndeal) {
         sbuf_puts(&b, "(SELECT CAST(v.value AS REAL) FROM variables v WHERE v.instance_id = i.id AND v.scope = 0"
                       " AND v.name = CASE i.process");
