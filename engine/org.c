@@ -28,6 +28,7 @@
 #include "org.h"
 #include "card.h"
 #include "plan.h"
+#include "notice.h"
 #include "table.h"
 #include "err.h"
 
@@ -224,7 +225,7 @@ typedef struct org_plan { int line; char *text; } org_plan;
 
 typedef struct org_line {
     int line;
-    char *name, *full, *email, *head, *roles;
+    char *name, *full, *email, *head, *roles, *lang;
 } org_line;
 
 /* Next word of a line: "quoted text" (with \" and \\) or up to a blank.
@@ -255,7 +256,7 @@ static char *next_word(char **p, int *quoted, int *bad) {
 }
 
 static void line_free(org_line *l) {
-    free(l->name); free(l->full); free(l->email); free(l->head); free(l->roles);
+    free(l->name); free(l->full); free(l->email); free(l->head); free(l->roles); free(l->lang);
 }
 
 static int parse_line(const char *file, int lineno, char *text, org_line *l, sdm_err *err) {
@@ -287,8 +288,9 @@ static int parse_line(const char *file, int lineno, char *text, org_line *l, sdm
             else if (strcmp(w, "head") == 0) slot = &l->head;
             else if (strcmp(w, "email") == 0) slot = &l->email;
             else if (strcmp(w, "name") == 0) slot = &l->full;
+            else if (strcmp(w, "lang") == 0) slot = &l->lang;
             else rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL,
-                              "unknown key '%s' (known: roles, head, email, name)", w);
+                              "unknown key '%s' (known: roles, head, email, name, lang)", w);
         } else if (strchr(w, '@')) slot = &l->email;
         else rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL,
                           "unexpected word '%s' (quote a full name: \"%s ...\")", w, w);
@@ -301,7 +303,19 @@ static int parse_line(const char *file, int lineno, char *text, org_line *l, sdm
         rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL, "user '%s' has no roles= (at least one role)",
                      l->name);
     if (!rc && l->head && !*l->head) { free(l->head); l->head = NULL; }
+    if (!rc && l->lang && strcmp(l->lang, "ru") && strcmp(l->lang, "en"))
+        rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL, "lang= is ru or en, not '%s'", l->lang);
     if (rc) line_free(l);
+    return rc;
+}
+
+/* `role NAME notify=inbox,email`: whether the role's people hear of new tasks. */
+static int role_line(store *s, const char *file, int line, const char *text, sdm_err *err) {
+    char role[128], key[32], val[128];
+    int rc = sscanf(text, "role %127s %31[^=]=%127s", role, key, val) == 3 && strcmp(key, "notify") == 0
+        ? notice_role_set(s, role, val, err)
+        : err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a role line is `role NAME notify=inbox,email`");
+    if (rc) err_prefix(err, "%s:%d", file, line);
     return rc;
 }
 
@@ -319,7 +333,8 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         lineno++;
         org_line l;
         const char *w = p + strspn(p, " \t");
-        if (strncmp(w, "plan", 4) == 0 && (w[4] == ' ' || w[4] == '\t')) {     /* applied after the users */
+        if ((strncmp(w, "plan", 4) == 0 || strncmp(w, "role", 4) == 0) && (w[4] == ' ' || w[4] == '\t')) {
+            /* plans and role settings: applied once the users exist */
             plans = xrealloc(plans, sizeof *plans * (size_t)(nplan + 1));
             plans[nplan++] = (org_plan){lineno, xstrdup(w)};
             p = nl ? nl + 1 : NULL;
@@ -357,6 +372,7 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         store_sql_text(s, &ohead, NULL, "SELECT head FROM users WHERE name = ?1", "t", l->name);
         rc = upsert_user(s, l->name, l->roles, ohead, l->full, l->email, now, actor, &action, err);
         free(ohead);
+        if (!rc) rc = store_sql_exec(s, NULL, err, "UPDATE users SET lang = ?2 WHERE name = ?1", "tt", l->name, l->lang);
         if (rc) { err_prefix(err, "%s:%d", name, l->line); break; }
         char **r = table_add_row(t);
         r[0] = xstrdup(l->name); r[1] = xstrdup(action); r[2] = xstrdup(l->roles);
@@ -377,10 +393,12 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
     }
     if (!rc) rc = check_no_cycle(s, err);
     for (int i = 0; i < nplan; i++) {
-        if (!rc) rc = plan_line(s, name, plans[i].line, plans[i].text, now, actor, err);
+        int plan = strncmp(plans[i].text, "plan", 4) == 0;
+        if (!rc) rc = plan ? plan_line(s, name, plans[i].line, plans[i].text, now, actor, err)
+                           : role_line(s, name, plans[i].line, plans[i].text, err);
         if (!rc) {
             char **r = table_add_row(t);
-            r[0] = xstrdup(plans[i].text); r[1] = xstrdup("plan");
+            r[0] = xstrdup(plans[i].text); r[1] = xstrdup(plan ? "plan" : "role");
         }
         free(plans[i].text);
     }
@@ -1076,14 +1094,14 @@ static int prev_task(store *s, const char *client, int64_t id, int64_t now, sqli
 }
 
 static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                     const char *actor, sdm_err *err) {
+                     const char *actor, const org_msg *msg, sdm_err *err) {
     sdm_table *t = NULL;
     /* open tasks not logged yet, reached through the instance's few tokens
     ** (CROSS JOIN keeps that order; an open task's token waits at its node,
     ** an invariant sdm check verifies), not through every task the instance
     ** ever had */
-    int rc = store_sql_table(s, &t, "issst", err,
-        "SELECT t.id, t.node, t.role, t.assignee, t.created_at FROM tokens k"
+    int rc = store_sql_table(s, &t, "isssti", err,
+        "SELECT t.id, t.node, t.role, t.assignee, t.created_at, t.due_at FROM tokens k"
         " CROSS JOIN tasks t ON t.token_id = k.id AND t.state = 'open' WHERE k.instance_id = ?1 AND +t.instance_id = ?1"
         " AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
         "i", inst);
@@ -1148,6 +1166,13 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
             else if (!rc && by_owner_rule && strcmp(owner, assignee) != 0)
                 rc = set_owner(s, client, assignee, now, actor, role ? role : "handoff", err);
             free(owner);
+            if (!rc && msg) {
+                notice nt = {.client = client, .process = p->name ? p->name : p->id,
+                             .step = n && n->name && *n->name ? n->name : node, .assignee = assignee, .inst = inst,
+                             .task = id, .due_at = c[5] ? strtoll(c[5], NULL, 10) : 0, .now = now, .tz = msg->tz,
+                             .base_url = msg->base_url};
+                rc = notice_new_task(s, &nt, role, msg->lang, err);
+            }
         }
     }
     free(prev_user);
@@ -1204,9 +1229,9 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
 }
 
 int org_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                   const char *actor, sdm_err *err) {
+                   const char *actor, const org_msg *msg, sdm_err *err) {
     if (!p || !inst || !client) return SDM_OK;
-    int rc = log_tasks(s, p, inst, client, now, actor, err);
+    int rc = log_tasks(s, p, inst, client, now, actor, msg, err);
     if (!rc) rc = track_funnel(s, p, inst, client, err);
     if (!rc) rc = card_after_step(s, p, inst, client, now, actor, err);
     return rc;

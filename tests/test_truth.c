@@ -6,9 +6,12 @@
 ** the test itself did, not read back from the engine's own reports.
 */
 #include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
 #include "sdm.h"
 #include "t.h"
 
+typedef struct sbuf_t { char *s; size_t len; } sbuf_t;
 static char dir[] = "/tmp/sdm_truth_XXXXXX";
 #include "people_fixture.h"
 
@@ -602,6 +605,93 @@ static void test_lifecycle(void) {
     sdm_close(db);
 }
 
+/* A call-centre task due in an hour, watched by a checkpoint. */
+static const char msg_bpmn[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\" targetNamespace=\"x\">\n"
+"<bpmn:process id=\"call\" name=\"Inbound call\" isExecutable=\"true\">\n"
+" <bpmn:laneSet id=\"ls\"><bpmn:lane id=\"l\" name=\"call-centre\"><bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>\n"
+" <bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>\n"
+" <bpmn:userTask id=\"t\" name=\"Call back\" sdm:due=\"PT1H\"><bpmn:extensionElements><sdm:checkpoint id=\"slow\" on=\"due\">"
+"deviation{severity = \"high\", message = \"not called back\"}</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>\n"
+" <bpmn:sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+"</bpmn:process>\n"
+"</bpmn:definitions>\n";
+
+/* The body of `user`'s in-app messages, joined. */
+static char *inbox_text(sdm *db, const char *user) {
+    sdm_filter f = {.user = user, .state = "all"};
+    sdm_table *t = NULL;
+    sbuf_t b = {0};
+    if (sdm_query(db, SDM_Q_INBOX, &f, &t, &err) == SDM_OK)
+        for (int r = 0; r < t->nrow; r++)
+            for (int c = 0; c < t->ncol; c++)
+                if ((strcmp(t->cols[c], "body") == 0 || strcmp(t->cols[c], "subject") == 0) && t->cells[r * t->ncol + c]) {
+                    size_t n = strlen(t->cells[r * t->ncol + c]);
+                    b.s = realloc(b.s, b.len + n + 2);
+                    memcpy(b.s + b.len, t->cells[r * t->ncol + c], n);
+                    b.len += n;
+                    b.s[b.len++] = '\n';
+                    b.s[b.len] = 0;
+                }
+    sdm_table_free(t);
+    return b.s ? b.s : strdup("");
+}
+
+static void test_messages(void) {
+    T_CASE("8 messages a head can act on, in the reader's language; managers told of new tasks by role");
+    char path[300];
+    snprintf(path, sizeof path, "%s/msg.db", dir);
+    int64_t now = 1772442000000LL;                 /* 2026-03-02T09:00Z */
+    sdm_config cfg = {.actor = "tester", .now = now, .open_mode = SDM_OPEN_CREATE, .time_zone = "UTC",
+                      .base_url = "https://crm.example"};            /* the handle speaks English */
+    sdm *db = NULL;
+    CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
+    CHECK_EQ_INT(load_org(db, "user olga roles=head lang=ru\n"
+                              "user ivan ivan@example.com roles=call-centre head=olga\n"
+                              "role call-centre notify=inbox,email\n"), SDM_OK);
+    CHECK_EQ_INT(load_org(db, "user olga roles=head lang=fr\n"), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(load_org(db, "role call-centre notify=pigeon\n"), SDM_ERR_MISUSE);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_deploy_xml(db, "call.bpmn", msg_bpmn, strlen(msg_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_client_add(db, "c1", "{\"name\": \"ООО Ромашка\"}", &err), SDM_OK);
+    start(db, "call", "c1", NULL);
+    char who[64], want[200];
+    int64_t task = open_task(db, "call", "c1", who, sizeof who);
+    CHECK_EQ_STR(who, "ivan");
+    sdm_tick(db, NULL, NULL, &err);
+    char *text = inbox_text(db, "ivan");
+    CHECK(strstr(text, "New task: Call back, client c1") != NULL);
+    CHECK(strstr(text, "Client: ООО Ромашка (c1)\n") != NULL);
+    snprintf(want, sizeof want, "Task: https://crm.example/#/task/%lld\n", (long long)task);
+    CHECK(strstr(text, want) != NULL);
+    CHECK(strstr(text, "Due: 2026-03-02T10:00:00Z\n") != NULL);    /* an hour after the start */
+    free(text);
+    sdm_filter of = {.state = "all"};
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_OUTBOX, &of, &t, &err), SDM_OK);
+    int mails = 0;
+    for (int r = 0; r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++)
+            mails += t->cells[r * t->ncol + c] && strcmp(t->cells[r * t->ncol + c], "ivan@example.com") == 0;
+    sdm_table_free(t);
+    CHECK_EQ_INT(mails, 1);
+
+    /* three hours later the checkpoint fires: two hours late */
+    sdm_set_now(db, now + 3 * 3600000LL);
+    sdm_tick(db, NULL, NULL, &err);
+    text = inbox_text(db, "olga");
+    CHECK(strstr(text, "[high] not called back") != NULL);
+    CHECK(strstr(text, "Клиент: ООО Ромашка (c1)\n") != NULL);
+    CHECK(strstr(text, "Менеджер: ivan\n") != NULL);
+    CHECK(strstr(text, "Шаг: Call back\n") != NULL);
+    CHECK(strstr(text, "(опоздание 2.0 ч)") != NULL);
+    snprintf(want, sizeof want, "Задача: https://crm.example/#/task/%lld\n", (long long)task);
+    CHECK(strstr(text, want) != NULL);
+    free(text);
+    sdm_close(db);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_holder();
@@ -611,6 +701,7 @@ int main(void) {
     test_funnel();
     test_plan();
     test_lifecycle();
+    test_messages();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
