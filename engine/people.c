@@ -205,52 +205,66 @@ int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 
-/* The process and, when it is a lifecycle, every process it calls (and
-** they call), in the order the call activities are met from its start:
-** breadth first, then document order. */
-static int lifecycle(sdm *db, const model_proc *root, const model_proc ***procs, int *n, sdm_err *err) {
-    int cap = 8, rc = SDM_OK;
-    *procs = xcalloc((size_t)cap, sizeof **procs);
-    (*procs)[0] = root;
-    *n = 1;
-    for (int at = 0; !rc && at < *n; at++) {
-        const model_proc *p = (*procs)[at];
-        int *dist = xmalloc(sizeof *dist * (size_t)(p->nnode + 1)), *queue = xmalloc(sizeof *queue * (size_t)(p->nnode + 1));
-        int qh = 0, qn = 0;
-        for (int i = 0; i < p->nnode; i++) dist[i] = -1;
-        for (int k = 0; k < p->nstart; k++) if (dist[p->starts[k]] < 0) dist[p->starts[k]] = 0, queue[qn++] = p->starts[k];
-        while (qh < qn) {
-            int v = queue[qh++];
-            for (int k = 0; k < p->nodes[v].nout; k++) {
-                int w = p->flows[p->nodes[v].out[k]].dst;
-                if (w >= 0 && dist[w] < 0) dist[w] = dist[v] + 1, queue[qn++] = w;
-            }
+/* The call activities on a lifecycle's main path, in order: the path from
+** a start event through the most call activities (a branch such as the
+** key-account variant has its own funnel; loops back are not followed).
+** calls[] gets node indexes; returns how many. */
+static int main_path(const model_proc *p, int *calls) {
+    int n = p->nnode, qh = 0, qn = 0;
+    int *dist = xmalloc(sizeof *dist * (size_t)(n + 1)), *queue = xmalloc(sizeof *queue * (size_t)(n + 1));
+    int *best = xcalloc((size_t)n + 1, sizeof *best), *pred = xmalloc(sizeof *pred * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) dist[i] = -1, pred[i] = -1;
+    for (int k = 0; k < p->nstart; k++) if (dist[p->starts[k]] < 0) dist[p->starts[k]] = 0, queue[qn++] = p->starts[k];
+    while (qh < qn) {
+        int v = queue[qh++];
+        for (int k = 0; k < p->nodes[v].nout; k++) {
+            int w = p->flows[p->nodes[v].out[k]].dst;
+            if (w >= 0 && dist[w] < 0) dist[w] = dist[v] + 1, queue[qn++] = w;
         }
-        for (int q = 0; !rc && q < qn; q++) {          /* the queue holds the nodes in that order */
-            const model_node *x = &p->nodes[queue[q]];
-            if (x->kind != EL_CALL || !x->called) continue;
-            int known = 0;
-            for (int j = 0; j < *n; j++) known |= strcmp((*procs)[j]->id, x->called) == 0;
-            int64_t def;
-            int version;
-            const model_proc *c = NULL;
-            const char *file;
-            if (known || store_latest_definition(db->st, x->called, &def, &version, NULL, NULL, NULL)) continue;
-            rc = sdmi_load_def(db, def, &c, &file, err);
-            if (rc) break;
-            if (*n == cap) *procs = xrealloc(*procs, sizeof **procs * (size_t)(cap *= 2));
-            (*procs)[(*n)++] = c;
-        }
-        free(dist);
-        free(queue);
     }
+    /* breadth-first order is a topological order of the forward flows */
+    int end = -1;
+    for (int q = 0; q < qn; q++) {
+        int v = queue[q];
+        best[v] += p->nodes[v].kind == EL_CALL && p->nodes[v].called;
+        if (end < 0 || best[v] > best[end]) end = v;
+        for (int k = 0; k < p->nodes[v].nout; k++) {
+            int w = p->flows[p->nodes[v].out[k]].dst;
+            if (w >= 0 && dist[w] > dist[v] && (pred[w] < 0 || best[v] > best[pred[w]])) pred[w] = v, best[w] = best[v];
+        }
+    }
+    int nc = 0;
+    for (int v = end; v >= 0; v = pred[v])
+        if (p->nodes[v].kind == EL_CALL && p->nodes[v].called) calls[nc++] = v;
+    for (int i = 0; i < nc / 2; i++) { int t = calls[i]; calls[i] = calls[nc - 1 - i]; calls[nc - 1 - i] = t; }
+    free(dist); free(queue); free(best); free(pred);
+    return nc;
+}
+
+/* The process and, when it is a lifecycle, the processes called along its
+** main path (and along theirs), in order. */
+static int lifecycle(sdm *db, const model_proc *p, const model_proc ***procs, int *n, int *cap, sdm_err *err) {
+    for (int j = 0; j < *n; j++) if ((*procs)[j] == p) return SDM_OK;
+    if (*n == *cap) *procs = xrealloc(*procs, sizeof **procs * (size_t)(*cap = *cap ? *cap * 2 : 8));
+    (*procs)[(*n)++] = p;
+    int *calls = xmalloc(sizeof *calls * (size_t)(p->nnode + 1)), nc = main_path(p, calls), rc = SDM_OK;
+    for (int i = 0; !rc && i < nc; i++) {
+        int64_t def;
+        int version;
+        const model_proc *c = NULL;
+        const char *file;
+        if (store_latest_definition(db->st, p->nodes[calls[i]].called, &def, &version, NULL, NULL, NULL)) continue;
+        rc = sdmi_load_def(db, def, &c, &file, err);
+        if (!rc) rc = lifecycle(db, c, procs, n, cap, err);
+    }
+    free(calls);
     return rc;
 }
 
 int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
                       sdm_table **out, sdm_err *err) {
     int64_t def;
-    int version, n = 0;
+    int version, n = 0, cap = 0;
     const model_proc *p = NULL, **procs = NULL;
     const char *file = NULL;
     *out = NULL;
@@ -258,7 +272,7 @@ int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from
     int rc = acc_need_head(db->st, db->as, "see reports", err);
     if (!rc) rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
     if (!rc) rc = sdmi_load_def(db, def, &p, &file, err);
-    if (!rc) rc = lifecycle(db, p, &procs, &n, err);
+    if (!rc) rc = lifecycle(db, p, &procs, &n, &cap, err);
     if (!rc) rc = report_funnel(db->st, procs, n, by, from, to, out, err);
     free(procs);
     return rc;
