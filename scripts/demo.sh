@@ -67,7 +67,7 @@ step "10. The store is consistent"
 sdm check
 
 step "11. The same department in Russian: models/ru, scripts/demo-org-ru.txt (everyone reads Russian: lang=ru)"
-export SDM_DB=build/demo-ru.db
+export SDM_DB=build/demo-ru.db SDM_BASE_URL=https://crm.example   # messages link to the task pages
 rm -f build/demo-ru.db build/demo-ru.db-wal build/demo-ru.db-shm
 for f in models/ru/*.bpmn; do sdm deploy "$f" >/dev/null; done
 sdm processes | head -8
@@ -82,4 +82,6 @@ sdm report plan --month 2026-11
 sdm tick --now "$END" >/dev/null
 echo "-- сообщения Ольги (руководитель):"
 sdm inbox --user ольга --json | sed -n 's/.*"body": "\(.*\)",\{0,1\}$/\1/p' | head -1 | sed 's/\\n/\n/g'
+echo "-- Марине (клоузер) сообщают о новых задачах (role клоузер notify=inbox):"
+sdm inbox --user марина --json | sed -n 's/.*"body": "\(.*\)",\{0,1\}$/\1/p' | head -1 | sed 's/\\n/\n/g'
 sdm check

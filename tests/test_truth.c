@@ -692,6 +692,39 @@ static void test_messages(void) {
     sdm_close(db);
 }
 
+static void test_russian(void) {
+    T_CASE("9 the Russian models and organisation deploy and run: Cyrillic names, roles, users, stages");
+    sdm *db = open_db("ru.db");
+    sdm_table *t = NULL;
+    const char *files[] = {"client-lifecycle", "deal-discussion", "development", "key-account", "lead-generation",
+                           "service"};
+    char path[200], who[64];
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, "models/ru/%s.bpmn", files[i]);
+        int rc = sdm_deploy(db, path, &t, &err);
+        if (rc) fprintf(stderr, "  %s: %s\n", path, err.msg);
+        CHECK_EQ_INT(rc, SDM_OK);
+        sdm_table_free(t);
+    }
+    CHECK_EQ_INT(sdm_org_load(db, "scripts/demo-org-ru.txt", &t, &err), SDM_OK);
+    sdm_table_free(t);
+    start(db, "client-lifecycle", "клиент-1", "{\"source\": \"web\", \"contact\": \"Анна Петрова\"}");
+    int64_t task = open_task(db, "lead-generation", "клиент-1", who, sizeof who);
+    CHECK(strcmp(who, "иван") == 0 || strcmp(who, "дарья") == 0);     /* the call centre, by its Russian role */
+    CHECK_EQ_INT(sdm_task_info(db, task, &t, &err), SDM_OK);
+    CHECK_EQ_STR(cell(t, t && t->nrow ? t->cells[0] : "", "step"), "Перезвонить по входящей заявке");
+    CHECK_EQ_STR(cell(t, t && t->nrow ? t->cells[0] : "", "role"), "колл-центр");
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_complete(db, task, "{\"called_back\": true}", &err), SDM_OK);
+    task = open_task(db, "lead-generation", "клиент-1", who, sizeof who);
+    CHECK(strcmp(who, "павел") == 0 || strcmp(who, "никита") == 0);   /* the hunters qualify */
+    CHECK_EQ_INT(sdm_report_funnel(db, "client-lifecycle", NULL, 0, 0, &t, &err), SDM_OK);
+    CHECK_EQ_STR(t && t->nrow ? t->cells[0] : "", "Лид");
+    CHECK_EQ_STR(cell(t, "Квалификация", "reached"), "1");
+    sdm_table_free(t);
+    sdm_close(db);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_holder();
@@ -702,6 +735,7 @@ int main(void) {
     test_plan();
     test_lifecycle();
     test_messages();
+    test_russian();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
