@@ -15,6 +15,9 @@
 **   revenue      those deals' value variable (else the client card's value)
 **   tasks        tasks completed in the month
 **   on_time_pct  of those with a due time, the share done by it
+**   conversion_pct:STAGE  of the clients that entered the funnel stage in
+**                the month with a task of theirs there, the share that went
+**                on to the next stage or were won
 ** A role's actual counts the work done in that role; a team's, the work of
 ** the head and everyone below them.
 */
@@ -39,8 +42,10 @@ int plan_set(store *s, const char *kind, const char *who, const char *month, con
     if (!valid_month(month))
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "--month must be YYYY-MM, not '%s'", month ? month : "");
     if (!metric || (strcmp(metric, "won") && strcmp(metric, "revenue") && strcmp(metric, "tasks") &&
-                    strcmp(metric, "on_time_pct")))
-        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "--metric must be won, revenue, tasks or on_time_pct");
+                    strcmp(metric, "on_time_pct") && !(strncmp(metric, "conversion_pct:", 15) == 0 && metric[15])))
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
+                       "--metric must be won, revenue, tasks, on_time_pct or conversion_pct:STAGE");
+    if (metric[0] == 'c' && target > 100) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a conversion is a percentage");
     if (target < 0) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a target cannot be negative");
     if (strcmp(kind, "role") != 0) {
         int rc = org_user_check(s, who, err);
@@ -120,7 +125,18 @@ int plan_report(store *s, const char *month, const card_deal *deals, int ndeal, 
                          : strcmp(metric, "revenue") == 0 ? "coalesce(sum(x.value), 0)"
                          : strcmp(metric, "tasks") == 0 ? "count(*)"
                          : "round(100.0 * sum(x.on_time) / nullif(sum(x.dated), 0), 1)";
-        char *sql = strcmp(metric, "won") == 0 || strcmp(metric, "revenue") == 0
+        char *sql = strncmp(metric, "conversion_pct:", 15) == 0
+            /* the stage's clients whose work there was theirs (a task of
+            ** the instance opened while it was at the stage), and the share
+            ** they moved on to the next stage or won */
+            ? xasprintf(TEAM_OF " SELECT round(100.0 * count(DISTINCT CASE WHEN f.exit = 'next' OR f.exit = 'success'"
+                        " THEN f.client END) / nullif(count(DISTINCT f.client), 0), 1) FROM funnel f"
+                        " WHERE f.stage = ?4 AND f.entered_at >= " MONTH_FROM " AND f.entered_at < " MONTH_TO
+                        " AND EXISTS (SELECT 1 FROM tasks k WHERE k.instance_id = f.instance_id AND k.state <> 'cancelled'"
+                        " AND k.created_at >= f.entered_at AND (f.left_at IS NULL OR k.created_at <= f.left_at)"
+                        " AND %s)", strcmp(kind, "user") == 0 ? "coalesce(k.assignee, k.completed_by) = ?2"
+                        : strcmp(kind, "role") == 0 ? "k.role = ?2" : "coalesce(k.assignee, k.completed_by) IN team")
+            : strcmp(metric, "won") == 0 || strcmp(metric, "revenue") == 0
             ? xasprintf(TEAM_OF " SELECT %s FROM (SELECT w.doer, w.role, w.value FROM (%s) w WHERE w.ended_at >= "
                         MONTH_FROM " AND w.ended_at < " MONTH_TO ") x WHERE %s", what, won, match)
             : xasprintf(TEAM_OF " SELECT %s FROM (SELECT coalesce(k.assignee, k.completed_by) AS doer, k.role,"
@@ -128,7 +144,7 @@ int plan_report(store *s, const char *month, const card_deal *deals, int ndeal, 
                         " FROM tasks k WHERE k.state = 'completed' AND k.completed_at >= " MONTH_FROM
                         " AND k.completed_at < " MONTH_TO ") x WHERE %s", what, match);
         char *actual = NULL;
-        rc = store_sql_text(s, &actual, err, sql, "ttt", kind, p[1], month);
+        rc = store_sql_text(s, &actual, err, sql, "tttt", kind, p[1], month, metric[0] == 'c' ? metric + 15 : "");
         free(sql);
         if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
         if (rc) break;

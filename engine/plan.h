@@ -10,7 +10,7 @@
 #include "card.h"
 
 /* kind: user | role | team (a head); month YYYY-MM; metric: won | revenue |
-** tasks | on_time_pct. Setting again replaces the target. */
+** tasks | on_time_pct | conversion_pct:STAGE (a funnel stage's name). Setting again replaces the target. */
 int plan_set(store *s, const char *kind, const char *who, const char *month, const char *metric, double target,
              int64_t now, const char *actor, sdm_err *err);
 /* Every plan of the month: kind, who, metric, plan, actual, done_pct.

@@ -56,12 +56,11 @@ sdm report clients --by category
 sdm report clients --by segment
 echo "-- clients of category A:"; sdm clients --where category=A | head -5
 
-step "9. KPIs per tier (user \"(all)\") and manager: on time, handoff conversion (handed on, became won deals), deals won and revenue against plan"
-sdm report kpi --now "$END" | head -24
+step "9. KPIs per tier (user \"(all)\") and manager: on time, handoff conversion (handed on, became won deals), deals won and revenue, against the month's plans"
+sdm report kpi --now "$END"
 
-step "9a. Plans for November (from the org file, one set by command) against what was done"
-sdm plan set 700 --user marina --month 2026-11 --metric tasks >/dev/null
-sdm report plan --month 2026-11
+step "9a. A plan set by command: Marina's tasks for November"
+sdm plan set 700 --user marina --month 2026-11 --metric tasks | grep -E "^kind|marina"
 
 step "10. The store is consistent"
 sdm check

@@ -477,7 +477,8 @@ static const char life_org[] =
     "user marina roles=closer head=olga\n"
     "user max roles=closer head=olga\n"
     "plan 2026-03 role=closer won=3 revenue=1000   # the closers' month\n"
-    "plan 2026-03 user=marina won=2\n";
+    "plan 2026-03 user=marina won=2\n"
+    "plan 2026-03 role=closer conversion_pct:Offer=50\n";
 
 /* A row's cell by its first two columns (user, role of the KPIs). */
 static const char *cell2(const sdm_table *t, const char *a, const char *b, const char *col) {
@@ -554,7 +555,7 @@ static void test_lifecycle(void) {
 
     T_CASE("6.1 plans from the org file; won deals and revenue against them");
     CHECK_EQ_INT(sdm_report_plan(db, "2026-03", &t, &err), SDM_OK);
-    CHECK_EQ_INT(t->nrow, 3);
+    CHECK_EQ_INT(t->nrow, 4);
     snprintf(want, sizeof want, "%ld", won);
     for (int r = 0; r < t->nrow; r++) {
         char **row = &t->cells[r * t->ncol];
@@ -564,6 +565,11 @@ static void test_lifecycle(void) {
             snprintf(rev, sizeof rev, "%.1f", won_value);
             CHECK_EQ_STR(row[4], rev);
         }
+        if (strcmp(row[2], "conversion_pct:Offer") == 0) {       /* of the closers' offers, those sent on */
+            char cv[32];
+            snprintf(cv, sizeof cv, "%.1f", 100.0 * reached[3] / reached[2]);
+            CHECK_EQ_STR(row[4], cv);
+        }
         if (strcmp(row[0], "user") == 0) {
             char mw[32];
             snprintf(mw, sizeof mw, "%ld", marina_won);
@@ -572,6 +578,7 @@ static void test_lifecycle(void) {
     }
     sdm_table_free(t);
     CHECK_EQ_INT(load_org(db, "plan 2026-03 role=closer won=many\n"), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(load_org(db, "plan 2026-03 role=closer conversion_pct:=50\n"), SDM_ERR_MISUSE);
     CHECK_EQ_INT(load_org(db, "plan 2026-03 user=ghost won=1\n"), SDM_ERR_NOTFOUND);
 
     T_CASE("6.2 KPIs: plan against actual, totals per tier, handoff conversion");
