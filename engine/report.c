@@ -336,16 +336,17 @@ static char *credited_sql(const funnel_def *d) {
     sbuf_puts(&b, "coalesce((SELECT coalesce(t.assignee, t.completed_by) FROM tasks t WHERE t.instance_id = f.instance_id"
                   " AND t.state <> 'cancelled' AND CASE f.process");
     for (int p = 0; p < d->nproc; p++) {
-        char *w = sqlite3_mprintf(" WHEN %Q THEN CASE t.node", d->procs[p]->id);
-        sbuf_puts(&b, w);
-        sqlite3_free(w);
+        int any = 0;
         for (int i = 0; i < d->procs[p]->nnode; i++) {
-            if (!d->stage_of[p][i]) continue;
-            w = sqlite3_mprintf(" WHEN %Q THEN %Q", d->procs[p]->nodes[i].id, d->stage_of[p][i]);
+            if (!d->stage_of[p][i]) continue;            /* a process with no stage of its own is skipped */
+            char *w = any ? sqlite3_mprintf(" WHEN %Q THEN %Q", d->procs[p]->nodes[i].id, d->stage_of[p][i])
+                          : sqlite3_mprintf(" WHEN %Q THEN CASE t.node WHEN %Q THEN %Q", d->procs[p]->id,
+                                            d->procs[p]->nodes[i].id, d->stage_of[p][i]);
             sbuf_puts(&b, w);
             sqlite3_free(w);
+            any = 1;
         }
-        sbuf_puts(&b, " END");
+        if (any) sbuf_puts(&b, " END");
     }
     /* a stage with no task of its own (an end event's): who did the last step */
     sbuf_puts(&b, " END = f.stage ORDER BY t.id LIMIT 1), (SELECT coalesce(t.assignee, t.completed_by) FROM tasks t"

@@ -506,7 +506,7 @@ static void test_lifecycle(void) {
     int n = (int)(sizeof c / sizeof *c);
     long reached[4] = {0}, won = 0, cc_clients = 0, cc_handed = 0, h_clients = 0, h_handed = 0, h_won = 0;
     double value[4] = {0}, won_value = 0, marina_rev = 0;
-    long marina_won = 0;
+    long marina_won = 0, marina_offers = 0;
     char who[64], vars[80];
     for (int i = 0; i < n; i++) {
         start(db, "life", c[i].key, NULL);
@@ -523,6 +523,8 @@ static void test_lifecycle(void) {
         h_clients++;
         if (!c[i].warm) continue;
         h_handed++, reached[2]++;
+        open_task(db, "deal", c[i].key, who, sizeof who);
+        if (strcmp(who, "marina") == 0) marina_offers++;
         if (!c[i].amount) continue;
         snprintf(vars, sizeof vars, "{\"amount\": %d}", c[i].amount);
         CHECK_EQ_INT(sdm_complete(db, open_task(db, "deal", c[i].key, who, sizeof who), vars, &err), SDM_OK);
@@ -551,6 +553,13 @@ static void test_lifecycle(void) {
     CHECK_EQ_STR(cell(t, "Won", "won"), want);
     snprintf(want, sizeof want, "%.2f", won_value);
     CHECK_EQ_STR(cell(t, "Won", "won_value"), want);
+    sdm_table_free(t);
+
+    /* by manager across the lifecycle: each stage to whoever had its task */
+    CHECK_EQ_INT(sdm_report_funnel(db, "life", "manager", 0, 0, &t, &err), SDM_OK);
+    snprintf(want, sizeof want, "%ld", marina_offers);
+    CHECK_EQ_STR(fcell(t, "marina", "Offer", 2), marina_offers ? want : "(no row)");
+    CHECK_EQ_STR(fcell(t, "marina", "Lead", 2), "0");               /* the call centre's stage */
     sdm_table_free(t);
 
     T_CASE("6.1 plans from the org file; won deals and revenue against them");
