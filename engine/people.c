@@ -205,49 +205,13 @@ int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 
-/* The call activities on a lifecycle's main path, in order: the path from
-** a start event through the most call activities (a branch such as the
-** key-account variant has its own funnel; loops back are not followed).
-** calls[] gets node indexes; returns how many. */
-static int main_path(const model_proc *p, int *calls) {
-    int n = p->nnode, qh = 0, qn = 0;
-    int *dist = xmalloc(sizeof *dist * (size_t)(n + 1)), *queue = xmalloc(sizeof *queue * (size_t)(n + 1));
-    int *best = xcalloc((size_t)n + 1, sizeof *best), *pred = xmalloc(sizeof *pred * (size_t)(n + 1));
-    for (int i = 0; i < n; i++) dist[i] = -1, pred[i] = -1;
-    for (int k = 0; k < p->nstart; k++) if (dist[p->starts[k]] < 0) dist[p->starts[k]] = 0, queue[qn++] = p->starts[k];
-    while (qh < qn) {
-        int v = queue[qh++];
-        for (int k = 0; k < p->nodes[v].nout; k++) {
-            int w = p->flows[p->nodes[v].out[k]].dst;
-            if (w >= 0 && dist[w] < 0) dist[w] = dist[v] + 1, queue[qn++] = w;
-        }
-    }
-    /* breadth-first order is a topological order of the forward flows */
-    int end = -1;
-    for (int q = 0; q < qn; q++) {
-        int v = queue[q];
-        best[v] += p->nodes[v].kind == EL_CALL && p->nodes[v].called;
-        if (end < 0 || best[v] > best[end]) end = v;
-        for (int k = 0; k < p->nodes[v].nout; k++) {
-            int w = p->flows[p->nodes[v].out[k]].dst;
-            if (w >= 0 && dist[w] > dist[v] && (pred[w] < 0 || best[v] > best[pred[w]])) pred[w] = v, best[w] = best[v];
-        }
-    }
-    int nc = 0;
-    for (int v = end; v >= 0; v = pred[v])
-        if (p->nodes[v].kind == EL_CALL && p->nodes[v].called) calls[nc++] = v;
-    for (int i = 0; i < nc / 2; i++) { int t = calls[i]; calls[i] = calls[nc - 1 - i]; calls[nc - 1 - i] = t; }
-    free(dist); free(queue); free(best); free(pred);
-    return nc;
-}
-
 /* The process and, when it is a lifecycle, the processes called along its
 ** main path (and along theirs), in order. */
 static int lifecycle(sdm *db, const model_proc *p, const model_proc ***procs, int *n, int *cap, sdm_err *err) {
     for (int j = 0; j < *n; j++) if ((*procs)[j] == p) return SDM_OK;
     if (*n == *cap) *procs = xrealloc(*procs, sizeof **procs * (size_t)(*cap = *cap ? *cap * 2 : 8));
     (*procs)[(*n)++] = p;
-    int *calls = xmalloc(sizeof *calls * (size_t)(p->nnode + 1)), nc = main_path(p, calls), rc = SDM_OK;
+    int *calls = xmalloc(sizeof *calls * (size_t)(p->nnode + 1)), nc = report_main_path(p, calls), rc = SDM_OK;
     for (int i = 0; !rc && i < nc; i++) {
         int64_t def;
         int version;

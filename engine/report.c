@@ -549,6 +549,39 @@ int report_funnel(store *s, const model_proc *const *procs, int nproc, const cha
     return SDM_OK;
 }
 
+/* The lifecycle's main path (report.h): longest in call activities. */
+int report_main_path(const model_proc *p, int *calls) {
+    int n = p->nnode, qh = 0, qn = 0;
+    int *dist = xmalloc(sizeof *dist * (size_t)(n + 1)), *queue = xmalloc(sizeof *queue * (size_t)(n + 1));
+    int *best = xcalloc((size_t)n + 1, sizeof *best), *pred = xmalloc(sizeof *pred * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) dist[i] = -1, pred[i] = -1;
+    for (int k = 0; k < p->nstart; k++) if (dist[p->starts[k]] < 0) dist[p->starts[k]] = 0, queue[qn++] = p->starts[k];
+    while (qh < qn) {
+        int v = queue[qh++];
+        for (int k = 0; k < p->nodes[v].nout; k++) {
+            int w = p->flows[p->nodes[v].out[k]].dst;
+            if (w >= 0 && dist[w] < 0) dist[w] = dist[v] + 1, queue[qn++] = w;
+        }
+    }
+    /* breadth-first order is a topological order of the forward flows */
+    int end = -1;
+    for (int q = 0; q < qn; q++) {
+        int v = queue[q];
+        best[v] += p->nodes[v].kind == EL_CALL && p->nodes[v].called;
+        if (end < 0 || best[v] > best[end]) end = v;
+        for (int k = 0; k < p->nodes[v].nout; k++) {
+            int w = p->flows[p->nodes[v].out[k]].dst;
+            if (w >= 0 && dist[w] > dist[v] && (pred[w] < 0 || best[v] > best[pred[w]])) pred[w] = v, best[w] = best[v];
+        }
+    }
+    int nc = 0;
+    for (int v = end; v >= 0; v = pred[v])
+        if (p->nodes[v].kind == EL_CALL && p->nodes[v].called) calls[nc++] = v;
+    for (int i = 0; i < nc / 2; i++) { int t = calls[i]; calls[i] = calls[nc - 1 - i]; calls[nc - 1 - i] = t; }
+    free(dist); free(queue); free(best); free(pred);
+    return nc;
+}
+
 int report_processes(store *s, sdm_table **out, sdm_err *err) {
     return store_sql_table(s, out, "si", err, "SELECT process, max(id) FROM definitions GROUP BY process ORDER BY process", "");
 }

@@ -35,6 +35,11 @@ int report_monitor(store *s, const char *team, int64_t now, int64_t day_start, i
 ** stage and of the deals won there. */
 int report_funnel(store *s, const model_proc *const *procs, int nproc, const char *by, int64_t from, int64_t to,
                   sdm_table **out, sdm_err *err);
+/* The call activities on a lifecycle's main path, in order: the path from a
+** start event through the most call activities (a branch such as a
+** key-account variant has its own funnel; loops back are not followed).
+** calls[] (room for p->nnode) gets node indexes; returns how many. */
+int report_main_path(const model_proc *p, int *calls);
 /* Every deployed process and its latest definition (process, definition). */
 int report_processes(store *s, sdm_table **out, sdm_err *err);
 /* Per user and role, and per role (a tier: user "(all)"): tasks done, on
