@@ -214,13 +214,18 @@ int org_user_add(store *s, const char *name, const char *roles, const char *head
 ** One `user` line per person: the name, then in any order a quoted full
 ** name, an e-mail address (a word with '@'), and key=value words: roles=
 ** (comma-separated, required), head=, email=, name= (full name; quote it
-** when it has spaces). Loading is one transaction: every listed user is
+** when it has spaces), lang= (ru or en: the language their messages are
+** written in). Two more kinds of line, applied after the users:
+**   plan 2026-11 role=closer won=20 revenue=15000000 conversion_pct:Offer=80
+**   role closer notify=inbox,email      (its people hear of each new task)
+** Loading is one transaction: every listed user is
 ** added or updated to match the file exactly (their roles replaced); users
 ** the file does not mention are left as they are (deactivate them with
 ** `sdm user deactivate`, which moves their work). A head must be a user of
 ** the file or of the store; heads must not form a cycle. */
 
-/* A plan line of the org file (plan.c reads it once the users exist). */
+/* A `plan` or `role` line of the org file, applied once the users exist
+** (plan.c, notice.c). */
 typedef struct org_plan { int line; char *text; } org_plan;
 
 typedef struct org_line {
