@@ -81,7 +81,7 @@ static int nested(sdm *db, const store_instance *inst, int64_t now, rt_step *cal
         rc = fn(&s, arg, err);
     }
     if (!rc && drain) rc = rt_drain(&s, err);
-    if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, err);
     rt_step_free(&s);
     return rc;
 }
@@ -162,7 +162,7 @@ static int raised(void *ctx, rt_step *called, const model_node *n, int *caught, 
 
 /* Commit the step, or roll it back on any failure. */
 int sdmi_end_step(sdm *db, rt_step *s, int rc, sdm_err *err) {
-    if (!rc && s->inst) rc = org_after_step(db->st, s->proc, s->inst, s->client, s->now, s->actor, err);
+    if (!rc && s->inst) rc = org_after_step(db->st, s->proc, s->inst, s->client, s->now, s->actor, &(org_msg){s->lang, s->base_url, clk_calendar_tz(s->cal)}, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     rt_step_free(s);
@@ -336,7 +336,7 @@ static int batch_one(sdm *db, int64_t task, const char *user, const char *vars, 
     int rc = store_step_begin(db->st, err);
     if (!rc && user) rc = sdm_act_as(db, user, err);
     if (!rc) rc = complete_in(db, &s, &inst, task, vars, err);
-    if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, err);
     int end = store_step_end(db->st, rc == SDM_OK, rc ? NULL : err);
     rt_step_free(&s);
     if (user) sdm_act_as(db, as, NULL);

@@ -138,6 +138,19 @@ expect 64 "YYYY-MM" -- plan set 3 --user marina --month March --metric won
 expect 64 "usage" -- plan set lots --user marina --month 2026-03 --metric won
 expect 0 "closer" -- plan set 1000 --role closer --month 2026-03 --metric revenue
 expect 0 "done_pct" -- report plan --month 2026-03
+expect 0 "conversion_pct:Offer" -- plan set 60 --role closer --month 2026-03 --metric conversion_pct:Offer
+expect 64 "conversion_pct:STAGE" -- plan set 60 --role closer --month 2026-03 --metric conversion
+# plans, languages and who hears of new tasks in the org file
+cat >"$tmp/plans.txt" <<'EOF'
+user olga roles=head lang=ru
+plan 2026-03 role=closer won=4 revenue=2000   # a tier's targets
+role closer notify=inbox
+EOF
+expect 0 "plan 2026-03 role=closer" -- org load "$tmp/plans.txt"
+printf 'plan 2026-03 role=closer won=lots\n' >"$tmp/badplan.txt"
+expect 64 "badplan.txt:1" -- org load "$tmp/badplan.txt"
+expect 0 "plan against actual, 2026-03" -- report kpi --to 2026-04-01T00:00:00Z
+expect 0 "(all)" -- report kpi
 expect 0 "ok" -- check
 
 finish

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 #include "sdm.h"
 #include "print.h"
@@ -253,6 +254,22 @@ int cmd_task(cli *c) {
     return EXIT_OK;
 }
 
+/* Under the KPIs' table: every plan of the month the period ends in against
+** what was done (conversion per stage included), when there are plans. */
+static void kpi_plans(cli *c, int64_t to) {
+    char month[16];
+    sdm_table *t = NULL;
+    time_t at = (time_t)((to ? to - 1 : sdm_now(c->db)) / 1000);
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(month, sizeof month, "%Y-%m", &tm);     /* plans are per calendar month in UTC, as the KPIs' */
+    if (sdm_report_plan(c->db, month, &t, &c->err) == SDM_OK && t->nrow) {
+        printf("\n-- plan against actual, %s:\n", month);
+        cli_show(c, t);
+    }
+    sdm_table_free(t);
+}
+
 /* ---------- the head's view ---------- */
 
 int cmd_monitor(cli *c) {
@@ -305,7 +322,9 @@ int cmd_report(cli *c) {
     else if (strcmp(s, "clients") == 0) rc = sdm_report_clients(c->db, c->by, &t, &c->err);
     else rc = sdm_report_deviations(c->db, c->by, from, to, &t, &c->err);   /* the table's last report row */
     if (rc) return cli_fail(c, rc);
-    return show_free(c, t);
+    rc = show_free(c, t);
+    if (strcmp(s, "kpi") == 0 && !c->json && !c->csv) kpi_plans(c, to);
+    return rc;
 }
 
 /* sdm plan set N --user U|--role R|--team H --month M --metric X; sdm report plan --month M */
@@ -320,7 +339,7 @@ int cmd_plan(cli *c) {
         double n = strtod(c->argv[2], &end);
         if (!kind || !month || !OPTV(c, O_METRIC) || *end || end == c->argv[2])
             return cli_usage_error("%s", "usage: sdm plan set N --user U|--role R|--team HEAD --month YYYY-MM"
-                                         " --metric won|revenue|tasks|on_time_pct");
+                                         " --metric won|revenue|tasks|on_time_pct|conversion_pct:STAGE");
         if ((rc = sdm_plan_set(c->db, kind, who, month, OPTV(c, O_METRIC), n, &c->err))) return cli_fail(c, rc);
     } else if (!month) {
         return cli_usage_error("%s", "usage: sdm report plan --month YYYY-MM");
