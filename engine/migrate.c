@@ -18,6 +18,21 @@
 
 /* ---------- schema ---------- */
 
+/* Migration 15: conditional events wait by subscriptions of two more
+** kinds, `condition` (fires when the condition holds) and
+** `condition-held` (fired, non-interrupting: waits for it to stop
+** holding). Every row satisfies the wider CHECK, so its text is edited in
+** place as in migration 7; the index rebuilt first changes the schema
+** cookie so other connections reload the schema. */
+static const char events_schema[] =
+    "DROP INDEX subscriptions_instance;"
+    "CREATE INDEX subscriptions_instance ON subscriptions(instance_id);"
+    "PRAGMA writable_schema = ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK(kind IN (''message'',''signal''))',"
+    "  'CHECK(kind IN (''message'',''signal'',''condition'',''condition-held''))')"
+    "  WHERE type = 'table' AND name = 'subscriptions';"
+    "PRAGMA writable_schema = RESET;";
+
 static const char *const migrations[] = {
     /* 1: the core engine */
     "CREATE TABLE resources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, xml BLOB NOT NULL,"
@@ -184,6 +199,8 @@ static const char *const migrations[] = {
     cred_schema,
     /* 11: client identifiers, holders of client roles, card fields, contacts (card.c) */
     card_schema,
+    /* 15 (numbered for the merge; the lead puts it after 12-14): conditional events' subscriptions */
+    events_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

@@ -169,9 +169,16 @@ int rt_throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
     } else if (n->trigger == TR_COMPENSATE) {
         rc = compensate(s, it, &stopped, err);
     } else {
-        rc = rt_history(s, it->token, n->id, n->trigger == TR_MESSAGE ? "message-sent" : "signal-sent",
-                     rt_detail("{s:s}", "name", n->msg), err);
-        if (!rc) rc = RT_NESTED(s, n, err, s->thrown(s->ctx, s, n, err));
+        /* each definition in turn (an event with several throws them all) */
+        model_node one = *n;
+        rc = SDM_OK;
+        for (int k = -1; k < n->nalt && !rc && !s->cur_dead; k++) {
+            if (k >= 0) one.trigger = n->alt[k].trigger, one.msg = n->alt[k].msg;
+            rc = rt_history(s, it->token, n->id, one.trigger == TR_MESSAGE ? "message-sent" : "signal-sent",
+                            rt_detail("{s:s}", "name", one.msg), err);
+            if (!rc) rc = RT_NESTED(s, n, err, s->thrown(s->ctx, s, &one, err));
+            if (!rc && one.trigger == TR_SIGNAL) rt_signal_thrown(s, one.msg);
+        }
         stopped = s->cur_dead;      /* a signal this instance caught cut the thrower off */
     }
     if (rc || stopped) return rc;

@@ -370,5 +370,6 @@ int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err)
     if (!rc) rc = sdmi_active_instance(db, instance, &inst, err);
     if (!rc) rc = sdmi_step_for(db, &s, &inst, err);
     if (!rc) rc = rt_set_vars(&s, vars_json, 0, err);
+    if (!rc) rc = rt_drain(&s, err);          /* conditional events watch variables */
     return finish(db, &s, rc, err);
 }
