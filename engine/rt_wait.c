@@ -243,15 +243,34 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
     return rc;
 }
 
-/* A timer cycle re-arms: the job moves to its next firing, or ends. */
-static int rearm(rt_step *s, const store_job *job, const model_node *n, int64_t scope, sdm_err *err) {
+/* A timer cycle re-arms: the job moves to its next firing, or ends
+** (*more = 0). */
+static int rearm(rt_step *s, const store_job *job, const model_node *n, int64_t scope, int *more, sdm_err *err) {
     sdm_err why = {0};
     int64_t next;
     int fired = job->fired + 1;
     int rc = timer_due(s, n, scope, &fired, s->now, job->created_at, &next, &why);
     if (rc == SDM_ERR_SCRIPT) next = 0;          /* a broken cycle stops; the token goes on */
     else if (rc) { *err = why; return rc; }
+    if (more) *more = next != 0;
     return next ? store_job_reschedule(s->st, job->id, next, fired, err) : store_job_delete(s->st, job->id, err);
+}
+
+/* A timer catch event with a cycle fires repeatedly (BPMN: the event is
+** triggered at each time of the cycle): every firing but the last sends a
+** new token on, the waiting token leaves at the last. */
+static int cycle_fire(rt_step *s, const store_job *job, const model_node *n, int node, int64_t scope, int *done,
+                      sdm_err *err) {
+    int more = 0;
+    int64_t t;
+    *done = 0;
+    int rc = rearm(s, job, n, scope, &more, err);
+    if (rc || !more) return rc;
+    *done = 1;
+    rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
+    if (!rc) rc = rt_token_new(s, scope, n, "ready", NULL, &t, err);
+    if (!rc) rt_push(s, OP_LEAVE, t, node, -1, scope);
+    return rc;
 }
 
 /* Fire a due job: a boundary timer (interrupting, or sending a token and
@@ -267,23 +286,27 @@ int rt_fire(rt_step *s, const store_job *job, sdm_err *err) {
     int rc = job->token_id ? rt_token_at(s, job->token_id, &tok, &at, err) : SDM_OK;
     if (!rc && strcmp(job->kind, "boundary") == 0) {
         rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
-        if (!rc) rc = n->interrupting ? SDM_OK : rearm(s, job, n, tok.parent, err);
+        if (!rc) rc = n->interrupting ? SDM_OK : rearm(s, job, n, tok.parent, NULL, err);
         if (!rc) rc = rt_boundary_fire(s, job->token_id, tok.parent, node, err);
     } else if (!rc && strcmp(job->kind, "event") == 0) {
         rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
-        if (!rc) rc = n->interrupting ? store_job_delete(s->st, job->id, err) : rearm(s, job, n, job->token_id, err);
+        if (!rc) rc = n->interrupting ? store_job_delete(s->st, job->id, err) : rearm(s, job, n, job->token_id, NULL, err);
         if (!rc) rc = rt_start_event_sub(s, job->token_id, n->parent, err);
     } else if (!rc) {
-        rc = store_job_delete(s->st, job->id, err);
-        if (!rc && strcmp(job->kind, "timer") == 0) {
+        int done = 0;
+        if (strcmp(job->kind, "timer") == 0 && n->timer_type == TIMER_CYCLE && at == node)
+            rc = cycle_fire(s, job, n, node, tok.parent, &done, err);      /* the job is rescheduled or gone */
+        else
+            rc = store_job_delete(s->st, job->id, err);
+        if (!rc && !done && strcmp(job->kind, "timer") == 0) {
             rc = rt_end_wait(s, job->token_id, err);        /* an event-based gateway's other events */
             if (!rc && at != node) rc = rt_history(s, job->token_id, n->id, "enter", NULL, err);
             if (!rc) rc = rt_history(s, job->token_id, job->node, "timer", NULL, err);
             if (!rc) rc = store_token_set(s->st, job->token_id, job->node, "ready", NULL, err);
             if (!rc) rt_push(s, OP_LEAVE, job->token_id, node, -1, tok.parent);
-        } else if (!rc && strcmp(job->kind, "due") == 0) {
+        } else if (!rc && !done && strcmp(job->kind, "due") == 0) {
             rc = rt_checkpoints(s, node, job->token_id, tok.parent, CP_DUE, err);
-        } else if (!rc) {
+        } else if (!rc && !done) {
             return SDM_CORRUPT_BKPT(err, "a job of unknown kind");
         }
     }
