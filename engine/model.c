@@ -712,6 +712,10 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
         if (!n->msg) n->msg = "";
     }
+    if (kind == EL_RECEIVE) {
+        const char *inst = xml_attr_get(x, NULL, "instantiate");
+        n->instantiate = inst && strcmp(inst, "true") == 0;
+    }
     n->kind = (el_kind)kind;
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
@@ -898,8 +902,14 @@ static void wire_scopes(compiler *c, model_proc *p) {
 
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int message_starts = 0;
-    for (int i = 0; i < p->nnode; i++)
-        if (p->nodes[i].kind != EL_START_CONDITIONAL) message_starts += p->nodes[i].parent < 0 && el_is(p->nodes[i].kind, EK_START) && p->nodes[i].kind != EL_START;
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        if (n->kind != EL_START_CONDITIONAL)
+            message_starts += n->parent < 0 && ((el_is(n->kind, EK_START) && n->kind != EL_START) || n->instantiate);
+        if (n->instantiate && (n->parent >= 0 || n->loop))    /* incoming flows: EXT.049 (constraints.c) */
+            diag(c, 1, c->nx[i], n->id, "receiveTask '%s' with instantiate=\"true\" starts the process: it must be at "
+                 "process level, without a loop", n->id);
+    }
     if (p->nstart == 0 && !message_starts)
         diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {

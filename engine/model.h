@@ -151,6 +151,7 @@ typedef struct model_node {
     const model_trig *alt;   /* event definitions after the first (trigger, msg); catch: any one triggers, throw: all */
     int nalt;
     int all_of;              /* intermediate catch with parallelMultiple="true": every definition must trigger */
+    int instantiate;         /* receive task with instantiate="true": its message starts the process there */
     int parent;              /* the subprocess holding the node, -1 at process level */
     int start;               /* subprocess: its start event (none start, or the trigger of an event subprocess) */
     int triggered;           /* subprocess: an event subprocess (triggeredByEvent) */

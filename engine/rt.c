@@ -430,6 +430,14 @@ int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
     if (!rc) rc = rt_add_waits(s, 0, &w, err);
     if (!rc) rc = rt_token_new(s, 0, &p->nodes[start], "ready", NULL, &token, err);
     if (rc) return rc;
+    if (p->nodes[start].instantiate) {     /* a receive task that instantiates has its message already */
+        rc = rt_history(s, token, p->nodes[start].id, "enter", NULL, err);
+        if (!rc) rc = rt_history(s, token, p->nodes[start].id, "message",
+                                 rt_detail("{s:s}", "name", p->nodes[start].msg), err);
+        if (rc) return rc;
+        rt_push(s, OP_LEAVE, token, start, -1, 0);
+        return rt_drain(s, err);
+    }
     rt_push(s, OP_ENTER, token, start, -1, 0);
     return rt_drain(s, err);
 }

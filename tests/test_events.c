@@ -267,6 +267,27 @@ static void signals_and_timers(void) {
     check_clean("16.12");
 }
 
+static void instantiate(void) {
+    T_CASE("16.13 a receive task with instantiate=\"true\" starts its process when its message comes");
+    deploy_doc("<bpmn:message id=\"m1\" name=\"lead\"/>"
+               P("r_inst", "<bpmn:receiveTask id=\"r\" messageRef=\"m1\" instantiate=\"true\"/>" UT("call") EE("e")
+                 F("a", "r", "call") F("b", "call", "e")));
+    CHECK_EQ_INT(message("lead", "c13"), 1);
+    sdm_filter f = {.client = "c13"};
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_INSTANCES, &f, &t, &err), SDM_OK);
+    CHECK_EQ_INT(t ? t->nrow : -1, 1);
+    int64_t i = t && t->nrow ? atoll(t->cells[0]) : 0;
+    sdm_table_free(t);
+    CHECK_EQ_STR(tokens(i), "call:waiting");
+    CHECK(has(events(i), "message:r"));
+    refused("<bpmn:message id=\"m2\" name=\"x\"/>"
+            P("r_sub", SS("s") "<bpmn:subProcess id=\"sp\"><bpmn:receiveTask id=\"r\" messageRef=\"m2\" "
+              "instantiate=\"true\"/>" EE("se") F("a", "r", "se") "</bpmn:subProcess>" EE("e")
+              F("b", "s", "sp") F("c", "sp", "e")), "r", "instantiate");
+    check_clean("16.13");
+}
+
 int main(void) {
     char dir[] = "/tmp/sdm_events_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -276,6 +297,7 @@ int main(void) {
     conditional();
     several();
     signals_and_timers();
+    instantiate();
     sdm_close(db);
     rmdir(dir);
     return t_done();
