@@ -255,7 +255,7 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         {"signalEventDefinition", TR_SIGNAL, EL_START_SIGNAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"escalationEventDefinition", TR_ESCALATION, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"errorEventDefinition", TR_ERROR, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
-        {"compensateEventDefinition", TR_COMPENSATE, -1, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"compensateEventDefinition", TR_COMPENSATE, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"linkEventDefinition", TR_LINK, -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
         {"conditionalEventDefinition", TR_CONDITIONAL, EL_START_CONDITIONAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, -1, -1},
     };
@@ -880,9 +880,21 @@ static void wire_scopes(compiler *c, model_proc *p) {
             diag(c, 1, x, n->id, "conditional startEvent '%s' of process '%s': nothing evaluates a condition before an "
                  "instance exists; start with a none start event and wait at a conditional intermediate event, or "
                  "use a signal start event", n->id, p->id);
+        const char *by = n->trigger == TR_ERROR ? "error" : n->trigger == TR_ESCALATION ? "escalation" : "compensation";
         if (n->kind == EL_START_CATCH && !in_event_sub)
-            diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s",
-                 n->trigger == TR_ERROR ? "error" : "escalation", n->id, n->trigger == TR_ERROR ? "error" : "escalation");
+            diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s", by, n->id, by);
+        if (n->kind == EL_START_CATCH && in_event_sub && n->trigger == TR_COMPENSATE) {
+            /* it compensates the subprocess holding it, in place of compensating what ran inside */
+            if (sp->parent < 0)
+                diag(c, 1, x, n->id, "compensation startEvent '%s': its event subProcess '%s' must be inside a subProcess, "
+                     "which it compensates", n->id, sp->id);
+            else if (p->nodes[sp->parent].comp >= 0)
+                diag(c, 1, x, n->id, "subProcess '%s' has several compensation event subProcesses", p->nodes[sp->parent].id);
+            else {
+                p->nodes[sp->parent].comp = n->parent;
+                p->nodes[sp->parent].compensable = 1;
+            }
+        }
         if (!sp) continue;
         if (in_event_sub == (n->kind == EL_START))
             diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "

@@ -158,7 +158,8 @@ typedef struct model_node {
     int *evsubs, nevsub;     /* subprocess: the event subprocesses inside it */
     const char **locals;     /* subprocess: dataObjects, variables local to each run */
     int nlocal;
-    int comp;                /* compensation boundary: the handler activity, else -1 */
+    int comp;                /* compensation boundary: the handler activity; subprocess: its compensation
+                                event subprocess; else -1 */
     int link;                /* link throw: the link catch it goes on at */
     int compensable;         /* activity: has a compensation boundary event */
     const model_loop *loop;  /* loop or multi-instance marker, or NULL */

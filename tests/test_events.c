@@ -5,7 +5,8 @@
 ** level conditional start refused, catch and throw events with several
 ** definitions (any one; parallelMultiple: all), a signal reaching parallel
 ** branches that were moving when it was thrown, timeCycle on an
-** intermediate catch event, a receive task that instantiates.
+** intermediate catch event, a receive task that instantiates, the
+** compensation start of an event subprocess.
 */
 #include "t.h"
 #include "rt_fixture.h"
@@ -288,6 +289,31 @@ static void instantiate(void) {
     check_clean("16.13");
 }
 
+#define COMP "<bpmn:compensateEventDefinition/>"
+
+static void compensation_sub(void) {
+    T_CASE("16.14 a compensation event subprocess compensates its subprocess: its throw reaches what ran inside");
+    deploy("k_evsub", SS("s") "<bpmn:subProcess id=\"sp\">" SS("ss") ST("work", "done = 1")
+           "<bpmn:boundaryEvent id=\"cb\" attachedToRef=\"work\">" COMP "</bpmn:boundaryEvent>"
+           "<bpmn:scriptTask id=\"undo\" isForCompensation=\"true\" scriptFormat=\"lua\"><bpmn:script>"
+           "undone = (var('undone') or 0) + 1</bpmn:script></bpmn:scriptTask>"
+           "<bpmn:association id=\"as\" sourceRef=\"cb\" targetRef=\"undo\"/>" EE("se") F("a1", "ss", "work") F("a2", "work", "se")
+           "<bpmn:subProcess id=\"ce\" triggeredByEvent=\"true\"><bpmn:startEvent id=\"cs\">" COMP "</bpmn:startEvent>"
+           ST("note", "noted = 1") "<bpmn:intermediateThrowEvent id=\"ct\">" COMP "</bpmn:intermediateThrowEvent>" EE("ce_e")
+           F("c1", "cs", "note") F("c2", "note", "ct") F("c3", "ct", "ce_e") "</bpmn:subProcess>"
+           "</bpmn:subProcess>" "<bpmn:intermediateThrowEvent id=\"t\">" COMP "</bpmn:intermediateThrowEvent>" UT("after") EE("e")
+           F("f1", "s", "sp") F("f2", "sp", "t") F("f3", "t", "after") F("f4", "after", "e"));
+    int64_t i = start("k_evsub", "c14", NULL);
+    CHECK_EQ_STR(tokens(i), "after:waiting");
+    CHECK_EQ_STR(var(i, "noted"), "1");
+    CHECK_EQ_STR(var(i, "undone"), "1");
+    CHECK(has(path(i), "ce cs note ct undo"));
+    refused(P("k_top", SS("s") UT("u") EE("e") F("a", "s", "u") F("b", "u", "e")
+              "<bpmn:subProcess id=\"ce\" triggeredByEvent=\"true\"><bpmn:startEvent id=\"cs\">" COMP "</bpmn:startEvent>"
+              EE("ce_e") F("c1", "cs", "ce_e") "</bpmn:subProcess>"), "cs", "must be inside a subProcess");
+    check_clean("16.14");
+}
+
 int main(void) {
     char dir[] = "/tmp/sdm_events_XXXXXX";
     if (!mkdtemp(dir)) return 1;
@@ -298,6 +324,7 @@ int main(void) {
     several();
     signals_and_timers();
     instantiate();
+    compensation_sub();
     sdm_close(db);
     rmdir(dir);
     return t_done();
