@@ -37,24 +37,6 @@ static int signal_(const char *name) {
     return rc ? -rc : got;
 }
 
-static int message(const char *name, const char *client) {
-    int got = 0;
-    memset(&err, 0, sizeof err);
-    int rc = sdm_message(db, name, client, NULL, 0, &got, &err);
-    return rc ? -rc : got;
-}
-
-static int tick_at(int64_t at) {
-    int fired = 0;
-    int64_t next = 0;
-    sdm_set_now(db, at);
-    memset(&err, 0, sizeof err);
-    int rc = sdm_tick(db, &fired, &next, &err);
-    if (rc) fprintf(stderr, "  (tick: %s)\n", err.msg);
-    CHECK_EQ_INT(rc, SDM_OK);
-    return fired;
-}
-
 /* Deploying this document fails naming element `id` with a message
 ** containing `needle`. */
 static void refused(const char *content, const char *id, const char *needle) {
@@ -181,13 +163,13 @@ static void several(void) {
                P("m_any", SS("s") CATCH("w", SIG("s1") MSG("m1")) UT("after") EE("e")
                  F("a", "s", "w") F("b", "w", "after") F("c", "after", "e")));
     i = start("m_any", "c7", NULL);
-    CHECK_EQ_INT(message("paid", "c7"), 1);
+    CHECK_EQ_INT(message("paid", "c7", NULL), 1);
     CHECK_EQ_STR(tokens(i), "after:waiting");
     CHECK_EQ_INT(signal_("stop"), 0);                       /* the signal's subscription went with the wait */
     i = start("m_any", "c7b", NULL);
     CHECK_EQ_INT(signal_("stop"), 1);
     CHECK_EQ_STR(tokens(i), "after:waiting");
-    CHECK_EQ_INT(message("paid", "c7b"), -SDM_ERR_NOTFOUND);
+    CHECK_EQ_INT(message("paid", "c7b", NULL), -SDM_ERR_NOTFOUND);
     check_clean("16.7");
 
     T_CASE("16.8 parallelMultiple: the catch waits for every definition");
@@ -215,7 +197,7 @@ static void several(void) {
     deploy_doc("<bpmn:signal id=\"s3\" name=\"gamma\"/><bpmn:message id=\"m3\" name=\"order\"/>"
                P("m_start", "<bpmn:startEvent id=\"st\" sdm:client=\"house\">" MSG("m3") SIG("s3") "</bpmn:startEvent>"
                  UT("u") EE("e") F("a", "st", "u") F("b", "u", "e")));
-    CHECK_EQ_INT(message("order", "c9b"), 1);
+    CHECK_EQ_INT(message("order", "c9b", NULL), 1);
     CHECK_EQ_INT(signal_("gamma"), 1);
     check_clean("16.9");
 
@@ -273,7 +255,7 @@ static void instantiate(void) {
     deploy_doc("<bpmn:message id=\"m1\" name=\"lead\"/>"
                P("r_inst", "<bpmn:receiveTask id=\"r\" messageRef=\"m1\" instantiate=\"true\"/>" UT("call") EE("e")
                  F("a", "r", "call") F("b", "call", "e")));
-    CHECK_EQ_INT(message("lead", "c13"), 1);
+    CHECK_EQ_INT(message("lead", "c13", NULL), 1);
     sdm_filter f = {.client = "c13"};
     sdm_table *t = NULL;
     CHECK_EQ_INT(sdm_query(db, SDM_Q_INSTANCES, &f, &t, &err), SDM_OK);
