@@ -158,7 +158,7 @@ static void conditional(void) {
 
 static void several(void) {
     int64_t i;
-    T_CASE("16.7 a catch with two definitions: either triggers, the other is withdrawn");
+    T_CASE("16.7 a catch or boundary with two definitions: either triggers, the other is withdrawn");
     deploy_doc("<bpmn:signal id=\"s1\" name=\"stop\"/><bpmn:message id=\"m1\" name=\"paid\"/>"
                P("m_any", SS("s") CATCH("w", SIG("s1") MSG("m1")) UT("after") EE("e")
                  F("a", "s", "w") F("b", "w", "after") F("c", "after", "e")));
@@ -170,6 +170,17 @@ static void several(void) {
     CHECK_EQ_INT(signal_("stop"), 1);
     CHECK_EQ_STR(tokens(i), "after:waiting");
     CHECK_EQ_INT(message("paid", "c7b", NULL), -SDM_ERR_NOTFOUND);
+    deploy_doc("<bpmn:signal id=\"s2\" name=\"halt\"/><bpmn:message id=\"m2\" name=\"refund\"/>"
+               P("m_bnd", SS("s") UT("work") "<bpmn:boundaryEvent id=\"b\" attachedToRef=\"work\">" MSG("m2") SIG("s2")
+                 "</bpmn:boundaryEvent>" UT("undo") EE("e") EE("e2")
+                 F("a", "s", "work") F("c", "work", "e") F("d", "b", "undo") F("f", "undo", "e2")));
+    i = start("m_bnd", "c7c", NULL);
+    CHECK_EQ_INT(signal_("halt"), 1);                       /* the boundary's second definition */
+    CHECK_EQ_STR(tasks(i, "open"), "undo/-/-");
+    CHECK_EQ_INT(message("refund", "c7c", NULL), -SDM_ERR_NOTFOUND);
+    i = start("m_bnd", "c7d", NULL);
+    CHECK_EQ_INT(message("refund", "c7d", NULL), 1);
+    CHECK_EQ_STR(tasks(i, "open"), "undo/-/-");
     check_clean("16.7");
 
     T_CASE("16.8 parallelMultiple: the catch waits for every definition");
