@@ -337,9 +337,11 @@ static int cond_holds(rt_step *s, const store_sub *sub, const model_node *n, int
     }
     sdm_err why = {0};
     int rc = rt_eval_bool(s, n, n->cond, scope, holds, &why);
-    if (rc != SDM_ERR_SCRIPT) return rc ? (*err = why, rc) : SDM_OK;
+    if (rc != SDM_ERR_SCRIPT && rc != SDM_ERR_NOMEM) return rc ? (*err = why, rc) : SDM_OK;
     *holds = 0;
-    return rt_history(s, sub->token_id, n->id, "condition-error", rt_detail("{s:s}", "message", why.msg), err);
+    s->vars_loaded = 0;             /* as after a failed script (rt_script_outcome) */
+    rc = scr_effects(s->sc, NULL, NULL, err);
+    return rc ? rc : rt_history(s, sub->token_id, n->id, "condition-error", rt_detail("{s:s}", "message", why.msg), err);
 }
 
 static int resubscribe(rt_step *s, const store_sub *sub, const char *kind, sdm_err *err) {
