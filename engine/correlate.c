@@ -11,6 +11,7 @@
 #include "table.h"
 #include "access.h"
 #include "sdm_int.h"
+#include "kinds.h"
 
 /* ---------- messages and signals ---------- */
 
@@ -30,7 +31,8 @@ static int deliver_to(sdm *db, rt_step *from, const store_sub *sub, const char *
 }
 
 /* Start every deployed process (latest version) that has a message (or
-** signal) start event named `name`: for `client`, else for the client
+** signal) start event named `name` (among its definitions), or a receive
+** task with instantiate="true" for that message: for `client`, else for the client
 ** the start event names (sdm:client); a signal start without either is
 ** skipped, for there is no client to run it for. */
 static int start_by_event(sdm *db, el_kind kind, const char *name, const char *client, const char *vars,
@@ -38,6 +40,7 @@ static int start_by_event(sdm *db, el_kind kind, const char *name, const char *c
     sdm_table *procs = NULL;
     sdm_filter f = {.limit = 100000};
     int rc = store_query(db->st, SDM_Q_PROCESSES, &f, &procs, err);
+    el_trigger tr = kind == EL_START_MESSAGE ? TR_MESSAGE : TR_SIGNAL;
     for (int r = 0; !rc && r < procs->nrow; r++) {
         store_instance inst = {0};
         const char *process = table_cell(procs, r, "process");
@@ -48,7 +51,8 @@ static int start_by_event(sdm *db, el_kind kind, const char *name, const char *c
         if (!rc) rc = sdmi_load_def(db, inst.definition_id, &p, &file, err);
         for (int i = 0; !rc && i < p->nnode; i++) {
             const model_node *n = &p->nodes[i];
-            if (n->kind != kind || n->parent >= 0 || strcmp(n->msg, name)) continue;
+            int starts = el_is(n->kind, EK_START) || (n->instantiate && tr == TR_MESSAGE);
+            if (!starts || n->parent >= 0 || !model_listens(n, tr, name)) continue;
             const char *who = client ? client : n->client;
             if (!who) continue;
             rc = store_instance_add(db->st, inst.definition_id, process, who, now, db->actor, &inst.id, err);

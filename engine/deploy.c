@@ -70,6 +70,14 @@ static void check_timer(code_check *c, const model_node *n) {
     int bad = n->timer_type == TIMER_DURATION ? clk_parse_duration(n->timer, &d, msg, sizeof msg)
             : n->timer_type == TIMER_DATE ? clk_parse_datetime(n->timer, clk_calendar_tz(c->db->cal), &at, msg, sizeof msg)
             : clk_parse_cycle(n->timer, clk_calendar_tz(c->db->cal), &cy, msg, sizeof msg);
+    if (!bad && n->kind == EL_CATCH_TIMER && n->timer_type == TIMER_CYCLE && cy.repeat < 0 && !cy.has_end) {
+        int gated = n->nin > 0;         /* behind an event-based gateway a cycle fires once: its first firing wins */
+        for (int k = 0; k < n->nin; k++) gated &= c->p->nodes[c->p->flows[n->in[k]].src].kind == EL_GW_EVENT;
+        if (gated) return;
+        snprintf(msg, sizeof msg, "timeCycle '%s' of intermediateCatchEvent '%s' repeats without end: each firing "
+                 "sends a token on, so tokens would come forever; give a count (R3/PT1H) or an end", n->timer, n->id);
+        bad = 1;
+    }
     if (!bad) return;
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
@@ -102,6 +110,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
         check_lua(&c, n->assignee_expr, 1, n->id, n->line);
         check_lua(&c, n->due_expr, 1, n->id, n->line);
         check_lua(&c, n->activation, 1, n->id, n->line);
+        check_lua(&c, n->cond, 1, n->id, n->line);
         for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
         if (n->loop) {
             const model_loop *l = n->loop;

@@ -41,5 +41,6 @@ const el_info el_kinds[EL__COUNT] = {
     [EL_GW_COMPLEX]     = {"complexGateway",              G|EK_OR_JOIN,         "compile_node",       "rt_or_joins complex_join (rt_gate.c); op_leave select_flows", "splits like inclusive; joins when activationCondition holds"},
     [EL_LINK_THROW]     = {"link intermediateThrowEvent", E,                    "check_graph",        "op_execute (goes to its link)", "goes on at the link catch of the same name"},
     [EL_LINK_CATCH]     = {"link intermediateCatchEvent", E,                    "check_graph",        "pass",                  "where a link arrives"},
+    [EL_START_CONDITIONAL] = {"conditional startEvent",   E|EK_START,           "triggered_kind",     "pass (rt_conditions, rt_wait.c)",    "an event subprocess starts when its condition becomes true"},
     [EL_UNSUPPORTED]    = {"unsupported element",         0,                    "node_kind",          "(deploy refuses it)",   "known to BPMN, not executable here"},
 };

@@ -18,12 +18,27 @@
 
 /* ---------- schema ---------- */
 
-/* 13: the language each person reads (users.lang: ru, en, NULL = the
+/* 12: the language each person reads (users.lang: ru, en, NULL = the
 ** handle's), and whether a role's people hear of each new task
 ** (role_settings.notify: inbox, email, inbox,email or none); notice.c. */
-static const char migration13[] =
+static const char people_lang_schema[] =
     "ALTER TABLE users ADD COLUMN lang TEXT;"
     "CREATE TABLE role_settings(role TEXT PRIMARY KEY, notify TEXT NOT NULL) WITHOUT ROWID;";
+
+/* 13: conditional events wait by subscriptions of two more kinds,
+** `condition` (fires when the condition holds) and `condition-held`
+** (fired, non-interrupting: waits for it to stop holding). Every row
+** satisfies the wider CHECK, so its text is edited in place as in
+** migration 7; the index rebuilt first changes the schema cookie so other
+** connections reload the schema. */
+static const char events_schema[] =
+    "DROP INDEX subscriptions_instance;"
+    "CREATE INDEX subscriptions_instance ON subscriptions(instance_id);"
+    "PRAGMA writable_schema = ON;"
+    "UPDATE sqlite_schema SET sql = replace(sql, 'CHECK(kind IN (''message'',''signal''))',"
+    "  'CHECK(kind IN (''message'',''signal'',''condition'',''condition-held''))')"
+    "  WHERE type = 'table' AND name = 'subscriptions';"
+    "PRAGMA writable_schema = RESET;";
 
 static const char *const migrations[] = {
     /* 1: the core engine */
@@ -191,8 +206,10 @@ static const char *const migrations[] = {
     cred_schema,
     /* 11: client identifiers, holders of client roles, card fields, contacts (card.c) */
     card_schema,
-    /* 13 (issue 15; 12 comes from another branch and goes before it) */
-    migration13,
+    /* 12: each person's language, new-task notices per role (notice.c) */
+    people_lang_schema,
+    /* 13: conditional events' subscriptions */
+    events_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

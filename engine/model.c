@@ -147,22 +147,27 @@ int model_is_event_definition(const xml_node *c) {
     return model_is_bpmn(c) && n > 15 && strcmp(c->name + n - 15, "EventDefinition") == 0;
 }
 
-/* The first event definition of an event: a child, or one defined at the
-** top of the document and named by eventDefinitionRef. NULL if none. */
-static const xml_node *event_definition(const compiler *cc, const xml_node *x) {
+/* The event definitions of an event, up to `max`: children, or ones
+** defined at the top of the document and named by eventDefinitionRef (a
+** dangling reference is kept as the eventDefinitionRef node itself, for
+** the caller to report). Returns how many there are. */
+static int event_definitions(const compiler *cc, const xml_node *x, const xml_node **v, int max) {
+    int n = 0;
     for (const xml_node *c = x->child; c; c = c->next) {
-        if (model_is_event_definition(c)) return c;
-        if (!model_is_bpmn(c) || strcmp(c->name, "eventDefinitionRef") != 0) continue;
-        const char *ref = c->text;
-        while (*ref == ' ' || *ref == '\n' || *ref == '\t') ref++;
-        size_t len = strcspn(ref, " \n\t\r");
-        for (const xml_node *d = cc->root->child; d; d = d->next) {
-            const char *id = model_is_event_definition(d) ? xml_attr_get(d, NULL, "id") : NULL;
-            if (id && strlen(id) == len && strncmp(id, ref, len) == 0) return d;
+        const xml_node *d = NULL;
+        if (model_is_event_definition(c)) d = c;
+        else if (!model_is_bpmn(c) || strcmp(c->name, "eventDefinitionRef") != 0) continue;
+        for (const xml_node *r = cc->root->child; !d && r; r = r->next) {
+            const char *ref = c->text;
+            while (*ref == ' ' || *ref == '\n' || *ref == '\t') ref++;
+            size_t len = strcspn(ref, " \n\t\r");
+            const char *id = model_is_event_definition(r) ? xml_attr_get(r, NULL, "id") : NULL;
+            if (id && strlen(id) == len && strncmp(id, ref, len) == 0) d = r;
         }
-        return c;                   /* dangling: reported by the caller */
+        if (n < max) v[n] = d ? d : c;
+        n++;
     }
-    return NULL;
+    return n;
 }
 
 /* timeDuration / timeDate / timeCycle of a timer definition. */
@@ -218,6 +223,28 @@ static const char *trigger_code(compiler *c, const xml_node *def, const char *wh
     return arena_strdup(c->m->mem, ref);
 }
 
+static int lua_format(const char *f);
+
+/* A conditionalEventDefinition's condition: Lua over the instance's
+** variables (BPMN names the child `condition`; some editors write
+** `conditionExpression`). */
+static const char *event_condition(compiler *c, const xml_node *def, const model_node *n) {
+    const xml_node *ce = model_child(def, "condition");
+    if (!ce) ce = model_child(def, "conditionExpression");
+    const char *text = ce ? model_trimmed(c->m->mem, ce->text) : NULL;
+    const char *lang = ce ? xml_attr_get(ce, NULL, "language") : NULL;
+    if (!text)
+        diag(c, 1, def, n->id, "conditional event '%s' has no condition (a Lua expression in <condition>)", n->id);
+    else if (lang && *lang && !lua_format(lang) && !strstr(lang, "lua"))
+        diag(c, 1, ce, n->id, "conditional event '%s': condition language '%s' is not Lua", n->id, lang);
+    else if ((text[0] == '$' || text[0] == '#') && text[1] == '{')
+        diag(c, 1, ce, n->id, "conditional event '%s': condition '%s' is a JUEL expression; "
+             "sdm conditions are Lua (e.g. amount > 1000)", n->id, text);
+    else
+        return text;
+    return "false";
+}
+
 /* Events with a trigger other than a timer: the kind each takes, or -1
 ** when sdm does not run that combination. `kind` is the element's plain
 ** kind (catch events come in as EL_CATCH_TIMER, boundaries as
@@ -228,8 +255,9 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         {"signalEventDefinition", TR_SIGNAL, EL_START_SIGNAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"escalationEventDefinition", TR_ESCALATION, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"errorEventDefinition", TR_ERROR, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
-        {"compensateEventDefinition", TR_COMPENSATE, -1, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
+        {"compensateEventDefinition", TR_COMPENSATE, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"linkEventDefinition", TR_LINK, -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
+        {"conditionalEventDefinition", TR_CONDITIONAL, EL_START_CONDITIONAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, -1, -1},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         if (strcmp(def->name, map[i].def) != 0) continue;
@@ -252,6 +280,7 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
             n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
             if (!n->msg) diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
             break;
+        case TR_CONDITIONAL: n->cond = event_condition(c, def, n); break;
         case TR_NONE: case TR_TIMER: break;     /* not in the map */
         }
         if (n->trigger == TR_ERROR && kind == EL_BOUNDARY_TIMER) n->interrupting = 1;   /* errors always interrupt */
@@ -260,17 +289,59 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
     return -1;
 }
 
+/* An event with several definitions: any one triggers a catch (with
+** parallelMultiple="true" on an intermediate catch, all of them), a throw
+** throws each. sdm combines messages and signals only; the first
+** definition is the node's own trigger, the others its alternatives. */
+static int several_definitions(compiler *c, const xml_node *x, model_node *n, int kind, const xml_node **defs,
+                               int ndef) {
+    const char *pm = xml_attr_get(x, NULL, "parallelMultiple");
+    int all = pm && strcmp(pm, "true") == 0;
+    if (ndef > 8) {
+        diag(c, 1, x, n->id, "%s '%s' has %d event definitions; sdm takes at most 8", x->name, n->id, ndef);
+        return kind;
+    }
+    for (int i = 0; i < ndef; i++)
+        if (strcmp(defs[i]->name, "messageEventDefinition") && strcmp(defs[i]->name, "signalEventDefinition")) {
+            diag(c, 1, defs[i], n->id, "%s '%s' has several event definitions, one a %s; sdm runs several "
+                 "definitions of messages and signals only", x->name, n->id, defs[i]->name);
+            return kind;
+        }
+    if (all && kind != EL_CATCH_TIMER) {
+        diag(c, 1, x, n->id, "%s '%s': parallelMultiple=\"true\" is supported on an intermediateCatchEvent only",
+             x->name, n->id);
+        return kind;
+    }
+    model_trig *alt = arena_alloc(c->m->mem, sizeof *alt * (size_t)(ndef - 1));
+    model_node one;
+    for (int i = 1; i < ndef; i++) {
+        one = *n;
+        triggered_kind(c, defs[i], &one, kind);
+        alt[i - 1] = (model_trig){one.trigger, one.msg};
+    }
+    int k = triggered_kind(c, defs[0], n, kind);
+    n->alt = alt;
+    n->nalt = ndef - 1;
+    n->all_of = all;
+    if (k == EL_START_MESSAGE || k == EL_START_SIGNAL) n->client = model_trimmed(c->m->mem, sdm_attr(x, "client"));
+    return k;
+}
+
 static int classify_event(compiler *c, const xml_node *x, model_node *n, int kind) {
     const char *id = n->id;
-    const xml_node *def = event_definition(c, x);
-    if (def && strcmp(def->name, "eventDefinitionRef") != 0) {
+    const xml_node *defs[9];
+    int ndef = event_definitions(c, x, defs, 9);
+    const xml_node *def = ndef ? defs[0] : NULL;
+    for (int i = 0; i < ndef && i < 9; i++)
+        if (strcmp(defs[i]->name, "eventDefinitionRef") == 0) {
+            diag(c, 1, defs[i], id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document",
+                 x->name, id, defs[i]->text);
+            return kind;
+        }
+    if (ndef > 1) return several_definitions(c, x, n, kind, defs, ndef);
+    if (def) {
         int k = triggered_kind(c, def, n, kind);
         if (k >= 0) return k;
-    }
-    if (def && strcmp(def->name, "eventDefinitionRef") == 0) {
-        diag(c, 1, def, id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document",
-             x->name, id, def->text);
-        return kind;
     }
     if (kind == EL_START && def && strcmp(def->name, "timerEventDefinition") == 0) {
         compile_timer(c, def, n);
@@ -641,6 +712,10 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
         if (!n->msg) n->msg = "";
     }
+    if (kind == EL_RECEIVE) {
+        const char *inst = xml_attr_get(x, NULL, "instantiate");
+        n->instantiate = inst && strcmp(inst, "true") == 0;
+    }
     n->kind = (el_kind)kind;
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
@@ -692,6 +767,13 @@ static const char *condition(compiler *c, const xml_node *f, const char *id) {
 static int cmp_node_id(const void *a, const void *b, void *ctx) {
     const model_proc *p = ctx;
     return strcmp(p->nodes[*(const int *)a].id, p->nodes[*(const int *)b].id);
+}
+
+int model_listens(const model_node *n, el_trigger tr, const char *name) {
+    if (n->trigger == tr && n->msg && strcmp(n->msg, name) == 0) return 1;
+    for (int k = 0; k < n->nalt; k++)
+        if (n->alt[k].trigger == tr && strcmp(n->alt[k].msg, name) == 0) return 1;
+    return 0;
 }
 
 int model_node_find(const model_proc *p, const char *id) {
@@ -778,6 +860,7 @@ static void wire_scopes(compiler *c, model_proc *p) {
         const xml_node *x = c->nx[i];
         if (n->kind == EL_SUBPROCESS) p->nested = 1;
         if (n->loop) p->nested = 1;
+        if (n->trigger == TR_CONDITIONAL) p->nconditional++;
         if (n->kind == EL_START && n->parent < 0) p->starts[p->nstart++] = i;
         if (n->kind == EL_START_TIMER && n->parent < 0 && n->timer && n->timer[0] == '=')
             diag(c, 1, x, n->id, "timer startEvent '%s': a Lua timer needs an instance; give an ISO 8601 value", n->id);
@@ -793,13 +876,29 @@ static void wire_scopes(compiler *c, model_proc *p) {
         if (!el_is(n->kind, EK_START)) continue;
         const model_node *sp = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
         int in_event_sub = sp && sp->triggered;
+        if (n->kind == EL_START_CONDITIONAL && !sp)
+            diag(c, 1, x, n->id, "conditional startEvent '%s' of process '%s': nothing evaluates a condition before an "
+                 "instance exists; start with a none start event and wait at a conditional intermediate event, or "
+                 "use a signal start event", n->id, p->id);
+        const char *by = n->trigger == TR_ERROR ? "error" : n->trigger == TR_ESCALATION ? "escalation" : "compensation";
         if (n->kind == EL_START_CATCH && !in_event_sub)
-            diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s",
-                 n->trigger == TR_ERROR ? "error" : "escalation", n->id, n->trigger == TR_ERROR ? "error" : "escalation");
+            diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s", by, n->id, by);
+        if (n->kind == EL_START_CATCH && in_event_sub && n->trigger == TR_COMPENSATE) {
+            /* it compensates the subprocess holding it, in place of compensating what ran inside */
+            if (sp->parent < 0)
+                diag(c, 1, x, n->id, "compensation startEvent '%s': its event subProcess '%s' must be inside a subProcess, "
+                     "which it compensates", n->id, sp->id);
+            else if (p->nodes[sp->parent].comp >= 0)
+                diag(c, 1, x, n->id, "subProcess '%s' has several compensation event subProcesses", p->nodes[sp->parent].id);
+            else {
+                p->nodes[sp->parent].comp = n->parent;
+                p->nodes[sp->parent].compensable = 1;
+            }
+        }
         if (!sp) continue;
         if (in_event_sub == (n->kind == EL_START))
             diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "
-                 "(message, timer, signal, error or escalation)"
+                 "(message, timer, signal, conditional, error or escalation)"
                  : "startEvent '%s' of subProcess '%s' has a trigger; an embedded subprocess starts with a none start event",
                  n->id, sp->id);
         if (sp->start >= 0)
@@ -815,8 +914,14 @@ static void wire_scopes(compiler *c, model_proc *p) {
 
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     int message_starts = 0;
-    for (int i = 0; i < p->nnode; i++)
-        message_starts += p->nodes[i].parent < 0 && el_is(p->nodes[i].kind, EK_START) && p->nodes[i].kind != EL_START;
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        if (n->kind != EL_START_CONDITIONAL)
+            message_starts += n->parent < 0 && ((el_is(n->kind, EK_START) && n->kind != EL_START) || n->instantiate);
+        if (n->instantiate && (n->parent >= 0 || n->loop))    /* incoming flows: EXT.049 (constraints.c) */
+            diag(c, 1, c->nx[i], n->id, "receiveTask '%s' with instantiate=\"true\" starts the process: it must be at "
+                 "process level, without a loop", n->id);
+    }
     if (p->nstart == 0 && !message_starts)
         diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
@@ -894,7 +999,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
 static int boundary_fits(const model_node *b, const model_node *a) {
     int waits = el_is(a->kind, EK_ACTIVITY) && el_is(a->kind, EK_WAITS) && !(a->kind == EL_SUBPROCESS && a->triggered);
     switch (b->kind == EL_BOUNDARY_TIMER ? TR_TIMER : b->trigger) {
-    case TR_TIMER: case TR_MESSAGE: case TR_SIGNAL: return waits;
+    case TR_TIMER: case TR_MESSAGE: case TR_SIGNAL: case TR_CONDITIONAL: return waits;
     case TR_ESCALATION: return el_is(a->kind, EK_INNER);
     case TR_ERROR: return el_is(a->kind, EK_INNER | EK_LUA);
     case TR_COMPENSATE: return a->kind != EL_SUBPROCESS || !a->triggered;
@@ -916,7 +1021,8 @@ static void attach_boundaries(compiler *c, model_proc *p) {
             continue;
         }
         model_node *a = &p->nodes[n->attached];
-        int timely = n->kind == EL_BOUNDARY_TIMER || n->trigger == TR_MESSAGE || n->trigger == TR_SIGNAL;
+        int timely = n->kind == EL_BOUNDARY_TIMER || n->trigger == TR_MESSAGE || n->trigger == TR_SIGNAL ||
+                     n->trigger == TR_CONDITIONAL;
         if (!boundary_fits(n, a) && timely && a->kind != EL_SUBPROCESS) {
             /* allowed by BPMN, but the task does not wait: nothing can happen while it runs */
             diag(c, 0, x, n->id, "boundaryEvent '%s' on %s '%s' never fires: the task runs at once, without waiting",
@@ -926,7 +1032,8 @@ static void attach_boundaries(compiler *c, model_proc *p) {
         if (!boundary_fits(n, a)) {
             diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
                  ? "timer" : n->trigger == TR_MESSAGE ? "message" : n->trigger == TR_SIGNAL ? "signal" : n->trigger == TR_ESCALATION
-                 ? "escalation" : n->trigger == TR_ERROR ? "error" : "compensate", n->id, a->tag, a->id);
+                 ? "escalation" : n->trigger == TR_ERROR ? "error" : n->trigger == TR_CONDITIONAL ? "conditional" : "compensate",
+                 n->id, a->tag, a->id);
             continue;
         }
         if (a->parent != n->parent)

@@ -47,6 +47,7 @@ typedef enum el_kind {
     EL_GW_COMPLEX,      /* complex gateway: split like inclusive; join fires when activationCondition holds */
     EL_LINK_THROW,      /* link intermediate throw: goes on at the catch of the same name */
     EL_LINK_CATCH,      /* link intermediate catch: where a link arrives */
+    EL_START_CONDITIONAL, /* conditional start event of an event subprocess: starts when its condition becomes true */
     EL_UNSUPPORTED,     /* known to BPMN, not executable here: deploy refuses it */
     EL__COUNT
 } el_kind;
@@ -57,6 +58,7 @@ typedef enum el_trigger {
     TR_NONE = 0,
     TR_MESSAGE = 'm', TR_SIGNAL = 's', TR_ESCALATION = 'e', TR_ERROR = 'x',
     TR_COMPENSATE = 'c', TR_LINK = 'l',
+    TR_CONDITIONAL = 'k',    /* a Lua condition over the instance's variables (model_node.cond) */
     TR_TIMER = 't',          /* never in model_node.trigger (timers have their kinds): for switches over both */
 } el_trigger;
 
@@ -107,6 +109,10 @@ typedef struct model_field {
     int line;
 } model_field;
 
+/* A further event definition of an event with several (model_node.alt):
+** only messages and signals combine. */
+typedef struct model_trig { el_trigger trigger; const char *msg; } model_trig;
+
 /* A variable a call activity passes: `from` in the giver, `to` in the taker. */
 typedef struct model_map { const char *from, *to; } model_map;
 
@@ -141,13 +147,19 @@ typedef struct model_node {
     el_trigger trigger;      /* what it waits for or throws; TR_NONE for none and timer events */
     const char *msg;         /* the message's, signal's, escalation's or error's name (link: its name) */
     const char *code;        /* error or escalation: the code it throws or catches (NULL: catches any) */
+    const char *cond;        /* conditional event: its Lua condition */
+    const model_trig *alt;   /* event definitions after the first (trigger, msg); catch: any one triggers, throw: all */
+    int nalt;
+    int all_of;              /* intermediate catch with parallelMultiple="true": every definition must trigger */
+    int instantiate;         /* receive task with instantiate="true": its message starts the process there */
     int parent;              /* the subprocess holding the node, -1 at process level */
     int start;               /* subprocess: its start event (none start, or the trigger of an event subprocess) */
     int triggered;           /* subprocess: an event subprocess (triggeredByEvent) */
     int *evsubs, nevsub;     /* subprocess: the event subprocesses inside it */
     const char **locals;     /* subprocess: dataObjects, variables local to each run */
     int nlocal;
-    int comp;                /* compensation boundary: the handler activity, else -1 */
+    int comp;                /* compensation boundary: the handler activity; subprocess: its compensation
+                                event subprocess; else -1 */
     int link;                /* link throw: the link catch it goes on at */
     int compensable;         /* activity: has a compensation boundary event */
     const model_loop *loop;  /* loop or multi-instance marker, or NULL */
@@ -177,6 +189,7 @@ typedef struct model_proc {
     int *by_id;                        /* node indexes sorted by id */
     int n_or_join;                     /* inclusive and complex gateways with several incoming flows */
     int nested;                        /* has subprocesses or loop markers: tokens nest in scopes */
+    int nconditional;                  /* conditional events: variables changing are watched */
 } model_proc;
 
 typedef struct model_diag {
@@ -204,6 +217,8 @@ void   model_free(model *m);
 
 const model_proc *model_proc_find(const model *m, const char *id);
 int model_node_find(const model_proc *p, const char *id);   /* index or -1 */
+/* Whether node n waits for (or throws) message or signal `name` by one of its definitions. */
+int model_listens(const model_node *n, el_trigger tr, const char *name);
 /* Whether a token at `from` can still arrive at `to` along sequence flows
 ** (and boundary events), without passing through `to` first. Both lie in
 ** the same scope (flows never cross a subprocess's border). */

@@ -2,7 +2,7 @@
 ** notice.c — what the engine's messages to people say, in the reader's
 ** language (see notice.h).
 **
-** Tables (migration 13, in migrate.c): users.lang ("ru", "en" or NULL: the
+** Tables (migration 12, in migrate.c): users.lang ("ru", "en" or NULL: the
 ** handle's language), role_settings(role, notify): whether a role's people
 ** hear of each new task, in-app ("inbox") and/or by e-mail ("email").
 */

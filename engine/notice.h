@@ -1,7 +1,7 @@
 /*
 ** notice.h — the texts of the messages the engine sends people: a deviation
 ** for a head, a new task for a manager. Each is written in its reader's
-** language (users.lang, migration 13; else the handle's) and says what one
+** language (users.lang, migration 12; else the handle's) and says what one
 ** needs to act: the client by name, the process, the step, who has it, the
 ** due time and how late it is, and the task's page when a server address
 ** is configured.

@@ -77,6 +77,8 @@ void rt_step_free(rt_step *s) {
     s->qn = s->qcap = s->qhead = 0;
     json_decref(s->owners);
     s->owners = NULL;
+    json_decref(s->late);
+    s->late = NULL;
 }
 
 /* History detail as compact JSON from a jansson pack format; NULL on misuse. */
@@ -304,7 +306,7 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
     case EL_START: case EL_THROW_NONE: case EL_TASK: case EL_TASK_MANUAL:
     case EL_GW_EXCLUSIVE: case EL_BOUNDARY_TIMER: case EL_BOUNDARY_EVENT:
     case EL_START_MESSAGE: case EL_START_TIMER: case EL_START_SIGNAL: case EL_START_CATCH:
-    case EL_LINK_CATCH:
+    case EL_LINK_CATCH: case EL_START_CONDITIONAL:
         pass(s, it);
         return SDM_OK;
     case EL_GW_PARALLEL:
@@ -372,11 +374,16 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
 
 static int drain_queue(rt_step *s, sdm_err *err);
 
+/* When every token rests: OR-joins decide, signals thrown in the step
+** reach the catches that became ready after the throw, conditions whose
+** variables changed are evaluated; any of them may move tokens again. */
 int rt_drain(rt_step *s, sdm_err *err) {
     for (;;) {
         int rc = drain_queue(s, err), fired = 0;
-        if (rc || s->ended || !s->proc->n_or_join) return rc;
-        if ((rc = rt_or_joins(s, &fired, err)) || !fired) return rc;
+        if (rc || s->ended) return rc;
+        if (s->proc->n_or_join && ((rc = rt_or_joins(s, &fired, err)) || fired)) { if (rc) return rc; continue; }
+        if ((rc = rt_late_signals(s, &fired, err)) || fired) { if (rc) return rc; continue; }
+        if ((rc = rt_conditions(s, &fired, err)) || !fired) return rc;
     }
 }
 
@@ -397,6 +404,7 @@ static int drain_queue(rt_step *s, sdm_err *err) {
         case OP_DEAD: rc = SDM_OK; break;
         default: sdm_panic("unknown runtime operation");
         }
+        if (!rc && s->cond_dirty && !s->ended) rc = rt_conditions(s, NULL, err);
         if (rc) return rc;
     }
     return SDM_OK;
@@ -422,6 +430,14 @@ int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
     if (!rc) rc = rt_add_waits(s, 0, &w, err);
     if (!rc) rc = rt_token_new(s, 0, &p->nodes[start], "ready", NULL, &token, err);
     if (rc) return rc;
+    if (p->nodes[start].instantiate) {     /* a receive task that instantiates has its message already */
+        rc = rt_history(s, token, p->nodes[start].id, "enter", NULL, err);
+        if (!rc) rc = rt_history(s, token, p->nodes[start].id, "message",
+                                 rt_detail("{s:s}", "name", p->nodes[start].msg), err);
+        if (rc) return rc;
+        rt_push(s, OP_LEAVE, token, start, -1, 0);
+        return rt_drain(s, err);
+    }
     rt_push(s, OP_ENTER, token, start, -1, 0);
     return rt_drain(s, err);
 }

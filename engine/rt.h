@@ -125,6 +125,8 @@ typedef struct rt_step {
     int cur_dead;               /* ...and a cancellation removed it meanwhile */
     int tasks_created, incidents;
     int64_t last_incident;
+    int cond_dirty;             /* variables changed or a condition was armed: conditions are evaluated again */
+    void *late;                 /* json_t: signals thrown in this step, with the tokens moving when each was thrown */
 } rt_step;
 
 /* Start: record vars_json (may be NULL), put a token on the process's

@@ -115,7 +115,9 @@ static int throw_catchable(rt_step *s, const rt_item *it, int *stopped, sdm_err 
 
 /* A compensation throw runs the handlers of the activities of its scope
 ** that completed and are not compensated yet (or only of the one named),
-** latest first; the throwing token waits as their scope until they end. */
+** latest first; the throwing token waits as their scope until they end. A
+** subprocess's handler may be its compensation event subprocess, whose
+** compensation throws reach the activities the subprocess ran. */
 typedef struct comp_item { int64_t done; int node; } comp_item;
 
 static int cmp_comp(const void *x, const void *y) {
@@ -132,6 +134,10 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
         store_token t;
         rc = rt_token_at(s, it->scope, &t, &scope_node, err);
     }
+    /* inside a compensation event subprocess: what its subprocess ran */
+    if (!rc && scope_node >= 0 && rt_node(s, scope_node)->triggered &&
+        rt_node(s, rt_node(s, scope_node)->start)->trigger == TR_COMPENSATE)
+        scope_node = rt_node(s, scope_node)->parent;
     comp_item *c = xmalloc(sizeof *c * (size_t)(s->proc->nnode + 1));
     for (int i = 0; i < s->proc->nnode && !rc; i++) {
         const model_node *a = rt_node(s, i);
@@ -149,6 +155,7 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
             int h = -1;
             for (int b = 0; b < a->nbnd && h < 0; b++)
                 if (rt_node(s, a->bnd[b])->trigger == TR_COMPENSATE) h = rt_node(s, a->bnd[b])->comp;
+            if (h < 0) h = a->comp;         /* a subprocess's compensation event subprocess */
             int64_t token;
             rc = rt_history(s, it->token, a->id, "compensate", rt_detail("{s:s}", "handler", rt_node(s, h)->id), err);
             if (!rc) rc = rt_token_new(s, it->token, rt_node(s, h), "ready", NULL, &token, err);
@@ -169,9 +176,16 @@ int rt_throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
     } else if (n->trigger == TR_COMPENSATE) {
         rc = compensate(s, it, &stopped, err);
     } else {
-        rc = rt_history(s, it->token, n->id, n->trigger == TR_MESSAGE ? "message-sent" : "signal-sent",
-                     rt_detail("{s:s}", "name", n->msg), err);
-        if (!rc) rc = RT_NESTED(s, n, err, s->thrown(s->ctx, s, n, err));
+        /* each definition in turn (an event with several throws them all) */
+        model_node one = *n;
+        rc = SDM_OK;
+        for (int k = -1; k < n->nalt && !rc && !s->cur_dead; k++) {
+            if (k >= 0) one.trigger = n->alt[k].trigger, one.msg = n->alt[k].msg;
+            rc = rt_history(s, it->token, n->id, one.trigger == TR_MESSAGE ? "message-sent" : "signal-sent",
+                            rt_detail("{s:s}", "name", one.msg), err);
+            if (!rc) rc = RT_NESTED(s, n, err, s->thrown(s->ctx, s, &one, err));
+            if (!rc && one.trigger == TR_SIGNAL) rt_signal_thrown(s, one.msg);
+        }
         stopped = s->cur_dead;      /* a signal this instance caught cut the thrower off */
     }
     if (rc || stopped) return rc;

@@ -84,6 +84,10 @@ int rt_add_waits(rt_step *s, int64_t token, const rt_wait_plan *w, sdm_err *err)
 int rt_add_due_job(rt_step *s, const model_node *n, int64_t token, int64_t task_due, sdm_err *err);
 int rt_event_gateway(rt_step *s, const rt_item *it, sdm_err *err);
 int rt_wait_event(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_subscribe(rt_step *s, const model_node *n, int64_t token, sdm_err *err);
+int rt_conditions(rt_step *s, int *fired, sdm_err *err);
+void rt_signal_thrown(rt_step *s, const char *name);
+int rt_late_signals(rt_step *s, int *fired, sdm_err *err);
 
 /* rt_scope.c */
 int rt_subprocess(rt_step *s, const rt_item *it, sdm_err *err);

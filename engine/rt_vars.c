@@ -71,6 +71,7 @@ static int write_var(rt_step *s, const char *name, const char *json, json_t *val
 
 static int store_changed_var(void *ctx, const char *name, const char *json) {
     rt_step *s = ctx;
+    s->cond_dirty = s->proc->nconditional > 0;
     json_t *v = json ? json_loads(json, JSON_DECODE_ANY, NULL) : json_null();
     int rc = write_var(s, name, json, v ? v : json_null(), NULL);
     json_decref(v);
@@ -149,6 +150,7 @@ int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err) 
         rc = write_var(s, k, json_is_null(v) ? NULL : val, v, err);
         free(val);
     }
+    if (json_object_size(o)) s->cond_dirty = s->proc->nconditional > 0;
     json_decref(o);
     s->vars_loaded = 0;     /* the sandbox copy and its owners are stale now */
     return rc;

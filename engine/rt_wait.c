@@ -103,10 +103,29 @@ int rt_wait_timer(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc;
 }
 
+/* Token waits at node n for whatever n's event definitions name: a
+** subscription for each (conditions: one named by the instance, see
+** rt_conditions). */
+int rt_subscribe(rt_step *s, const model_node *n, int64_t token, sdm_err *err) {
+    int rc = SDM_OK;
+    for (int k = -1; k < n->nalt && !rc; k++) {
+        el_trigger tr = k < 0 ? n->trigger : n->alt[k].trigger;
+        const char *name = k < 0 ? n->msg : n->alt[k].msg;
+        char inst[32];
+        if (tr == TR_CONDITIONAL) {
+            snprintf(inst, sizeof inst, "%lld", (long long)s->inst);
+            s->cond_dirty = 1;
+        }
+        rc = store_sub_add(s->st, tr == TR_MESSAGE ? "message" : tr == TR_SIGNAL ? "signal" : "condition",
+                           tr == TR_CONDITIONAL ? inst : name, s->client, s->inst, token, n->id, s->now, err);
+    }
+    return rc;
+}
+
 static int plan_one(rt_step *s, rt_wait_plan *w, int node, int64_t scope, sdm_err *why) {
     const model_node *b = rt_node(s, node);
     int timer = b->kind == EL_BOUNDARY_TIMER || b->kind == EL_START_TIMER;
-    int listens = timer || b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL;
+    int listens = timer || b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL || b->trigger == TR_CONDITIONAL;
     if (!listens || w->n == 32) return SDM_OK;
     w->node[w->n] = node;
     w->due[w->n] = 0;
@@ -132,9 +151,8 @@ int rt_add_waits(rt_step *s, int64_t token, const rt_wait_plan *w, sdm_err *err)
     int rc = SDM_OK;
     for (int k = 0; k < w->n && !rc; k++) {
         const model_node *b = rt_node(s, w->node[k]);
-        if (b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL)
-            rc = store_sub_add(s->st, b->trigger == TR_MESSAGE ? "message" : "signal", b->msg, s->client, s->inst,
-                               token, b->id, s->now, err);
+        if (b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL || b->trigger == TR_CONDITIONAL)
+            rc = rt_subscribe(s, b, token, err);
         else if (w->due[k])
             rc = store_job_add(s->st, b->kind == EL_START_TIMER ? "event" : "boundary", s->inst, token, b->id,
                                w->due[k], NULL, 0, s->now, err);
@@ -174,8 +192,7 @@ int rt_event_gateway(rt_step *s, const rt_item *it, sdm_err *err) {
             rc = w.due[k] ? store_job_add(s->st, "timer", s->inst, it->token, t->id, w.due[k], t->timer, 0, s->now, err)
                           : store_job_add(s->st, "timer", s->inst, it->token, t->id, s->now, t->timer, 0, s->now, err);
         else
-            rc = store_sub_add(s->st, t->trigger == TR_SIGNAL ? "signal" : "message", t->msg, s->client, s->inst,
-                               it->token, t->id, s->now, err);
+            rc = rt_subscribe(s, t, it->token, err);
     }
     return rc;
 }
@@ -188,8 +205,7 @@ int rt_wait_event(rt_step *s, const rt_item *it, sdm_err *err) {
     int rc = n->kind == EL_RECEIVE && !n->loop ? rt_plan_waits(s, n, it->scope, &w, &why) : SDM_OK;
     if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
     rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
-    if (!rc) rc = store_sub_add(s->st, n->trigger == TR_MESSAGE ? "message" : "signal", n->msg, s->client, s->inst,
-                                it->token, n->id, s->now, err);
+    if (!rc) rc = rt_subscribe(s, n, it->token, err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     return rc;
 }
@@ -208,6 +224,12 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
     int event_sub = n->parent >= 0 && rt_node(s, n->parent)->triggered && rt_node(s, n->parent)->start == node;
     if (!rc) rc = rt_set_vars(s, vars_json, event_sub ? sub->token_id : tok.parent, err);
     if (!rc) rc = rt_history(s, sub->token_id, n->id, sub->kind, rt_detail("{s:s}", "name", sub->name), err);
+    if (!rc && n->all_of && at == node) {      /* parallelMultiple: waits on until every definition came */
+        int left = 0;
+        rc = store_sub_delete(s->st, sub->id, err);
+        if (!rc) rc = store_subs_at(s->st, sub->token_id, n->id, &left, err);
+        if (!rc && left) return SDM_OK;
+    }
     if (rc) return rc;
     if (event_sub) {
         if (n->interrupting) rc = store_waits_delete(s->st, s->inst, sub->token_id, n->id, err);
@@ -221,15 +243,34 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
     return rc;
 }
 
-/* A timer cycle re-arms: the job moves to its next firing, or ends. */
-static int rearm(rt_step *s, const store_job *job, const model_node *n, int64_t scope, sdm_err *err) {
+/* A timer cycle re-arms: the job moves to its next firing, or ends
+** (*more = 0). */
+static int rearm(rt_step *s, const store_job *job, const model_node *n, int64_t scope, int *more, sdm_err *err) {
     sdm_err why = {0};
     int64_t next;
     int fired = job->fired + 1;
     int rc = timer_due(s, n, scope, &fired, s->now, job->created_at, &next, &why);
     if (rc == SDM_ERR_SCRIPT) next = 0;          /* a broken cycle stops; the token goes on */
     else if (rc) { *err = why; return rc; }
+    if (more) *more = next != 0;
     return next ? store_job_reschedule(s->st, job->id, next, fired, err) : store_job_delete(s->st, job->id, err);
+}
+
+/* A timer catch event with a cycle fires repeatedly (BPMN: the event is
+** triggered at each time of the cycle): every firing but the last sends a
+** new token on, the waiting token leaves at the last. */
+static int cycle_fire(rt_step *s, const store_job *job, const model_node *n, int node, int64_t scope, int *done,
+                      sdm_err *err) {
+    int more = 0;
+    int64_t t;
+    *done = 0;
+    int rc = rearm(s, job, n, scope, &more, err);
+    if (rc || !more) return rc;
+    *done = 1;
+    rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
+    if (!rc) rc = rt_token_new(s, scope, n, "ready", NULL, &t, err);
+    if (!rc) rt_push(s, OP_LEAVE, t, node, -1, scope);
+    return rc;
 }
 
 /* Fire a due job: a boundary timer (interrupting, or sending a token and
@@ -245,25 +286,156 @@ int rt_fire(rt_step *s, const store_job *job, sdm_err *err) {
     int rc = job->token_id ? rt_token_at(s, job->token_id, &tok, &at, err) : SDM_OK;
     if (!rc && strcmp(job->kind, "boundary") == 0) {
         rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
-        if (!rc) rc = n->interrupting ? SDM_OK : rearm(s, job, n, tok.parent, err);
+        if (!rc) rc = n->interrupting ? SDM_OK : rearm(s, job, n, tok.parent, NULL, err);
         if (!rc) rc = rt_boundary_fire(s, job->token_id, tok.parent, node, err);
     } else if (!rc && strcmp(job->kind, "event") == 0) {
         rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
-        if (!rc) rc = n->interrupting ? store_job_delete(s->st, job->id, err) : rearm(s, job, n, job->token_id, err);
+        if (!rc) rc = n->interrupting ? store_job_delete(s->st, job->id, err) : rearm(s, job, n, job->token_id, NULL, err);
         if (!rc) rc = rt_start_event_sub(s, job->token_id, n->parent, err);
     } else if (!rc) {
-        rc = store_job_delete(s->st, job->id, err);
-        if (!rc && strcmp(job->kind, "timer") == 0) {
+        int done = 0;
+        if (strcmp(job->kind, "timer") == 0 && n->timer_type == TIMER_CYCLE && at == node)
+            rc = cycle_fire(s, job, n, node, tok.parent, &done, err);      /* the job is rescheduled or gone */
+        else
+            rc = store_job_delete(s->st, job->id, err);
+        if (!rc && !done && strcmp(job->kind, "timer") == 0) {
             rc = rt_end_wait(s, job->token_id, err);        /* an event-based gateway's other events */
             if (!rc && at != node) rc = rt_history(s, job->token_id, n->id, "enter", NULL, err);
             if (!rc) rc = rt_history(s, job->token_id, job->node, "timer", NULL, err);
             if (!rc) rc = store_token_set(s->st, job->token_id, job->node, "ready", NULL, err);
             if (!rc) rt_push(s, OP_LEAVE, job->token_id, node, -1, tok.parent);
-        } else if (!rc && strcmp(job->kind, "due") == 0) {
+        } else if (!rc && !done && strcmp(job->kind, "due") == 0) {
             rc = rt_checkpoints(s, node, job->token_id, tok.parent, CP_DUE, err);
-        } else if (!rc) {
+        } else if (!rc && !done) {
             return SDM_CORRUPT_BKPT(err, "a job of unknown kind");
         }
     }
     return rc ? rc : rt_drain(s, err);
+}
+
+/* ---------- conditional events ----------
+**
+** A conditional event waits by a subscription named by its instance:
+** `condition` while its condition has not held, `condition-held` once a
+** non-interrupting one fired (it fires again only after the condition
+** stopped holding: the spec's edge). The conditions are evaluated when a
+** step wrote variables or armed one (s->cond_dirty), after each operation,
+** so a condition true on entry fires before the activity's inside runs. A
+** condition that fails (a name not set yet) does not hold; the failure is
+** recorded as `condition-error` history. */
+
+/* Whether the condition of sub's node holds, seen from where it waits. */
+static int cond_holds(rt_step *s, const store_sub *sub, const model_node *n, int *holds, sdm_err *err) {
+    int event_sub = n->kind == EL_START_CONDITIONAL;
+    int64_t scope = event_sub ? sub->token_id : 0;
+    *holds = 0;
+    if (!event_sub) {
+        store_token tok;
+        int at, rc = rt_token_at(s, sub->token_id, &tok, &at, err);
+        if (rc) return rc;
+        scope = tok.parent;
+    }
+    sdm_err why = {0};
+    int rc = rt_eval_bool(s, n, n->cond, scope, holds, &why);
+    if (rc != SDM_ERR_SCRIPT && rc != SDM_ERR_NOMEM) return rc ? (*err = why, rc) : SDM_OK;
+    *holds = 0;
+    s->vars_loaded = 0;             /* as after a failed script (rt_script_outcome) */
+    rc = scr_effects(s->sc, NULL, NULL, err);
+    return rc ? rc : rt_history(s, sub->token_id, n->id, "condition-error", rt_detail("{s:s}", "message", why.msg), err);
+}
+
+static int resubscribe(rt_step *s, const store_sub *sub, const char *kind, sdm_err *err) {
+    int rc = store_sub_delete(s->st, sub->id, err);
+    return rc ? rc : store_sub_add(s->st, kind, sub->name, s->client, s->inst, sub->token_id, sub->node, s->now, err);
+}
+
+int rt_conditions(rt_step *s, int *fired, sdm_err *err) {
+    if (fired) *fired = 0;
+    if (!s->cond_dirty || !s->proc->nconditional || s->ended) return s->cond_dirty = 0, SDM_OK;
+    s->cond_dirty = 0;
+    char inst[32];
+    snprintf(inst, sizeof inst, "%lld", (long long)s->inst);
+    store_sub *subs = NULL, *held = NULL;
+    int nsub = 0, nheld = 0, holds = 0;
+    int rc = store_subs_find(s->st, "condition-held", inst, NULL, &held, &nheld, err);
+    for (int i = 0; i < nheld && !rc; i++) {
+        int node = model_node_find(s->proc, held[i].node);
+        if (node < 0) { rc = SDM_CORRUPT_BKPT(err, "a subscription at a node the model does not have"); break; }
+        rc = cond_holds(s, &held[i], rt_node(s, node), &holds, err);
+        if (!rc && !holds) rc = resubscribe(s, &held[i], "condition", err);
+    }
+    if (!rc) rc = store_subs_find(s->st, "condition", inst, NULL, &subs, &nsub, err);
+    /* The first that holds fires; the rest are evaluated again after the
+    ** firing's first operation, since it may have removed them. */
+    for (int i = 0; i < nsub && !rc; i++) {
+        int node = model_node_find(s->proc, subs[i].node);
+        if (node < 0) { rc = SDM_CORRUPT_BKPT(err, "a subscription at a node the model does not have"); break; }
+        const model_node *n = rt_node(s, node);
+        rc = cond_holds(s, &subs[i], n, &holds, err);
+        if (rc || !holds) continue;
+        if (!n->interrupting && (n->kind == EL_BOUNDARY_EVENT || n->kind == EL_START_CONDITIONAL))
+            rc = resubscribe(s, &subs[i], "condition-held", err);
+        store_sub sub = subs[i];
+        snprintf(sub.name, sizeof sub.name, "%s", n->cond);
+        if (!rc) rc = rt_deliver(s, &sub, NULL, err);
+        if (fired) *fired = 1;
+        s->cond_dirty = 1;
+        break;
+    }
+    free(held);
+    free(subs);
+    return rc;
+}
+
+/* ---------- a signal and its parallel branches ----------
+**
+** A signal thrown reaches every subscription there is at once
+** (sdmi_thrown). Branches that were moving in the same step when it was
+** thrown are concurrent with the throw: a catch one of them reaches later
+** in the step receives it too, once every token rests, as if the branch
+** had got there first (betsy's Multiple_IntermediateThrowEvent). A token
+** created after the throw, or the thrower itself going on, does not. */
+
+void rt_signal_thrown(rt_step *s, const char *name) {
+    json_t *tokens = json_array();
+    for (int i = s->qhead; i < s->qn; i++)
+        if (s->q[i].op != OP_DEAD && s->q[i].token != s->cur) json_array_append_new(tokens, json_integer(s->q[i].token));
+    if (!json_array_size(tokens)) { json_decref(tokens); return; }
+    if (!s->late) s->late = json_array();
+    json_array_append_new(s->late, json_pack("{s:s,s:o}", "name", name, "tokens", tokens));
+}
+
+static int token_in(json_t *tokens, int64_t id) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(tokens, i, v) if (json_integer_value(v) == id) return 1;
+    return 0;
+}
+
+int rt_late_signals(rt_step *s, int *fired, sdm_err *err) {
+    *fired = 0;
+    json_t *late = s->late;
+    s->late = NULL;
+    json_t *rec;
+    size_t i;
+    int rc = SDM_OK;
+    json_array_foreach(late, i, rec) {
+        json_t *done = json_array();
+        store_sub *subs = NULL;
+        int nsub = 0;
+        json_t *tokens = json_object_get(rec, "tokens");
+        rc = store_subs_find(s->st, "signal", json_string_value(json_object_get(rec, "name")), NULL, &subs, &nsub, err);
+        for (int k = 0; k < nsub && !rc; k++) {
+            if (subs[k].instance_id != s->inst || !token_in(tokens, subs[k].token_id) || token_in(done, subs[k].token_id))
+                continue;
+            json_array_append_new(done, json_integer(subs[k].token_id));
+            rc = rt_deliver(s, &subs[k], NULL, err);
+            *fired = 1;
+        }
+        free(subs);
+        json_decref(done);
+        if (rc) break;
+    }
+    json_decref(late);
+    return rc;
 }

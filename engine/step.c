@@ -378,7 +378,11 @@ int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
     return rc == SDM_ERR_LIMIT && db->budget.tripped ? budget_error(db, "; the incident stays open", err) : rc;
 }
 
-static int set_vars_step(rt_step *s, void *arg, sdm_err *err) { return rt_set_vars(s, arg, 0, err); }
+/* Conditional events watch variables: the step drains after writing. */
+static int set_vars_step(rt_step *s, void *arg, sdm_err *err) {
+    int rc = rt_set_vars(s, arg, 0, err);
+    return rc ? rc : rt_drain(s, err);
+}
 
 int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err) {
     store_instance inst;

@@ -1186,6 +1186,18 @@ int store_subs_find(store *s, const char *kind, const char *name, const char *cl
     return r == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "subscriptions");
 }
 
+int store_sub_delete(store *s, int64_t id, sdm_err *err) {
+    return store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE id = ?1", "i", id);
+}
+
+int store_subs_at(store *s, int64_t token, const char *node, int *n, sdm_err *err) {
+    int64_t v = 0;
+    int rc = store_sql_int(s, &v, err, "SELECT count(*) FROM subscriptions WHERE token_id = ?1 AND node = ?2",
+                           "it", token, node);
+    *n = (int)v;
+    return rc;
+}
+
 int store_subs_delete_token(store *s, int64_t token, sdm_err *err) {
     return store_sql_exec(s, NULL, err, "DELETE FROM subscriptions WHERE token_id = ?1", "i", token);
 }

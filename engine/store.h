@@ -41,7 +41,8 @@
 **                variable, incident, retry, deviation (checkpoints);
 **              token: enter, leave, cancelled (scope cancelled), absorbed,
 **                activated, reset (inclusive/complex joins), timer (a job
-**                fired), message, signal (a subscription received),
+**                fired), message, signal, condition (a subscription received),
+**                condition-error (a condition failed: taken as false),
 **                message-sent, signal-sent, message-unmatched (correlate.c),
 **                error, escalation, compensate, event-subprocess, call,
 **                call-returned;
@@ -59,13 +60,17 @@
 **              firing that fails is rolled back and counted; the job is
 **              retried with backoff, then parked (parked_at set, never due)
 **              until its incident (token 0, phase job) is retried.
-** subscriptions id, kind (message | signal), name, client, instance_id,
+** subscriptions id, kind (message | signal | condition | condition-held),
+**              name, client, instance_id,
 **              token_id, node, created_at: a token waiting at a catch event
 **              or receive task, a waiting activity's message/signal boundary,
 **              or an event subprocess's start (token_id: the scope token,
 **              0 at process level).
 **              Messages correlate by (name, client), signals by name. A
-**              token's subscriptions die with its wait.
+**              conditional event's is named by its instance id: `condition`
+**              fires when its Lua condition holds, `condition-held` (a
+**              non-interrupting one that fired) waits for it to stop holding
+**              (rt_conditions). A token's subscriptions die with its wait.
 ** deviations   id, instance_id, client, process, node, task_id, manager, rule,
 **              severity, message, state (open | acknowledged | resolved),
 **              raised_at, acknowledged_at/by, resolved_at/by
@@ -344,6 +349,10 @@ int store_sub_add(store *s, const char *kind, const char *name, const char *clie
 int store_subs_find(store *s, const char *kind, const char *name, const char *client, store_sub **out,
                     int *n, sdm_err *err);
 int store_subs_delete_token(store *s, int64_t token, sdm_err *err);
+/* One subscription goes (a parallelMultiple catch's trigger that came;
+** a condition's remembered value changing); how many a token holds at node. */
+int store_sub_delete(store *s, int64_t id, sdm_err *err);
+int store_subs_at(store *s, int64_t token, const char *node, int *n, sdm_err *err);
 int store_subs_delete_instance(store *s, int64_t inst, sdm_err *err);
 
 /* Deviations, the outbox (at-least-once delivery with a lease) and inboxes. */

@@ -271,6 +271,26 @@ static void check_clean(const char *where) {
     sdm_table_free(t);
 }
 
+/* The clock at `at`, then one sdm_tick: how many jobs fired. */
+static int tick_at(int64_t at) {
+    int fired = 0;
+    int64_t next = 0;
+    sdm_set_now(db, at);
+    memset(&err, 0, sizeof err);
+    int rc = sdm_tick(db, &fired, &next, &err);
+    if (rc) fprintf(stderr, "  (tick: %s)\n", err.msg);
+    CHECK_EQ_INT(rc, SDM_OK);
+    return fired;
+}
+
+static int message(const char *name, const char *client, const char *vars) {
+    int got = 0;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_message(db, name, client, vars, 0, &got, &err);
+    if (rc) fprintf(stderr, "  (message %s: %s)\n", name, err.msg);
+    return rc ? -rc : got;
+}
+
 #define NOW 1709312400000LL          /* 2024-03-01T17:00:00Z, a Friday */
 #define HOUR 3600000LL
 #define DAY (24 * HOUR)

@@ -86,7 +86,7 @@ static const char *told(const char *user, const char *needle) {
 /* The instance's one job's column (its timer). */
 static const char *job_cell(int64_t inst, const char *name) { return only_cell(SDM_Q_JOBS, inst, name); }
 
-static int tick_at(int64_t at, int *fired) {
+static int tick_rc(int64_t at, int *fired) {
     sdm_set_now(db, at);
     memset(&err, 0, sizeof err);
     int rc = sdm_tick(db, fired, NULL, &err);
@@ -268,7 +268,7 @@ static void worker(void) {
            "<bpmn:parallelGateway id=\"fork\"/>" F("a", "go", "x") F("b", "x", "fork") F("c", "fork", "x")
            F("d", "fork", "x"));
     int64_t bad = start("tbomb", "c31", NULL), good = start("tgood", "c31", NULL);
-    CHECK_EQ_INT(tick_at(NOW + 3 * MIN, &fired), SDM_OK);   /* the bomb's job is due first */
+    CHECK_EQ_INT(tick_rc(NOW + 3 * MIN, &fired), SDM_OK);   /* the bomb's job is due first */
     CHECK(fired >= 1);
     CHECK(task_at(good, "after") > 0);
     int64_t inc = open_incident(bad, msg, sizeof msg);
@@ -289,19 +289,19 @@ static void worker(void) {
     int64_t at = NOW + 3 * MIN;
     for (int k = 2; k <= 5; k++) {
         at += HOUR;
-        CHECK_EQ_INT(tick_at(at, &fired), SDM_OK);
+        CHECK_EQ_INT(tick_rc(at, &fired), SDM_OK);
         CHECK_EQ_STR(job_cell(bad, "attempts"), S(k));
     }
     CHECK_EQ_INT(count(SDM_Q_INCIDENTS, bad, "open"), 1);
     CHECK(open_incident(bad, msg, sizeof msg) == inc);
     CHECK_CONTAINS(msg, "failed 5 times (parked until this incident is retried)");
     CHECK(strcmp(job_cell(bad, "parked_at"), "NULL") != 0);
-    CHECK_EQ_INT(tick_at(at + 86400000, &fired), SDM_OK);  /* parked: never due */
+    CHECK_EQ_INT(tick_rc(at + 86400000, &fired), SDM_OK);  /* parked: never due */
     CHECK_EQ_STR(job_cell(bad, "attempts"), "5");
     /* retrying the incident makes the job due now; it fails again, anew */
     CHECK_EQ_INT(sdm_retry(db, inc, &err), SDM_OK);
     CHECK_EQ_STR(job_cell(bad, "parked_at"), "NULL");
-    CHECK_EQ_INT(tick_at(at + 86400000, &fired), SDM_OK);
+    CHECK_EQ_INT(tick_rc(at + 86400000, &fired), SDM_OK);
     CHECK_EQ_STR(job_cell(bad, "attempts"), "1");
     CHECK(open_incident(bad, msg, sizeof msg) > inc);
     check_clean("3.2");
@@ -493,7 +493,7 @@ static void tell(void) {
     sdm_table_free(t);
     CHECK_EQ_INT(mail, 1);
     int fired = 0;
-    CHECK_EQ_INT(tick_at(NOW + 10 * 86400000LL, &fired), SDM_OK);   /* the in-app message arrives */
+    CHECK_EQ_INT(tick_rc(NOW + 10 * 86400000LL, &fired), SDM_OK);   /* the in-app message arrives */
     sdm_filter in = {.user = "hilda", .state = "all"};
     t = NULL;
     int found = 0;

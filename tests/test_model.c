@@ -226,12 +226,12 @@ int main(void) {
     expect("<bpmn:startEvent id=\"ms\">\n<bpmn:messageEventDefinition id=\"md\"/>\n</bpmn:startEvent>", 1,
            "'ms' names no message or signal (messageRef/signalRef)", 4, "ms");
     expect("<bpmn:startEvent id=\"ms\">\n<bpmn:conditionalEventDefinition id=\"cd\"/>\n</bpmn:startEvent>", 1,
-           "conditional startEvent 'ms' at file.bpmn:3 is not supported", 3, "ms");
+           "conditional startEvent 'ms' of process 'p': nothing evaluates a condition before an instance exists", 3, "ms");
     expect(SE "\n<bpmn:endEvent id=\"ee\"><bpmn:cancelEventDefinition/></bpmn:endEvent>\n"
            "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"ee\"/>", 1,
            "cancel endEvent 'ee' at file.bpmn:4 is not supported", 4, "ee");
     expect(SE "\n<bpmn:intermediateCatchEvent id=\"ce\"><bpmn:conditionalEventDefinition/></bpmn:intermediateCatchEvent>", 1,
-           "conditional intermediateCatchEvent 'ce' at file.bpmn:4 is not supported", 4, "ce");
+           "conditional event 'ce' has no condition", 4, "ce");
 
     T_CASE("2.11 JUEL and other condition languages are rejected");
     expect(SE "\n<bpmn:task id=\"t\"/>\n<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"t\">"

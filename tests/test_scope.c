@@ -16,25 +16,6 @@
 #define SS(id) "<bpmn:startEvent id=\"" id "\"/>\n"
 #define EE(id) "<bpmn:endEvent id=\"" id "\"/>\n"
 
-static int tick_at(int64_t at) {
-    int fired = 0;
-    int64_t next = 0;
-    sdm_set_now(db, at);
-    memset(&err, 0, sizeof err);
-    int rc = sdm_tick(db, &fired, &next, &err);
-    if (rc) fprintf(stderr, "  (tick: %s)\n", err.msg);
-    CHECK_EQ_INT(rc, SDM_OK);
-    return fired;
-}
-
-static int message(const char *name, const char *client, const char *vars) {
-    int got = 0;
-    memset(&err, 0, sizeof err);
-    int rc = sdm_message(db, name, client, vars, 0, &got, &err);
-    if (rc) fprintf(stderr, "  (message %s: %s)\n", name, err.msg);
-    return rc ? -rc : got;
-}
-
 /* Rows of a query for the instance (filter by id). */
 static int rows(sdm_query_kind q, int64_t inst) { return count(q, inst, "all"); }
 
