@@ -112,6 +112,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
             check_lua(&c, l->items, 1, n->id, l->line);
             check_lua(&c, l->until, 1, n->id, l->line);
             check_lua(&c, l->cond, 1, n->id, l->line);
+            for (int k = 0; k < l->nev; k++) check_lua(&c, l->ev[k].cond, 1, n->id, l->ev[k].line);
         }
         check_duration(&c, n->due, n);
         check_duration(&c, n->due_working, n);

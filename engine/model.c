@@ -499,6 +499,74 @@ static const char *data_name(compiler *c, const xml_node *px, const char *ref) {
     return NULL;
 }
 
+/* The event a multi-instance behavior throws, from its definition: a signal
+** or a message, caught by the activity's own boundary events. */
+static void mi_event(compiler *c, const xml_node *at, const xml_node *def, model_node *n, model_mi_event *e) {
+    e->line = at->line;
+    e->trigger = TR_NONE;
+    if (!def) {
+        diag(c, 1, at, n->id, "multi-instance '%s': the behavior's event names no event definition of the document",
+             n->id);
+    } else if (strcmp(def->name, "signalEventDefinition") == 0 || strcmp(def->name, "messageEventDefinition") == 0) {
+        int sig = def->name[0] == 's';
+        e->trigger = sig ? TR_SIGNAL : TR_MESSAGE;
+        e->name = trigger_name(c, def, xml_attr_get(def, NULL, sig ? "signalRef" : "messageRef"), n->id);
+    } else {
+        diag(c, 1, at, n->id, "multi-instance '%s': its behavior throws a %s; sdm throws a signal or a message "
+             "to the activity's boundary events", n->id, def->name);
+    }
+}
+
+static const xml_node *top_definition(compiler *c, const char *ref) {
+    for (const xml_node *d = c->root->child; d && ref; d = d->next) {
+        const char *id = model_is_event_definition(d) ? xml_attr_get(d, NULL, "id") : NULL;
+        if (id && strcmp(id, ref) == 0) return d;
+    }
+    return NULL;
+}
+
+/* behavior None/One name their event (noneBehaviorEventRef,
+** oneBehaviorEventRef; without one, the spec's default signal has no name
+** a boundary event could catch, so nothing is thrown); Complex holds
+** complexBehaviorDefinitions, each a condition and the event it throws. */
+static void compile_mi_behavior(compiler *c, const xml_node *mi, model_node *n, model_loop *l) {
+    const char *beh = xml_attr_get(mi, NULL, "behavior");
+    l->behavior = !beh || strcmp(beh, "All") == 0 ? MI_ALL : strcmp(beh, "None") == 0 ? MI_NONE
+                : strcmp(beh, "One") == 0 ? MI_ONE : strcmp(beh, "Complex") == 0 ? MI_COMPLEX : MI_ALL;
+    if (beh && l->behavior == MI_ALL && strcmp(beh, "All"))
+        diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" is none of All, None, One, Complex", n->id, beh);
+    if (l->behavior == MI_NONE || l->behavior == MI_ONE) {
+        const char *ref = xml_attr_get(mi, NULL, l->behavior == MI_NONE ? "noneBehaviorEventRef" : "oneBehaviorEventRef");
+        if (!ref) return;
+        l->ev = arena_alloc(c->m->mem, sizeof *l->ev);
+        memset(l->ev, 0, sizeof *l->ev);
+        l->nev = 1;
+        mi_event(c, mi, top_definition(c, ref), n, l->ev);
+        return;
+    }
+    int k = 0;
+    for (const xml_node *d = mi->child; d; d = d->next) k += model_is_bpmn(d) && strcmp(d->name, "complexBehaviorDefinition") == 0;
+    if (k && l->behavior != MI_COMPLEX)
+        diag(c, 1, mi, n->id, "multi-instance '%s' has complexBehaviorDefinitions but behavior is not Complex", n->id);
+    if (!k || l->behavior != MI_COMPLEX) return;
+    l->ev = arena_alloc(c->m->mem, sizeof *l->ev * (size_t)k);
+    memset(l->ev, 0, sizeof *l->ev * (size_t)k);
+    for (const xml_node *d = mi->child; d; d = d->next) {
+        if (!model_is_bpmn(d) || strcmp(d->name, "complexBehaviorDefinition")) continue;
+        model_mi_event *e = &l->ev[l->nev++];
+        const xml_node *cond = model_child(d, "condition"), *ev = model_child(d, "event");
+        e->cond = cond ? model_trimmed(c->m->mem, cond->text) : NULL;
+        if (!e->cond)
+            diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no condition (when to throw its event "
+                 "and end the remaining instances)", n->id);
+        const xml_node *def = NULL;
+        for (const xml_node *x = ev ? ev->child : NULL; x && !def; x = x->next)
+            if (model_is_event_definition(x)) def = x;
+        if (!ev) diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no event to throw", n->id);
+        else mi_event(c, ev, def, n, e);
+    }
+}
+
 static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
     arena *a = c->m->mem;
     const xml_node *mi = model_child(x, "multiInstanceLoopCharacteristics"), *sl = model_child(x, "standardLoopCharacteristics");
@@ -530,9 +598,20 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
             if (!l->count == !l->items)
                 diag(c, 1, mi, n->id, "multi-instance '%s' needs either loopCardinality or a collection "
                      "(sdm:collection=\"lua expression\"), not %s", n->id, l->count ? "both" : "neither");
-            const char *beh = xml_attr_get(mi, NULL, "behavior");
-            if (beh && strcmp(beh, "All") && (model_child(mi, "complexBehaviorDefinition") || xml_attr_get(mi, NULL, "noneBehaviorEventRef") || xml_attr_get(mi, NULL, "oneBehaviorEventRef")))
-                diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" with events is not supported", n->id, beh);
+            if ((e = model_child(mi, "loopDataOutputRef"))) {
+                const char *ref = model_trimmed(a, e->text);
+                l->out_coll = data_name(c, c->root, ref);
+                if (!l->out_coll) l->out_coll = ref;
+            }
+            if ((e = model_child(mi, "outputDataItem"))) {
+                const char *nm = xml_attr_get(e, NULL, "name");
+                l->out_item = model_trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
+            }
+            if (!l->out_coll != !l->out_item)
+                diag(c, 1, mi, n->id, "multi-instance '%s' has %s without %s; the output collection is built "
+                     "from each instance's output item", n->id, l->out_coll ? "loopDataOutputRef" : "outputDataItem",
+                     l->out_coll ? "outputDataItem" : "loopDataOutputRef");
+            compile_mi_behavior(c, mi, n, l);
         } else {
             l->kind = LOOP_STANDARD;
             const xml_node *e = model_child(sl, "loopCondition");
@@ -548,10 +627,15 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
         n->loop = l;
     }
     static const char *const qty[] = {"startQuantity", "completionQuantity"};
+    n->start_qty = n->done_qty = 1;
     for (int i = 0; i < 2; i++) {
         const char *v = xml_attr_get(x, NULL, qty[i]);
-        if (v && strcmp(v, "1") != 0)
-            diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not supported (only 1)", x->name, n->id, qty[i], v);
+        char *end = NULL;
+        long q = v ? strtol(v, &end, 10) : 1;
+        if (v && (!*v || *end || q < 1 || q > 1000))
+            diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not a number of tokens from 1 to 1000", x->name, n->id,
+                 qty[i], v);
+        else *(i ? &n->done_qty : &n->start_qty) = (int)q;
     }
 }
 
@@ -893,6 +977,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
 ** by bpmn_error()); compensation on any activity. */
 static int boundary_fits(const model_node *b, const model_node *a) {
     int waits = el_is(a->kind, EK_ACTIVITY) && el_is(a->kind, EK_WAITS) && !(a->kind == EL_SUBPROCESS && a->triggered);
+    if (a->loop && a->loop->nev) waits = 1;      /* catches what its multi-instance behavior throws */
     switch (b->kind == EL_BOUNDARY_TIMER ? TR_TIMER : b->trigger) {
     case TR_TIMER: case TR_MESSAGE: case TR_SIGNAL: return waits;
     case TR_ESCALATION: return el_is(a->kind, EK_INNER);

@@ -66,6 +66,20 @@ typedef enum el_timer { TIMER_NONE = 0, TIMER_DURATION = 'd', TIMER_DATE = 't', 
 /* The kind of a loop marker. */
 typedef enum el_loop { LOOP_PARALLEL = 'p', LOOP_SEQUENTIAL = 's', LOOP_STANDARD = 'l' } el_loop;
 
+/* A multi-instance activity's behavior: which events it throws as its
+** instances complete (BPMN 2.0, 10.2.8). All throws none. */
+typedef enum el_mi_behavior { MI_ALL = 0, MI_NONE, MI_ONE, MI_COMPLEX } el_mi_behavior;
+
+/* An event a multi-instance activity throws to its own boundary events:
+** for None each instance completing, for One the first, for Complex when
+** `cond` holds (which also ends the remaining instances). */
+typedef struct model_mi_event {
+    const char *cond;        /* Complex: Lua condition, seen in the completed instance's scope */
+    el_trigger trigger;      /* TR_SIGNAL or TR_MESSAGE; TR_NONE: nothing to throw */
+    const char *name;        /* the signal's or message's name */
+    int line;
+} model_mi_event;
+
 enum { CP_ENTER = 1, CP_LEAVE = 2, CP_DUE = 4 };
 
 typedef struct model_checkpoint {
@@ -88,6 +102,11 @@ typedef struct model_loop {
     const char *cond;        /* loopCondition (standard loop): go on while it holds */
     int test_before;         /* standard loop: evaluate cond before the first run */
     int max;                 /* standard loop: loopMaximum, 0 when none */
+    const char *out_coll;    /* loopDataOutputRef: variable given the list of every instance's output */
+    const char *out_item;    /* outputDataItem: each instance's output, collected in instance order */
+    el_mi_behavior behavior;
+    model_mi_event *ev;      /* None/One: one; Complex: one per complexBehaviorDefinition */
+    int nev;
     int line;
 } model_loop;
 
@@ -151,6 +170,8 @@ typedef struct model_node {
     int link;                /* link throw: the link catch it goes on at */
     int compensable;         /* activity: has a compensation boundary event */
     const model_loop *loop;  /* loop or multi-instance marker, or NULL */
+    int start_qty;           /* startQuantity: tokens that must arrive before it starts (1) */
+    int done_qty;            /* completionQuantity: tokens it puts on each outgoing flow (1) */
     const char *activation;  /* complex gateway: activationCondition (Lua; sees activationCount) */
     const char *client;      /* timer start event: sdm:client, the client key to start for */
     model_checkpoint *cps;

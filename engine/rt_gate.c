@@ -40,6 +40,31 @@ int rt_parallel_join(rt_step *s, const rt_item *it, sdm_err *err) {
     return rc;
 }
 
+/* An activity with startQuantity k starts once k tokens have arrived, on
+** any of its incoming flows: they wait there joined, and when the kth
+** comes the oldest goes on (*keep) and the others are consumed. *keep is
+** 0 while it still waits. */
+int rt_quantity_join(rt_step *s, const rt_item *it, int64_t *keep, sdm_err *err) {
+    sdm_assert(rt_item_ok(s, it));
+    const model_node *n = rt_node(s, it->node);
+    int64_t *ids = NULL;
+    char **flows = NULL;
+    int nj = 0;
+    *keep = 0;
+    int rc = store_token_set(s->st, it->token, n->id, "joining", rt_flow_id(s, it->flow), err);
+    if (!rc) rc = store_tokens_joining(s->st, s->inst, it->scope, n->id, &ids, &flows, &nj, err);
+    if (!rc && nj >= n->start_qty) {
+        *keep = ids[0];
+        for (int j = 0; j < nj; j++) if (ids[j] < *keep) *keep = ids[j];
+        for (int j = 0; j < nj && !rc; j++) if (ids[j] != *keep) rc = store_token_delete(s->st, ids[j], err);
+        if (!rc) rc = store_token_set(s->st, *keep, n->id, "ready", NULL, err);
+        if (!rc) rc = rt_history(s, *keep, n->id, "quantity-joined", rt_detail("{s:i}", "tokens", nj), err);
+    }
+    for (int j = 0; j < nj; j++) free(flows[j]);
+    free(flows); free(ids);
+    return rc;
+}
+
 /* An inclusive join fires when no token that is not waiting at it can
 ** still arrive there. Decided only when every token rests (the queue is
 ** empty), because a moving token's row does not say where it is. A token

@@ -105,5 +105,6 @@ int rt_script_task(rt_step *s, const rt_item *it, sdm_err *err);
 
 /* rt_gate.c */
 int rt_parallel_join(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_quantity_join(rt_step *s, const rt_item *it, int64_t *keep, sdm_err *err);
 int rt_or_joins(rt_step *s, int *fired, sdm_err *err);
 #endif

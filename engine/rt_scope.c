@@ -106,6 +106,8 @@ static int loop_run(rt_step *s, int node, int64_t body, int k, const char *items
     rc = rt_token_new(s, body, n, "waiting", NULL, &inst, err);
     if (!rc) rc = store_var_set(s->st, s->inst, inst, "loopCounter", counter, err);
     if (!rc && item && n->loop->elem) rc = store_var_set(s->st, s->inst, inst, n->loop->elem, item, err);
+    /* the output item is the instance's own: its writes stay in its scope */
+    if (!rc && n->loop->out_item) rc = store_var_set(s->st, s->inst, inst, n->loop->out_item, "null", err);
     free(item);
     if (rc) return rc;
     if (n->kind == EL_SUBPROCESS) {
@@ -134,6 +136,17 @@ static int set_counter(rt_step *s, int64_t body, const char *name, long long v, 
     char buf[24];
     snprintf(buf, sizeof buf, "%lld", v);
     return store_var_set(s->st, s->inst, body, name, buf, err);
+}
+
+/* The output collection starts as one null per instance. */
+static int out_collection_new(rt_step *s, int64_t body, const model_loop *l, long long total, sdm_err *err) {
+    json_t *a = json_array();
+    for (long long k = 0; k < total; k++) json_array_append_new(a, json_null());
+    char *text = json_dumps(a, JSON_COMPACT);
+    int rc = store_var_set(s->st, s->inst, body, l->out_coll, text, err);
+    free(text);
+    json_decref(a);
+    return rc;
 }
 
 int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
@@ -170,14 +183,22 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
     if (rc) { free(items); free(count); return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err); }
     if (!go) {                     /* nothing to run: the activity is done */
         free(items); free(count);
+        if (l->out_coll) {
+            json_t *o = json_pack("{s:[]}", l->out_coll);
+            char *text = json_dumps(o, JSON_COMPACT);
+            rc = rt_set_vars(s, text, it->scope, err);
+            free(text);
+            json_decref(o);
+        }
         rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope);
-        return SDM_OK;
+        return rc;
     }
     rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     if (!rc && l->kind != LOOP_STANDARD) rc = set_counter(s, it->token, "nrOfInstances", total, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfCompletedInstances", 0, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfActiveInstances", l->kind == LOOP_PARALLEL ? total : 1, err);
+    if (!rc && l->out_coll) rc = out_collection_new(s, it->token, l, total, err);
     for (long long k = 0; !rc && k < (l->kind == LOOP_PARALLEL ? total : 1); k++)
         rc = loop_run(s, it->node, it->token, (int)k, items, err);
     free(items); free(count);
@@ -194,9 +215,87 @@ static int counter_of(rt_step *s, int64_t body, const char *name, long long *v, 
     return rc;
 }
 
+/* The instance `run` of the loop at `body` put its output item into the
+** output collection, at its loopCounter: the collection keeps instance
+** order whatever order the instances end in. */
+static int out_collect(rt_step *s, int64_t body, int64_t run, const model_loop *l, sdm_err *err) {
+    char *bj = NULL, *rj = NULL;
+    int rc = store_vars_json(s->st, s->inst, body, &bj, err);
+    if (!rc) rc = store_vars_json(s->st, s->inst, run, &rj, err);
+    json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *r = rj ? json_loads(rj, 0, NULL) : NULL;
+    json_t *coll = json_object_get(b, l->out_coll), *v = json_object_get(r, l->out_item);
+    json_int_t k = json_integer_value(json_object_get(r, "loopCounter"));
+    if (!rc && json_is_array(coll) && k >= 0 && (size_t)k < json_array_size(coll)) {
+        json_array_set(coll, (size_t)k, v ? v : json_null());
+        char *text = json_dumps(coll, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        rc = store_var_set(s->st, s->inst, body, l->out_coll, text, err);
+        free(text);
+    }
+    json_decref(b); json_decref(r);
+    free(bj); free(rj);
+    return rc;
+}
+
+/* The body leaves: its output collection goes to the scope around it. */
+static int out_deliver(rt_step *s, int64_t body, int64_t parent, const model_loop *l, sdm_err *err) {
+    char *bj = NULL;
+    int rc = store_vars_json(s->st, s->inst, body, &bj, err);
+    json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *o = json_object();
+    json_t *coll = json_object_get(b, l->out_coll);
+    json_object_set(o, l->out_coll, coll ? coll : json_array());
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    if (!rc) rc = rt_set_vars(s, text, parent, err);
+    free(text); free(bj);
+    json_decref(b); json_decref(o);
+    return rc;
+}
+
+/* A multi-instance activity's behavior throws `e` to its own boundary
+** events of the same signal or message. They start a path beside the
+** activity, which goes on: the event reports its progress, it does not
+** cut it short (betsy's MultiInstance_*Behavior traces; Camunda and
+** bpmn-engine do not run these events at all). */
+static int mi_throw(rt_step *s, int64_t body, int64_t parent, const model_node *n, const model_mi_event *e,
+                    sdm_err *err) {
+    int rc = rt_history(s, body, n->id, "mi-event", rt_detail("{s:s, s:s}", "trigger",
+                        e->trigger == TR_SIGNAL ? "signal" : "message", "name", e->name ? e->name : ""), err);
+    for (int k = 0; k < n->nbnd && !rc; k++) {
+        const model_node *b = rt_node(s, n->bnd[k]);
+        if (b->kind != EL_BOUNDARY_EVENT || b->trigger != e->trigger || !b->msg || !e->name ||
+            strcmp(b->msg, e->name)) continue;
+        int64_t t;
+        rc = rt_token_new(s, parent, b, "ready", NULL, &t, err);
+        if (!rc) rt_push(s, OP_ENTER, t, n->bnd[k], -1, parent);
+    }
+    return rc;
+}
+
+/* What the behavior does when the `done`th instance has completed: None
+** throws every time, One the first time, Complex each event whose
+** condition holds in the instance's scope (and then the activity stops). */
+static int mi_behavior(rt_step *s, int64_t body, int64_t run, const model_node *n, long long done, int *stop,
+                       sdm_err *why, sdm_err *err) {
+    const model_loop *l = n->loop;
+    store_token b;
+    int at, rc = SDM_OK;
+    if (!l->nev || l->ev[0].trigger == TR_NONE) return SDM_OK;
+    if ((rc = rt_token_at(s, body, &b, &at, err))) return rc;
+    if (l->behavior == MI_NONE || (l->behavior == MI_ONE && done == 1))
+        return mi_throw(s, body, b.parent, n, &l->ev[0], err);
+    for (int k = 0; l->behavior == MI_COMPLEX && k < l->nev && !rc; k++) {
+        int holds = 0;
+        rc = rt_eval_bool(s, n, l->ev[k].cond, run, &holds, why);
+        if (rc) return rc;
+        if (holds) rc = mi_throw(s, body, b.parent, n, &l->ev[k], err);
+        *stop |= holds;
+    }
+    return rc;
+}
+
 /* One run of a loop ended (its instance token `run` has nothing left):
-** count it, check the completion or loop condition in the run's scope,
-** start the next sequential run, and leave when the body is done. */
+** count it, collect its output, check the completion or loop condition
+** and the behavior's events in the run's scope, start the next sequential
+** run, and leave when the body is done. */
 static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_err *err) {
     const model_node *n = rt_node(s, node);
     const model_loop *l = n->loop;
@@ -208,6 +307,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     if (!rc) rc = counter_of(s, body, "nrOfActiveInstances", &active, err);
     if (!rc) rc = set_counter(s, body, "nrOfCompletedInstances", ++done, err);
     if (!rc) rc = set_counter(s, body, "nrOfActiveInstances", --active, err);
+    if (!rc && l->out_coll) rc = out_collect(s, body, run, l, err);
     if (rc) return rc;
     s->vars_loaded = 0;
     if (l->kind == LOOP_STANDARD) {
@@ -216,6 +316,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
         stop = !go || (l->max > 0 && done >= l->max);
     } else {
         if (l->until) rc = rt_eval_bool(s, n, l->until, run, &stop, &why);
+        if (!rc) rc = mi_behavior(s, body, run, n, done, &stop, &why, err);
         stop = stop || (l->kind == LOOP_SEQUENTIAL && done >= total);
     }
     if (rc) {                      /* a broken condition: the body rests with an incident */
@@ -236,6 +337,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     store_token b;
     int at;
     rc = rt_token_at(s, body, &b, &at, err);
+    if (!rc && l->out_coll) rc = out_deliver(s, body, b.parent, l, err);
     return rc ? rc : leave_scope(s, body, node, b.parent, err);
 }
 
