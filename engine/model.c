@@ -76,14 +76,14 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
     {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE}, {"sendTask", EL_THROW_EVENT},
-    {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS},
+    {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS}, {"transaction", EL_SUBPROCESS},
     {"eventBasedGateway", EL_GW_EVENT}, {"complexGateway", EL_GW_COMPLEX},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
-    "adHocSubProcess", "transaction", "callChoreography", "choreographyTask", "subChoreography", NULL
+    "adHocSubProcess", "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
 /* Process content that carries no behaviour for the engine. */
@@ -230,6 +230,7 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         {"errorEventDefinition", TR_ERROR, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
         {"compensateEventDefinition", TR_COMPENSATE, -1, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"linkEventDefinition", TR_LINK, -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
+        {"cancelEventDefinition", TR_CANCEL, -1, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         if (strcmp(def->name, map[i].def) != 0) continue;
@@ -252,9 +253,11 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
             n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
             if (!n->msg) diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
             break;
+        case TR_CANCEL: break;                  /* what it cancels is where it sits */
         case TR_NONE: case TR_TIMER: break;     /* not in the map */
         }
-        if (n->trigger == TR_ERROR && kind == EL_BOUNDARY_TIMER) n->interrupting = 1;   /* errors always interrupt */
+        if ((n->trigger == TR_ERROR || n->trigger == TR_CANCEL) && kind == EL_BOUNDARY_TIMER)
+            n->interrupting = 1;                /* errors and cancellation always interrupt */
         return k;
     }
     return -1;
@@ -607,10 +610,9 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
                 const char *nm = xml_attr_get(e, NULL, "name");
                 l->out_item = model_trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
             }
-            if (!l->out_coll != !l->out_item)
-                diag(c, 1, mi, n->id, "multi-instance '%s' has %s without %s; the output collection is built "
-                     "from each instance's output item", n->id, l->out_coll ? "loopDataOutputRef" : "outputDataItem",
-                     l->out_coll ? "outputDataItem" : "loopDataOutputRef");
+            if (l->out_coll && !l->out_item)
+                diag(c, 1, mi, n->id, "multi-instance '%s' has a loopDataOutputRef but no outputDataItem; the "
+                     "output collection is built from each instance's output item", n->id);
             compile_mi_behavior(c, mi, n, l);
         } else {
             l->kind = LOOP_STANDARD;
@@ -735,6 +737,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (n->kind == EL_SUBPROCESS) {
         const char *t = xml_attr_get(x, NULL, "triggeredByEvent");
         n->triggered = t && strcmp(t, "true") == 0;
+        n->transaction = strcmp(x->name, "transaction") == 0;
     }
     if (n->kind == EL_GW_COMPLEX) {
         const xml_node *ac = model_child(x, "activationCondition");
@@ -983,6 +986,7 @@ static int boundary_fits(const model_node *b, const model_node *a) {
     case TR_ESCALATION: return el_is(a->kind, EK_INNER);
     case TR_ERROR: return el_is(a->kind, EK_INNER | EK_LUA);
     case TR_COMPENSATE: return a->kind != EL_SUBPROCESS || !a->triggered;
+    case TR_CANCEL: return a->kind == EL_SUBPROCESS && a->transaction;
     case TR_NONE: case TR_LINK: break;      /* no boundary event has these */
     }
     return 0;
@@ -1008,6 +1012,11 @@ static void attach_boundaries(compiler *c, model_proc *p) {
                  n->id, a->tag, a->id);
             continue;
         }
+        if (!boundary_fits(n, a) && n->trigger == TR_CANCEL) {
+            diag(c, 1, x, n->id, "cancel boundaryEvent '%s' is attached to %s '%s'; only a transaction is cancelled",
+                 n->id, a->tag, a->id);
+            continue;
+        }
         if (!boundary_fits(n, a)) {
             diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
                  ? "timer" : n->trigger == TR_MESSAGE ? "message" : n->trigger == TR_SIGNAL ? "signal" : n->trigger == TR_ESCALATION
@@ -1019,6 +1028,24 @@ static void attach_boundaries(compiler *c, model_proc *p) {
         if (n->trigger == TR_COMPENSATE) a->compensable = 1;
         if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
         a->bnd[a->nbnd++] = i;
+    }
+}
+
+/* A cancel end event sits in a transaction (its innermost subprocess),
+** which has a cancel boundary event to leave by once cancelled. */
+static void check_cancel(compiler *c, model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        if (n->kind != EL_END_THROW || n->trigger != TR_CANCEL) continue;
+        const model_node *t = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
+        int leaves = 0;
+        for (int k = 0; t && k < t->nbnd; k++) leaves |= p->nodes[t->bnd[k]].trigger == TR_CANCEL;
+        if (!t || !t->transaction)
+            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s' is not inside a transaction; only a transaction "
+                 "is cancelled", n->id);
+        else if (!leaves)
+            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': transaction '%s' has no cancel boundaryEvent to "
+                 "leave by once cancelled", n->id, t->id);
     }
 }
 
@@ -1142,6 +1169,7 @@ static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
     attach_boundaries(c, p);
     link_flows(c, p);
     link_compensation(c, p);
+    check_cancel(c, p);
     wire_scopes(c, p);
     check_defaults(c, p);
     check_graph(c, p, px);

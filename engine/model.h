@@ -57,6 +57,7 @@ typedef enum el_trigger {
     TR_NONE = 0,
     TR_MESSAGE = 'm', TR_SIGNAL = 's', TR_ESCALATION = 'e', TR_ERROR = 'x',
     TR_COMPENSATE = 'c', TR_LINK = 'l',
+    TR_CANCEL = 'k',         /* cancel end event and cancel boundary event of a transaction */
     TR_TIMER = 't',          /* never in model_node.trigger (timers have their kinds): for switches over both */
 } el_trigger;
 
@@ -163,6 +164,7 @@ typedef struct model_node {
     int parent;              /* the subprocess holding the node, -1 at process level */
     int start;               /* subprocess: its start event (none start, or the trigger of an event subprocess) */
     int triggered;           /* subprocess: an event subprocess (triggeredByEvent) */
+    int transaction;         /* subprocess: a transaction (a cancel end inside cancels it, compensating) */
     int *evsubs, nevsub;     /* subprocess: the event subprocesses inside it */
     const char **locals;     /* subprocess: dataObjects, variables local to each run */
     int nlocal;

@@ -98,6 +98,7 @@ int rt_call_activity(rt_step *s, const rt_item *it, sdm_err *err);
 int rt_boundary_fire(rt_step *s, int64_t token, int64_t scope, int b, sdm_err *err);
 int rt_catch_from(rt_step *s, const model_node *thrower, int64_t token, int at, int64_t scope, int *caught, int *interrupted, sdm_err *err);
 int rt_throw_event(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_cancel_done(rt_step *s, int64_t token, sdm_err *err);
 
 /* rt_task.c */
 int rt_user_task(rt_step *s, const rt_item *it, sdm_err *err);

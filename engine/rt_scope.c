@@ -349,6 +349,8 @@ int rt_scope_done(rt_step *s, int64_t scope, sdm_err *err) {
     int rc = rt_token_at(s, scope, &t, &node, err);
     if (rc) return rc;
     const model_node *n = rt_node(s, node);
+    if (n->kind == EL_END_THROW && n->trigger == TR_CANCEL)   /* a cancelled transaction is compensated */
+        return rt_cancel_done(s, scope, err);
     if (n->loop && t.parent) {
         rc = rt_token_at(s, t.parent, &p, &pnode, err);
         if (rc) return rc;
