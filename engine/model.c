@@ -77,13 +77,14 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
     {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE}, {"sendTask", EL_THROW_EVENT},
     {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS}, {"transaction", EL_SUBPROCESS},
+    {"adHocSubProcess", EL_SUBPROCESS},
     {"eventBasedGateway", EL_GW_EVENT}, {"complexGateway", EL_GW_COMPLEX},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
-    "adHocSubProcess", "callChoreography", "choreographyTask", "subChoreography", NULL
+    "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
 /* Process content that carries no behaviour for the engine. */
@@ -641,6 +642,19 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
+/* An ad-hoc subprocess: its ordering, completionCondition and
+** cancelRemainingInstances (which inner activities it runs is wired with
+** the scopes, wire_scopes). */
+static void compile_adhoc(compiler *c, const xml_node *x, model_node *n) {
+    const char *ord = xml_attr_get(x, NULL, "ordering"), *cancel = xml_attr_get(x, NULL, "cancelRemainingInstances");
+    n->adhoc = ord && strcmp(ord, "Sequential") == 0 ? LOOP_SEQUENTIAL : LOOP_PARALLEL;
+    if (ord && strcmp(ord, "Sequential") && strcmp(ord, "Parallel"))
+        diag(c, 1, x, n->id, "adHocSubProcess '%s': ordering=\"%s\" is neither Parallel nor Sequential", n->id, ord);
+    n->adhoc_cancel = !cancel || strcmp(cancel, "false") != 0;
+    const xml_node *cc = model_child(x, "completionCondition");
+    n->adhoc_until = cc ? model_trimmed(c->m->mem, cc->text) : NULL;
+}
+
 /* Which variables a call activity passes: sdm:in / sdm:out name them
 ** (space-separated, "*" for all), or Camunda's <camunda:in source target>
 ** and <camunda:in variables="all"/>; nothing said means all, both ways.
@@ -738,6 +752,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         const char *t = xml_attr_get(x, NULL, "triggeredByEvent");
         n->triggered = t && strcmp(t, "true") == 0;
         n->transaction = strcmp(x->name, "transaction") == 0;
+        if (strcmp(x->name, "adHocSubProcess") == 0) compile_adhoc(c, x, n);
     }
     if (n->kind == EL_GW_COMPLEX) {
         const xml_node *ac = model_child(x, "activationCondition");
@@ -855,6 +870,31 @@ static void check_defaults(compiler *c, model_proc *p) {
     }
 }
 
+/* An ad-hoc subprocess runs its inner activities that have no incoming
+** flow (not boundary events, compensation handlers or event
+** subprocesses); it holds no start or end events (EXT.062) and at least
+** one activity (EXT.061). */
+static void wire_adhoc(compiler *c, model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        model_node *a = &p->nodes[i];
+        if (!a->adhoc) continue;
+        a->enabled = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
+        for (int k = i + 1; k < p->nnode; k++) {
+            const model_node *n = &p->nodes[k];
+            if (n->parent != i) continue;
+            const char *fc = xml_attr_get(c->nx[k], NULL, "isForCompensation");
+            if (el_is(n->kind, EK_START) || el_is(n->kind, EK_END))
+                diag(c, 1, c->nx[k], n->id, "adHocSubProcess '%s' holds %s '%s'; an ad-hoc subprocess has no start "
+                     "or end events (its activities are enabled as it starts)", a->id, n->tag, n->id);
+            else if (el_is(n->kind, EK_ACTIVITY) && !n->nin && !n->triggered && !(fc && strcmp(fc, "true") == 0))
+                a->enabled[a->nenabled++] = k;
+        }
+        if (!a->nenabled)
+            diag(c, 1, c->nx[i], a->id, "adHocSubProcess '%s' holds no activity to run; an ad-hoc subprocess "
+                 "holds at least one activity", a->id);
+    }
+}
+
 /* Subprocesses: each has one start event, none for an embedded one, a
 ** trigger for an event subprocess; event subprocesses register with the
 ** scope they watch. */
@@ -896,8 +936,9 @@ static void wire_scopes(compiler *c, model_proc *p) {
             p->nodes[n->parent].start = i;
     }
     for (int i = 0; i < p->nnode; i++)
-        if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0)
+        if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
             diag(c, 1, c->nx[i], p->nodes[i].id, "subProcess '%s' has no start event", p->nodes[i].id);
+    wire_adhoc(c, p);
 }
 
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
@@ -951,7 +992,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
         if (el_is(n->kind, EK_START) || n->kind == EL_LINK_CATCH || (n->kind == EL_BOUNDARY_EVENT && n->comp >= 0) ||
-            (n->kind == EL_SUBPROCESS && n->triggered)) {
+            (n->kind == EL_SUBPROCESS && n->triggered) || (n->parent >= 0 && p->nodes[n->parent].adhoc && !n->nin)) {
             seen[i] = 1;
             queue[qn++] = i;
         }

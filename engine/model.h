@@ -165,6 +165,10 @@ typedef struct model_node {
     int start;               /* subprocess: its start event (none start, or the trigger of an event subprocess) */
     int triggered;           /* subprocess: an event subprocess (triggeredByEvent) */
     int transaction;         /* subprocess: a transaction (a cancel end inside cancels it, compensating) */
+    el_loop adhoc;           /* ad-hoc subprocess: LOOP_PARALLEL or LOOP_SEQUENTIAL ordering; 0 otherwise */
+    const char *adhoc_until; /* ad-hoc: completionCondition (Lua), checked as each inner activity completes */
+    int adhoc_cancel;        /* ad-hoc: cancelRemainingInstances (default true) */
+    int *enabled, nenabled;  /* ad-hoc: the inner activities it runs (those without incoming flows), document order */
     int *evsubs, nevsub;     /* subprocess: the event subprocesses inside it */
     const char **locals;     /* subprocess: dataObjects, variables local to each run */
     int nlocal;

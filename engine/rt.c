@@ -362,6 +362,11 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc && n->ncp && !run) rc = rt_checkpoints(s, it->node, it->token, it->scope, CP_LEAVE, err);
     if (!rc && n->informed && !run) rc = regdoc_inform(s, n, err);     /* sdm:informed roles are told */
     if (rc) return rc;
+    if (!run && n->parent >= 0 && rt_node(s, n->parent)->adhoc) {
+        int stopped = 0;
+        rc = rt_adhoc_completed(s, it, &stopped, err);
+        if (rc || stopped) return rc;
+    }
     if (run || n->nout == 0) return rt_consume(s, it->token, it->scope, n, err);   /* a loop run, or an implicit end */
     int *chosen = xmalloc(sizeof(int) * (size_t)n->nout), nchosen = 0;
     sdm_err why = {0};

@@ -93,6 +93,7 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err);
 int rt_scope_done(rt_step *s, int64_t scope, sdm_err *err);
 int rt_in_loop_run(rt_step *s, const rt_item *it, int *yes, sdm_err *err);
 int rt_call_activity(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_adhoc_completed(rt_step *s, const rt_item *it, int *stopped, sdm_err *err);
 
 /* rt_catch.c */
 int rt_boundary_fire(rt_step *s, int64_t token, int64_t scope, int b, sdm_err *err);

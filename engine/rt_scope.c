@@ -14,10 +14,55 @@
 /* A token at node n opens n's scope: the event subprocesses it watches
 ** and a token at its start event. Used by subprocesses and each instance
 ** of a multi-instance subprocess. */
+static int set_counter(rt_step *s, int64_t body, const char *name, long long v, sdm_err *err);
+static int counter_of(rt_step *s, int64_t body, const char *name, long long *v, sdm_err *err);
+
+/* An ad-hoc subprocess runs its enabled activities [from, to): all at once
+** (Parallel), or one at a time (Sequential: the next when nothing is left
+** inside, rt_scope_done). adHocStarted, a variable of its scope, counts
+** those started. */
+static int adhoc_start(rt_step *s, int64_t token, const model_node *n, int from, int to, sdm_err *err) {
+    int rc = set_counter(s, token, "adHocStarted", to, err);
+    for (int k = from; k < to && !rc; k++) {
+        int64_t t;
+        rc = rt_token_new(s, token, rt_node(s, n->enabled[k]), "ready", NULL, &t, err);
+        if (!rc) rt_push(s, OP_ENTER, t, n->enabled[k], -1, token);
+    }
+    return rc;
+}
+
+/* An inner activity of an ad-hoc subprocess completed: its
+** completionCondition is checked in the subprocess's scope. Once it holds,
+** nothing more starts and, with cancelRemainingInstances, what still runs
+** inside stops and the subprocess completes (*stopped: the token is gone). */
+int rt_adhoc_completed(rt_step *s, const rt_item *it, int *stopped, sdm_err *err) {
+    sdm_assert(rt_item_ok(s, it));
+    const model_node *n = rt_node(s, it->node), *a = rt_node(s, n->parent);
+    sdm_err why = {0};
+    long long over = 0;
+    int holds = 0;
+    *stopped = 0;
+    if (!a->adhoc_until || !el_is(n->kind, EK_ACTIVITY)) return SDM_OK;
+    int rc = counter_of(s, it->scope, "adHocComplete", &over, err);
+    if (!rc && !over) rc = rt_eval_bool(s, a, a->adhoc_until, it->scope, &holds, &why);
+    if (rc) {
+        *stopped = 1;
+        return rt_script_outcome(s, rc, it->token, it->node, "leave", &why, err);
+    }
+    if (!holds) return SDM_OK;
+    rc = set_counter(s, it->scope, "adHocComplete", 1, err);
+    if (!rc) rc = rt_history(s, it->scope, a->id, "adhoc-complete", rt_detail("{s:s}", "after", n->id), err);
+    if (rc || !a->adhoc_cancel) return rc;
+    *stopped = 1;
+    rc = rt_cancel_inside(s, it->scope, a->id, err);
+    return rc ? rc : rt_scope_done(s, it->scope, err);
+}
+
 static int open_scope(rt_step *s, int64_t token, const model_node *n, const rt_wait_plan *w, sdm_err *err) {
-    sdm_assert(token > 0 && n->start >= 0);
+    sdm_assert(token > 0 && (n->start >= 0 || n->adhoc));
     int64_t child;
     int rc = rt_add_waits(s, token, w, err);
+    if (n->adhoc) return rc ? rc : adhoc_start(s, token, n, 0, n->adhoc == LOOP_SEQUENTIAL ? 1 : n->nenabled, err);
     if (!rc) rc = rt_token_new(s, token, rt_node(s, n->start), "ready", NULL, &child, err);
     if (!rc) rt_push(s, OP_ENTER, child, n->start, -1, token);
     return rc;
@@ -351,6 +396,13 @@ int rt_scope_done(rt_step *s, int64_t scope, sdm_err *err) {
     const model_node *n = rt_node(s, node);
     if (n->kind == EL_END_THROW && n->trigger == TR_CANCEL)   /* a cancelled transaction is compensated */
         return rt_cancel_done(s, scope, err);
+    if (n->adhoc == LOOP_SEQUENTIAL) {
+        long long started = 0, over = 0;
+        rc = counter_of(s, scope, "adHocStarted", &started, err);
+        if (!rc) rc = counter_of(s, scope, "adHocComplete", &over, err);
+        if (rc) return rc;
+        if (!over && started < n->nenabled) return adhoc_start(s, scope, n, (int)started, (int)started + 1, err);
+    }
     if (n->loop && t.parent) {
         rc = rt_token_at(s, t.parent, &p, &pnode, err);
         if (rc) return rc;
