@@ -104,6 +104,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
         check_lua(&c, n->assignee_expr, 1, n->id, n->line);
         check_lua(&c, n->due_expr, 1, n->id, n->line);
         check_lua(&c, n->activation, 1, n->id, n->line);
+        check_lua(&c, n->adhoc_until, 1, n->id, n->line);
         for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
         if (n->loop) {
             const model_loop *l = n->loop;

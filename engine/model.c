@@ -95,7 +95,8 @@ static const char *const passive_tags[] = {
     "supportedInterfaceRef", "correlationSubscription", "resourceRole", "performer",
     "humanPerformer", "potentialOwner", "category", "ioBinding", "incoming", "outgoing",
     "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataInputAssociation",
-    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering", NULL
+    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering",
+    "completionCondition", NULL
 };
 
 int model_in_list(const char *const *list, const char *s) {
@@ -710,6 +711,34 @@ static void compile_call(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
+/* A call activity whose calledElement is a global task of the document
+** runs that task in the caller's place (its scope, variables and lane):
+** the node takes the task's kind and what the task's element says. A
+** global task kind sdm does not run is refused here, not at run time. */
+static void call_global_task(compiler *c, model_node *n) {
+    static const struct { const char *tag; el_kind kind; } global[] = {
+        {"globalTask", EL_TASK}, {"globalScriptTask", EL_TASK_SCRIPT}, {"globalUserTask", EL_TASK_USER},
+        {"globalManualTask", EL_TASK_MANUAL}, {"globalBusinessRuleTask", EL_TASK_SERVICE},
+    };
+    const char *colon = strchr(n->called, ':'), *want = colon ? colon + 1 : n->called;
+    for (const xml_node *g = c->root->child; g; g = g->next) {
+        const char *id = model_is_bpmn(g) && strncmp(g->name, "global", 6) == 0 ? xml_attr_get(g, NULL, "id") : NULL;
+        if (!id || strcmp(id, want)) continue;
+        for (size_t k = 0; k < sizeof global / sizeof *global; k++) {
+            if (strcmp(g->name, global[k].tag)) continue;
+            n->kind = global[k].kind;
+            n->nvin = n->nvout = 0;
+            compile_task(c, g, n);
+            compile_form(c, g, n);
+            return;
+        }
+        diag(c, 1, c->nx[c->ni - 1], n->id, "callActivity '%s' calls %s '%s', which sdm does not run (it runs "
+             "processes and globalTask, globalScriptTask, globalUserTask, globalManualTask, "
+             "globalBusinessRuleTask)", n->id, g->name, id);
+        return;
+    }
+}
+
 static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind) {
     arena *a = c->m->mem;
     n->id = arena_strdup(a, xml_attr_get(x, NULL, "id"));
@@ -768,6 +797,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         if (!n->called)
             diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
         compile_call(c, x, n);
+        if (n->called) call_global_task(c, n);
     }
 }
 
