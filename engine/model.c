@@ -134,6 +134,8 @@ const char *model_trimmed(arena *a, const char *s) {
     return n ? arena_strndup(a, s, n) : NULL;
 }
 
+static void local_name(compiler *c, model_node *sp, const char *name);
+
 static const char *sdm_attr(const xml_node *x, const char *name) {
     return xml_attr_get(x, SDM_NS, name);
 }
@@ -611,6 +613,7 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
             if ((e = model_child(mi, "outputDataItem"))) {
                 const char *nm = xml_attr_get(e, NULL, "name");
                 l->out_item = model_trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
+                if (l->out_item) local_name(c, n, l->out_item);   /* each instance's own (the innermost scope at n) */
             }
             if (l->out_coll && !l->out_item)
                 diag(c, 1, mi, n->id, "multi-instance '%s' has a loopDataOutputRef but no outputDataItem; the "
@@ -1173,7 +1176,10 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
 static void add_local(compiler *c, model_node *sp, const xml_node *x) {
     const char *name = xml_attr_get(x, NULL, "name");
     name = model_trimmed(c->m->mem, name && *name ? name : xml_attr_get(x, NULL, "id"));
-    if (!name) return;
+    if (name) local_name(c, sp, name);
+}
+
+static void local_name(compiler *c, model_node *sp, const char *name) {
     const char **v = arena_alloc(c->m->mem, sizeof *v * (size_t)(sp->nlocal + 1));
     if (sp->nlocal) memcpy(v, sp->locals, sizeof *v * (size_t)sp->nlocal);
     v[sp->nlocal++] = name;

@@ -151,8 +151,6 @@ static int loop_run(rt_step *s, int node, int64_t body, int k, const char *items
     rc = rt_token_new(s, body, n, "waiting", NULL, &inst, err);
     if (!rc) rc = store_var_set(s->st, s->inst, inst, "loopCounter", counter, err);
     if (!rc && item && n->loop->elem) rc = store_var_set(s->st, s->inst, inst, n->loop->elem, item, err);
-    /* the output item is the instance's own: its writes stay in its scope */
-    if (!rc && n->loop->out_item) rc = store_var_set(s->st, s->inst, inst, n->loop->out_item, "null", err);
     free(item);
     if (rc) return rc;
     if (n->kind == EL_SUBPROCESS) {
@@ -183,17 +181,6 @@ static int set_counter(rt_step *s, int64_t body, const char *name, long long v, 
     return store_var_set(s->st, s->inst, body, name, buf, err);
 }
 
-/* The output collection starts as one null per instance. */
-static int out_collection_new(rt_step *s, int64_t body, const model_loop *l, long long total, sdm_err *err) {
-    json_t *a = json_array();
-    for (long long k = 0; k < total; k++) json_array_append_new(a, json_null());
-    char *text = json_dumps(a, JSON_COMPACT);
-    int rc = store_var_set(s->st, s->inst, body, l->out_coll, text, err);
-    free(text);
-    json_decref(a);
-    return rc;
-}
-
 int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
     sdm_assert(rt_item_ok(s, it));
     const model_node *n = rt_node(s, it->node);
@@ -213,6 +200,7 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
         else if (!rc && l->count && json_is_real(j) && json_real_value(j) >= 0 && json_real_value(j) < 1e6
                  && json_real_value(j) == (double)(long long)json_real_value(j)) total = (long long)json_real_value(j);
         else if (!rc && !l->count && json_is_array(j)) total = (long long)json_array_size(j);
+        else if (!rc && !l->count && json_is_object(j) && !json_object_size(j)) total = 0;  /* Lua's {}: empty either way */
         else if (!rc) rc = err_set(&why, SDM_ERR_SCRIPT, s->file, l->line, n->id, "%s of '%s' gave %s, not %s",
                                    l->count ? "loopCardinality" : "the collection", n->id,
                                    l->count ? (count ? count : "nil") : (items ? items : "nil"),
@@ -243,7 +231,6 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc && l->kind != LOOP_STANDARD) rc = set_counter(s, it->token, "nrOfInstances", total, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfCompletedInstances", 0, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfActiveInstances", l->kind == LOOP_PARALLEL ? total : 1, err);
-    if (!rc && l->out_coll) rc = out_collection_new(s, it->token, l, total, err);
     for (long long k = 0; !rc && k < (l->kind == LOOP_PARALLEL ? total : 1); k++)
         rc = loop_run(s, it->node, it->token, (int)k, items, err);
     free(items); free(count);
@@ -261,33 +248,43 @@ static int counter_of(rt_step *s, int64_t body, const char *name, long long *v, 
 }
 
 /* The instance `run` of the loop at `body` put its output item into the
-** output collection, at its loopCounter: the collection keeps instance
-** order whatever order the instances end in. */
+** output collection. Until the body leaves, the collection is an object
+** in the body's scope keyed by loopCounter ("0", "1", ...): instances end
+** in any order, and Lua would turn an array with holes into something
+** else when it runs inside. */
 static int out_collect(rt_step *s, int64_t body, int64_t run, const model_loop *l, sdm_err *err) {
     char *bj = NULL, *rj = NULL;
     int rc = store_vars_json(s->st, s->inst, body, &bj, err);
     if (!rc) rc = store_vars_json(s->st, s->inst, run, &rj, err);
     json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *r = rj ? json_loads(rj, 0, NULL) : NULL;
     json_t *coll = json_object_get(b, l->out_coll), *v = json_object_get(r, l->out_item);
-    json_int_t k = json_integer_value(json_object_get(r, "loopCounter"));
-    if (!rc && json_is_array(coll) && k >= 0 && (size_t)k < json_array_size(coll)) {
-        json_array_set(coll, (size_t)k, v ? v : json_null());
-        char *text = json_dumps(coll, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
-        rc = store_var_set(s->st, s->inst, body, l->out_coll, text, err);
-        free(text);
-    }
-    json_decref(b); json_decref(r);
-    free(bj); free(rj);
+    json_t *parts = json_is_object(coll) ? json_deep_copy(coll) : json_object();
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(r, "loopCounter")));
+    if (v) json_object_set(parts, key, v);
+    char *text = json_dumps(parts, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    if (!rc) rc = store_var_set(s->st, s->inst, body, l->out_coll, text, err);
+    free(text); free(bj); free(rj);
+    json_decref(parts); json_decref(b); json_decref(r);
     return rc;
 }
 
-/* The body leaves: its output collection goes to the scope around it. */
-static int out_deliver(rt_step *s, int64_t body, int64_t parent, const model_loop *l, sdm_err *err) {
+/* The body leaves: its output collection, one item per instance in
+** instance order (null for an instance that did not run or gave none),
+** goes to the scope around it. */
+static int out_deliver(rt_step *s, int64_t body, int64_t parent, const model_loop *l, long long total,
+                       sdm_err *err) {
     char *bj = NULL;
     int rc = store_vars_json(s->st, s->inst, body, &bj, err);
-    json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *o = json_object();
-    json_t *coll = json_object_get(b, l->out_coll);
-    json_object_set(o, l->out_coll, coll ? coll : json_array());
+    json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *parts = json_object_get(b, l->out_coll);
+    json_t *a = json_array(), *o = json_object();
+    for (long long k = 0; k < total; k++) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", k);
+        json_t *v = json_is_object(parts) ? json_object_get(parts, key) : NULL;
+        json_array_append(a, v ? v : json_null());
+    }
+    json_object_set_new(o, l->out_coll, a);
     char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     if (!rc) rc = rt_set_vars(s, text, parent, err);
     free(text); free(bj);
@@ -382,7 +379,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     store_token b;
     int at;
     rc = rt_token_at(s, body, &b, &at, err);
-    if (!rc && l->out_coll) rc = out_deliver(s, body, b.parent, l, err);
+    if (!rc && l->out_coll) rc = out_deliver(s, body, b.parent, l, total, err);
     return rc ? rc : leave_scope(s, body, node, b.parent, err);
 }
 
