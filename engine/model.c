@@ -970,7 +970,7 @@ static void wire_scopes(compiler *c, model_proc *p) {
     }
     for (int i = 0; i < p->nnode; i++)
         if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
-            diag(c, 1, c->nx[i], p->nodes[i].id, "subProcess '%s' has no start event", p->nodes[i].id);
+            diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event", p->nodes[i].tag, p->nodes[i].id);
     wire_adhoc(c, p);
 }
 

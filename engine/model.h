@@ -42,7 +42,7 @@ typedef enum el_kind {
     EL_END_THROW,       /* end event that throws (message, signal, error, escalation, compensation) */
     EL_START_SIGNAL,    /* signal start event: a signal starts the process or event subprocess */
     EL_START_CATCH,     /* error or escalation start event of an event subprocess */
-    EL_SUBPROCESS,      /* embedded subprocess, or event subprocess (triggered) */
+    EL_SUBPROCESS,      /* embedded subprocess, event subprocess (triggered), transaction, ad-hoc subprocess */
     EL_GW_EVENT,        /* event-based gateway: the first of its events to happen wins */
     EL_GW_COMPLEX,      /* complex gateway: split like inclusive; join fires when activationCondition holds */
     EL_LINK_THROW,      /* link intermediate throw: goes on at the catch of the same name */

@@ -2,7 +2,8 @@
 ** rt_gate.c — joining gateways: the parallel join (one token from every
 ** incoming flow), and the joins decided only when every token rests:
 ** inclusive (nothing else can still arrive) and complex (its
-** activationCondition).
+** activationCondition); and an activity's startQuantity, a join of that
+** many tokens before it starts.
 **
 ** Must not split: leaving a gateway is op_leave's select_flows in rt.c.
 */

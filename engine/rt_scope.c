@@ -1,9 +1,11 @@
 /*
 ** rt_scope.c — activities that hold tokens of their own: embedded
-** subprocesses, event subprocesses started in a scope, multi-instance and
-** standard loops (the body token, its counters, one run token per run),
-** and call activities (the called instance runs in step.c; the return
-** merges its variables back).
+** subprocesses and transactions, ad-hoc subprocesses (the activities they
+** enable, their ordering and completion condition), event subprocesses
+** started in a scope, multi-instance and standard loops (the body token,
+** its counters, one run token per run, the behavior's events, the output
+** collection), and call activities (the called instance runs in step.c;
+** the return merges its variables back).
 **
 ** Must not start another instance itself: the step's `call` hook does.
 */
