@@ -1120,6 +1120,9 @@ static void check_cancel(compiler *c, model_proc *p) {
         else if (!leaves)
             diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': transaction '%s' has no cancel boundaryEvent to "
                  "leave by once cancelled", n->id, t->id);
+        else if (t->loop)
+            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': cancelling one instance of multi-instance "
+                 "transaction '%s' is not supported", n->id, t->id);
     }
 }
 

@@ -301,9 +301,10 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         if (rc) return rc;
     }
     if (n->start_qty > 1 && !run) {      /* startQuantity: waits for that many tokens */
-        int rc = rt_quantity_join(s, it, &joined.token, err);
-        if (rc || !joined.token) return rc;
-        joined = (rt_item){.op = it->op, .token = joined.token, .node = it->node, .flow = -1, .scope = it->scope};
+        int64_t keep = 0;
+        int rc = rt_quantity_join(s, it, &keep, err);
+        if (rc || !keep) return rc;
+        joined = (rt_item){.op = it->op, .token = keep, .node = it->node, .flow = -1, .scope = it->scope};
         it = &joined;
     }
     if (n->loop && !run) return rt_loop_begin(s, it, err);
