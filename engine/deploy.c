@@ -111,6 +111,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
         check_lua(&c, n->due_expr, 1, n->id, n->line);
         check_lua(&c, n->activation, 1, n->id, n->line);
         check_lua(&c, n->cond, 1, n->id, n->line);
+        check_lua(&c, n->adhoc_until, 1, n->id, n->line);
         for (int k = 0; k < n->ncp; k++) check_lua(&c, n->cps[k].code, 0, n->id, n->cps[k].line);
         if (n->loop) {
             const model_loop *l = n->loop;
@@ -119,6 +120,7 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
             check_lua(&c, l->items, 1, n->id, l->line);
             check_lua(&c, l->until, 1, n->id, l->line);
             check_lua(&c, l->cond, 1, n->id, l->line);
+            for (int k = 0; k < l->nev; k++) check_lua(&c, l->ev[k].cond, 1, n->id, l->ev[k].line);
         }
         check_duration(&c, n->due, n);
         check_duration(&c, n->due_working, n);

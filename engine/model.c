@@ -76,14 +76,15 @@ static const struct { const char *tag; el_kind kind; } node_tags[] = {
     {"scriptTask", EL_TASK_SCRIPT}, {"serviceTask", EL_TASK_SERVICE},
     {"intermediateCatchEvent", EL_CATCH_TIMER}, {"boundaryEvent", EL_BOUNDARY_TIMER},
     {"callActivity", EL_CALL}, {"receiveTask", EL_RECEIVE}, {"sendTask", EL_THROW_EVENT},
-    {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS},
+    {"businessRuleTask", EL_TASK_SERVICE}, {"subProcess", EL_SUBPROCESS}, {"transaction", EL_SUBPROCESS},
+    {"adHocSubProcess", EL_SUBPROCESS},
     {"eventBasedGateway", EL_GW_EVENT}, {"complexGateway", EL_GW_COMPLEX},
 };
 
 /* Flow nodes BPMN defines that this engine does not execute yet: a model
 ** using one is refused at deploy time, naming the element. */
 static const char *const unsupported_tags[] = {
-    "adHocSubProcess", "transaction", "callChoreography", "choreographyTask", "subChoreography", NULL
+    "callChoreography", "choreographyTask", "subChoreography", NULL
 };
 
 /* Process content that carries no behaviour for the engine. */
@@ -94,7 +95,8 @@ static const char *const passive_tags[] = {
     "supportedInterfaceRef", "correlationSubscription", "resourceRole", "performer",
     "humanPerformer", "potentialOwner", "category", "ioBinding", "incoming", "outgoing",
     "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataInputAssociation",
-    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering", NULL
+    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering",
+    "completionCondition", NULL
 };
 
 int model_in_list(const char *const *list, const char *s) {
@@ -131,6 +133,8 @@ const char *model_trimmed(arena *a, const char *s) {
     while (n && isspace((unsigned char)s[n - 1])) n--;
     return n ? arena_strndup(a, s, n) : NULL;
 }
+
+static void local_name(compiler *c, model_node *sp, const char *name);
 
 static const char *sdm_attr(const xml_node *x, const char *name) {
     return xml_attr_get(x, SDM_NS, name);
@@ -258,6 +262,7 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         {"compensateEventDefinition", TR_COMPENSATE, EL_START_CATCH, -1, EL_BOUNDARY_EVENT, EL_THROW_EVENT, EL_END_THROW},
         {"linkEventDefinition", TR_LINK, -1, EL_LINK_CATCH, -1, EL_LINK_THROW, -1},
         {"conditionalEventDefinition", TR_CONDITIONAL, EL_START_CONDITIONAL, EL_CATCH_EVENT, EL_BOUNDARY_EVENT, -1, -1},
+        {"cancelEventDefinition", TR_CANCEL, -1, -1, EL_BOUNDARY_EVENT, -1, EL_END_THROW},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
         if (strcmp(def->name, map[i].def) != 0) continue;
@@ -281,9 +286,11 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
             if (!n->msg) diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
             break;
         case TR_CONDITIONAL: n->cond = event_condition(c, def, n); break;
+        case TR_CANCEL: break;                  /* what it cancels is where it sits */
         case TR_NONE: case TR_TIMER: break;     /* not in the map */
         }
-        if (n->trigger == TR_ERROR && kind == EL_BOUNDARY_TIMER) n->interrupting = 1;   /* errors always interrupt */
+        if ((n->trigger == TR_ERROR || n->trigger == TR_CANCEL) && kind == EL_BOUNDARY_TIMER)
+            n->interrupting = 1;                /* errors and cancellation always interrupt */
         return k;
     }
     return -1;
@@ -570,6 +577,74 @@ static const char *data_name(compiler *c, const xml_node *px, const char *ref) {
     return NULL;
 }
 
+/* The event a multi-instance behavior throws, from its definition: a signal
+** or a message, caught by the activity's own boundary events. */
+static void mi_event(compiler *c, const xml_node *at, const xml_node *def, model_node *n, model_mi_event *e) {
+    e->line = at->line;
+    e->trigger = TR_NONE;
+    if (!def) {
+        diag(c, 1, at, n->id, "multi-instance '%s': the behavior's event names no event definition of the document",
+             n->id);
+    } else if (strcmp(def->name, "signalEventDefinition") == 0 || strcmp(def->name, "messageEventDefinition") == 0) {
+        int sig = def->name[0] == 's';
+        e->trigger = sig ? TR_SIGNAL : TR_MESSAGE;
+        e->name = trigger_name(c, def, xml_attr_get(def, NULL, sig ? "signalRef" : "messageRef"), n->id);
+    } else {
+        diag(c, 1, at, n->id, "multi-instance '%s': its behavior throws a %s; sdm throws a signal or a message "
+             "to the activity's boundary events", n->id, def->name);
+    }
+}
+
+static const xml_node *top_definition(compiler *c, const char *ref) {
+    for (const xml_node *d = c->root->child; d && ref; d = d->next) {
+        const char *id = model_is_event_definition(d) ? xml_attr_get(d, NULL, "id") : NULL;
+        if (id && strcmp(id, ref) == 0) return d;
+    }
+    return NULL;
+}
+
+/* behavior None/One name their event (noneBehaviorEventRef,
+** oneBehaviorEventRef; without one, the spec's default signal has no name
+** a boundary event could catch, so nothing is thrown); Complex holds
+** complexBehaviorDefinitions, each a condition and the event it throws. */
+static void compile_mi_behavior(compiler *c, const xml_node *mi, model_node *n, model_loop *l) {
+    const char *beh = xml_attr_get(mi, NULL, "behavior");
+    l->behavior = !beh || strcmp(beh, "All") == 0 ? MI_ALL : strcmp(beh, "None") == 0 ? MI_NONE
+                : strcmp(beh, "One") == 0 ? MI_ONE : strcmp(beh, "Complex") == 0 ? MI_COMPLEX : MI_ALL;
+    if (beh && l->behavior == MI_ALL && strcmp(beh, "All"))
+        diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" is none of All, None, One, Complex", n->id, beh);
+    if (l->behavior == MI_NONE || l->behavior == MI_ONE) {
+        const char *ref = xml_attr_get(mi, NULL, l->behavior == MI_NONE ? "noneBehaviorEventRef" : "oneBehaviorEventRef");
+        if (!ref) return;
+        l->ev = arena_alloc(c->m->mem, sizeof *l->ev);
+        memset(l->ev, 0, sizeof *l->ev);
+        l->nev = 1;
+        mi_event(c, mi, top_definition(c, ref), n, l->ev);
+        return;
+    }
+    int k = 0;
+    for (const xml_node *d = mi->child; d; d = d->next) k += model_is_bpmn(d) && strcmp(d->name, "complexBehaviorDefinition") == 0;
+    if (k && l->behavior != MI_COMPLEX)
+        diag(c, 1, mi, n->id, "multi-instance '%s' has complexBehaviorDefinitions but behavior is not Complex", n->id);
+    if (!k || l->behavior != MI_COMPLEX) return;
+    l->ev = arena_alloc(c->m->mem, sizeof *l->ev * (size_t)k);
+    memset(l->ev, 0, sizeof *l->ev * (size_t)k);
+    for (const xml_node *d = mi->child; d; d = d->next) {
+        if (!model_is_bpmn(d) || strcmp(d->name, "complexBehaviorDefinition")) continue;
+        model_mi_event *e = &l->ev[l->nev++];
+        const xml_node *cond = model_child(d, "condition"), *ev = model_child(d, "event");
+        e->cond = cond ? model_trimmed(c->m->mem, cond->text) : NULL;
+        if (!e->cond)
+            diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no condition (when to throw its event "
+                 "and end the remaining instances)", n->id);
+        const xml_node *def = NULL;
+        for (const xml_node *x = ev ? ev->child : NULL; x && !def; x = x->next)
+            if (model_is_event_definition(x)) def = x;
+        if (!ev) diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no event to throw", n->id);
+        else mi_event(c, ev, def, n, e);
+    }
+}
+
 static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
     arena *a = c->m->mem;
     const xml_node *mi = model_child(x, "multiInstanceLoopCharacteristics"), *sl = model_child(x, "standardLoopCharacteristics");
@@ -601,9 +676,20 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
             if (!l->count == !l->items)
                 diag(c, 1, mi, n->id, "multi-instance '%s' needs either loopCardinality or a collection "
                      "(sdm:collection=\"lua expression\"), not %s", n->id, l->count ? "both" : "neither");
-            const char *beh = xml_attr_get(mi, NULL, "behavior");
-            if (beh && strcmp(beh, "All") && (model_child(mi, "complexBehaviorDefinition") || xml_attr_get(mi, NULL, "noneBehaviorEventRef") || xml_attr_get(mi, NULL, "oneBehaviorEventRef")))
-                diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" with events is not supported", n->id, beh);
+            if ((e = model_child(mi, "loopDataOutputRef"))) {
+                const char *ref = model_trimmed(a, e->text);
+                l->out_coll = data_name(c, c->root, ref);
+                if (!l->out_coll) l->out_coll = ref;
+            }
+            if ((e = model_child(mi, "outputDataItem"))) {
+                const char *nm = xml_attr_get(e, NULL, "name");
+                l->out_item = model_trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
+                if (l->out_item) local_name(c, n, l->out_item);   /* each instance's own (the innermost scope at n) */
+            }
+            if (l->out_coll && !l->out_item)
+                diag(c, 1, mi, n->id, "multi-instance '%s' has a loopDataOutputRef but no outputDataItem; the "
+                     "output collection is built from each instance's output item", n->id);
+            compile_mi_behavior(c, mi, n, l);
         } else {
             l->kind = LOOP_STANDARD;
             const xml_node *e = model_child(sl, "loopCondition");
@@ -619,11 +705,29 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
         n->loop = l;
     }
     static const char *const qty[] = {"startQuantity", "completionQuantity"};
+    n->start_qty = n->done_qty = 1;
     for (int i = 0; i < 2; i++) {
         const char *v = xml_attr_get(x, NULL, qty[i]);
-        if (v && strcmp(v, "1") != 0)
-            diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not supported (only 1)", x->name, n->id, qty[i], v);
+        char *end = NULL;
+        long q = v ? strtol(v, &end, 10) : 1;
+        if (v && (!*v || *end || q < 1 || q > 1000))
+            diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not a number of tokens from 1 to 1000", x->name, n->id,
+                 qty[i], v);
+        else *(i ? &n->done_qty : &n->start_qty) = (int)q;
     }
+}
+
+/* An ad-hoc subprocess: its ordering, completionCondition and
+** cancelRemainingInstances (which inner activities it runs is wired with
+** the scopes, wire_scopes). */
+static void compile_adhoc(compiler *c, const xml_node *x, model_node *n) {
+    const char *ord = xml_attr_get(x, NULL, "ordering"), *cancel = xml_attr_get(x, NULL, "cancelRemainingInstances");
+    n->adhoc = ord && strcmp(ord, "Sequential") == 0 ? LOOP_SEQUENTIAL : LOOP_PARALLEL;
+    if (ord && strcmp(ord, "Sequential") && strcmp(ord, "Parallel"))
+        diag(c, 1, x, n->id, "adHocSubProcess '%s': ordering=\"%s\" is neither Parallel nor Sequential", n->id, ord);
+    n->adhoc_cancel = !cancel || strcmp(cancel, "false") != 0;
+    const xml_node *cc = model_child(x, "completionCondition");
+    n->adhoc_until = cc ? model_trimmed(c->m->mem, cc->text) : NULL;
 }
 
 /* Which variables a call activity passes: sdm:in / sdm:out name them
@@ -681,6 +785,34 @@ static void compile_call(compiler *c, const xml_node *x, model_node *n) {
     }
 }
 
+/* A call activity whose calledElement is a global task of the document
+** runs that task in the caller's place (its scope, variables and lane):
+** the node takes the task's kind and what the task's element says. A
+** global task kind sdm does not run is refused here, not at run time. */
+static void call_global_task(compiler *c, model_node *n) {
+    static const struct { const char *tag; el_kind kind; } global[] = {
+        {"globalTask", EL_TASK}, {"globalScriptTask", EL_TASK_SCRIPT}, {"globalUserTask", EL_TASK_USER},
+        {"globalManualTask", EL_TASK_MANUAL}, {"globalBusinessRuleTask", EL_TASK_SERVICE},
+    };
+    const char *colon = strchr(n->called, ':'), *want = colon ? colon + 1 : n->called;
+    for (const xml_node *g = c->root->child; g; g = g->next) {
+        const char *id = model_is_bpmn(g) && strncmp(g->name, "global", 6) == 0 ? xml_attr_get(g, NULL, "id") : NULL;
+        if (!id || strcmp(id, want)) continue;
+        for (size_t k = 0; k < sizeof global / sizeof *global; k++) {
+            if (strcmp(g->name, global[k].tag)) continue;
+            n->kind = global[k].kind;
+            n->nvin = n->nvout = 0;
+            compile_task(c, g, n);
+            compile_form(c, g, n);
+            return;
+        }
+        diag(c, 1, c->nx[c->ni - 1], n->id, "callActivity '%s' calls %s '%s', which sdm does not run (it runs "
+             "processes and globalTask, globalScriptTask, globalUserTask, globalManualTask, "
+             "globalBusinessRuleTask)", n->id, g->name, id);
+        return;
+    }
+}
+
 static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind) {
     arena *a = c->m->mem;
     n->id = arena_strdup(a, xml_attr_get(x, NULL, "id"));
@@ -726,6 +858,8 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (n->kind == EL_SUBPROCESS) {
         const char *t = xml_attr_get(x, NULL, "triggeredByEvent");
         n->triggered = t && strcmp(t, "true") == 0;
+        n->transaction = strcmp(x->name, "transaction") == 0;
+        if (strcmp(x->name, "adHocSubProcess") == 0) compile_adhoc(c, x, n);
     }
     if (n->kind == EL_GW_COMPLEX) {
         const xml_node *ac = model_child(x, "activationCondition");
@@ -741,6 +875,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
         if (!n->called)
             diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
         compile_call(c, x, n);
+        if (n->called) call_global_task(c, n);
     }
 }
 
@@ -850,6 +985,31 @@ static void check_defaults(compiler *c, model_proc *p) {
     }
 }
 
+/* An ad-hoc subprocess runs its inner activities that have no incoming
+** flow (not boundary events, compensation handlers or event
+** subprocesses); it holds no start or end events (EXT.062) and at least
+** one activity (EXT.061). */
+static void wire_adhoc(compiler *c, model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        model_node *a = &p->nodes[i];
+        if (!a->adhoc) continue;
+        a->enabled = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
+        for (int k = i + 1; k < p->nnode; k++) {
+            const model_node *n = &p->nodes[k];
+            if (n->parent != i) continue;
+            const char *fc = xml_attr_get(c->nx[k], NULL, "isForCompensation");
+            if (el_is(n->kind, EK_START) || el_is(n->kind, EK_END))
+                diag(c, 1, c->nx[k], n->id, "adHocSubProcess '%s' holds %s '%s'; an ad-hoc subprocess has no start "
+                     "or end events (its activities are enabled as it starts)", a->id, n->tag, n->id);
+            else if (el_is(n->kind, EK_ACTIVITY) && !n->nin && !n->triggered && !(fc && strcmp(fc, "true") == 0))
+                a->enabled[a->nenabled++] = k;
+        }
+        if (!a->nenabled)
+            diag(c, 1, c->nx[i], a->id, "adHocSubProcess '%s' holds no activity to run; an ad-hoc subprocess "
+                 "holds at least one activity", a->id);
+    }
+}
+
 /* Subprocesses: each has one start event, none for an embedded one, a
 ** trigger for an event subprocess; event subprocesses register with the
 ** scope they watch. */
@@ -908,8 +1068,9 @@ static void wire_scopes(compiler *c, model_proc *p) {
             p->nodes[n->parent].start = i;
     }
     for (int i = 0; i < p->nnode; i++)
-        if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0)
-            diag(c, 1, c->nx[i], p->nodes[i].id, "subProcess '%s' has no start event", p->nodes[i].id);
+        if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
+            diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event", p->nodes[i].tag, p->nodes[i].id);
+    wire_adhoc(c, p);
 }
 
 static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
@@ -969,7 +1130,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
         if (el_is(n->kind, EK_START) || n->kind == EL_LINK_CATCH || (n->kind == EL_BOUNDARY_EVENT && n->comp >= 0) ||
-            (n->kind == EL_SUBPROCESS && n->triggered)) {
+            (n->kind == EL_SUBPROCESS && n->triggered) || (n->parent >= 0 && p->nodes[n->parent].adhoc && !n->nin)) {
             seen[i] = 1;
             queue[qn++] = i;
         }
@@ -998,11 +1159,13 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
 ** by bpmn_error()); compensation on any activity. */
 static int boundary_fits(const model_node *b, const model_node *a) {
     int waits = el_is(a->kind, EK_ACTIVITY) && el_is(a->kind, EK_WAITS) && !(a->kind == EL_SUBPROCESS && a->triggered);
+    if (a->loop && a->loop->nev) waits = 1;      /* catches what its multi-instance behavior throws */
     switch (b->kind == EL_BOUNDARY_TIMER ? TR_TIMER : b->trigger) {
     case TR_TIMER: case TR_MESSAGE: case TR_SIGNAL: case TR_CONDITIONAL: return waits;
     case TR_ESCALATION: return el_is(a->kind, EK_INNER);
     case TR_ERROR: return el_is(a->kind, EK_INNER | EK_LUA);
     case TR_COMPENSATE: return a->kind != EL_SUBPROCESS || !a->triggered;
+    case TR_CANCEL: return a->kind == EL_SUBPROCESS && a->transaction;
     case TR_NONE: case TR_LINK: break;      /* no boundary event has these */
     }
     return 0;
@@ -1029,6 +1192,11 @@ static void attach_boundaries(compiler *c, model_proc *p) {
                  n->id, a->tag, a->id);
             continue;
         }
+        if (!boundary_fits(n, a) && n->trigger == TR_CANCEL) {
+            diag(c, 1, x, n->id, "cancel boundaryEvent '%s' is attached to %s '%s'; only a transaction is cancelled",
+                 n->id, a->tag, a->id);
+            continue;
+        }
         if (!boundary_fits(n, a)) {
             diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
                  ? "timer" : n->trigger == TR_MESSAGE ? "message" : n->trigger == TR_SIGNAL ? "signal" : n->trigger == TR_ESCALATION
@@ -1041,6 +1209,27 @@ static void attach_boundaries(compiler *c, model_proc *p) {
         if (n->trigger == TR_COMPENSATE) a->compensable = 1;
         if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
         a->bnd[a->nbnd++] = i;
+    }
+}
+
+/* A cancel end event sits in a transaction (its innermost subprocess),
+** which has a cancel boundary event to leave by once cancelled. */
+static void check_cancel(compiler *c, model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        if (n->kind != EL_END_THROW || n->trigger != TR_CANCEL) continue;
+        const model_node *t = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
+        int leaves = 0;
+        for (int k = 0; t && k < t->nbnd; k++) leaves |= p->nodes[t->bnd[k]].trigger == TR_CANCEL;
+        if (!t || !t->transaction)
+            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s' is not inside a transaction; only a transaction "
+                 "is cancelled", n->id);
+        else if (!leaves)
+            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': transaction '%s' has no cancel boundaryEvent to "
+                 "leave by once cancelled", n->id, t->id);
+        else if (t->loop)
+            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': cancelling one instance of multi-instance "
+                 "transaction '%s' is not supported", n->id, t->id);
     }
 }
 
@@ -1097,7 +1286,10 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
 static void add_local(compiler *c, model_node *sp, const xml_node *x) {
     const char *name = xml_attr_get(x, NULL, "name");
     name = model_trimmed(c->m->mem, name && *name ? name : xml_attr_get(x, NULL, "id"));
-    if (!name) return;
+    if (name) local_name(c, sp, name);
+}
+
+static void local_name(compiler *c, model_node *sp, const char *name) {
     const char **v = arena_alloc(c->m->mem, sizeof *v * (size_t)(sp->nlocal + 1));
     if (sp->nlocal) memcpy(v, sp->locals, sizeof *v * (size_t)sp->nlocal);
     v[sp->nlocal++] = name;
@@ -1164,6 +1356,7 @@ static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
     attach_boundaries(c, p);
     link_flows(c, p);
     link_compensation(c, p);
+    check_cancel(c, p);
     wire_scopes(c, p);
     check_defaults(c, p);
     check_graph(c, p, px);

@@ -42,7 +42,7 @@ typedef enum el_kind {
     EL_END_THROW,       /* end event that throws (message, signal, error, escalation, compensation) */
     EL_START_SIGNAL,    /* signal start event: a signal starts the process or event subprocess */
     EL_START_CATCH,     /* error or escalation start event of an event subprocess */
-    EL_SUBPROCESS,      /* embedded subprocess, or event subprocess (triggered) */
+    EL_SUBPROCESS,      /* embedded subprocess, event subprocess (triggered), transaction, ad-hoc subprocess */
     EL_GW_EVENT,        /* event-based gateway: the first of its events to happen wins */
     EL_GW_COMPLEX,      /* complex gateway: split like inclusive; join fires when activationCondition holds */
     EL_LINK_THROW,      /* link intermediate throw: goes on at the catch of the same name */
@@ -59,6 +59,7 @@ typedef enum el_trigger {
     TR_MESSAGE = 'm', TR_SIGNAL = 's', TR_ESCALATION = 'e', TR_ERROR = 'x',
     TR_COMPENSATE = 'c', TR_LINK = 'l',
     TR_CONDITIONAL = 'k',    /* a Lua condition over the instance's variables (model_node.cond) */
+    TR_CANCEL = 'n',         /* cancel end event and cancel boundary event of a transaction */
     TR_TIMER = 't',          /* never in model_node.trigger (timers have their kinds): for switches over both */
 } el_trigger;
 
@@ -67,6 +68,20 @@ typedef enum el_timer { TIMER_NONE = 0, TIMER_DURATION = 'd', TIMER_DATE = 't', 
 
 /* The kind of a loop marker. */
 typedef enum el_loop { LOOP_PARALLEL = 'p', LOOP_SEQUENTIAL = 's', LOOP_STANDARD = 'l' } el_loop;
+
+/* A multi-instance activity's behavior: which events it throws as its
+** instances complete (BPMN 2.0, 10.2.8). All throws none. */
+typedef enum el_mi_behavior { MI_ALL = 0, MI_NONE, MI_ONE, MI_COMPLEX } el_mi_behavior;
+
+/* An event a multi-instance activity throws to its own boundary events:
+** for None each instance completing, for One the first, for Complex when
+** `cond` holds (which also ends the remaining instances). */
+typedef struct model_mi_event {
+    const char *cond;        /* Complex: Lua condition, seen in the completed instance's scope */
+    el_trigger trigger;      /* TR_SIGNAL or TR_MESSAGE; TR_NONE: nothing to throw */
+    const char *name;        /* the signal's or message's name */
+    int line;
+} model_mi_event;
 
 enum { CP_ENTER = 1, CP_LEAVE = 2, CP_DUE = 4 };
 
@@ -90,6 +105,11 @@ typedef struct model_loop {
     const char *cond;        /* loopCondition (standard loop): go on while it holds */
     int test_before;         /* standard loop: evaluate cond before the first run */
     int max;                 /* standard loop: loopMaximum, 0 when none */
+    const char *out_coll;    /* loopDataOutputRef: variable given the list of every instance's output */
+    const char *out_item;    /* outputDataItem: each instance's output, collected in instance order */
+    el_mi_behavior behavior;
+    model_mi_event *ev;      /* None/One: one; Complex: one per complexBehaviorDefinition */
+    int nev;
     int line;
 } model_loop;
 
@@ -155,6 +175,11 @@ typedef struct model_node {
     int parent;              /* the subprocess holding the node, -1 at process level */
     int start;               /* subprocess: its start event (none start, or the trigger of an event subprocess) */
     int triggered;           /* subprocess: an event subprocess (triggeredByEvent) */
+    int transaction;         /* subprocess: a transaction (a cancel end inside cancels it, compensating) */
+    el_loop adhoc;           /* ad-hoc subprocess: LOOP_PARALLEL or LOOP_SEQUENTIAL ordering; 0 otherwise */
+    const char *adhoc_until; /* ad-hoc: completionCondition (Lua), checked as each inner activity completes */
+    int adhoc_cancel;        /* ad-hoc: cancelRemainingInstances (default true) */
+    int *enabled, nenabled;  /* ad-hoc: the inner activities it runs (those without incoming flows), document order */
     int *evsubs, nevsub;     /* subprocess: the event subprocesses inside it */
     const char **locals;     /* subprocess: dataObjects, variables local to each run */
     int nlocal;
@@ -163,6 +188,8 @@ typedef struct model_node {
     int link;                /* link throw: the link catch it goes on at */
     int compensable;         /* activity: has a compensation boundary event */
     const model_loop *loop;  /* loop or multi-instance marker, or NULL */
+    int start_qty;           /* startQuantity: tokens that must arrive before it starts (1) */
+    int done_qty;            /* completionQuantity: tokens it puts on each outgoing flow (1) */
     const char *activation;  /* complex gateway: activationCondition (Lua; sees activationCount) */
     const char *client;      /* timer start event: sdm:client, the client key to start for */
     model_checkpoint *cps;

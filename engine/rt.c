@@ -296,12 +296,20 @@ static void pass(rt_step *s, const rt_item *it) { rt_push(s, OP_LEAVE, it->token
 static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
     sdm_assert(rt_item_ok(s, it));
     const model_node *n = rt_node(s, it->node);
+    int run = 0;
+    rt_item joined;
     if (n->loop) {
-        int run;
         int rc = rt_in_loop_run(s, it, &run, err);
         if (rc) return rc;
-        if (!run) return rt_loop_begin(s, it, err);
     }
+    if (n->start_qty > 1 && !run) {      /* startQuantity: waits for that many tokens */
+        int64_t keep = 0;
+        int rc = rt_quantity_join(s, it, &keep, err);
+        if (rc || !keep) return rc;
+        joined = (rt_item){.op = it->op, .token = keep, .node = it->node, .flow = -1, .scope = it->scope};
+        it = &joined;
+    }
+    if (n->loop && !run) return rt_loop_begin(s, it, err);
     switch (n->kind) {
     case EL_START: case EL_THROW_NONE: case EL_TASK: case EL_TASK_MANUAL:
     case EL_GW_EXCLUSIVE: case EL_BOUNDARY_TIMER: case EL_BOUNDARY_EVENT:
@@ -357,6 +365,11 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc && n->ncp && !run) rc = rt_checkpoints(s, it->node, it->token, it->scope, CP_LEAVE, err);
     if (!rc && n->informed && !run) rc = regdoc_inform(s, n, err);     /* sdm:informed roles are told */
     if (rc) return rc;
+    if (!run && n->parent >= 0 && rt_node(s, n->parent)->adhoc) {
+        int stopped = 0;
+        rc = rt_adhoc_completed(s, it, &stopped, err);
+        if (rc || stopped) return rc;
+    }
     if (run || n->nout == 0) return rt_consume(s, it->token, it->scope, n, err);   /* a loop run, or an implicit end */
     int *chosen = xmalloc(sizeof(int) * (size_t)n->nout), nchosen = 0;
     sdm_err why = {0};
@@ -365,6 +378,11 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
     } else {
         rc = select_flows(s, n, it->scope, n->kind == EL_GW_EXCLUSIVE, chosen, &nchosen, &why);
         if (!rc) rc = rt_save_vars(s, &why);
+    }
+    if (!rc && n->done_qty > 1) {      /* completionQuantity: that many tokens on each flow taken */
+        chosen = xrealloc(chosen, sizeof(int) * (size_t)(nchosen * n->done_qty));
+        for (int k = nchosen; k < nchosen * n->done_qty; k++) chosen[k] = chosen[k % nchosen];
+        nchosen *= n->done_qty;
     }
     if (rc) rc = rt_script_outcome(s, rc, it->token, it->node, "leave", &why, err);
     else rc = take(s, it->token, it->scope, chosen, nchosen, err);

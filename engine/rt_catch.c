@@ -167,10 +167,43 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
     return rc;
 }
 
+/* A cancel end event cancels its transaction (scope token it->scope):
+** everything else inside stops, the activities completed inside are
+** compensated, latest first, under a token of the cancel end event, and
+** when their handlers have ended (rt_cancel_done) the transaction leaves
+** by its cancel boundary event. */
+static int cancel_transaction(rt_step *s, const rt_item *it, sdm_err *err) {
+    sdm_assert(rt_item_ok(s, it) && it->scope);
+    const model_node *n = rt_node(s, it->node);
+    int64_t t = 0;
+    int waiting = 0;
+    int rc = rt_history(s, it->scope, n->id, "transaction-cancelled", NULL, err);
+    if (!rc) rc = rt_cancel_inside(s, it->scope, n->id, err);      /* the thrower's token too */
+    if (!rc) rc = rt_token_new(s, it->scope, n, "ready", NULL, &t, err);
+    rt_item c = {.op = OP_EXECUTE, .token = t, .node = it->node, .flow = -1, .scope = it->scope};
+    if (!rc) rc = compensate(s, &c, &waiting, err);
+    return rc || waiting ? rc : rt_cancel_done(s, t, err);
+}
+
+int rt_cancel_done(rt_step *s, int64_t token, sdm_err *err) {
+    store_token t, x;
+    int at, xat, b = -1;
+    int rc = rt_token_at(s, token, &t, &at, err);
+    if (!rc) rc = rt_token_at(s, t.parent, &x, &xat, err);
+    if (rc) return rc;
+    const model_node *txn = rt_node(s, xat);
+    sdm_assert(txn->transaction);
+    for (int k = 0; k < txn->nbnd; k++)
+        if (rt_node(s, txn->bnd[k])->trigger == TR_CANCEL) b = txn->bnd[k];
+    if (b < 0) return SDM_CORRUPT_BKPT(err, "a cancelled transaction has no cancel boundary event (deploy checks it)");
+    return rt_boundary_fire(s, t.parent, x.parent, b, err);
+}
+
 int rt_throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
     sdm_assert(rt_item_ok(s, it));
     const model_node *n = rt_node(s, it->node);
     int rc, stopped = 0;
+    if (n->trigger == TR_CANCEL) return cancel_transaction(s, it, err);
     if (n->trigger == TR_ESCALATION || n->trigger == TR_ERROR) {
         rc = throw_catchable(s, it, &stopped, err);
     } else if (n->trigger == TR_COMPENSATE) {

@@ -2,7 +2,8 @@
 ** rt_gate.c — joining gateways: the parallel join (one token from every
 ** incoming flow), and the joins decided only when every token rests:
 ** inclusive (nothing else can still arrive) and complex (its
-** activationCondition).
+** activationCondition); and an activity's startQuantity, a join of that
+** many tokens before it starts.
 **
 ** Must not split: leaving a gateway is op_leave's select_flows in rt.c.
 */
@@ -10,16 +11,39 @@
 #include <jansson.h>
 #include "rt_int.h"
 
+/* The arriving token joins those waiting at its node in its scope;
+** *ids and *flows list them all, oldest first (freed by join_free). */
+static int join_arrive(rt_step *s, const rt_item *it, int64_t **ids, char ***flows, int *nj, sdm_err *err) {
+    const model_node *n = rt_node(s, it->node);
+    int rc = store_token_set(s->st, it->token, n->id, "joining", rt_flow_id(s, it->flow), err);
+    return rc ? rc : store_tokens_joining(s->st, s->inst, it->scope, n->id, ids, flows, nj, err);
+}
+
+static void join_free(int64_t *ids, char **flows, int nj) {
+    for (int j = 0; j < nj; j++) free(flows[j]);
+    free(flows); free(ids);
+}
+
+/* Of the joined tokens `pick`, the oldest goes on (*keep, ready) and the
+** others are consumed. */
+static int join_merge(rt_step *s, const model_node *n, const int64_t *pick, int np, int64_t *keep, sdm_err *err) {
+    int rc = SDM_OK;
+    *keep = pick[0];
+    for (int k = 1; k < np; k++) if (pick[k] < *keep) *keep = pick[k];
+    for (int k = 0; !rc && k < np; k++)
+        if (pick[k] != *keep) rc = store_token_delete(s->st, pick[k], err);
+    return rc ? rc : store_token_set(s->st, *keep, n->id, "ready", NULL, err);
+}
+
 /* A parallel join fires when a token waits on every incoming flow; it
 ** consumes the oldest token of each flow and continues with the oldest. */
 int rt_parallel_join(rt_step *s, const rt_item *it, sdm_err *err) {
     sdm_assert(rt_item_ok(s, it));
     const model_node *n = rt_node(s, it->node);
-    int64_t *ids = NULL;
+    int64_t *ids = NULL, keep;
     char **flows = NULL;
     int nj = 0;
-    int rc = store_token_set(s->st, it->token, n->id, "joining", rt_flow_id(s, it->flow), err);
-    if (!rc) rc = store_tokens_joining(s->st, s->inst, it->scope, n->id, &ids, &flows, &nj, err);
+    int rc = join_arrive(s, it, &ids, &flows, &nj, err);
     int64_t *pick = xcalloc((size_t)n->nin, sizeof *pick);
     int found = 0;
     for (int k = 0; !rc && k < n->nin; k++) {
@@ -28,15 +52,31 @@ int rt_parallel_join(rt_step *s, const rt_item *it, sdm_err *err) {
             if (flows[j] && strcmp(flows[j], want) == 0) { pick[k] = ids[j]; found++; break; }
     }
     if (!rc && found == n->nin) {
-        int64_t keep = pick[0];
-        for (int k = 1; k < n->nin; k++) if (pick[k] < keep) keep = pick[k];
-        for (int k = 0; !rc && k < n->nin; k++)
-            if (pick[k] != keep) rc = store_token_delete(s->st, pick[k], err);
-        if (!rc) rc = store_token_set(s->st, keep, n->id, "ready", NULL, err);
+        rc = join_merge(s, n, pick, n->nin, &keep, err);
         if (!rc) rt_push(s, OP_LEAVE, keep, it->node, -1, it->scope);
     }
-    for (int j = 0; j < nj; j++) free(flows[j]);
-    free(flows); free(ids); free(pick);
+    join_free(ids, flows, nj);
+    free(pick);
+    return rc;
+}
+
+/* An activity with startQuantity k starts once k tokens have arrived, on
+** any of its incoming flows: they wait there joined, and when the kth
+** comes the oldest goes on (*keep) and the others are consumed. *keep is
+** 0 while it still waits. */
+int rt_quantity_join(rt_step *s, const rt_item *it, int64_t *keep, sdm_err *err) {
+    sdm_assert(rt_item_ok(s, it));
+    const model_node *n = rt_node(s, it->node);
+    int64_t *ids = NULL;
+    char **flows = NULL;
+    int nj = 0;
+    *keep = 0;
+    int rc = join_arrive(s, it, &ids, &flows, &nj, err);
+    if (!rc && nj >= n->start_qty) {
+        rc = join_merge(s, n, ids, nj, keep, err);
+        if (!rc) rc = rt_history(s, *keep, n->id, "quantity-joined", rt_detail("{s:i}", "tokens", nj), err);
+    }
+    join_free(ids, flows, nj);
     return rc;
 }
 

@@ -97,11 +97,13 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err);
 int rt_scope_done(rt_step *s, int64_t scope, sdm_err *err);
 int rt_in_loop_run(rt_step *s, const rt_item *it, int *yes, sdm_err *err);
 int rt_call_activity(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_adhoc_completed(rt_step *s, const rt_item *it, int *stopped, sdm_err *err);
 
 /* rt_catch.c */
 int rt_boundary_fire(rt_step *s, int64_t token, int64_t scope, int b, sdm_err *err);
 int rt_catch_from(rt_step *s, const model_node *thrower, int64_t token, int at, int64_t scope, int *caught, int *interrupted, sdm_err *err);
 int rt_throw_event(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_cancel_done(rt_step *s, int64_t token, sdm_err *err);
 
 /* rt_task.c */
 int rt_user_task(rt_step *s, const rt_item *it, sdm_err *err);
@@ -109,5 +111,6 @@ int rt_script_task(rt_step *s, const rt_item *it, sdm_err *err);
 
 /* rt_gate.c */
 int rt_parallel_join(rt_step *s, const rt_item *it, sdm_err *err);
+int rt_quantity_join(rt_step *s, const rt_item *it, int64_t *keep, sdm_err *err);
 int rt_or_joins(rt_step *s, int *fired, sdm_err *err);
 #endif

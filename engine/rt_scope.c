@@ -1,9 +1,11 @@
 /*
 ** rt_scope.c — activities that hold tokens of their own: embedded
-** subprocesses, event subprocesses started in a scope, multi-instance and
-** standard loops (the body token, its counters, one run token per run),
-** and call activities (the called instance runs in step.c; the return
-** merges its variables back).
+** subprocesses and transactions, ad-hoc subprocesses (the activities they
+** enable, their ordering and completion condition), event subprocesses
+** started in a scope, multi-instance and standard loops (the body token,
+** its counters, one run token per run, the behavior's events, the output
+** collection), and call activities (the called instance runs in step.c;
+** the return merges its variables back).
 **
 ** Must not start another instance itself: the step's `call` hook does.
 */
@@ -14,10 +16,55 @@
 /* A token at node n opens n's scope: the event subprocesses it watches
 ** and a token at its start event. Used by subprocesses and each instance
 ** of a multi-instance subprocess. */
+static int set_counter(rt_step *s, int64_t body, const char *name, long long v, sdm_err *err);
+static int counter_of(rt_step *s, int64_t body, const char *name, long long *v, sdm_err *err);
+
+/* An ad-hoc subprocess runs its enabled activities [from, to): all at once
+** (Parallel), or one at a time (Sequential: the next when nothing is left
+** inside, rt_scope_done). adHocStarted, a variable of its scope, counts
+** those started. */
+static int adhoc_start(rt_step *s, int64_t token, const model_node *n, int from, int to, sdm_err *err) {
+    int rc = set_counter(s, token, "adHocStarted", to, err);
+    for (int k = from; k < to && !rc; k++) {
+        int64_t t;
+        rc = rt_token_new(s, token, rt_node(s, n->enabled[k]), "ready", NULL, &t, err);
+        if (!rc) rt_push(s, OP_ENTER, t, n->enabled[k], -1, token);
+    }
+    return rc;
+}
+
+/* An inner activity of an ad-hoc subprocess completed: its
+** completionCondition is checked in the subprocess's scope. Once it holds,
+** nothing more starts and, with cancelRemainingInstances, what still runs
+** inside stops and the subprocess completes (*stopped: the token is gone). */
+int rt_adhoc_completed(rt_step *s, const rt_item *it, int *stopped, sdm_err *err) {
+    sdm_assert(rt_item_ok(s, it));
+    const model_node *n = rt_node(s, it->node), *a = rt_node(s, n->parent);
+    sdm_err why = {0};
+    long long over = 0;
+    int holds = 0;
+    *stopped = 0;
+    if (!a->adhoc_until || !el_is(n->kind, EK_ACTIVITY)) return SDM_OK;
+    int rc = counter_of(s, it->scope, "adHocComplete", &over, err);
+    if (!rc && !over) rc = rt_eval_bool(s, a, a->adhoc_until, it->scope, &holds, &why);
+    if (rc) {
+        *stopped = 1;
+        return rt_script_outcome(s, rc, it->token, it->node, "leave", &why, err);
+    }
+    if (!holds) return SDM_OK;
+    rc = set_counter(s, it->scope, "adHocComplete", 1, err);
+    if (!rc) rc = rt_history(s, it->scope, a->id, "adhoc-complete", rt_detail("{s:s}", "after", n->id), err);
+    if (rc || !a->adhoc_cancel) return rc;
+    *stopped = 1;
+    rc = rt_cancel_inside(s, it->scope, a->id, err);
+    return rc ? rc : rt_scope_done(s, it->scope, err);
+}
+
 static int open_scope(rt_step *s, int64_t token, const model_node *n, const rt_wait_plan *w, sdm_err *err) {
-    sdm_assert(token > 0 && n->start >= 0);
+    sdm_assert(token > 0 && (n->start >= 0 || n->adhoc));
     int64_t child;
     int rc = rt_add_waits(s, token, w, err);
+    if (n->adhoc) return rc ? rc : adhoc_start(s, token, n, 0, n->adhoc == LOOP_SEQUENTIAL ? 1 : n->nenabled, err);
     if (!rc) rc = rt_token_new(s, token, rt_node(s, n->start), "ready", NULL, &child, err);
     if (!rc) rt_push(s, OP_ENTER, child, n->start, -1, token);
     return rc;
@@ -155,6 +202,7 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
         else if (!rc && l->count && json_is_real(j) && json_real_value(j) >= 0 && json_real_value(j) < 1e6
                  && json_real_value(j) == (double)(long long)json_real_value(j)) total = (long long)json_real_value(j);
         else if (!rc && !l->count && json_is_array(j)) total = (long long)json_array_size(j);
+        else if (!rc && !l->count && json_is_object(j) && !json_object_size(j)) total = 0;  /* Lua's {}: empty either way */
         else if (!rc) rc = err_set(&why, SDM_ERR_SCRIPT, s->file, l->line, n->id, "%s of '%s' gave %s, not %s",
                                    l->count ? "loopCardinality" : "the collection", n->id,
                                    l->count ? (count ? count : "nil") : (items ? items : "nil"),
@@ -170,8 +218,15 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
     if (rc) { free(items); free(count); return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err); }
     if (!go) {                     /* nothing to run: the activity is done */
         free(items); free(count);
+        if (l->out_coll) {
+            json_t *o = json_pack("{s:[]}", l->out_coll);
+            char *text = json_dumps(o, JSON_COMPACT);
+            rc = rt_set_vars(s, text, it->scope, err);
+            free(text);
+            json_decref(o);
+        }
         rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope);
-        return SDM_OK;
+        return rc;
     }
     rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
@@ -194,9 +249,97 @@ static int counter_of(rt_step *s, int64_t body, const char *name, long long *v, 
     return rc;
 }
 
+/* The instance `run` of the loop at `body` put its output item into the
+** output collection. Until the body leaves, the collection is an object
+** in the body's scope keyed by loopCounter ("0", "1", ...): instances end
+** in any order, and Lua would turn an array with holes into something
+** else when it runs inside. */
+static int out_collect(rt_step *s, int64_t body, int64_t run, const model_loop *l, sdm_err *err) {
+    char *bj = NULL, *rj = NULL;
+    int rc = store_vars_json(s->st, s->inst, body, &bj, err);
+    if (!rc) rc = store_vars_json(s->st, s->inst, run, &rj, err);
+    json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *r = rj ? json_loads(rj, 0, NULL) : NULL;
+    json_t *coll = json_object_get(b, l->out_coll), *v = json_object_get(r, l->out_item);
+    json_t *parts = json_is_object(coll) ? json_deep_copy(coll) : json_object();
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)json_integer_value(json_object_get(r, "loopCounter")));
+    if (v) json_object_set(parts, key, v);
+    char *text = json_dumps(parts, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    if (!rc) rc = store_var_set(s->st, s->inst, body, l->out_coll, text, err);
+    free(text); free(bj); free(rj);
+    json_decref(parts); json_decref(b); json_decref(r);
+    return rc;
+}
+
+/* The body leaves: its output collection, one item per instance in
+** instance order (null for an instance that did not run or gave none),
+** goes to the scope around it. */
+static int out_deliver(rt_step *s, int64_t body, int64_t parent, const model_loop *l, long long total,
+                       sdm_err *err) {
+    char *bj = NULL;
+    int rc = store_vars_json(s->st, s->inst, body, &bj, err);
+    json_t *b = bj ? json_loads(bj, 0, NULL) : NULL, *parts = json_object_get(b, l->out_coll);
+    json_t *a = json_array(), *o = json_object();
+    for (long long k = 0; k < total; k++) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", k);
+        json_t *v = json_is_object(parts) ? json_object_get(parts, key) : NULL;
+        json_array_append(a, v ? v : json_null());
+    }
+    json_object_set_new(o, l->out_coll, a);
+    char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    if (!rc) rc = rt_set_vars(s, text, parent, err);
+    free(text); free(bj);
+    json_decref(b); json_decref(o);
+    return rc;
+}
+
+/* A multi-instance activity's behavior throws `e` to its own boundary
+** events of the same signal or message. They start a path beside the
+** activity, which goes on: the event reports its progress, it does not
+** cut it short (betsy's MultiInstance_*Behavior traces; Camunda and
+** bpmn-engine do not run these events at all). */
+static int mi_throw(rt_step *s, int64_t body, int64_t parent, const model_node *n, const model_mi_event *e,
+                    sdm_err *err) {
+    int rc = rt_history(s, body, n->id, "mi-event", rt_detail("{s:s, s:s}", "trigger",
+                        e->trigger == TR_SIGNAL ? "signal" : "message", "name", e->name ? e->name : ""), err);
+    for (int k = 0; k < n->nbnd && !rc; k++) {
+        const model_node *b = rt_node(s, n->bnd[k]);
+        if (b->kind != EL_BOUNDARY_EVENT || b->trigger != e->trigger || !b->msg || !e->name ||
+            strcmp(b->msg, e->name)) continue;
+        int64_t t;
+        rc = rt_token_new(s, parent, b, "ready", NULL, &t, err);
+        if (!rc) rt_push(s, OP_ENTER, t, n->bnd[k], -1, parent);
+    }
+    return rc;
+}
+
+/* What the behavior does when the `done`th instance has completed: None
+** throws every time, One the first time, Complex each event whose
+** condition holds in the instance's scope (and then the activity stops). */
+static int mi_behavior(rt_step *s, int64_t body, int64_t run, const model_node *n, long long done, int *stop,
+                       sdm_err *why, sdm_err *err) {
+    const model_loop *l = n->loop;
+    store_token b;
+    int at, rc = SDM_OK;
+    if (!l->nev || l->ev[0].trigger == TR_NONE) return SDM_OK;
+    if ((rc = rt_token_at(s, body, &b, &at, err))) return rc;
+    if (l->behavior == MI_NONE || (l->behavior == MI_ONE && done == 1))
+        return mi_throw(s, body, b.parent, n, &l->ev[0], err);
+    for (int k = 0; l->behavior == MI_COMPLEX && k < l->nev && !rc; k++) {
+        int holds = 0;
+        rc = rt_eval_bool(s, n, l->ev[k].cond, run, &holds, why);
+        if (rc) return rc;
+        if (holds) rc = mi_throw(s, body, b.parent, n, &l->ev[k], err);
+        *stop |= holds;
+    }
+    return rc;
+}
+
 /* One run of a loop ended (its instance token `run` has nothing left):
-** count it, check the completion or loop condition in the run's scope,
-** start the next sequential run, and leave when the body is done. */
+** count it, collect its output, check the completion or loop condition
+** and the behavior's events in the run's scope, start the next sequential
+** run, and leave when the body is done. */
 static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_err *err) {
     const model_node *n = rt_node(s, node);
     const model_loop *l = n->loop;
@@ -208,6 +351,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     if (!rc) rc = counter_of(s, body, "nrOfActiveInstances", &active, err);
     if (!rc) rc = set_counter(s, body, "nrOfCompletedInstances", ++done, err);
     if (!rc) rc = set_counter(s, body, "nrOfActiveInstances", --active, err);
+    if (!rc && l->out_coll) rc = out_collect(s, body, run, l, err);
     if (rc) return rc;
     s->vars_loaded = 0;
     if (l->kind == LOOP_STANDARD) {
@@ -216,6 +360,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
         stop = !go || (l->max > 0 && done >= l->max);
     } else {
         if (l->until) rc = rt_eval_bool(s, n, l->until, run, &stop, &why);
+        if (!rc) rc = mi_behavior(s, body, run, n, done, &stop, &why, err);
         stop = stop || (l->kind == LOOP_SEQUENTIAL && done >= total);
     }
     if (rc) {                      /* a broken condition: the body rests with an incident */
@@ -236,6 +381,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     store_token b;
     int at;
     rc = rt_token_at(s, body, &b, &at, err);
+    if (!rc && l->out_coll) rc = out_deliver(s, body, b.parent, l, total, err);
     return rc ? rc : leave_scope(s, body, node, b.parent, err);
 }
 
@@ -247,6 +393,15 @@ int rt_scope_done(rt_step *s, int64_t scope, sdm_err *err) {
     int rc = rt_token_at(s, scope, &t, &node, err);
     if (rc) return rc;
     const model_node *n = rt_node(s, node);
+    if (n->kind == EL_END_THROW && n->trigger == TR_CANCEL)   /* a cancelled transaction is compensated */
+        return rt_cancel_done(s, scope, err);
+    if (n->adhoc == LOOP_SEQUENTIAL) {
+        long long started = 0, over = 0;
+        rc = counter_of(s, scope, "adHocStarted", &started, err);
+        if (!rc) rc = counter_of(s, scope, "adHocComplete", &over, err);
+        if (rc) return rc;
+        if (!over && started < n->nenabled) return adhoc_start(s, scope, n, (int)started, (int)started + 1, err);
+    }
     if (n->loop && t.parent) {
         rc = rt_token_at(s, t.parent, &p, &pnode, err);
         if (rc) return rc;
