@@ -796,6 +796,7 @@ static int complete_one(sdm *db, void *arg) {
 
 int main(int argc, char **argv) {
     int nclients = 1000000, quick = 0, keep = 0, steps = 0, noscale = 0;
+    const char *gen = NULL;     /* --generate PATH: only make the scale store there (bench/tput.sh) */
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) { quick = 1; nclients = 20000; }
@@ -804,13 +805,28 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) base = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0) keep = 1;
         else if (strcmp(argv[i], "--no-scale") == 0) noscale = 1;
+        else if (strcmp(argv[i], "--generate") == 0 && i + 1 < argc) gen = argv[++i];
         else {
-            fprintf(stderr, "usage: bench/run [--quick] [--clients N] [--steps N] [--dir DIR] [--keep] [--no-scale]\n");
+            fprintf(stderr, "usage: bench/run [--quick] [--clients N] [--steps N] [--dir DIR] [--keep] [--no-scale] [--generate PATH]\n");
             return 2;
         }
     }
     if (nclients < 1000) nclients = 1000;
     if (!steps) steps = quick ? 2000 : 10000;
+    if (gen) {
+        scale_info si = {0};
+        sdm_config cfg = bench_cfg(0);
+        remove_db(gen);
+        sdm *db = open_plain(gen, &cfg);
+        deploy(db, "sales.bpmn");
+        sdm_close(db);
+        double t0 = now_s();
+        generate(gen, nclients, &si);
+        printf("generated %s: %lld clients/instances, %lld tasks (%lld open), %lld history rows in %.1f s\n", gen,
+               (long long)si.ninst, (long long)si.ntask, (long long)si.nopen, (long long)si.nhist, now_s() - t0);
+        free(si.done_clients);
+        return 0;
+    }
     snprintf(dir, sizeof dir, "%s/sdm-bench-XXXXXX", base);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -465,10 +465,14 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     ** A step writes ~20 B-trees, so the default checkpoint (1000 pages)
     ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
     ** it off the common path. journal_mode is set only when it is not WAL
-    ** yet: it is the database's, and setting it writes. */
+    ** yet: it is the database's, and setting it writes.
+    ** temp_store=MEMORY keeps savepoint journals in memory: by default
+    ** one over 64 KiB spills to a temporary file, and a step of a group
+    ** commit (a savepoint over ~15 changed pages) wrote ~60 KB there that
+    ** nothing reads (a crash discards it anyway). */
     const char *setup = sync_full
-        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;"
-        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000;";
+        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY;"
+        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY;";
     if (!rc && !s->readonly && !wal_mode(s)) rc = store_run_sql(s, "PRAGMA journal_mode=WAL", err);
     if (!rc) rc = store_run_sql(s, setup, err);
     if (!rc) rc = store_migrate(s, s->path, s->readonly, &s->found_version, err);
