@@ -466,14 +466,22 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
     ** it off the common path. journal_mode is set only when it is not WAL
     ** yet: it is the database's, and setting it writes.
+    ** A new database gets 2 KiB pages (page_size is a no-op on one that has
+    ** tables): a step changes ~10 pages wherever its rows are, and the WAL
+    ** checksums and writes whole pages; against 4 KiB, measured with
+    ** callgrind on bench10, -7 % instructions and 40 % fewer bytes a step
+    ** (1 KiB: -11 %, but deeper trees and overflow chains for variables).
+    ** The page cache is 8 MiB (default 2): the pages a step reads at scale
+    ** (indexes of tasks, history, instances) stay in it.
     ** temp_store=MEMORY keeps savepoint journals in memory: by default
     ** one over 64 KiB spills to a temporary file, and a step of a group
     ** commit (a savepoint over ~15 changed pages) wrote ~60 KB there that
     ** nothing reads (a crash discards it anyway). */
     const char *setup = sync_full
-        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY;"
-        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY;";
-    if (!rc && !s->readonly && !wal_mode(s)) rc = store_run_sql(s, "PRAGMA journal_mode=WAL", err);
+        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;"
+        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;";
+    if (!rc && !s->readonly && !wal_mode(s))
+        rc = store_run_sql(s, "PRAGMA page_size=2048; PRAGMA journal_mode=WAL", err);
     if (!rc) rc = store_run_sql(s, setup, err);
     if (!rc) rc = store_migrate(s, s->path, s->readonly, &s->found_version, err);
     if (rc) {
