@@ -28,14 +28,9 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "sdm.h"
+#include "bench_util.h"
 
 /* ---------- small helpers ---------- */
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int64_t wall_ms(void) {
     struct timespec ts;
@@ -88,32 +83,6 @@ static long maxrss_mb(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024;
-}
-
-/* Bytes this process handed to write()/pwrite() so far: the WAL traffic. */
-static long long wchar(void) {
-    FILE *f = fopen("/proc/self/io", "r");
-    char line[128];
-    long long v = -1;
-    while (f && fgets(line, sizeof line, f)) if (sscanf(line, "wchar: %lld", &v) == 1) break;
-    if (f) fclose(f);
-    return v;
-}
-
-static char dir[1024];
-static char *path_in(const char *name) {
-    static char buf[8][1200];
-    static int k;
-    char *p = buf[k++ & 7];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void remove_db(const char *path) {
-    char b[1300];
-    unlink(path);
-    snprintf(b, sizeof b, "%s-wal", path); unlink(b);
-    snprintf(b, sizeof b, "%s-shm", path); unlink(b);
 }
 
 static const char *fixture(const char *name) {
@@ -321,12 +290,6 @@ static void add_users(sdm *db, int n) {
 ** used: on a shared machine the wall clock also counts other processes'
 ** turns, CPU time only this one's work (system calls included). */
 typedef struct opstat { int n; double total, cpu, t0, c0; double *lat; int cap; } opstat;
-
-static double cpu_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void op_begin(opstat *o) { o->c0 = cpu_s(); o->t0 = now_s(); }
 

@@ -27,31 +27,9 @@
 #include <sqlite3.h>
 #include "sdm.h"
 #include "wal.h"
+#include "bench_util.h"
 
 static FILE *tsv;
-static char dir[1024];
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Bytes this process handed to write()/pwrite() so far. */
-static long long wchar(void) {
-    FILE *f = fopen("/proc/self/io", "r");
-    char line[128];
-    long long v = -1;
-    while (f && fgets(line, sizeof line, f)) if (sscanf(line, "wchar: %lld", &v) == 1) break;
-    if (f) fclose(f);
-    return v;
-}
 
 /* A line of /proc/self/status in kB (VmRSS, VmHWM). */
 static long status_kb(const char *key) {
@@ -74,21 +52,6 @@ static void figure(const char *key, double value, const char *unit, const char *
     printf("  %-30s %12.2f %-12s %s\n", key, value, unit, expl);
     fflush(stdout);
     if (tsv) { fprintf(tsv, "%s\t%.3f\t%s\t%s\n", key, value, unit, expl); fflush(tsv); }
-}
-
-static const char *path_in(const char *name) {
-    static char buf[4][1200];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void remove_db(const char *path) {
-    char b[1300];
-    unlink(path);
-    snprintf(b, sizeof b, "%s-wal", path); unlink(b);
-    snprintf(b, sizeof b, "%s-shm", path); unlink(b);
 }
 
 /* ---------- SQLite's own one-row commit ---------- */
