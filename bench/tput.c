@@ -64,6 +64,8 @@ static void sqlok(sqlite3 *db, int rc, const char *what) {
 }
 
 /* BEGIN IMMEDIATE; one INSERT; COMMIT, n times, prepared, in WAL mode. */
+static double sqlite_cpu_us;     /* CPU per commit of the last sqlite_commits */
+
 static double sqlite_commits(int n, int full) {
     const char *path = path_in("baseline.db");
     remove_db(path);
@@ -77,7 +79,7 @@ static double sqlite_commits(int n, int full) {
     sqlite3_prepare_v2(db, "BEGIN IMMEDIATE", -1, &b, NULL);
     sqlite3_prepare_v2(db, "COMMIT", -1, &c, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO t(k, v, at) VALUES(?1, 'task-completed', ?2)", -1, &ins, NULL);
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (int i = 0; i < n; i++) {
         sqlok(db, sqlite3_step(b), "begin"); sqlite3_reset(b);
         sqlite3_bind_int64(ins, 1, i);
@@ -86,6 +88,7 @@ static double sqlite_commits(int n, int full) {
         sqlok(db, sqlite3_step(c), "commit"); sqlite3_reset(c);
     }
     double rate = n / (now_s() - t0);
+    sqlite_cpu_us = (cpu_s() - c0) / n * 1e6;
     sqlite3_finalize(b); sqlite3_finalize(c); sqlite3_finalize(ins);
     sqlite3_close(db);
     remove_db(path);
@@ -288,8 +291,10 @@ int main(int argc, char **argv) {
         printf("sdm %s throughput (issue 17): SQLite %s, databases in %s\n", SDM_VERSION, sqlite3_libversion(), dir);
         base_normal = sqlite_commits(steps * 2, 0);
         figure("sqlite.normal", base_normal, "tx/s", "SQLite alone: BEGIN IMMEDIATE; 1-row INSERT; COMMIT, WAL, synchronous=NORMAL");
+        figure("sqlite.cpu.normal", sqlite_cpu_us, "us/tx", "CPU per SQLite 1-row commit, synchronous=NORMAL");
         base_full = sqlite_commits(steps / 4, 1);
         figure("sqlite.full", base_full, "tx/s", "the same with synchronous=FULL (an fsync per commit)");
+        figure("sqlite.cpu.full", sqlite_cpu_us, "us/tx", "CPU per SQLite 1-row commit, synchronous=FULL");
         static const int sizes[] = {1, 8, 64};
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) bench10(k, sizes[i], 0, 1);
         int kf = k / 4 > 0 ? k / 4 : 1;
