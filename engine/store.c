@@ -9,7 +9,8 @@
 ** Statements on the hot path are prepared once and cached by number; a
 ** commit's WAL writes go out in one write() (wal.c).
 ** The reads for people (lists, recipients, the invariant check) are in
-** store_query.c. This file knows rows, not BPMN: it never decides what a token does.
+** store_query.c. This file knows rows, not BPMN: it never decides what a
+** token does.
 ** It must not open transactions on its own except in migrations; the
 ** caller brackets each state change with store_begin/store_commit.
 */

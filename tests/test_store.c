@@ -362,7 +362,7 @@ int main(void) {
     }
 
     {
-        T_CASE("4.x durability is the config's sync; new stores get 2 KiB pages, journals in memory");
+        T_CASE("4.11 durability is the config's sync; new stores get 2 KiB pages, journals in memory");
         char p3[160];
         snprintf(p3, sizeof p3, "%s/sync.db", dir);
         for (int full = 0; full <= 1; full++) {
