@@ -104,8 +104,10 @@ r2f = v("bench10.full.b1") / v("sqlite.full") if v("bench10.full.b1") and v("sql
 p(f"| ≥ 0.5 of SQLite's one-row commit rate, every step alone | NORMAL {num(r2, 2)} wall, {num(r2c, 2)} CPU-bound; "
   f"FULL {num(r2f, 2)} wall | NORMAL {'met' if r2 and r2 >= 0.5 else 'not met'}, FULL {'met' if r2f and r2f >= 0.5 else 'not met'} |")
 if "big.cpu.b1" in fig:
-    r3 = v("big.cpu.b1") / v("cpu.normal.b1")
-    p(f"| at 1M clients within 20 % of the small store | {r3:.2f}x CPU per completion | {'met' if r3 <= 1.2 else 'not met'} |")
+    r3 = max(v(f"big.cpu.b{b}") / v(f"cpu.normal.b{b}") for b in (1, 64) if v(f"big.cpu.b{b}") and v(f"cpu.normal.b{b}"))
+    p(f"| at 1M clients within 20 % of the small store | CPU per completion {ratio(v('big.cpu.b1'), v('cpu.normal.b1'))} alone, "
+      f"{ratio(v('big.cpu.b64'), v('cpu.normal.b64'))} in groups of 64 (runs at different times, both under load) "
+      f"| {'met' if r3 <= 1.2 + 1e-9 else 'not met'}{', at the edge' if r3 > 1.15 else ''} |")
 else:
     p("| at 1M clients within 20 % of the small store | not run (BIG unset) | |")
 p("")
