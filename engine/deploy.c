@@ -6,8 +6,6 @@
 ** It reads models and writes definitions; it must not run a step.
 */
 #include <string.h>
-#include <errno.h>
-#include <sys/stat.h>
 #include "err.h"
 #include "table.h"
 #include "access.h"
@@ -225,17 +223,10 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
 
 int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
-    struct stat sb;
-    if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    if ((size_t)sb.st_size > db->max_model_bytes)
-        return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
-                       (long long)sb.st_size, db->max_model_bytes);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
-    char *buf = xmalloc((size_t)sb.st_size + 1);
-    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
-    fclose(f);
-    int rc = sdm_deploy_xml(db, path, buf, len, out, err);
+    char *buf;
+    size_t len;
+    int rc = err_read_file(err, path, db->max_model_bytes, &buf, &len);
+    if (!rc) rc = sdm_deploy_xml(db, path, buf, len, out, err);
     free(buf);
     return rc;
 }
