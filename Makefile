@@ -102,7 +102,11 @@ run-tests: $(TESTBIN) build/test/sdm build/sdm docs
 demo: all
 	@bash scripts/demo.sh
 
+# bench/tput.sh first: the throughput figures of issue 17, written to
+# docs/BENCH.md (STEPS=N completions per figure; BIG=1000000 adds a store of
+# a million clients, ~10 minutes); then the query and server benchmarks.
 bench: all
+	@bench/tput.sh
 	@bench/run
 	@bench/serve.sh
 

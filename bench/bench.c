@@ -28,14 +28,9 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "sdm.h"
+#include "bench_util.h"
 
 /* ---------- small helpers ---------- */
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int64_t wall_ms(void) {
     struct timespec ts;
@@ -88,32 +83,6 @@ static long maxrss_mb(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss / 1024;
-}
-
-/* Bytes this process handed to write()/pwrite() so far: the WAL traffic. */
-static long long wchar(void) {
-    FILE *f = fopen("/proc/self/io", "r");
-    char line[128];
-    long long v = -1;
-    while (f && fgets(line, sizeof line, f)) if (sscanf(line, "wchar: %lld", &v) == 1) break;
-    if (f) fclose(f);
-    return v;
-}
-
-static char dir[1024];
-static char *path_in(const char *name) {
-    static char buf[8][1200];
-    static int k;
-    char *p = buf[k++ & 7];
-    snprintf(p, sizeof buf[0], "%s/%s", dir, name);
-    return p;
-}
-
-static void remove_db(const char *path) {
-    char b[1300];
-    unlink(path);
-    snprintf(b, sizeof b, "%s-wal", path); unlink(b);
-    snprintf(b, sizeof b, "%s-shm", path); unlink(b);
 }
 
 static const char *fixture(const char *name) {
@@ -321,12 +290,6 @@ static void add_users(sdm *db, int n) {
 ** used: on a shared machine the wall clock also counts other processes'
 ** turns, CPU time only this one's work (system calls included). */
 typedef struct opstat { int n; double total, cpu, t0, c0; double *lat; int cap; } opstat;
-
-static double cpu_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void op_begin(opstat *o) { o->c0 = cpu_s(); o->t0 = now_s(); }
 
@@ -796,6 +759,7 @@ static int complete_one(sdm *db, void *arg) {
 
 int main(int argc, char **argv) {
     int nclients = 1000000, quick = 0, keep = 0, steps = 0, noscale = 0;
+    const char *gen = NULL;     /* --generate PATH: only make the scale store there (bench/tput.sh) */
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) { quick = 1; nclients = 20000; }
@@ -804,13 +768,28 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) base = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0) keep = 1;
         else if (strcmp(argv[i], "--no-scale") == 0) noscale = 1;
+        else if (strcmp(argv[i], "--generate") == 0 && i + 1 < argc) gen = argv[++i];
         else {
-            fprintf(stderr, "usage: bench/run [--quick] [--clients N] [--steps N] [--dir DIR] [--keep] [--no-scale]\n");
+            fprintf(stderr, "usage: bench/run [--quick] [--clients N] [--steps N] [--dir DIR] [--keep] [--no-scale] [--generate PATH]\n");
             return 2;
         }
     }
     if (nclients < 1000) nclients = 1000;
     if (!steps) steps = quick ? 2000 : 10000;
+    if (gen) {
+        scale_info si = {0};
+        sdm_config cfg = bench_cfg(0);
+        remove_db(gen);
+        sdm *db = open_plain(gen, &cfg);
+        deploy(db, "sales.bpmn");
+        sdm_close(db);
+        double t0 = now_s();
+        generate(gen, nclients, &si);
+        printf("generated %s: %lld clients/instances, %lld tasks (%lld open), %lld history rows in %.1f s\n", gen,
+               (long long)si.ninst, (long long)si.ntask, (long long)si.nopen, (long long)si.nhist, now_s() - t0);
+        free(si.done_clients);
+        return 0;
+    }
     snprintf(dir, sizeof dir, "%s/sdm-bench-XXXXXX", base);
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);

@@ -1,5 +1,5 @@
 /*
-** store_int.h — what store.c shares with migrate.c, and nothing else.
+** store_int.h — what store.c shares with migrate.c and store_query.c, and nothing else.
 */
 #ifndef SDM_STORE_INT_H
 #define SDM_STORE_INT_H

@@ -53,6 +53,10 @@ static sqlite3_io_methods wal_io[3];    /* for wrapped files of io version 1, 2,
 
 #define REAL(p) (((wal_file *)(p))->real)
 
+/* WAL frames this process appended, for the benchmark's pages per step. */
+static unsigned long long frames;
+unsigned long long wal_frames(void) { return __atomic_load_n(&frames, __ATOMIC_RELAXED); }
+
 static int wal_flush(wal_file *f) {
     int rc = SQLITE_OK;
     if (!f) return rc;
@@ -67,6 +71,7 @@ static int wal_flush(wal_file *f) {
 static int wal_write(sqlite3_file *p, const void *data, int n, sqlite3_int64 off) {
     wal_file *f = (wal_file *)p;
     if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, n, off);
+    if (n == 24) __atomic_add_fetch(&frames, 1, __ATOMIC_RELAXED);     /* a frame header */
     int rc = f->len && off != f->off + (sqlite3_int64)f->len ? wal_flush(f) : SQLITE_OK;
     if (rc) return rc;
     if (f->len + (size_t)n > f->cap) {

@@ -7,4 +7,6 @@
 /* The VFS name to open databases with, registered once per process; NULL
 ** (SQLite's default) when the default VFS is too old to wrap. */
 const char *wal_vfs_name(void);
+/* WAL frames (pages) this process has appended through the VFS so far. */
+unsigned long long wal_frames(void);
 #endif

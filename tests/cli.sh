@@ -96,6 +96,8 @@ grep -q "^database .*file.db .*file sdm.conf:2" <<<"$out" && ok "file sets datab
 grep -q "^language .*ru .*file $tmp/xdg/sdm/sdm.conf:3" <<<"$out" && ok "XDG file read" || bad "config xdg: $out"
 grep -q "^sync .*full" <<<"$out" && grep -q '^smtp.url .*smtp://a b ' <<<"$out" && ok "sync, quoted value" || bad "config: $out"
 [[ $out != *topsecret* ]] && grep -q '^webhook.secret .*\*\*\*' <<<"$out" && ok "secret masked" || bad "secret shown: $out"
+out=$("$SDM" config --sync normal)
+grep -q "^sync .*normal .*option --sync" <<<"$out" && ok "--sync overrides the file" || bad "config --sync: $out"
 out=$(env SDM_DB=env.db "$SDM" config)
 grep -q "^database .*env.db .*env SDM_DB" <<<"$out" && ok "env overrides file" || bad "config env: $out"
 out=$(env SDM_DB=env.db "$SDM" config --db opt.db)

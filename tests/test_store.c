@@ -2,16 +2,30 @@
 ** test_store.c — the SQLite store through the public API, with sqlite3
 ** used directly only to look at the file or to corrupt it on purpose:
 ** schema and migrations, WAL, deployment versions, one active instance per
-** (process, client), and the invariant check.
+** (process, client), the invariant check, and the connection settings
+** (sync, page size) through store.h.
 */
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "sdm.h"
+#include "store.h"
 #include "t.h"
 
 static sdm_err err;
 static char dir[64], dbpath[128];
+
+/* One integer PRAGMA of the store's own connection (per-connection ones
+** cannot be seen from another). */
+static int pragma_of(store *st, const char *pragma) {
+    sqlite3_stmt *q;
+    int v = -1;
+    if (sqlite3_prepare_v2(store_sqlite(st), pragma, -1, &q, NULL) == SQLITE_OK) {
+        if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+    }
+    return v;
+}
 
 /* One value of a SQL query on the file, as text (static), "" if none. */
 static const char *sql1(const char *sql) {
@@ -345,6 +359,25 @@ int main(void) {
         snprintf(q, sizeof q, "%s-wal", p2); remove(q);
         snprintf(q, sizeof q, "%s-shm", p2); remove(q);
         remove(p2);
+    }
+
+    {
+        T_CASE("4.11 durability is the config's sync; new stores get 2 KiB pages, journals in memory");
+        char p3[160];
+        snprintf(p3, sizeof p3, "%s/sync.db", dir);
+        for (int full = 0; full <= 1; full++) {
+            store *st = NULL;
+            CHECK_EQ_INT(store_open(&st, p3, SDM_OPEN_CREATE, full, &err), SDM_OK);
+            if (!st) continue;
+            CHECK_EQ_INT(pragma_of(st, "PRAGMA synchronous"), full ? 2 : 1);   /* FULL : NORMAL */
+            CHECK_EQ_INT(pragma_of(st, "PRAGMA page_size"), 2048);
+            CHECK_EQ_INT(pragma_of(st, "PRAGMA temp_store"), 2);               /* MEMORY */
+            store_close(st);
+        }
+        char q[200];
+        snprintf(q, sizeof q, "%s-wal", p3); remove(q);
+        snprintf(q, sizeof q, "%s-shm", p3); remove(q);
+        remove(p3);
     }
 
     char q[200];

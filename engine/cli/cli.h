@@ -28,7 +28,7 @@ typedef struct cli cli;
 
 /* Every option, global or per command. The order is cli_options[]'s. */
 enum cli_opt {
-    O_DB, O_CONFIG, O_SCRIPTS, O_CALENDAR, O_TIME_ZONE, O_LANG, O_AS, O_NOW, O_JSON, O_CSV, O_CSV_BOM, O_CSV_SEP,
+    O_DB, O_CONFIG, O_SCRIPTS, O_CALENDAR, O_TIME_ZONE, O_LANG, O_AS, O_NOW, O_SYNC_MODE, O_JSON, O_CSV, O_CSV_BOM, O_CSV_SEP,
     O_HELP, O_MAN, O_COMPLETION,                          /* the last global one */
     O_VAR, O_VARS, O_CLIENT, O_USER, O_PROCESS, O_STATE, O_ALL, O_OPEN, O_TODAY, O_OVERDUE, O_UPCOMING,
     O_TO, O_FROM, O_BY, O_ROLE, O_TEAM, O_HEAD, O_NAME, O_OUT, O_OUTCOME, O_VERSION, O_FORCE, O_OVERLAY,

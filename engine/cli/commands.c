@@ -15,6 +15,7 @@ const cli_option cli_options[O_COUNT] = {
     [O_TIME_ZONE]    = {"time-zone", "ZONE", "zone people read times in, IANA name (default the calendar's, else the machine's)"},
     [O_AS]           = {"as", "USER", "who acts, recorded in history (default $USER)"},
     [O_NOW]          = {"now", "TIME", "fixed clock, ISO 8601 (default real time)"},
+    [O_SYNC_MODE]     = {"sync", "normal|full", "durability of a commit: normal survives a crash of sdm, full also a power loss (fsync)"},
     [O_JSON]         = {"json", NULL, "machine-readable output; times in ISO 8601 with the offset"},
     [O_CSV]          = {"csv", NULL, "CSV output (RFC 4180) for spreadsheets"},
     [O_CSV_BOM]      = {"csv-bom", NULL, "CSV starting with a UTF-8 byte order mark (Excel)"},

@@ -31,7 +31,7 @@ static const struct {
     [S_TIME_ZONE]      = {"time_zone", "SDM_TZ", O_TIME_ZONE, 0, NULL},
     [S_NOW]            = {"now", "SDM_NOW", O_NOW, 0, NULL},
     [S_SCRIPTS]        = {"scripts", NULL, O_SCRIPTS, 0, "scripts"},
-    [S_SYNC]           = {"sync", "SDM_SYNC", -1, 0, "normal"},
+    [S_SYNC]           = {"sync", "SDM_SYNC", O_SYNC_MODE, 0, "normal"},
     [S_LANGUAGE]       = {"language", "SDM_LANG", O_LANG, 0, "en"},
     [S_LISTEN]         = {"listen", "SDM_LISTEN", O_LISTEN, 0, "127.0.0.1:8080"},
     [S_SMTP_URL]       = {"smtp.url", "SDM_SMTP_URL", -1, 0, NULL},
