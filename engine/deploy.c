@@ -73,6 +73,9 @@ static void check_timer(code_check *c, const model_node *n) {
             : n->timer_type == TIMER_DATE ? clk_parse_datetime(n->timer, clk_calendar_tz(c->db->cal), &at, msg, sizeof msg)
             : clk_parse_cycle(n->timer, clk_calendar_tz(c->db->cal), &cy, msg, sizeof msg);
     if (!bad) return;
+    size_t k = strlen(msg);     /* betsy's rules for ISO 8601 timer values */
+    snprintf(msg + k, sizeof msg - k, " [%s]", n->timer_type == TIMER_DURATION ? "EXT.134"
+             : n->timer_type == TIMER_DATE ? "EXT.132" : "EXT.133");
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
 }
