@@ -39,6 +39,32 @@ static void choose_processes(const model *m, char *deploy) {
     if (!any) for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
 }
 
+/* The name the editor shows for element `id`, or NULL when it has none
+** besides its id. */
+static const char *shown_name(const model *m, const char *id) {
+    for (int i = 0; id && i < m->nproc; i++) {
+        const model_proc *p = &m->procs[i];
+        int k = p->by_id ? model_node_find(p, id) : -1;
+        if (k >= 0) return p->nodes[k].name;
+        for (int f = 0; f < p->nflow; f++)
+            if (p->flows[f].id && strcmp(p->flows[f].id, id) == 0) return p->flows[f].name;
+    }
+    return NULL;
+}
+
+/* A message with the element's name beside its id where it first quotes
+** the id ('Task_1' becomes 'Task_1' ("Call the client")), so a person
+** finds it in the editor, which shows names. malloc'd. */
+static char *with_name(const model *m, const char *id, const char *msg) {
+    const char *name = shown_name(m, id);
+    char *quoted = id ? xasprintf("'%s'", id) : NULL;
+    const char *at = quoted ? strstr(msg, quoted) : NULL;
+    char *out = !name || !*name || strcmp(name, id) == 0 || !at ? xstrdup(msg)
+              : xasprintf("%.*s%s (\"%s\")%s", (int)(at - msg), msg, quoted, name, at + strlen(quoted));
+    free(quoted);
+    return out;
+}
+
 typedef struct code_check { sdm *db; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
 
 static void check_lua(code_check *c, const char *code, int expr, const char *id, int line) {
@@ -51,7 +77,9 @@ static void check_lua(code_check *c, const char *code, int expr, const char *id,
     if (!sc) sdmi_no_sandbox(&e);
     else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
     c->nerr++;
-    report(c->t, "error", c->p->id, 0, c->m->file, line, id, e.msg);
+    char *msg = with_name(c->m, id, e.msg);
+    report(c->t, "error", c->p->id, 0, c->m->file, line, id, msg);
+    free(msg);
 }
 
 static void check_duration(code_check *c, const char *v, const model_node *n) {
@@ -200,8 +228,10 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     for (int i = 0; i < m->ndiag; i++) {
         const model_diag *d = &m->diags[i];
         if (d->proc >= 0 && !deploy[d->proc]) continue;
+        char *msg = with_name(m, d->element, d->msg);
         report(t, d->error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
-               d->line, d->element, d->msg);
+               d->line, d->element, msg);
+        free(msg);
         nerr += d->error;
     }
     for (int i = 0; i < m->nproc; i++) if (deploy[i]) nerr += check_code(db, m, i, t);

@@ -173,7 +173,7 @@ static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
         const xml_node *v = model_child(def, forms[i].tag);
         if (!v) continue;
         n->timer_type = forms[i].type;
-        n->timer = model_trimmed(c->m->mem, v->text);
+        n->timer = model_dialect_timer(c->m->mem, model_trimmed(c->m->mem, v->text));
     }
     const char *w = sdm_attr(def, "working");
     n->timer_working = w && strcmp(w, "true") == 0;
@@ -331,6 +331,15 @@ static int lua_format(const char *f) {
            strcasecmp(f, "application/x-lua") == 0;
 }
 
+/* An expression as written, or NULL (reported) when it is in another
+** language than Lua: FEEL, JUEL, Python, or names Lua cannot read. */
+static const char *expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text) {
+    char hint[768];
+    if (!text || !model_dialect_hint(text, hint, sizeof hint)) return text;
+    diag(c, 1, at, id, "%s '%s': %s", what, id, hint);
+    return NULL;
+}
+
 /* What an expressionLanguage URI is, in words, for messages. */
 static const char *expr_language_name(const char *uri) {
     if (strcasestr(uri, "feel")) return "FEEL, as Camunda 8 and DMN write it";
@@ -360,13 +369,17 @@ static void compile_checkpoints(compiler *c, const xml_node *x, model_node *n) {
         cp->file = arena_strdup(c->m->mem, xml_attr_get(e, NULL, "script"));
         cp->code = model_trimmed(c->m->mem, e->text);
         const char *on = xml_attr_get(e, NULL, "on");
-        char word[16];
-        int len;
-        for (const char *p = on ? on : ""; sscanf(p, " %15s%n", word, &len) == 1; p += len) {
-            if (strcmp(word, "enter") == 0) cp->on |= CP_ENTER;
-            else if (strcmp(word, "leave") == 0) cp->on |= CP_LEAVE;
-            else if (strcmp(word, "due") == 0) cp->on |= CP_DUE;
-            else diag(c, 1, e, n->id, "checkpoint on '%s': '%s' is not enter, leave or due", n->id, word);
+        /* words split at ASCII white space and commas only, so a word in
+        ** another script stays whole in the message */
+        for (const char *p = on ? on : ""; *p; ) {
+            p += strspn(p, " \t\r\n,|");
+            int len = (int)strcspn(p, " \t\r\n,|");
+            if (!len) break;
+            if (len == 5 && strncmp(p, "enter", 5) == 0) cp->on |= CP_ENTER;
+            else if (len == 5 && strncmp(p, "leave", 5) == 0) cp->on |= CP_LEAVE;
+            else if (len == 3 && strncmp(p, "due", 3) == 0) cp->on |= CP_DUE;
+            else diag(c, 1, e, n->id, "checkpoint on '%s': '%.*s' is not enter, leave or due", n->id, len, p);
+            p += len;
         }
         if (!cp->on) diag(c, 1, e, n->id, "checkpoint on '%s' needs on=\"enter|leave|due\"", n->id);
         if (!cp->file == !cp->code)
@@ -561,6 +574,9 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
             if (!l->cond && l->max <= 0)
                 diag(c, 1, sl, n->id, "standard loop on '%s' has neither a loopCondition nor a loopMaximum", n->id);
         }
+        l->count = expr(c, mi ? mi : sl, n->id, "loopCardinality of", l->count);
+        l->until = expr(c, mi ? mi : sl, n->id, "completionCondition of", l->until);
+        l->cond = expr(c, mi ? mi : sl, n->id, "loopCondition of", l->cond);
         n->loop = l;
     }
     static const char *const qty[] = {"startQuantity", "completionQuantity"};
@@ -661,6 +677,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
     compile_task(c, x, n);
+    model_dialect_vendor(c->m, c->proc, x, n);
     compile_checkpoints(c, x, n);
     compile_form(c, x, n);
     compile_loop(c, x, n);
@@ -670,7 +687,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     }
     if (n->kind == EL_GW_COMPLEX) {
         const xml_node *ac = model_child(x, "activationCondition");
-        n->activation = ac ? model_trimmed(c->m->mem, ac->text) : NULL;
+        n->activation = ac ? expr(c, ac, n->id, "activationCondition of", model_trimmed(c->m->mem, ac->text)) : NULL;
     }
     if (n->kind == EL_GW_EVENT) {
         const char *inst = xml_attr_get(x, NULL, "instantiate");
@@ -697,12 +714,7 @@ static const char *condition(compiler *c, const xml_node *f, const char *id) {
         diag(c, 1, ce, id, "sequenceFlow '%s': condition language '%s' is not Lua", id, lang);
         return NULL;
     }
-    if ((text[0] == '$' || text[0] == '#') && text[1] == '{') {
-        diag(c, 1, ce, id, "sequenceFlow '%s': condition '%s' is a JUEL expression; "
-             "sdm conditions are Lua (e.g. amount > 1000)", id, text);
-        return NULL;
-    }
-    return text;
+    return expr(c, ce, id, "the condition of sequenceFlow", text);
 }
 
 static int cmp_node_id(const void *a, const void *b, void *ctx) {
@@ -1050,6 +1062,7 @@ static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
     p->line = px->line;
     const char *ex = xml_attr_get(px, NULL, "isExecutable");
     p->executable = !ex ? -1 : strcmp(ex, "true") == 0;
+    model_dialect_vendor(c->m, c->proc, px, NULL);
     c->nassoc = 0;
     count_children(c, px, p);
     p->nodes = arena_alloc(a, sizeof *p->nodes * (size_t)(p->nnode + 1));
