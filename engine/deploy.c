@@ -30,13 +30,29 @@ static void report(sdm_table *t, const char *kind, const char *proc, int version
     r[6] = msg ? xstrdup(msg) : NULL;
 }
 
-/* Which processes a file deploys: those not marked isExecutable="false";
-** when every process is so marked (bpmn.io's default), all of them. */
+/* Which processes a file deploys: every one with flow nodes (an empty
+** pool is a black-box participant). One marked isExecutable="false" is a
+** documentation model: drawn, with its roles and instructions, never
+** started; what only running would need is a warning on it, not an error. */
 static void choose_processes(const model *m, char *deploy) {
-    int any = 0;
-    for (int i = 0; i < m->nproc; i++)     /* an empty pool is a black-box participant */
-        any |= (deploy[i] = m->procs[i].executable != 0 && m->procs[i].nnode > 0);
-    if (!any) for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
+    for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
+}
+
+static int documentation(const model *m, int proc) {
+    return proc >= 0 && m->procs[proc].executable == 0;
+}
+
+/* A document-wide problem is an error when some deployed process runs. */
+static int any_runs(const model *m, const char *deploy) {
+    for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) return 1;
+    return 0;
+}
+
+int sdmi_startable(const model_proc *p, sdm_err *err) {
+    if (p->executable != 0) return SDM_OK;
+    return err_set(err, SDM_ERR_STATE, NULL, p->line, p->id, "process '%s' is a documentation model "
+                   "(isExecutable=\"false\"): it shows the work, its roles and instructions, but cannot be "
+                   "started; set isExecutable=\"true\" in the editor and deploy it again to run it", p->id);
 }
 
 /* The name the editor shows for element `id`, or NULL when it has none
@@ -158,7 +174,7 @@ static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t no
         const model_node *n = &p->nodes[i];
         int64_t due;
         char msg[256];
-        if (n->kind != EL_START_TIMER || n->parent >= 0) continue;   /* inside: an event subprocess's */
+        if (n->kind != EL_START_TIMER || n->parent >= 0 || p->executable == 0) continue;   /* inside: an event subprocess's */
         if (rt_timer_next(db->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
             return err_set(err, SDM_ERR_MODEL, p->id, n->line, n->id, "timer of '%s': %s", n->id, msg);
         if (due) rc = store_start_job_add(db->st, def, n->id, due, now, err);
@@ -195,11 +211,9 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
     return rc;
 }
 
-int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+/* Deploys a file, or with lint only checks it: every problem reported, nothing stored. */
+static int deploy_xml(sdm *db, const char *name, const char *xml, size_t len, int lint, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
-    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
-    if (denied) return denied;
-    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
     int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
@@ -219,22 +233,23 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     for (int i = 0; i < m->nproc; i++) {
         ndeploy += deploy[i];
         if (!deploy[i]) report(t, "skipped", m->procs[i].id, 0, name, m->procs[i].line, NULL,
-                               m->procs[i].nnode ? "isExecutable=\"false\": not deployed"
-                                                 : "no flow nodes (a black-box pool): not deployed");
-        else if (m->procs[i].executable == 0)
-            report(t, "warning", m->procs[i].id, 0, name, m->procs[i].line, NULL,
-                   "no process in the file is executable; deploying it anyway");
+                               "no flow nodes (a black-box pool): not deployed");
+        else if (documentation(m, i))
+            report(t, "note", m->procs[i].id, 0, name, m->procs[i].line, NULL,
+                   "isExecutable=\"false\": a documentation model (diagram, roles, instructions); it cannot be started");
     }
+    int runs = any_runs(m, deploy);
     for (int i = 0; i < m->ndiag; i++) {
         const model_diag *d = &m->diags[i];
         if (d->proc >= 0 && !deploy[d->proc]) continue;
+        int error = d->error && (d->proc >= 0 ? !documentation(m, d->proc) : runs);
         char *msg = with_name(m, d->element, d->msg);
-        report(t, d->error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
+        report(t, error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
                d->line, d->element, msg);
         free(msg);
-        nerr += d->error;
+        nerr += error;
     }
-    for (int i = 0; i < m->nproc; i++) if (deploy[i]) nerr += check_code(db, m, i, t);
+    for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) nerr += check_code(db, m, i, t);
     if (nerr) {
         for (int r = 0; r < t->nrow; r++)
             if (strcmp(t->cells[r * t->ncol], "error") == 0) {
@@ -246,7 +261,7 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     } else if (!ndeploy) {
         rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
         report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
-    } else {
+    } else if (!lint) {
         rc = deploy_model(db, m, xml, len, tree, tree_len, deploy, t, err);
     }
     free(tree);
@@ -256,19 +271,60 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     return rc;
 }
 
-int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
+    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
+    if (denied) return denied;
+    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
+    return deploy_xml(db, name, xml, len, 0, out, err);
+}
+
+static int read_file(sdm *db, const char *path, char **buf, size_t *len, sdm_err *err);
+
+int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    char *buf = NULL, *bpmn = NULL;
+    size_t len = 0, blen = 0;
+    sdm_table *warn = NULL;
+    if (out) *out = NULL;
+    int rc = read_file(db, path, &buf, &len, err);
+    if (rc) return rc;
+    if (imp_sniff(buf, len)) {          /* an EPC or IDEF3 model: linted as the BPMN it imports to */
+        rc = sdm_import(path, &bpmn, &blen, &warn, err);
+        if (!rc) rc = deploy_xml(db, path, bpmn, blen, 1, out, err);
+        for (int r = 0; warn && out && *out && r < warn->nrow; r++) {
+            char **w = &warn->cells[r * warn->ncol];      /* kind file line element message */
+            report(*out, w[0], NULL, 0, w[1], w[2] ? atoi(w[2]) : 0, w[3], w[4]);
+        }
+        sdm_table_free(warn);
+        free(bpmn);
+    } else {
+        rc = deploy_xml(db, path, buf, len, 1, out, err);
+    }
+    free(buf);
+    return rc;
+}
+
+static int read_file(sdm *db, const char *path, char **buf, size_t *len, sdm_err *err) {
     struct stat sb;
+    *buf = NULL;
     if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
     if ((size_t)sb.st_size > db->max_model_bytes)
         return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
                        (long long)sb.st_size, db->max_model_bytes);
     FILE *f = fopen(path, "rb");
     if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
-    char *buf = xmalloc((size_t)sb.st_size + 1);
-    size_t len = fread(buf, 1, (size_t)sb.st_size, f);
+    *buf = xmalloc((size_t)sb.st_size + 1);
+    *len = fread(*buf, 1, (size_t)sb.st_size, f);
     fclose(f);
-    int rc = sdm_deploy_xml(db, path, buf, len, out, err);
+    return SDM_OK;
+}
+
+int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    char *buf;
+    size_t len;
+    if (out) *out = NULL;
+    int rc = read_file(db, path, &buf, &len, err);
+    if (!rc) rc = sdm_deploy_xml(db, path, buf, len, out, err);
     free(buf);
     return rc;
 }
