@@ -702,9 +702,20 @@ static const struct { const char *owner, *ref; char how; const char *kinds; } re
     {"potentialOwner", "resourceRef", 'c', "resource"},
 };
 
+/* What editors write for a data association's own end, which BPMN leaves
+** implicit: bpmn.io points it at a <property name="__targetRef_placeholder">
+** of the activity, Signavio at the activity itself. Both mean "the
+** activity's data", so neither is a reference to the wrong kind. */
+static int own_end(const xml_node *assoc, const xml_node *t) {
+    if (t == assoc->parent) return 1;
+    const char *nm = is_tag(t, "property") ? xml_attr_get(t, NULL, "name") : NULL;
+    return nm && strcmp(nm, "__targetRef_placeholder") == 0;
+}
+
 static void check_ref(spec *s, const xml_node *owner, const char *ref, const char *value, const char *kinds) {
     const xml_node *t = lookup(s, value);
     int item = strcmp(kinds, "item") == 0;
+    if (t && strstr(owner->name, "Association") && own_end(owner, t)) return;
     if (t && (item ? !is_item_aware(t) : strcmp(t->name, kinds) != 0))
         fail(s, owner, "REF", "%s '%s': %s '%s' names %s %s, not %s %s", owner->name, label(owner), ref, label(t),
              a_an(t->name), t->name, item ? "a" : a_an(kinds), item ? "data element" : kinds);

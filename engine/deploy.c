@@ -72,10 +72,19 @@ static const char *shown_name(const model *m, const char *id) {
 ** the id ('Task_1' becomes 'Task_1' ("Call the client")), so a person
 ** finds it in the editor, which shows names. malloc'd. */
 static char *with_name(const model *m, const char *id, const char *msg) {
-    const char *name = shown_name(m, id);
+    const char *raw = shown_name(m, id);
+    char name[200];                      /* one line: editors let names wrap */
+    snprintf(name, sizeof name, "%s", raw ? raw : "");
+    size_t k = strlen(name), i = k;
+    while (i && ((unsigned char)name[i - 1] & 0xC0) == 0x80) i--;    /* cut whole characters only */
+    if (i && (unsigned char)name[i - 1] >= 0xC0) {
+        unsigned char lead = (unsigned char)name[i - 1];
+        if (k - (i - 1) < (size_t)(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2)) name[i - 1] = 0;
+    }
+    for (char *p = name; *p; p++) if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     char *quoted = id ? xasprintf("'%s'", id) : NULL;
     const char *at = quoted ? strstr(msg, quoted) : NULL;
-    char *out = !name || !*name || strcmp(name, id) == 0 || !at ? xstrdup(msg)
+    char *out = !*name || strcmp(name, id) == 0 || !at ? xstrdup(msg)
               : xasprintf("%.*s%s (\"%s\")%s", (int)(at - msg), msg, quoted, name, at + strlen(quoted));
     free(quoted);
     return out;

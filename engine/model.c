@@ -94,7 +94,7 @@ static const char *const passive_tags[] = {
     "supportedInterfaceRef", "correlationSubscription", "resourceRole", "performer",
     "humanPerformer", "potentialOwner", "category", "ioBinding", "incoming", "outgoing",
     "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataInputAssociation",
-    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering", NULL
+    "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering", "categoryValueRef", NULL
 };
 
 int model_in_list(const char *const *list, const char *s) {
