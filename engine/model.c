@@ -695,7 +695,8 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
             diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported [EXT.142]", n->id);
     }
     if (n->kind == EL_CALL) {
-        n->called = model_trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
+        const char *ce = model_trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
+        if (ce) n->called = ce;                  /* else zeebe:calledElement's, if any (dialect.c) */
         if (!n->called)
             diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
         compile_call(c, x, n);
