@@ -516,7 +516,7 @@ static void check_level(spec *s, const model_proc *p, int scope) {
     if (sx && ends && !starts)
         fail(s, sx, "EXT.097", "%s '%s' has an end event but no start event; a level that ends with an end event "
              "starts with a start event", scope >= 0 ? p->nodes[scope].tag : "process", scope >= 0 ? p->nodes[scope].id : p->id);
-    if (sx && starts && !ends)
+    if (sx && scope >= 0 && starts && !ends)      /* a process's paths may end without one: sdm's models do */
         fail(s, sx, "EXT.105", "%s '%s' has a start event but no end event; a level that starts with a start event ends "
              "with an end event", scope >= 0 ? p->nodes[scope].tag : "process", scope >= 0 ? p->nodes[scope].id : p->id);
     for (int i = 0; i < p->nnode && starts; i++) {
