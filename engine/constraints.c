@@ -581,6 +581,32 @@ static void check_flow_lists(spec *s, const model_proc *p, const xml_node *px) {
     }
 }
 
+static int is_flow_node(const xml_node *x) {
+    size_t n = strlen(x->name);
+    return model_is_bpmn(x) && (is_activity(x->name) || (n > 5 && strcmp(x->name + n - 5, "Event") == 0) ||
+                                (n > 7 && strcmp(x->name + n - 7, "Gateway") == 0));
+}
+
+/* A sequence flow joins two flow nodes of its own process: not an
+** artifact (association, group, annotation: EXT.006 as target, EXT.007 as
+** source), not a node of another pool (EXT.028). */
+static void check_flow_ends(spec *s, const model_proc *p) {
+    for (int i = 0; i < p->nflow; i++) {
+        const xml_node *fx = p->flows[i].id ? lookup(s, p->flows[i].id) : NULL;
+        for (int end = 0; fx && end < 2; end++) {
+            const xml_node *t = lookup(s, xml_attr_get(fx, NULL, end ? "targetRef" : "sourceRef"));
+            if (!t || t == fx) continue;
+            if (!is_flow_node(t))
+                fail(s, fx, end ? "EXT.006" : "EXT.007", "sequenceFlow '%s' %s %s '%s', which is no flow node; "
+                     "sequence flows join events, activities and gateways", label(fx), end ? "leads to" : "starts at",
+                     t->name, label(t));
+            else if (proc_index(s, t) != proc_index(s, fx))
+                fail(s, fx, "EXT.028", "sequenceFlow '%s' %s %s '%s' in another pool; between pools only messages "
+                     "flow", label(fx), end ? "leads to" : "starts at", t->name, label(t));
+        }
+    }
+}
+
 static void check_process(spec *s, const model_proc *p) {
     const xml_node *px = lookup(s, p->id);
     if (!is_tag(px, "process")) return;
@@ -601,6 +627,7 @@ static void check_process(spec *s, const model_proc *p) {
         check_link(s, p, n, x);
     }
     check_flow_lists(s, p, px);
+    check_flow_ends(s, p);
 }
 
 /* ---- the document ---- */
