@@ -23,14 +23,14 @@ enum {
     EK_INNER    = 1 << 7,   /* runs something inside (a subprocess, a called process) that can raise to it */
     EK_LUA      = 1 << 8,   /* runs Lua: bpmn_error() can raise from it */
     EK_BOUNDARY = 1 << 9,   /* a boundary event: sits on an activity (model_node.attached) */
-    EK_OR_JOIN  = 1 << 10,  /* joins by what can still arrive (rt.c or_joins), not by counting */
+    EK_OR_JOIN  = 1 << 10,  /* joins by what can still arrive (rt_gate.c, rt_or_joins), not by counting */
 };
 
 typedef struct el_info {
     const char *name;       /* what messages call it: model_kind_name */
     unsigned props;         /* EK_* */
     const char *compile;    /* model.c: the functions that fill its fields, beyond compile_node */
-    const char *run;        /* rt.c (or another file): the function that runs it when a token enters */
+    const char *run;        /* the function that runs it when a token enters, and its file (rt*.c) */
     const char *meaning;    /* one line */
 } el_info;
 

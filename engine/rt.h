@@ -9,36 +9,39 @@
 **
 ** States (the store's text in tokens.state and instances.state; every
 ** transition below happens inside one step, and the function named makes
-** it; functions are rt.c's unless named otherwise):
+** it; rt_int.h says which rt*.c file holds each):
 **
 **   token                  (new)
-**                            | rt_start_at, open_scope, start_event_sub,
-**                            | loop_run, take, boundary_fire, compensate
+**                            | rt_start_at, rt_token_new (open_scope,
+**                            | rt_start_event_sub, loop_run,
+**                            | rt_boundary_fire, compensate), take
 **                            v
 **     +------------------> ready ---------------------+------------+
-**     | rt_fire, rt_deliver,  |  wait_timer, user_task, |            |
-**     | rt_call_returned,     |  subprocess, loop_run,  |            |
-**     | leave_scope, rt_catch |  loop_begin,            |            |
-**     | (boundary_fire)       |  call_activity,         |            |
-**     |                       |  event_gateway,         |  op_execute|
-**     |                       |  wait_event, compensate |  (OR join),|
-**     |                       v                         |  parallel_ |
-**     +------------------- waiting                      |  join      |
+**     | rt_fire, rt_deliver,  |  rt_wait_timer,         |            |
+**     | rt_call_returned,     |  rt_user_task,          |            |
+**     | leave_scope, rt_catch |  rt_subprocess,         |            |
+**     | (rt_boundary_fire)    |  loop_run, rt_loop_begin|            |
+**     |                       |  rt_call_activity,      |  op_execute|
+**     |                       |  rt_event_gateway,      |  (OR join),|
+**     |                       |  rt_wait_event,         |  rt_       |
+**     |                       |  compensate             |  parallel_ |
+**     |                       v                         |  join      |
+**     +------------------- waiting                      |            |
 **     |                                                 v            |
-**     +-- parallel_join, complex_join, or_joins ---- joining          |
-**     |                                                               |
+**     +-- rt_parallel_join, rt_or_joins ----------- joining          |
+**     |   (complex_join)                                             |
 **     +-- rt_retry ------------------------------ incident <----------+
-**                                                   incident() from any
+**                                                   rt_incident from any
 **                                                   state a behaviour fails in
-**   ready, waiting, joining -> (deleted): consume, the join that keeps
+**   ready, waiting, joining -> (deleted): rt_consume, the join that keeps
 **   another token, leave_scope, store_scope_cancel (a scope or activity
 **   interrupted), store_tokens_delete_all (the instance ends).
 **   A ready token exists only inside a step: when rt_drain returns, every
 **   token of the instance is waiting, joining or incident (store_check).
 **
 **   instance   (new: store_instance_add) -> active
-**     active -> completed: instance_end, from consume (the last token) or
-**                terminate (a terminate end event at process level)
+**     active -> completed: instance_end, from rt_consume (the last token)
+**                or terminate (a terminate end event at process level)
 **     active -> terminated: store_terminate_children (its caller's call
 **                activity was cancelled or interrupted)
 **     completed and terminated are final and hold no tokens.

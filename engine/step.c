@@ -29,10 +29,13 @@ static void budget_start(sdm *db) {
     rt_budget_start(&db->budget, db->step_ops, db->step_tokens, db->step_ms, db->max_instances);
 }
 
-/* Begin a step's transaction with a fresh budget. */
+/* Begin a step's transaction, then start its budget: the wall time a step
+** may take counts from holding the write lock, since waiting for other
+** writers is not its work (under load it would stop healthy steps). */
 int sdmi_step_begin(sdm *db, sdm_err *err) {
+    int rc = store_begin(db->st, err);
     budget_start(db);
-    return store_begin(db->st, err);
+    return rc;
 }
 
 int sdmi_step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err) {
