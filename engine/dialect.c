@@ -113,27 +113,19 @@ static const char *const camunda_read[] = {
 };
 static const char *const zeebe_read[] = {"taskSchedule", "assignmentDefinition", "calledElement", NULL};
 
-static void warn(model *m, int proc, const xml_node *at, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void warn(model *m, int proc, const xml_node *at, const char *id, const char *fmt, ...) {
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    model_diag_add(m, proc, 0, at, id, buf);
-}
-
-static void error(model *m, int proc, const xml_node *at, const char *id, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void error(model *m, int proc, const xml_node *at, const char *id, const char *fmt, ...) {
+/* One diagnostic on element `at`, charged to process `proc`. */
+static void say(model *m, int proc, int error, const xml_node *at, const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void say(model *m, int proc, int error, const xml_node *at, const char *id, const char *fmt, ...) {
     char buf[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    model_diag_add(m, proc, 1, at, id, buf);
+    model_diag_add(m, proc, error, at, id, buf);
 }
+#define warn(m, proc, ...)  say(m, proc, 0, __VA_ARGS__)
+#define error(m, proc, ...) say(m, proc, 1, __VA_ARGS__)
 
 /* A due date as the editor wrote it: a duration → due; a date-time or
 ** a Lua expression → dueExpr (a literal becomes a quoted Lua string). */
