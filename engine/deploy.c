@@ -42,10 +42,15 @@ static int documentation(const model *m, int proc) {
     return proc >= 0 && m->procs[proc].executable == 0;
 }
 
-/* A document-wide problem is an error when some deployed process runs. */
+/* A document-wide problem is a warning only when every process deployed
+** is a documentation model; with none deployed it stays an error. */
 static int any_runs(const model *m, const char *deploy) {
-    for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) return 1;
-    return 0;
+    int any = 0;
+    for (int i = 0; i < m->nproc; i++) {
+        if (deploy[i] && !documentation(m, i)) return 1;
+        any |= deploy[i];
+    }
+    return !any;
 }
 
 int sdmi_startable(const model_proc *p, sdm_err *err) {

@@ -340,6 +340,19 @@ static const char *expr(compiler *c, const xml_node *at, const char *id, const c
     return NULL;
 }
 
+/* Whether the document holds an expression sdm would evaluate (a
+** condition of any kind, a loop's cardinality): only then does a declared
+** expressionLanguage change what the file means. */
+static int has_expression(const xml_node *x) {
+    static const char *const tags[] = {"conditionExpression", "condition", "completionCondition", "loopCondition",
+                                       "loopCardinality", "activationCondition", NULL};
+    for (; x; x = x->next) {
+        if (model_is_bpmn(x) && model_in_list(tags, x->name) && x->text[strspn(x->text, " \t\r\n")]) return 1;
+        if (has_expression(x->child)) return 1;
+    }
+    return 0;
+}
+
 /* What an expressionLanguage URI is, in words, for messages. */
 static const char *expr_language_name(const char *uri) {
     if (strcasestr(uri, "feel")) return "FEEL, as Camunda 8 and DMN write it";
@@ -1155,7 +1168,7 @@ static model *compile(const xml_doc *doc, const char *file, int check) {
     }
     if (check) check_duplicate_ids(&c, root);
     const char *el = xml_attr_get(root, NULL, "expressionLanguage");
-    if (el && !lua_format(el) && !strcasestr(el, "lua"))
+    if (el && !lua_format(el) && !strcasestr(el, "lua") && has_expression(root))
         diag(&c, 1, root, NULL, "definitions declares expressionLanguage \"%s\" (%s); sdm evaluates every condition "
              "and expression as Lua: write them in Lua and drop the attribute, or declare "
              "expressionLanguage=\"https://www.lua.org/\"", el, expr_language_name(el));
