@@ -671,7 +671,7 @@ def write_doc(rows, groups, order, npass, nfail):
     w("## How the runner translates the corpus\n")
     w("Like betsy's per-engine adapters, `tests/conformance/betsy.py` rewrites each file before deploying it "
       "(never the engine), keeping every other byte and every line number:\n")
-    w("- Script placeholders become Lua (`scriptFormat=\"lua\"` is added where absent). The log is the instance "
+    w("- Script placeholders become Lua (in the executable cases `scriptFormat=\"lua\"` is added where absent and an `expressionLanguage` on `definitions` is declared as Lua, since the conditions are translated; the bpmn_constraints files keep both as drawn). The log is the instance "
       "variable `trace`; `SCRIPT_taskN` appends `SCRIPT_taskN`, `INCREMENT_INTEGER_VARIABLE_AND_LOG` increments "
       "`integerVariable` and appends `INCREMENT_correct`, `SET_STRING_DATA` sets `data = \"String\"` and `LOG_DATA` "
       "appends `DATA_correct` when it reads that back, `CREATE_MARKER_FILE` sets `marker_exists` (reported once as "
