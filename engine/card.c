@@ -374,6 +374,23 @@ int card_after_step(store *s, const model_proc *p, int64_t inst, const char *cli
     return rc;
 }
 
+/* ---------- deals ---------- */
+
+char *card_value_var(const model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        if (!p->nodes[i].card) continue;
+        char *list = xstrdup(p->nodes[i].card), *found = NULL;
+        for (char *save = NULL, *w = strtok_r(list, ", ", &save); w && !found; w = strtok_r(NULL, ", ", &save)) {
+            const char *colon = strchr(w, ':');
+            if (strcmp(colon ? colon + 1 : w, "value") == 0)
+                found = colon ? strndup(w, (size_t)(colon - w)) : xstrdup(w);
+        }
+        free(list);
+        if (found) return found;
+    }
+    return NULL;
+}
+
 /* ---------- contacts ---------- */
 
 int card_log(store *s, const char *client, const char *type, const char *text, int64_t now,

@@ -68,6 +68,14 @@ char *card_field_json(store *s, const char *client);
 int card_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
                     const char *actor, sdm_err *err);
 
+/* ---- deals */
+/* A deal process declares its deal value: the variable one of its steps
+** writes to the card's `value` (sdm:card="VAR:value", or "value" itself).
+** That variable, malloc'd, or NULL for a process that is not a deal. */
+char *card_value_var(const model_proc *p);
+/* A deal process and its value variable, for the reports (report.c, plan.c). */
+typedef struct card_deal { const char *process; char *var; } card_deal;
+
 /* ---- contacts outside any process */
 int card_log(store *s, const char *client, const char *type, const char *text, int64_t now,
              const char *actor, sdm_err *err);

@@ -291,6 +291,9 @@ static clk_zone *zone_file(const char *name, const char *path) {
     return NULL;
 }
 
+/* Where zone files are read from (clk_zone_dir); zone_lock guards it. */
+static char zone_dir[256] = "/usr/share/zoneinfo";
+
 static clk_zone *zone_load(const char *name, char *err, size_t errlen) {
     clk_zone *z = calloc(1, sizeof *z);
     if (!z) { fail(err, errlen, "out of memory"); return NULL; }
@@ -301,9 +304,8 @@ static clk_zone *zone_load(const char *name, char *err, size_t errlen) {
         fail(err, errlen, "invalid UTC offset '%s' (expected +HH:MM)", name);
         return NULL;
     }
-    const char *dir = getenv("TZDIR");
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", name);
+    snprintf(path, sizeof path, "%s/%s", zone_dir, name);
     free(z);
     if ((z = zone_file(name, path)) != NULL) return z;
     fail(err, errlen, "unknown time zone '%s'", name);
@@ -313,6 +315,13 @@ static clk_zone *zone_load(const char *name, char *err, size_t errlen) {
 static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
 static clk_zone *zone_cache[128];
 static int zone_count;
+
+void clk_zone_dir(const char *dir) {
+    if (!dir || !*dir) return;
+    pthread_mutex_lock(&zone_lock);
+    snprintf(zone_dir, sizeof zone_dir, "%s", dir);
+    pthread_mutex_unlock(&zone_lock);
+}
 
 static const clk_zone *zone_get(const char *name, char *err, size_t errlen) {
     if (!name || !*name || !strcmp(name, "UTC") || !strcmp(name, "Z") ||

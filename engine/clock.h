@@ -5,9 +5,10 @@
 **
 ** Times are int64_t milliseconds since the Unix epoch, UTC. A time zone is
 ** named as in the tz database ("Europe/Moscow"), or NULL/""/"UTC"/"Z" for
-** UTC, or a fixed offset "+03:00". Zones are read from $TZDIR or
-** /usr/share/zoneinfo (TZif files, including the rule for future years), so
-** the process TZ is never touched and the functions are thread-safe.
+** UTC, or a fixed offset "+03:00". Zones are read from /usr/share/zoneinfo,
+** or the directory clk_zone_dir names (TZif files, including the rule for
+** future years), so the process TZ is never touched and the functions are
+** thread-safe.
 **
 ** Every parser returns 0, or -1 with a message in err ("invalid ISO 8601
 ** duration 'P2X' at character 3: ..."). Nothing here allocates except a
@@ -117,6 +118,10 @@ int clk_tz_check(const char *tz, char *err, size_t errlen);
 ** TZif copy (loaded from it), "UTC" when there is neither. 0, or -1 if the
 ** name does not fit in n. */
 int clk_machine_zone(const char *localtime_path, char *name, size_t n);
+
+/* Where zones not yet loaded are read from, for the whole process
+** (sdm_config.zone_dir; the command line passes $TZDIR). */
+void clk_zone_dir(const char *dir);
 
 /* "2026-11-23T09:00:00+03:00" (".250" added when there are milliseconds);
 ** tz NULL or UTC gives "Z". Returns the length, or -1 if the zone is unknown

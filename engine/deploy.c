@@ -6,8 +6,6 @@
 ** It reads models and writes definitions; it must not run a step.
 */
 #include <string.h>
-#include <errno.h>
-#include <sys/stat.h>
 #include "err.h"
 #include "table.h"
 #include "access.h"
@@ -293,14 +291,12 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     return deploy_xml(db, name, xml, len, 0, out, err);
 }
 
-static int read_file(sdm *db, const char *path, char **buf, size_t *len, sdm_err *err);
-
 int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
     char *buf = NULL, *bpmn = NULL;
     size_t len = 0, blen = 0;
     sdm_table *warn = NULL;
     if (out) *out = NULL;
-    int rc = read_file(db, path, &buf, &len, err);
+    int rc = err_read_file(err, path, db->max_model_bytes, &buf, &len);
     if (rc) return rc;
     if (imp_sniff(buf, len)) {          /* an EPC or IDEF3 model: linted as the BPMN it imports to */
         rc = sdm_import(path, &bpmn, &blen, &warn, err);
@@ -318,26 +314,11 @@ int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
     return rc;
 }
 
-static int read_file(sdm *db, const char *path, char **buf, size_t *len, sdm_err *err) {
-    struct stat sb;
-    *buf = NULL;
-    if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    if ((size_t)sb.st_size > db->max_model_bytes)
-        return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
-                       (long long)sb.st_size, db->max_model_bytes);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
-    *buf = xmalloc((size_t)sb.st_size + 1);
-    *len = fread(*buf, 1, (size_t)sb.st_size, f);
-    fclose(f);
-    return SDM_OK;
-}
-
 int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
     char *buf;
     size_t len;
-    if (out) *out = NULL;
-    int rc = read_file(db, path, &buf, &len, err);
+    int rc = err_read_file(err, path, db->max_model_bytes, &buf, &len);
     if (!rc) rc = sdm_deploy_xml(db, path, buf, len, out, err);
     free(buf);
     return rc;

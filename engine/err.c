@@ -3,6 +3,8 @@
 ** Owns no state. Must not print anything except in sdm_panic_at.
 */
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include "err.h"
 
 static void copy(char *dst, size_t n, const char *src) {
@@ -159,4 +161,21 @@ void sbuf_xml(sbuf *b, const char *s, int attr) {
         default: if ((unsigned char)*s >= 0x20) sbuf_add(b, s, 1);
         }
     }
+}
+
+int err_read_file(sdm_err *e, const char *path, size_t max, char **buf, size_t *len) {
+    struct stat sb;
+    *buf = NULL;
+    *len = 0;
+    if (stat(path, &sb) != 0) return err_set(e, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
+    if ((size_t)sb.st_size > max)
+        return err_set(e, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
+                       (long long)sb.st_size, max);
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(e, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
+    *buf = xmalloc((size_t)sb.st_size + 1);
+    *len = fread(*buf, 1, (size_t)sb.st_size, f);
+    (*buf)[*len] = 0;
+    fclose(f);
+    return SDM_OK;
 }

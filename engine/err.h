@@ -46,6 +46,10 @@ int err_utf8_valid(const unsigned char *s, size_t n);
 ** control characters: the one check for keys and names from outside. */
 int err_check_name(sdm_err *e, const char *what, const char *v);
 
+/* A whole file of at most `max` bytes into *buf (NUL-terminated, the
+** caller frees) and *len: SDM_OK, or SDM_ERR_IO / SDM_ERR_LIMIT naming it. */
+int err_read_file(sdm_err *e, const char *path, size_t max, char **buf, size_t *len);
+
 /* A growable string. */
 typedef struct sbuf { char *s; size_t len, cap; } sbuf;
 void sbuf_add(sbuf *b, const char *s, size_t n);

@@ -1,9 +1,9 @@
 /*
 ** import.c — the common half of the importers (import.h): the graph the
-** format readers fill, its mapping to BPMN (EPC events to start and end
+** format readers fill and its mapping to BPMN (EPC events to start and end
 ** events, flow names and conditions; connectors to gateways; roles to
-** lanes), a layered left-to-right layout with lanes, and the BPMN XML with
-** BPMNDI. Also sdm_import and the deploy hook for foreign formats.
+** lanes); sdm_import and the deploy hook for foreign formats. The layout
+** and the BPMN XML with BPMNDI are import_bpmn.c's.
 **
 ** It never parses XML itself (xml.c does, the readers walk the tree) and
 ** never touches a store: the result is BPMN text that deploys like any
@@ -12,9 +12,8 @@
 #include <string.h>
 #include <ctype.h>
 #include <stdarg.h>
-#include <errno.h>
-#include <sys/stat.h>
 #include "import.h"
+#include "import_int.h"
 #include "err.h"
 #include "arena.h"
 #include "table.h"
@@ -22,16 +21,6 @@
 /* The mapping walks the graph once per element in places; EPCs people draw
 ** have hundreds of elements, so this bounds the work a hostile file causes. */
 #define IMP_MAX_NODES 5000
-
-struct imp_graph {
-    arena *mem;
-    const char *file;
-    imp_proc *procs; int nproc, cproc;
-    imp_node *nodes; int nnode, cnode;
-    imp_edge *edges; int nedge, cedge;
-    const char **ids; size_t nid, cid;  /* every id written: a hash set, kept unique */
-    sdm_table *diag; int nerr;
-};
 
 static const char *const diag_cols[] = {"kind", "file", "line", "element", "message", NULL};
 
@@ -111,7 +100,7 @@ static int ncname_char(unsigned char c, int first) {
 /* The source id as an NCName (BPMN ids are xsd:ID): kept when it is one,
 ** else word + "_" + the id with other characters as '_'; unique in the
 ** document by a numeric suffix. */
-static const char *make_id(imp_graph *g, const char *word, const char *src) {
+const char *imp_make_id(imp_graph *g, const char *word, const char *src) {
     sbuf b = {0};
     int ok = src && *src;
     for (const char *p = src; ok && *p; p++) ok = ncname_char((unsigned char)*p, p == src);
@@ -155,7 +144,7 @@ char *imp_key(const char *name) {
 
 static const char *process_key(imp_graph *g, const char *name, const char *src) {
     char *key = imp_key(name);
-    const char *id = make_id(g, "Process", key ? key : src);
+    const char *id = imp_make_id(g, "Process", key ? key : src);
     free(key);
     return id;
 }
@@ -212,7 +201,7 @@ int imp_node_add(imp_graph *g, int proc, imp_kind kind, const char *idword, cons
     n->kind = kind;
     n->proc = proc;
     n->src = arena_strdup(g->mem, src);
-    n->id = make_id(g, idword, src);
+    n->id = imp_make_id(g, idword, src);
     n->name = imp_clean(g, name);
     n->line = line;
     n->dflt_edge = -1;
@@ -225,7 +214,7 @@ int imp_edge_add(imp_graph *g, int from, int to, const char *src) {
     memset(e, 0, sizeof *e);
     e->from = from;
     e->to = to;
-    e->id = make_id(g, "Flow", src);
+    e->id = imp_make_id(g, "Flow", src);
     return g->nedge++;
 }
 
@@ -253,7 +242,7 @@ void imp_doc_add(imp_graph *g, int node, const char *text) {
     free(d);
 }
 
-static const char *attr_get(const imp_node *n, const char *name) {
+const char *imp_attr_get(const imp_node *n, const char *name) {
     for (int i = 0; i < n->nattr; i++) if (strcmp(n->attrs[i].name, name) == 0) return n->attrs[i].value;
     return NULL;
 }
@@ -317,7 +306,6 @@ void imp_resolve_calls(imp_graph *g, int by_name) {
 
 /* ---------- graph queries ---------- */
 
-static int live(const imp_graph *g, int n) { return g->nodes[n].kind != IMP_DEAD; }
 static int is_gateway(imp_kind k) { return k == IMP_XOR || k == IMP_AND || k == IMP_OR; }
 
 static int deg(const imp_graph *g, int n, int out) {
@@ -331,6 +319,18 @@ static int first_edge(const imp_graph *g, int n, int out) {
     for (int i = 0; i < g->nedge; i++)
         if (!g->edges[i].dead && (out ? g->edges[i].from : g->edges[i].to) == n) return i;
     return -1;
+}
+
+/* The live edges by source, for walks over the graph. */
+void imp_build_csr(imp_graph *g, layout *L) {
+    L->outx = xcalloc((size_t)g->nnode + 1, sizeof(int));
+    L->out = xcalloc((size_t)g->nedge + 1, sizeof(int));
+    for (int i = 0; i < g->nedge; i++) if (!g->edges[i].dead) L->outx[g->edges[i].from + 1]++;
+    for (int n = 0; n < g->nnode; n++) L->outx[n + 1] += L->outx[n];
+    int *fill = xcalloc((size_t)g->nnode + 1, sizeof(int));
+    for (int i = 0; i < g->nedge; i++)
+        if (!g->edges[i].dead) { int f = g->edges[i].from; L->out[L->outx[f] + fill[f]++] = i; }
+    free(fill);
 }
 
 static const char *label(const imp_node *n) { return n->name ? n->name : n->src ? n->src : n->id; }
@@ -365,18 +365,6 @@ static int bypass(imp_graph *g, int n) {
 
 /* ---------- mapping to BPMN ---------- */
 
-enum { COLW = 160, ROWH = 120, POOLHDR = 30, LANEHDR = 30, MARGIN = 20, POOLGAP = 40 };
-
-typedef struct lane { const char *role, *id; int rows, top, height; } lane;
-
-typedef struct layout {
-    int *out, *outx;           /* CSR: live edges by source */
-    char *back;                /* per edge: closes a cycle */
-    lane *lanes; int nlane;    /* of the process being laid out */
-    int width, top, height;
-} layout;
-
-static void build_csr(imp_graph *g, layout *L);
 
 /* An EPC event may not decide or merge; flows that fan out or in at one
 ** anyway get the connector the author left out. A function that fans out
@@ -385,7 +373,7 @@ static void implicit_connectors(imp_graph *g, int p) {
     int n0 = g->nnode;
     for (int n = 0; n < n0; n++) {
         imp_node *nd = &g->nodes[n];
-        if (nd->proc != p || !live(g, n) || is_gateway(nd->kind)) continue;
+        if (nd->proc != p || !imp_live(g, n) || is_gateway(nd->kind)) continue;
         int in = deg(g, n, 0), out = deg(g, n, 1);
         if (nd->kind == IMP_EVENT && in > 1 && out > 0) {
             imp_diag(g, 0, nd->line, nd->src, "event '%s' has %d incoming flows and no connector: read as an XOR join",
@@ -478,7 +466,7 @@ static void distances(const imp_graph *g, const layout *L, int from, int *dist, 
 static int starts_meet_at_and(imp_graph *g, const int *sp, int nsp) {
     if (nsp > 64) return 0;                   /* bounded work; such files are generated, not drawn */
     layout L = {0};
-    build_csr(g, &L);
+    imp_build_csr(g, &L);
     int *d = xcalloc((size_t)nsp * (size_t)g->nnode + 1, sizeof(int)), *queue = xcalloc((size_t)g->nnode + 1, sizeof(int));
     for (int i = 0; i < nsp; i++) distances(g, &L, sp[i], d + (size_t)i * (size_t)g->nnode, queue);
     free(L.out); free(L.outx);
@@ -504,7 +492,7 @@ static int starts_meet_at_and(imp_graph *g, const int *sp, int nsp) {
 static int start_points(imp_graph *g, int p) {
     int n0 = g->nnode, nsp = 0, *sp = xcalloc((size_t)n0 + 1, sizeof *sp);
     for (int n = 0; n < n0; n++) {
-        if (g->nodes[n].proc != p || !live(g, n) || deg(g, n, 0)) continue;
+        if (g->nodes[n].proc != p || !imp_live(g, n) || deg(g, n, 0)) continue;
         if (g->nodes[n].kind == IMP_EVENT && !deg(g, n, 1)) {
             imp_diag(g, 0, g->nodes[n].line, g->nodes[n].src, "event '%s' has no flow in or out: not imported",
                      label(&g->nodes[n]));
@@ -555,7 +543,7 @@ static int start_points(imp_graph *g, int p) {
                      "then a choice by the variable start_event (default: '%s')", nsp, label(&g->nodes[sp[0]]));
     } else {
         for (int n = 0; n < n0 && !rc; n++)
-            if (g->nodes[n].proc == p && live(g, n))
+            if (g->nodes[n].proc == p && imp_live(g, n))
                 rc = SDM_ERR_MODEL;
         const char *pn = g->procs[p].name ? g->procs[p].name : g->procs[p].id;
         if (rc) imp_diag(g, 1, g->procs[p].line, g->procs[p].src,
@@ -584,7 +572,7 @@ static void end_points(imp_graph *g, int p) {
     int n0 = g->nnode;
     for (int n = 0; n < n0; n++) {
         imp_node *nd = &g->nodes[n];
-        if (nd->proc != p || !live(g, n) || nd->kind == IMP_END || deg(g, n, 1)) continue;
+        if (nd->proc != p || !imp_live(g, n) || nd->kind == IMP_END || deg(g, n, 1)) continue;
         if (nd->kind == IMP_EVENT) { nd->kind = IMP_END; nd->from_event = 1; }
         else {
             if (is_gateway(nd->kind))
@@ -599,7 +587,7 @@ static void end_points(imp_graph *g, int p) {
     }
     for (int n = 0; n < g->nnode; n++) {
         imp_node *nd = &g->nodes[n];
-        if (nd->proc == p && nd->kind == IMP_END && nd->from_event && !attr_get(nd, "outcome") &&
+        if (nd->proc == p && nd->kind == IMP_END && nd->from_event && !imp_attr_get(nd, "outcome") &&
             failure_name(nd->name))
             imp_attr_set(g, n, "outcome", "failure");
     }
@@ -612,7 +600,7 @@ static void events_to_flows(imp_graph *g, int p) {
         imp_node *nd = &g->nodes[n];
         if (nd->proc != p || nd->kind != IMP_EVENT) continue;
         sdm_assert(deg(g, n, 0) == 1 && deg(g, n, 1) == 1);
-        const char *name = nd->name, *id = nd->id, *cond = attr_get(nd, "condition"), *dflt = attr_get(nd, "default");
+        const char *name = nd->name, *id = nd->id, *cond = imp_attr_get(nd, "condition"), *dflt = imp_attr_get(nd, "default");
         int e = bypass(g, n);
         imp_edge *ed = &g->edges[e];
         ed->id = id;
@@ -637,8 +625,8 @@ static void split_conditions(imp_graph *g, int p) {
             if (!e->labelled && t->kind == IMP_END && t->from_event) {
                 e->name = t->name;
                 e->labelled = t->name != NULL;
-                if (!e->cond) e->cond = attr_get(t, "condition");
-                const char *d = attr_get(t, "default");
+                if (!e->cond) e->cond = imp_attr_get(t, "condition");
+                const char *d = imp_attr_get(t, "default");
                 if (d && strcmp(d, "true") == 0) e->dflt = 1;
             }
             if (!e->name) {
@@ -714,407 +702,6 @@ static int map_process(imp_graph *g, int p) {
     or_joins(g, p);
     inherit_roles(g, p);
     return SDM_OK;
-}
-
-/* ---------- layout ---------- */
-
-
-static void build_csr(imp_graph *g, layout *L) {
-    L->outx = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    L->out = xcalloc((size_t)g->nedge + 1, sizeof(int));
-    for (int i = 0; i < g->nedge; i++) if (!g->edges[i].dead) L->outx[g->edges[i].from + 1]++;
-    for (int n = 0; n < g->nnode; n++) L->outx[n + 1] += L->outx[n];
-    int *fill = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    for (int i = 0; i < g->nedge; i++)
-        if (!g->edges[i].dead) { int f = g->edges[i].from; L->out[L->outx[f] + fill[f]++] = i; }
-    free(fill);
-}
-
-/* Depth-first from the start events marks the edges that close cycles;
-** iterative, so a hostile model cannot exhaust the C stack. Rows start in
-** discovery order. */
-static void find_back_edges(imp_graph *g, layout *L, int p, int *order) {
-    char *state = xcalloc((size_t)g->nnode + 1, 1);     /* 0 new, 1 on stack, 2 done */
-    int *stack = xcalloc((size_t)g->nnode + 1, sizeof(int)), *it = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    int seen = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (int r = 0; r < g->nnode; r++) {
-            if (g->nodes[r].proc != p || !live(g, r) || state[r]) continue;
-            if (pass == 0 && g->nodes[r].kind != IMP_START) continue;
-            int sp = 0;
-            stack[sp++] = r; state[r] = 1; it[r] = L->outx[r]; order[r] = seen++;
-            while (sp) {
-                int n = stack[sp - 1];
-                if (it[n] == L->outx[n + 1]) { state[n] = 2; sp--; continue; }
-                int e = L->out[it[n]++], t = g->edges[e].to;
-                if (state[t] == 1) L->back[e] = 1;
-                else if (!state[t]) { state[t] = 1; it[t] = L->outx[t]; order[t] = seen++; stack[sp++] = t; }
-            }
-        }
-    free(state); free(stack); free(it);
-}
-
-/* Longest path from the sources over the acyclic edges (Kahn's order). */
-static void assign_layers(imp_graph *g, layout *L, int p) {
-    int *indeg = xcalloc((size_t)g->nnode + 1, sizeof(int)), *queue = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    int qh = 0, qt = 0;
-    for (int i = 0; i < g->nedge; i++)
-        if (!g->edges[i].dead && !L->back[i] && g->nodes[g->edges[i].from].proc == p) indeg[g->edges[i].to]++;
-    for (int n = 0; n < g->nnode; n++)
-        if (g->nodes[n].proc == p && live(g, n)) { g->nodes[n].layer = 0; if (!indeg[n]) queue[qt++] = n; }
-    while (qh < qt) {
-        int n = queue[qh++];
-        for (int k = L->outx[n]; k < L->outx[n + 1]; k++) {
-            int e = L->out[k], t = g->edges[e].to;
-            if (L->back[e]) continue;
-            if (g->nodes[t].layer < g->nodes[n].layer + 1) g->nodes[t].layer = g->nodes[n].layer + 1;
-            if (--indeg[t] == 0) queue[qt++] = t;
-        }
-    }
-    free(indeg); free(queue);
-}
-
-static int lane_of(layout *L, const char *role) {
-    for (int i = 0; i < L->nlane; i++)
-        if (L->lanes[i].role == role || (role && L->lanes[i].role && strcmp(L->lanes[i].role, role) == 0)) return i;
-    return -1;
-}
-
-/* Lanes in the order the flow first reaches them; in each lane and layer
-** the nodes stack in rows, ordered by where their predecessors sit. */
-typedef struct rowkey { int n, layer, lane; double key; } rowkey;
-
-static int cmp_rowkey(const void *x, const void *y) {
-    const rowkey *a = x, *b = y;
-    if (a->layer != b->layer) return a->layer - b->layer;
-    if (a->lane != b->lane) return a->lane - b->lane;
-    return (a->key > b->key) - (a->key < b->key);
-}
-
-/* Lanes in the order the flow first reaches them; in each lane and layer
-** the nodes stack in rows, ordered by where their predecessors sit
-** (computed layer by layer, so predecessors' rows are final). */
-static void assign_lanes_rows(imp_graph *g, layout *L, int p, const int *order) {
-    int maxlayer = 0, nk = 0;
-    rowkey *k = xcalloc((size_t)g->nnode + 1, sizeof *k);
-    for (int n = 0; n < g->nnode; n++)
-        if (g->nodes[n].proc == p && live(g, n)) {
-            k[nk++] = (rowkey){n, g->nodes[n].layer, 0, order[n]};
-            if (g->nodes[n].layer > maxlayer) maxlayer = g->nodes[n].layer;
-        }
-    qsort(k, (size_t)nk, sizeof *k, cmp_rowkey);          /* by layer, then discovery */
-    for (int i = 0; i < nk; i++) {
-        imp_node *nd = &g->nodes[k[i].n];
-        nd->lane = lane_of(L, nd->role);
-        if (nd->lane < 0) {
-            L->lanes = xrealloc(L->lanes, sizeof *L->lanes * (size_t)(L->nlane + 1));
-            L->lanes[L->nlane] = (lane){.role = nd->role};
-            nd->lane = L->nlane++;
-        }
-        k[i].lane = nd->lane;
-    }
-    double *sum = xcalloc((size_t)g->nnode + 1, sizeof(double));
-    int *cnt = xcalloc((size_t)g->nnode + 1, sizeof(int));
-    for (int lo = 0; lo < nk;) {
-        int hi = lo;
-        while (hi < nk && k[hi].layer == k[lo].layer) hi++;
-        for (int i = lo; i < hi; i++) {                     /* predecessors in earlier layers are placed */
-            int n = k[i].n;
-            k[i].key = cnt[n] ? sum[n] / cnt[n] + order[n] * 1e-6 : 1e3 + order[n];
-        }
-        qsort(k + lo, (size_t)(hi - lo), sizeof *k, cmp_rowkey);
-        for (int i = lo, row = 0; i < hi; i++, row++) {
-            if (i > lo && k[i].lane != k[i - 1].lane) row = 0;
-            g->nodes[k[i].n].row = row;
-            if (row + 1 > L->lanes[k[i].lane].rows) L->lanes[k[i].lane].rows = row + 1;
-            int n = k[i].n;
-            for (int e = L->outx[n]; e < L->outx[n + 1]; e++) {
-                int t = g->edges[L->out[e]].to;
-                if (!L->back[L->out[e]] && g->nodes[t].lane == g->nodes[n].lane) { sum[t] += row; cnt[t]++; }
-            }
-        }
-        lo = hi;
-    }
-    free(k); free(sum); free(cnt);
-    L->width = POOLHDR + LANEHDR + 2 * MARGIN + (maxlayer + 1) * COLW;
-}
-
-static void place(imp_graph *g, layout *L, int p, int top) {
-    int y = top;
-    for (int l = 0; l < L->nlane; l++) {
-        L->lanes[l].top = y;
-        L->lanes[l].height = L->lanes[l].rows * ROWH;
-        y += L->lanes[l].height;
-    }
-    L->top = top;
-    L->height = y - top;
-    for (int n = 0; n < g->nnode; n++) {
-        imp_node *nd = &g->nodes[n];
-        if (nd->proc != p || !live(g, n)) continue;
-        switch (nd->kind) {
-        case IMP_TASK: case IMP_CALL: nd->w = 100; nd->h = 80; break;
-        case IMP_XOR: case IMP_AND: case IMP_OR: nd->w = nd->h = 50; break;
-        case IMP_START: case IMP_END: nd->w = nd->h = 36; break;
-        default: sdm_panic("layout: a node kind that cannot remain after mapping");
-        }
-        int cx = POOLHDR + LANEHDR + MARGIN + nd->layer * COLW + COLW / 2;
-        int cy = L->lanes[nd->lane].top + nd->row * ROWH + ROWH / 2;
-        nd->x = cx - nd->w / 2;
-        nd->y = cy - nd->h / 2;
-    }
-}
-
-/* ---------- writing ---------- */
-
-static void attr(sbuf *b, const char *name, const char *value) {
-    if (!value) return;
-    sbuf_printf(b, " %s=\"", name);
-    sbuf_xml(b, value, 1);
-    sbuf_puts(b, "\"");
-}
-
-static void text_el(sbuf *b, const char *indent, const char *el, const char *text) {
-    if (!text || !*text) return;
-    sbuf_printf(b, "%s<%s>", indent, el);
-    sbuf_xml(b, text, 0);
-    sbuf_printf(b, "</%s>\n", el);
-}
-
-/* sdm attributes each element kind carries through (docs/EXTENSIONS.md);
-** condition, default, script and the rest are read by the mapping. */
-static const char *const task_attrs[] = {"due", "dueWorking", "dueExpr", "assign", "assignee", "assigneeExpr",
-                                         "stage", "handler", NULL};
-static const char *const call_attrs[] = {"version", "in", "out", "stage", NULL};
-static const char *const end_attrs[] = {"outcome", "stage", NULL};
-static const char *const mapped_attrs[] = {"condition", "default", "script", "role", NULL};
-
-static int in_list(const char *const *l, const char *s) {
-    for (; *l; l++) if (strcmp(*l, s) == 0) return 1;
-    return 0;
-}
-
-static const char *bpmn_tag(const imp_node *n) {
-    switch (n->kind) {
-    case IMP_TASK: return attr_get(n, "script") ? "scriptTask" : attr_get(n, "handler") ? "serviceTask" : "userTask";
-    case IMP_CALL: return "callActivity";
-    case IMP_START: return "startEvent";
-    case IMP_END: return "endEvent";
-    case IMP_XOR: return "exclusiveGateway";
-    case IMP_AND: return "parallelGateway";
-    case IMP_OR: return "inclusiveGateway";
-    default: sdm_panic("bpmn_tag: a node kind that cannot remain after mapping");
-    }
-}
-
-/* The contact script's convention: what to record is its last line, one
-** "Record: ..." gathering every such line of the documentation. */
-static char *record_last(const char *doc) {
-    if (!doc) return NULL;
-    sbuf text = {0}, rec = {0};
-    for (const char *p = doc; *p;) {
-        const char *e = strchr(p, '\n');
-        int n = (int)(e ? e - p : (long)strlen(p));
-        if (strncmp(p, "Record:", 7) == 0) sbuf_printf(&rec, "%s%.*s", rec.len ? ", " : "Record: ", n - 7 - (p[7] == ' '), p + 7 + (p[7] == ' '));
-        else sbuf_printf(&text, "%s%.*s", text.len ? "\n" : "", n, p);
-        p += n + (e != NULL);
-    }
-    if (rec.len) sbuf_printf(&text, "%s%s", text.len ? "\n" : "", rec.s);
-    free(rec.s);
-    return sbuf_take(&text);
-}
-
-static void write_node(imp_graph *g, sbuf *b, int n) {
-    imp_node *nd = &g->nodes[n];
-    const char *tag = bpmn_tag(nd);
-    const char *const *pass = nd->kind == IMP_TASK ? task_attrs : nd->kind == IMP_CALL ? call_attrs
-                            : nd->kind == IMP_END ? end_attrs : NULL;
-    sbuf_printf(b, "    <bpmn:%s", tag);
-    attr(b, "id", nd->id);
-    attr(b, "name", nd->name);
-    if (nd->kind == IMP_CALL) attr(b, "calledElement", nd->called);
-    if (nd->kind == IMP_TASK && attr_get(nd, "script")) attr(b, "scriptFormat", "lua");
-    if (nd->dflt_edge >= 0) attr(b, "default", g->edges[nd->dflt_edge].id);
-    for (int i = 0; i < nd->nattr; i++) {
-        const char *k = nd->attrs[i].name;
-        if (pass && in_list(pass, k)) {
-            char *q = xasprintf("sdm:%s", k);
-            attr(b, q, nd->attrs[i].value);
-            free(q);
-        } else if (!in_list(mapped_attrs, k))
-            imp_diag(g, 0, nd->line, nd->src, "attribute sdm:%s does not apply to a %s: ignored", k, tag);
-    }
-    sbuf_puts(b, ">\n");
-    char *doc = record_last(nd->doc);
-    text_el(b, "      ", "bpmn:documentation", doc);
-    free(doc);
-    for (int i = 0; i < g->nedge; i++)
-        if (!g->edges[i].dead && g->edges[i].to == n) sbuf_printf(b, "      <bpmn:incoming>%s</bpmn:incoming>\n", g->edges[i].id);
-    for (int i = 0; i < g->nedge; i++)
-        if (!g->edges[i].dead && g->edges[i].from == n) sbuf_printf(b, "      <bpmn:outgoing>%s</bpmn:outgoing>\n", g->edges[i].id);
-    if (nd->kind == IMP_TASK) text_el(b, "      ", "bpmn:script", attr_get(nd, "script"));
-    sbuf_printf(b, "    </bpmn:%s>\n", tag);
-}
-
-/* A role's key (sdm:role): the name in lower case, other characters as
-** single '-'. Letters beyond ASCII stay as they are. */
-static char *role_key(const char *role) {
-    if (!role) return NULL;
-    sbuf k = {0};
-    for (const char *c = role; *c; c++) {
-        char ch = isalnum((unsigned char)*c) || (unsigned char)*c >= 0x80 ? (char)tolower((unsigned char)*c) : '-';
-        if (ch == '-' && (!k.len || k.s[k.len - 1] == '-')) continue;
-        sbuf_add(&k, &ch, 1);
-    }
-    while (k.len && k.s[k.len - 1] == '-') k.s[--k.len] = 0;
-    char *key = sbuf_take(&k);
-    if (*key) return key;
-    free(key);
-    return xstrdup(role);
-}
-
-static void write_process(imp_graph *g, sbuf *b, int p, layout *L, const char *format) {
-    const imp_proc *pr = &g->procs[p];
-    sbuf_puts(b, "  <bpmn:process");
-    attr(b, "id", pr->id);
-    attr(b, "name", pr->name ? pr->name : pr->id);
-    sbuf_puts(b, " isExecutable=\"true\">\n");
-    char *doc = xasprintf("Imported from %s (%s, source id %s) by sdm import.", g->file, format, pr->src ? pr->src : "-");
-    text_el(b, "    ", "bpmn:documentation", doc);
-    free(doc);
-    char *ls = xasprintf("LaneSet_%s", pr->id);
-    sbuf_printf(b, "    <bpmn:laneSet id=\"%s\">\n", make_id(g, "LaneSet", ls));
-    free(ls);
-    for (int l = 0; l < L->nlane; l++) {
-        const char *role = L->lanes[l].role;
-        sbuf_puts(b, "      <bpmn:lane");
-        char *key = role_key(role), *lid = xasprintf("Lane_%s", key ? key : pr->id);
-        L->lanes[l].id = make_id(g, "Lane", lid);
-        free(lid);
-        attr(b, "id", L->lanes[l].id);
-        attr(b, "name", role ? role : pr->name ? pr->name : pr->id);
-        if (role) attr(b, "sdm:role", key);
-        free(key);
-        sbuf_puts(b, ">\n");
-        for (int n = 0; n < g->nnode; n++)
-            if (g->nodes[n].proc == p && live(g, n) && g->nodes[n].lane == l)
-                sbuf_printf(b, "        <bpmn:flowNodeRef>%s</bpmn:flowNodeRef>\n", g->nodes[n].id);
-        sbuf_puts(b, "      </bpmn:lane>\n");
-    }
-    sbuf_puts(b, "    </bpmn:laneSet>\n");
-    for (int n = 0; n < g->nnode; n++) if (g->nodes[n].proc == p && live(g, n)) write_node(g, b, n);
-    for (int i = 0; i < g->nedge; i++) {
-        imp_edge *e = &g->edges[i];
-        if (e->dead || g->nodes[e->from].proc != p) continue;
-        sbuf_puts(b, "    <bpmn:sequenceFlow");
-        attr(b, "id", e->id);
-        attr(b, "name", e->name);
-        attr(b, "sourceRef", g->nodes[e->from].id);
-        attr(b, "targetRef", g->nodes[e->to].id);
-        if (!e->cond || e->dflt) { sbuf_puts(b, " />\n"); continue; }
-        sbuf_puts(b, ">\n");
-        sbuf_puts(b, "      <bpmn:conditionExpression xsi:type=\"bpmn:tFormalExpression\">");
-        sbuf_xml(b, e->cond, 0);
-        sbuf_puts(b, "</bpmn:conditionExpression>\n    </bpmn:sequenceFlow>\n");
-    }
-    sbuf_puts(b, "  </bpmn:process>\n");
-}
-
-/* A diagram element's id: its BPMN element's id + "_di". */
-static const char *di_id(imp_graph *g, const char *el) {
-    char *id = xasprintf("%s_di", el);
-    const char *out = make_id(g, "DI", id);
-    free(id);
-    return out;
-}
-
-static void shape(imp_graph *g, sbuf *b, const char *el, int x, int y, int w, int h, const char *extra) {
-    sbuf_printf(b, "      <bpmndi:BPMNShape id=\"%s\" bpmnElement=\"%s\"%s>\n"
-                   "        <dc:Bounds x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" />\n"
-                   "      </bpmndi:BPMNShape>\n", di_id(g, el), el, extra, x, y, w, h);
-}
-
-/* Orthogonal routes: forward flows leave right, turn in the gap after the
-** source's column (where no node stands) and enter left; flows that close
-** a cycle run back below their ends. */
-static void route(imp_graph *g, sbuf *b, int i) {
-    imp_edge *e = &g->edges[i];
-    imp_node *s = &g->nodes[e->from], *t = &g->nodes[e->to];
-    int scx = s->x + s->w / 2, scy = s->y + s->h / 2, tcx = t->x + t->w / 2, tcy = t->y + t->h / 2;
-    int pt[6][2], np = 0;
-#define PT(X, Y) (pt[np][0] = (X), pt[np][1] = (Y), np++)
-    if (t->layer > s->layer) {
-        int mx = scx + COLW / 2;
-        if (scy == tcy) { PT(s->x + s->w, scy); PT(t->x, tcy); }
-        else { PT(s->x + s->w, scy); PT(mx, scy); PT(mx, tcy); PT(t->x, tcy); }
-    } else if (t->layer == s->layer && e->from != e->to) {
-        int mx = scx + COLW / 2 - 10;
-        PT(s->x + s->w, scy); PT(mx, scy); PT(mx, tcy); PT(t->x + t->w, tcy);
-    } else {
-        int sb = s->y + s->h, tb = t->y + t->h, yb = (sb > tb ? sb : tb) + 15;
-        if (e->from == e->to) { PT(scx + 10, sb); PT(scx + 10, yb); PT(scx - 10, yb); PT(scx - 10, sb); }
-        else { PT(scx, sb); PT(scx, yb); PT(tcx, yb); PT(tcx, tb); }
-    }
-#undef PT
-    sbuf_printf(b, "      <bpmndi:BPMNEdge id=\"%s\" bpmnElement=\"%s\">\n", di_id(g, e->id), e->id);
-    for (int k = 0; k < np; k++)
-        sbuf_printf(b, "        <di:waypoint x=\"%d\" y=\"%d\" />\n", pt[k][0], pt[k][1]);
-    sbuf_puts(b, "      </bpmndi:BPMNEdge>\n");
-}
-
-static char *write_bpmn(imp_graph *g, const char *format) {
-    sbuf b = {0}, di = {0};
-    sbuf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" "
-        "xmlns:bpmndi=\"http://www.omg.org/spec/BPMN/20100524/DI\" "
-        "xmlns:dc=\"http://www.omg.org/spec/DD/20100524/DC\" xmlns:di=\"http://www.omg.org/spec/DD/20100524/DI\" "
-        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:sdm=\"urn:sdm:bpmn:1\"");
-    const char *defs = make_id(g, "Definitions", "Definitions_import"), *collab = make_id(g, "Collaboration", "Collaboration_import");
-    attr(&b, "id", defs);
-    sbuf_printf(&b, " targetNamespace=\"urn:sdm:import\" exporter=\"sdm import\" exporterVersion=\"%s\">\n", SDM_VERSION);
-    sbuf_printf(&b, "  <bpmn:collaboration id=\"%s\">\n", collab);
-    const char **part = xcalloc((size_t)g->nproc + 1, sizeof *part);
-    for (int p = 0; p < g->nproc; p++) {
-        char *pid = xasprintf("Participant_%s", g->procs[p].id);
-        part[p] = make_id(g, "Participant", pid);
-        free(pid);
-        sbuf_printf(&b, "    <bpmn:participant id=\"%s\"", part[p]);
-        attr(&b, "name", g->procs[p].name ? g->procs[p].name : g->procs[p].id);
-        attr(&b, "processRef", g->procs[p].id);
-        sbuf_puts(&b, " />\n");
-    }
-    sbuf_puts(&b, "  </bpmn:collaboration>\n");
-    sbuf_printf(&di, "  <bpmndi:BPMNDiagram id=\"%s\">\n    <bpmndi:BPMNPlane id=\"%s\" bpmnElement=\"%s\">\n",
-                make_id(g, "Diagram", "Diagram_import"), make_id(g, "Plane", "Plane_import"), collab);
-    layout L = {0};
-    build_csr(g, &L);
-    L.back = xcalloc((size_t)g->nedge + 1, 1);
-    int *order = xcalloc((size_t)g->nnode + 1, sizeof(int)), top = 0;
-    for (int p = 0; p < g->nproc; p++) {
-        L.nlane = 0;
-        find_back_edges(g, &L, p, order);
-        assign_layers(g, &L, p);
-        assign_lanes_rows(g, &L, p, order);
-        place(g, &L, p, top);
-        write_process(g, &b, p, &L, format);
-        shape(g, &di, part[p], 0, top, L.width, L.height, " isHorizontal=\"true\"");
-        for (int l = 0; l < L.nlane; l++)
-            shape(g, &di, L.lanes[l].id, POOLHDR, L.lanes[l].top, L.width - POOLHDR, L.lanes[l].height,
-                  " isHorizontal=\"true\"");
-        for (int n = 0; n < g->nnode; n++) {
-            imp_node *nd = &g->nodes[n];
-            if (nd->proc == p && live(g, n))
-                shape(g, &di, nd->id, nd->x, nd->y, nd->w, nd->h, nd->kind == IMP_XOR ? " isMarkerVisible=\"true\"" : "");
-        }
-        for (int i = 0; i < g->nedge; i++)
-            if (!g->edges[i].dead && g->nodes[g->edges[i].from].proc == p) route(g, &di, i);
-        top += L.height + POOLGAP;
-        free(L.lanes); L.lanes = NULL;
-    }
-    sbuf_puts(&di, "    </bpmndi:BPMNPlane>\n  </bpmndi:BPMNDiagram>\n");
-    sbuf_add(&b, di.s, di.len);
-    sbuf_puts(&b, "</bpmn:definitions>\n");
-    free(di.s); free(order); free(L.back); free(L.out); free(L.outx); free(part);
-    return sbuf_take(&b);
 }
 
 /* ---------- conversion ---------- */
@@ -1201,7 +788,7 @@ int imp_convert(const char *name, const char *buf, size_t len, size_t max_bytes,
             imp_diag(g, 1, doc->root->line, NULL, "the file holds no process (EPC, model or diagram) to import");
         if (!rc && g->nerr) rc = first_error(g, err);
         if (!rc) {
-            *bpmn = write_bpmn(g, readers[r].title);
+            *bpmn = imp_write_bpmn(g, readers[r].title);
             *bpmn_len = strlen(*bpmn);
         }
     }
@@ -1214,18 +801,10 @@ int imp_convert(const char *name, const char *buf, size_t len, size_t max_bytes,
 int sdm_import(const char *path, char **bpmn, size_t *len, sdm_table **warnings, sdm_err *err) {
     *bpmn = NULL;
     if (warnings) *warnings = NULL;
-    size_t max = (size_t)16 << 20;
-    struct stat sb;
-    if (stat(path, &sb) != 0) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot read: %s", strerror(errno));
-    if ((size_t)sb.st_size > max)
-        return err_set(err, SDM_ERR_LIMIT, path, 0, NULL, "file is %lld bytes, over the limit of %zu",
-                       (long long)sb.st_size, max);
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, SDM_ERR_IO, path, 0, NULL, "cannot open: %s", strerror(errno));
-    char *buf = xmalloc((size_t)sb.st_size + 1);
-    size_t n = fread(buf, 1, (size_t)sb.st_size, f);
-    fclose(f);
-    int rc = imp_convert(path, buf, n, max, bpmn, len, warnings, err);
+    size_t max = (size_t)16 << 20, n;
+    char *buf;
+    int rc = err_read_file(err, path, max, &buf, &n);
+    if (!rc) rc = imp_convert(path, buf, n, max, bpmn, len, warnings, err);
     free(buf);
     return rc;
 }

@@ -18,6 +18,13 @@
 
 /* ---------- schema ---------- */
 
+/* 13: the language each person reads (users.lang: ru, en, NULL = the
+** handle's), and whether a role's people hear of each new task
+** (role_settings.notify: inbox, email, inbox,email or none); notice.c. */
+static const char migration13[] =
+    "ALTER TABLE users ADD COLUMN lang TEXT;"
+    "CREATE TABLE role_settings(role TEXT PRIMARY KEY, notify TEXT NOT NULL) WITHOUT ROWID;";
+
 static const char *const migrations[] = {
     /* 1: the core engine */
     "CREATE TABLE resources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, xml BLOB NOT NULL,"
@@ -184,6 +191,8 @@ static const char *const migrations[] = {
     cred_schema,
     /* 11: client identifiers, holders of client roles, card fields, contacts (card.c) */
     card_schema,
+    /* 13 (issue 15; 12 comes from another branch and goes before it) */
+    migration13,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

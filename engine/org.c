@@ -27,6 +27,8 @@
 #include <jansson.h>
 #include "org.h"
 #include "card.h"
+#include "plan.h"
+#include "notice.h"
 #include "table.h"
 #include "err.h"
 
@@ -212,15 +214,23 @@ int org_user_add(store *s, const char *name, const char *roles, const char *head
 ** One `user` line per person: the name, then in any order a quoted full
 ** name, an e-mail address (a word with '@'), and key=value words: roles=
 ** (comma-separated, required), head=, email=, name= (full name; quote it
-** when it has spaces). Loading is one transaction: every listed user is
+** when it has spaces), lang= (ru or en: the language their messages are
+** written in). Two more kinds of line, applied after the users:
+**   plan 2026-11 role=closer won=20 revenue=15000000 conversion_pct:Offer=80
+**   role closer notify=inbox,email      (its people hear of each new task)
+** Loading is one transaction: every listed user is
 ** added or updated to match the file exactly (their roles replaced); users
 ** the file does not mention are left as they are (deactivate them with
 ** `sdm user deactivate`, which moves their work). A head must be a user of
 ** the file or of the store; heads must not form a cycle. */
 
+/* A `plan` or `role` line of the org file, applied once the users exist
+** (plan.c, notice.c). */
+typedef struct org_plan { int line; char *text; } org_plan;
+
 typedef struct org_line {
     int line;
-    char *name, *full, *email, *head, *roles;
+    char *name, *full, *email, *head, *roles, *lang;
 } org_line;
 
 /* Next word of a line: "quoted text" (with \" and \\) or up to a blank.
@@ -251,7 +261,7 @@ static char *next_word(char **p, int *quoted, int *bad) {
 }
 
 static void line_free(org_line *l) {
-    free(l->name); free(l->full); free(l->email); free(l->head); free(l->roles);
+    free(l->name); free(l->full); free(l->email); free(l->head); free(l->roles); free(l->lang);
 }
 
 static int parse_line(const char *file, int lineno, char *text, org_line *l, sdm_err *err) {
@@ -283,8 +293,9 @@ static int parse_line(const char *file, int lineno, char *text, org_line *l, sdm
             else if (strcmp(w, "head") == 0) slot = &l->head;
             else if (strcmp(w, "email") == 0) slot = &l->email;
             else if (strcmp(w, "name") == 0) slot = &l->full;
+            else if (strcmp(w, "lang") == 0) slot = &l->lang;
             else rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL,
-                              "unknown key '%s' (known: roles, head, email, name)", w);
+                              "unknown key '%s' (known: roles, head, email, name, lang)", w);
         } else if (strchr(w, '@')) slot = &l->email;
         else rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL,
                           "unexpected word '%s' (quote a full name: \"%s ...\")", w, w);
@@ -297,7 +308,19 @@ static int parse_line(const char *file, int lineno, char *text, org_line *l, sdm
         rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL, "user '%s' has no roles= (at least one role)",
                      l->name);
     if (!rc && l->head && !*l->head) { free(l->head); l->head = NULL; }
+    if (!rc && l->lang && strcmp(l->lang, "ru") && strcmp(l->lang, "en"))
+        rc = err_set(err, SDM_ERR_MISUSE, file, lineno, NULL, "lang= is ru or en, not '%s'", l->lang);
     if (rc) line_free(l);
+    return rc;
+}
+
+/* `role NAME notify=inbox,email`: whether the role's people hear of new tasks. */
+static int role_line(store *s, const char *file, int line, const char *text, sdm_err *err) {
+    char role[128], key[32], val[128];
+    int rc = sscanf(text, "role %127s %31[^=]=%127s", role, key, val) == 3 && strcmp(key, "notify") == 0
+        ? notice_role_set(s, role, val, err)
+        : err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "a role line is `role NAME notify=inbox,email`");
+    if (rc) err_prefix(err, "%s:%d", file, line);
     return rc;
 }
 
@@ -306,13 +329,22 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
     static const char *const cols[] = {"user", "action", "roles", "head", NULL};
     *out = NULL;
     org_line *lines = NULL;
-    int n = 0, cap = 0, rc = SDM_OK, lineno = 0;
+    org_plan *plans = NULL;
+    int n = 0, cap = 0, rc = SDM_OK, lineno = 0, nplan = 0;
     char *copy = xstrdup(text);
     for (char *p = copy; !rc && p && *p; ) {
         char *nl = strchr(p, '\n');
         if (nl) *nl = 0;
         lineno++;
         org_line l;
+        const char *w = p + strspn(p, " \t");
+        if ((strncmp(w, "plan", 4) == 0 || strncmp(w, "role", 4) == 0) && (w[4] == ' ' || w[4] == '\t')) {
+            /* plans and role settings: applied once the users exist */
+            plans = xrealloc(plans, sizeof *plans * (size_t)(nplan + 1));
+            plans[nplan++] = (org_plan){lineno, xstrdup(w)};
+            p = nl ? nl + 1 : NULL;
+            continue;
+        }
         int r = parse_line(name, lineno, p, &l, err);
         if (r == SDM_OK) {
             for (int i = 0; i < n && !rc; i++)
@@ -326,7 +358,7 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         p = nl ? nl + 1 : NULL;
     }
     free(copy);
-    if (!rc && n == 0) rc = err_set(err, SDM_ERR_MISUSE, name, 0, NULL, "the file lists no user");
+    if (!rc && n == 0 && nplan == 0) rc = err_set(err, SDM_ERR_MISUSE, name, 0, NULL, "the file lists no user");
     /* Heads refer to users of the file or of the store. */
     for (int i = 0; !rc && i < n; i++) {
         if (!lines[i].head) continue;
@@ -345,6 +377,7 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         store_sql_text(s, &ohead, NULL, "SELECT head FROM users WHERE name = ?1", "t", l->name);
         rc = upsert_user(s, l->name, l->roles, ohead, l->full, l->email, now, actor, &action, err);
         free(ohead);
+        if (!rc) rc = store_sql_exec(s, NULL, err, "UPDATE users SET lang = ?2 WHERE name = ?1", "tt", l->name, l->lang);
         if (rc) { err_prefix(err, "%s:%d", name, l->line); break; }
         char **r = table_add_row(t);
         r[0] = xstrdup(l->name); r[1] = xstrdup(action); r[2] = xstrdup(l->roles);
@@ -364,6 +397,17 @@ int org_load(store *s, const char *name, const char *text, int64_t now, const ch
         free(ohead);
     }
     if (!rc) rc = check_no_cycle(s, err);
+    for (int i = 0; i < nplan; i++) {
+        int plan = strncmp(plans[i].text, "plan", 4) == 0;
+        if (!rc) rc = plan ? plan_line(s, name, plans[i].line, plans[i].text, now, actor, err)
+                           : role_line(s, name, plans[i].line, plans[i].text, err);
+        if (!rc) {
+            char **r = table_add_row(t);
+            r[0] = xstrdup(plans[i].text); r[1] = xstrdup(plan ? "plan" : "role");
+        }
+        free(plans[i].text);
+    }
+    free(plans);
     for (int i = 0; i < n; i++) line_free(&lines[i]);
     free(lines);
     if (rc) { sdm_table_free(t); return rc; }
@@ -1055,14 +1099,14 @@ static int prev_task(store *s, const char *client, int64_t id, int64_t now, sqli
 }
 
 static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                     const char *actor, sdm_err *err) {
+                     const char *actor, const org_msg *msg, sdm_err *err) {
     sdm_table *t = NULL;
     /* open tasks not logged yet, reached through the instance's few tokens
     ** (CROSS JOIN keeps that order; an open task's token waits at its node,
     ** an invariant sdm check verifies), not through every task the instance
     ** ever had */
-    int rc = store_sql_table(s, &t, "issst", err,
-        "SELECT t.id, t.node, t.role, t.assignee, t.created_at FROM tokens k"
+    int rc = store_sql_table(s, &t, "isssti", err,
+        "SELECT t.id, t.node, t.role, t.assignee, t.created_at, t.due_at FROM tokens k"
         " CROSS JOIN tasks t ON t.token_id = k.id AND t.state = 'open' WHERE k.instance_id = ?1 AND +t.instance_id = ?1"
         " AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
         "i", inst);
@@ -1127,6 +1171,13 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
             else if (!rc && by_owner_rule && strcmp(owner, assignee) != 0)
                 rc = set_owner(s, client, assignee, now, actor, role ? role : "handoff", err);
             free(owner);
+            if (!rc && msg) {
+                notice nt = {.client = client, .process = p->name ? p->name : p->id,
+                             .step = n && n->name && *n->name ? n->name : node, .assignee = assignee, .inst = inst,
+                             .task = id, .due_at = c[5] ? strtoll(c[5], NULL, 10) : 0, .now = now, .tz = msg->tz,
+                             .base_url = msg->base_url};
+                rc = notice_new_task(s, &nt, role, msg->lang, err);
+            }
         }
     }
     free(prev_user);
@@ -1183,9 +1234,9 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
 }
 
 int org_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                   const char *actor, sdm_err *err) {
+                   const char *actor, const org_msg *msg, sdm_err *err) {
     if (!p || !inst || !client) return SDM_OK;
-    int rc = log_tasks(s, p, inst, client, now, actor, err);
+    int rc = log_tasks(s, p, inst, client, now, actor, msg, err);
     if (!rc) rc = track_funnel(s, p, inst, client, err);
     if (!rc) rc = card_after_step(s, p, inst, client, now, actor, err);
     return rc;

@@ -31,8 +31,13 @@ int org_assign(void *store_ctx, const model_node *n, const char *client, char **
 ** created (task_log: the handoff from the previous role, if any, plus a
 ** `handoff` history event), apply the ownership rule, and record the funnel
 ** stages the instance entered or left. */
+/* How messages to people are written: the handle's language (a person's
+** own, users.lang, comes first), the web pages' address, the business zone. */
+typedef struct org_msg { const char *lang, *base_url, *tz; } org_msg;
+/* ... and tell each new task's assignee of it when the role asks for it
+** (notice_new_task; msg NULL: nobody is told). */
 int org_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                   const char *actor, sdm_err *err);
+                   const char *actor, const org_msg *msg, sdm_err *err);
 
 /* Funnel stages of a process in order: sdm:stage of nodes, or (when no
 ** node declares one) each user task. stage_of[i] is node i's stage or NULL.

@@ -205,25 +205,74 @@ int sdm_monitor(sdm *db, const char *team, sdm_table **out, sdm_err *err) {
     return rc ? rc : report_monitor(db->st, team, now, start, end, out, err);
 }
 
+/* The process and, when it is a lifecycle, the processes called along its
+** main path (and along theirs), in order. */
+static int lifecycle(sdm *db, const model_proc *p, const model_proc ***procs, int *n, int *cap, sdm_err *err) {
+    for (int j = 0; j < *n; j++) if ((*procs)[j] == p) return SDM_OK;
+    if (*n == *cap) *procs = xrealloc(*procs, sizeof **procs * (size_t)(*cap = *cap ? *cap * 2 : 8));
+    (*procs)[(*n)++] = p;
+    int *calls = xmalloc(sizeof *calls * (size_t)(p->nnode + 1)), nc = report_main_path(p, calls), rc = SDM_OK;
+    for (int i = 0; !rc && i < nc; i++) {
+        int64_t def;
+        int version;
+        const model_proc *c = NULL;
+        const char *file;
+        if (store_latest_definition(db->st, p->nodes[calls[i]].called, &def, &version, NULL, NULL, NULL)) continue;
+        rc = sdmi_load_def(db, def, &c, &file, err);
+        if (!rc) rc = lifecycle(db, c, procs, n, cap, err);
+    }
+    free(calls);
+    return rc;
+}
+
 int sdm_report_funnel(sdm *db, const char *process, const char *by, int64_t from, int64_t to,
                       sdm_table **out, sdm_err *err) {
     int64_t def;
-    int version;
-    const model_proc *p = NULL;
+    int version, n = 0, cap = 0;
+    const model_proc *p = NULL, **procs = NULL;
     const char *file = NULL;
     *out = NULL;
     if (!process || !*process) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "the funnel needs a process");
     int rc = acc_need_head(db->st, db->as, "see reports", err);
     if (!rc) rc = store_latest_definition(db->st, process, &def, &version, NULL, NULL, err);
     if (!rc) rc = sdmi_load_def(db, def, &p, &file, err);
-    if (!rc) rc = report_funnel(db->st, p, by, from, to, out, err);
+    if (!rc) rc = lifecycle(db, p, &procs, &n, &cap, err);
+    if (!rc) rc = report_funnel(db->st, procs, n, by, from, to, out, err);
+    free(procs);
     return rc;
+}
+
+/* Every deployed process that declares a deal value (card_value_var). */
+static int deals(sdm *db, card_deal **out, int *n, sdm_err *err) {
+    sdm_table *t = NULL;
+    *out = NULL;
+    *n = 0;
+    int rc = report_processes(db->st, &t, err);
+    if (!rc) *out = xcalloc((size_t)t->nrow + 1, sizeof **out);
+    for (int r = 0; !rc && r < t->nrow; r++) {
+        const model_proc *p;
+        const char *file;
+        rc = sdmi_load_def(db, strtoll(t->cells[r * 2 + 1], NULL, 10), &p, &file, err);
+        char *var = rc ? NULL : card_value_var(p);
+        if (var) (*out)[(*n)++] = (card_deal){p->id, var};
+    }
+    sdm_table_free(t);
+    return rc;
+}
+
+static void deals_free(card_deal *d, int n) {
+    for (int i = 0; i < n; i++) free(d[i].var);
+    free(d);
 }
 
 int sdm_report_kpi(sdm *db, int64_t from, int64_t to, sdm_table **out, sdm_err *err) {
     *out = NULL;
+    card_deal *d = NULL;
+    int nd = 0;
     int rc = acc_need_head(db->st, db->as, "see reports", err);
-    if (!rc) rc = report_kpi(db->st, from, to, sdm_now(db), out, err);
+    if (!rc) rc = deals(db, &d, &nd, err);
+    if (!rc) rc = report_kpi(db->st, d, nd, from, to, sdm_now(db), out, err);
+    deals_free(d, nd);
     if (!rc && !acc_owner(db->st, db->as)) rc = acc_filter(db->st, db->as, *out, "user", ACC_USER, err);
     return rc;
 }
@@ -235,8 +284,13 @@ int sdm_plan_set(sdm *db, const char *kind, const char *who, const char *month, 
 
 int sdm_report_plan(sdm *db, const char *month, sdm_table **out, sdm_err *err) {
     *out = NULL;
+    card_deal *d = NULL;
+    int nd = 0;
     int rc = acc_need_head(db->st, db->as, "see reports", err);
-    return rc ? rc : plan_report(db->st, month, out, err);
+    if (!rc) rc = deals(db, &d, &nd, err);
+    if (!rc) rc = plan_report(db->st, month, d, nd, out, err);
+    deals_free(d, nd);
+    return rc;
 }
 
 int sdm_report_clients(sdm *db, const char *by, sdm_table **out, sdm_err *err) {

@@ -794,7 +794,7 @@ static int process_part(sbuf *b, const regdoc_ctx *c, const rd_proc *r, const pe
 /* KPIs of the user, or of each user of the role, from report.c. */
 static int kpi_part(sbuf *b, const regdoc_ctx *c, const person *who, sdm_err *err) {
     sdm_table *t = NULL;
-    int rc = report_kpi(c->st, 0, 0, c->now, &t, err);
+    int rc = report_kpi(c->st, NULL, 0, 0, 0, c->now, &t, err);
     if (rc) return rc;
     sbuf_printf(b, "<section class=\"kpi\"><h2>%s</h2>\n<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
                 "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", T(c, M_KPI), T(c, M_USER), T(c, M_ROLE),

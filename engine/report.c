@@ -23,6 +23,12 @@
 #include "table.h"
 #include "err.h"
 #include "diagram.h"
+#include "plan.h"
+#include <time.h>
+
+/* The user column of a tier's (a role's) total row in the KPIs. */
+#define TIER "(all)"
+#define KPI_PLAN 16
 
 /* ---------- the calendar ---------- */
 
@@ -233,21 +239,114 @@ static int strp_cmp(const void *a, const void *b) {
 
 /* ---------- the funnel ---------- */
 
-typedef struct stage_stat { long reached, passed, advanced, won, dropped, in_stage; dvec hours; } stage_stat;
+typedef struct stage_stat {
+    long reached, passed, advanced, won, dropped, in_stage;
+    double value, won_value, passed_value;
+    dvec hours;
+} stage_stat;
 typedef struct group_stat { stage_stat *st; } group_stat;
+typedef struct client_far { int far; double value; } client_far;
+
+/* The funnel's processes: procs[0] and, for a lifecycle, the processes it
+** calls. stage_of[p][i] is node i of procs[p]'s stage; stages the merged
+** order; var[p] the deal value variable of procs[p] (NULL: not a deal). */
+typedef struct funnel_def {
+    const model_proc *const *procs;
+    int nproc;
+    const char ***stage_of;
+    const char **stages;
+    int nstage;
+    char **var;
+    int ndeal;
+} funnel_def;
+
+/* One list of stages from several processes' own orders: a stage keeps
+** its place after the stages before it in every process that has it
+** (a topological merge of the lists); among stages free to come next, the
+** one met first -- in the earliest process of the lifecycle, then the
+** earliest place in it -- comes first. A cycle (two processes ordering two
+** stages differently) is broken the same way. */
+static void merge_stages(funnel_def *d) {
+    int cap = 0, n = 0;
+    for (int p = 0; p < d->nproc; p++) cap += d->procs[p]->nnode + 1;
+    const char **names = xcalloc((size_t)cap + 1, sizeof *names);
+    long *key = xcalloc((size_t)cap + 1, sizeof *key);
+    int *nin = xcalloc((size_t)cap + 1, sizeof *nin), *done = xcalloc((size_t)cap + 1, sizeof *done);
+    int (*edge)[2] = xcalloc((size_t)cap + 1, sizeof *edge), nedge = 0;
+    for (int p = 0; p < d->nproc; p++) {
+        const char **so, **st;
+        int ns;
+        org_stages(d->procs[p], &so, &st, &ns);
+        free(so);
+        int prev = -1;
+        for (int k = 0; k < ns; k++) {
+            int j;
+            for (j = 0; j < n && strcmp(names[j], st[k]) != 0; j++) {}
+            if (j == n) { names[n] = st[k]; key[n++] = (long)p * 100000 + k; }
+            if (prev >= 0 && nedge < cap) { edge[nedge][0] = prev; edge[nedge][1] = j; nedge++; }
+            prev = j;
+        }
+        free(st);
+    }
+    for (int e = 0; e < nedge; e++) nin[edge[e][1]]++;
+    d->stages = xcalloc((size_t)n + 1, sizeof *d->stages);
+    for (d->nstage = 0; d->nstage < n; ) {
+        int best = -1;
+        for (int j = 0; j < n; j++)
+            if (!done[j] && !nin[j] && (best < 0 || key[j] < key[best])) best = j;
+        for (int j = 0; best < 0 && j < n; j++)                 /* a cycle */
+            if (!done[j] && (best < 0 || key[j] < key[best])) best = j;
+        done[best] = 1;
+        d->stages[d->nstage++] = names[best];
+        for (int e = 0; e < nedge; e++) if (edge[e][0] == best && nin[edge[e][1]]) nin[edge[e][1]]--;
+    }
+    free(names); free(key); free(nin); free(done); free(edge);
+}
+
+static void funnel_def_init(funnel_def *d, const model_proc *const *procs, int nproc) {
+    memset(d, 0, sizeof *d);
+    d->procs = procs;
+    d->nproc = nproc;
+    d->stage_of = xcalloc((size_t)nproc, sizeof *d->stage_of);
+    d->var = xcalloc((size_t)nproc, sizeof *d->var);
+    for (int p = 0; p < nproc; p++) {
+        const char **st;
+        int ns;
+        org_stages(procs[p], &d->stage_of[p], &st, &ns);
+        if (p == 0 && nproc == 1) { d->stages = st; d->nstage = ns; }
+        else free(st);
+        d->var[p] = card_value_var(procs[p]);
+        d->ndeal += d->var[p] != NULL;
+    }
+    if (nproc > 1) merge_stages(d);
+}
+
+static void funnel_def_free(funnel_def *d) {
+    for (int p = 0; p < d->nproc; p++) { free(d->stage_of[p]); free(d->var[p]); }
+    free(d->stage_of);
+    free(d->var);
+    free(d->stages);
+}
 
 /* SQL for the person credited with a funnel row's stage: whoever had the
 ** instance's first task at a node of that stage when it was done (or has
 ** it now) -- not the client's owner, who may have changed since. */
-static char *credited_sql(const model_proc *p, const char **stage_of) {
+static char *credited_sql(const funnel_def *d) {
     sbuf b = {0};
     sbuf_puts(&b, "coalesce((SELECT coalesce(t.assignee, t.completed_by) FROM tasks t WHERE t.instance_id = f.instance_id"
-                  " AND t.state <> 'cancelled' AND CASE t.node");
-    for (int i = 0; i < p->nnode; i++) {
-        if (!stage_of[i]) continue;
-        char *w = sqlite3_mprintf(" WHEN %Q THEN %Q", p->nodes[i].id, stage_of[i]);
-        sbuf_puts(&b, w);
-        sqlite3_free(w);
+                  " AND t.state <> 'cancelled' AND CASE f.process");
+    for (int p = 0; p < d->nproc; p++) {
+        int any = 0;
+        for (int i = 0; i < d->procs[p]->nnode; i++) {
+            if (!d->stage_of[p][i]) continue;            /* a process with no stage of its own is skipped */
+            char *w = any ? sqlite3_mprintf(" WHEN %Q THEN %Q", d->procs[p]->nodes[i].id, d->stage_of[p][i])
+                          : sqlite3_mprintf(" WHEN %Q THEN CASE t.node WHEN %Q THEN %Q", d->procs[p]->id,
+                                            d->procs[p]->nodes[i].id, d->stage_of[p][i]);
+            sbuf_puts(&b, w);
+            sqlite3_free(w);
+            any = 1;
+        }
+        if (any) sbuf_puts(&b, " END");
     }
     /* a stage with no task of its own (an end event's): who did the last step */
     sbuf_puts(&b, " END = f.stage ORDER BY t.id LIMIT 1), (SELECT coalesce(t.assignee, t.completed_by) FROM tasks t"
@@ -257,13 +356,64 @@ static char *credited_sql(const model_proc *p, const char **stage_of) {
     return sbuf_take(&b);
 }
 
+/* SQL for a funnel row's deal value: its instance's value variable. */
+static void value_sql(sbuf *q, const funnel_def *d) {
+    if (!d->ndeal) { sbuf_puts(q, "NULL"); return; }
+    sbuf_puts(q, "(SELECT v.value FROM variables v WHERE v.instance_id = f.instance_id AND v.scope = 0"
+                 " AND v.name = CASE f.process");
+    for (int p = 0; p < d->nproc; p++) {
+        if (!d->var[p]) continue;
+        char *w = sqlite3_mprintf(" WHEN %Q THEN %Q", d->procs[p]->id, d->var[p]);
+        sbuf_puts(q, w);
+        sqlite3_free(w);
+    }
+    sbuf_puts(q, " END)");
+}
+
 static void hmap_free(hmap *m) {
     for (int i = 0; i < m->cap; i++) if (m->e[i].key) { free(m->e[i].key); free(m->e[i].val); }
     free(m->e);
     free(m->order);
 }
 
-int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from, int64_t to,
+static void hmap_free_groups(hmap *groups, int nstage) {
+    for (int i = 0; i < groups->cap; i++)
+        if (groups->e[i].key) {
+            group_stat *gs = groups->e[i].val;
+            for (int k = 0; gs->st && k < nstage; k++) free(gs->st[k].hours.v);
+            free(gs->st);
+        }
+    hmap_free(groups);
+}
+
+/* The funnel's query: process, stage, hours, exit, group, client, value. */
+static char *funnel_sql(const funnel_def *d, const char *grp, int64_t from, int64_t to) {
+    sbuf q = {0};
+    sbuf_printf(&q, "SELECT f.process, f.stage, f.left_at - f.entered_at, f.exit, %s, f.client, ", grp ? grp : "NULL");
+    value_sql(&q, d);
+    sbuf_puts(&q, " FROM funnel f");
+    if (grp) sbuf_puts(&q, " LEFT JOIN clients c ON c.key = f.client");
+    if (from || to) sbuf_puts(&q, " JOIN instances i ON i.id = f.instance_id");
+    sbuf_puts(&q, " WHERE f.process IN (");
+    for (int p = 0; p < d->nproc; p++) {
+        char *w = sqlite3_mprintf("%s%Q", p ? ", " : "", d->procs[p]->id);
+        sbuf_puts(&q, w);
+        sqlite3_free(w);
+    }
+    sbuf_puts(&q, ")");
+    /* a lifecycle counts the clients that live in it */
+    if (d->nproc > 1) sbuf_puts(&q, " AND EXISTS (SELECT 1 FROM instances r WHERE r.client = f.client AND r.process = ?1)");
+    if (from) sbuf_puts(&q, " AND i.started_at >= ?2");
+    if (to) sbuf_puts(&q, " AND i.started_at < ?3");
+    return sbuf_take(&q);
+}
+
+static int proc_index(const funnel_def *d, const char *id) {
+    for (int p = 0; id && p < d->nproc; p++) if (strcmp(d->procs[p]->id, id) == 0) return p;
+    return -1;
+}
+
+int report_funnel(store *s, const model_proc *const *procs, int nproc, const char *by, int64_t from, int64_t to,
                   sdm_table **out, sdm_err *err) {
     *out = NULL;
     const char *grp = NULL;
@@ -276,68 +426,68 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
         else return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL,
                             "the funnel groups --by manager, product, region or segment, not '%s'", by);
     }
-    const char **stage_of, **stages;
-    int nstage;
-    org_stages(proc, &stage_of, &stages, &nstage);
-    char *credit = grp && strcmp(grp, "credited") == 0 ? credited_sql(proc, stage_of) : NULL;
-    if (credit) grp = credit;
-    free(stage_of);
-    if (!nstage) {
-        free(credit);
-        free(stages);
+    funnel_def d;
+    funnel_def_init(&d, procs, nproc);
+    if (!d.nstage) {
+        funnel_def_free(&d);
         return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
-                       "process '%s' has no stages (no sdm:stage and no user task)", proc->id);
+                       "process '%s' has no stages (no sdm:stage and no user task)", procs[0]->id);
     }
-    sbuf q = {0};
-    /* in client order (funnel_process), so the clients' rows are read in order too */
-    sbuf_printf(&q, "SELECT NULL, f.stage, f.left_at - f.entered_at, f.exit, %s, f.client FROM funnel f", grp ? grp : "NULL");
-    if (grp) sbuf_puts(&q, " LEFT JOIN clients c ON c.key = f.client");
-    if (from || to) sbuf_puts(&q, " JOIN instances i ON i.id = f.instance_id");
-    sbuf_puts(&q, " WHERE f.process = ?1");
-    if (from) sbuf_puts(&q, " AND i.started_at >= ?2");
-    if (to) sbuf_puts(&q, " AND i.started_at < ?3");
+    char *credit = grp && strcmp(grp, "credited") == 0 ? credited_sql(&d) : NULL;
+    char *sql = funnel_sql(&d, credit ? credit : grp, from, to);
+    free(credit);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_sqlite(s), q.s, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL) != SQLITE_OK) {
         int rc = err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "funnel: %s", sqlite3_errmsg(store_sqlite(s)));
-        free(q.s); free(stages); free(credit);
+        free(sql);
+        funnel_def_free(&d);
         return rc;
     }
-    free(q.s);
-    free(credit);
+    free(sql);
     grp = by ? "" : NULL;                        /* the SQL is gone: only whether there are groups counts below */
-    sqlite3_bind_text(st, 1, proc->id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 1, procs[0]->id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, from);
     sqlite3_bind_int64(st, 3, to);
+    const char **stages = d.stages;
+    int nstage = d.nstage;
     /* Clients, not instances: a client counts once per stage (its first
     ** row), and -- but for --by manager, where each stage is somebody
     ** else's work -- as having passed every stage before the furthest it
-    ** reached, so no stage holds more clients than the one before it. */
+    ** reached, so no stage holds more clients than the one before it.
+    ** A client's deal value is the largest its deal instances hold. In a
+    ** lifecycle, only a deal process's success is a won deal; another
+    ** called process's (a lead handed over, a client served) goes on. */
     hmap groups = {0}, seen = {0}, furthest = {0};
     int credited = by && strcmp(by, "manager") == 0;
     char key[900];
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 1);
-        int k = name ? -1 : -1;
+        int k = -1, p = proc_index(&d, (const char *)sqlite3_column_text(st, 0));
         for (int i = 0; name && i < nstage; i++) if (strcmp(stages[i], name) == 0) { k = i; break; }
         if (k < 0) continue;                      /* a stage the latest version no longer has */
         const char *g = grp ? (const char *)sqlite3_column_text(st, 4) : "";
         const char *client = (const char *)sqlite3_column_text(st, 5);
+        const char *vtext = (const char *)sqlite3_column_text(st, 6);
+        double value = vtext ? strtod(vtext, NULL) : 0;
         if (!g) g = "(none)";
+        snprintf(key, sizeof key, "%s\x1f%s", g, client ? client : "");
+        client_far *far = hmap_get(&furthest, key, sizeof *far);
+        if (k + 1 > far->far) far->far = k + 1;
+        if (value > far->value) far->value = value;
         snprintf(key, sizeof key, "%s\x1f%d\x1f%s", g, k, client ? client : "");
         if (hmap_find(&seen, key)) continue;
         hmap_get(&seen, key, 1);
-        snprintf(key, sizeof key, "%s\x1f%s", g, client ? client : "");
-        int *far = hmap_get(&furthest, key, sizeof *far);
-        if (k + 1 > *far) *far = k + 1;
         group_stat *gs = hmap_get(&groups, g, sizeof *gs);
         if (!gs->st) gs->st = xcalloc((size_t)nstage, sizeof *gs->st);
         stage_stat *x = &gs->st[k];
         x->reached++;
+        x->value += value;
         const char *exit = (const char *)sqlite3_column_text(st, 3);
+        int deal = d.nproc == 1 || !d.ndeal || (p >= 0 && d.var[p]);
         if (!exit) x->in_stage++;
-        else if (strcmp(exit, "next") == 0) x->advanced++;
-        else if (strcmp(exit, "success") == 0) x->won++;
+        else if (strcmp(exit, "next") == 0 || (strcmp(exit, "success") == 0 && !deal)) x->advanced++;
+        else if (strcmp(exit, "success") == 0) x->won++, x->won_value += value;
         else x->dropped++;
         if (sqlite3_column_type(st, 2) != SQLITE_NULL)
             dvec_add(&x->hours, (double)sqlite3_column_int64(st, 2) / 3600000.0);
@@ -348,18 +498,19 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
         *sep = 0;
         group_stat *gs = hmap_find(&groups, furthest.order[i]);
         *sep = '\x1f';
-        int far = *(int *)hmap_find(&furthest, furthest.order[i]);
-        for (int k = 0; gs && k < far; k++) gs->st[k].passed++;
+        client_far *far = hmap_find(&furthest, furthest.order[i]);
+        for (int k = 0; gs && k < far->far; k++) gs->st[k].passed++, gs->st[k].passed_value += far->value;
     }
     hmap_free(&seen);
     hmap_free(&furthest);
     if (r != SQLITE_DONE) {
-        free(stages);
+        funnel_def_free(&d);
+        hmap_free_groups(&groups, nstage);
         return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "funnel: %s", sqlite3_errmsg(store_sqlite(s)));
     }
     static const char *const cols_by[] = {"group", "stage", "reached", "of_first_pct", "conversion_pct", "advanced",
-                                          "won", "dropped", "in_stage", "median_hours", NULL};
-    sdm_table *t = table_new(grp ? cols_by : cols_by + 1, grp ? "ssirriiiir" : "sirriiiir");
+                                          "won", "dropped", "in_stage", "median_hours", "value", "won_value", NULL};
+    sdm_table *t = table_new(grp ? cols_by : cols_by + 1, grp ? "ssirriiiirrr" : "sirriiiirrr");
     int off = grp ? 1 : 0;
     if (groups.n) qsort(groups.order, (size_t)groups.n, sizeof *groups.order, strp_cmp);
     if (!grp && groups.n == 0) hmap_get(&groups, "", sizeof(group_stat));   /* an empty funnel still lists stages */
@@ -367,7 +518,7 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
         group_stat *gs = hmap_find(&groups, groups.order[g]);
         for (int k = 0; k < nstage; k++) {
             stage_stat zero = {0}, *x = gs->st ? &gs->st[k] : &zero;
-            if (gs->st && !credited) x->reached = x->passed;
+            if (gs->st && !credited) x->reached = x->passed, x->value = x->passed_value;
             long first = gs->st ? (credited ? gs->st[0].reached : gs->st[0].passed) : 0;
             long prev = k && gs->st ? (credited ? gs->st[k - 1].reached : gs->st[k - 1].passed) : 0;
             char **row = table_add_row(t);
@@ -388,74 +539,177 @@ int report_funnel(store *s, const model_proc *proc, const char *by, int64_t from
             row[off + 6] = xasprintf("%ld", x->dropped);
             row[off + 7] = xasprintf("%ld", x->in_stage);
             row[off + 8] = fmt_num(median(&x->hours), 2);
+            row[off + 9] = d.ndeal ? fmt_num(x->value, 2) : NULL;
+            row[off + 10] = d.ndeal ? fmt_num(x->won_value, 2) : NULL;
         }
     }
-    for (int i = 0; i < groups.cap; i++)
-        if (groups.e[i].key) {
-            group_stat *gs = groups.e[i].val;
-            for (int k = 0; gs->st && k < nstage; k++) free(gs->st[k].hours.v);
-            free(gs->st);
-            free(gs);
-            free(groups.e[i].key);
-        }
-    free(groups.e);
-    free(groups.order);
-    free(stages);
+    hmap_free_groups(&groups, nstage);
+    funnel_def_free(&d);
     *out = t;
     return SDM_OK;
 }
 
+/* The lifecycle's main path (report.h): longest in call activities. */
+int report_main_path(const model_proc *p, int *calls) {
+    int n = p->nnode, qh = 0, qn = 0;
+    int *dist = xmalloc(sizeof *dist * (size_t)(n + 1)), *queue = xmalloc(sizeof *queue * (size_t)(n + 1));
+    int *best = xcalloc((size_t)n + 1, sizeof *best), *pred = xmalloc(sizeof *pred * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) dist[i] = -1, pred[i] = -1;
+    for (int k = 0; k < p->nstart; k++) if (dist[p->starts[k]] < 0) dist[p->starts[k]] = 0, queue[qn++] = p->starts[k];
+    while (qh < qn) {
+        int v = queue[qh++];
+        for (int k = 0; k < p->nodes[v].nout; k++) {
+            int w = p->flows[p->nodes[v].out[k]].dst;
+            if (w >= 0 && dist[w] < 0) dist[w] = dist[v] + 1, queue[qn++] = w;
+        }
+    }
+    /* breadth-first order is a topological order of the forward flows */
+    int end = -1;
+    for (int q = 0; q < qn; q++) {
+        int v = queue[q];
+        best[v] += p->nodes[v].kind == EL_CALL && p->nodes[v].called;
+        if (end < 0 || best[v] > best[end]) end = v;
+        for (int k = 0; k < p->nodes[v].nout; k++) {
+            int w = p->flows[p->nodes[v].out[k]].dst;
+            if (w >= 0 && dist[w] > dist[v] && (pred[w] < 0 || best[v] > best[pred[w]])) pred[w] = v, best[w] = best[v];
+        }
+    }
+    int nc = 0;
+    for (int v = end; v >= 0; v = pred[v])
+        if (p->nodes[v].kind == EL_CALL && p->nodes[v].called) calls[nc++] = v;
+    for (int i = 0; i < nc / 2; i++) { int t = calls[i]; calls[i] = calls[nc - 1 - i]; calls[nc - 1 - i] = t; }
+    free(dist); free(queue); free(best); free(pred);
+    return nc;
+}
+
+int report_processes(store *s, sdm_table **out, sdm_err *err) {
+    return store_sql_table(s, out, "si", err, "SELECT process, max(id) FROM definitions GROUP BY process ORDER BY process", "");
+}
+
 /* ---------- KPIs and handoffs ---------- */
 
-typedef struct kpi_stat { long done, on_time, late, handoffs; dvec cycle, handoff; } kpi_stat;
+typedef struct kpi_stat {
+    long done, on_time, late, handoffs, open, overdue, clients, handed_on, won_clients, won;
+    double revenue;
+    dvec cycle, handoff;
+} kpi_stat;
 
-int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out, sdm_err *err) {
+/* Columns of a kpi row that are counts of one query's rows. */
+static kpi_stat *kpi_row(hmap *m, const char *user, const char *role) {
+    char key[600];
+    snprintf(key, sizeof key, "%s\x1f%s", user ? user : "-", role ? role : "-");
+    return hmap_get(m, key, sizeof(kpi_stat));
+}
+
+static char *pct(long part, long whole) {
+    return whole ? fmt_num(100.0 * (double)part / (double)whole, 1) : NULL;
+}
+
+/* The plan columns: the user's targets, or the role's on a tier row. */
+static void kpi_plans(store *s, char **row, const char *month) {
+    int tier = strcmp(row[0], TIER) == 0;
+    static const char *const metric[] = {"won", "revenue", "on_time_pct"};
+    for (int k = 0; k < 3; k++)
+        row[KPI_PLAN + k] = fmt_num(plan_target(s, tier ? "role" : "user", tier ? row[1] : row[0], month, metric[k]), 1);
+}
+
+int report_kpi(store *s, const card_deal *deals, int ndeal, int64_t from, int64_t to, int64_t now,
+               sdm_table **out, sdm_err *err) {
     *out = NULL;
-    if (!to) to = INT64_MAX;
-    sdm_table *done = NULL, *hand = NULL, *open = NULL;
+    int64_t end = to ? to : INT64_MAX;
+    sdm_table *done = NULL, *hand = NULL, *open = NULL, *conv = NULL, *won = NULL;
     int rc = store_sql_table(s, &done, "ssiii", err,
         "SELECT coalesce(t.assignee, t.completed_by), coalesce(t.role, '-'), t.completed_at - t.created_at,"
         " t.due_at IS NOT NULL AND t.completed_at <= t.due_at, t.due_at IS NOT NULL AND t.completed_at > t.due_at"
         " FROM tasks t WHERE t.state = 'completed' AND t.completed_at >= ?1 AND t.completed_at < ?2",
-        "ii", from, to);
+        "ii", from, end);
     /* handoff time: from the giving role's last step to the receiving
     ** user's first step done on the lead */
     if (!rc) rc = store_sql_table(s, &hand, "ssi", err,
         "SELECT coalesce(k.assignee, h.to_user), h.to_role, k.completed_at - h.from_at FROM handoffs h"
-        " JOIN tasks k ON k.id = h.to_task WHERE h.at >= ?1 AND h.at < ?2", "ii", from, to);
+        " JOIN tasks k ON k.id = h.to_task WHERE h.at >= ?1 AND h.at < ?2", "ii", from, end);
     if (!rc) rc = store_sql_table(s, &open, "ssii", err,
         "SELECT t.assignee, coalesce(t.role, '-'), count(*), sum(t.due_at < ?1) FROM tasks t"
         " WHERE t.state = 'open' AND t.assignee IS NOT NULL GROUP BY 1, 2", "i", now);
-    if (rc) { sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open); return rc; }
+    char *wsql = plan_won_sql(deals, ndeal), *sql = NULL;
+    /* the handoff conversion: of the clients a user worked in a role, how
+    ** many they handed on to the next role, how many became won deals;
+    ** a tier's row counts each client once */
+    sql = xasprintf("WITH w AS (%s), worked AS (SELECT DISTINCT coalesce(t.assignee, t.completed_by) AS user,"
+        " coalesce(t.role, '-') AS role, i.client FROM tasks t JOIN instances i ON i.id = t.instance_id"
+        " WHERE t.state = 'completed' AND t.completed_at >= ?1 AND t.completed_at < ?2),"
+        " x AS (SELECT user, role, client, EXISTS (SELECT 1 FROM handoffs h WHERE h.client = worked.client"
+        "  AND h.from_role = worked.role AND h.from_user = worked.user AND h.at >= ?1) AS handed,"
+        " EXISTS (SELECT 1 FROM w WHERE w.client = worked.client AND w.ended_at >= ?1) AS won FROM worked)"
+        " SELECT user, role, count(*), sum(handed), sum(won) FROM x GROUP BY user, role"
+        " UNION ALL SELECT '" TIER "', role, count(DISTINCT client), count(DISTINCT CASE WHEN handed THEN client END),"
+        " count(DISTINCT CASE WHEN won THEN client END) FROM x GROUP BY role", wsql);
+    if (!rc) rc = store_sql_table(s, &conv, "ssiii", err, sql, "ii", from, end);
+    free(sql);
+    sql = xasprintf("SELECT coalesce(doer, '-'), coalesce(role, '-'), count(*), coalesce(sum(value), 0) FROM (%s) w"
+                    " WHERE w.ended_at >= ?1 AND w.ended_at < ?2 GROUP BY 1, 2"
+                    " UNION ALL SELECT '" TIER "', coalesce(role, '-'), count(*), coalesce(sum(value), 0) FROM (%s) w"
+                    " WHERE w.ended_at >= ?1 AND w.ended_at < ?2 GROUP BY 2", wsql, wsql);
+    if (!rc) rc = store_sql_table(s, &won, "ssir", err, sql, "ii", from, end);
+    free(sql);
+    free(wsql);
+    if (rc) {
+        sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open); sdm_table_free(conv); sdm_table_free(won);
+        return rc;
+    }
     hmap m = {0};
-    char key[600];
     for (int r = 0; r < done->nrow; r++) {
         char **c = &done->cells[r * 5];
-        snprintf(key, sizeof key, "%s\x1f%s", c[0] ? c[0] : "-", c[1]);
-        kpi_stat *x = hmap_get(&m, key, sizeof *x);
-        x->done++;
-        x->on_time += c[3] && strcmp(c[3], "1") == 0;
-        x->late += c[4] && strcmp(c[4], "1") == 0;
-        dvec_add(&x->cycle, strtod(c[2], NULL) / 3600000.0);
+        kpi_stat *x = kpi_row(&m, c[0], c[1]), *tier = kpi_row(&m, TIER, c[1]);
+        for (kpi_stat *y = x; y; y = y == x ? tier : NULL) {
+            y->done++;
+            y->on_time += c[3] && strcmp(c[3], "1") == 0;
+            y->late += c[4] && strcmp(c[4], "1") == 0;
+            dvec_add(&y->cycle, strtod(c[2], NULL) / 3600000.0);
+        }
     }
     for (int r = 0; r < hand->nrow; r++) {
         char **c = &hand->cells[r * 3];
         if (!c[0]) continue;
-        snprintf(key, sizeof key, "%s\x1f%s", c[0], c[1]);
-        kpi_stat *x = hmap_get(&m, key, sizeof *x);
-        x->handoffs++;
-        if (c[2]) dvec_add(&x->handoff, strtod(c[2], NULL) / 3600000.0);
+        kpi_stat *x = kpi_row(&m, c[0], c[1]), *tier = kpi_row(&m, TIER, c[1]);
+        for (kpi_stat *y = x; y; y = y == x ? tier : NULL) {
+            y->handoffs++;
+            if (c[2]) dvec_add(&y->handoff, strtod(c[2], NULL) / 3600000.0);
+        }
     }
     for (int r = 0; r < open->nrow; r++) {
         char **c = &open->cells[r * 4];
-        snprintf(key, sizeof key, "%s\x1f%s", c[0], c[1]);
-        hmap_get(&m, key, sizeof(kpi_stat));
+        kpi_stat *x = kpi_row(&m, c[0], c[1]), *tier = kpi_row(&m, TIER, c[1]);
+        for (kpi_stat *y = x; y; y = y == x ? tier : NULL) {
+            y->open += strtol(c[2], NULL, 10);
+            y->overdue += c[3] ? strtol(c[3], NULL, 10) : 0;
+        }
+    }
+    for (int r = 0; r < conv->nrow; r++) {
+        char **c = &conv->cells[r * 5];
+        kpi_stat *x = kpi_row(&m, c[0], c[1]);
+        x->clients = strtol(c[2], NULL, 10);
+        x->handed_on = strtol(c[3], NULL, 10);
+        x->won_clients = strtol(c[4], NULL, 10);
+    }
+    for (int r = 0; r < won->nrow; r++) {
+        char **c = &won->cells[r * 4];
+        kpi_stat *x = kpi_row(&m, c[0], c[1]);
+        x->won = strtol(c[2], NULL, 10);
+        x->revenue = strtod(c[3], NULL);
     }
     static const char *const cols[] = {"user", "role", "done", "on_time", "late", "on_time_pct",
                                        "median_cycle_hours", "open", "overdue", "handoffs_in",
-                                       "median_handoff_hours", NULL};
-    sdm_table *t = table_new(cols, "ssiiirriiir");
+                                       "median_handoff_hours", "clients", "handed_on_pct", "won_clients_pct",
+                                       "won", "revenue", "plan_won", "plan_revenue", "plan_on_time_pct", NULL};
+    sdm_table *t = table_new(cols, "ssiiirriiirirriirrr");
     if (m.n) qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    /* the plans of the month the period ends in (UTC) */
+    char month[16];
+    time_t at = (time_t)((to ? to - 1 : now) / 1000);
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(month, sizeof month, "%Y-%m", &tm);
     for (int i = 0; i < m.n; i++) {
         kpi_stat *x = hmap_find(&m, m.order[i]);
         char **row = table_add_row(t);
@@ -463,28 +717,26 @@ int report_kpi(store *s, int64_t from, int64_t to, int64_t now, sdm_table **out,
         row[2] = xasprintf("%ld", x->done);
         row[3] = xasprintf("%ld", x->on_time);
         row[4] = xasprintf("%ld", x->late);
-        row[5] = x->on_time + x->late ? fmt_num(100.0 * (double)x->on_time / (double)(x->on_time + x->late), 1) : NULL;
+        row[5] = pct(x->on_time, x->on_time + x->late);
         row[6] = fmt_num(median(&x->cycle), 2);
-        row[7] = xstrdup("0");
-        row[8] = xstrdup("0");
-        for (int r = 0; r < open->nrow; r++) {
-            char **c = &open->cells[r * 4];
-            if (strcmp(c[0], row[0]) == 0 && strcmp(c[1], row[1]) == 0) {
-                free(row[7]); free(row[8]);
-                row[7] = xstrdup(c[2]);
-                row[8] = xstrdup(c[3] ? c[3] : "0");
-            }
-        }
+        row[7] = xasprintf("%ld", x->open);
+        row[8] = xasprintf("%ld", x->overdue);
         row[9] = xasprintf("%ld", x->handoffs);
         row[10] = fmt_num(median(&x->handoff), 2);
+        row[11] = xasprintf("%ld", x->clients);
+        row[12] = pct(x->handed_on, x->clients);
+        row[13] = pct(x->won_clients, x->clients);
+        row[14] = xasprintf("%ld", x->won);
+        row[15] = fmt_num(x->revenue, 2);
+        kpi_plans(s, row, month);
     }
     for (int i = 0; i < m.cap; i++)
         if (m.e[i].key) {
             kpi_stat *x = m.e[i].val;
-            free(x->cycle.v); free(x->handoff.v); free(x); free(m.e[i].key);
+            free(x->cycle.v); free(x->handoff.v);
         }
-    free(m.e); free(m.order);
-    sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open);
+    hmap_free(&m);
+    sdm_table_free(done); sdm_table_free(hand); sdm_table_free(open); sdm_table_free(conv); sdm_table_free(won);
     *out = t;
     return SDM_OK;
 }

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include "rt_int.h"
+#include "notice.h"
 
 static const char *assignee_of(const rt_fx *f) {
     return f->task && f->task->assignee[0] ? f->task->assignee : NULL;
@@ -23,38 +24,20 @@ static int queue_message(void *ctx, const char *channel, const char *address) {
                             f->deviation, f->err);
 }
 
-/* What a head needs to act on a deviation: whose client, which step, who
-** has it, when it was due and how late it is now. */
-static char *deviation_body(const rt_fx *f, const char *msg) {
-    const rt_step *s = f->s;
-    int ru = s->lang && strcmp(s->lang, "ru") == 0;
-    sbuf b = {0};
-    sbuf_printf(&b, ru ? "%s\n\nКлиент: %s\nПроцесс: %s\nШаг: %s\nМенеджер: %s\n"
-                       : "%s\n\nClient: %s\nProcess: %s\nStep: %s\nManager: %s\n", msg, s->client ? s->client : "-",
-                s->proc && s->proc->name ? s->proc->name : s->proc ? s->proc->id : "-",
-                f->n->name && *f->n->name ? f->n->name : f->n->id,
-                assignee_of(f) ? assignee_of(f) : ru ? "никто (очередь роли)" : "nobody yet (the role's queue)");
-    if (f->task && f->task->due_at) {
-        char due[64];
-        clk_format(f->task->due_at, clk_calendar_tz(s->cal), due, sizeof due);
-        sbuf_printf(&b, ru ? "Срок: %s" : "Due: %s", due);
-        if (s->now > f->task->due_at)
-            sbuf_printf(&b, ru ? " (опоздание %.1f ч)" : " (late by %.1f h)", (double)(s->now - f->task->due_at) / 3600000.0);
-        sbuf_puts(&b, "\n");
-    }
-    if (f->task && s->base_url)
-        sbuf_printf(&b, "%s%s/#/task/%lld\n", ru ? "Задача: " : "Task: ", s->base_url, (long long)f->task->id);
-    else if (f->task)
-        sbuf_printf(&b, "%s%lld (sdm task show %lld)\n", ru ? "Задача: " : "Task: ", (long long)f->task->id,
-                    (long long)f->task->id);
-    else if (s->base_url && s->client) {            /* no task yet: the client's page */
-        sbuf_printf(&b, "%s%s/#/client/", ru ? "Клиент: " : "Client: ", s->base_url);
-        for (const unsigned char *c = (const unsigned char *)s->client; *c; c++)
-            if (isalnum(*c) || strchr("-._~", *c)) sbuf_add(&b, (const char *)c, 1);
-            else sbuf_printf(&b, "%%%02X", *c);
-        sbuf_puts(&b, "\n");
-    }
-    return sbuf_take(&b);
+/* A deviation's recipients each read its body in their own language
+** (notice.c): the facts a head needs -- whose client, which step, who has
+** it, when it was due and how late it is now, the task's page. */
+typedef struct dev_told { rt_fx *f; notice n; const char *msg; } dev_told;
+
+static int queue_deviation(void *ctx, const char *channel, const char *address) {
+    dev_told *d = ctx;
+    rt_fx *f = d->f;
+    char *body = notice_deviation(f->s->st, &d->n, d->msg, notice_lang(f->s->st, address, f->s->lang));
+    f->body = body;
+    int rc = queue_message(f, channel, address);
+    f->body = NULL;
+    free(body);
+    return rc;
 }
 
 /* A deviation is logged and told, in-app, to the responsible manager's head. */
@@ -69,16 +52,17 @@ int rt_raise_deviation(rt_fx *f, const char *severity, const char *msg) {
     if (rc) return rc;
     char subject[300];
     snprintf(subject, sizeof subject, "[%s] %s", severity, msg);
-    char *body = deviation_body(f, msg);
+    dev_told d = {f, {.client = s->client, .process = s->proc && s->proc->name ? s->proc->name : s->proc ? s->proc->id : NULL,
+                      .step = f->n->name && *f->n->name ? f->n->name : f->n->id, .assignee = assignee_of(f),
+                      .inst = s->inst, .task = f->task ? f->task->id : 0, .due_at = f->task ? f->task->due_at : 0,
+                      .now = s->now, .tz = clk_calendar_tz(s->cal), .base_url = s->base_url}, msg};
     f->deviation = id;
     f->subject = subject;
-    f->body = body;
     f->told = 0;
-    rc = store_recipients(s->st, "head", assignee_of(f), queue_message, f, f->err);
+    rc = store_recipients(s->st, "head", assignee_of(f), queue_deviation, &d, f->err);
     /* nobody assigned, or no head: those responsible for the step still hear */
-    if (!rc && !f->told) rc = store_responsible(s->st, f->n->role, s->client, queue_message, f, f->err);
+    if (!rc && !f->told) rc = store_responsible(s->st, f->n->role, s->client, queue_deviation, &d, f->err);
     f->deviation = 0;
-    free(body);
     return rc;
 }
 

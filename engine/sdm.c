@@ -63,12 +63,28 @@ static int pack_old_trees(sdm *db, sdm_err *err) {
     return rc;
 }
 
-int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
-    static const sdm_config defaults;
-    if (!cfg) cfg = &defaults;
+void sdm_config_limits(sdm_config *cfg) {
+    if (cfg->lua_instructions <= 0) cfg->lua_instructions = 10000000;
+    if (!cfg->lua_memory) cfg->lua_memory = (size_t)64 << 20;
+    if (cfg->script_timeout_ms <= 0) cfg->script_timeout_ms = 1000;
+    if (!cfg->max_model_bytes) cfg->max_model_bytes = (size_t)16 << 20;
+    if (cfg->step_ops <= 0) cfg->step_ops = 1000000;
+    if (cfg->step_tokens <= 0) cfg->step_tokens = 100000;
+    if (cfg->step_ms <= 0) cfg->step_ms = 5000;
+    if (cfg->max_instances <= 0) cfg->max_instances = 10000;
+    if (cfg->tick_ms <= 0) cfg->tick_ms = 10000;
+    if (cfg->delivery_timeout_ms <= 0) cfg->delivery_timeout_ms = 15000;
+    if (cfg->connect_timeout_ms <= 0) cfg->connect_timeout_ms = 5000;
+}
+
+int sdm_open(sdm **out, const char *path, const sdm_config *given, sdm_err *err) {
+    sdm_config limited = given ? *given : (sdm_config){0};
+    const sdm_config *cfg = &limited;
+    sdm_config_limits(&limited);
     *out = NULL;
     sdm *db = xcalloc(1, sizeof *db);
     char msg[512];
+    if (cfg->zone_dir) clk_zone_dir(cfg->zone_dir);
     int rc = store_open(&db->st, path, cfg->open_mode, cfg->sync_full, err);
     if (!rc && store_found_version(db->st) < 8 && cfg->open_mode != SDM_OPEN_READ) rc = pack_old_trees(db, err);
     if (rc) { store_close(db->st); free(db); return rc; }
@@ -94,19 +110,19 @@ int sdm_open(sdm **out, const char *path, const sdm_config *cfg, sdm_err *err) {
         sdm_close(db);
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "language '%s': sdm speaks ru or en", cfg->lang);
     }
-    db->max_model_bytes = cfg->max_model_bytes ? cfg->max_model_bytes : (size_t)16 << 20;
+    db->max_model_bytes = cfg->max_model_bytes;
     db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
     db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
     db->smtp.user = db->smtp_user = cfg->smtp_user ? xstrdup(cfg->smtp_user) : NULL;
     db->smtp.password = db->smtp_password = cfg->smtp_password ? xstrdup(cfg->smtp_password) : NULL;
-    db->step_ops = cfg->step_ops > 0 ? cfg->step_ops : 1000000;
-    db->step_tokens = cfg->step_tokens > 0 ? cfg->step_tokens : 100000;
-    db->step_ms = cfg->step_ms > 0 ? cfg->step_ms : 5000;
-    db->max_instances = cfg->max_instances > 0 ? cfg->max_instances : 10000;
-    db->tick_ms = cfg->tick_ms > 0 ? cfg->tick_ms : 10000;
-    db->delivery_ms = cfg->delivery_timeout_ms > 0 ? cfg->delivery_timeout_ms : 15000;
+    db->step_ops = cfg->step_ops;
+    db->step_tokens = cfg->step_tokens;
+    db->step_ms = cfg->step_ms;
+    db->max_instances = cfg->max_instances;
+    db->tick_ms = cfg->tick_ms;
+    db->delivery_ms = cfg->delivery_timeout_ms;
     db->smtp.timeout_ms = db->delivery_ms;
-    db->smtp.connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 5000;
+    db->smtp.connect_timeout_ms = cfg->connect_timeout_ms;
     db->log = cfg->log;
     db->log_ctx = cfg->log_ctx;
     *out = db;

@@ -97,7 +97,15 @@ typedef struct sdm_config {
     void       *log_ctx;
     const char *base_url;       /* where people open the web pages (https://crm.example);
                                    messages then link to the task; NULL: no links */
+    const char *zone_dir;       /* the TZif files time zones are read from; default
+                                   /usr/share/zoneinfo. The zones read are kept for the
+                                   process, so the first handle's directory serves all */
 } sdm_config;
+
+/* Fills each limit of cfg left 0 with the default sdm_open would use:
+** lua_instructions, lua_memory, script_timeout_ms, max_model_bytes, the
+** step's budget, max_instances and the worker's timeouts. */
+SDM_API void sdm_config_limits(sdm_config *cfg);
 
 enum { SDM_LOG_INFO = 0, SDM_LOG_WARN = 1, SDM_LOG_ERROR = 2 };
 

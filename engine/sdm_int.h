@@ -59,6 +59,13 @@ int sdmi_step_begin(sdm *db, sdm_err *err);     /* transaction and a fresh budge
 int sdmi_step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err);
 /* Commits the step, or rolls it back when rc or the commit fails; frees *s. */
 int sdmi_end_step(sdm *db, rt_step *s, int rc, sdm_err *err);
+/* The rest of a step of its own, once the caller began it and fetched the
+** active instance *inst (rc: how that went; *inst lives in the caller's
+** frame until this returns): one runtime entry fn, at `now` (0: the
+** handle's time), then commit or roll back. */
+typedef int sdmi_step_fn(rt_step *s, void *arg, sdm_err *err);
+int sdmi_step_own(sdm *db, int rc, const store_instance *inst, int64_t now, sdmi_step_fn *fn, void *arg,
+                  sdm_err *err);
 /* After a rolled-back step over its budget: the incident on `inst`, and the error. */
 int sdmi_over_budget(sdm *db, int64_t inst, int rc, sdm_err *err);
 /* An active instance, else SDM_ERR_STATE naming its state. */
@@ -70,7 +77,6 @@ int sdmi_start_allowed(sdm *db, const char *client, sdm_err *err);
 ** runtime entry; `now` 0 keeps the handle's time. sdmi_step_in runs on an
 ** active instance by id and then runs what fn left ready; sdmi_step_new
 ** on an instance just added (fn starts it, which runs it). */
-typedef int sdmi_step_fn(rt_step *s, void *arg, sdm_err *err);
 int sdmi_step_in(sdm *db, int64_t instance, int64_t now, sdmi_step_fn *fn, void *arg, sdm_err *err);
 int sdmi_step_new(sdm *db, const store_instance *inst, int64_t now, rt_step *caller, sdmi_step_fn *fn, void *arg,
                   sdm_err *err);

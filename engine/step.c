@@ -81,7 +81,7 @@ static int nested(sdm *db, const store_instance *inst, int64_t now, rt_step *cal
         rc = fn(&s, arg, err);
     }
     if (!rc && drain) rc = rt_drain(&s, err);
-    if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    if (!rc) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, err);
     rt_step_free(&s);
     return rc;
 }
@@ -162,7 +162,7 @@ static int raised(void *ctx, rt_step *called, const model_node *n, int *caught, 
 
 /* Commit the step, or roll it back on any failure. */
 int sdmi_end_step(sdm *db, rt_step *s, int rc, sdm_err *err) {
-    if (!rc && s->inst) rc = org_after_step(db->st, s->proc, s->inst, s->client, s->now, s->actor, err);
+    if (!rc && s->inst) rc = org_after_step(db->st, s->proc, s->inst, s->client, s->now, s->actor, &(org_msg){s->lang, s->base_url, clk_calendar_tz(s->cal)}, err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
     rt_step_free(s);
@@ -171,6 +171,15 @@ int sdmi_end_step(sdm *db, rt_step *s, int rc, sdm_err *err) {
 
 static int finish(sdm *db, rt_step *s, int rc, sdm_err *err) {
     return sdmi_over_budget(db, s->inst, sdmi_end_step(db, s, rc, err), err);
+}
+
+int sdmi_step_own(sdm *db, int rc, const store_instance *inst, int64_t now, sdmi_step_fn *fn, void *arg,
+                  sdm_err *err) {
+    rt_step s = {0};
+    if (!rc) rc = sdmi_step_for(db, &s, inst, err);
+    if (!rc && now) s.now = now;
+    if (!rc) rc = fn(&s, arg, err);
+    return sdmi_end_step(db, &s, rc, err);
 }
 
 /* The error a step over its budget returns, naming what was recorded. */
@@ -328,7 +337,7 @@ static int batch_one(sdm *db, int64_t task, const char *user, const char *vars, 
     int rc = store_step_begin(db->st, err);
     if (!rc && user) rc = sdm_act_as(db, user, err);
     if (!rc) rc = complete_in(db, &s, &inst, task, vars, err);
-    if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, err);
+    if (!rc && s.inst) rc = org_after_step(db->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, err);
     int end = store_step_end(db->st, rc == SDM_OK, rc ? NULL : err);
     rt_step_free(&s);
     if (user) sdm_act_as(db, as, NULL);
@@ -351,28 +360,32 @@ int sdm_complete_batch(sdm *db, int n, const int64_t *tasks, const char *const *
     return rc;
 }
 
+/* The incident's step again; a failed job's is due again too. */
+static int retry_step(rt_step *s, void *arg, sdm_err *err) {
+    const store_incident *inc = arg;
+    int rc = rt_retry(s, inc, err);
+    if (!rc && strcmp(inc->phase, "job") == 0) rc = store_job_unpark(s->st, inc->id, s->now, err);
+    return rc;
+}
+
 int sdm_retry(sdm *db, int64_t incident, sdm_err *err) {
-    rt_step s = {0};
     store_incident inc;
     store_instance inst;
     int rc = sdmi_step_begin(db, err);
     if (!rc) rc = acc_need_head(db->st, db->as, "retry incidents", err);
     if (!rc) rc = store_incident_get(db->st, incident, &inc, err);
     if (!rc) rc = sdmi_active_instance(db, inc.instance_id, &inst, err);
-    if (!rc) rc = sdmi_step_for(db, &s, &inst, err);
-    if (!rc) rc = rt_retry(&s, &inc, err);
-    if (!rc && strcmp(inc.phase, "job") == 0) rc = store_job_unpark(db->st, incident, sdm_now(db), err);
-    rc = sdmi_end_step(db, &s, rc, err);
+    rc = sdmi_step_own(db, rc, &inst, 0, retry_step, &inc, err);
     return rc == SDM_ERR_LIMIT && db->budget.tripped ? budget_error(db, "; the incident stays open", err) : rc;
 }
 
+static int set_vars_step(rt_step *s, void *arg, sdm_err *err) { return rt_set_vars(s, arg, 0, err); }
+
 int sdm_set_vars(sdm *db, int64_t instance, const char *vars_json, sdm_err *err) {
-    rt_step s = {0};
     store_instance inst;
     int rc = sdmi_step_begin(db, err);
     if (!rc) rc = acc_instance(db->st, db->as, instance, err);
     if (!rc) rc = sdmi_active_instance(db, instance, &inst, err);
-    if (!rc) rc = sdmi_step_for(db, &s, &inst, err);
-    if (!rc) rc = rt_set_vars(&s, vars_json, 0, err);
-    return finish(db, &s, rc, err);
+    rc = sdmi_step_own(db, rc, &inst, 0, set_vars_step, (void *)vars_json, err);
+    return sdmi_over_budget(db, instance, rc, err);
 }

@@ -58,11 +58,13 @@ static void tick_log(sdm *db, int level, const char *what, const char *fmt, ...)
     db->log(db->log_ctx, level, what, line);
 }
 
+static int fire_step(rt_step *s, void *job, sdm_err *err) { return rt_fire(s, job, err); }
+
 /* One due job in one transaction. SDM_ERR_NOTFOUND when none is due.
 ** BEGIN IMMEDIATE makes the pick and the firing atomic against every
 ** other worker on the same database. *job is the job picked (id 0: none). */
 static int fire_one(sdm *db, int64_t now, store_job *job, sdm_err *err) {
-    rt_step s = {0};
+    rt_step s = {0};                    /* the end of a step that moves no token */
     store_instance inst;
     job->id = 0;
     int rc = sdmi_step_begin(db, err);
@@ -72,9 +74,7 @@ static int fire_one(sdm *db, int64_t now, store_job *job, sdm_err *err) {
     if (!rc) rc = sdmi_active_instance(db, job->instance_id, &inst, err);
     if (rc == SDM_ERR_STATE)                            /* outlived its instance: nothing to do */
         return sdmi_end_step(db, &s, store_job_delete(db->st, job->id, err), err);
-    if (!rc) rc = sdmi_step_for(db, &s, &inst, err);
-    if (!rc) { s.now = now; rc = rt_fire(&s, job, err); }
-    return sdmi_end_step(db, &s, rc, err);
+    return sdmi_step_own(db, rc, &inst, now, fire_step, job, err);
 }
 
 #define JOB_MAX_ATTEMPTS 5            /* then the job is parked until its incident is retried */

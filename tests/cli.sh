@@ -5,22 +5,10 @@
 # environment < options (`sdm config`), times in the business zone, CSV for
 # spreadsheets, --var refusals, worker log lines, and `make install` into a
 # temporary DESTDIR. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 ROOT=$PWD
 SDM=${SDM:-$ROOT/build/test/sdm}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0
-ok()  { pass=$((pass+1)); echo "ok   $*"; }
-bad() { fail=$((fail+1)); echo "FAIL $*"; }
-# expect CODE TEXT -- ARGS: exit status CODE and TEXT in stdout+stderr
-expect() {
-  local code=$1 text=$2; shift 3
-  out=$("$SDM" "$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "sdm $* exited $rc, wanted $code: $out"; return; fi
-  if [ -n "$text" ] && [[ $out != *"$text"* ]]; then bad "sdm $*: no '$text' in: $out"; return; fi
-  ok "sdm $* -> $code${text:+ ($text)}"
-}
 unset SDM_DB SDM_NOW SDM_CALENDAR SDM_TZ SDM_SMTP_URL SDM_SMTP_FROM SDM_SMTP_USER SDM_SMTP_PASSWORD \
       SDM_WEBHOOK_SECRET SDM_SYNC SDM_LANG SDM_LISTEN
 export XDG_CONFIG_HOME=$tmp/xdg
@@ -119,7 +107,21 @@ expect 78 "bad.conf:1): unknown setting 'colour'" -- --config bad.conf config
 printf 'sync = sometimes\n' > bad.conf
 expect 78 "sync is normal or full" -- --config bad.conf config
 expect 78 "cannot read" -- --config nowhere.conf config
-rm sdm.conf; rm -r xdg
+# the runtime limits: [limits] in sdm.conf, the library's defaults shown, and they take effect
+out=$("$SDM" --config /dev/null config)
+grep -q "^limits.step_ms .*5000 .*default" <<<"$out" && ok "limits shown with the library's defaults" || bad "limits: $out"
+printf '[limits]\nstep_ms = 7000\nmax_model_bytes = 100\n' > lim.conf
+out=$("$SDM" --config lim.conf config)
+grep -q "^limits.step_ms .*7000 .*file lim.conf:2" <<<"$out" && ok "[limits] step_ms from sdm.conf" || bad "limits file: $out"
+expect 3 "over the limit of 100" -- --config lim.conf --db "$tmp/t.db" deploy "$ROOT/models/deal-discussion.bpmn"
+printf '[limits]\ntick_ms = soon\n' > bad.conf
+expect 78 "limits.tick_ms wants a whole number above 0, not 'soon'" -- --config bad.conf config
+out=$(env USER=olga TZDIR=/nowhere "$SDM" --config /dev/null config)
+grep -q "^actor .*olga .*env USER" <<<"$out" && grep -q "^zone_dir .*/nowhere .*env TZDIR" <<<"$out" \
+  && ok "actor and zone_dir from the environment, read by conf.c only" || bad "actor/zone_dir: $out"
+expect 0 "2026-12-02 16:00" -- --config /dev/null --db "$tmp/t.db" --time-zone Asia/Tokyo tasks
+TZDIR=/nowhere expect 1 "unknown time zone" -- --config /dev/null --db "$tmp/t.db" --time-zone Asia/Tokyo tasks
+rm sdm.conf lim.conf; rm -r xdg
 
 # ---- 7. worker log lines: one per event, text or JSON
 "$SDM" complete 1 --now 2026-12-02T10:30:00+03:00 >/dev/null
@@ -170,5 +172,4 @@ else
   bad "make install failed: $(tail -5 "$tmp/install.log")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

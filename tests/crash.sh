@@ -8,15 +8,9 @@
 # completed instance must show the whole path (3 calls, prepare, close).
 #
 # Needs bash and the sqlite3 command-line shell (Debian package `sqlite3`).
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-build/sdm}
 ROUNDS=${CRASH_ROUNDS:-40}
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL [crash] $*"; }
-
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 if [ ! -x "$SDM" ]; then bad "$SDM is not built (make build/sdm)"; finish; fi
 if ! command -v sqlite3 >/dev/null; then bad "the sqlite3 command-line shell is missing (apt-get install sqlite3)"; finish; fi

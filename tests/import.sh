@@ -7,21 +7,13 @@
 # a clean layout); the deal discussion EPC, a sales model, must pass all of
 # them. The two corpus files with dangling arcs must be refused naming the
 # arc. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 sdm=build/test/sdm
 [ -x "$sdm" ] || sdm=build/sdm
 corpus=${SHARED:-../shared}/corpus/epc
 out=build/test/import
 mkdir -p "$out"
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-
-if [ ! -d tests/moddle/node_modules/bpmn-moddle ]; then
-  ( cd tests/moddle && { npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund; } ) >&2 \
-    || { echo "FAIL import: npm could not install tests/moddle's packages"; echo "0 passed, 1 failed"; exit 1; }
-fi
+need_moddle
 
 required="imports without warnings|executable processes|every flow node in exactly one lane|diagram elements resolve"
 required="$required|one shape per node|sequence flows connect|Lua and sdm extensions are valid|layout is clean"
@@ -56,5 +48,4 @@ for f in "${files[@]}"; do
   if [ -z "$p" ] && grep -q "^ok   $b: layout is clean" "$out/moddle.txt"; then ok "$b: bpmn-moddle"
   else bad "$b: bpmn-moddle"; printf '%s\n' "${p:-(check.js did not check it)}" | head -n 10; fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -4,25 +4,11 @@
 # the calendar, task show/claim/unclaim/delegate/complete, monitor, reports
 # with --csv/--json/--out. Bad input must fail with a clear message, the
 # documented exit code, and change nothing. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-build/test/sdm}
 tmp=$(mktemp -d /tmp/sdm_people_XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 export SDM_DB=$tmp/t.db SDM_NOW=2026-03-02T09:00:00Z
-pass=0; fail=0
-
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect EXIT_CODE TEXT_IN_OUTPUT -- command...
-expect() {
-  local code=$1 text=$2; shift 3
-  local out rc
-  out=$("$SDM" "$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "sdm $* exited $rc, wanted $code: $out"; return; fi
-  if [ -n "$text" ] && [[ $out != *"$text"* ]]; then bad "sdm $*: no '$text' in: $out"; return; fi
-  ok
-}
 
 cat >"$tmp/sales.bpmn" <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
@@ -152,7 +138,19 @@ expect 64 "YYYY-MM" -- plan set 3 --user marina --month March --metric won
 expect 64 "usage" -- plan set lots --user marina --month 2026-03 --metric won
 expect 0 "closer" -- plan set 1000 --role closer --month 2026-03 --metric revenue
 expect 0 "done_pct" -- report plan --month 2026-03
+expect 0 "conversion_pct:Offer" -- plan set 60 --role closer --month 2026-03 --metric conversion_pct:Offer
+expect 64 "conversion_pct:STAGE" -- plan set 60 --role closer --month 2026-03 --metric conversion
+# plans, languages and who hears of new tasks in the org file
+cat >"$tmp/plans.txt" <<'EOF'
+user olga roles=head lang=ru
+plan 2026-03 role=closer won=4 revenue=2000   # a tier's targets
+role closer notify=inbox
+EOF
+expect 0 "plan 2026-03 role=closer" -- org load "$tmp/plans.txt"
+printf 'plan 2026-03 role=closer won=lots\n' >"$tmp/badplan.txt"
+expect 64 "badplan.txt:1" -- org load "$tmp/badplan.txt"
+expect 0 "plan against actual, 2026-03" -- report kpi --to 2026-04-01T00:00:00Z
+expect 0 "(all)" -- report kpi
 expect 0 "ok" -- check
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

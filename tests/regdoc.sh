@@ -8,27 +8,12 @@
 # steps highlighted, and say which model versions it reflects. Screenshots
 # go to build/screens/ (look at them). The PDFs `sdm` prints must have the
 # expected pages. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-build/test/sdm}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 tmp=$(mktemp -d /tmp/sdm_regdoc_XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 export SDM_DB=$tmp/t.db SDM_NOW=2026-03-02T09:00:00Z
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
-
-# expect EXIT_CODE TEXT_IN_OUTPUT -- command...
-expect() {
-  local code=$1 text=$2; shift 3
-  local out rc
-  out=$("$SDM" "$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$code" ]; then bad "sdm $* exited $rc, wanted $code: $out"; return; fi
-  if [ -n "$text" ] && [[ $out != *"$text"* ]]; then bad "sdm $*: no '$text' in: $out"; return; fi
-  ok
-}
 
 for f in models/*.bpmn; do expect 0 "" -- deploy "$f"; done
 expect 0 "olga" -- org load scripts/demo-org.txt

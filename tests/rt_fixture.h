@@ -3,14 +3,22 @@
 ** one engine handle, deploying a process body, starting, completing, and
 ** reading back paths, events, tasks, tokens, variables and incidents as
 ** short strings an assertion can compare. Include once, after t.h.
+**
+** A test made of independent cases lists them in a table and hands it to
+** rt_run: each case runs on a fresh in-memory store opened with rt_cfg
+** (its clock at NOW, its zone UTC, its scripts directory made for the
+** run), and the store's invariants are checked after it. A new case is a
+** function and a row; it never sees what an earlier case left.
 */
 #ifndef SDM_RT_FIXTURE_H
 #define SDM_RT_FIXTURE_H
 #include <unistd.h>
+#include <dirent.h>
 #include "sdm.h"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wunused-function"   /* each test uses its own subset */
+#pragma GCC diagnostic ignored "-Wunused-variable"
 #endif
 
 static sdm_err err;
@@ -266,5 +274,62 @@ static void check_clean(const char *where) {
 #define NOW 1709312400000LL          /* 2024-03-01T17:00:00Z, a Friday */
 #define HOUR 3600000LL
 #define DAY (24 * HOUR)
+
+/* The settings every case's store is opened with; a test may change
+** fields before rt_run (its budgets, say). */
+static char rt_dir[] = "/tmp/sdm_rt_XXXXXX";
+static sdm_config rt_cfg = {.scripts_dir = rt_dir, .actor = "tester", .now = NOW,
+                            .lua_instructions = 1000000, .time_zone = "UTC"};
+
+struct rt_case {
+    const char *name;               /* "5.3 user task: waits, then completes" */
+    void (*run)(void);
+};
+
+/* The run's scripts directory, made on first use. */
+static int rt_scripts_dir(void) {
+    static int made;
+    if (!made) made = mkdtemp(rt_dir) ? 1 : -1;
+    return made == 1 ? 0 : -1;
+}
+
+/* A file in the run's scripts directory (a handler module, say): call it
+** from main before rt_run. */
+static void rt_script(const char *name, const char *text) {
+    char path_[512];
+    if (rt_scripts_dir()) return;
+    snprintf(path_, sizeof path_, "%s/%s", rt_dir, name);
+    FILE *f = fopen(path_, "w");
+    if (f) { fputs(text, f); fclose(f); }
+}
+
+/* Runs every case on its own fresh store, then removes the scripts
+** directory and prints the closing line. */
+static int rt_run(const struct rt_case *cases, size_t n) {
+    if (rt_scripts_dir()) { fprintf(stderr, "cannot make %s\n", rt_dir); return 1; }
+    for (size_t k = 0; k < n; k++) {
+        T_CASE(cases[k].name);
+        memset(&err, 0, sizeof err);
+        if (sdm_open(&db, ":memory:", &rt_cfg, &err) != SDM_OK) {
+            t_fail++;
+            fprintf(stderr, "FAIL [%s] open: %s\n", cases[k].name, err.msg);
+            continue;
+        }
+        cases[k].run();
+        check_clean(cases[k].name);
+        sdm_close(db);
+        db = NULL;
+    }
+    DIR *d = opendir(rt_dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.') continue;
+        char path_[512];
+        snprintf(path_, sizeof path_, "%s/%s", rt_dir, e->d_name);
+        remove(path_);
+    }
+    if (d) closedir(d);
+    rmdir(rt_dir);
+    return t_done();
+}
 
 #endif

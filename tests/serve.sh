@@ -6,17 +6,13 @@
 # (400/413), the sign-in rate limit (429), the event stream delivering a
 # new task, 200 concurrent starts and completions with every task completed
 # exactly once, and a graceful stop. Ends with "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-$PWD/build/test/sdm}
 tmp=$(mktemp -d /tmp/sdm_serve_XXXXXX)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
-export SDM_DB=$tmp/t.db
+export SDM_DB=$tmp/t.db SDM_TZ=Europe/Moscow   # times in JSON carry +03:00
 unset SDM_NOW
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 cat >"$tmp/sales.bpmn" <<'X'
 <?xml version="1.0" encoding="UTF-8"?>
@@ -51,7 +47,7 @@ user m1 roles=closer head=olga
 user m2 roles=closer head=olga
 user m3 roles=closer head=olga
 X
-"$SDM" org load "$tmp/org.txt" >/dev/null && "$SDM" deploy "$tmp/sales.bpmn" >/dev/null || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+"$SDM" org load "$tmp/org.txt" >/dev/null && "$SDM" deploy "$tmp/sales.bpmn" >/dev/null || die "setup failed"
 "$SDM" client add c-ivan --user ivan >/dev/null
 "$SDM" client add c-ivan2 --user ivan >/dev/null
 "$SDM" client add c-pavel --user pavel >/dev/null
@@ -65,7 +61,7 @@ T_PAVEL=$(token pavel); T_IVAN=$(token ivan)
 server=$!
 for _ in $(seq 50); do grep -q listening "$tmp/out" && break; sleep 0.1; done
 port=$(grep -o '[0-9]*$' "$tmp/out")
-[ -n "$port" ] && ok || { bad "server did not start: $(cat "$tmp/err")"; echo "$pass passed, $fail failed"; exit 1; }
+[ -n "$port" ] && ok || die "server did not start: $(cat "$tmp/err")"
 U=http://127.0.0.1:$port
 J=$tmp/jar
 
@@ -98,6 +94,8 @@ call 401 'not valid' GET /api/me -H "Authorization: Bearer sdm_00000000000000000
 call 200 "\"task\":$T1" GET '/api/tasks?when=all' -b "$J"
 call 400 'when is' GET '/api/tasks?when=someday' -b "$J"
 call 200 'Call the client' GET /api/tasks/$T1 -b "$J"
+# times are written on the request's own handle, in the business zone
+grep -Eq '"created_at": ?"[0-9-]{10}T[0-9:]{8}(\.[0-9]+)?\+03:00"' "$tmp/body" && ok || bad "created_at not in +03:00: $(head -c 300 "$tmp/body")"
 "$SDM" start sales --client c-pavel >/dev/null
 TP=$("$SDM" tasks --client c-pavel --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 call 404 "no task $TP" GET /api/tasks/$TP -b "$J"
@@ -236,4 +234,4 @@ if [ -z "$port" ]; then bad "TLS server did not start: $(cat "$tmp/err")"; else
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/me")" != 401 ] && ok || bad "plain HTTP answered on the TLS port"
   kill -TERM "$server"; wait "$server"; server=
 fi
-echo "$pass passed, $fail failed"
+finish

@@ -257,7 +257,8 @@ int main(void) {
                                   "DROP TABLE contacts; DROP TABLE plans; DROP INDEX clients_inn;"
                                   "DROP INDEX clients_phone; DROP INDEX clients_email; DROP INDEX clients_norm_name;"
                                   "ALTER TABLE clients DROP COLUMN inn; ALTER TABLE clients DROP COLUMN phone;"
-                                  "ALTER TABLE clients DROP COLUMN email; ALTER TABLE clients DROP COLUMN norm_name",
+                                  "ALTER TABLE clients DROP COLUMN email; ALTER TABLE clients DROP COLUMN norm_name;"
+                                  "DROP TABLE role_settings; ALTER TABLE users DROP COLUMN lang",
                                   NULL, NULL, NULL), SQLITE_OK);
         CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
         if (sqlite3_prepare_v2(w, "SELECT count(*) FROM model_trees t JOIN resources r ON r.id = t.resource_id",

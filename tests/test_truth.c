@@ -6,9 +6,12 @@
 ** the test itself did, not read back from the engine's own reports.
 */
 #include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
 #include "sdm.h"
 #include "t.h"
 
+typedef struct sbuf_t { char *s; size_t len; } sbuf_t;
 static char dir[] = "/tmp/sdm_truth_XXXXXX";
 #include "people_fixture.h"
 
@@ -423,6 +426,323 @@ static void test_plan(void) {
     sdm_close(db);
 }
 
+
+/* A lifecycle: the lead (call centre qualifies, a hunter warms up) and,
+** for a warm lead, the deal (a closer offers, with the deal's value, and
+** signs). Both called processes end with success when they get through:
+** only the deal's success is a won deal. */
+static const char life_bpmn[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\" targetNamespace=\"x\">\n"
+"<bpmn:process id=\"life\" isExecutable=\"true\">\n"
+" <bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"cl\"/>\n"
+" <bpmn:callActivity id=\"cl\" calledElement=\"lead\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"cl\" targetRef=\"g\"/>\n"
+" <bpmn:exclusiveGateway id=\"g\" default=\"f4\"/>\n"
+" <bpmn:sequenceFlow id=\"f3\" sourceRef=\"g\" targetRef=\"cd\"><bpmn:conditionExpression>var(\"warm\") == true</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+" <bpmn:sequenceFlow id=\"f4\" sourceRef=\"g\" targetRef=\"lost\"/><bpmn:endEvent id=\"lost\" sdm:outcome=\"failure\"/>\n"
+" <bpmn:callActivity id=\"cd\" calledElement=\"deal\"/><bpmn:sequenceFlow id=\"f5\" sourceRef=\"cd\" targetRef=\"e\"/>\n"
+" <bpmn:endEvent id=\"e\"/>\n"
+"</bpmn:process>\n"
+"<bpmn:process id=\"lead\" isExecutable=\"true\">\n"
+" <bpmn:laneSet id=\"ls\">\n"
+"  <bpmn:lane id=\"l1\" name=\"call-centre\"><bpmn:flowNodeRef>qualify</bpmn:flowNodeRef></bpmn:lane>\n"
+"  <bpmn:lane id=\"l2\" name=\"hunter\"><bpmn:flowNodeRef>warmup</bpmn:flowNodeRef></bpmn:lane>\n"
+" </bpmn:laneSet>\n"
+" <bpmn:startEvent id=\"s1\"/><bpmn:sequenceFlow id=\"a1\" sourceRef=\"s1\" targetRef=\"qualify\"/>\n"
+" <bpmn:userTask id=\"qualify\" sdm:stage=\"Lead\"/><bpmn:sequenceFlow id=\"a2\" sourceRef=\"qualify\" targetRef=\"gq\"/>\n"
+" <bpmn:exclusiveGateway id=\"gq\" default=\"a4\"/>\n"
+" <bpmn:sequenceFlow id=\"a3\" sourceRef=\"gq\" targetRef=\"warmup\"><bpmn:conditionExpression>var(\"prospect\") == true</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+" <bpmn:sequenceFlow id=\"a4\" sourceRef=\"gq\" targetRef=\"no\"/><bpmn:endEvent id=\"no\" sdm:outcome=\"failure\"/>\n"
+" <bpmn:userTask id=\"warmup\" sdm:stage=\"Warming\"/><bpmn:sequenceFlow id=\"a5\" sourceRef=\"warmup\" targetRef=\"done\"/>\n"
+" <bpmn:endEvent id=\"done\" sdm:outcome=\"success\"/>\n"
+"</bpmn:process>\n"
+"<bpmn:process id=\"deal\" isExecutable=\"true\">\n"
+" <bpmn:laneSet id=\"ls2\"><bpmn:lane id=\"l3\" name=\"closer\"><bpmn:flowNodeRef>offer</bpmn:flowNodeRef><bpmn:flowNodeRef>sign</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>\n"
+" <bpmn:startEvent id=\"s2\"/><bpmn:sequenceFlow id=\"b1\" sourceRef=\"s2\" targetRef=\"offer\"/>\n"
+" <bpmn:userTask id=\"offer\" sdm:stage=\"Offer\" sdm:card=\"amount:value\"/><bpmn:sequenceFlow id=\"b2\" sourceRef=\"offer\" targetRef=\"sign\"/>\n"
+" <bpmn:userTask id=\"sign\" sdm:stage=\"Won\"/><bpmn:sequenceFlow id=\"b3\" sourceRef=\"sign\" targetRef=\"gs\"/>\n"
+" <bpmn:exclusiveGateway id=\"gs\" default=\"b5\"/>\n"
+" <bpmn:sequenceFlow id=\"b4\" sourceRef=\"gs\" targetRef=\"won\"><bpmn:conditionExpression>var(\"signed\") == true</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+" <bpmn:sequenceFlow id=\"b5\" sourceRef=\"gs\" targetRef=\"lostdeal\"/><bpmn:endEvent id=\"lostdeal\" sdm:outcome=\"failure\"/>\n"
+" <bpmn:endEvent id=\"won\" sdm:outcome=\"success\"/>\n"
+"</bpmn:process>\n"
+"</bpmn:definitions>\n";
+
+static const char life_org[] =
+    "user olga roles=head\n"
+    "user ivan roles=call-centre head=olga\n"
+    "user irina roles=call-centre head=olga\n"
+    "user pavel roles=hunter head=olga\n"
+    "user nikita roles=hunter head=olga\n"
+    "user marina roles=closer head=olga\n"
+    "user max roles=closer head=olga\n"
+    "plan 2026-03 role=closer won=3 revenue=1000   # the closers' month\n"
+    "plan 2026-03 user=marina won=2\n"
+    "plan 2026-03 role=closer conversion_pct:Offer=50\n";
+
+/* A row's cell by its first two columns (user, role of the KPIs). */
+static const char *cell2(const sdm_table *t, const char *a, const char *b, const char *col) {
+    for (int r = 0; t && r < t->nrow; r++) {
+        if (strcmp(t->cells[r * t->ncol], a) != 0 || strcmp(t->cells[r * t->ncol + 1], b) != 0) continue;
+        for (int c = 0; c < t->ncol; c++)
+            if (strcmp(t->cols[c], col) == 0) return t->cells[r * t->ncol + c] ? t->cells[r * t->ncol + c] : "(null)";
+    }
+    return "(no row)";
+}
+
+static void test_lifecycle(void) {
+    T_CASE("6 a lifecycle of called processes: one funnel, deal value per stage, only deals are won");
+    sdm *db = open_db("life.db");
+    CHECK_EQ_INT(load_org(db, life_org), SDM_OK);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_deploy_xml(db, "life.bpmn", life_bpmn, strlen(life_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    /* per client: qualified (-1 open at the lead, 0 no prospect, 1 on to
+    ** the hunter), warm (-1 open, 0 not warm, 1 warm), amount (0: the offer
+    ** is open), signed (-1 open at signing, 0 refused, 1 signed) */
+    struct { const char *key; int prospect, warm, amount, signed_; } c[] = {
+        {"l1", 0, 0, 0, 0}, {"l2", 1, 1, 100, 1}, {"l3", 1, 1, 200, 0}, {"l4", 1, 1, 0, 0},
+        {"l5", 1, 1, 400, 1}, {"l6", -1, 0, 0, 0}, {"l7", 1, 0, 0, 0}, {"l8", 1, -1, 0, 0}};
+    int n = (int)(sizeof c / sizeof *c);
+    long reached[4] = {0}, won = 0, cc_clients = 0, cc_handed = 0, h_clients = 0, h_handed = 0, h_won = 0;
+    double value[4] = {0}, won_value = 0, marina_rev = 0;
+    long marina_won = 0, marina_offers = 0;
+    char who[64], vars[80];
+    for (int i = 0; i < n; i++) {
+        start(db, "life", c[i].key, NULL);
+        reached[0]++;
+        if (c[i].prospect < 0) continue;
+        snprintf(vars, sizeof vars, "{\"prospect\": %s}", c[i].prospect ? "true" : "false");
+        CHECK_EQ_INT(sdm_complete(db, open_task(db, "lead", c[i].key, who, sizeof who), vars, &err), SDM_OK);
+        cc_clients++;
+        if (!c[i].prospect) continue;
+        cc_handed++, reached[1]++;
+        if (c[i].warm < 0) continue;
+        snprintf(vars, sizeof vars, "{\"warm\": %s}", c[i].warm ? "true" : "false");
+        CHECK_EQ_INT(sdm_complete(db, open_task(db, "lead", c[i].key, who, sizeof who), vars, &err), SDM_OK);
+        h_clients++;
+        if (!c[i].warm) continue;
+        h_handed++, reached[2]++;
+        open_task(db, "deal", c[i].key, who, sizeof who);
+        if (strcmp(who, "marina") == 0) marina_offers++;
+        if (!c[i].amount) continue;
+        snprintf(vars, sizeof vars, "{\"amount\": %d}", c[i].amount);
+        CHECK_EQ_INT(sdm_complete(db, open_task(db, "deal", c[i].key, who, sizeof who), vars, &err), SDM_OK);
+        value[2] += c[i].amount, value[3] += c[i].amount, reached[3]++;
+        snprintf(vars, sizeof vars, "{\"signed\": %s}", c[i].signed_ ? "true" : "false");
+        CHECK_EQ_INT(sdm_complete(db, open_task(db, "deal", c[i].key, who, sizeof who), vars, &err), SDM_OK);
+        if (c[i].signed_) {
+            won++, h_won++, won_value += c[i].amount;
+            if (strcmp(who, "marina") == 0) marina_won++, marina_rev += c[i].amount;
+        }
+    }
+    /* the Offer stage's value counts the clients past it too (Won's) */
+    CHECK_EQ_INT(sdm_report_funnel(db, "life", NULL, 0, 0, &t, &err), SDM_OK);
+    const char *names[] = {"Lead", "Warming", "Offer", "Won"};
+    char want[32];
+    CHECK_EQ_INT(t->nrow, 4);
+    for (int k = 0; k < 4; k++) {
+        CHECK_EQ_STR(t->cells[k * t->ncol], names[k]);            /* one list, in the lifecycle's order */
+        snprintf(want, sizeof want, "%ld", reached[k]);
+        CHECK_EQ_STR(cell(t, names[k], "reached"), want);
+        snprintf(want, sizeof want, "%.2f", value[k]);
+        if (k >= 2) CHECK_EQ_STR(cell(t, names[k], "value"), want);
+    }
+    CHECK_EQ_STR(cell(t, "Warming", "won"), "0");                 /* a lead handed over is not a deal won */
+    snprintf(want, sizeof want, "%ld", won);
+    CHECK_EQ_STR(cell(t, "Won", "won"), want);
+    snprintf(want, sizeof want, "%.2f", won_value);
+    CHECK_EQ_STR(cell(t, "Won", "won_value"), want);
+    sdm_table_free(t);
+
+    /* by manager across the lifecycle: each stage to whoever had its task */
+    CHECK_EQ_INT(sdm_report_funnel(db, "life", "manager", 0, 0, &t, &err), SDM_OK);
+    snprintf(want, sizeof want, "%ld", marina_offers);
+    CHECK_EQ_STR(fcell(t, "marina", "Offer", 2), marina_offers ? want : "(no row)");
+    CHECK_EQ_STR(fcell(t, "marina", "Lead", 2), "0");               /* the call centre's stage */
+    sdm_table_free(t);
+
+    T_CASE("6.1 plans from the org file; won deals and revenue against them");
+    CHECK_EQ_INT(sdm_report_plan(db, "2026-03", &t, &err), SDM_OK);
+    CHECK_EQ_INT(t->nrow, 4);
+    snprintf(want, sizeof want, "%ld", won);
+    for (int r = 0; r < t->nrow; r++) {
+        char **row = &t->cells[r * t->ncol];
+        if (strcmp(row[0], "role") == 0 && strcmp(row[2], "won") == 0) CHECK_EQ_STR(row[4], want);
+        if (strcmp(row[0], "role") == 0 && strcmp(row[2], "revenue") == 0) {
+            char rev[32];
+            snprintf(rev, sizeof rev, "%.1f", won_value);
+            CHECK_EQ_STR(row[4], rev);
+        }
+        if (strcmp(row[2], "conversion_pct:Offer") == 0) {       /* of the closers' offers, those sent on */
+            char cv[32];
+            snprintf(cv, sizeof cv, "%.1f", 100.0 * reached[3] / reached[2]);
+            CHECK_EQ_STR(row[4], cv);
+        }
+        if (strcmp(row[0], "user") == 0) {
+            char mw[32];
+            snprintf(mw, sizeof mw, "%ld", marina_won);
+            CHECK_EQ_STR(row[4], mw);
+        }
+    }
+    sdm_table_free(t);
+    CHECK_EQ_INT(load_org(db, "plan 2026-03 role=closer won=many\n"), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(load_org(db, "plan 2026-03 role=closer conversion_pct:=50\n"), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(load_org(db, "plan 2026-03 user=ghost won=1\n"), SDM_ERR_NOTFOUND);
+
+    T_CASE("6.2 KPIs: plan against actual, totals per tier, handoff conversion");
+    CHECK_EQ_INT(sdm_report_kpi(db, 0, 0, &t, &err), SDM_OK);
+    snprintf(want, sizeof want, "%ld", won);
+    CHECK_EQ_STR(cell2(t, "(all)", "closer", "won"), want);
+    snprintf(want, sizeof want, "%.2f", won_value);
+    CHECK_EQ_STR(cell2(t, "(all)", "closer", "revenue"), want);
+    CHECK_EQ_STR(cell2(t, "(all)", "closer", "plan_won"), "3.0");
+    CHECK_EQ_STR(cell2(t, "(all)", "closer", "plan_revenue"), "1000.0");
+    CHECK_EQ_STR(cell2(t, "marina", "closer", "plan_won"), "2.0");
+    snprintf(want, sizeof want, "%ld", marina_won);
+    CHECK_EQ_STR(cell2(t, "marina", "closer", "won"), marina_won ? want : "(null)");
+    snprintf(want, sizeof want, "%ld", cc_clients);
+    CHECK_EQ_STR(cell2(t, "(all)", "call-centre", "clients"), want);
+    snprintf(want, sizeof want, "%.1f", 100.0 * cc_handed / cc_clients);
+    CHECK_EQ_STR(cell2(t, "(all)", "call-centre", "handed_on_pct"), want);
+    snprintf(want, sizeof want, "%.1f", 100.0 * h_handed / h_clients);
+    CHECK_EQ_STR(cell2(t, "(all)", "hunter", "handed_on_pct"), want);
+    snprintf(want, sizeof want, "%.1f", 100.0 * h_won / h_clients);
+    CHECK_EQ_STR(cell2(t, "(all)", "hunter", "won_clients_pct"), want);
+    /* a tier's done is the sum of its people's */
+    long sum = 0;
+    for (int r = 0; r < t->nrow; r++)
+        if (strcmp(t->cells[r * t->ncol + 1], "call-centre") == 0 && strcmp(t->cells[r * t->ncol], "(all)") != 0)
+            sum += strtol(cell2(t, t->cells[r * t->ncol], "call-centre", "done"), NULL, 10);
+    snprintf(want, sizeof want, "%ld", sum);
+    CHECK_EQ_STR(cell2(t, "(all)", "call-centre", "done"), want);
+    sdm_table_free(t);
+    (void)marina_rev;
+    sdm_close(db);
+}
+
+/* A call-centre task due in an hour, watched by a checkpoint. */
+static const char msg_bpmn[] =
+"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+"<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\" targetNamespace=\"x\">\n"
+"<bpmn:process id=\"call\" name=\"Inbound call\" isExecutable=\"true\">\n"
+" <bpmn:laneSet id=\"ls\"><bpmn:lane id=\"l\" name=\"call-centre\"><bpmn:flowNodeRef>t</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>\n"
+" <bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"t\"/>\n"
+" <bpmn:userTask id=\"t\" name=\"Call back\" sdm:due=\"PT1H\"><bpmn:extensionElements><sdm:checkpoint id=\"slow\" on=\"due\">"
+"deviation{severity = \"high\", message = \"not called back\"}</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>\n"
+" <bpmn:sequenceFlow id=\"f2\" sourceRef=\"t\" targetRef=\"e\"/><bpmn:endEvent id=\"e\"/>\n"
+"</bpmn:process>\n"
+"</bpmn:definitions>\n";
+
+/* The body of `user`'s in-app messages, joined. */
+static char *inbox_text(sdm *db, const char *user) {
+    sdm_filter f = {.user = user, .state = "all"};
+    sdm_table *t = NULL;
+    sbuf_t b = {0};
+    if (sdm_query(db, SDM_Q_INBOX, &f, &t, &err) == SDM_OK)
+        for (int r = 0; r < t->nrow; r++)
+            for (int c = 0; c < t->ncol; c++)
+                if ((strcmp(t->cols[c], "body") == 0 || strcmp(t->cols[c], "subject") == 0) && t->cells[r * t->ncol + c]) {
+                    size_t n = strlen(t->cells[r * t->ncol + c]);
+                    b.s = realloc(b.s, b.len + n + 2);
+                    memcpy(b.s + b.len, t->cells[r * t->ncol + c], n);
+                    b.len += n;
+                    b.s[b.len++] = '\n';
+                    b.s[b.len] = 0;
+                }
+    sdm_table_free(t);
+    return b.s ? b.s : strdup("");
+}
+
+static void test_messages(void) {
+    T_CASE("8 messages a head can act on, in the reader's language; managers told of new tasks by role");
+    char path[300];
+    snprintf(path, sizeof path, "%s/msg.db", dir);
+    int64_t now = 1772442000000LL;                 /* 2026-03-02T09:00Z */
+    sdm_config cfg = {.actor = "tester", .now = now, .open_mode = SDM_OPEN_CREATE, .time_zone = "UTC",
+                      .base_url = "https://crm.example"};            /* the handle speaks English */
+    sdm *db = NULL;
+    CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
+    CHECK_EQ_INT(load_org(db, "user olga roles=head lang=ru\n"
+                              "user ivan ivan@example.com roles=call-centre head=olga\n"
+                              "role call-centre notify=inbox,email\n"), SDM_OK);
+    CHECK_EQ_INT(load_org(db, "user olga roles=head lang=fr\n"), SDM_ERR_MISUSE);
+    CHECK_EQ_INT(load_org(db, "role call-centre notify=pigeon\n"), SDM_ERR_MISUSE);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_deploy_xml(db, "call.bpmn", msg_bpmn, strlen(msg_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_client_add(db, "c1", "{\"name\": \"ООО Ромашка\"}", &err), SDM_OK);
+    start(db, "call", "c1", NULL);
+    char who[64], want[200];
+    int64_t task = open_task(db, "call", "c1", who, sizeof who);
+    CHECK_EQ_STR(who, "ivan");
+    sdm_tick(db, NULL, NULL, &err);
+    char *text = inbox_text(db, "ivan");
+    CHECK(strstr(text, "New task: Call back, client c1") != NULL);
+    CHECK(strstr(text, "Client: ООО Ромашка (c1)\n") != NULL);
+    snprintf(want, sizeof want, "Task: https://crm.example/#/task/%lld\n", (long long)task);
+    CHECK(strstr(text, want) != NULL);
+    CHECK(strstr(text, "Due: 2026-03-02T10:00:00Z\n") != NULL);    /* an hour after the start */
+    free(text);
+    sdm_filter of = {.state = "all"};
+    CHECK_EQ_INT(sdm_query(db, SDM_Q_OUTBOX, &of, &t, &err), SDM_OK);
+    int mails = 0;
+    for (int r = 0; r < t->nrow; r++)
+        for (int c = 0; c < t->ncol; c++)
+            mails += t->cells[r * t->ncol + c] && strcmp(t->cells[r * t->ncol + c], "ivan@example.com") == 0;
+    sdm_table_free(t);
+    CHECK_EQ_INT(mails, 1);
+
+    /* three hours later the checkpoint fires: two hours late */
+    sdm_set_now(db, now + 3 * 3600000LL);
+    sdm_tick(db, NULL, NULL, &err);
+    text = inbox_text(db, "olga");
+    CHECK(strstr(text, "[high] not called back") != NULL);
+    CHECK(strstr(text, "Клиент: ООО Ромашка (c1)\n") != NULL);
+    CHECK(strstr(text, "Менеджер: ivan\n") != NULL);
+    CHECK(strstr(text, "Шаг: Call back\n") != NULL);
+    CHECK(strstr(text, "(опоздание 2.0 ч)") != NULL);
+    snprintf(want, sizeof want, "Задача: https://crm.example/#/task/%lld\n", (long long)task);
+    CHECK(strstr(text, want) != NULL);
+    free(text);
+    sdm_close(db);
+}
+
+static void test_russian(void) {
+    T_CASE("9 the Russian models and organisation deploy and run: Cyrillic names, roles, users, stages");
+    sdm *db = open_db("ru.db");
+    sdm_table *t = NULL;
+    const char *files[] = {"client-lifecycle", "deal-discussion", "development", "key-account", "lead-generation",
+                           "service"};
+    char path[200], who[64];
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, "models/ru/%s.bpmn", files[i]);
+        int rc = sdm_deploy(db, path, &t, &err);
+        if (rc) fprintf(stderr, "  %s: %s\n", path, err.msg);
+        CHECK_EQ_INT(rc, SDM_OK);
+        sdm_table_free(t);
+    }
+    CHECK_EQ_INT(sdm_org_load(db, "scripts/demo-org-ru.txt", &t, &err), SDM_OK);
+    sdm_table_free(t);
+    start(db, "client-lifecycle", "клиент-1", "{\"source\": \"web\", \"contact\": \"Анна Петрова\"}");
+    int64_t task = open_task(db, "lead-generation", "клиент-1", who, sizeof who);
+    CHECK(strcmp(who, "иван") == 0 || strcmp(who, "дарья") == 0);     /* the call centre, by its Russian role */
+    CHECK_EQ_INT(sdm_task_info(db, task, &t, &err), SDM_OK);
+    CHECK_EQ_STR(cell(t, t && t->nrow ? t->cells[0] : "", "step"), "Перезвонить по входящей заявке");
+    CHECK_EQ_STR(cell(t, t && t->nrow ? t->cells[0] : "", "role"), "колл-центр");
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_complete(db, task, "{\"called_back\": true}", &err), SDM_OK);
+    task = open_task(db, "lead-generation", "клиент-1", who, sizeof who);
+    CHECK(strcmp(who, "павел") == 0 || strcmp(who, "никита") == 0);   /* the hunters qualify */
+    CHECK_EQ_INT(sdm_report_funnel(db, "client-lifecycle", NULL, 0, 0, &t, &err), SDM_OK);
+    CHECK_EQ_STR(t && t->nrow ? t->cells[0] : "", "Лид");
+    CHECK_EQ_STR(cell(t, "Квалификация", "reached"), "1");
+    CHECK_EQ_STR(cell(t, "План по клиенту", "reached"), "(no row)");   /* key accounts branch off the main path */
+    CHECK_EQ_STR(cell(t, "Кросс-продажа", "reached"), "0");             /* development is on it */
+    sdm_table_free(t);
+    sdm_close(db);
+}
+
 int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_holder();
@@ -431,6 +751,9 @@ int main(void) {
     test_deviations();
     test_funnel();
     test_plan();
+    test_lifecycle();
+    test_messages();
+    test_russian();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

@@ -8,8 +8,7 @@
 # sees its lint and its diagram with live counts; Russian and English both
 # render. Screenshots of every page go to build/screens/. Ends with
 # "N passed, N failed".
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-$PWD/build/test/sdm}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 tmp=$(mktemp -d /tmp/sdm_web_XXXXXX)
@@ -17,7 +16,6 @@ server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$tmp"' EXIT
 export SDM_DB=$tmp/t.db
 unset SDM_NOW
-die() { echo "web: $*"; echo "0 passed, 1 failed"; exit 1; }
 
 [ -x "$CHROMIUM" ] || die "no $CHROMIUM (apt-get install chromium)"
 if [ ! -f build/node_modules/playwright-core/package.json ]; then

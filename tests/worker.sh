@@ -16,19 +16,13 @@
 # `sdm check` is ok, and SIGTERM stops each worker cleanly within 2 s.
 #
 # Prints "N passed, N failed". Needs sqlite3 and python3. Takes ~30 s.
-set -u
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 SDM=${SDM:-build/sdm}
 N=${N:-200}
 WORKERS=${WORKERS:-3}
 CHAOS_SECS=${CHAOS_SECS:-8}
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-eq()  { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: got '$2', want '$3'"; fi; }
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 [ -x "$SDM" ] || make -s "$SDM" >/dev/null 2>&1
 if [ ! -x "$SDM" ] || ! command -v sqlite3 >/dev/null; then

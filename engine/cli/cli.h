@@ -66,6 +66,10 @@ extern const int cli_ncommands;
 enum cli_setting {
     S_DATABASE, S_CALENDAR, S_TIME_ZONE, S_NOW, S_SCRIPTS, S_SYNC, S_LANGUAGE, S_LISTEN,
     S_SMTP_URL, S_SMTP_FROM, S_SMTP_USER, S_SMTP_PASSWORD, S_WEBHOOK_SECRET, S_BASE_URL,
+    S_ACTOR, S_ZONE_DIR, S_CHROMIUM,
+    /* [limits]: sdm_config's runtime limits, whole numbers */
+    S_LUA_INSTRUCTIONS, S_LUA_MEMORY, S_SCRIPT_TIMEOUT_MS, S_MAX_MODEL_BYTES, S_STEP_OPS, S_STEP_TOKENS,
+    S_STEP_MS, S_MAX_INSTANCES, S_TICK_MS, S_DELIVERY_TIMEOUT_MS, S_CONNECT_TIMEOUT_MS,
     S_COUNT
 };
 
@@ -74,12 +78,12 @@ struct cli {
     const char *opt[O_COUNT];   /* the value of each option given; "" for a flag */
     uint64_t seen;              /* OPT() of each option given */
     const char *set[S_COUNT];   /* effective settings (NULL: unset) */
-    char *from[S_COUNT];        /* where each came from: "default", "file F:N", "env V", "option --x" */
+    char *source[S_COUNT];      /* where each came from: "default", "file F:N", "env V", "option --x" */
     char *own[S_COUNT];         /* set[] values read from files, owned */
     int json, csv, force, overlay;
-    const char *actor, *state, *when;
+    const char *state, *when;
     /* per-command options, copied from opt[] for the handlers; NULL when not given */
-    const char *client, *user, *process, *to, *from_, *by, *role, *team, *head, *name, *out, *outcome, *version;
+    const char *client, *user, *process, *to, *from, *by, *role, *team, *head, *name, *out, *outcome, *version;
     sdm *db;
     sdm_err err;
     json_t *vars;               /* from --var k=v and --vars JSON */
@@ -93,7 +97,9 @@ struct cli {
 int     cli_fail(cli *c, int status);               /* prints c->err, returns exit code */
 int     cli_usage_error(const char *fmt, const char *arg);
 int     cli_exit_code(int status);
-int64_t cli_id(const char *s, int *ok);             /* positive integer id */
+/* The command's first argument as an id (a whole number above 0): EXIT_OK,
+** or EXIT_USAGE with the usage said. */
+int     cli_arg_id(cli *c, int64_t *id);
 char   *cli_vars(cli *c);                           /* --var/--vars as JSON, NULL if none */
 void    cli_show(cli *c, const sdm_table *t);       /* table, --json or --csv */
 int     cli_list(cli *c, sdm_query_kind q, const sdm_filter *f);

@@ -22,7 +22,6 @@ int cmd_init(cli *c) {
 /* ---------- commands ---------- */
 
 int cmd_deploy(cli *c) {
-    if (c->argc < 2) return cli_usage_error("%s", "deploy needs at least one FILE");
     int worst = SDM_OK;
     for (int i = 1; i < c->argc; i++) {
         sdm_table *t = NULL;
@@ -51,7 +50,7 @@ int cmd_deploy(cli *c) {
 }
 
 int cmd_start(cli *c) {
-    if (c->argc != 2 || !c->client) return cli_usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
+    if (!c->client) return cli_usage_error("%s", "usage: sdm start PROCESS --client KEY [--var k=v]...");
     int64_t id;
     char *vars = cli_vars(c);
     sdm_table *card = NULL;
@@ -76,9 +75,8 @@ int cmd_start(cli *c) {
 }
 
 int cmd_complete(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm complete TASK [--var k=v]...");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     char *vars = cli_vars(c);
     int rc = sdm_complete(c->db, id, vars, &c->err);
     free(vars);
@@ -89,9 +87,8 @@ int cmd_complete(cli *c) {
 }
 
 int cmd_retry(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm retry INCIDENT");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     int rc = sdm_retry(c->db, id, &c->err);
     if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"retried\": %lld}\n", (long long)id);
@@ -122,9 +119,8 @@ int cmd_tasks(cli *c) {
 int cmd_incidents(cli *c) { sdm_filter f = {.state = c->state}; return cli_list(c, SDM_Q_INCIDENTS, &f); }
 
 int cmd_show(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm show INSTANCE");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     static const struct { sdm_query_kind q; const char *title; } parts[] = {
         {SDM_Q_INSTANCE, "instance"}, {SDM_Q_TOKENS, "tokens"}, {SDM_Q_TASKS, "tasks"},
         {SDM_Q_VARIABLES, "variables"}, {SDM_Q_HISTORY, "history"},
@@ -145,9 +141,8 @@ int cmd_show(cli *c) {
 }
 
 int cmd_vars(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argc == 2 ? c->argv[1] : NULL, &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm vars INSTANCE [--var k=v]...");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     char *vars = cli_vars(c);
     if (vars) {
         int rc = sdm_set_vars(c->db, id, vars, &c->err);
@@ -226,11 +221,9 @@ int cmd_deviations(cli *c) {
 
 /* sdm deviation ack|resolve ID */
 int cmd_deviation(cli *c) {
-    int ok;
-    int64_t id = cli_id(c->argc == 3 ? c->argv[2] : NULL, &ok);
-    const char *verb = c->argc == 3 ? c->argv[1] : "";   /* the table admits only ack and resolve */
-    const char *state = strcmp(verb, "ack") == 0 ? "acknowledged" : strcmp(verb, "resolve") == 0 ? "resolved" : NULL;
-    if (!ok || !state) return cli_usage_error("%s", "usage: sdm deviation ack|resolve ID [--text NOTE]");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
+    const char *state = strcmp(c->argv[1], "ack") == 0 ? "acknowledged" : "resolved";   /* the table's two rows */
     int rc = sdm_deviation_note(c->db, id, state, OPTV(c, O_TEXT), &c->err);
     if (rc) return cli_fail(c, rc);
     printf("deviation %lld %s\n", (long long)id, state);
@@ -247,7 +240,6 @@ int cmd_jobs(cli *c) { sdm_filter f = {0}; return cli_list(c, SDM_Q_JOBS, &f); }
 
 /* sdm export PROCESS [--version N] [--overlay] [--out FILE] */
 int cmd_export(cli *c) {
-    if (c->argc != 2) return cli_usage_error("%s", "usage: sdm export PROCESS [--version N] [--overlay] [--out FILE.bpmn]");
     char *xml = NULL;
     size_t len = 0;
     int rc = sdm_export(c->db, c->argv[1], c->version ? atoi(c->version) : 0, c->overlay, &xml, &len, &c->err);
@@ -267,9 +259,8 @@ int cmd_export(cli *c) {
 /* sdm message NAME --client KEY [--var k=v]... [--all] | sdm signal NAME [--var k=v]... */
 int cmd_message(cli *c) {
     int signal = strcmp(c->argv[0], "signal") == 0, delivered = 0;
-    if (c->argc != 2 || (!signal && !c->client))
-        return cli_usage_error("%s", signal ? "usage: sdm signal NAME [--var k=v]..."
-                                            : "usage: sdm message NAME --client KEY [--var k=v]... [--all]");
+    if (!signal && !c->client)
+        return cli_usage_error("%s", "usage: sdm message NAME --client KEY [--var k=v]... [--all]");
     char *vars = cli_vars(c);
     int rc = signal ? sdm_signal(c->db, c->argv[1], vars, &delivered, &c->err)
                     : sdm_message(c->db, c->argv[1], c->client, vars, c->state && !strcmp(c->state, "all"),

@@ -31,10 +31,10 @@ static int write_file(const char *path, const char *text) {
     return EXIT_OK;
 }
 
-/* chromium from $SDM_CHROMIUM, else the first of Debian's names on PATH. */
-static const char *find_chromium(char *buf, size_t n) {
-    const char *env = getenv("SDM_CHROMIUM");
-    if (env && *env) return access(env, X_OK) == 0 ? env : NULL;
+/* chromium as the setting names it (sdm.conf chromium, $SDM_CHROMIUM),
+** else the first of Debian's names on PATH. */
+static const char *find_chromium(const char *set, char *buf, size_t n) {
+    if (set && *set) return access(set, X_OK) == 0 ? set : NULL;
     static const char *const names[] = {"chromium", "chromium-browser", "google-chrome"};
     const char *path = getenv("PATH");
     for (size_t k = 0; k < sizeof names / sizeof *names; k++)
@@ -55,9 +55,10 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 
 /* HTML to PDF: chromium --headless --print-to-pdf, with a profile of its
 ** own (two runs at once must not share one) removed afterwards. */
-static int print_pdf(const char *html, const char *pdf) {
+static int print_pdf(const char *chromium, const char *html, const char *pdf) {
     char exe[4096], dir[] = "/tmp/sdm-pdf-XXXXXX";
-    if (!find_chromium(exe, sizeof exe)) {
+    const char *found = find_chromium(chromium, exe, sizeof exe);
+    if (!found) {
         fprintf(stderr, "sdm: error: PDF needs chromium (Debian: apt-get install chromium; or set SDM_CHROMIUM);"
                         " write FILE.html instead\n");
         return EXIT_FAIL;
@@ -73,14 +74,14 @@ static int print_pdf(const char *html, const char *pdf) {
         if (pid == 0) {
             int null = open("/dev/null", O_WRONLY);
             if (null >= 0) { dup2(null, 1); dup2(null, 2); }
-            execl(exe, exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+            execl(found, found, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                   "--disable-dev-shm-usage", profile, out, url, (char *)NULL);
             _exit(127);
         }
         int status = 0;
         if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
             access(pdf, R_OK) != 0) {
-            fprintf(stderr, "sdm: error: %s did not print %s (exit status %d)\n", exe, pdf,
+            fprintf(stderr, "sdm: error: %s did not print %s (exit status %d)\n", found, pdf,
                     pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
             rc = EXIT_FAIL;
         }
@@ -94,7 +95,7 @@ static int print_pdf(const char *html, const char *pdf) {
 static int save(cli *c, char *html) {
     int rc = EXIT_OK;
     if (!c->out) fputs(html, stdout);
-    else if (ends_with(c->out, ".pdf")) rc = print_pdf(html, c->out);
+    else if (ends_with(c->out, ".pdf")) rc = print_pdf(c->set[S_CHROMIUM], html, c->out);
     else if (ends_with(c->out, ".html") || ends_with(c->out, ".htm")) rc = write_file(c->out, html);
     else rc = cli_usage_error("--out wants FILE.html or FILE.pdf, not '%s'", c->out);
     if (rc == EXIT_OK && c->out && !c->json) printf("wrote %s\n", c->out);

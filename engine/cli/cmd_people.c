@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <jansson.h>
 #include "sdm.h"
 #include "print.h"
@@ -18,7 +19,9 @@ static int show_free(cli *c, sdm_table *t) {
     return EXIT_OK;
 }
 
-static const char *sub(cli *c) { return c->argc >= 2 ? c->argv[1] : ""; }
+/* The second word of a two-word command ("add" in "user add"): the table
+** dispatched on it, and checked the arguments' count. */
+static const char *sub(cli *c) { return c->argv[1]; }
 
 /* The first row's value of a named column, or NULL. */
 static const char *col(const sdm_table *t, const char *name) {
@@ -30,8 +33,6 @@ static const char *col(const sdm_table *t, const char *name) {
 /* ---------- organisation ---------- */
 
 int cmd_org(cli *c) {
-    if (strcmp(sub(c), "load") != 0 || c->argc != 3)
-        return cli_usage_error("%s", "usage: sdm org load FILE");
     sdm_table *t = NULL;
     int rc = sdm_org_load(c->db, c->argv[2], &t, &c->err);
     if (rc) return cli_fail(c, rc);
@@ -40,7 +41,7 @@ int cmd_org(cli *c) {
 
 int cmd_user(cli *c) {
     const char *s = sub(c);
-    if (strcmp(s, "add") == 0 && c->argc == 3) {
+    if (strcmp(s, "add") == 0) {
         json_t *email = json_object_get(c->vars, "email");
         int rc = sdm_user_add(c->db, c->argv[2], c->role, c->head ? c->head : c->team, c->name,
                               json_is_string(email) ? json_string_value(email) : NULL, &c->err);
@@ -52,21 +53,16 @@ int cmd_user(cli *c) {
         sdm_table_free(t);
         return EXIT_OK;
     }
-    if (strcmp(s, "deactivate") == 0 && c->argc == 3) {
-        sdm_table *t = NULL;
-        int rc = sdm_user_deactivate(c->db, c->argv[2], c->to, &t, &c->err);
-        if (rc) return cli_fail(c, rc);
-        if (!c->json && !c->csv) printf("deactivated %s; %d move%s\n", c->argv[2], t->nrow, t->nrow == 1 ? "" : "s");
-        if (t->nrow || c->json || c->csv) cli_show(c, t);
-        sdm_table_free(t);
-        return EXIT_OK;
-    }
-    return cli_usage_error("%s", "usage: sdm user add NAME --role R[,R...] [--head HEAD] [--name \"Full Name\"]"
-                                 " [--var email=E] | sdm user deactivate NAME [--to USER]");
+    sdm_table *t = NULL;                                    /* user deactivate */
+    int rc = sdm_user_deactivate(c->db, c->argv[2], c->to, &t, &c->err);
+    if (rc) return cli_fail(c, rc);
+    if (!c->json && !c->csv) printf("deactivated %s; %d move%s\n", c->argv[2], t->nrow, t->nrow == 1 ? "" : "s");
+    if (t->nrow || c->json || c->csv) cli_show(c, t);
+    sdm_table_free(t);
+    return EXIT_OK;
 }
 
 int cmd_users(cli *c) {
-    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm users [--role R] [--team HEAD]");
     sdm_table *t = NULL;
     int rc = sdm_users(c->db, c->role, c->team, &t, &c->err);
     if (rc) return cli_fail(c, rc);
@@ -112,7 +108,7 @@ static int client_show(cli *c, const char *key) {
 
 int cmd_client(cli *c) {
     const char *s = sub(c);
-    if ((strcmp(s, "add") == 0 || strcmp(s, "set") == 0) && c->argc == 3) {
+    if (strcmp(s, "add") == 0 || strcmp(s, "set") == 0) {
         char *fields = client_fields(c);
         if (c->force && s[0] == 'a') {
             json_t *o = json_loads(fields, 0, NULL);
@@ -131,8 +127,8 @@ int cmd_client(cli *c) {
         sdm_table_free(t);
         return EXIT_OK;
     }
-    if (strcmp(s, "show") == 0 && c->argc == 3) return client_show(c, c->argv[2]);
-    if (strcmp(s, "assign") == 0 && c->argc == 3) {
+    if (strcmp(s, "show") == 0) return client_show(c, c->argv[2]);
+    if (strcmp(s, "assign") == 0) {
         if (!c->role || !c->user) return cli_usage_error("%s", "usage: sdm client assign KEY --role R --user U");
         int rc = sdm_client_assign(c->db, c->argv[2], c->role, c->user, &c->err);
         if (rc) return cli_fail(c, rc);
@@ -140,29 +136,21 @@ int cmd_client(cli *c) {
         else printf("%s now holds %s for client %s\n", c->user, c->role, c->argv[2]);
         return EXIT_OK;
     }
-    if (strcmp(s, "merge") == 0 && c->argc == 4) {
+    if (strcmp(s, "merge") == 0) {
         sdm_table *t = NULL;
         int rc = sdm_client_merge(c->db, c->argv[2], c->argv[3], &t, &c->err);
         if (rc) return cli_fail(c, rc);
         if (!c->json && !c->csv) printf("merged %s into %s\n", c->argv[3], c->argv[2]);
         return show_free(c, t);
     }
-    if (strcmp(s, "log") == 0 && c->argc == 3) {
-        int rc = sdm_client_log(c->db, c->argv[2], OPTV(c, O_TYPE), OPTV(c, O_TEXT), &c->err);
-        if (rc) return cli_fail(c, rc);
-        if (!c->json) printf("logged %s for client %s\n", OPTV(c, O_TYPE), c->argv[2]);
-        else printf("{\"logged\": \"%s\"}\n", OPTV(c, O_TYPE));
-        return EXIT_OK;
-    }
-    return cli_usage_error("%s", "usage: sdm client add|set KEY [--name N] [--user OWNER]"
-                                 " [--var segment=S] [--var region=R] [--var product=P] [--var value=N]"
-                                 " [--var inn=N] [--var phone=P] [--var email=E] [--var FIELD=V] [--force]"
-                                 " | sdm client show KEY | sdm client assign KEY --role R --user U"
-                                 " | sdm client merge KEEP GONE | sdm client log KEY --type T --text TEXT");
+    int rc = sdm_client_log(c->db, c->argv[2], OPTV(c, O_TYPE), OPTV(c, O_TEXT), &c->err);   /* client log */
+    if (rc) return cli_fail(c, rc);
+    if (!c->json) printf("logged %s for client %s\n", OPTV(c, O_TYPE), c->argv[2]);
+    else printf("{\"logged\": \"%s\"}\n", OPTV(c, O_TYPE));
+    return EXIT_OK;
 }
 
 int cmd_clients(cli *c) {
-    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm clients [--user OWNER] [--client FROM_KEY]");
     sdm_filter f = {.user = c->user, .client = c->client, .where = OPTV(c, O_WHERE)};
     sdm_table *t = NULL;
     int rc = sdm_clients(c->db, &f, &t, &c->err);
@@ -173,11 +161,10 @@ int cmd_clients(cli *c) {
 int cmd_card(cli *c) {
     sdm_table *t = NULL;
     int rc;
-    if (strcmp(sub(c), "field") == 0 && c->argc == 4 && strcmp(c->argv[2], "add") == 0) {
+    if (strcmp(sub(c), "field") == 0) {                    /* the table's "add NAME": the word is ours to check */
+        if (strcmp(c->argv[2], "add") != 0)
+            return cli_usage_error("%s", "usage: sdm card field add NAME [--type text|number|bool|date] [--label L]");
         if ((rc = sdm_card_field_add(c->db, c->argv[3], OPTV(c, O_TYPE), OPTV(c, O_LABEL), &c->err))) return cli_fail(c, rc);
-    } else if (strcmp(sub(c), "fields") != 0 || c->argc != 2) {
-        return cli_usage_error("%s", "usage: sdm card field add NAME [--type text|number|bool|date] [--label L]"
-                                     " | sdm card fields");
     }
     if ((rc = sdm_card_fields(c->db, &t, &c->err))) return cli_fail(c, rc);
     return show_free(c, t);
@@ -220,11 +207,9 @@ static int task_show(cli *c, int64_t id) {
 }
 
 int cmd_task(cli *c) {
-    int ok;
     const char *s = sub(c);
-    int64_t id = cli_id(c->argc == 3 ? c->argv[2] : NULL, &ok);
-    if (!ok) return cli_usage_error("%s", "usage: sdm task show|claim|unclaim|delegate|complete TASK"
-                                          " [--user U] [--to U] [--var k=v]... [--outcome O]");
+    int64_t id;
+    if (cli_arg_id(c, &id)) return EXIT_USAGE;
     int rc;
     const char *did;
     if (strcmp(s, "show") == 0) return task_show(c, id);
@@ -239,7 +224,7 @@ int cmd_task(cli *c) {
         if (!c->to) return cli_usage_error("%s", "usage: sdm task delegate TASK --to U");
         rc = sdm_task_delegate(c->db, id, c->to, c->force, &c->err);
         did = "delegated";
-    } else if (strcmp(s, "complete") == 0) {
+    } else {                                                /* task complete */
         /* --user: who completes; they must hold the task (claim it first) */
         if (c->user) {
             sdm_table *t = NULL;
@@ -262,8 +247,6 @@ int cmd_task(cli *c) {
         rc = sdm_complete(c->db, id, vars, &c->err);
         free(vars);
         did = "completed";
-    } else {
-        return cli_usage_error("unknown task action '%s' (show, claim, unclaim, delegate, complete)", s);
     }
     if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"%s\": %lld}\n", did, (long long)id);
@@ -271,10 +254,25 @@ int cmd_task(cli *c) {
     return EXIT_OK;
 }
 
+/* Under the KPIs' table: every plan of the month the period ends in against
+** what was done (conversion per stage included), when there are plans. */
+static void kpi_plans(cli *c, int64_t to) {
+    char month[16];
+    sdm_table *t = NULL;
+    time_t at = (time_t)((to ? to - 1 : sdm_now(c->db)) / 1000);
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(month, sizeof month, "%Y-%m", &tm);     /* plans are per calendar month in UTC, as the KPIs' */
+    if (sdm_report_plan(c->db, month, &t, &c->err) == SDM_OK && t->nrow) {
+        printf("\n-- plan against actual, %s:\n", month);
+        cli_show(c, t);
+    }
+    sdm_table_free(t);
+}
+
 /* ---------- the head's view ---------- */
 
 int cmd_monitor(cli *c) {
-    if (c->argc != 1) return cli_usage_error("%s", "usage: sdm monitor [--team HEAD]");
     sdm_table *t = NULL;
     int rc = sdm_monitor(c->db, c->team, &t, &c->err);
     if (rc) return cli_fail(c, rc);
@@ -297,11 +295,8 @@ int cmd_report(cli *c) {
     int64_t from = 0, to = 0;
     int rc = SDM_OK;
     sdm_table *t = NULL;
-    if (c->from_ && (rc = sdm_parse_time(c->db, c->from_, &from, &c->err))) return cli_fail(c, rc);
+    if (c->from && (rc = sdm_parse_time(c->db, c->from, &from, &c->err))) return cli_fail(c, rc);
     if (strcmp(s, "funnel") == 0) {
-        if (c->argc != 3) return cli_usage_error("%s", "usage: sdm report funnel PROCESS"
-                                                       " [--by manager|product|region|segment] [--from T] [--to T]"
-                                                       " [--out FILE.svg|FILE.html]");
         if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
         rc = sdm_report_funnel(c->db, c->argv[2], c->by, from, to, &t, &c->err);
         if (rc) return cli_fail(c, rc);
@@ -321,15 +316,15 @@ int cmd_report(cli *c) {
         }
         return show_free(c, t);
     }
-    if (c->argc != 2) return cli_usage_error("%s", "usage: sdm report funnel|kpi|handoffs|deviations [--from T] [--to T]");
     if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
     if (strcmp(s, "kpi") == 0) rc = sdm_report_kpi(c->db, from, to, &t, &c->err);
     else if (strcmp(s, "handoffs") == 0) rc = sdm_report_handoffs(c->db, from, to, &t, &c->err);
     else if (strcmp(s, "clients") == 0) rc = sdm_report_clients(c->db, c->by, &t, &c->err);
-    else if (strcmp(s, "deviations") == 0) rc = sdm_report_deviations(c->db, c->by, from, to, &t, &c->err);
-    else return cli_usage_error("unknown report '%s' (funnel, kpi, handoffs, deviations, clients)", s);
+    else rc = sdm_report_deviations(c->db, c->by, from, to, &t, &c->err);   /* the table's last report row */
     if (rc) return cli_fail(c, rc);
-    return show_free(c, t);
+    rc = show_free(c, t);
+    if (strcmp(s, "kpi") == 0 && !c->json && !c->csv) kpi_plans(c, to);
+    return rc;
 }
 
 /* sdm plan set N --user U|--role R|--team H --month M --metric X; sdm report plan --month M */
@@ -341,10 +336,10 @@ int cmd_plan(cli *c) {
         const char *kind = c->user ? "user" : c->role ? "role" : c->team ? "team" : NULL;
         const char *who = c->user ? c->user : c->role ? c->role : c->team;
         char *end = NULL;
-        double n = c->argc == 3 ? strtod(c->argv[2], &end) : 0;
-        if (!kind || !month || !OPTV(c, O_METRIC) || !end || *end || end == c->argv[2])
+        double n = strtod(c->argv[2], &end);
+        if (!kind || !month || !OPTV(c, O_METRIC) || *end || end == c->argv[2])
             return cli_usage_error("%s", "usage: sdm plan set N --user U|--role R|--team HEAD --month YYYY-MM"
-                                         " --metric won|revenue|tasks|on_time_pct");
+                                         " --metric won|revenue|tasks|on_time_pct|conversion_pct:STAGE");
         if ((rc = sdm_plan_set(c->db, kind, who, month, OPTV(c, O_METRIC), n, &c->err))) return cli_fail(c, rc);
     } else if (!month) {
         return cli_usage_error("%s", "usage: sdm report plan --month YYYY-MM");

@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include "cli.h"
+#include "print.h"
 #include "../server/server.h"
 
 /* One line from stdin without its newline; echo off on a terminal. */
@@ -65,9 +66,13 @@ int cmd_serve(cli *c) {
     srv_config cfg = {.db_path = c->set[S_DATABASE], .listen = c->set[S_LISTEN], .cert_file = c->opt[O_CERT],
                       .key_file = c->opt[O_KEY], .handles = threads ? atoi(threads) : 0};
     conf_fill(c, &cfg.engine);
-    /* c->db stays open: the server's JSON writes times through print.c,
-    ** which reads the zone from it (read-only, so shared by the threads);
-    ** every request runs on a handle of the server's own pool. */
+    cfg.engine.actor = NULL;             /* each request acts as its signed-in user */
+    /* main opened the store to check and migrate it once; every request
+    ** runs on a handle of the server's own pool, which also writes its
+    ** times (print_json_value), so this one is not kept. */
+    print_setup(NULL, 0, ',');
+    sdm_close(c->db);
+    c->db = NULL;
     int rc = srv_run(&cfg, &c->err);
     return rc ? cli_fail(c, rc) : EXIT_OK;
 }

@@ -57,7 +57,7 @@ const cli_option cli_options[O_COUNT] = {
     [O_TEXT]         = {"text", "TEXT", "client log: what was said or agreed; deviation: the note"},
     [O_LABEL]        = {"label", "TEXT", "card field add: the label people read"},
     [O_MONTH]        = {"month", "YYYY-MM", "plans: the month"},
-    [O_METRIC]       = {"metric", "METRIC", "plan set: won|revenue|tasks|on_time_pct"},
+    [O_METRIC]       = {"metric", "METRIC", "plan set: won|revenue|tasks|on_time_pct|conversion_pct:STAGE"},
 };
 
 #define R SDM_OPEN_READ
@@ -103,7 +103,7 @@ const cli_command cli_commands[] = {
      OPT(O_CLIENT) | OPTS_VARS | OPT(O_ALL), 1, 1, W, cmd_message},
     {"signal", "NAME", "broadcast a signal to every waiting event", OPTS_VARS, 1, 1, W, cmd_message},
     {"simulate", "PROFILE.json", "simulate weeks of a sales department (--now sets the start)", 0, 1, 1, W, cmd_simulate},
-    {"org load", "FILE", "load users, roles and heads from a plain file", 0, 1, 1, C, cmd_org},
+    {"org load", "FILE", "load users (roles, heads, language), plans and who hears of new tasks from a plain file", 0, 1, 1, C, cmd_org},
     {"user add", "NAME", "add a user (--role R[,R] [--head H] [--name N] [--var email=E])",
      OPT(O_ROLE) | OPT(O_HEAD) | OPT(O_TEAM) | OPT(O_NAME) | OPTS_VARS, 1, 1, W, cmd_user},
     {"user deactivate", "NAME", "move the user's open tasks, clients and reports (--to USER)", OPT(O_TO), 1, 1, W, cmd_user},
@@ -132,10 +132,10 @@ const cli_command cli_commands[] = {
     {"task complete", "TASK", "complete a task as --user U",
      OPT(O_USER) | OPT(O_OUTCOME) | OPT(O_FORCE) | OPTS_VARS, 1, 1, W, cmd_task},
     {"monitor", "", "per user: open, due today, overdue, done today", OPT(O_TEAM), 0, 0, R, cmd_monitor},
-    {"report funnel", "PROCESS", "the sales funnel (--by manager|product|region|segment, --out F.svg|F.html)",
+    {"report funnel", "PROCESS", "the sales funnel of clients, a lifecycle's across the processes it calls (--by manager|product|region|segment, --out F.svg|F.html)",
      OPT(O_BY) | TIMES | OPT(O_OUT), 1, 1, R, cmd_report},
-    {"report kpi", "", "per user and role: on time, cycle time", TIMES, 0, 0, R, cmd_report},
-    {"plan set", "N", "a monthly target (--user U|--role R|--team H --month YYYY-MM --metric won|revenue|tasks|on_time_pct)",
+    {"report kpi", "", "per user and role and per tier: on time, cycle, handoff conversion, deals won, revenue, against plan", TIMES, 0, 0, R, cmd_report},
+    {"plan set", "N", "a monthly target (--user U|--role R|--team H --month YYYY-MM --metric won|revenue|tasks|on_time_pct|conversion_pct:STAGE)",
      OPT(O_USER) | OPT(O_ROLE) | OPT(O_TEAM) | OPT(O_MONTH) | OPT(O_METRIC), 1, 1, W, cmd_plan},
     {"report plan", "", "plan against actual for a month (--month YYYY-MM)", OPT(O_MONTH), 0, 0, R, cmd_plan},
     {"report clients", "", "the client base by a card field (--by FIELD): clients, value, active", OPT(O_BY), 0, 0, R,

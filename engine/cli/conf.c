@@ -10,6 +10,8 @@
 ** of ours rather than libinih: `sdm config` names the file and line each
 ** value came from, which libinih's handler does not receive.
 */
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,28 @@ static const struct {
     [S_SMTP_PASSWORD]  = {"smtp.password", "SDM_SMTP_PASSWORD", -1, 1, NULL},
     [S_WEBHOOK_SECRET] = {"webhook.secret", "SDM_WEBHOOK_SECRET", -1, 1, NULL},
     [S_BASE_URL]       = {"base_url", "SDM_BASE_URL", -1, 0, NULL},
+    [S_ACTOR]          = {"actor", "USER", O_AS, 0, NULL},
+    [S_ZONE_DIR]       = {"zone_dir", "TZDIR", -1, 0, NULL},
+    [S_CHROMIUM]       = {"chromium", "SDM_CHROMIUM", -1, 0, NULL},
+    /* defaults: the library's (sdm_config_limits), filled in by conf_load */
+    [S_LUA_INSTRUCTIONS]    = {"limits.lua_instructions", NULL, -1, 0, NULL},
+    [S_LUA_MEMORY]          = {"limits.lua_memory", NULL, -1, 0, NULL},
+    [S_SCRIPT_TIMEOUT_MS]   = {"limits.script_timeout_ms", NULL, -1, 0, NULL},
+    [S_MAX_MODEL_BYTES]     = {"limits.max_model_bytes", NULL, -1, 0, NULL},
+    [S_STEP_OPS]            = {"limits.step_ops", NULL, -1, 0, NULL},
+    [S_STEP_TOKENS]         = {"limits.step_tokens", NULL, -1, 0, NULL},
+    [S_STEP_MS]             = {"limits.step_ms", NULL, -1, 0, NULL},
+    [S_MAX_INSTANCES]       = {"limits.max_instances", NULL, -1, 0, NULL},
+    [S_TICK_MS]             = {"limits.tick_ms", NULL, -1, 0, NULL},
+    [S_DELIVERY_TIMEOUT_MS] = {"limits.delivery_timeout_ms", NULL, -1, 0, NULL},
+    [S_CONNECT_TIMEOUT_MS]  = {"limits.connect_timeout_ms", NULL, -1, 0, NULL},
 };
+
+/* Each [limits] setting and the sdm_config field it fills. */
+#define LIMITS(X) X(S_LUA_INSTRUCTIONS, lua_instructions) X(S_LUA_MEMORY, lua_memory) \
+    X(S_SCRIPT_TIMEOUT_MS, script_timeout_ms) X(S_MAX_MODEL_BYTES, max_model_bytes) X(S_STEP_OPS, step_ops) \
+    X(S_STEP_TOKENS, step_tokens) X(S_STEP_MS, step_ms) X(S_MAX_INSTANCES, max_instances) X(S_TICK_MS, tick_ms) \
+    X(S_DELIVERY_TIMEOUT_MS, delivery_timeout_ms) X(S_CONNECT_TIMEOUT_MS, connect_timeout_ms)
 
 static void set(cli *c, int s, const char *value, char *owned, const char *fmt, ...) {
     va_list ap;
@@ -47,10 +70,10 @@ static void set(cli *c, int s, const char *value, char *owned, const char *fmt, 
     vsnprintf(where, sizeof where, fmt, ap);
     va_end(ap);
     free(c->own[s]);
-    free(c->from[s]);
+    free(c->source[s]);
     c->own[s] = owned;
     c->set[s] = value;
-    c->from[s] = strdup(where);
+    c->source[s] = strdup(where);
 }
 
 static char *trim(char *s) {
@@ -110,12 +133,35 @@ static int read_file(cli *c, const char *path, int required) {
 static int check_choice(cli *c, int s, const char *a, const char *b) {
     const char *v = c->set[s];
     if (!v || strcmp(v, a) == 0 || strcmp(v, b) == 0) return EXIT_OK;
-    fprintf(stderr, "sdm: error (%s): %s is %s or %s, not '%s'\n", c->from[s], settings[s].key, a, b, v);
+    fprintf(stderr, "sdm: error (%s): %s is %s or %s, not '%s'\n", c->source[s], settings[s].key, a, b, v);
     return EXIT_CONFIG;
+}
+
+/* A limit is a whole number above 0 that its field holds (an int for
+** script_timeout_ms). */
+static int check_limit(cli *c, int s) {
+    const char *v = c->set[s];
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (*v && !*end && !errno && n > 0 && (s != S_SCRIPT_TIMEOUT_MS || n <= INT_MAX)) return EXIT_OK;
+    fprintf(stderr, "sdm: error (%s): %s wants a whole number above 0, not '%s'\n", c->source[s], settings[s].key, v);
+    return EXIT_CONFIG;
+}
+
+static void limit_defaults(cli *c) {
+    sdm_config d = {0};
+    char buf[32];
+    sdm_config_limits(&d);
+#define DEFAULT(s, field) snprintf(buf, sizeof buf, "%lld", (long long)d.field); \
+    { char *copy = strdup(buf); set(c, s, copy, copy, "default"); }
+    LIMITS(DEFAULT)
+#undef DEFAULT
 }
 
 int conf_load(cli *c) {
     for (int s = 0; s < S_COUNT; s++) set(c, s, settings[s].dflt, NULL, "default");
+    limit_defaults(c);
     int rc = EXIT_OK;
     if (c->opt[O_CONFIG]) rc = read_file(c, c->opt[O_CONFIG], 1);
     else {                               /* the system's, the user's, then the directory's */
@@ -135,11 +181,14 @@ int conf_load(cli *c) {
     }
     if (!rc) rc = check_choice(c, S_SYNC, "normal", "full");
     if (!rc) rc = check_choice(c, S_LANGUAGE, "en", "ru");
+#define CHECK(s, field) if (!rc) rc = check_limit(c, s);
+    LIMITS(CHECK)
+#undef CHECK
     return rc;
 }
 
 void conf_free(cli *c) {
-    for (int s = 0; s < S_COUNT; s++) { free(c->own[s]); free(c->from[s]); }
+    for (int s = 0; s < S_COUNT; s++) { free(c->own[s]); free(c->source[s]); }
 }
 
 void conf_fill(cli *c, sdm_config *cfg) {
@@ -154,6 +203,11 @@ void conf_fill(cli *c, sdm_config *cfg) {
     cfg->smtp_password = c->set[S_SMTP_PASSWORD];
     cfg->webhook_secret = c->set[S_WEBHOOK_SECRET];
     cfg->base_url = c->set[S_BASE_URL];
+    cfg->actor = c->set[S_ACTOR];
+    cfg->zone_dir = c->set[S_ZONE_DIR];
+#define FILL(s, field) cfg->field = (__typeof__(cfg->field))strtoll(c->set[s], NULL, 10);
+    LIMITS(FILL)
+#undef FILL
 }
 
 /* sdm config: setting, value (secrets masked), source. */
@@ -164,8 +218,8 @@ int cmd_config(cli *c) {
     for (int s = 0; s < S_COUNT; s++) {
         const char *v = c->set[s] && settings[s].secret ? "********" : c->set[s];
         if (c->json) json_array_append_new(a, json_pack("{s:s, s:s?, s:s}", "setting", settings[s].key, "value", v,
-                                                        "source", c->from[s]));
-        else printf("%-*s  %-30s  %s\n", w, settings[s].key, v ? v : "-", c->from[s]);
+                                                        "source", c->source[s]));
+        else printf("%-*s  %-30s  %s\n", w, settings[s].key, v ? v : "-", c->source[s]);
     }
     if (c->json) { json_dumpf(a, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER); putchar('\n'); }
     json_decref(a);

@@ -16,8 +16,9 @@ static const char exit_status[] =
 static const char settings_text[] =
     "Settings come from sdm.conf (/etc/sdm/sdm.conf, then $XDG_CONFIG_HOME/sdm/sdm.conf, then ./sdm.conf; "
     "or only --config FILE), then the environment (SDM_DB, SDM_CALENDAR, SDM_TZ, SDM_NOW, SDM_SYNC, SDM_LANG, "
-    "SDM_LISTEN, SDM_SMTP_URL, SDM_SMTP_FROM, SDM_SMTP_USER, SDM_SMTP_PASSWORD, SDM_WEBHOOK_SECRET), then "
-    "options; `sdm config` shows each and where it came from.";
+    "SDM_LISTEN, SDM_SMTP_URL, SDM_SMTP_FROM, SDM_SMTP_USER, SDM_SMTP_PASSWORD, SDM_WEBHOOK_SECRET, "
+    "SDM_BASE_URL, SDM_CHROMIUM, USER, TZDIR), then options; the runtime limits are set in sdm.conf's [limits] "
+    "section; `sdm config` shows each and where it came from.";
 
 static void option_line(FILE *out, int o) {
     char head[64];

@@ -50,11 +50,15 @@ int cli_usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
-int64_t cli_id(const char *s, int *ok) {
+int cli_arg_id(cli *c, int64_t *id) {
+    const cli_command *k = c->cmd;
+    const char *s = c->argv[strchr(k->name, ' ') ? 2 : 1];   /* after the command's one or two words */
     char *end;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    *ok = s && *s && !*end && v > 0;
-    return v;
+    long long v = strtoll(s, &end, 10);
+    *id = v;
+    if (*s && !*end && v > 0) return EXIT_OK;
+    fprintf(stderr, "sdm: '%s' is not an id: usage: sdm %s %s (see sdm %s --help)\n", s, k->name, k->args, k->name);
+    return EXIT_USAGE;
 }
 
 char *cli_vars(cli *c) {
@@ -189,9 +193,8 @@ static void copy_options(cli *c) {
     c->overlay = o[O_OVERLAY] != NULL;
     c->state = o[O_ALL] ? "all" : o[O_OPEN] ? "open" : o[O_STATE];
     c->when = o[O_TODAY] ? "today" : o[O_OVERDUE] ? "overdue" : o[O_UPCOMING] ? "upcoming" : NULL;
-    c->actor = o[O_AS] ? o[O_AS] : getenv("USER");
     c->client = o[O_CLIENT]; c->user = o[O_USER]; c->process = o[O_PROCESS]; c->to = o[O_TO];
-    c->from_ = o[O_FROM]; c->by = o[O_BY]; c->role = o[O_ROLE]; c->team = o[O_TEAM]; c->head = o[O_HEAD];
+    c->from = o[O_FROM]; c->by = o[O_BY]; c->role = o[O_ROLE]; c->team = o[O_TEAM]; c->head = o[O_HEAD];
     c->name = o[O_NAME]; c->out = o[O_OUT]; c->outcome = o[O_OUTCOME]; c->version = o[O_VERSION];
 }
 
@@ -210,7 +213,6 @@ static int open_store(cli *c) {
     sdm_config cfg = {0};
     conf_fill(c, &cfg);
     cfg.open_mode = c->cmd->store;
-    cfg.actor = c->actor;
     if (c->cmd->opts & OPT(O_LOG_JSON)) { cfg.log = cli_log; cfg.log_ctx = c; }
     const char *now = c->set[S_NOW];
     if (now && all_digits(now)) cfg.now = strtoll(now, NULL, 10);

@@ -1,6 +1,7 @@
 /*
 ** print.h — rendering sdm_table results for people (aligned tables, CSV)
-** and for programs (JSON). Used by the command line only.
+** and for programs (JSON). Used by the command line, and for JSON by the
+** server (each request with its own handle).
 */
 #ifndef SDM_PRINT_H
 #define SDM_PRINT_H
@@ -10,7 +11,9 @@
 
 void print_table(FILE *out, const sdm_table *t);
 void print_json(FILE *out, const sdm_table *t);        /* an array of objects */
-json_t *print_json_value(const sdm_table *t);          /* the same array, for the server */
+/* The same array, for the server: times in the zone of `db`, the handle
+** the request runs on (NULL: as milliseconds). */
+json_t *print_json_value(sdm *db, const sdm_table *t);
 void print_record(FILE *out, const sdm_table *t);      /* first row as "key: value" lines */
 void print_csv(FILE *out, const sdm_table *t);         /* RFC 4180, CRLF, times as people read them */
 /* The handle whose time zone times are shown in; CSV's byte order mark and separator. */

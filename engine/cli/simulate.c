@@ -10,6 +10,7 @@
 ** Profile:
 **   { "days": 28, "seed": 42,                     the start is the clock (--now)
 **     "arrivals": { "process": "lead-generation", "per_day": 12, "clients": 300,
+**                   "prefix": "client",                          keys client-0001, ...
 **                   "vars": { "source": { "web": 0.3, "cold": 0.7 } } },
 **     "chain": { "lead-generation": "deal-discussion", ... },   next procedure on success
 **     "work":  { "hours": [1, 30], "late_share": 0.15, "late_hours": 72 },
@@ -169,8 +170,9 @@ static void arrivals(sim *s, int64_t t0, int64_t until, int *next_client) {
     while (*next_client < max) {
         double offset = (*next_client + chance(s, 5, *next_client, 0)) * (24.0 * HOUR / per_day);
         if (t0 + (int64_t)offset >= until) break;
-        char client[64];
-        snprintf(client, sizeof client, "client-%04d", *next_client + 1);
+        char client[128];
+        const char *prefix = json_string_value(json_object_get(a, "prefix"));
+        snprintf(client, sizeof client, "%s-%04d", prefix ? prefix : "client", *next_client + 1);
         char *vars = choose_vars(s, json_object_get(a, "vars"), *next_client);
         sdm_set_actor(s->c->db, "web-form");
         start_client(s, process, client, vars);
@@ -180,7 +182,6 @@ static void arrivals(sim *s, int64_t t0, int64_t until, int *next_client) {
 }
 
 int cmd_simulate(cli *c) {
-    if (c->argc != 2) return cli_usage_error("%s", "usage: sdm simulate PROFILE.json");
     json_error_t je;
     sim s = {.c = c};
     s.p = json_load_file(c->argv[1], 0, &je);
@@ -199,9 +200,22 @@ int cmd_simulate(cli *c) {
         work_tasks(&s);
         if (sdm_tick(c->db, &fired, NULL, &c->err) != SDM_OK) { json_decref(s.p); return cli_fail(c, c->err.code); }
     }
+    /* deals won: the KPIs' tier totals (a called lead or service ending
+    ** with success is a step of the lifecycle, not a deal) */
+    long deals = 0;
+    double revenue = 0;
+    sdm_table *k = NULL;
+    if (sdm_report_kpi(c->db, t0, end, &k, &c->err) == SDM_OK)
+        for (int r = 0; r < k->nrow; r++)
+            if (strcmp(cell(k, r, "user"), "(all)") == 0) {
+                deals += strtol(cell(k, r, "won"), NULL, 10);
+                revenue += strtod(cell(k, r, "revenue"), NULL);
+            }
+    sdm_table_free(k);
     printf("simulated %d days: %d clients arrived, %d instances started (%d handed to the next procedure),\n"
-           "%d tasks completed, %d instances won, %d lost%s\n", days, next_client, s.started, s.chained,
-           s.completed, s.won, s.lost, s.failures ? " (some steps failed: see above)" : "");
+           "%d tasks completed; instances ended: %d with success, %d without; deals won: %ld, worth %.2f%s\n",
+           days, next_client, s.started, s.chained, s.completed, s.won, s.lost, deals, revenue,
+           s.failures ? " (some steps failed: see above)" : "");
     json_decref(s.p);
     return EXIT_OK;
 }

@@ -53,8 +53,8 @@ static int query(srv_req *r, sdm_query_kind q, const sdm_filter *f) {
 }
 
 /* The first row of a table as an object (null when empty). */
-static json_t *row_of(const sdm_table *t) {
-    json_t *a = print_json_value(t);
+static json_t *row_of(srv_req *r, const sdm_table *t) {
+    json_t *a = print_json_value(r->db, t);
     json_t *o = json_incref(json_array_get(a, 0));
     json_decref(a);
     return o ? o : json_null();
@@ -111,7 +111,7 @@ static int me(srv_req *r) {
     int rc = sdm_users(r->db, NULL, r->user, &t, &r->err);
     if (rc) return table_or_fail(r, rc, t);
     json_t *o = json_null();
-    json_t *a = print_json_value(t);
+    json_t *a = print_json_value(r->db, t);
     size_t i;
     json_t *v;
     json_array_foreach(a, i, v)
@@ -143,7 +143,7 @@ static int queue(srv_req *r) {
     sdm_table *t = NULL;
     int rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
     if (rc) return table_or_fail(r, rc, t);
-    json_t *a = print_json_value(t), *v, *out = json_array();
+    json_t *a = print_json_value(r->db, t), *v, *out = json_array();
     size_t i;
     json_array_foreach(a, i, v)
         if (json_is_null(json_object_get(v, "assignee"))) json_array_append(out, v);
@@ -156,14 +156,14 @@ static int task_get(srv_req *r) {
     sdm_table *t = NULL, *h = NULL, *card = NULL;
     int rc = sdm_task_info(r->db, r->id, &t, &r->err);
     if (rc) return table_or_fail(r, rc, t);
-    json_t *o = row_of(t);
+    json_t *o = row_of(r, t);
     sdm_filter f = {.id = json_integer_value(json_object_get(o, "instance"))};
     rc = sdm_query(r->db, SDM_Q_HISTORY, &f, &h, &r->err);
     const char *client = str(o, "client");
     if (!rc && client) rc = sdm_client_history(r->db, client, &card, &r->err);
     if (!rc) {
-        json_object_set_new(o, "history", print_json_value(h));
-        json_object_set_new(o, "client_history", print_json_value(card));
+        json_object_set_new(o, "history", print_json_value(r->db, h));
+        json_object_set_new(o, "client_history", print_json_value(r->db, card));
         srv_json(r, 200, o);
     } else { json_decref(o); srv_fail(r, rc); }
     sdm_table_free(t); sdm_table_free(h); sdm_table_free(card);
@@ -211,7 +211,7 @@ static int instances_post(srv_req *r) {
     sdm_filter f = {.id = id};
     sdm_table *t = NULL;
     rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
-    srv_json(r, 201, json_pack("{s:I,s:o}", "instance", (json_int_t)id, "tasks", print_json_value(rc ? NULL : t)));
+    srv_json(r, 201, json_pack("{s:I,s:o}", "instance", (json_int_t)id, "tasks", print_json_value(r->db, rc ? NULL : t)));
     sdm_table_free(t);
     return r->status;
 }
@@ -233,7 +233,7 @@ static int client_get(srv_req *r) {
     sdm_table *card = NULL, *h = NULL;
     int rc = sdm_client_card(r->db, r->key, &card, &r->err);
     if (!rc) rc = sdm_client_history(r->db, r->key, &h, &r->err);
-    if (!rc) srv_json(r, 200, json_pack("{s:o,s:o}", "card", print_json_value(card), "history", print_json_value(h)));
+    if (!rc) srv_json(r, 200, json_pack("{s:o,s:o}", "card", print_json_value(r->db, card), "history", print_json_value(r->db, h)));
     else srv_fail(r, rc);
     sdm_table_free(card); sdm_table_free(h);
     return r->status;
@@ -309,9 +309,9 @@ static int deploy(srv_req *r) {
     if (rc) {
         srv_fail(r, rc);
         json_t *o = json_loads(r->out, 0, NULL);
-        if (o && t) json_object_set_new(json_object_get(o, "error"), "problems", print_json_value(t));
+        if (o && t) json_object_set_new(json_object_get(o, "error"), "problems", print_json_value(r->db, t));
         if (o) srv_json(r, r->status, o);
-    } else srv_json(r, 201, json_pack("{s:o}", "deployed", print_json_value(t)));
+    } else srv_json(r, 201, json_pack("{s:o}", "deployed", print_json_value(r->db, t)));
     sdm_table_free(t);
     return r->status;
 }
@@ -420,8 +420,8 @@ srv_stream *srv_stream_new(sdm *db, const char *user) {
 }
 
 /* Rows of `t` with id above *last as events, newest id kept. */
-static size_t emit(FILE *out, const char *event, const sdm_table *t, int64_t *last) {
-    json_t *a = print_json_value(t);
+static size_t emit(FILE *out, sdm *db, const char *event, const sdm_table *t, int64_t *last) {
+    json_t *a = print_json_value(db, t);
     size_t i, n = 0;
     json_t *v;
     int64_t seen = *last;
@@ -445,9 +445,9 @@ long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n) {
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     int64_t lt = s->last_task, ld = s->last_dev, lm = s->last_msg;
-    emit(out, "task", t, &s->last_task);
-    emit(out, "deviation", d, &s->last_dev);
-    emit(out, "message", m, &s->last_msg);
+    emit(out, db, "task", t, &s->last_task);
+    emit(out, db, "deviation", d, &s->last_dev);
+    emit(out, db, "message", m, &s->last_msg);
     fclose(out);
     sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     long got = 0;

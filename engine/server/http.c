@@ -100,7 +100,7 @@ int srv_json(srv_req *r, int status, json_t *body) {
     return r->status = status;
 }
 
-int srv_table(srv_req *r, const sdm_table *t) { return srv_json(r, 200, print_json_value(t)); }
+int srv_table(srv_req *r, const sdm_table *t) { return srv_json(r, 200, print_json_value(r->db, t)); }
 
 int srv_error(srv_req *r, int status, const char *code, const char *msg) {
     return srv_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));

@@ -140,11 +140,13 @@ function namesFromList(text) {
 function recordLine(doc) {
   const lines = doc.split('\n').map(s => s.trim()).filter(Boolean);
   const last = lines[lines.length - 1] || '';
-  return last.startsWith('Record:') ? last.slice(7) : null;
+  /* models/ru writes the same line in Russian */
+  for (const head of ['Record:', 'Записать:']) if (last.startsWith(head)) return last.slice(head.length);
+  return null;
 }
 
 function expectedVars(doc) {
-  const m = doc.match(/Expected variables:\s*([^.]*)/);
+  const m = doc.match(/(?:Expected variables|Ожидаемые переменные):\s*([^.]*)/);
   return m ? namesFromList(m[1]) : new Set();
 }
 
