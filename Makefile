@@ -38,7 +38,7 @@ TCLIOBJ  = $(CLISRC:engine/%.c=build/tobj/%.o)
 TESTSRC  = $(wildcard tests/test_*.c)
 TESTBIN  = $(TESTSRC:tests/%.c=build/test/%)
 
-.PHONY: all deps test-deps test run-tests demo bench conformance fuzz fuzz-smoke fuzz-deps clean install uninstall deb docs
+.PHONY: all deps test-deps test run-tests demo bench conformance interop fuzz fuzz-smoke fuzz-deps clean install uninstall deb docs
 SUB      = $(MAKE) --no-print-directory
 all: deps
 	@$(SUB) build/sdm docs
@@ -113,6 +113,12 @@ bench: all
 conformance: deps
 	@$(SUB) build/test/sdm build/sdm
 	@tests/conformance/run
+
+# How the MIWG editors' files fare: deployed, lint clean, refused and why,
+# per editor (tests/interop/run writes docs/INTEROP.md).
+interop: deps
+	@$(SUB) build/sdm
+	@tests/interop/run
 
 # Coverage-guided fuzzing with libFuzzer (clang): every tests/fuzz/fuzz_*.c
 # is a target, linked with the engine built for it (build/fobj); its seeds

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "model.h"
 #include "model_int.h"
 #include "kinds.h"
@@ -139,13 +140,19 @@ static int executable(const xml_node *x) {
 
 /* An error at element x (named by its id, or its owner's when it has
 ** none), charged to the process holding it. */
-static void fail(spec *s, const xml_node *x, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(spec *s, const xml_node *x, const char *fmt, ...) {
+/* `rule` names the betsy/spec constraint ids the check enforces, written
+** after the message in brackets ("[EXT.025]", "[REF]" for references to
+** the wrong kind of element) so a reader and the conformance runner can
+** tell which rule a refusal is for; NULL for a check no rule names. */
+static void fail(spec *s, const xml_node *x, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail(spec *s, const xml_node *x, const char *rule, const char *fmt, ...) {
     char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    if (rule && n >= 0 && (size_t)n < sizeof buf) snprintf(buf + n, sizeof buf - (size_t)n, " [%s]", rule);
     model_diag_add(s->m, proc_index(s, x), 1, x, id_of(x) ? id_of(x) : id_of(owner_of(x)), buf);
 }
 
@@ -299,14 +306,14 @@ static void check_event_data(spec *s, const xml_node *ev, const xml_node **defs,
     int n = data_list(ev, tag, data, 16);
     if (!n || !nd) return;
     if (n != nd) {
-        fail(s, ev, "%s '%s' has %d %s%s for %d event definitions; each definition carries its data in a %s of its own",
+        fail(s, ev, "EXT.093", "%s '%s' has %d %s%s for %d event definitions; each definition carries its data in a %s of its own",
              ev->name, label(ev), n, tag, n == 1 ? "" : "s", nd, tag);
         return;
     }
     for (int i = 0; i < n; i++) {
         const xml_node *want = def_item(s, defs[i]), *got = item_ref(s, data[i], "itemSubjectRef");
         if (want && !same_item(want, got))
-            fail(s, data[i], "%s '%s' of %s '%s' holds %s, but its %s carries %s", tag, label(data[i]), ev->name,
+            fail(s, data[i], "EXT.094", "%s '%s' of %s '%s' holds %s, but its %s carries %s", tag, label(data[i]), ev->name,
                  label(ev), item_name(got), defs[i]->name, item_name(want));
     }
 }
@@ -320,9 +327,25 @@ static void check_escalation_code(spec *s, const xml_node *ev, const xml_node *d
     const xml_node *e = lookup(s, xml_attr_get(d, NULL, "escalationRef"));
     const char *code = is_tag(e, "escalation") ? xml_attr_get(e, NULL, "escalationCode") : NULL;
     if (!code || !*code)
-        fail(s, ev, "%s '%s' throws an escalation %s; a thrown escalation needs an escalationCode",
+        fail(s, ev, "EXT.011", "%s '%s' throws an escalation %s; a thrown escalation needs an escalationCode",
              ev->name, label(ev), is_tag(e, "escalation") ? "whose <escalation> has no escalationCode"
                                                           : "without naming an <escalation> (escalationRef)");
+}
+
+/* The rule an event definition out of place breaks: BPMN's table of
+** triggers per kind of event, one rule id per kind (EXT.059, 098, 110,
+** 121, 122, 146-149). */
+static const char *def_rule(const xml_node *ev, int bit) {
+    const char *t = ev->name;
+    if (strcmp(t, "startEvent") == 0) {
+        const xml_node *up = ev->parent;
+        if (is_tag(up, "subProcess") && attr_is(up, "triggeredByEvent", "true")) return "EXT.059";
+        return bit == D_COMPENSATE ? "EXT.098, EXT.121" : "EXT.098";
+    }
+    if (strcmp(t, "boundaryEvent") == 0) return "EXT.110, EXT.147";
+    if (strcmp(t, "intermediateCatchEvent") == 0) return bit == D_COMPENSATE ? "EXT.122, EXT.148" : "EXT.148";
+    if (strcmp(t, "intermediateThrowEvent") == 0) return "EXT.149";
+    return "EXT.146";
 }
 
 static void check_event(spec *s, const xml_node *ev) {
@@ -334,11 +357,11 @@ static void check_event(spec *s, const xml_node *ev) {
         const char *kind = NULL;
         int bit = def_bit(defs[i], &kind);
         if (bit && !(bit & ok))          /* EXT.059, EXT.098, EXT.110, EXT.122, EXT.146-149 */
-            fail(s, ev, "%s '%s' has %s %s event definition, which %s cannot have%s", ev->name, label(ev),
+            fail(s, ev, def_rule(ev, bit), "%s '%s' has %s %s event definition, which %s cannot have%s", ev->name, label(ev),
                  a_an(kind), kind, where, why);
         if (bit == D_TIMER && nchild(defs[i], "timeDate") + nchild(defs[i], "timeDuration") +
                               nchild(defs[i], "timeCycle") > 1)          /* EXT.131 */
-            fail(s, ev, "timer of '%s' has more than one of timeDate, timeDuration and timeCycle; "
+            fail(s, ev, "EXT.131", "timer of '%s' has more than one of timeDate, timeDuration and timeCycle; "
                  "a timer is a date, a duration or a cycle", label(ev));
         if (bit == D_ESCALATION) check_escalation_code(s, ev, defs[i]);
     }
@@ -362,25 +385,25 @@ static int is_activity(const char *tag) {
 static void check_gateway(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
     const char *dir = xml_attr_get(x, NULL, "gatewayDirection");
     if (dir && strcmp(dir, "Converging") == 0 && n->nout > 1)
-        fail(s, x, "%s '%s' is converging but has %d outgoing flows; "
+        fail(s, x, "EXT.017", "%s '%s' is converging but has %d outgoing flows; "
              "a converging gateway merges and leaves by one flow",
              n->tag, n->id, n->nout);
     if (dir && strcmp(dir, "Diverging") == 0 && n->nin > 1)
-        fail(s, x, "%s '%s' is diverging but has %d incoming flows; a diverging gateway splits one flow",
+        fail(s, x, "EXT.018", "%s '%s' is diverging but has %d incoming flows; a diverging gateway splits one flow",
              n->tag, n->id, n->nin);
     if (dir && strcmp(dir, "Mixed") == 0 && (n->nin < 2 || n->nout < 2))
-        fail(s, x, "%s '%s' is mixed but has %d incoming and %d outgoing flows; a mixed gateway both merges and splits",
+        fail(s, x, "EXT.019", "%s '%s' is mixed but has %d incoming and %d outgoing flows; a mixed gateway both merges and splits",
              n->tag, n->id, n->nin, n->nout);
     if (n->nin < 2 && n->nout == 1)
-        fail(s, x, "%s '%s' has %d incoming and one outgoing flow; "
+        fail(s, x, "EXT.135", "%s '%s' has %d incoming and one outgoing flow; "
              "a gateway must merge several flows or split into several",
              n->tag, n->id, n->nin);
     if (n->kind != EL_GW_EVENT) return;
     if (n->nout == 1)
-        fail(s, x, "eventBasedGateway '%s' has one outgoing flow; it chooses between two or more events", n->id);
+        fail(s, x, "EXT.136", "eventBasedGateway '%s' has one outgoing flow; it chooses between two or more events", n->id);
     for (int k = 0; k < n->nout; k++)
         if (p->flows[n->out[k]].cond)
-            fail(s, x, "eventBasedGateway '%s' has a conditional outgoing flow '%s'; "
+            fail(s, x, "EXT.137", "eventBasedGateway '%s' has a conditional outgoing flow '%s'; "
                  "its flows follow events, not conditions",
                  n->id, p->flows[n->out[k]].id);
 }
@@ -393,18 +416,18 @@ static void check_loop_data(spec *s, const xml_node *x, const xml_node *mi) {
     for (int i = 0; i < 2; i++) {
         const xml_node *r = model_child(mi, refs[i]), *loop = r ? lookup(s, r->text) : NULL;
         if (loop && !is_item_aware(loop)) {
-            fail(s, r, "%s of '%s' names %s '%s', which holds no data; it must name a data input or output, "
+            fail(s, r, "EXT.068", "%s of '%s' names %s '%s', which holds no data; it must name a data input or output, "
                  "a data object or a property", refs[i], label(x), loop->name, label(loop));
             loop = NULL;
         }
         const xml_node *it = model_child(mi, items[i]), *idef = it ? item_ref(s, it, "itemSubjectRef") : NULL;
         if (!idef) continue;
         if (attr_is(idef, "isCollection", "true"))
-            fail(s, it, "%s of '%s' is a collection (itemDefinition '%s'); it holds one item of the loop's collection",
+            fail(s, it, i ? "EXT.069" : "EXT.070", "%s of '%s' is a collection (itemDefinition '%s'); it holds one item of the loop's collection",
                  items[i], label(x), label(idef));
         const xml_node *ldef = loop ? data_item(s, loop) : NULL;
         if (ldef && !same_item(ldef, idef))
-            fail(s, it, "%s of '%s' holds %s, but the collection it walks holds %s", items[i], label(x),
+            fail(s, it, i ? "EXT.069" : "EXT.070", "%s of '%s' holds %s, but the collection it walks holds %s", items[i], label(x),
                  item_name(idef), item_name(ldef));
     }
 }
@@ -417,32 +440,32 @@ static void check_message_task(spec *s, const xml_node *x) {
     if ((!send && !is_tag(x, "receiveTask")) || !io) return;
     const char *set = send ? "inputSet" : "outputSet", *tag = send ? "dataInput" : "dataOutput";
     if (nchild(io, set) > 1)
-        fail(s, x, "%s '%s' has %d %ss; it %s one message, so it has at most one", x->name, label(x),
+        fail(s, x, send ? "EXT.046" : "EXT.050", "%s '%s' has %d %ss; it %s one message, so it has at most one", x->name, label(x),
              nchild(io, set), set, send ? "sends" : "receives");
     const xml_node *data[2];
     int nd = data_list(io, tag, data, 2);
     if (nd > 1)
-        fail(s, x, "%s '%s' has %d %ss; its message is its only %s", x->name, label(x), nchild(io, tag), tag,
+        fail(s, x, send ? "EXT.047" : "EXT.051", "%s '%s' has %d %ss; its message is its only %s", x->name, label(x), nchild(io, tag), tag,
              send ? "input" : "output");
     const xml_node *msg = lookup(s, xml_attr_get(x, NULL, "messageRef"));
     const xml_node *want = is_tag(msg, "message") ? item_ref(s, msg, "itemRef") : NULL;
     const xml_node *got = nd == 1 ? item_ref(s, data[0], "itemSubjectRef") : NULL;
     if (want && nd == 1 && !same_item(want, got))
-        fail(s, data[0], "%s '%s' of %s '%s' holds %s, but its message '%s' carries %s", tag, label(data[0]),
+        fail(s, data[0], send ? "EXT.048" : "EXT.052", "%s '%s' of %s '%s' holds %s, but its message '%s' carries %s", tag, label(data[0]),
              x->name, label(x), item_name(got), label(msg), item_name(want));
 }
 
 static void check_activity(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
     if (n->nout == 1 && p->flows[n->out[0]].cond)      /* EXT.025 */
-        fail(s, x, "%s '%s' has a condition on its only outgoing flow '%s'; a conditional flow from an "
+        fail(s, x, "EXT.025", "%s '%s' has a condition on its only outgoing flow '%s'; a conditional flow from an "
              "activity needs another flow to take when it does not hold", n->tag, n->id, p->flows[n->out[0]].id);
     const xml_node *mi = model_child(x, "multiInstanceLoopCharacteristics");
     if (mi && model_child(x, "standardLoopCharacteristics"))  /* EXT.041 */
-        fail(s, x, "%s '%s' has both a standard loop and a multi-instance marker; an activity loops one way",
+        fail(s, x, is_tag(x, "adHocSubProcess") ? "EXT.041, EXT.054, EXT.055" : "EXT.041", "%s '%s' has both a standard loop and a multi-instance marker; an activity loops one way",
              n->tag, n->id);
     if (mi) check_loop_data(s, x, mi);
     if (is_tag(x, "receiveTask") && attr_is(x, "instantiate", "true") && n->nin > 0)   /* EXT.049 */
-        fail(s, x, "receiveTask '%s' starts the process (instantiate=\"true\") but has incoming sequence flows",
+        fail(s, x, "EXT.049", "receiveTask '%s' starts the process (instantiate=\"true\") but has incoming sequence flows",
              n->id);
     check_message_task(s, x);
 }
@@ -453,16 +476,16 @@ static void check_activity(spec *s, const model_proc *p, const model_node *n, co
 ** flows (EXT.114). */
 static void check_link(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
     if (n->kind == EL_LINK_THROW && n->nout > 0)
-        fail(s, x, "link intermediateThrowEvent '%s' has outgoing sequence flows; "
+        fail(s, x, "EXT.117", "link intermediateThrowEvent '%s' has outgoing sequence flows; "
              "the path goes on at its link catch event",
              n->id);
     if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->nout > 0)
-        fail(s, x, "compensation boundaryEvent '%s' has outgoing sequence flows; "
+        fail(s, x, "EXT.114", "compensation boundaryEvent '%s' has outgoing sequence flows; "
              "its handler is joined by an association",
              n->id);
     if (n->kind != EL_LINK_CATCH) return;
     if (n->nin > 0)
-        fail(s, x, "link intermediateCatchEvent '%s' has incoming sequence flows; "
+        fail(s, x, "EXT.117", "link intermediateCatchEvent '%s' has incoming sequence flows; "
              "a path only arrives there by its link",
              n->id);
     int thrown = 0;
@@ -470,7 +493,7 @@ static void check_link(spec *s, const model_proc *p, const model_node *n, const 
         thrown = p->nodes[k].kind == EL_LINK_THROW && p->nodes[k].parent == n->parent && p->nodes[k].msg &&
                  n->msg && strcmp(p->nodes[k].msg, n->msg) == 0;
     if (!thrown && n->msg)
-        fail(s, x, "link intermediateCatchEvent '%s' has no link throw event named '%s' in its scope, "
+        fail(s, x, "EXT.118, EXT.124", "link intermediateCatchEvent '%s' has no link throw event named '%s' in its scope, "
              "so nothing arrives there",
              n->id, n->msg);
 }
@@ -489,10 +512,13 @@ static void check_level(spec *s, const model_proc *p, int scope) {
         starts += el_is(p->nodes[i].kind, EK_START);
         ends += el_is(p->nodes[i].kind, EK_END);
     }
-    const xml_node *sx = scope >= 0 ? node_xml(s, &p->nodes[scope]) : NULL;
-    if (sx && starts && !ends)
-        fail(s, sx, "%s '%s' has a start event but no end event; a level that starts with a start event ends "
-             "with an end event", p->nodes[scope].tag, p->nodes[scope].id);
+    const xml_node *sx = scope >= 0 ? node_xml(s, &p->nodes[scope]) : lookup(s, p->id);
+    if (sx && ends && !starts)
+        fail(s, sx, "EXT.097", "%s '%s' has an end event but no start event; a level that ends with an end event "
+             "starts with a start event", scope >= 0 ? p->nodes[scope].tag : "process", scope >= 0 ? p->nodes[scope].id : p->id);
+    if (sx && scope >= 0 && starts && !ends)      /* a process's paths may end without one: sdm's models do */
+        fail(s, sx, "EXT.105", "%s '%s' has a start event but no end event; a level that starts with a start event ends "
+             "with an end event", scope >= 0 ? p->nodes[scope].tag : "process", scope >= 0 ? p->nodes[scope].id : p->id);
     for (int i = 0; i < p->nnode && starts; i++) {
         const model_node *n = &p->nodes[i];
         const xml_node *x = n->parent == scope ? node_xml(s, n) : NULL;
@@ -500,7 +526,7 @@ static void check_level(spec *s, const model_proc *p, int scope) {
             el_is(n->kind, EK_BOUNDARY) ||
             (n->kind == EL_SUBPROCESS && n->triggered) || attr_is(x, "isForCompensation", "true"))
             continue;
-        fail(s, x, "%s '%s' has no incoming sequence flow; where a level has a start event, every other element "
+        fail(s, x, "EXT.150, EXT.151", "%s '%s' has no incoming sequence flow; where a level has a start event, every other element "
              "is reached by a flow", n->tag, n->id);
     }
 }
@@ -532,10 +558,10 @@ static void check_flow_lists(spec *s, const model_proc *p, const xml_node *px) {
             const xml_node *f = lookup(s, c->text);
             const char *end = f ? xml_attr_get(f, NULL, in ? "targetRef" : "sourceRef") : NULL;
             if (!is_tag(f, "sequenceFlow"))
-                fail(s, x, "%s '%s' lists %s flow '%s', which is not a sequence flow of the document", n->tag,
+                fail(s, x, "EXT.023", "%s '%s' lists %s flow '%s', which is not a sequence flow of the document", n->tag,
                      n->id, in ? "an incoming" : "an outgoing", model_trimmed(s->m->mem, c->text));
             else if (!end || strcmp(end, n->id) != 0)
-                fail(s, x, "%s '%s' lists %s flow '%s', which %s '%s'", n->tag, n->id, in ? "an incoming"
+                fail(s, x, "EXT.023", "%s '%s' lists %s flow '%s', which %s '%s'", n->tag, n->id, in ? "an incoming"
                      : "an outgoing", label(f), in ? "leads to" : "starts at", end ? end : "(nothing)");
         }
     }
@@ -543,14 +569,40 @@ static void check_flow_lists(spec *s, const model_proc *p, const xml_node *px) {
         const model_flow *f = &p->flows[i];
         const xml_node *fx = f->id ? lookup(s, f->id) : NULL;
         if (fx && attr_is(fx, "isImmediate", "false") && attr_is(px, "isExecutable", "true"))
-            fail(s, fx, "sequenceFlow '%s' has isImmediate=\"false\"; in an executable process nothing happens "
+            fail(s, fx, "EXT.024", "sequenceFlow '%s' has isImmediate=\"false\"; in an executable process nothing happens "
                  "between the ends of a flow", f->id);
         for (int end = 0; listed && fx && end < 2; end++) {
             int k = end ? f->dst : f->src;
             const xml_node *x = k >= 0 ? node_xml(s, &p->nodes[k]) : NULL;
             if (x && !lists_flow(x, end ? "incoming" : "outgoing", f->id))
-                fail(s, x, "%s '%s' does not list its %s flow '%s'; the process lists every flow at both its ends",
+                fail(s, x, end ? "EXT.107" : "EXT.101", "%s '%s' does not list its %s flow '%s'; the process lists every flow at both its ends",
                      p->nodes[k].tag, p->nodes[k].id, end ? "incoming" : "outgoing", f->id);
+        }
+    }
+}
+
+static int is_flow_node(const xml_node *x) {
+    size_t n = strlen(x->name);
+    return model_is_bpmn(x) && (is_activity(x->name) || (n > 5 && strcmp(x->name + n - 5, "Event") == 0) ||
+                                (n > 7 && strcmp(x->name + n - 7, "Gateway") == 0));
+}
+
+/* A sequence flow joins two flow nodes of its own process: not an
+** artifact (association, group, annotation: EXT.006 as target, EXT.007 as
+** source), not a node of another pool (EXT.028). */
+static void check_flow_ends(spec *s, const model_proc *p) {
+    for (int i = 0; i < p->nflow; i++) {
+        const xml_node *fx = p->flows[i].id ? lookup(s, p->flows[i].id) : NULL;
+        for (int end = 0; fx && end < 2; end++) {
+            const xml_node *t = lookup(s, xml_attr_get(fx, NULL, end ? "targetRef" : "sourceRef"));
+            if (!t || t == fx) continue;
+            if (!is_flow_node(t))
+                fail(s, fx, end ? "EXT.006" : "EXT.007", "sequenceFlow '%s' %s %s '%s', which is no flow node; "
+                     "sequence flows join events, activities and gateways", label(fx), end ? "leads to" : "starts at",
+                     t->name, label(t));
+            else if (proc_index(s, t) != proc_index(s, fx))
+                fail(s, fx, "EXT.028", "sequenceFlow '%s' %s %s '%s' in another pool; between pools only messages "
+                     "flow", label(fx), end ? "leads to" : "starts at", t->name, label(t));
         }
     }
 }
@@ -559,7 +611,7 @@ static void check_process(spec *s, const model_proc *p) {
     const xml_node *px = lookup(s, p->id);
     if (!is_tag(px, "process")) return;
     if (attr_is(px, "processType", "Public") && attr_is(px, "isExecutable", "true"))   /* EXT.035 */
-        fail(s, px, "process '%s' is public (processType=\"Public\") and executable; a public process only shows "
+        fail(s, px, "EXT.035", "process '%s' is public (processType=\"Public\") and executable; a public process only shows "
              "how it interacts, so it cannot run", p->id);
     check_level(s, p, -1);
     for (int i = 0; i < p->nnode; i++)
@@ -575,6 +627,7 @@ static void check_process(spec *s, const model_proc *p) {
         check_link(s, p, n, x);
     }
     check_flow_lists(s, p, px);
+    check_flow_ends(s, p);
 }
 
 /* ---- the document ---- */
@@ -592,7 +645,7 @@ static const char *const root_tags[] = {
 static void check_root(spec *s) {
     for (const xml_node *x = s->root->child; x; x = x->next)
         if (model_is_bpmn(x) && !model_in_list(root_tags, x->name) && !model_is_event_definition(x))
-            fail(s, x, "<%s> '%s' stands at the top of the document; a %s belongs inside a process or one of its "
+            fail(s, x, "EXT.078", "<%s> '%s' stands at the top of the document; a %s belongs inside a process or one of its "
                  "elements", x->name, label(x), x->name);
 }
 
@@ -627,13 +680,13 @@ static void check_message_end(spec *s, const xml_node *mf, const xml_node *x, in
                   strcmp(n, "boundaryEvent") == 0;
     int throws = strcmp(n, "endEvent") == 0 || strcmp(n, "intermediateThrowEvent") == 0;
     if (!pool_of(s, x) || is_tag(x, "process"))
-        fail(s, mf, "messageFlow '%s' %s at %s '%s', which lies in no pool; a message flow joins pools or the "
+        fail(s, mf, "EXT.033", "messageFlow '%s' %s at %s '%s', which lies in no pool; a message flow joins pools or the "
              "tasks and events in them", label(mf), src ? "starts" : "ends", n, label(x));
     else if (src ? catches : throws)
-        fail(s, mf, "messageFlow '%s' %s %s '%s'; a %s event %s no messages", label(mf), src ? "starts at" : "leads to",
+        fail(s, mf, src ? "EXT.102, EXT.119" : "EXT.108, EXT.119", "messageFlow '%s' %s %s '%s'; a %s event %s no messages", label(mf), src ? "starts at" : "leads to",
              n, label(x), src ? "catch" : "throw", dir);
     else if ((src ? throws : catches) && !has_message_def(s, x))
-        fail(s, mf, "messageFlow '%s' %s %s '%s', which has no message trigger; only a message event %s messages",
+        fail(s, mf, src ? "EXT.109" : "EXT.103", "messageFlow '%s' %s %s '%s', which has no message trigger; only a message event %s messages",
              label(mf), src ? "starts at" : "leads to", n, label(x), dir);
 }
 
@@ -642,7 +695,7 @@ static void check_message_flow(spec *s, const xml_node *mf) {
     const xml_node *b = lookup(s, xml_attr_get(mf, NULL, "targetRef"));
     const xml_node *pa = a ? pool_of(s, a) : NULL, *pb = b ? pool_of(s, b) : NULL;
     if (pa && pa == pb)
-        fail(s, mf, "messageFlow '%s' joins '%s' and '%s' in the same pool '%s'; messages pass between pools, "
+        fail(s, mf, "EXT.031", "messageFlow '%s' joins '%s' and '%s' in the same pool '%s'; messages pass between pools, "
              "sequence flows within one", label(mf), label(a), label(b), label(pa));
     if (a) check_message_end(s, mf, a, 1);
     if (b) check_message_end(s, mf, b, 0);
@@ -676,11 +729,22 @@ static const struct { const char *owner, *ref; char how; const char *kinds; } re
     {"potentialOwner", "resourceRef", 'c', "resource"},
 };
 
+/* What editors write for a data association's own end, which BPMN leaves
+** implicit: bpmn.io points it at a <property name="__targetRef_placeholder">
+** of the activity, Signavio at the activity itself. Both mean "the
+** activity's data", so neither is a reference to the wrong kind. */
+static int own_end(const xml_node *assoc, const xml_node *t) {
+    if (t == assoc->parent) return 1;
+    const char *nm = is_tag(t, "property") ? xml_attr_get(t, NULL, "name") : NULL;
+    return nm && strcmp(nm, "__targetRef_placeholder") == 0;
+}
+
 static void check_ref(spec *s, const xml_node *owner, const char *ref, const char *value, const char *kinds) {
     const xml_node *t = lookup(s, value);
     int item = strcmp(kinds, "item") == 0;
+    if (t && strstr(owner->name, "Association") && own_end(owner, t)) return;
     if (t && (item ? !is_item_aware(t) : strcmp(t->name, kinds) != 0))
-        fail(s, owner, "%s '%s': %s '%s' names %s %s, not %s %s", owner->name, label(owner), ref, label(t),
+        fail(s, owner, "REF", "%s '%s': %s '%s' names %s %s, not %s %s", owner->name, label(owner), ref, label(t),
              a_an(t->name), t->name, item ? "a" : a_an(kinds), item ? "data element" : kinds);
 }
 
@@ -708,6 +772,20 @@ static int constant(const char *t) {
     return end != t && *end == 0;
 }
 
+/* A URI as RFC 3986 has it: a scheme (a letter, then letters, digits,
+** + - .), a colon, then no spaces or characters a URI never holds. sdm's
+** own short names for Lua (lua, text/x-lua) pass too. */
+static int uri_like(const char *u) {
+    if (strcasecmp(u, "lua") == 0 || strcasestr(u, "x-lua")) return 1;
+    size_t i = 0;
+    if (!isalpha((unsigned char)u[0])) return 0;
+    while (isalnum((unsigned char)u[i]) || strchr("+-.", u[i])) i++;
+    if (u[i] != ':') return 0;
+    for (; u[i]; i++)
+        if ((unsigned char)u[i] <= ' ' || strchr("\"<>\\^`{|}", u[i])) return 0;
+    return 1;
+}
+
 static const char *const condition_tags[] = {
     "conditionExpression", "completionCondition", "loopCondition", "condition", NULL
 };
@@ -723,32 +801,39 @@ static void check_element(spec *s, const xml_node *x) {
         const xml_node *d = item_ref(s, x, "itemSubjectRef");
         int mine = attr_is(x, "isCollection", "true"), its = d && attr_is(d, "isCollection", "true");
         if (d && mine != its)
-            fail(s, x, "%s '%s' is %sa collection but its itemDefinition '%s' is %s; the two must agree", n, label(x),
+            fail(s, x, strcmp(n, "dataObject") == 0 ? "EXT.020, EXT.077" : strcmp(n, "dataInput") == 0 ? "EXT.020, EXT.081" : "EXT.020, EXT.083", "%s '%s' is %sa collection but its itemDefinition '%s' is %s; the two must agree", n, label(x),
                  mine ? "" : "not ", label(d), its ? "one" : "not");
     }
     const char *tf = xml_attr_get(x, NULL, "textFormat");
     if (tf && (strcmp(n, "documentation") == 0 || strcmp(n, "textAnnotation") == 0)) {
         size_t a = strcspn(tf, "/;"), b = tf[a] == '/' ? strcspn(tf + a + 1, "/; \t") : 0;
         if (a == 0 || b == 0 || strcspn(tf, " \t") < a + 1 + b || (tf[a + 1 + b] && tf[a + 1 + b] != ';'))
-            fail(s, x, "%s of '%s' has textFormat '%s', which is not a MIME type (type/subtype, e.g. text/plain)",
+            fail(s, x, "EXT.004", "%s of '%s' has textFormat '%s', which is not a MIME type (type/subtype, e.g. text/plain)",
                  n, label(owner_of(x)), tf);
     }
     if (strcmp(n, "transformation") == 0 && !model_trimmed(s->m->mem, x->text) && !x->child)
-        fail(s, x, "the transformation of '%s' is empty; a transformation is an expression and needs a body",
+        fail(s, x, "EXT.013", "the transformation of '%s' is empty; a transformation is an expression and needs a body",
              label(owner_of(x)));
     if (strcmp(n, "performer") == 0 || strcmp(n, "humanPerformer") == 0 || strcmp(n, "potentialOwner") == 0 ||
         strcmp(n, "resourceRole") == 0) {
         if (model_child(x, "resourceRef") && model_child(x, "resourceAssignmentExpression"))
-            fail(s, x, "%s of '%s' both names a resource (resourceRef) and computes one "
+            fail(s, x, "EXT.039", "%s of '%s' both names a resource (resourceRef) and computes one "
                  "(resourceAssignmentExpression); it does one or the other", n, label(owner_of(x)));
         if (model_child(x, "resourceParameterBinding") && !model_child(x, "resourceRef"))
-            fail(s, x, "%s of '%s' binds resource parameters but names no resource (resourceRef) they belong to",
+            fail(s, x, "EXT.040", "%s of '%s' binds resource parameters but names no resource (resourceRef) they belong to",
                  n, label(owner_of(x)));
     }
     const char *t = model_in_list(condition_tags, n) ? model_trimmed(s->m->mem, x->text) : NULL;
     if (t && constant(t))
-        fail(s, x, "%s of '%s' is the constant %s, not a condition; it must be true or false", n,
+        fail(s, x, strcmp(n, "completionCondition") == 0 ? "EXT.071" : strcmp(n, "condition") == 0 ? "EXT.072" : NULL, "%s of '%s' is the constant %s, not a condition; it must be true or false", n,
              label(owner_of(x)), t);
+    static const char *const uri_attrs[] = {"language", "expressionLanguage", "typeLanguage"};
+    for (int i = 0; i < 3; i++) {            /* EXT.014: languages are named by URI */
+        const char *u = xml_attr_get(x, NULL, uri_attrs[i]);
+        if (u && *u && !uri_like(u))
+            fail(s, x, "EXT.014", "%s of %s '%s' is '%s', which is not a URI (a language is named by one, "
+                 "e.g. https://www.lua.org/)", uri_attrs[i], n, label(x), u);
+    }
     if (strcmp(n, "messageFlow") == 0) check_message_flow(s, x);
     check_refs(s, x);
 }
@@ -775,7 +860,7 @@ static void check_call_data(spec *s, const xml_node *call) {
         const xml_node *va[32], *vb[32];
         int na = data_list(a, tags[t], va, 32), nb = data_list(b, tags[t], vb, 32);
         if (na != nb) {
-            fail(s, call, "callActivity '%s' has %d %s%s, but %s '%s' it calls has %d; a call activity's data "
+            fail(s, call, "EXT.063", "callActivity '%s' has %d %s%s, but %s '%s' it calls has %d; a call activity's data "
                  "matches what it calls", label(call), na, tags[t], na == 1 ? "" : "s", callee->name,
                  label(callee), nb);
             continue;
@@ -783,7 +868,7 @@ static void check_call_data(spec *s, const xml_node *call) {
         for (int i = 0; i < na; i++) {
             const xml_node *ia = item_ref(s, va[i], "itemSubjectRef"), *ib = item_ref(s, vb[i], "itemSubjectRef");
             if (ia && ib && !same_item(ia, ib))
-                fail(s, va[i], "%s '%s' of callActivity '%s' holds %s, but %s '%s' of '%s' it calls holds %s", tags[t],
+                fail(s, va[i], "EXT.063", "%s '%s' of callActivity '%s' holds %s, but %s '%s' of '%s' it calls holds %s", tags[t],
                      label(va[i]), label(call), item_name(ia), tags[t], label(vb[i]), label(callee), item_name(ib));
         }
     }
@@ -795,7 +880,7 @@ static void check_call_data(spec *s, const xml_node *call) {
 static void check_binding(spec *s, const xml_node *x) {
     if (!model_child(x, "supportedInterfaceRef")) return;
     if (!model_child(x, "ioBinding"))
-        fail(s, x, "%s '%s' is exposed as a service (supportedInterfaceRef) but binds no operation to its data "
+        fail(s, x, "EXT.064", "%s '%s' is exposed as a service (supportedInterfaceRef) but binds no operation to its data "
              "(ioBinding)", x->name, label(x));
     for (const xml_node *b = x->child; b; b = b->next) {
         if (!is_tag(b, "ioBinding")) continue;
@@ -809,10 +894,10 @@ static void check_binding(spec *s, const xml_node *x) {
             const xml_node *msg = mr ? lookup(s, mr->text) : NULL;
             const xml_node *want = is_tag(msg, "message") ? item_ref(s, msg, "itemRef") : NULL;
             if (d && !is_tag(d, kinds[k]))
-                fail(s, b, "ioBinding of '%s': %s '%s' names %s %s, not a %s", label(x), data[k], label(d),
+                fail(s, b, "EXT.065", "ioBinding of '%s': %s '%s' names %s %s, not a %s", label(x), data[k], label(d),
                      a_an(d->name), d->name, kinds[k]);
             else if (d && want && !same_item(want, item_ref(s, d, "itemSubjectRef")))
-                fail(s, b, "ioBinding of '%s' binds %s '%s', holding %s, to message '%s' of operation '%s', "
+                fail(s, b, "EXT.065", "ioBinding of '%s' binds %s '%s', holding %s, to message '%s' of operation '%s', "
                      "carrying %s", label(x), kinds[k], label(d), item_name(item_ref(s, d, "itemSubjectRef")),
                      label(msg), label(op), item_name(want));
         }

@@ -49,7 +49,7 @@ static int start_by_event(sdm *db, el_kind kind, const char *name, const char *c
         int version;
         rc = store_latest_definition(db->st, process, &inst.definition_id, &version, NULL, NULL, err);
         if (!rc) rc = sdmi_load_def(db, inst.definition_id, &p, &file, err);
-        for (int i = 0; !rc && i < p->nnode; i++) {
+        for (int i = 0; !rc && p->executable != 0 && i < p->nnode; i++) {   /* documentation models never start */
             const model_node *n = &p->nodes[i];
             int starts = el_is(n->kind, EK_START) || (n->instantiate && tr == TR_MESSAGE);
             if (!starts || n->parent >= 0 || !model_listens(n, tr, name)) continue;

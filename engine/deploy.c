@@ -28,13 +28,69 @@ static void report(sdm_table *t, const char *kind, const char *proc, int version
     r[6] = msg ? xstrdup(msg) : NULL;
 }
 
-/* Which processes a file deploys: those not marked isExecutable="false";
-** when every process is so marked (bpmn.io's default), all of them. */
+/* Which processes a file deploys: every one with flow nodes (an empty
+** pool is a black-box participant). One marked isExecutable="false" is a
+** documentation model: drawn, with its roles and instructions, never
+** started; what only running would need is a warning on it, not an error. */
 static void choose_processes(const model *m, char *deploy) {
+    for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
+}
+
+static int documentation(const model *m, int proc) {
+    return proc >= 0 && m->procs[proc].executable == 0;
+}
+
+/* A document-wide problem is a warning only when every process deployed
+** is a documentation model; with none deployed it stays an error. */
+static int any_runs(const model *m, const char *deploy) {
     int any = 0;
-    for (int i = 0; i < m->nproc; i++)     /* an empty pool is a black-box participant */
-        any |= (deploy[i] = m->procs[i].executable != 0 && m->procs[i].nnode > 0);
-    if (!any) for (int i = 0; i < m->nproc; i++) deploy[i] = m->procs[i].nnode > 0;
+    for (int i = 0; i < m->nproc; i++) {
+        if (deploy[i] && !documentation(m, i)) return 1;
+        any |= deploy[i];
+    }
+    return !any;
+}
+
+int sdmi_startable(const model_proc *p, sdm_err *err) {
+    if (p->executable != 0) return SDM_OK;
+    return err_set(err, SDM_ERR_STATE, NULL, p->line, p->id, "process '%s' is a documentation model "
+                   "(isExecutable=\"false\"): it shows the work, its roles and instructions, but cannot be "
+                   "started; set isExecutable=\"true\" in the editor and deploy it again to run it", p->id);
+}
+
+/* The name the editor shows for element `id`, or NULL when it has none
+** besides its id. */
+static const char *shown_name(const model *m, const char *id) {
+    for (int i = 0; id && i < m->nproc; i++) {
+        const model_proc *p = &m->procs[i];
+        int k = p->by_id ? model_node_find(p, id) : -1;
+        if (k >= 0) return p->nodes[k].name;
+        for (int f = 0; f < p->nflow; f++)
+            if (p->flows[f].id && strcmp(p->flows[f].id, id) == 0) return p->flows[f].name;
+    }
+    return NULL;
+}
+
+/* A message with the element's name beside its id where it first quotes
+** the id ('Task_1' becomes 'Task_1' ("Call the client")), so a person
+** finds it in the editor, which shows names. malloc'd. */
+static char *with_name(const model *m, const char *id, const char *msg) {
+    const char *raw = shown_name(m, id);
+    char name[200];                      /* one line: editors let names wrap */
+    snprintf(name, sizeof name, "%s", raw ? raw : "");
+    size_t k = strlen(name), i = k;
+    while (i && ((unsigned char)name[i - 1] & 0xC0) == 0x80) i--;    /* cut whole characters only */
+    if (i && (unsigned char)name[i - 1] >= 0xC0) {
+        unsigned char lead = (unsigned char)name[i - 1];
+        if (k - (i - 1) < (size_t)(lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2)) name[i - 1] = 0;
+    }
+    for (char *p = name; *p; p++) if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+    char *quoted = id ? xasprintf("'%s'", id) : NULL;
+    const char *at = quoted ? strstr(msg, quoted) : NULL;
+    char *out = !*name || strcmp(name, id) == 0 || !at ? xstrdup(msg)
+              : xasprintf("%.*s%s (\"%s\")%s", (int)(at - msg), msg, quoted, name, at + strlen(quoted));
+    free(quoted);
+    return out;
 }
 
 typedef struct code_check { sdm *db; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
@@ -49,7 +105,9 @@ static void check_lua(code_check *c, const char *code, int expr, const char *id,
     if (!sc) sdmi_no_sandbox(&e);
     else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
     c->nerr++;
-    report(c->t, "error", c->p->id, 0, c->m->file, line, id, e.msg);
+    char *msg = with_name(c->m, id, e.msg);
+    report(c->t, "error", c->p->id, 0, c->m->file, line, id, msg);
+    free(msg);
 }
 
 static void check_duration(code_check *c, const char *v, const model_node *n) {
@@ -79,6 +137,9 @@ static void check_timer(code_check *c, const model_node *n) {
         bad = 1;
     }
     if (!bad) return;
+    size_t k = strlen(msg);     /* betsy's rules for ISO 8601 timer values */
+    snprintf(msg + k, sizeof msg - k, " [%s]", n->timer_type == TIMER_DURATION ? "EXT.134"
+             : n->timer_type == TIMER_DATE ? "EXT.132" : "EXT.133");
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
 }
@@ -136,7 +197,7 @@ static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t no
         const model_node *n = &p->nodes[i];
         int64_t due;
         char msg[256];
-        if (n->kind != EL_START_TIMER || n->parent >= 0) continue;   /* inside: an event subprocess's */
+        if (n->kind != EL_START_TIMER || n->parent >= 0 || p->executable == 0) continue;   /* inside: an event subprocess's */
         if (rt_timer_next(db->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
             return err_set(err, SDM_ERR_MODEL, p->id, n->line, n->id, "timer of '%s': %s", n->id, msg);
         if (due) rc = store_start_job_add(db->st, def, n->id, due, now, err);
@@ -173,11 +234,9 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
     return rc;
 }
 
-int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+/* Deploys a file, or with lint only checks it: every problem reported, nothing stored. */
+static int deploy_xml(sdm *db, const char *name, const char *xml, size_t len, int lint, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
-    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
-    if (denied) return denied;
-    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
     int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
@@ -197,20 +256,23 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     for (int i = 0; i < m->nproc; i++) {
         ndeploy += deploy[i];
         if (!deploy[i]) report(t, "skipped", m->procs[i].id, 0, name, m->procs[i].line, NULL,
-                               m->procs[i].nnode ? "isExecutable=\"false\": not deployed"
-                                                 : "no flow nodes (a black-box pool): not deployed");
-        else if (m->procs[i].executable == 0)
-            report(t, "warning", m->procs[i].id, 0, name, m->procs[i].line, NULL,
-                   "no process in the file is executable; deploying it anyway");
+                               "no flow nodes (a black-box pool): not deployed");
+        else if (documentation(m, i))
+            report(t, "note", m->procs[i].id, 0, name, m->procs[i].line, NULL,
+                   "isExecutable=\"false\": a documentation model (diagram, roles, instructions); it cannot be started");
     }
+    int runs = any_runs(m, deploy);
     for (int i = 0; i < m->ndiag; i++) {
         const model_diag *d = &m->diags[i];
         if (d->proc >= 0 && !deploy[d->proc]) continue;
-        report(t, d->error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
-               d->line, d->element, d->msg);
-        nerr += d->error;
+        int error = d->error && (d->proc >= 0 ? !documentation(m, d->proc) : runs);
+        char *msg = with_name(m, d->element, d->msg);
+        report(t, error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
+               d->line, d->element, msg);
+        free(msg);
+        nerr += error;
     }
-    for (int i = 0; i < m->nproc; i++) if (deploy[i]) nerr += check_code(db, m, i, t);
+    for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) nerr += check_code(db, m, i, t);
     if (nerr) {
         for (int r = 0; r < t->nrow; r++)
             if (strcmp(t->cells[r * t->ncol], "error") == 0) {
@@ -222,13 +284,44 @@ int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_t
     } else if (!ndeploy) {
         rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
         report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
-    } else {
+    } else if (!lint) {
         rc = deploy_model(db, m, xml, len, tree, tree_len, deploy, t, err);
     }
     free(tree);
     free(deploy);
     model_free(m);
     if (out) *out = t; else sdm_table_free(t);
+    return rc;
+}
+
+int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+    if (out) *out = NULL;
+    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
+    if (denied) return denied;
+    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
+    return deploy_xml(db, name, xml, len, 0, out, err);
+}
+
+int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+    char *buf = NULL, *bpmn = NULL;
+    size_t len = 0, blen = 0;
+    sdm_table *warn = NULL;
+    if (out) *out = NULL;
+    int rc = err_read_file(err, path, db->max_model_bytes, &buf, &len);
+    if (rc) return rc;
+    if (imp_sniff(buf, len)) {          /* an EPC or IDEF3 model: linted as the BPMN it imports to */
+        rc = sdm_import(path, &bpmn, &blen, &warn, err);
+        if (!rc) rc = deploy_xml(db, path, bpmn, blen, 1, out, err);
+        for (int r = 0; warn && out && *out && r < warn->nrow; r++) {
+            char **w = &warn->cells[r * warn->ncol];      /* kind file line element message */
+            report(*out, w[0], NULL, 0, w[1], w[2] ? atoi(w[2]) : 0, w[3], w[4]);
+        }
+        sdm_table_free(warn);
+        free(bpmn);
+    } else {
+        rc = deploy_xml(db, path, buf, len, 1, out, err);
+    }
+    free(buf);
     return rc;
 }
 

@@ -96,7 +96,7 @@ static const char *const passive_tags[] = {
     "humanPerformer", "potentialOwner", "category", "ioBinding", "incoming", "outgoing",
     "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataInputAssociation",
     "dataOutputAssociation", "inputSet", "outputSet", "dataInput", "dataOutput", "rendering",
-    "completionCondition", NULL
+    "completionCondition", "categoryValueRef", NULL
 };
 
 int model_in_list(const char *const *list, const char *s) {
@@ -182,19 +182,20 @@ static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
         const xml_node *v = model_child(def, forms[i].tag);
         if (!v) continue;
         n->timer_type = forms[i].type;
-        n->timer = model_trimmed(c->m->mem, v->text);
+        n->timer = model_dialect_timer(c->m->mem, model_trimmed(c->m->mem, v->text));
     }
     const char *w = sdm_attr(def, "working");
     n->timer_working = w && strcmp(w, "true") == 0;
     if (!n->timer)
-        diag(c, 1, def, n->id, "timer of '%s' has no timeDuration, timeDate or timeCycle value", n->id);
+        diag(c, 1, def, n->id, "timer of '%s' has no timeDuration, timeDate or timeCycle value [EXT.013]", n->id);
 }
 
 /* The name a message or signal is known by: the referenced <message> or
 ** <signal>'s name, else its id. NULL (reported) when the reference dangles. */
 static const char *trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id) {
     if (!ref || !*ref) {
-        diag(c, 1, at, id, "'%s' names no message or signal (messageRef/signalRef)", id);
+        diag(c, 1, at, id, "'%s' names no message or signal (messageRef/signalRef)%s", id,
+             model_is_event_definition(at) ? " [EXT.127]" : "");
         return NULL;
     }
     for (const xml_node *d = c->root->child; d; d = d->next) {
@@ -341,7 +342,7 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
     const xml_node *def = ndef ? defs[0] : NULL;
     for (int i = 0; i < ndef && i < 9; i++)
         if (strcmp(defs[i]->name, "eventDefinitionRef") == 0) {
-            diag(c, 1, defs[i], id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document",
+            diag(c, 1, defs[i], id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document [EXT.095, REF]",
                  x->name, id, defs[i]->text);
             return kind;
         }
@@ -357,7 +358,11 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
     }
     if (kind == EL_CATCH_TIMER || kind == EL_BOUNDARY_TIMER) {
         if (def && strcmp(def->name, "timerEventDefinition") == 0) { compile_timer(c, def, n); return kind; }
-        if (!def) { diag(c, 1, x, id, "%s '%s' has no event definition", x->name, id); return kind; }
+        if (!def) {
+            diag(c, 1, x, id, "%s '%s' has no event definition [%s]", x->name, id,
+                 kind == EL_BOUNDARY_TIMER ? "EXT.110, EXT.130, EXT.147" : "EXT.148");
+            return kind;
+        }
     } else if (!def) {
         return kind;
     }
@@ -404,6 +409,39 @@ static int lua_format(const char *f) {
            strcasecmp(f, "application/x-lua") == 0;
 }
 
+/* An expression as written, or NULL (reported) when it is in another
+** language than Lua: FEEL, JUEL, Python, or names Lua cannot read. */
+static const char *expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text) {
+    char hint[768];
+    if (!text || !model_dialect_hint(text, hint, sizeof hint)) return text;
+    diag(c, 1, at, id, "%s '%s': %s", what, id, hint);
+    return NULL;
+}
+
+/* Whether the document holds an expression sdm would evaluate (a
+** condition of any kind, a loop's cardinality): only then does a declared
+** expressionLanguage change what the file means. */
+static int has_expression(const xml_node *x) {
+    static const char *const tags[] = {"conditionExpression", "condition", "completionCondition", "loopCondition",
+                                       "loopCardinality", "activationCondition", NULL};
+    for (; x; x = x->next) {
+        if (model_is_bpmn(x) && model_in_list(tags, x->name) && x->text[strspn(x->text, " \t\r\n")]) return 1;
+        if (has_expression(x->child)) return 1;
+    }
+    return 0;
+}
+
+/* What an expressionLanguage URI is, in words, for messages. */
+static const char *expr_language_name(const char *uri) {
+    if (strcasestr(uri, "feel")) return "FEEL, as Camunda 8 and DMN write it";
+    if (strcasestr(uri, "xpath")) return "XPath, BPMN's default";
+    if (strcasestr(uri, "juel") || strcasestr(uri, "java")) return "JUEL, as Camunda 7 writes it";
+    if (strcasestr(uri, "groovy")) return "Groovy";
+    if (strcasestr(uri, "javascript") || strcasestr(uri, "ecmascript")) return "JavaScript";
+    if (strcasestr(uri, "python")) return "Python";
+    return "not Lua";
+}
+
 static void compile_checkpoints(compiler *c, const xml_node *x, model_node *n) {
     const xml_node *ext = model_child(x, "extensionElements");
     if (!ext) return;
@@ -422,13 +460,17 @@ static void compile_checkpoints(compiler *c, const xml_node *x, model_node *n) {
         cp->file = arena_strdup(c->m->mem, xml_attr_get(e, NULL, "script"));
         cp->code = model_trimmed(c->m->mem, e->text);
         const char *on = xml_attr_get(e, NULL, "on");
-        char word[16];
-        int len;
-        for (const char *p = on ? on : ""; sscanf(p, " %15s%n", word, &len) == 1; p += len) {
-            if (strcmp(word, "enter") == 0) cp->on |= CP_ENTER;
-            else if (strcmp(word, "leave") == 0) cp->on |= CP_LEAVE;
-            else if (strcmp(word, "due") == 0) cp->on |= CP_DUE;
-            else diag(c, 1, e, n->id, "checkpoint on '%s': '%s' is not enter, leave or due", n->id, word);
+        /* words split at ASCII white space and commas only, so a word in
+        ** another script stays whole in the message */
+        for (const char *p = on ? on : ""; *p; ) {
+            p += strspn(p, " \t\r\n,|");
+            int len = (int)strcspn(p, " \t\r\n,|");
+            if (!len) break;
+            if (len == 5 && strncmp(p, "enter", 5) == 0) cp->on |= CP_ENTER;
+            else if (len == 5 && strncmp(p, "leave", 5) == 0) cp->on |= CP_LEAVE;
+            else if (len == 3 && strncmp(p, "due", 3) == 0) cp->on |= CP_DUE;
+            else diag(c, 1, e, n->id, "checkpoint on '%s': '%.*s' is not enter, leave or due", n->id, len, p);
+            p += len;
         }
         if (!cp->on) diag(c, 1, e, n->id, "checkpoint on '%s' needs on=\"enter|leave|due\"", n->id);
         if (!cp->file == !cp->code)
@@ -702,6 +744,9 @@ static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
             if (!l->cond && l->max <= 0)
                 diag(c, 1, sl, n->id, "standard loop on '%s' has neither a loopCondition nor a loopMaximum", n->id);
         }
+        l->count = expr(c, mi ? mi : sl, n->id, "loopCardinality of", l->count);
+        l->until = expr(c, mi ? mi : sl, n->id, "completionCondition of", l->until);
+        l->cond = expr(c, mi ? mi : sl, n->id, "loopCondition of", l->cond);
         n->loop = l;
     }
     static const char *const qty[] = {"startQuantity", "completionQuantity"};
@@ -852,6 +897,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
         diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
     compile_task(c, x, n);
+    model_dialect_vendor(c->m, c->proc, x, n);
     compile_checkpoints(c, x, n);
     compile_form(c, x, n);
     compile_loop(c, x, n);
@@ -863,15 +909,16 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     }
     if (n->kind == EL_GW_COMPLEX) {
         const xml_node *ac = model_child(x, "activationCondition");
-        n->activation = ac ? model_trimmed(c->m->mem, ac->text) : NULL;
+        n->activation = ac ? expr(c, ac, n->id, "activationCondition of", model_trimmed(c->m->mem, ac->text)) : NULL;
     }
     if (n->kind == EL_GW_EVENT) {
         const char *inst = xml_attr_get(x, NULL, "instantiate");
         if (inst && strcmp(inst, "true") == 0)
-            diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported", n->id);
+            diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported [EXT.142]", n->id);
     }
     if (n->kind == EL_CALL) {
-        n->called = model_trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
+        const char *ce = model_trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
+        if (ce) n->called = ce;                  /* else zeebe:calledElement's, if any (dialect.c) */
         if (!n->called)
             diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
         compile_call(c, x, n);
@@ -891,12 +938,7 @@ static const char *condition(compiler *c, const xml_node *f, const char *id) {
         diag(c, 1, ce, id, "sequenceFlow '%s': condition language '%s' is not Lua", id, lang);
         return NULL;
     }
-    if ((text[0] == '$' || text[0] == '#') && text[1] == '{') {
-        diag(c, 1, ce, id, "sequenceFlow '%s': condition '%s' is a JUEL expression; "
-             "sdm conditions are Lua (e.g. amount > 1000)", id, text);
-        return NULL;
-    }
-    return text;
+    return expr(c, ce, id, "the condition of sequenceFlow", text);
 }
 
 static int cmp_node_id(const void *a, const void *b, void *ctx) {
@@ -944,7 +986,7 @@ static void link_flows(compiler *c, model_proc *p) {
         for (int end = 0; end < 2; end++) {
             int n = end ? f->dst : f->src;
             if (n >= 0 && p->nodes[n].parent != c->fscope[fi]) {
-                diag(c, 1, x, f->id, "sequenceFlow '%s' crosses the border of a subprocess at '%s'", f->id,
+                diag(c, 1, x, f->id, "sequenceFlow '%s' crosses the border of a subprocess at '%s' [EXT.152]", f->id,
                      p->nodes[n].id);
                 if (end) f->dst = -1; else f->src = -1;
             }
@@ -977,7 +1019,7 @@ static void check_defaults(compiler *c, model_proc *p) {
         for (int k = 0; k < n->nout; k++)
             if (strcmp(p->flows[n->out[k]].id ? p->flows[n->out[k]].id : "", d) == 0) n->dflt = n->out[k];
         if (n->dflt < 0)
-            diag(c, 1, x, n->id, "%s '%s': default flow '%s' is not one of its outgoing flows",
+            diag(c, 1, x, n->id, "%s '%s': default flow '%s' is not one of its outgoing flows [EXT.026]",
                  n->tag, n->id, d);
         else if (p->flows[n->dflt].cond)
             diag(c, 0, x, n->id, "%s '%s': the condition on default flow '%s' is ignored",
@@ -1030,7 +1072,8 @@ static void wire_scopes(compiler *c, model_proc *p) {
             if (!*v) *v = arena_alloc(a, sizeof(int) * (size_t)p->nnode);
             (*v)[(*cnt)++] = i;
             if (n->nin || n->nout)
-                diag(c, 1, x, n->id, "event subProcess '%s' has sequence flows; it starts by its event", n->id);
+                diag(c, 1, x, n->id, "event subProcess '%s' has %s sequence flows; it starts by its event [%s]", n->id,
+                     n->nin ? "incoming" : "outgoing", n->nin ? "EXT.022, EXT.057" : "EXT.021, EXT.057");
             if (n->loop) diag(c, 1, x, n->id, "event subProcess '%s' cannot loop", n->id);
         }
         if (!el_is(n->kind, EK_START)) continue;
@@ -1058,18 +1101,18 @@ static void wire_scopes(compiler *c, model_proc *p) {
         if (!sp) continue;
         if (in_event_sub == (n->kind == EL_START))
             diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "
-                 "(message, timer, signal, conditional, error or escalation)"
-                 : "startEvent '%s' of subProcess '%s' has a trigger; an embedded subprocess starts with a none start event",
+                 "(message, timer, signal, conditional, error or escalation) [EXT.059, EXT.129]"
+                 : "startEvent '%s' of subProcess '%s' has a trigger; an embedded subprocess starts with a none start event [EXT.100]",
                  n->id, sp->id);
         if (sp->start >= 0)
-            diag(c, 1, x, n->id, "subProcess '%s' has several start events ('%s', '%s')", sp->id,
+            diag(c, 1, x, n->id, "subProcess '%s' has several start events ('%s', '%s') [EXT.058]", sp->id,
                  p->nodes[sp->start].id, n->id);
         else
             p->nodes[n->parent].start = i;
     }
     for (int i = 0; i < p->nnode; i++)
         if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
-            diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event", p->nodes[i].tag, p->nodes[i].id);
+            diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event [EXT.058]", p->nodes[i].tag, p->nodes[i].id);
     wire_adhoc(c, p);
 }
 
@@ -1095,13 +1138,13 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         if (gw && n->nout == 0)
             diag(c, 1, at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
         if (el_is(n->kind, EK_BOUNDARY) && n->nin > 0)
-            diag(c, 1, at, n->id, "boundaryEvent '%s' has incoming sequence flows", n->id);
+            diag(c, 1, at, n->id, "boundaryEvent '%s' has incoming sequence flows [EXT.112]", n->id);
         if (el_is(n->kind, EK_BOUNDARY) && n->trigger != TR_COMPENSATE && n->nout == 0)
-            diag(c, 1, at, n->id, "boundaryEvent '%s' has no outgoing sequence flow (where its path goes)", n->id);
+            diag(c, 1, at, n->id, "boundaryEvent '%s' has no outgoing sequence flow (where its path goes) [EXT.113]", n->id);
         if (el_is(n->kind, EK_START) && n->nin > 0)
-            diag(c, 1, at, n->id, "startEvent '%s' has incoming sequence flows", n->id);
+            diag(c, 1, at, n->id, "startEvent '%s' has incoming sequence flows [EXT.096]", n->id);
         if (el_is(n->kind, EK_END) && n->nout > 0)
-            diag(c, 1, at, n->id, "endEvent '%s' has outgoing sequence flows", n->id);
+            diag(c, 1, at, n->id, "endEvent '%s' has outgoing sequence flows [EXT.104]", n->id);
         if (n->kind == EL_GW_PARALLEL)
             for (int k = 0; k < n->nout; k++)
                 if (p->flows[n->out[k]].cond)
@@ -1112,14 +1155,14 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
                 const model_node *t = &p->nodes[p->flows[n->out[k]].dst < 0 ? i : p->flows[n->out[k]].dst];
                 if (t->kind != EL_CATCH_TIMER && t->kind != EL_CATCH_EVENT && t->kind != EL_RECEIVE)
                     diag(c, 1, at, n->id, "eventBasedGateway '%s' leads to %s '%s'; it must lead to timer, "
-                         "message or signal catch events or receive tasks", n->id, t->tag, t->id);
+                         "message or signal catch events or receive tasks [EXT.138]", n->id, t->tag, t->id);
             }
         if (n->kind == EL_LINK_THROW && n->msg) {
             for (int k = 0; k < p->nnode && n->link < 0; k++)
                 if (p->nodes[k].kind == EL_LINK_CATCH && p->nodes[k].parent == n->parent &&
                     p->nodes[k].msg && strcmp(p->nodes[k].msg, n->msg) == 0) n->link = k;
             if (n->link < 0)
-                diag(c, 1, at, n->id, "link '%s' of '%s' has no link catch event of that name in its scope",
+                diag(c, 1, at, n->id, "link '%s' of '%s' has no link catch event of that name in its scope [EXT.118, EXT.125]",
                      n->msg, n->id);
         }
     }
@@ -1243,14 +1286,14 @@ static void link_compensation(compiler *c, model_proc *p) {
         p->nodes[b].comp = h;
         const char *fc = xml_attr_get(c->nx[h], NULL, "isForCompensation");
         if (!fc || strcmp(fc, "true"))
-            diag(c, 1, c->nx[h], p->nodes[h].id, "'%s' handles compensation of '%s' but is not isForCompensation=\"true\"",
+            diag(c, 1, c->nx[h], p->nodes[h].id, "'%s' handles compensation of '%s' but is not isForCompensation=\"true\" [EXT.144]",
                  p->nodes[h].id, p->nodes[b].id);
     }
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
         if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->comp < 0)
             diag(c, 1, c->nx[i], n->id, "compensation boundaryEvent '%s' has no handler (an association to an "
-                 "activity with isForCompensation=\"true\")", n->id);
+                 "activity with isForCompensation=\"true\") [EXT.143]", n->id);
         if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == TR_COMPENSATE && n->msg &&
             model_node_find(p, n->msg) < 0)
             diag(c, 1, c->nx[i], n->id, "'%s' compensates activity '%s', which is not a node of process '%s'",
@@ -1267,7 +1310,7 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
         const char *id = xml_attr_get(x, NULL, "id");
         int k = node_kind(x);
         if (k >= 0) {
-            if (!id || !*id) diag(c, 1, x, NULL, "%s at line %d has no id", x->name, x->line);
+            if (!id || !*id) diag(c, 1, x, NULL, "%s at line %d has no id [EXT.003]", x->name, x->line);
             if (k == EL_UNSUPPORTED)
                 diag(c, 1, x, id, "%s '%s' at %s:%d is not supported", x->name, describe(c, x, id),
                      c->m->file, x->line);
@@ -1332,6 +1375,7 @@ static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
     p->line = px->line;
     const char *ex = xml_attr_get(px, NULL, "isExecutable");
     p->executable = !ex ? -1 : strcmp(ex, "true") == 0;
+    model_dialect_vendor(c->m, c->proc, px, NULL);
     c->nassoc = 0;
     count_children(c, px, p);
     p->nodes = arena_alloc(a, sizeof *p->nodes * (size_t)(p->nnode + 1));
@@ -1393,7 +1437,7 @@ static void check_duplicate_ids(compiler *c, const xml_node *root) {
     for (int i = 1; i < s.n; i++)
         if (strcmp(s.v[i].id, s.v[i - 1].id) == 0) {
             xml_node at = {.line = s.v[i].line};
-            diag(c, 1, &at, s.v[i].id, "duplicate id '%s' (first at line %d)", s.v[i].id, s.v[i - 1].line);
+            diag(c, 1, &at, s.v[i].id, "duplicate id '%s' (first at line %d) [EXT.002]", s.v[i].id, s.v[i - 1].line);
         }
     free(s.v);
 }
@@ -1423,6 +1467,11 @@ static model *compile(const xml_doc *doc, const char *file, int check) {
         return m;
     }
     if (check) check_duplicate_ids(&c, root);
+    const char *el = xml_attr_get(root, NULL, "expressionLanguage");
+    if (el && !lua_format(el) && !strcasestr(el, "lua") && has_expression(root))
+        diag(&c, 1, root, NULL, "definitions declares expressionLanguage \"%s\" (%s); sdm evaluates every condition "
+             "and expression as Lua: write them in Lua and drop the attribute, or declare "
+             "expressionLanguage=\"https://www.lua.org/\"", el, expr_language_name(el));
     for (const xml_node *x = root->child; x; x = x->next)
         if (model_is_bpmn(x) && strcmp(x->name, "process") == 0) m->nproc++;
     m->procs = arena_alloc(m->mem, sizeof *m->procs * (size_t)(m->nproc + 1));

@@ -164,6 +164,11 @@ SDM_API int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n);
 SDM_API int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err);
 SDM_API int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len,
                            sdm_table **out, sdm_err *err);
+/* Check a file as sdm_deploy would, storing nothing: every error and
+** warning in `out` (same columns; EPC and IDEF3 files are checked as the
+** BPMN they import to, with the importer's warnings). SDM_OK when the file
+** would deploy. A handle on ":memory:" serves: no database is needed. */
+SDM_API int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err);
 /* Convert an EPC (EPML 2.0, ARIS AML) or IDEF3 model (docs/IMPORT.md) to
 ** BPMN 2.0 text with diagram information; *bpmn is malloc'd. `warnings`
 ** (may be NULL) lists what could not be mapped as it stands: columns kind

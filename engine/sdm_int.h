@@ -44,6 +44,9 @@ struct sdm {
 };
 
 /* sdm.c */
+/* SDM_OK when the process may be started; a documentation model
+** (isExecutable="false") is SDM_ERR_STATE saying so (deploy.c). */
+int sdmi_startable(const model_proc *p, sdm_err *err);
 scr *sdmi_sandbox(sdm *db);            /* the Lua sandbox, made on first use; NULL: out of memory */
 int  sdmi_no_sandbox(sdm_err *err);    /* the error when it cannot be made */
 

@@ -283,6 +283,7 @@ int sdm_start(sdm *db, const char *process, const char *client, const char *vars
                                      &inst.id, err);
     snprintf(inst.client, sizeof inst.client, "%s", client);
     if (!rc) rc = sdmi_step_for(db, &s, &inst, err);
+    if (!rc) rc = sdmi_startable(s.proc, err);
     if (!rc) rc = rt_start(&s, vars_json, err);
     if (!rc && instance) *instance = inst.id;
     rc = sdmi_end_step(db, &s, rc, err);

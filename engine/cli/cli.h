@@ -147,6 +147,7 @@ int cmd_message(cli *c);
 void cli_catch_stop_signals(void);
 /* simulate.c */
 int cmd_simulate(cli *c);
+int cmd_lint(cli *c);                               /* cmd_lint.c: check models, no database */
 int cmd_import(cli *c);                             /* cmd_import.c: EPC, IDEF3 -> BPMN */
 /* cmd_people.c: organisation, clients, calendar, monitor, reports */
 int cmd_org(cli *c);

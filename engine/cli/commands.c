@@ -73,6 +73,8 @@ const cli_command cli_commands[] = {
     {"deploy", "FILE...", "deploy BPMN files (new version when changed)", 0, 1, -1, C, cmd_deploy},
     {"import", "FILE", "an EPC (EPML, ARIS AML) or IDEF3 model as BPMN with a diagram (-o FILE.bpmn)", OPT(O_OUT), 1, 1, N,
      cmd_import},
+    {"lint", "FILE...", "check models as deploy would, without a database (exit 0 clean, 1 problems)", 0, 1, -1, N,
+     cmd_lint},
     {"processes", "", "deployed processes, latest versions", OPT(O_PROCESS), 0, 0, R, cmd_processes},
     {"start", "PROCESS", "start an instance for a client (--client KEY; --force: a new client like an existing one)",
      OPT(O_CLIENT) | OPT(O_FORCE) | OPTS_VARS, 1, 1, W, cmd_start},
