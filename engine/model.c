@@ -1173,7 +1173,8 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
         if (el_is(n->kind, EK_START) || n->kind == EL_LINK_CATCH || (n->kind == EL_BOUNDARY_EVENT && n->comp >= 0) ||
-            (n->kind == EL_SUBPROCESS && n->triggered) || (n->parent >= 0 && p->nodes[n->parent].adhoc && !n->nin)) {
+            (n->kind == EL_SUBPROCESS && n->triggered) || (n->parent >= 0 && p->nodes[n->parent].adhoc && !n->nin) ||
+            n->instantiate) {
             seen[i] = 1;
             queue[qn++] = i;
         }
