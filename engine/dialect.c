@@ -16,7 +16,6 @@
 #include "model_int.h"
 #include "err.h"
 
-#define CAMUNDA_NS "http://camunda.org/schema/1.0/bpmn"
 #define ZEEBE_NS   "http://camunda.org/schema/zeebe/1.0"
 
 /* ---------- expressions ---------- */

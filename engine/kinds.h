@@ -29,7 +29,7 @@ enum {
 typedef struct el_info {
     const char *name;       /* what messages call it: model_kind_name */
     unsigned props;         /* EK_* */
-    const char *compile;    /* model.c: the functions that fill its fields, beyond compile_node */
+    const char *compile;    /* model.c (or the file named): the functions that fill its fields, beyond compile_node */
     const char *run;        /* the function that runs it when a token enters, and its file (rt*.c) */
     const char *meaning;    /* one line */
 } el_info;

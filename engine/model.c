@@ -15,24 +15,11 @@
 #include "kinds.h"
 
 #define BPMN_NS_OLD  "http://schema.omg.org/spec/BPMN/2.0"
-#define CAMUNDA_NS   "http://camunda.org/schema/1.0/bpmn"
 
-typedef struct compiler {
-    model *m;
-    const xml_node *root;    /* definitions: shared event definitions live here */
-    int proc;                /* process being compiled, -1 outside */
-    /* the process being compiled: each node's and flow's element, the
-    ** container (subprocess index or -1) each flow is drawn in, associations */
-    const xml_node **nx, **fx, **assoc;
-    int *fscope;
-    int ni, nf, nassoc;
-} compiler;
 
 /* ---------- diagnostics ---------- */
 
-static void diag(compiler *c, int error, const xml_node *at, const char *element,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void diag(compiler *c, int error, const xml_node *at, const char *element,
+void mc_diag(compiler *c, int error, const xml_node *at, const char *element,
                  const char *fmt, ...) {
     char buf[1024];
     va_list ap;
@@ -134,9 +121,9 @@ const char *model_trimmed(arena *a, const char *s) {
     return n ? arena_strndup(a, s, n) : NULL;
 }
 
-static void local_name(compiler *c, model_node *sp, const char *name);
+void mc_local_name(compiler *c, model_node *sp, const char *name);
 
-static const char *sdm_attr(const xml_node *x, const char *name) {
+const char *mc_sdm_attr(const xml_node *x, const char *name) {
     return xml_attr_get(x, SDM_NS, name);
 }
 
@@ -184,17 +171,17 @@ static void compile_timer(compiler *c, const xml_node *def, model_node *n) {
         n->timer_type = forms[i].type;
         n->timer = model_dialect_timer(c->m->mem, model_trimmed(c->m->mem, v->text));
     }
-    const char *w = sdm_attr(def, "working");
+    const char *w = mc_sdm_attr(def, "working");
     n->timer_working = w && strcmp(w, "true") == 0;
     if (!n->timer)
-        diag(c, 1, def, n->id, "timer of '%s' has no timeDuration, timeDate or timeCycle value [EXT.013]", n->id);
+        mc_diag(c, 1, def, n->id, "timer of '%s' has no timeDuration, timeDate or timeCycle value [EXT.013]", n->id);
 }
 
 /* The name a message or signal is known by: the referenced <message> or
 ** <signal>'s name, else its id. NULL (reported) when the reference dangles. */
-static const char *trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id) {
+const char *mc_trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id) {
     if (!ref || !*ref) {
-        diag(c, 1, at, id, "'%s' names no message or signal (messageRef/signalRef)%s", id,
+        mc_diag(c, 1, at, id, "'%s' names no message or signal (messageRef/signalRef)%s", id,
              model_is_event_definition(at) ? " [EXT.127]" : "");
         return NULL;
     }
@@ -206,7 +193,7 @@ static const char *trigger_name(compiler *c, const xml_node *at, const char *ref
         const char *name = xml_attr_get(d, NULL, "name");
         return arena_strdup(c->m->mem, name && *name ? name : did);
     }
-    diag(c, 1, at, id, "'%s' refers to '%s', which is no message or signal of the document", id, ref);
+    mc_diag(c, 1, at, id, "'%s' refers to '%s', which is no message or signal of the document", id, ref);
     return NULL;
 }
 
@@ -217,7 +204,7 @@ static const char *trigger_code(compiler *c, const xml_node *def, const char *wh
                                 model_node *n) {
     const char *ref = xml_attr_get(def, NULL, strcmp(what, "error") == 0 ? "errorRef" : "escalationRef");
     if (!ref || !*ref) { n->msg = what; return NULL; }
-    n->msg = trigger_name(c, def, ref, n->id);
+    n->msg = mc_trigger_name(c, def, ref, n->id);
     if (!n->msg) n->msg = "";
     for (const xml_node *d = c->root->child; d; d = d->next) {
         const char *did = model_is_bpmn(d) && strcmp(d->name, what) == 0 ? xml_attr_get(d, NULL, "id") : NULL;
@@ -228,7 +215,7 @@ static const char *trigger_code(compiler *c, const xml_node *def, const char *wh
     return arena_strdup(c->m->mem, ref);
 }
 
-static int lua_format(const char *f);
+int mc_lua_format(const char *f);
 
 /* A conditionalEventDefinition's condition: Lua over the instance's
 ** variables (BPMN names the child `condition`; some editors write
@@ -239,11 +226,11 @@ static const char *event_condition(compiler *c, const xml_node *def, const model
     const char *text = ce ? model_trimmed(c->m->mem, ce->text) : NULL;
     const char *lang = ce ? xml_attr_get(ce, NULL, "language") : NULL;
     if (!text)
-        diag(c, 1, def, n->id, "conditional event '%s' has no condition (a Lua expression in <condition>)", n->id);
-    else if (lang && *lang && !lua_format(lang) && !strstr(lang, "lua"))
-        diag(c, 1, ce, n->id, "conditional event '%s': condition language '%s' is not Lua", n->id, lang);
+        mc_diag(c, 1, def, n->id, "conditional event '%s' has no condition (a Lua expression in <condition>)", n->id);
+    else if (lang && *lang && !mc_lua_format(lang) && !strstr(lang, "lua"))
+        mc_diag(c, 1, ce, n->id, "conditional event '%s': condition language '%s' is not Lua", n->id, lang);
     else if ((text[0] == '$' || text[0] == '#') && text[1] == '{')
-        diag(c, 1, ce, n->id, "conditional event '%s': condition '%s' is a JUEL expression; "
+        mc_diag(c, 1, ce, n->id, "conditional event '%s': condition '%s' is a JUEL expression; "
              "sdm conditions are Lua (e.g. amount > 1000)", n->id, text);
     else
         return text;
@@ -275,7 +262,7 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         switch (n->trigger) {
         case TR_MESSAGE: case TR_SIGNAL: {
             int msg = n->trigger == TR_MESSAGE;
-            n->msg = trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
+            n->msg = mc_trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
             if (!n->msg) n->msg = "";
             break;
         }
@@ -284,7 +271,7 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         case TR_COMPENSATE: n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "activityRef")); break;
         case TR_LINK:
             n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
-            if (!n->msg) diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
+            if (!n->msg) mc_diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
             break;
         case TR_CONDITIONAL: n->cond = event_condition(c, def, n); break;
         case TR_CANCEL: break;                  /* what it cancels is where it sits */
@@ -306,17 +293,17 @@ static int several_definitions(compiler *c, const xml_node *x, model_node *n, in
     const char *pm = xml_attr_get(x, NULL, "parallelMultiple");
     int all = pm && strcmp(pm, "true") == 0;
     if (ndef > 8) {
-        diag(c, 1, x, n->id, "%s '%s' has %d event definitions; sdm takes at most 8", x->name, n->id, ndef);
+        mc_diag(c, 1, x, n->id, "%s '%s' has %d event definitions; sdm takes at most 8", x->name, n->id, ndef);
         return kind;
     }
     for (int i = 0; i < ndef; i++)
         if (strcmp(defs[i]->name, "messageEventDefinition") && strcmp(defs[i]->name, "signalEventDefinition")) {
-            diag(c, 1, defs[i], n->id, "%s '%s' has several event definitions, one a %s; sdm runs several "
+            mc_diag(c, 1, defs[i], n->id, "%s '%s' has several event definitions, one a %s; sdm runs several "
                  "definitions of messages and signals only", x->name, n->id, defs[i]->name);
             return kind;
         }
     if (all && kind != EL_CATCH_TIMER) {
-        diag(c, 1, x, n->id, "%s '%s': parallelMultiple=\"true\" is supported on an intermediateCatchEvent only",
+        mc_diag(c, 1, x, n->id, "%s '%s': parallelMultiple=\"true\" is supported on an intermediateCatchEvent only",
              x->name, n->id);
         return kind;
     }
@@ -331,7 +318,7 @@ static int several_definitions(compiler *c, const xml_node *x, model_node *n, in
     n->alt = alt;
     n->nalt = ndef - 1;
     n->all_of = all;
-    if (k == EL_START_MESSAGE || k == EL_START_SIGNAL) n->client = model_trimmed(c->m->mem, sdm_attr(x, "client"));
+    if (k == EL_START_MESSAGE || k == EL_START_SIGNAL) n->client = model_trimmed(c->m->mem, mc_sdm_attr(x, "client"));
     return k;
 }
 
@@ -342,7 +329,7 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
     const xml_node *def = ndef ? defs[0] : NULL;
     for (int i = 0; i < ndef && i < 9; i++)
         if (strcmp(defs[i]->name, "eventDefinitionRef") == 0) {
-            diag(c, 1, defs[i], id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document [EXT.095, REF]",
+            mc_diag(c, 1, defs[i], id, "%s '%s': eventDefinitionRef '%s' names no event definition of the document [EXT.095, REF]",
                  x->name, id, defs[i]->text);
             return kind;
         }
@@ -353,13 +340,13 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
     }
     if (kind == EL_START && def && strcmp(def->name, "timerEventDefinition") == 0) {
         compile_timer(c, def, n);
-        n->client = model_trimmed(c->m->mem, sdm_attr(x, "client"));
+        n->client = model_trimmed(c->m->mem, mc_sdm_attr(x, "client"));
         return EL_START_TIMER;
     }
     if (kind == EL_CATCH_TIMER || kind == EL_BOUNDARY_TIMER) {
         if (def && strcmp(def->name, "timerEventDefinition") == 0) { compile_timer(c, def, n); return kind; }
         if (!def) {
-            diag(c, 1, x, id, "%s '%s' has no event definition [%s]", x->name, id,
+            mc_diag(c, 1, x, id, "%s '%s' has no event definition [%s]", x->name, id,
                  kind == EL_BOUNDARY_TIMER ? "EXT.110, EXT.130, EXT.147" : "EXT.148");
             return kind;
         }
@@ -370,7 +357,7 @@ static int classify_event(compiler *c, const xml_node *x, model_node *n, int kin
         return EL_END_TERMINATE;
     char what[64];
     snprintf(what, sizeof what, "%.*s", (int)(strlen(def->name) - 15), def->name);
-    diag(c, 1, x, id, "%s %s '%s' at %s:%d is not supported", what, x->name, id,
+    mc_diag(c, 1, x, id, "%s %s '%s' at %s:%d is not supported", what, x->name, id,
          c->m->file, x->line);
     return kind;
 }
@@ -383,7 +370,7 @@ typedef struct roles { role_ref *v; int n, cap; } roles;
 static void collect_lanes(compiler *c, const xml_node *laneset, roles *r) {
     for (const xml_node *lane = laneset->child; lane; lane = lane->next) {
         if (!model_is_bpmn(lane) || strcmp(lane->name, "lane") != 0) continue;
-        const char *role = sdm_attr(lane, "role");
+        const char *role = mc_sdm_attr(lane, "role");
         if (!role || !*role) role = xml_attr_get(lane, NULL, "name");
         if (!role || !*role) role = xml_attr_get(lane, NULL, "id");
         role = model_trimmed(c->m->mem, role);
@@ -404,17 +391,17 @@ static void collect_lanes(compiler *c, const xml_node *laneset, roles *r) {
 
 /* ---------- tasks and extensions ---------- */
 
-static int lua_format(const char *f) {
+int mc_lua_format(const char *f) {
     return !f || !*f || strcasecmp(f, "lua") == 0 || strcasecmp(f, "text/x-lua") == 0 ||
            strcasecmp(f, "application/x-lua") == 0;
 }
 
 /* An expression as written, or NULL (reported) when it is in another
 ** language than Lua: FEEL, JUEL, Python, or names Lua cannot read. */
-static const char *expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text) {
+const char *mc_expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text) {
     char hint[768];
     if (!text || !model_dialect_hint(text, hint, sizeof hint)) return text;
-    diag(c, 1, at, id, "%s '%s': %s", what, id, hint);
+    mc_diag(c, 1, at, id, "%s '%s': %s", what, id, hint);
     return NULL;
 }
 
@@ -469,392 +456,13 @@ static void compile_checkpoints(compiler *c, const xml_node *x, model_node *n) {
             if (len == 5 && strncmp(p, "enter", 5) == 0) cp->on |= CP_ENTER;
             else if (len == 5 && strncmp(p, "leave", 5) == 0) cp->on |= CP_LEAVE;
             else if (len == 3 && strncmp(p, "due", 3) == 0) cp->on |= CP_DUE;
-            else diag(c, 1, e, n->id, "checkpoint on '%s': '%.*s' is not enter, leave or due", n->id, len, p);
+            else mc_diag(c, 1, e, n->id, "checkpoint on '%s': '%.*s' is not enter, leave or due", n->id, len, p);
             p += len;
         }
-        if (!cp->on) diag(c, 1, e, n->id, "checkpoint on '%s' needs on=\"enter|leave|due\"", n->id);
+        if (!cp->on) mc_diag(c, 1, e, n->id, "checkpoint on '%s' needs on=\"enter|leave|due\"", n->id);
         if (!cp->file == !cp->code)
-            diag(c, 1, e, n->id, "checkpoint on '%s' needs either script=\"file.lua\" or inline Lua, not %s",
+            mc_diag(c, 1, e, n->id, "checkpoint on '%s' needs either script=\"file.lua\" or inline Lua, not %s",
                  n->id, cp->file ? "both" : "neither");
-    }
-}
-
-static void compile_task(compiler *c, const xml_node *x, model_node *n) {
-    arena *a = c->m->mem;
-    n->assignee = arena_strdup(a, sdm_attr(x, "assignee"));
-    n->assignee_expr = model_trimmed(a, sdm_attr(x, "assigneeExpr"));
-    n->assign = arena_strdup(a, sdm_attr(x, "assign"));
-    n->due = model_trimmed(a, sdm_attr(x, "due"));
-    n->due_working = model_trimmed(a, sdm_attr(x, "dueWorking"));
-    n->due_expr = model_trimmed(a, sdm_attr(x, "dueExpr"));
-    if (!n->assignee) {
-        const char *cam = xml_attr_get(x, CAMUNDA_NS, "assignee");
-        if (cam && !strchr(cam, '$') && !strchr(cam, '#')) n->assignee = arena_strdup(a, cam);
-    }
-    if (n->assign && strcmp(n->assign, "owner") && strcmp(n->assign, "round-robin") &&
-        strcmp(n->assign, "least-open"))
-        diag(c, 1, x, n->id, "%s '%s': sdm:assign must be owner, round-robin or least-open, not '%s'",
-             x->name, n->id, n->assign);
-    if (n->kind == EL_TASK_SCRIPT) {
-        const char *fmt = xml_attr_get(x, NULL, "scriptFormat");
-        const xml_node *s = model_child(x, "script");
-        n->script = s ? model_trimmed(a, s->text) : NULL;
-        if (!lua_format(fmt))
-            diag(c, 1, x, n->id, "scriptTask '%s' uses scriptFormat '%s'; sdm runs Lua", n->id, fmt);
-        else if (!n->script)
-            diag(c, 1, x, n->id, "scriptTask '%s' has no script", n->id);
-    }
-    if (n->kind == EL_TASK_SERVICE) {
-        n->handler = model_trimmed(a, sdm_attr(x, "handler"));
-        if (!n->handler)
-            diag(c, 1, x, n->id, "serviceTask '%s' has no sdm:handler=\"module.function\" "
-                 "(vendor implementations such as camunda:class are not run by sdm)", n->id);
-        else if (!strchr(n->handler, '.'))
-            diag(c, 1, x, n->id, "serviceTask '%s': sdm:handler '%s' must be module.function",
-                 n->id, n->handler);
-    }
-}
-
-/* A user task's form: <sdm:field name label type required choices min max
-** default/> (choices "id=Label|id2"), or what Camunda Modeler writes,
-** <camunda:formData><camunda:formField id label type defaultValue> with
-** <camunda:validation><camunda:constraint name config/> and <camunda:value
-** id name/> for an enum. Either may stand inside an <sdm:form>. */
-static const char *const field_types[] = {
-    "string", "text", "long", "double", "money", "boolean", "date", "enum", NULL
-};
-
-static void compile_form(compiler *c, const xml_node *x, model_node *n) {
-    arena *a = c->m->mem;
-    const xml_node *ext = model_child(x, "extensionElements");
-    const xml_node *list[64];
-    int count = 0;
-    for (const xml_node *e = ext ? ext->child : NULL; e; e = e->next) {
-        const xml_node *in = xml_is(e, SDM_NS, "form") || xml_is(e, CAMUNDA_NS, "formData") ? e->child : e;
-        for (const xml_node *f = in; f && (f == e || in != e); f = f->next)
-            if ((xml_is(f, SDM_NS, "field") || xml_is(f, CAMUNDA_NS, "formField")) && count < 64) list[count++] = f;
-    }
-    if (!count) return;
-    if (n->kind != EL_TASK_USER) {       /* a Camunda start form, say: nobody fills it in here */
-        diag(c, 0, x, n->id, "%s '%s' has form fields; only a userTask asks for them, so they are ignored",
-             x->name, n->id);
-        return;
-    }
-    n->fields = arena_alloc(a, sizeof *n->fields * (size_t)count);
-    for (int i = 0; i < count; i++) {
-        const xml_node *f = list[i];
-        model_field *fd = memset(&n->fields[n->nfield++], 0, sizeof *fd);
-        int cam = xml_is(f, CAMUNDA_NS, "formField");
-        fd->line = f->line;
-        fd->name = model_trimmed(a, xml_attr_get(f, NULL, cam ? "id" : "name"));
-        fd->label = model_trimmed(a, xml_attr_get(f, NULL, "label"));
-        fd->type = model_trimmed(a, xml_attr_get(f, NULL, "type"));
-        fd->dflt = arena_strdup(a, xml_attr_get(f, NULL, cam ? "defaultValue" : "default"));
-        if (!fd->type) fd->type = "string";
-        if (!fd->label) fd->label = fd->name;
-        const char *req = xml_attr_get(f, NULL, "required"), *lo = xml_attr_get(f, NULL, "min"),
-                   *hi = xml_attr_get(f, NULL, "max"), *ch = xml_attr_get(f, NULL, "choices");
-        fd->required = req && strcmp(req, "true") == 0;
-        int nv = 0;
-        for (const xml_node *v = f->child; v; v = v->next) {
-            if (xml_is(v, CAMUNDA_NS, "value")) nv++;
-            if (!xml_is(v, CAMUNDA_NS, "validation")) continue;
-            for (const xml_node *k = v->child; k; k = k->next) {
-                const char *cn = xml_attr_get(k, NULL, "name"), *cf = xml_attr_get(k, NULL, "config");
-                if (!xml_is(k, CAMUNDA_NS, "constraint") || !cn) continue;
-                if (strcmp(cn, "required") == 0) fd->required = 1;
-                else if (strcmp(cn, "min") == 0 || strcmp(cn, "minlength") == 0) lo = cf;
-                else if (strcmp(cn, "max") == 0 || strcmp(cn, "maxlength") == 0) hi = cf;
-            }
-        }
-        char *end;
-        if (lo) { fd->min = strtod(lo, &end); fd->has_min = *lo && !*end; }
-        if (hi) { fd->max = strtod(hi, &end); fd->has_max = *hi && !*end; }
-        if ((lo && !fd->has_min) || (hi && !fd->has_max))
-            diag(c, 1, f, n->id, "field '%s' of '%s': min and max must be numbers", fd->name ? fd->name : "?", n->id);
-        for (const char *p = ch; p && *p; p += strcspn(p, "|"), p += *p == '|') nv++;
-        fd->choices = arena_alloc(a, sizeof *fd->choices * (size_t)(nv + 1));
-        fd->choice_labels = arena_alloc(a, sizeof *fd->choices * (size_t)(nv + 1));
-        for (const xml_node *v = f->child; v; v = v->next)
-            if (xml_is(v, CAMUNDA_NS, "value")) {
-                const char *id = xml_attr_get(v, NULL, "id"), *nm = xml_attr_get(v, NULL, "name");
-                if (!id) continue;
-                fd->choices[fd->nchoice] = arena_strdup(a, id);
-                fd->choice_labels[fd->nchoice++] = arena_strdup(a, nm ? nm : id);
-            }
-        for (const char *p = ch; p && *p; p += strcspn(p, "|"), p += *p == '|') {
-            size_t len = strcspn(p, "|"), eq = strcspn(p, "=");
-            fd->choices[fd->nchoice] = model_trimmed(a, arena_strndup(a, p, eq < len ? eq : len));
-            fd->choice_labels[fd->nchoice] = eq < len ? model_trimmed(a, arena_strndup(a, p + eq + 1, len - eq - 1))
-                                                      : fd->choices[fd->nchoice];
-            if (fd->choices[fd->nchoice]) fd->nchoice++;
-        }
-        if (!fd->name)
-            diag(c, 1, f, n->id, "a form field of '%s' has no %s (the variable it sets)", n->id, cam ? "id" : "name");
-        else if (!model_in_list(field_types, fd->type))
-            diag(c, 1, f, n->id, "field '%s' of '%s' has type '%s'; use string, text, long, double, money, boolean, "
-                 "date or enum", fd->name, n->id, fd->type);
-        else if (strcmp(fd->type, "enum") == 0 && !fd->nchoice)
-            diag(c, 1, f, n->id, "enum field '%s' of '%s' has no choices", fd->name, n->id);
-        for (int j = 0; fd->name && j < i; j++)
-            if (n->fields[j].name && strcmp(n->fields[j].name, fd->name) == 0)
-                diag(c, 1, f, n->id, "'%s' has two form fields named '%s'", n->id, fd->name);
-    }
-}
-
-/* Loop and multi-instance markers. Expressions are Lua; the collection
-** and element variable come from sdm: attributes, plain camunda: ones, or
-** BPMN's loopDataInputRef/inputDataItem (a data item's name is the
-** variable's). Token quantities other than 1 are refused, not run once. */
-static const char *data_name(compiler *c, const xml_node *px, const char *ref) {
-    for (const xml_node *x = px ? px->child : NULL; x && ref; x = x->next) {
-        const char *id = model_is_bpmn(x) ? xml_attr_get(x, NULL, "id") : NULL;
-        if (id && strcmp(id, ref) == 0) {
-            const char *name = xml_attr_get(x, NULL, "name");
-            return arena_strdup(c->m->mem, name && *name ? name : id);
-        }
-        const char *inner = data_name(c, x, ref);
-        if (inner) return inner;
-    }
-    return NULL;
-}
-
-/* The event a multi-instance behavior throws, from its definition: a signal
-** or a message, caught by the activity's own boundary events. */
-static void mi_event(compiler *c, const xml_node *at, const xml_node *def, model_node *n, model_mi_event *e) {
-    e->line = at->line;
-    e->trigger = TR_NONE;
-    if (!def) {
-        diag(c, 1, at, n->id, "multi-instance '%s': the behavior's event names no event definition of the document",
-             n->id);
-    } else if (strcmp(def->name, "signalEventDefinition") == 0 || strcmp(def->name, "messageEventDefinition") == 0) {
-        int sig = def->name[0] == 's';
-        e->trigger = sig ? TR_SIGNAL : TR_MESSAGE;
-        e->name = trigger_name(c, def, xml_attr_get(def, NULL, sig ? "signalRef" : "messageRef"), n->id);
-    } else {
-        diag(c, 1, at, n->id, "multi-instance '%s': its behavior throws a %s; sdm throws a signal or a message "
-             "to the activity's boundary events", n->id, def->name);
-    }
-}
-
-static const xml_node *top_definition(compiler *c, const char *ref) {
-    for (const xml_node *d = c->root->child; d && ref; d = d->next) {
-        const char *id = model_is_event_definition(d) ? xml_attr_get(d, NULL, "id") : NULL;
-        if (id && strcmp(id, ref) == 0) return d;
-    }
-    return NULL;
-}
-
-/* behavior None/One name their event (noneBehaviorEventRef,
-** oneBehaviorEventRef; without one, the spec's default signal has no name
-** a boundary event could catch, so nothing is thrown); Complex holds
-** complexBehaviorDefinitions, each a condition and the event it throws. */
-static void compile_mi_behavior(compiler *c, const xml_node *mi, model_node *n, model_loop *l) {
-    const char *beh = xml_attr_get(mi, NULL, "behavior");
-    l->behavior = !beh || strcmp(beh, "All") == 0 ? MI_ALL : strcmp(beh, "None") == 0 ? MI_NONE
-                : strcmp(beh, "One") == 0 ? MI_ONE : strcmp(beh, "Complex") == 0 ? MI_COMPLEX : MI_ALL;
-    if (beh && l->behavior == MI_ALL && strcmp(beh, "All"))
-        diag(c, 1, mi, n->id, "multi-instance '%s': behavior=\"%s\" is none of All, None, One, Complex", n->id, beh);
-    if (l->behavior == MI_NONE || l->behavior == MI_ONE) {
-        const char *ref = xml_attr_get(mi, NULL, l->behavior == MI_NONE ? "noneBehaviorEventRef" : "oneBehaviorEventRef");
-        if (!ref) return;
-        l->ev = arena_alloc(c->m->mem, sizeof *l->ev);
-        memset(l->ev, 0, sizeof *l->ev);
-        l->nev = 1;
-        mi_event(c, mi, top_definition(c, ref), n, l->ev);
-        return;
-    }
-    int k = 0;
-    for (const xml_node *d = mi->child; d; d = d->next) k += model_is_bpmn(d) && strcmp(d->name, "complexBehaviorDefinition") == 0;
-    if (k && l->behavior != MI_COMPLEX)
-        diag(c, 1, mi, n->id, "multi-instance '%s' has complexBehaviorDefinitions but behavior is not Complex", n->id);
-    if (!k || l->behavior != MI_COMPLEX) return;
-    l->ev = arena_alloc(c->m->mem, sizeof *l->ev * (size_t)k);
-    memset(l->ev, 0, sizeof *l->ev * (size_t)k);
-    for (const xml_node *d = mi->child; d; d = d->next) {
-        if (!model_is_bpmn(d) || strcmp(d->name, "complexBehaviorDefinition")) continue;
-        model_mi_event *e = &l->ev[l->nev++];
-        const xml_node *cond = model_child(d, "condition"), *ev = model_child(d, "event");
-        e->cond = cond ? model_trimmed(c->m->mem, cond->text) : NULL;
-        if (!e->cond)
-            diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no condition (when to throw its event "
-                 "and end the remaining instances)", n->id);
-        const xml_node *def = NULL;
-        for (const xml_node *x = ev ? ev->child : NULL; x && !def; x = x->next)
-            if (model_is_event_definition(x)) def = x;
-        if (!ev) diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no event to throw", n->id);
-        else mi_event(c, ev, def, n, e);
-    }
-}
-
-static void compile_loop(compiler *c, const xml_node *x, model_node *n) {
-    arena *a = c->m->mem;
-    const xml_node *mi = model_child(x, "multiInstanceLoopCharacteristics"), *sl = model_child(x, "standardLoopCharacteristics");
-    if (mi || sl) {
-        model_loop *l = arena_alloc(a, sizeof *l);
-        memset(l, 0, sizeof *l);
-        l->line = (mi ? mi : sl)->line;
-        if (mi) {
-            const char *seq = xml_attr_get(mi, NULL, "isSequential");
-            l->kind = seq && strcmp(seq, "true") == 0 ? LOOP_SEQUENTIAL : LOOP_PARALLEL;
-            const xml_node *e;
-            if ((e = model_child(mi, "loopCardinality"))) l->count = model_trimmed(a, e->text);
-            if ((e = model_child(mi, "completionCondition"))) l->until = model_trimmed(a, e->text);
-            l->items = model_trimmed(a, sdm_attr(mi, "collection"));
-            l->elem = model_trimmed(a, sdm_attr(mi, "elementVariable"));
-            const char *cam = xml_attr_get(mi, CAMUNDA_NS, "collection");
-            if (!l->items && cam && !strchr(cam, '$') && !strchr(cam, '#')) l->items = model_trimmed(a, cam);
-            cam = xml_attr_get(mi, CAMUNDA_NS, "elementVariable");
-            if (!l->elem && cam) l->elem = model_trimmed(a, cam);
-            if (!l->items && (e = model_child(mi, "loopDataInputRef"))) {
-                const char *ref = model_trimmed(a, e->text);
-                l->items = data_name(c, c->root, ref);
-                if (!l->items) l->items = ref;
-            }
-            if (!l->elem && (e = model_child(mi, "inputDataItem"))) {
-                const char *nm = xml_attr_get(e, NULL, "name");
-                l->elem = model_trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
-            }
-            if (!l->count == !l->items)
-                diag(c, 1, mi, n->id, "multi-instance '%s' needs either loopCardinality or a collection "
-                     "(sdm:collection=\"lua expression\"), not %s", n->id, l->count ? "both" : "neither");
-            if ((e = model_child(mi, "loopDataOutputRef"))) {
-                const char *ref = model_trimmed(a, e->text);
-                l->out_coll = data_name(c, c->root, ref);
-                if (!l->out_coll) l->out_coll = ref;
-            }
-            if ((e = model_child(mi, "outputDataItem"))) {
-                const char *nm = xml_attr_get(e, NULL, "name");
-                l->out_item = model_trimmed(a, nm && *nm ? nm : xml_attr_get(e, NULL, "id"));
-                if (l->out_item) local_name(c, n, l->out_item);   /* each instance's own (the innermost scope at n) */
-            }
-            if (l->out_coll && !l->out_item)
-                diag(c, 1, mi, n->id, "multi-instance '%s' has a loopDataOutputRef but no outputDataItem; the "
-                     "output collection is built from each instance's output item", n->id);
-            compile_mi_behavior(c, mi, n, l);
-        } else {
-            l->kind = LOOP_STANDARD;
-            const xml_node *e = model_child(sl, "loopCondition");
-            l->cond = e ? model_trimmed(a, e->text) : NULL;
-            const char *tb = xml_attr_get(sl, NULL, "testBefore"), *mx = xml_attr_get(sl, NULL, "loopMaximum");
-            l->test_before = tb && strcmp(tb, "true") == 0;
-            l->max = mx ? atoi(mx) : 0;
-            if (l->max < 0)
-                diag(c, 1, sl, n->id, "standard loop on '%s': loopMaximum %d is negative", n->id, l->max);
-            if (!l->cond && l->max <= 0)
-                diag(c, 1, sl, n->id, "standard loop on '%s' has neither a loopCondition nor a loopMaximum", n->id);
-        }
-        l->count = expr(c, mi ? mi : sl, n->id, "loopCardinality of", l->count);
-        l->until = expr(c, mi ? mi : sl, n->id, "completionCondition of", l->until);
-        l->cond = expr(c, mi ? mi : sl, n->id, "loopCondition of", l->cond);
-        n->loop = l;
-    }
-    static const char *const qty[] = {"startQuantity", "completionQuantity"};
-    n->start_qty = n->done_qty = 1;
-    for (int i = 0; i < 2; i++) {
-        const char *v = xml_attr_get(x, NULL, qty[i]);
-        char *end = NULL;
-        long q = v ? strtol(v, &end, 10) : 1;
-        if (v && (!*v || *end || q < 1 || q > 1000))
-            diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not a number of tokens from 1 to 1000", x->name, n->id,
-                 qty[i], v);
-        else *(i ? &n->done_qty : &n->start_qty) = (int)q;
-    }
-}
-
-/* An ad-hoc subprocess: its ordering, completionCondition and
-** cancelRemainingInstances (which inner activities it runs is wired with
-** the scopes, wire_scopes). */
-static void compile_adhoc(compiler *c, const xml_node *x, model_node *n) {
-    const char *ord = xml_attr_get(x, NULL, "ordering"), *cancel = xml_attr_get(x, NULL, "cancelRemainingInstances");
-    n->adhoc = ord && strcmp(ord, "Sequential") == 0 ? LOOP_SEQUENTIAL : LOOP_PARALLEL;
-    if (ord && strcmp(ord, "Sequential") && strcmp(ord, "Parallel"))
-        diag(c, 1, x, n->id, "adHocSubProcess '%s': ordering=\"%s\" is neither Parallel nor Sequential", n->id, ord);
-    n->adhoc_cancel = !cancel || strcmp(cancel, "false") != 0;
-    const xml_node *cc = model_child(x, "completionCondition");
-    n->adhoc_until = cc ? model_trimmed(c->m->mem, cc->text) : NULL;
-}
-
-/* Which variables a call activity passes: sdm:in / sdm:out name them
-** (space-separated, "*" for all), or Camunda's <camunda:in source target>
-** and <camunda:in variables="all"/>; nothing said means all, both ways.
-** sdm:version pins the called process's version. */
-static int parse_map(compiler *c, const char *list, model_map **out) {
-    if (!list || strcmp(list, "*") == 0 || strcmp(list, "all") == 0) return -1;
-    int n = 0;
-    char word[256];
-    int len;
-    for (const char *p = list; sscanf(p, " %255s%n", word, &len) == 1; p += len) n++;
-    *out = arena_alloc(c->m->mem, sizeof **out * (size_t)(n + 1));
-    n = 0;
-    for (const char *p = list; sscanf(p, " %255s%n", word, &len) == 1; p += len) {
-        const char *w = arena_strdup(c->m->mem, word);
-        (*out)[n++] = (model_map){w, w};
-    }
-    return n;
-}
-
-static void compile_call(compiler *c, const xml_node *x, model_node *n) {
-    n->nvin = parse_map(c, sdm_attr(x, "in"), &n->vin);
-    n->nvout = parse_map(c, sdm_attr(x, "out"), &n->vout);
-    const char *v = sdm_attr(x, "version");
-    const char *binding = xml_attr_get(x, CAMUNDA_NS, "calledElementBinding");
-    if (!v && binding && strcmp(binding, "version") == 0) v = xml_attr_get(x, CAMUNDA_NS, "calledElementVersion");
-    if (v) {
-        char *end;
-        long ver = strtol(v, &end, 10);
-        if (*end || ver < 1 || ver > 1000000)
-            diag(c, 1, x, n->id, "callActivity '%s': version '%s' is not a version number", n->id, v);
-        else n->called_version = (int)ver;
-    }
-    const xml_node *ext = model_child(x, "extensionElements");
-    for (int dir = 0; ext && dir < 2; dir++) {
-        int count = 0, all = 0;
-        const char *tag = dir ? "out" : "in";
-        for (const xml_node *e = ext->child; e; e = e->next)
-            if (xml_is(e, CAMUNDA_NS, tag)) { count++; all |= xml_attr_get(e, NULL, "variables") != NULL; }
-        if (!count || (dir ? n->nvout : n->nvin) >= 0 || all) continue;   /* sdm: wins; "all" keeps all */
-        model_map *m = arena_alloc(c->m->mem, sizeof *m * (size_t)count);
-        int k = 0;
-        for (const xml_node *e = ext->child; e; e = e->next) {
-            if (!xml_is(e, CAMUNDA_NS, tag)) continue;
-            const char *src = xml_attr_get(e, NULL, "source"), *dst = xml_attr_get(e, NULL, "target");
-            if (!src || !dst || strchr(src, '$') || strchr(src, '#')) {
-                diag(c, 1, e, n->id, "callActivity '%s': camunda:%s needs plain source and target names "
-                     "(expressions are not run by sdm)", n->id, tag);
-                continue;
-            }
-            m[k++] = (model_map){arena_strdup(c->m->mem, src), arena_strdup(c->m->mem, dst)};
-        }
-        if (dir) { n->vout = m; n->nvout = k; } else { n->vin = m; n->nvin = k; }
-    }
-}
-
-/* A call activity whose calledElement is a global task of the document
-** runs that task in the caller's place (its scope, variables and lane):
-** the node takes the task's kind and what the task's element says. A
-** global task kind sdm does not run is refused here, not at run time. */
-static void call_global_task(compiler *c, model_node *n) {
-    static const struct { const char *tag; el_kind kind; } global[] = {
-        {"globalTask", EL_TASK}, {"globalScriptTask", EL_TASK_SCRIPT}, {"globalUserTask", EL_TASK_USER},
-        {"globalManualTask", EL_TASK_MANUAL}, {"globalBusinessRuleTask", EL_TASK_SERVICE},
-    };
-    const char *colon = strchr(n->called, ':'), *want = colon ? colon + 1 : n->called;
-    for (const xml_node *g = c->root->child; g; g = g->next) {
-        const char *id = model_is_bpmn(g) && strncmp(g->name, "global", 6) == 0 ? xml_attr_get(g, NULL, "id") : NULL;
-        if (!id || strcmp(id, want)) continue;
-        for (size_t k = 0; k < sizeof global / sizeof *global; k++) {
-            if (strcmp(g->name, global[k].tag)) continue;
-            n->kind = global[k].kind;
-            n->nvin = n->nvout = 0;
-            compile_task(c, g, n);
-            compile_form(c, g, n);
-            return;
-        }
-        diag(c, 1, c->nx[c->ni - 1], n->id, "callActivity '%s' calls %s '%s', which sdm does not run (it runs "
-             "processes and globalTask, globalScriptTask, globalUserTask, globalManualTask, "
-             "globalBusinessRuleTask)", n->id, g->name, id);
-        return;
     }
 }
 
@@ -868,12 +476,12 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     const xml_node *doc = model_child(x, "documentation");
     n->doc = doc ? model_trimmed(a, doc->text) : NULL;
     if (!n->doc) n->doc = "";
-    n->stage = model_trimmed(a, sdm_attr(x, "stage"));
-    n->card = model_trimmed(a, sdm_attr(x, "card"));
-    n->outcome = model_trimmed(a, sdm_attr(x, "outcome"));
-    n->accountable = model_trimmed(a, sdm_attr(x, "accountable"));
-    n->consulted = model_trimmed(a, sdm_attr(x, "consulted"));
-    n->informed = model_trimmed(a, sdm_attr(x, "informed"));
+    n->stage = model_trimmed(a, mc_sdm_attr(x, "stage"));
+    n->card = model_trimmed(a, mc_sdm_attr(x, "card"));
+    n->outcome = model_trimmed(a, mc_sdm_attr(x, "outcome"));
+    n->accountable = model_trimmed(a, mc_sdm_attr(x, "accountable"));
+    n->consulted = model_trimmed(a, mc_sdm_attr(x, "consulted"));
+    n->informed = model_trimmed(a, mc_sdm_attr(x, "informed"));
     n->attached = n->parent = n->start = n->comp = n->link = -1;
     n->interrupting = 1;
     const char *ca = kind == EL_BOUNDARY_TIMER ? xml_attr_get(x, NULL, "cancelActivity")
@@ -882,11 +490,11 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (kind == EL_START || kind == EL_END || kind == EL_THROW_NONE || kind == EL_CATCH_TIMER ||
         kind == EL_BOUNDARY_TIMER)
         kind = classify_event(c, x, n, kind);
-    if (kind == EL_START_SIGNAL) n->client = model_trimmed(a, sdm_attr(x, "client"));
-    n->corr = model_trimmed(a, sdm_attr(x, "correlationKey"));
+    if (kind == EL_START_SIGNAL) n->client = model_trimmed(a, mc_sdm_attr(x, "client"));
+    n->corr = model_trimmed(a, mc_sdm_attr(x, "correlationKey"));
     if (kind == EL_RECEIVE || (kind == EL_THROW_EVENT && strcmp(x->name, "sendTask") == 0)) {
         n->trigger = TR_MESSAGE;
-        n->msg = trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
+        n->msg = mc_trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
         if (!n->msg) n->msg = "";
     }
     if (kind == EL_RECEIVE) {
@@ -895,34 +503,34 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     }
     n->kind = (el_kind)kind;
     if (n->outcome && strcmp(n->outcome, "success") && strcmp(n->outcome, "failure"))
-        diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
-    compile_task(c, x, n);
+        mc_diag(c, 1, x, n->id, "%s '%s': sdm:outcome must be success or failure", x->name, n->id);
+    mc_compile_task(c, x, n);
     model_dialect_vendor(c->m, c->proc, x, n);
     compile_checkpoints(c, x, n);
-    compile_form(c, x, n);
-    compile_loop(c, x, n);
+    mc_compile_form(c, x, n);
+    mc_compile_loop(c, x, n);
     if (n->kind == EL_SUBPROCESS) {
         const char *t = xml_attr_get(x, NULL, "triggeredByEvent");
         n->triggered = t && strcmp(t, "true") == 0;
         n->transaction = strcmp(x->name, "transaction") == 0;
-        if (strcmp(x->name, "adHocSubProcess") == 0) compile_adhoc(c, x, n);
+        if (strcmp(x->name, "adHocSubProcess") == 0) mc_compile_adhoc(c, x, n);
     }
     if (n->kind == EL_GW_COMPLEX) {
         const xml_node *ac = model_child(x, "activationCondition");
-        n->activation = ac ? expr(c, ac, n->id, "activationCondition of", model_trimmed(c->m->mem, ac->text)) : NULL;
+        n->activation = ac ? mc_expr(c, ac, n->id, "activationCondition of", model_trimmed(c->m->mem, ac->text)) : NULL;
     }
     if (n->kind == EL_GW_EVENT) {
         const char *inst = xml_attr_get(x, NULL, "instantiate");
         if (inst && strcmp(inst, "true") == 0)
-            diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported [EXT.142]", n->id);
+            mc_diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported [EXT.142]", n->id);
     }
     if (n->kind == EL_CALL) {
         const char *ce = model_trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
         if (ce) n->called = ce;                  /* else zeebe:calledElement's, if any (dialect.c) */
         if (!n->called)
-            diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
-        compile_call(c, x, n);
-        if (n->called) call_global_task(c, n);
+            mc_diag(c, 1, x, n->id, "callActivity '%s' has no calledElement (the id of the process to run)", n->id);
+        mc_compile_call(c, x, n);
+        if (n->called) mc_call_global_task(c, n);
     }
 }
 
@@ -934,11 +542,11 @@ static const char *condition(compiler *c, const xml_node *f, const char *id) {
     const char *lang = xml_attr_get(ce, NULL, "language");
     const char *text = model_trimmed(c->m->mem, ce->text);
     if (!text) return NULL;
-    if (lang && *lang && !lua_format(lang) && !strstr(lang, "lua")) {
-        diag(c, 1, ce, id, "sequenceFlow '%s': condition language '%s' is not Lua", id, lang);
+    if (lang && *lang && !mc_lua_format(lang) && !strstr(lang, "lua")) {
+        mc_diag(c, 1, ce, id, "sequenceFlow '%s': condition language '%s' is not Lua", id, lang);
         return NULL;
     }
-    return expr(c, ce, id, "the condition of sequenceFlow", text);
+    return mc_expr(c, ce, id, "the condition of sequenceFlow", text);
 }
 
 static int cmp_node_id(const void *a, const void *b, void *ctx) {
@@ -978,15 +586,15 @@ static void link_flows(compiler *c, model_proc *p) {
         f->src = src ? model_node_find(p, src) : -1;
         f->dst = dst ? model_node_find(p, dst) : -1;
         if (f->src < 0)
-            diag(c, 1, x, f->id, "sequenceFlow '%s' starts at '%s', which is not a node of process '%s'",
+            mc_diag(c, 1, x, f->id, "sequenceFlow '%s' starts at '%s', which is not a node of process '%s'",
                  f->id, src ? src : "(none)", p->id);
         if (f->dst < 0)
-            diag(c, 1, x, f->id, "sequenceFlow '%s' leads to '%s', which is not a node of process '%s'",
+            mc_diag(c, 1, x, f->id, "sequenceFlow '%s' leads to '%s', which is not a node of process '%s'",
                  f->id, dst ? dst : "(none)", p->id);
         for (int end = 0; end < 2; end++) {
             int n = end ? f->dst : f->src;
             if (n >= 0 && p->nodes[n].parent != c->fscope[fi]) {
-                diag(c, 1, x, f->id, "sequenceFlow '%s' crosses the border of a subprocess at '%s' [EXT.152]", f->id,
+                mc_diag(c, 1, x, f->id, "sequenceFlow '%s' crosses the border of a subprocess at '%s' [EXT.152]", f->id,
                      p->nodes[n].id);
                 if (end) f->dst = -1; else f->src = -1;
             }
@@ -1019,10 +627,10 @@ static void check_defaults(compiler *c, model_proc *p) {
         for (int k = 0; k < n->nout; k++)
             if (strcmp(p->flows[n->out[k]].id ? p->flows[n->out[k]].id : "", d) == 0) n->dflt = n->out[k];
         if (n->dflt < 0)
-            diag(c, 1, x, n->id, "%s '%s': default flow '%s' is not one of its outgoing flows [EXT.026]",
+            mc_diag(c, 1, x, n->id, "%s '%s': default flow '%s' is not one of its outgoing flows [EXT.026]",
                  n->tag, n->id, d);
         else if (p->flows[n->dflt].cond)
-            diag(c, 0, x, n->id, "%s '%s': the condition on default flow '%s' is ignored",
+            mc_diag(c, 0, x, n->id, "%s '%s': the condition on default flow '%s' is ignored",
                  n->tag, n->id, d);
     }
 }
@@ -1041,13 +649,13 @@ static void wire_adhoc(compiler *c, model_proc *p) {
             if (n->parent != i) continue;
             const char *fc = xml_attr_get(c->nx[k], NULL, "isForCompensation");
             if (el_is(n->kind, EK_START) || el_is(n->kind, EK_END))
-                diag(c, 1, c->nx[k], n->id, "adHocSubProcess '%s' holds %s '%s'; an ad-hoc subprocess has no start "
+                mc_diag(c, 1, c->nx[k], n->id, "adHocSubProcess '%s' holds %s '%s'; an ad-hoc subprocess has no start "
                      "or end events (its activities are enabled as it starts)", a->id, n->tag, n->id);
             else if (el_is(n->kind, EK_ACTIVITY) && !n->nin && !n->triggered && !(fc && strcmp(fc, "true") == 0))
                 a->enabled[a->nenabled++] = k;
         }
         if (!a->nenabled)
-            diag(c, 1, c->nx[i], a->id, "adHocSubProcess '%s' holds no activity to run; an ad-hoc subprocess "
+            mc_diag(c, 1, c->nx[i], a->id, "adHocSubProcess '%s' holds no activity to run; an ad-hoc subprocess "
                  "holds at least one activity", a->id);
     }
 }
@@ -1065,34 +673,34 @@ static void wire_scopes(compiler *c, model_proc *p) {
         if (n->trigger == TR_CONDITIONAL) p->nconditional++;
         if (n->kind == EL_START && n->parent < 0) p->starts[p->nstart++] = i;
         if (n->kind == EL_START_TIMER && n->parent < 0 && n->timer && n->timer[0] == '=')
-            diag(c, 1, x, n->id, "timer startEvent '%s': a Lua timer needs an instance; give an ISO 8601 value", n->id);
+            mc_diag(c, 1, x, n->id, "timer startEvent '%s': a Lua timer needs an instance; give an ISO 8601 value", n->id);
         if (n->kind == EL_SUBPROCESS && n->triggered) {
             int *cnt = n->parent >= 0 ? &p->nodes[n->parent].nevsub : &p->nevsub;
             int **v = n->parent >= 0 ? &p->nodes[n->parent].evsubs : &p->evsubs;
             if (!*v) *v = arena_alloc(a, sizeof(int) * (size_t)p->nnode);
             (*v)[(*cnt)++] = i;
             if (n->nin || n->nout)
-                diag(c, 1, x, n->id, "event subProcess '%s' has %s sequence flows; it starts by its event [%s]", n->id,
+                mc_diag(c, 1, x, n->id, "event subProcess '%s' has %s sequence flows; it starts by its event [%s]", n->id,
                      n->nin ? "incoming" : "outgoing", n->nin ? "EXT.022, EXT.057" : "EXT.021, EXT.057");
-            if (n->loop) diag(c, 1, x, n->id, "event subProcess '%s' cannot loop", n->id);
+            if (n->loop) mc_diag(c, 1, x, n->id, "event subProcess '%s' cannot loop", n->id);
         }
         if (!el_is(n->kind, EK_START)) continue;
         const model_node *sp = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
         int in_event_sub = sp && sp->triggered;
         if (n->kind == EL_START_CONDITIONAL && !sp)
-            diag(c, 1, x, n->id, "conditional startEvent '%s' of process '%s': nothing evaluates a condition before an "
+            mc_diag(c, 1, x, n->id, "conditional startEvent '%s' of process '%s': nothing evaluates a condition before an "
                  "instance exists; start with a none start event and wait at a conditional intermediate event, or "
                  "use a signal start event", n->id, p->id);
         const char *by = n->trigger == TR_ERROR ? "error" : n->trigger == TR_ESCALATION ? "escalation" : "compensation";
         if (n->kind == EL_START_CATCH && !in_event_sub)
-            diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s", by, n->id, by);
+            mc_diag(c, 1, x, n->id, "%s startEvent '%s': only an event subProcess starts by an %s", by, n->id, by);
         if (n->kind == EL_START_CATCH && in_event_sub && n->trigger == TR_COMPENSATE) {
             /* it compensates the subprocess holding it, in place of compensating what ran inside */
             if (sp->parent < 0)
-                diag(c, 1, x, n->id, "compensation startEvent '%s': its event subProcess '%s' must be inside a subProcess, "
+                mc_diag(c, 1, x, n->id, "compensation startEvent '%s': its event subProcess '%s' must be inside a subProcess, "
                      "which it compensates", n->id, sp->id);
             else if (p->nodes[sp->parent].comp >= 0)
-                diag(c, 1, x, n->id, "subProcess '%s' has several compensation event subProcesses", p->nodes[sp->parent].id);
+                mc_diag(c, 1, x, n->id, "subProcess '%s' has several compensation event subProcesses", p->nodes[sp->parent].id);
             else {
                 p->nodes[sp->parent].comp = n->parent;
                 p->nodes[sp->parent].compensable = 1;
@@ -1100,19 +708,19 @@ static void wire_scopes(compiler *c, model_proc *p) {
         }
         if (!sp) continue;
         if (in_event_sub == (n->kind == EL_START))
-            diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "
+            mc_diag(c, 1, x, n->id, in_event_sub ? "startEvent '%s' of event subProcess '%s' has no trigger "
                  "(message, timer, signal, conditional, error or escalation) [EXT.059, EXT.129]"
                  : "startEvent '%s' of subProcess '%s' has a trigger; an embedded subprocess starts with a none start event [EXT.100]",
                  n->id, sp->id);
         if (sp->start >= 0)
-            diag(c, 1, x, n->id, "subProcess '%s' has several start events ('%s', '%s') [EXT.058]", sp->id,
+            mc_diag(c, 1, x, n->id, "subProcess '%s' has several start events ('%s', '%s') [EXT.058]", sp->id,
                  p->nodes[sp->start].id, n->id);
         else
             p->nodes[n->parent].start = i;
     }
     for (int i = 0; i < p->nnode; i++)
         if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
-            diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event [EXT.058]", p->nodes[i].tag, p->nodes[i].id);
+            mc_diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event [EXT.058]", p->nodes[i].tag, p->nodes[i].id);
     wire_adhoc(c, p);
 }
 
@@ -1123,38 +731,38 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
         if (n->kind != EL_START_CONDITIONAL)
             message_starts += n->parent < 0 && ((el_is(n->kind, EK_START) && n->kind != EL_START) || n->instantiate);
         if (n->instantiate && (n->parent >= 0 || n->loop))    /* incoming flows: EXT.049 (constraints.c) */
-            diag(c, 1, c->nx[i], n->id, "receiveTask '%s' with instantiate=\"true\" starts the process: it must be at "
+            mc_diag(c, 1, c->nx[i], n->id, "receiveTask '%s' with instantiate=\"true\" starts the process: it must be at "
                  "process level, without a loop", n->id);
     }
     if (p->nstart == 0 && !message_starts)
-        diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
+        mc_diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
         const xml_node *at = c->nx[i];
         int gw = el_is(n->kind, EK_GATEWAY);
         if (el_is(n->kind, EK_OR_JOIN) && n->nin > 1) p->n_or_join++;
         if (n->kind == EL_GW_COMPLEX && n->nin > 1 && !n->activation)
-            diag(c, 1, at, n->id, "complexGateway '%s' joins %d flows but has no activationCondition", n->id, n->nin);
+            mc_diag(c, 1, at, n->id, "complexGateway '%s' joins %d flows but has no activationCondition", n->id, n->nin);
         if (gw && n->nout == 0)
-            diag(c, 1, at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
+            mc_diag(c, 1, at, n->id, "%s '%s' has no outgoing sequence flow", n->tag, n->id);
         if (el_is(n->kind, EK_BOUNDARY) && n->nin > 0)
-            diag(c, 1, at, n->id, "boundaryEvent '%s' has incoming sequence flows [EXT.112]", n->id);
+            mc_diag(c, 1, at, n->id, "boundaryEvent '%s' has incoming sequence flows [EXT.112]", n->id);
         if (el_is(n->kind, EK_BOUNDARY) && n->trigger != TR_COMPENSATE && n->nout == 0)
-            diag(c, 1, at, n->id, "boundaryEvent '%s' has no outgoing sequence flow (where its path goes) [EXT.113]", n->id);
+            mc_diag(c, 1, at, n->id, "boundaryEvent '%s' has no outgoing sequence flow (where its path goes) [EXT.113]", n->id);
         if (el_is(n->kind, EK_START) && n->nin > 0)
-            diag(c, 1, at, n->id, "startEvent '%s' has incoming sequence flows [EXT.096]", n->id);
+            mc_diag(c, 1, at, n->id, "startEvent '%s' has incoming sequence flows [EXT.096]", n->id);
         if (el_is(n->kind, EK_END) && n->nout > 0)
-            diag(c, 1, at, n->id, "endEvent '%s' has outgoing sequence flows [EXT.104]", n->id);
+            mc_diag(c, 1, at, n->id, "endEvent '%s' has outgoing sequence flows [EXT.104]", n->id);
         if (n->kind == EL_GW_PARALLEL)
             for (int k = 0; k < n->nout; k++)
                 if (p->flows[n->out[k]].cond)
-                    diag(c, 0, at, n->id, "%s '%s': condition on flow '%s' is ignored", n->tag,
+                    mc_diag(c, 0, at, n->id, "%s '%s': condition on flow '%s' is ignored", n->tag,
                          n->id, p->flows[n->out[k]].id);
         if (n->kind == EL_GW_EVENT)
             for (int k = 0; k < n->nout; k++) {
                 const model_node *t = &p->nodes[p->flows[n->out[k]].dst < 0 ? i : p->flows[n->out[k]].dst];
                 if (t->kind != EL_CATCH_TIMER && t->kind != EL_CATCH_EVENT && t->kind != EL_RECEIVE)
-                    diag(c, 1, at, n->id, "eventBasedGateway '%s' leads to %s '%s'; it must lead to timer, "
+                    mc_diag(c, 1, at, n->id, "eventBasedGateway '%s' leads to %s '%s'; it must lead to timer, "
                          "message or signal catch events or receive tasks [EXT.138]", n->id, t->tag, t->id);
             }
         if (n->kind == EL_LINK_THROW && n->msg) {
@@ -1162,7 +770,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
                 if (p->nodes[k].kind == EL_LINK_CATCH && p->nodes[k].parent == n->parent &&
                     p->nodes[k].msg && strcmp(p->nodes[k].msg, n->msg) == 0) n->link = k;
             if (n->link < 0)
-                diag(c, 1, at, n->id, "link '%s' of '%s' has no link catch event of that name in its scope [EXT.118, EXT.125]",
+                mc_diag(c, 1, at, n->id, "link '%s' of '%s' has no link catch event of that name in its scope [EXT.118, EXT.125]",
                      n->msg, n->id);
         }
     }
@@ -1189,7 +797,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
     }
     for (int i = 0; i < p->nnode && (p->nstart || message_starts); i++)
         if (!seen[i])
-            diag(c, 0, c->nx[i], p->nodes[i].id, "%s '%s' cannot be reached from any start event",
+            mc_diag(c, 0, c->nx[i], p->nodes[i].id, "%s '%s' cannot be reached from any start event",
                  p->nodes[i].tag, p->nodes[i].id);
     free(seen);
     free(queue);
@@ -1223,7 +831,7 @@ static void attach_boundaries(compiler *c, model_proc *p) {
         const char *ref = xml_attr_get(x, NULL, "attachedToRef");
         n->attached = ref ? model_node_find(p, ref) : -1;
         if (n->attached < 0) {
-            diag(c, 1, x, n->id, "boundaryEvent '%s' is attached to '%s', which is not a node of process '%s'",
+            mc_diag(c, 1, x, n->id, "boundaryEvent '%s' is attached to '%s', which is not a node of process '%s'",
                  n->id, ref ? ref : "(none)", p->id);
             continue;
         }
@@ -1232,24 +840,24 @@ static void attach_boundaries(compiler *c, model_proc *p) {
                      n->trigger == TR_CONDITIONAL;
         if (!boundary_fits(n, a) && timely && a->kind != EL_SUBPROCESS) {
             /* allowed by BPMN, but the task does not wait: nothing can happen while it runs */
-            diag(c, 0, x, n->id, "boundaryEvent '%s' on %s '%s' never fires: the task runs at once, without waiting",
+            mc_diag(c, 0, x, n->id, "boundaryEvent '%s' on %s '%s' never fires: the task runs at once, without waiting",
                  n->id, a->tag, a->id);
             continue;
         }
         if (!boundary_fits(n, a) && n->trigger == TR_CANCEL) {
-            diag(c, 1, x, n->id, "cancel boundaryEvent '%s' is attached to %s '%s'; only a transaction is cancelled",
+            mc_diag(c, 1, x, n->id, "cancel boundaryEvent '%s' is attached to %s '%s'; only a transaction is cancelled",
                  n->id, a->tag, a->id);
             continue;
         }
         if (!boundary_fits(n, a)) {
-            diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
+            mc_diag(c, 1, x, n->id, "%s boundaryEvent '%s' on %s '%s' is not supported", n->kind == EL_BOUNDARY_TIMER
                  ? "timer" : n->trigger == TR_MESSAGE ? "message" : n->trigger == TR_SIGNAL ? "signal" : n->trigger == TR_ESCALATION
                  ? "escalation" : n->trigger == TR_ERROR ? "error" : n->trigger == TR_CONDITIONAL ? "conditional" : "compensate",
                  n->id, a->tag, a->id);
             continue;
         }
         if (a->parent != n->parent)
-            diag(c, 1, x, n->id, "boundaryEvent '%s' and '%s' are not in the same scope", n->id, a->id);
+            mc_diag(c, 1, x, n->id, "boundaryEvent '%s' and '%s' are not in the same scope", n->id, a->id);
         if (n->trigger == TR_COMPENSATE) a->compensable = 1;
         if (!a->bnd) a->bnd = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
         a->bnd[a->nbnd++] = i;
@@ -1266,13 +874,13 @@ static void check_cancel(compiler *c, model_proc *p) {
         int leaves = 0;
         for (int k = 0; t && k < t->nbnd; k++) leaves |= p->nodes[t->bnd[k]].trigger == TR_CANCEL;
         if (!t || !t->transaction)
-            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s' is not inside a transaction; only a transaction "
+            mc_diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s' is not inside a transaction; only a transaction "
                  "is cancelled", n->id);
         else if (!leaves)
-            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': transaction '%s' has no cancel boundaryEvent to "
+            mc_diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': transaction '%s' has no cancel boundaryEvent to "
                  "leave by once cancelled", n->id, t->id);
         else if (t->loop)
-            diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': cancelling one instance of multi-instance "
+            mc_diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': cancelling one instance of multi-instance "
                  "transaction '%s' is not supported", n->id, t->id);
     }
 }
@@ -1287,17 +895,17 @@ static void link_compensation(compiler *c, model_proc *p) {
         p->nodes[b].comp = h;
         const char *fc = xml_attr_get(c->nx[h], NULL, "isForCompensation");
         if (!fc || strcmp(fc, "true"))
-            diag(c, 1, c->nx[h], p->nodes[h].id, "'%s' handles compensation of '%s' but is not isForCompensation=\"true\" [EXT.144]",
+            mc_diag(c, 1, c->nx[h], p->nodes[h].id, "'%s' handles compensation of '%s' but is not isForCompensation=\"true\" [EXT.144]",
                  p->nodes[h].id, p->nodes[b].id);
     }
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
         if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->comp < 0)
-            diag(c, 1, c->nx[i], n->id, "compensation boundaryEvent '%s' has no handler (an association to an "
+            mc_diag(c, 1, c->nx[i], n->id, "compensation boundaryEvent '%s' has no handler (an association to an "
                  "activity with isForCompensation=\"true\") [EXT.143]", n->id);
         if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == TR_COMPENSATE && n->msg &&
             model_node_find(p, n->msg) < 0)
-            diag(c, 1, c->nx[i], n->id, "'%s' compensates activity '%s', which is not a node of process '%s'",
+            mc_diag(c, 1, c->nx[i], n->id, "'%s' compensates activity '%s', which is not a node of process '%s'",
                  n->id, n->msg, p->id);
     }
 }
@@ -1311,9 +919,9 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
         const char *id = xml_attr_get(x, NULL, "id");
         int k = node_kind(x);
         if (k >= 0) {
-            if (!id || !*id) diag(c, 1, x, NULL, "%s at line %d has no id [EXT.003]", x->name, x->line);
+            if (!id || !*id) mc_diag(c, 1, x, NULL, "%s at line %d has no id [EXT.003]", x->name, x->line);
             if (k == EL_UNSUPPORTED)
-                diag(c, 1, x, id, "%s '%s' at %s:%d is not supported", x->name, describe(c, x, id),
+                mc_diag(c, 1, x, id, "%s '%s' at %s:%d is not supported", x->name, describe(c, x, id),
                      c->m->file, x->line);
             p->nnode++;
             if (k == EL_SUBPROCESS) count_children(c, x, p);
@@ -1322,7 +930,7 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
         } else if (strcmp(x->name, "association") == 0) {
             c->nassoc++;
         } else if (!model_in_list(passive_tags, x->name)) {
-            diag(c, 1, x, id, "unknown BPMN element <%s> in process '%s'", x->name, p->id);
+            mc_diag(c, 1, x, id, "unknown BPMN element <%s> in process '%s'", x->name, p->id);
         }
     }
 }
@@ -1330,10 +938,10 @@ static void count_children(compiler *c, const xml_node *px, model_proc *p) {
 static void add_local(compiler *c, model_node *sp, const xml_node *x) {
     const char *name = xml_attr_get(x, NULL, "name");
     name = model_trimmed(c->m->mem, name && *name ? name : xml_attr_get(x, NULL, "id"));
-    if (name) local_name(c, sp, name);
+    if (name) mc_local_name(c, sp, name);
 }
 
-static void local_name(compiler *c, model_node *sp, const char *name) {
+void mc_local_name(compiler *c, model_node *sp, const char *name) {
     const char **v = arena_alloc(c->m->mem, sizeof *v * (size_t)(sp->nlocal + 1));
     if (sp->nlocal) memcpy(v, sp->locals, sizeof *v * (size_t)sp->nlocal);
     v[sp->nlocal++] = name;
@@ -1371,7 +979,7 @@ static void compile_container(compiler *c, const xml_node *px, model_proc *p, in
 static void compile_process(compiler *c, const xml_node *px, model_proc *p) {
     arena *a = c->m->mem;
     p->id = arena_strdup(a, xml_attr_get(px, NULL, "id"));
-    if (!p->id) { p->id = "(no id)"; diag(c, 1, px, NULL, "process at line %d has no id", px->line); }
+    if (!p->id) { p->id = "(no id)"; mc_diag(c, 1, px, NULL, "process at line %d has no id", px->line); }
     p->name = model_trimmed(a, xml_attr_get(px, NULL, "name"));
     p->line = px->line;
     const char *ex = xml_attr_get(px, NULL, "isExecutable");
@@ -1438,7 +1046,7 @@ static void check_duplicate_ids(compiler *c, const xml_node *root) {
     for (int i = 1; i < s.n; i++)
         if (strcmp(s.v[i].id, s.v[i - 1].id) == 0) {
             xml_node at = {.line = s.v[i].line};
-            diag(c, 1, &at, s.v[i].id, "duplicate id '%s' (first at line %d) [EXT.002]", s.v[i].id, s.v[i - 1].line);
+            mc_diag(c, 1, &at, s.v[i].id, "duplicate id '%s' (first at line %d) [EXT.002]", s.v[i].id, s.v[i - 1].line);
         }
     free(s.v);
 }
@@ -1462,15 +1070,15 @@ static model *compile(const xml_doc *doc, const char *file, int check) {
     compiler c = {.m = m, .root = doc->root, .proc = -1};
     const xml_node *root = doc->root;
     if (!model_is_bpmn(root) || strcmp(root->name, "definitions") != 0) {
-        diag(&c, 1, root, NULL, "not a BPMN 2.0 document: the root element is <%s>%s%s%s, "
+        mc_diag(&c, 1, root, NULL, "not a BPMN 2.0 document: the root element is <%s>%s%s%s, "
              "not <definitions> in namespace %s", root->name, root->ns ? " in namespace " : "",
              root->ns ? root->ns : "", "", BPMN_NS);
         return m;
     }
     if (check) check_duplicate_ids(&c, root);
     const char *el = xml_attr_get(root, NULL, "expressionLanguage");
-    if (el && !lua_format(el) && !strcasestr(el, "lua") && has_expression(root))
-        diag(&c, 1, root, NULL, "definitions declares expressionLanguage \"%s\" (%s); sdm evaluates every condition "
+    if (el && !mc_lua_format(el) && !strcasestr(el, "lua") && has_expression(root))
+        mc_diag(&c, 1, root, NULL, "definitions declares expressionLanguage \"%s\" (%s); sdm evaluates every condition "
              "and expression as Lua: write them in Lua and drop the attribute, or declare "
              "expressionLanguage=\"https://www.lua.org/\"", el, expr_language_name(el));
     for (const xml_node *x = root->child; x; x = x->next)
@@ -1487,7 +1095,7 @@ static model *compile(const xml_doc *doc, const char *file, int check) {
     }
     if (check) model_check_constraints(m, root);
     c.proc = -1;
-    if (m->nproc == 0) diag(&c, 1, root, NULL, "the document defines no process");
+    if (m->nproc == 0) mc_diag(&c, 1, root, NULL, "the document defines no process");
     return m;
 }
 

@@ -1,5 +1,8 @@
 /*
-** model_int.h — what model.c shares with constraints.c, and nothing else.
+** model_int.h — what the model compiler's files (model.c, model_act.c,
+** dialect.c) share with each other and with constraints.c, and nothing
+** else. `compiler` is one compilation's state; mc_* are the compiler's
+** functions one file calls in another.
 **
 ** Small helpers on the XML tree and the diagnostics list; the runtime and
 ** the rest of the engine read model.h only.
@@ -7,6 +10,8 @@
 #ifndef SDM_MODEL_INT_H
 #define SDM_MODEL_INT_H
 #include "model.h"
+
+#define CAMUNDA_NS   "http://camunda.org/schema/1.0/bpmn"
 
 int model_is_bpmn(const xml_node *n);
 const xml_node *model_child(const xml_node *x, const char *name);   /* first BPMN child so named */             /* in BPMN's namespace (either URI) */
@@ -27,4 +32,30 @@ const char *model_dialect_timer(arena *a, const char *text);
 /* Camunda 7/8 execution attributes of element x read into n (NULL for a
 ** process), and a warning for each one sdm ignores. */
 void model_dialect_vendor(model *m, int proc, const xml_node *x, model_node *n);
+
+typedef struct compiler {
+    model *m;
+    const xml_node *root;    /* definitions: shared event definitions live here */
+    int proc;                /* process being compiled, -1 outside */
+    /* the process being compiled: each node's and flow's element, the
+    ** container (subprocess index or -1) each flow is drawn in, associations */
+    const xml_node **nx, **fx, **assoc;
+    int *fscope;
+    int ni, nf, nassoc;
+} compiler;
+
+/* model.c */
+void mc_diag(compiler *c, int error, const xml_node *at, const char *element, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+const char *mc_expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text);
+void mc_local_name(compiler *c, model_node *sp, const char *name);
+int mc_lua_format(const char *f);
+const char *mc_sdm_attr(const xml_node *x, const char *name);
+const char *mc_trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id);
+/* model_act.c */
+void mc_call_global_task(compiler *c, model_node *n);
+void mc_compile_adhoc(compiler *c, const xml_node *x, model_node *n);
+void mc_compile_call(compiler *c, const xml_node *x, model_node *n);
+void mc_compile_form(compiler *c, const xml_node *x, model_node *n);
+void mc_compile_loop(compiler *c, const xml_node *x, model_node *n);
+void mc_compile_task(compiler *c, const xml_node *x, model_node *n);
 #endif
