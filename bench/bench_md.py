@@ -87,7 +87,7 @@ if "big.b1" in fig:
     p("")
 else:
     p("The large-store figures are optional: `BIG=1000000 make bench` generates a store of a million")
-    p("clients with bench/bench.c's generator and runs bench10 on it (20 minutes on this machine under load).")
+    p("clients with bench/bench.c's generator and runs bench10 on it (under 2 minutes on this machine when idle, 20 under load).")
     p("")
 p("## Goals of issue 17")
 p("")
@@ -106,7 +106,7 @@ p(f"| ≥ 0.5 of SQLite's one-row commit rate, every step alone | NORMAL {num(r2
 if "big.cpu.b1" in fig:
     r3 = max(v(f"big.cpu.b{b}") / v(f"cpu.normal.b{b}") for b in (1, 64) if v(f"big.cpu.b{b}") and v(f"cpu.normal.b{b}"))
     p(f"| at 1M clients within 20 % of the small store | CPU per completion {ratio(v('big.cpu.b1'), v('cpu.normal.b1'))} alone, "
-      f"{ratio(v('big.cpu.b64'), v('cpu.normal.b64'))} in groups of 64 (runs at different times, both under load) "
+      f"{ratio(v('big.cpu.b64'), v('cpu.normal.b64'))} in groups of 64 (small and large store in this one run; single commits vary most between runs) "
       f"| {'met' if r3 <= 1.2 + 1e-9 else 'not met'}{', at the edge' if r3 > 1.15 else ''} |")
 else:
     p("| at 1M clients within 20 % of the small store | not run (BIG unset) | |")
