@@ -67,6 +67,7 @@ int rt_save_vars(rt_step *s, sdm_err *err);
 void rt_chunk_name(rt_step *s, const char *id, char *buf, size_t n);
 int rt_eval_json(rt_step *s, const model_node *n, const char *code, int64_t scope, char **out, sdm_err *why);
 int rt_eval_bool(rt_step *s, const model_node *n, const char *code, int64_t scope, int *out, sdm_err *why);
+int rt_eval_string(rt_step *s, const model_node *n, const char *code, int64_t scope, char **out, sdm_err *why);
 int rt_incident(rt_step *s, int64_t token, int node, const char *phase, const sdm_err *why, sdm_err *err);
 int rt_script_outcome(rt_step *s, int rc, int64_t token, int node, const char *phase, const sdm_err *why, sdm_err *err);
 

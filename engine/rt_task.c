@@ -16,10 +16,8 @@ static int due_of(rt_step *s, const model_node *n, int64_t scope, int64_t *due, 
     *due = 0;
     const char *spec = n->due_working ? n->due_working : n->due;
     if (n->due_expr) {
-        char chunk[300], *out = NULL;
-        rt_chunk_name(s, n->id, chunk, sizeof chunk);
-        int rc = rt_lua_ready(s, n->id, scope, err);
-        if (!rc) rc = scr_eval_string(s->sc, n->due_expr, chunk, &out, err);
+        char *out = NULL;
+        int rc = rt_eval_string(s, n, n->due_expr, scope, &out, err);
         if (rc) return rc;
         if (!out) return SDM_OK;
         const char *tz = clk_calendar_tz(s->cal);
@@ -45,12 +43,7 @@ int rt_user_task(rt_step *s, const rt_item *it, sdm_err *err) {
     char *assignee = n->assignee ? xstrdup(n->assignee) : NULL;
     sdm_err why = {0};
     int rc = SDM_OK;
-    if (!assignee && n->assignee_expr) {
-        char chunk[300];
-        rt_chunk_name(s, n->id, chunk, sizeof chunk);
-        rc = rt_lua_ready(s, n->id, it->scope, &why);
-        if (!rc) rc = scr_eval_string(s->sc, n->assignee_expr, chunk, &assignee, &why);
-    }
+    if (!assignee && n->assignee_expr) rc = rt_eval_string(s, n, n->assignee_expr, it->scope, &assignee, &why);
     if (!rc && !assignee && s->assign) rc = s->assign(s->assign_ctx, n, s->client, &assignee, &why);
     int64_t due = 0, task;
     rt_wait_plan w = {0};

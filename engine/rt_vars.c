@@ -105,11 +105,16 @@ void rt_chunk_name(rt_step *s, const char *id, char *buf, size_t n) {
     snprintf(buf, n, "%s:%s", base ? base + 1 : (s->file ? s->file : "model"), id);
 }
 
+/* The sandbox ready for Lua of node n in scope, and its chunk name. */
+static int lua_at(rt_step *s, const model_node *n, int64_t scope, char *chunk, size_t len, sdm_err *why) {
+    rt_chunk_name(s, n->id, chunk, len);
+    return rt_lua_ready(s, n->id, scope, why);
+}
+
 /* Evaluate Lua `code` of node n in scope, to JSON (NULL for nil). */
 int rt_eval_json(rt_step *s, const model_node *n, const char *code, int64_t scope, char **out, sdm_err *why) {
     char chunk[300];
-    rt_chunk_name(s, n->id, chunk, sizeof chunk);
-    int rc = rt_lua_ready(s, n->id, scope, why);
+    int rc = lua_at(s, n, scope, chunk, sizeof chunk, why);
     if (!rc) rc = scr_eval_json(s->sc, code, chunk, out, why);
     if (!rc) rc = rt_save_vars(s, why);
     return rc;
@@ -117,11 +122,18 @@ int rt_eval_json(rt_step *s, const model_node *n, const char *code, int64_t scop
 
 int rt_eval_bool(rt_step *s, const model_node *n, const char *code, int64_t scope, int *out, sdm_err *why) {
     char chunk[300];
-    rt_chunk_name(s, n->id, chunk, sizeof chunk);
-    int rc = rt_lua_ready(s, n->id, scope, why);
+    int rc = lua_at(s, n, scope, chunk, sizeof chunk, why);
     if (!rc) rc = scr_eval_bool(s->sc, code, chunk, out, why);
     if (!rc) rc = rt_save_vars(s, why);
     return rc;
+}
+
+/* A value expression (timer, due date, assignee) to a string (NULL for
+** nil). What it assigns is stored at the step's next save, as before. */
+int rt_eval_string(rt_step *s, const model_node *n, const char *code, int64_t scope, char **out, sdm_err *why) {
+    char chunk[300];
+    int rc = lua_at(s, n, scope, chunk, sizeof chunk, why);
+    return rc ? rc : scr_eval_string(s->sc, code, chunk, out, why);
 }
 
 int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err) {

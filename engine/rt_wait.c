@@ -73,10 +73,7 @@ static int timer_due(rt_step *s, const model_node *n, int64_t scope, int *fired,
     int rc = SDM_OK;
     *due = 0;
     if (spec[0] == '=') {
-        char chunk[300];
-        rt_chunk_name(s, n->id, chunk, sizeof chunk);
-        rc = rt_lua_ready(s, n->id, scope, why);
-        if (!rc) rc = scr_eval_string(s->sc, spec + 1, chunk, &owned, why);
+        rc = rt_eval_string(s, n, spec + 1, scope, &owned, why);
         if (!rc && !owned) rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer expression of '%s' gave nil", n->id);
         if (rc) return rc;
         spec = owned;
