@@ -4,7 +4,8 @@
 ** The schema and its invariants are specified in store.h; the schema's
 ** text and its upgrades are in migrate.c, the WAL writer in wal.c, and
 ** the people's and reports' SQL in org.c and report.c (through
-** store_sql_*). Only the store layer includes sqlite3.h.
+** store_sql_*, whose statement cache is store_sql.c's). Only the store
+** layer includes sqlite3.h.
 **
 ** Statements on the hot path are prepared once and cached by number; a
 ** commit's WAL writes go out in one write() (wal.c).
@@ -41,6 +42,8 @@ enum {
     Q_LOAD_ADD, Q_LOAD_TASK, Q_LOAD_INST, Q_LOAD_TOKEN,
     Q__COUNT
 };
+
+_Static_assert(Q__COUNT <= STORE_NQ, "raise STORE_NQ in store_int.h");
 
 static const char *const sql_of[Q__COUNT] = {
     [Q_LATEST_DEF] = "SELECT d.id, d.version, r.xml FROM definitions d JOIN resources r ON r.id = d.resource_id"
@@ -137,31 +140,13 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_LOAD_TOKEN] = "SELECT assignee FROM tasks WHERE token_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
 };
 
-/* Ad-hoc statements of the store-layer files, prepared once and reused:
-** a step runs a dozen of them, and preparing costs more than running. */
-#define SQL_CACHE 128
-typedef struct sql_slot { char *sql; uint64_t hash; sqlite3_stmt *st; int busy; } sql_slot;
-
-struct store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[Q__COUNT];
-    sql_slot cache[SQL_CACHE];
-    int ncache;
-    char *path;
-    int readonly;                /* opened SDM_OPEN_READ: every write is refused */
-    int found_version;           /* schema version the open found (before migrating) */
-    int64_t tx_history;          /* first history row of this transaction, 0: none */
-    struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
-    int nload, capload;
-};
-
 static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
 static void load_clear(store *s);
 
 /* SQLite's words for the last failure, except a full disk: it may come as
 ** "disk I/O error" (a write that failed with ENOSPC), and the person must
 ** learn that space ran out, and where. */
-static const char *cause(store *s, char *buf, size_t n) {
+const char *store_cause(store *s, char *buf, size_t n) {
     if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_FULL && sqlite3_system_errno(s->db) != ENOSPC)
         return sqlite3_errmsg(s->db);
     snprintf(buf, n, "disk full: no space left to write %s (or its -wal file)", s->path ? s->path : "the database");
@@ -170,7 +155,7 @@ static const char *cause(store *s, char *buf, size_t n) {
 
 int store_db_error(store *s, sdm_err *err, const char *what) {
     char buf[600];
-    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, cause(s, buf, sizeof buf));
+    return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, store_cause(s, buf, sizeof buf));
 }
 
 static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
@@ -187,7 +172,7 @@ static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
 ** copies each text) unless the statement runs to its end and is reset
 ** before the caller's strings can go (execv): then SQLITE_STATIC, which
 ** saves a step an allocation and a copy per text. */
-static void bindv_as(sqlite3_stmt *st, const char *fmt, va_list ap, sqlite3_destructor_type keep) {
+void store_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, sqlite3_destructor_type keep) {
     for (int i = 1; *fmt; fmt++, i++) {
         switch (*fmt) {
         case 'i': sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
@@ -202,9 +187,7 @@ static void bindv_as(sqlite3_stmt *st, const char *fmt, va_list ap, sqlite3_dest
     }
 }
 
-static void bindv(sqlite3_stmt *st, const char *fmt, va_list ap) { bindv_as(st, fmt, ap, SQLITE_TRANSIENT); }
-
-static void done(sqlite3_stmt *st) {
+void store_reset(sqlite3_stmt *st) {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
 }
@@ -213,9 +196,9 @@ static int execv(store *s, int q, int *changes, sdm_err *err, const char *fmt, v
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
-    bindv_as(st, fmt, ap, SQLITE_STATIC);
+    store_bindv(st, fmt, ap, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    done(st);
+    store_reset(st);
     if (rc != SQLITE_DONE) return store_db_error(s, err, sql_of[q]);
     if (changes) *changes = sqlite3_changes(s->db);
     return SDM_OK;
@@ -248,11 +231,11 @@ static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fm
     sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     va_list ap;
     va_start(ap, fmt);
-    bindv(st, fmt, ap);
+    store_bindv(st, fmt, ap, SQLITE_TRANSIENT);
     va_end(ap);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) { *out = st; return SDM_OK; }
-    done(st);
+    store_reset(st);
     if (rc == SQLITE_DONE) return SDM_ERR_NOTFOUND;
     return store_db_error(s, err, sql_of[q]);
 }
@@ -262,7 +245,7 @@ static void copy_col(sqlite3_stmt *st, int c, char *dst, size_t n) {
     snprintf(dst, n, "%s", v ? (const char *)v : "");
 }
 
-static char *dup_col(sqlite3_stmt *st, int c) {
+char *store_col_text(sqlite3_stmt *st, int c) {
     const unsigned char *v = sqlite3_column_text(st, c);
     return v ? xstrdup((const char *)v) : NULL;
 }
@@ -276,128 +259,6 @@ static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
     return out;
 }
 
-/* ---------- ad-hoc statements for the store layer (org.c, report.c) ---------- */
-
-int store_sql_error(store *s, sdm_err *err, const char *sql) {
-    char buf[600];
-    return err_set(err, SDM_ERR_STORE, NULL, 0, NULL, "%s (in: %.120s)", cause(s, buf, sizeof buf), sql);
-}
-
-char *store_col_text(struct sqlite3_stmt *st, int col) { return dup_col(st, col); }
-
-static uint64_t hash_sql(const char *sql) {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *sql; sql++) h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
-    return h;
-}
-
-/* A free cached statement for `sql`, or a new one (cached while there is
-** room). A slot in use is skipped, so nested use of one text is safe. */
-static int sql_prep(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    uint64_t h = hash_sql(sql);
-    *st = NULL;
-    for (int i = 0; i < s->ncache && !*st; i++) {
-        sql_slot *c = &s->cache[i];
-        if (c->hash == h && !c->busy && strcmp(c->sql, sql) == 0) { c->busy = 1; *st = c->st; }
-    }
-    if (!*st) {
-        if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-            return store_sql_error(s, err, sql);
-        if (s->ncache < SQL_CACHE) s->cache[s->ncache++] = (sql_slot){xstrdup(sql), h, *st, 1};
-    }
-    bindv(*st, fmt ? fmt : "", ap);
-    return SDM_OK;
-}
-
-void store_sql_close(store *s, struct sqlite3_stmt *st) {
-    for (int i = 0; i < s->ncache; i++)
-        if (s->cache[i].st == st) { done(st); s->cache[i].busy = 0; return; }
-    sqlite3_finalize(st);
-}
-
-int store_sql_open(store *s, struct sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = sql_prep(s, st, err, sql, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-int store_sql_exec(store *s, int *changes, sdm_err *err, const char *sql, const char *fmt, ...) {
-    sqlite3_stmt *st;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = sql_prep(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int r = sqlite3_step(st);
-    store_sql_close(s, st);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) return store_sql_error(s, err, sql);
-    if (changes) *changes = sqlite3_changes(s->db);
-    return SDM_OK;
-}
-
-int store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err, const char *sql,
-                    const char *fmt, ...) {
-    sqlite3_stmt *st;
-    *out = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = sql_prep(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    int ncol = sqlite3_column_count(st);
-    const char *cols[48];
-    sdm_assert(ncol < 48 && (int)strlen(types) == ncol);
-    for (int c = 0; c < ncol; c++) cols[c] = sqlite3_column_name(st, c);
-    cols[ncol] = NULL;
-    sdm_table *t = table_new(cols, types);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        char **cells = table_add_row(t);
-        for (int c = 0; c < ncol; c++) cells[c] = dup_col(st, c);
-    }
-    store_sql_close(s, st);
-    if (r != SQLITE_DONE) { sdm_table_free(t); return store_sql_error(s, err, sql); }
-    *out = t;
-    return SDM_OK;
-}
-
-static int sql_first_row(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    int rc = sql_prep(s, st, err, sql, fmt, ap);
-    if (rc) return rc;
-    int r = sqlite3_step(*st);
-    if (r == SQLITE_ROW) return SDM_OK;
-    store_sql_close(s, *st);
-    return r == SQLITE_DONE ? SDM_ERR_NOTFOUND : store_sql_error(s, err, sql);
-}
-
-int store_sql_text(store *s, char **out, sdm_err *err, const char *sql, const char *fmt, ...) {
-    sqlite3_stmt *st;
-    *out = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = sql_first_row(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    *out = dup_col(st, 0);
-    store_sql_close(s, st);
-    return SDM_OK;
-}
-
-int store_sql_int(store *s, int64_t *out, sdm_err *err, const char *sql, const char *fmt, ...) {
-    sqlite3_stmt *st;
-    *out = 0;
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = sql_first_row(s, &st, err, sql, fmt, ap);
-    va_end(ap);
-    if (rc) return rc;
-    *out = sqlite3_column_int64(st, 0);
-    store_sql_close(s, st);
-    return SDM_OK;
-}
-
 /* ---------- open, close, transactions ---------- */
 
 int store_run_sql(store *s, const char *sql, sdm_err *err) {
@@ -405,7 +266,7 @@ int store_run_sql(store *s, const char *sql, sdm_err *err) {
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return SDM_OK;
     char buf[600];
     err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL
-            || !msg ? cause(s, buf, sizeof buf) : msg);
+            || !msg ? store_cause(s, buf, sizeof buf) : msg);
     sqlite3_free(msg);
     return SDM_ERR_STORE;
 }
@@ -502,7 +363,7 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
 void store_close(store *s) {
     if (!s) return;
     for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmt[i]);
-    for (int i = 0; i < s->ncache; i++) { sqlite3_finalize(s->cache[i].st); free(s->cache[i].sql); }
+    store_sql_cache_free(s);
     load_clear(s);
     free(s->load);
     sqlite3_close(s->db);
@@ -519,7 +380,7 @@ static int txn(store *s, int q, sdm_err *err) {
     sqlite3_stmt *st = prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     int rc = sqlite3_step(st) == SQLITE_DONE ? SDM_OK
-           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", cause(s, buf, sizeof buf));
+           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", store_cause(s, buf, sizeof buf));
     sqlite3_reset(st);
     return rc;
 }
@@ -576,7 +437,7 @@ int store_latest_definition(store *s, const char *process, int64_t *def_id, int 
     *def_id = sqlite3_column_int64(st, 0);
     *version = sqlite3_column_int(st, 1);
     if (xml) *xml = dup_blob(st, 2, len);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -620,9 +481,9 @@ int store_tree_missing(store *s, int64_t after, int64_t *id, char **name, char *
     int rc = row(s, Q_TREE_MISSING, &st, err, "i", after);
     if (rc) return rc;
     *id = sqlite3_column_int64(st, 0);
-    *name = dup_col(st, 1);
+    *name = store_col_text(st, 1);
     *xml = dup_blob(st, 2, len);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -643,11 +504,11 @@ int store_definition_source(store *s, int64_t def_id, int64_t *resource, char **
     if (rc == SDM_ERR_NOTFOUND) return SDM_CORRUPT_BKPT(err, "instance refers to a missing definition");
     if (rc) return rc;
     *resource = sqlite3_column_int64(st, 0);
-    *process = dup_col(st, 1);
-    *file = dup_col(st, 2);
+    *process = store_col_text(st, 1);
+    *file = store_col_text(st, 2);
     *tree = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL : dup_blob(st, 3, len);
     *xml = *tree ? NULL : dup_blob(st, 4, len);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -658,7 +519,7 @@ int store_instance_add(store *s, int64_t def_id, const char *process, const char
     sqlite3_stmt *st;
     if (row(s, Q_INST_ACTIVE, &st, NULL, "tt", process, client) == SDM_OK) {
         long long other = sqlite3_column_int64(st, 0);
-        done(st);
+        store_reset(st);
         return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                        "client '%s' already has an active instance of '%s' (instance %lld)",
                        client, process, other);
@@ -678,7 +539,7 @@ int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err) 
     copy_col(st, 4, out->state, sizeof out->state);
     out->parent_id = sqlite3_column_int64(st, 5);
     out->parent_token = sqlite3_column_int64(st, 6);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -847,7 +708,7 @@ int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err) {
     copy_col(st, 2, out->state, sizeof out->state);
     copy_col(st, 3, out->flow, sizeof out->flow);
     out->parent = sqlite3_column_int64(st, 4);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -856,7 +717,7 @@ int store_token_count(store *s, int64_t inst, int64_t scope, int *n, sdm_err *er
     int rc = row(s, Q_TOK_COUNT, &st, err, "iI", inst, scope);
     if (rc) return rc;
     *n = sqlite3_column_int(st, 0);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -878,10 +739,10 @@ int store_tokens_joining(store *s, int64_t inst, int64_t scope, const char *node
             *flows = xrealloc(*flows, sizeof **flows * (size_t)cap);
         }
         (*ids)[*n] = sqlite3_column_int64(st, 0);
-        (*flows)[*n] = dup_col(st, 1);
+        (*flows)[*n] = store_col_text(st, 1);
         (*n)++;
     }
-    done(st);
+    store_reset(st);
     return rc == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "joining tokens");
 }
 
@@ -901,7 +762,7 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
         copy_col(st, 3, t->flow, sizeof t->flow);
         t->parent = sqlite3_column_int64(st, 4);
     }
-    done(st);
+    store_reset(st);
     return rc == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "tokens");
 }
 
@@ -953,7 +814,7 @@ static int load_close(store *s, int q, int64_t arg, sdm_err *err) {
     sqlite3_bind_int64(st, 1, arg);
     int r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
-    done(st);
+    store_reset(st);
     return r == SQLITE_DONE ? SDM_OK : store_db_error(s, err, sql_of[q]);
 }
 
@@ -978,7 +839,7 @@ int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
     copy_col(st, 3, out->node, sizeof out->node);
     copy_col(st, 4, out->state, sizeof out->state);
     copy_col(st, 5, out->assignee, sizeof out->assignee);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -1007,9 +868,9 @@ int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err 
     sqlite3_stmt *st;
     int rc = row(s, Q_VARS_JSON, &st, err, "ii", inst, scope);
     if (rc) return rc;
-    *json = dup_col(st, 0);
+    *json = store_col_text(st, 0);
     if (!*json) *json = xstrdup("{}");
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -1040,7 +901,7 @@ int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err) 
     copy_col(st, 3, out->node, sizeof out->node);
     copy_col(st, 4, out->phase, sizeof out->phase);
     copy_col(st, 5, out->state, sizeof out->state);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -1078,7 +939,7 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
     out->definition_id = sqlite3_column_int64(st, 9);
     out->attempts = sqlite3_column_int(st, 10);
     out->incident_id = sqlite3_column_int64(st, 11);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -1132,7 +993,7 @@ int store_next_due(store *s, int64_t *due, sdm_err *err) {
             int64_t v = sqlite3_column_int64(st, 0);
             if (!*due || v < *due) *due = v;
         }
-        done(st);
+        store_reset(st);
     }
     return SDM_OK;
 }
@@ -1149,7 +1010,7 @@ int store_task_of_token(store *s, int64_t token, const char *node, store_task *o
     copy_col(st, 5, out->assignee, sizeof out->assignee);
     out->due_at = sqlite3_column_int64(st, 6);
     out->created_at = sqlite3_column_int64(st, 7);
-    done(st);
+    store_reset(st);
     return SDM_OK;
 }
 
@@ -1267,12 +1128,12 @@ int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message
     out->id = sqlite3_column_int64(st, 0);
     copy_col(st, 1, out->channel, sizeof out->channel);
     copy_col(st, 2, out->recipient, sizeof out->recipient);
-    out->subject = dup_col(st, 3);
-    out->body = dup_col(st, 4);
+    out->subject = store_col_text(st, 3);
+    out->body = store_col_text(st, 4);
     out->attempts = sqlite3_column_int(st, 5) + 1;
     out->instance_id = sqlite3_column_int64(st, 6);
     out->deviation_id = sqlite3_column_int64(st, 7);
-    done(st);
+    store_reset(st);
     return exec(s, Q_OUT_LEASE, NULL, err, "ii", out->id, lease_until);
 }
 

@@ -1,9 +1,44 @@
 /*
-** store_int.h — what store.c shares with migrate.c and store_query.c, and nothing else.
+** store_int.h — what the store layer's files (store.c, store_sql.c, store_query.c,
+** migrate.c) share, and nothing else: no file above the store includes it.
 */
 #ifndef SDM_STORE_INT_H
 #define SDM_STORE_INT_H
+#include <stdarg.h>
+#include <sqlite3.h>
 #include "store.h"
+
+/* The handle. Only the store layer sees inside: store.c's numbered
+** statements, store_sql.c's cache of ad-hoc ones. */
+#define STORE_NQ 64
+/* Ad-hoc statements of the store-layer files, prepared once and reused:
+** a step runs a dozen of them, and preparing costs more than running. */
+#define SQL_CACHE 128
+typedef struct sql_slot { char *sql; uint64_t hash; sqlite3_stmt *st; int busy; } sql_slot;
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[STORE_NQ];  /* store.c's cached statements, by number */
+    sql_slot cache[SQL_CACHE];
+    int ncache;
+    char *path;
+    int readonly;                /* opened SDM_OPEN_READ: every write is refused */
+    int found_version;           /* schema version the open found (before migrating) */
+    int64_t tx_history;          /* first history row of this transaction, 0: none */
+    struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
+    int nload, capload;
+};
+
+
+/* SQLite's words for the last failure (a full disk named as such). */
+const char *store_cause(store *s, char *buf, size_t n);
+/* Bind by a format: i int64, I int64 with 0 as NULL, t text, b blob
+** (pointer, size_t), d double; `keep` is SQLite's destructor for texts. */
+void store_bindv(sqlite3_stmt *st, const char *fmt, va_list ap, sqlite3_destructor_type keep);
+/* Reset a statement and clear its bindings, ready for the next use. */
+void store_reset(sqlite3_stmt *st);
+/* Finalizes store_sql.c's cached statements (store_close). */
+void store_sql_cache_free(store *s);
 
 /* Runs SQL text (several statements); a full disk is named as such. */
 int store_run_sql(store *s, const char *sql, sdm_err *err);
