@@ -419,6 +419,15 @@ static int has_expression(const xml_node *x) {
     return 0;
 }
 
+/* The expressionLanguage the definitions declare when it is not Lua, else
+** NULL. Such a document is written for another engine: what sdm reads its
+** own way where nothing is declared (untyped expressions as Lua, messages
+** by name) is held to the spec there (constraints.c). */
+const char *mc_foreign_language(const xml_node *root) {
+    const char *el = xml_attr_get(root, NULL, "expressionLanguage");
+    return el && *el && !mc_lua_format(el) && !strcasestr(el, "lua") ? el : NULL;
+}
+
 /* What an expressionLanguage URI is, in words, for messages. */
 static const char *expr_language_name(const char *uri) {
     if (strcasestr(uri, "feel")) return "FEEL, as Camunda 8 and DMN write it";
@@ -1081,8 +1090,8 @@ static model *compile(const xml_doc *doc, const char *file, int check) {
         return m;
     }
     if (check) check_duplicate_ids(&c, root);
-    const char *el = xml_attr_get(root, NULL, "expressionLanguage");
-    if (el && !mc_lua_format(el) && !strcasestr(el, "lua") && has_expression(root))
+    const char *el = mc_foreign_language(root);
+    if (el && has_expression(root))
         mc_diag(&c, 1, root, NULL, "definitions declares expressionLanguage \"%s\" (%s); sdm evaluates every condition "
              "and expression as Lua: write them in Lua and drop the attribute, or declare "
              "expressionLanguage=\"https://www.lua.org/\"", el, expr_language_name(el));

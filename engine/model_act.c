@@ -36,6 +36,7 @@ void mc_compile_task(compiler *c, const xml_node *x, model_node *n) {
         const char *fmt = xml_attr_get(x, NULL, "scriptFormat");
         const xml_node *s = model_child(x, "script");
         n->script = s ? model_trimmed(a, s->text) : NULL;
+        n->script_format = arena_strdup(a, fmt);
         if (!mc_lua_format(fmt))
             mc_diag(c, 1, x, n->id, "scriptTask '%s' uses scriptFormat '%s'; sdm runs Lua", n->id, fmt);
         else if (!n->script)
