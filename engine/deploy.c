@@ -174,9 +174,11 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
     for (int f = 0; f < p->nflow; f++) check_lua(&c, p->flows[f].cond, 1, p->flows[f].id, p->flows[f].line);
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
-        check_lua_note(&c, n->script, 0, n->id, n->line, n->kind == EL_TASK_SCRIPT && !n->script_format ?
-                       "; the scriptTask names no scriptFormat, so sdm read its script as Lua, and it is not: a script "
-                       "names its language (scriptFormat=\"lua\") [EXT.053]" : NULL);
+        char *note = n->kind == EL_TASK_SCRIPT && !n->script_format ? xasprintf("; scriptTask '%s' names no "
+                     "scriptFormat, so sdm read its script as Lua, and it is not: a script names its language "
+                     "(scriptFormat=\"lua\") [EXT.053]", n->id) : NULL;
+        check_lua_note(&c, n->script, 0, n->id, n->line, note);
+        free(note);
         check_lua(&c, n->assignee_expr, 1, n->id, n->line);
         check_lua(&c, n->due_expr, 1, n->id, n->line);
         check_lua(&c, n->activation, 1, n->id, n->line);
