@@ -36,6 +36,7 @@ typedef struct spec {
     model *m;
     const xml_node *root;
     xref *ids;  int nids, cap;     /* every BPMN element with an id, by id */
+    const char *lang;              /* the definitions' expressionLanguage when not Lua, else NULL */
 } spec;
 
 static int is_tag(const xml_node *x, const char *name) {
@@ -621,7 +622,7 @@ static void check_flow_ends(spec *s, const model_proc *p) {
 
 /* The rules of the section "executable in the spec's sense" below. */
 static void check_process_more(spec *s, const model_proc *p);
-static void check_element_more(spec *s, const xml_node *x, const char *lang);
+static void check_element_more(spec *s, const xml_node *x);
 
 static void check_process(spec *s, const model_proc *p) {
     const xml_node *px = lookup(s, p->id);
@@ -884,7 +885,7 @@ static void walk(spec *s, const xml_node *x) {
     for (; x; x = x->next) {
         if (!model_is_bpmn(x)) continue;
         check_element(s, x);
-        check_element_more(s, x, mc_foreign_language(s->root));
+        check_element_more(s, x);
         walk(s, x->child);
     }
 }
@@ -1011,10 +1012,10 @@ static void check_operation(spec *s, const xml_node *d, const char *lang) {
 ** declares none of its own (EXT.079); a scriptFormat is a MIME type
 ** (EXT.145; sdm's short name "lua" too); a default flow is a sequence flow
 ** (REF). */
-static void check_element_more(spec *s, const xml_node *x, const char *lang) {
-    if (lang) {
-        check_natural_language(s, x, lang);
-        check_operation(s, x, lang);
+static void check_element_more(spec *s, const xml_node *x) {
+    if (s->lang) {
+        check_natural_language(s, x, s->lang);
+        check_operation(s, x, s->lang);
     }
     const char *m = is_tag(x, "transaction") ? xml_attr_get(x, NULL, "method") : NULL;
     if (m && strcmp(m, "##Compensate") != 0 && strcmp(m, "##Image") != 0 && strcmp(m, "##Store") != 0 && !uri_like(m))
@@ -1105,7 +1106,7 @@ static void check_process_more(spec *s, const model_proc *p) {
 
 /* Runs every rule above over a compiled document. */
 void model_check_constraints(model *m, const xml_node *root) {
-    spec s = {.m = m, .root = root};
+    spec s = {.m = m, .root = root, .lang = mc_foreign_language(root)};
     index_ids(&s, root->child);
     if (s.nids > 1) qsort(s.ids, (size_t)s.nids, sizeof *s.ids, cmp_xref);
     check_root(&s);
