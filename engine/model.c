@@ -397,6 +397,12 @@ int mc_lua_format(const char *f) {
            strcasecmp(f, "application/x-lua") == 0;
 }
 
+/* A MIME type: type/subtype, parameters after ';' (EXT.004, EXT.145). */
+int mc_mime_type(const char *t) {
+    size_t a = strcspn(t, "/;"), b = t[a] == '/' ? strcspn(t + a + 1, "/; \t") : 0;
+    return a && b && strcspn(t, " \t") >= a + 1 + b && (!t[a + 1 + b] || t[a + 1 + b] == ';');
+}
+
 /* An expression as written, or NULL (reported) when it is in another
 ** language than Lua: FEEL, JUEL, Python, or names Lua cannot read. */
 const char *mc_expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text) {

@@ -38,7 +38,8 @@ void mc_compile_task(compiler *c, const xml_node *x, model_node *n) {
         n->script = s ? model_trimmed(a, s->text) : NULL;
         n->script_format = arena_strdup(a, fmt);
         if (!mc_lua_format(fmt))
-            mc_diag(c, 1, x, n->id, "scriptTask '%s' uses scriptFormat '%s'; sdm runs Lua", n->id, fmt);
+            mc_diag(c, 1, x, n->id, "scriptTask '%s' uses scriptFormat '%s'; sdm runs Lua%s", n->id, fmt,
+                    mc_mime_type(fmt) ? "" : " (and a scriptFormat is a MIME type, e.g. text/x-lua) [EXT.145]");
         else if (!n->script)
             mc_diag(c, 1, x, n->id, "scriptTask '%s' has no script", n->id);
     }
