@@ -72,11 +72,11 @@ int sdmi_thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err) {
     store_sub *subs = NULL;
     int nsub = 0, started = 0;
     int msg = n->trigger == TR_MESSAGE;
-    int rc = store_subs_find(db->st, msg ? SUB_MESSAGE : SUB_SIGNAL, n->msg, msg ? from->client : NULL, &subs, &nsub, err);
+    int rc = store_subs_find(db->st, msg ? SUB_MESSAGE : SUB_SIGNAL, n->event_name, msg ? from->client : NULL, &subs, &nsub, err);
     for (int i = 0; !rc && i < nsub && (!msg || i < 1); i++) rc = deliver_to(db, from, &subs[i], NULL, err);
-    if (!rc && !msg) rc = start_by_event(db, EL_START_SIGNAL, n->msg, from->client, NULL, from->now, &started, err);
+    if (!rc && !msg) rc = start_by_event(db, EL_START_SIGNAL, n->event_name, from->client, NULL, from->now, &started, err);
     if (!rc && msg && nsub == 0) {
-        rc = start_by_event(db, EL_START_MESSAGE, n->msg, from->client, NULL, from->now, &started, err);
+        rc = start_by_event(db, EL_START_MESSAGE, n->event_name, from->client, NULL, from->now, &started, err);
         if (!rc && !started)
             rc = store_history(db->st, from->inst, 0, n->id, "message-unmatched", from->now, from->actor,
                                NULL, err);
