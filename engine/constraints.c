@@ -971,9 +971,10 @@ static const char *const global_conv_forbidden[] = {
 
 static void check_conversation(spec *s, const xml_node *x) {
     const xml_node *ref = model_child(x, "choreographyRef");
+    const char *named = ref ? model_trimmed(s->m->mem, ref->text) : NULL;
     if (ref && (is_tag(x, "choreography") || is_tag(x, "globalConversation")))
         fail(s, ref, "EXT.027", "%s '%s' names choreography '%s' (choreographyRef); only a collaboration refers to a "
-             "choreography", x->name, label(x), ref->text ? model_trimmed(s->m->mem, ref->text) : "");
+             "choreography", x->name, label(x), named ? named : "");
     if (!is_tag(x, "globalConversation")) return;
     for (const xml_node *c = x->child; c; c = c->next)
         if (model_is_bpmn(c) && model_in_list(global_conv_forbidden, c->name))

@@ -85,6 +85,7 @@ static void collaborations(void) {
     refused(to_annotation, "EXT.008", "line 4 element mf");
     CHECK_CONTAINS(text, "the file has no process to deploy");
     CHECK_CONTAINS(text, "leads to textAnnotation 'ta', an artifact");
+    CHECK(strstr(text, "no start event") == NULL);      /* a black-box pool is never started */
     refused("<bpmn:collaboration id=\"c\"><bpmn:participant id=\"pa\"/>\n"
             "<bpmn:messageFlow id=\"mf\" sourceRef=\"g\" targetRef=\"pa\"/></bpmn:collaboration>\n"
             "<bpmn:process id=\"bb\" isExecutable=\"true\"><bpmn:group id=\"g\"/></bpmn:process>\n",
