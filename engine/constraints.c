@@ -838,10 +838,13 @@ static void check_element(spec *s, const xml_node *x) {
     check_refs(s, x);
 }
 
+static void check_document_element(spec *s, const xml_node *x);
+
 static void walk(spec *s, const xml_node *x) {
     for (; x; x = x->next) {
         if (!model_is_bpmn(x)) continue;
         check_element(s, x);
+        check_document_element(s, x);
         walk(s, x->child);
     }
 }
@@ -1152,14 +1155,6 @@ static void check_document_element(spec *s, const xml_node *x) {
     check_choreography_activity(s, x);
 }
 
-static void walk_document(spec *s, const xml_node *x) {
-    for (; x; x = x->next) {
-        if (!model_is_bpmn(x)) continue;
-        check_document_element(s, x);
-        walk_document(s, x->child);
-    }
-}
-
 /* Runs every rule above over a compiled document. */
 void model_check_constraints(model *m, const xml_node *root) {
     spec s = {.m = m, .root = root};
@@ -1167,7 +1162,6 @@ void model_check_constraints(model *m, const xml_node *root) {
     if (s.nids > 1) qsort(s.ids, (size_t)s.nids, sizeof *s.ids, cmp_xref);
     check_root(&s);
     walk(&s, root->child);
-    walk_document(&s, root->child);
     check_callables(&s);
     for (int i = 0; i < m->nproc; i++) check_process(&s, &m->procs[i]);
     free(s.ids);
