@@ -738,7 +738,8 @@ static void wire_scopes(compiler *c, model_proc *p) {
     }
     for (int i = 0; i < p->nnode; i++)
         if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
-            mc_diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event [EXT.058]", p->nodes[i].tag, p->nodes[i].id);
+            mc_diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event%s", p->nodes[i].tag, p->nodes[i].id,
+                 p->nodes[i].triggered ? " [EXT.058]" : "; sdm enters an embedded subprocess at its start event");
     wire_adhoc(c, p);
 }
 
