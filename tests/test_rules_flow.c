@@ -8,6 +8,7 @@
 */
 #include "sdm.h"
 #include "t.h"
+#include "deploy_rows.h"
 
 static sdm_err err;
 static sdm *db;
@@ -24,21 +25,8 @@ static sdm *db;
 #define XPATH " expressionLanguage=\"http://www.w3.org/1999/XPath\""
 #define FORMAL " xsi:type=\"bpmn:tFormalExpression\""
 
-static char text[16384];     /* every message of the last deploy, one a line */
-
 static int deploy(const char *defs_attrs, const char *body) {
-    char xml[12000];
-    int n = snprintf(xml, sizeof xml, HEAD, defs_attrs ? defs_attrs : "");
-    snprintf(xml + n, sizeof xml - (size_t)n, "%s", body);
-    sdm_table *t = NULL;
-    int rc = sdm_deploy_xml(db, "rules.bpmn", xml, strlen(xml), &t, &err);
-    text[0] = 0;
-    for (int r = 0; t && r < t->nrow; r++) {
-        size_t k = strlen(text);
-        snprintf(text + k, sizeof text - k, "%s: %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6]);
-    }
-    sdm_table_free(t);
-    return rc;
+    return deploy_rows(db, "rules.bpmn", HEAD, defs_attrs, body, &err);
 }
 
 /* The model is refused, and an error line names `rule` and `element`. */
