@@ -116,9 +116,13 @@ int sdmi_start_at(sdm *db, const store_instance *inst, int64_t now, int node, co
 static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, const char *vars, sdm_err *err) {
     sdm *db = ctx;
     store_instance child = {0};
+    const model_proc *called;
+    const char *file;
     int version;
     int rc = n->called_version ? store_definition_find(db->st, n->called, n->called_version, &child.definition_id, err)
                                : store_latest_definition(db->st, n->called, &child.definition_id, &version, NULL, NULL, err);
+    if (!rc) rc = sdmi_load_def(db, child.definition_id, &called, &file, err);
+    if (!rc) rc = sdmi_startable(called, err);      /* a documentation model: the caller's incident */
     if (!rc) rc = store_instance_add(db->st, child.definition_id, n->called, caller->client, caller->now,
                                      db->actor, &child.id, err);
     if (!rc) rc = store_instance_set_parent(db->st, child.id, caller->inst, token, err);
