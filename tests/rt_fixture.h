@@ -32,15 +32,24 @@ static sdm *db;
 #define C(id, a, b, cond) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\">" \
     "<bpmn:conditionExpression><![CDATA[" cond "]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
 
-/* Deploy HEAD + content + the closing tag as `file`; `what` names it in
-** the failure report. */
-static int deploy_text(const char *file, const char *what, const char *content) {
+/* sdm_deploy_xml of HEAD + content + the closing tag as `file`; *t gets
+** the deploy's rows. */
+static int deploy_wrapped(const char *file, const char *content, sdm_table **t) {
     size_t n = strlen(HEAD) + strlen(content) + 64;
     char *xml = malloc(n);
     snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
-    sdm_table *t = NULL;
+    *t = NULL;
     memset(&err, 0, sizeof err);
-    int rc = sdm_deploy_xml(db, file, xml, strlen(xml), &t, &err);
+    int rc = sdm_deploy_xml(db, file, xml, strlen(xml), t, &err);
+    free(xml);
+    return rc;
+}
+
+/* Deploy HEAD + content + the closing tag as `file`; `what` names it in
+** the failure report. */
+static int deploy_text(const char *file, const char *what, const char *content) {
+    sdm_table *t;
+    int rc = deploy_wrapped(file, content, &t);
     if (rc) {
         fprintf(stderr, "  (deploy %s: %s)\n", what, err.msg);
         for (int r = 0; t && r < t->nrow; r++)
@@ -48,7 +57,6 @@ static int deploy_text(const char *file, const char *what, const char *content) 
     }
     CHECK_EQ_INT(rc, SDM_OK);
     sdm_table_free(t);
-    free(xml);
     return rc;
 }
 
@@ -81,6 +89,26 @@ static int col(const sdm_table *t, const char *name) {
 }
 
 /* Nodes entered, in order, joined by spaces (static buffer). */
+/* Deploying HEAD + content fails naming element `id` (with a line) and a
+** message containing `needle`. */
+static void deploy_refused(const char *content, const char *id, const char *needle) {
+    sdm_table *t;
+    CHECK(deploy_wrapped("refused.bpmn", content, &t) != SDM_OK);
+    int found = 0;
+    for (int r = 0; t && r < t->nrow && !found; r++) {
+        const char *el = t->cells[r * t->ncol + col(t, "element")], *msg = t->cells[r * t->ncol + col(t, "message")];
+        const char *line = t->cells[r * t->ncol + col(t, "line")];
+        found = el && msg && line && atoi(line) > 0 && strcmp(el, id) == 0 && strstr(msg, needle);
+    }
+    if (!found) {
+        fprintf(stderr, "  (refusal of %s lacks '%s': %s)\n", id, needle, err.msg);
+        for (int r = 0; t && r < t->nrow; r++)
+            fprintf(stderr, "    %s\n", t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
+    }
+    CHECK(found);
+    sdm_table_free(t);
+}
+
 static const char *path(int64_t inst) {
     static char buf[4096];
     sdm_filter f = {.id = inst};

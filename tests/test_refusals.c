@@ -18,28 +18,6 @@
 #define CYCLE(id, v) "<bpmn:intermediateCatchEvent id=\"" id "\"><bpmn:timerEventDefinition><bpmn:timeCycle>" v \
     "</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>\n"
 
-/* Deploying this document fails naming element `id` (with a line) and a
-** message containing `needle`. */
-static void refused(const char *content, const char *id, const char *needle) {
-    size_t n = strlen(HEAD) + strlen(content) + 64;
-    char *xml = malloc(n);
-    snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
-    sdm_table *t = NULL;
-    memset(&err, 0, sizeof err);
-    int rc = sdm_deploy_xml(db, "refuse.bpmn", xml, strlen(xml), &t, &err);
-    CHECK(rc != SDM_OK);
-    int found = 0;
-    for (int r = 0; t && r < t->nrow && !found; r++) {
-        const char *el = t->cells[r * t->ncol + col(t, "element")], *msg = t->cells[r * t->ncol + col(t, "message")];
-        const char *line = t->cells[r * t->ncol + col(t, "line")];
-        found = el && msg && line && atoi(line) > 0 && strcmp(el, id) == 0 && strstr(msg, needle);
-    }
-    if (!found) fprintf(stderr, "  (refusal of %s lacks '%s': %s)\n", id, needle, err.msg);
-    CHECK(found);
-    sdm_table_free(t);
-    free(xml);
-}
-
 static int instances(void) {
     sdm_filter f = {.state = "all"};
     sdm_table *t = NULL;
@@ -50,7 +28,7 @@ static int instances(void) {
 }
 
 static void call_same_file(void) {
-    refused(P("caller", "true", SS("s") CALL("c", "drawn") EE("e") F("a", "s", "c") F("b", "c", "e"))
+    deploy_refused(P("caller", "true", SS("s") CALL("c", "drawn") EE("e") F("a", "s", "c") F("b", "c", "e"))
             P("drawn", "false", SS("ds") UT("du") EE("de") F("d1", "ds", "du") F("d2", "du", "de")),
             "c", "documentation model");
     /* the same pair with the called process executable deploys */
