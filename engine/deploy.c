@@ -157,8 +157,6 @@ static void check_cardinality(code_check *c, const model_loop *l, const model_no
     report(c->t, "error", c->p->id, 0, c->m->file, l->line, n->id, msg);
 }
 
-/* Lua syntax and ISO 8601 values, checked once at deploy time so that a
-** typo surfaces with its line now, not as an incident weeks later. */
 /* A call of a documentation model of the same file is refused now; one
 ** deployed from another file becomes an incident when the call runs
 ** (step.c, call_start), since it may be deployed or redeployed later. */
@@ -176,6 +174,8 @@ static void check_call(code_check *c, const model_node *n) {
     }
 }
 
+/* Lua syntax and ISO 8601 values, checked once at deploy time so that a
+** typo surfaces with its line now, not as an incident weeks later. */
 static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
     code_check c = {db, m, &m->procs[pi], t, 0};
     const model_proc *p = c.p;
