@@ -490,12 +490,12 @@ static void check_link(spec *s, const model_proc *p, const model_node *n, const 
              n->id);
     int thrown = 0;
     for (int k = 0; k < p->nnode && !thrown; k++)
-        thrown = p->nodes[k].kind == EL_LINK_THROW && p->nodes[k].parent == n->parent && p->nodes[k].msg &&
-                 n->msg && strcmp(p->nodes[k].msg, n->msg) == 0;
-    if (!thrown && n->msg)
+        thrown = p->nodes[k].kind == EL_LINK_THROW && p->nodes[k].parent == n->parent && p->nodes[k].link_name &&
+                 n->link_name && strcmp(p->nodes[k].link_name, n->link_name) == 0;
+    if (!thrown && n->link_name)
         fail(s, x, "EXT.118, EXT.124", "link intermediateCatchEvent '%s' has no link throw event named '%s' in its scope, "
              "so nothing arrives there",
-             n->id, n->msg);
+             n->id, n->link_name);
 }
 
 /* A level (the process or a subprocess) that has a start event is entered

@@ -3,6 +3,8 @@
 ** one engine handle, deploying a process body, starting, completing, and
 ** reading back paths, events, tasks, tokens, variables and incidents as
 ** short strings an assertion can compare. Include once, after t.h.
+** A BPMN snippet becomes a whole document with doc_text (HEAD, F and C
+** write the rest compactly).
 **
 ** A test made of independent cases lists them in a table and hands it to
 ** rt_run: each case runs on a fresh in-memory store opened with rt_cfg
@@ -32,24 +34,23 @@ static sdm *db;
 #define C(id, a, b, cond) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\">" \
     "<bpmn:conditionExpression><![CDATA[" cond "]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
 
-/* sdm_deploy_xml of HEAD + content + the closing tag as `file`; *t gets
-** the deploy's rows. */
-static int deploy_wrapped(const char *file, const char *content, sdm_table **t) {
+/* A whole BPMN document: HEAD + content (messages, processes, ...) + the
+** closing tag (caller frees). Every test that deploys a snippet wraps it
+** with this. */
+static char *doc_text(const char *content) {
     size_t n = strlen(HEAD) + strlen(content) + 64;
     char *xml = malloc(n);
     snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
-    *t = NULL;
-    memset(&err, 0, sizeof err);
-    int rc = sdm_deploy_xml(db, file, xml, strlen(xml), t, &err);
-    free(xml);
-    return rc;
+    return xml;
 }
 
-/* Deploy HEAD + content + the closing tag as `file`; `what` names it in
-** the failure report. */
+/* Deploy doc_text(content) as `file`; `what` names it in the failure
+** report. */
 static int deploy_text(const char *file, const char *what, const char *content) {
-    sdm_table *t;
-    int rc = deploy_wrapped(file, content, &t);
+    char *xml = doc_text(content);
+    sdm_table *t = NULL;
+    memset(&err, 0, sizeof err);
+    int rc = sdm_deploy_xml(db, file, xml, strlen(xml), &t, &err);
     if (rc) {
         fprintf(stderr, "  (deploy %s: %s)\n", what, err.msg);
         for (int r = 0; t && r < t->nrow; r++)
@@ -57,6 +58,7 @@ static int deploy_text(const char *file, const char *what, const char *content) 
     }
     CHECK_EQ_INT(rc, SDM_OK);
     sdm_table_free(t);
+    free(xml);
     return rc;
 }
 
@@ -89,11 +91,13 @@ static int col(const sdm_table *t, const char *name) {
 }
 
 /* Nodes entered, in order, joined by spaces (static buffer). */
-/* Deploying HEAD + content fails naming element `id` (with a line) and a
-** message containing `needle`. */
+/* Deploying doc_text(content) fails naming element `id` (with a line)
+** and a message containing `needle`. */
 static void deploy_refused(const char *content, const char *id, const char *needle) {
-    sdm_table *t;
-    CHECK(deploy_wrapped("refused.bpmn", content, &t) != SDM_OK);
+    char *xml = doc_text(content);
+    sdm_table *t = NULL;
+    memset(&err, 0, sizeof err);
+    CHECK(sdm_deploy_xml(db, "refused.bpmn", xml, strlen(xml), &t, &err) != SDM_OK);
     int found = 0;
     for (int r = 0; t && r < t->nrow && !found; r++) {
         const char *el = t->cells[r * t->ncol + col(t, "element")], *msg = t->cells[r * t->ncol + col(t, "message")];
@@ -103,10 +107,11 @@ static void deploy_refused(const char *content, const char *id, const char *need
     if (!found) {
         fprintf(stderr, "  (refusal of %s lacks '%s': %s)\n", id, needle, err.msg);
         for (int r = 0; t && r < t->nrow; r++)
-            fprintf(stderr, "    %s\n", t->cells[r * t->ncol + 6] ? t->cells[r * t->ncol + 6] : "");
+            fprintf(stderr, "    %s\n", t->cells[r * t->ncol + col(t, "message")] ? t->cells[r * t->ncol + col(t, "message")] : "");
     }
     CHECK(found);
     sdm_table_free(t);
+    free(xml);
 }
 
 static const char *path(int64_t inst) {
