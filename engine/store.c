@@ -329,9 +329,9 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     else rc = open_db(s, path, SQLITE_OPEN_READWRITE | (mode == SDM_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0), err);
     /* WAL: readers never block the writer. synchronous=NORMAL keeps every
     ** commit across a process crash (kill -9); FULL adds power-loss safety.
-    ** A step writes ~20 B-trees, so the default checkpoint (1000 pages)
-    ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
-    ** it off the common path. journal_mode is set only when it is not WAL
+    ** A writing handle on a file checkpoints in a thread of its own
+    ** (store_ckpt.c), whose hook replaces wal_autocheckpoint; the setting
+    ** stays for the others. journal_mode is set only when it is not WAL
     ** yet: it is the database's, and setting it writes.
     ** A new database gets 2 KiB pages (page_size is a no-op on one that has
     ** tables): a step changes ~10 pages wherever its rows are, and the WAL
@@ -350,6 +350,7 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     if (!rc && !s->readonly && !wal_mode(s))
         rc = store_run_sql(s, "PRAGMA page_size=2048; PRAGMA journal_mode=WAL", err);
     if (!rc) rc = store_run_sql(s, setup, err);
+    if (!rc && !s->readonly && !no_file(path) && wal_mode(s)) s->ckpt = store_ckpt_start(s->db, s->path);
     if (!rc) rc = store_migrate(s, s->path, s->readonly, &s->found_version, err);
     if (rc) {
         if (rc != SDM_ERR_NOTFOUND) err_prefix(err, "opening %s", path);
@@ -366,6 +367,7 @@ void store_close(store *s) {
     store_sql_cache_free(s);
     load_clear(s);
     free(s->load);
+    store_ckpt_stop(s->ckpt);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
