@@ -40,6 +40,14 @@ static const char events_schema[] =
     "  WHERE type = 'table' AND name = 'subscriptions';"
     "PRAGMA writable_schema = RESET;";
 
+/* 14: tasks_assignee holds assigned tasks only. Every step that opens or
+** closes a task wrote it (its key holds the state), and the readers (a
+** person's calendar, the monitor, the least-open count) ask by an
+** assignee: a task with none was a page of WAL a step that nobody reads. */
+static const char tasks_assigned_schema[] =
+    "DROP INDEX tasks_assignee;"
+    "CREATE INDEX tasks_assignee ON tasks(assignee, state, due_at) WHERE assignee IS NOT NULL;";
+
 static const char *const migrations[] = {
     /* 1: the core engine */
     "CREATE TABLE resources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, xml BLOB NOT NULL,"
@@ -210,6 +218,8 @@ static const char *const migrations[] = {
     people_lang_schema,
     /* 13: conditional events' subscriptions */
     events_schema,
+    /* 14: tasks_assignee only where assigned */
+    tasks_assigned_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

@@ -130,6 +130,9 @@
 ** plans        kind (user|role|team), who, month (YYYY-MM), metric, target,
 **              set_at, set_by (migration 11, plan.c).
 **
+** Migration 14: tasks_assignee(assignee, state, due_at) holds assigned
+** tasks only (WHERE assignee IS NOT NULL; its readers ask by assignee).
+**
 ** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
 ** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed
 ** (completed_at) WHERE state = 'completed'.
