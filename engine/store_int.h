@@ -27,6 +27,12 @@ struct store {
     int64_t tx_history;          /* first history row of this transaction, 0: none */
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
+    struct hist_buf {            /* the step's history events not written yet (store_history) */
+        int64_t inst, at;
+        char *actor;
+        struct hist_ev { int64_t token; char *node, *event, *detail; } *ev;
+        int n, cap;
+    } hist;
     struct store_ckpt *ckpt;     /* the checkpoint thread of a writing handle (store_ckpt.c), or NULL */
 };
 
