@@ -243,7 +243,10 @@ static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fm
 
 static void copy_col(sqlite3_stmt *st, int c, char *dst, size_t n) {
     const unsigned char *v = sqlite3_column_text(st, c);
-    snprintf(dst, n, "%s", v ? (const char *)v : "");
+    size_t len = v ? (size_t)sqlite3_column_bytes(st, c) : 0;
+    if (len >= n) len = n - 1;
+    if (len) memcpy(dst, v, len);
+    dst[len] = 0;
 }
 
 char *store_col_text(sqlite3_stmt *st, int c) {
@@ -903,18 +906,20 @@ static void hist_clear(store *s) {
 
 static char *dup_or_null(const char *v) { return v ? xstrdup(v) : NULL; }
 
+/* v as a JSON string (NULL as null), escaping only what JSON requires. */
 static void json_text(sbuf *b, const char *v) {
-    if (!v) { sbuf_puts(b, "null"); return; }
+    if (!v) { sbuf_add(b, "null", 4); return; }
     sbuf_add(b, "\"", 1);
-    for (const char *p = v; *p; ) {
-        size_t n = strcspn(p, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12"
-                              "\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f");
-        sbuf_add(b, p, n);
-        if (!p[n]) break;
-        if (p[n] == '"' || p[n] == '\\') { char e[2] = {'\\', p[n]}; sbuf_add(b, e, 2); }
-        else sbuf_printf(b, "\\u%04x", (unsigned char)p[n]);
-        p += n + 1;
+    const char *run = v;
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        sbuf_add(b, run, (size_t)(p - run));
+        char e[8] = {'\\', (char)c};
+        sbuf_add(b, e, c >= 0x20 ? 2 : (size_t)snprintf(e, sizeof e, "\\u%04x", c));
+        run = p + 1;
     }
+    sbuf_add(b, run, strlen(run));
     sbuf_add(b, "\"", 1);
 }
 
@@ -924,7 +929,9 @@ int store_history_flush(store *s, sdm_err *err) {
     for (int i = 1; i < s->hist.n; i++) {
         const struct hist_ev *e = &s->hist.ev[i];
         sbuf_puts(&more, i == 1 ? "[[" : ",[");
-        if (e->token) sbuf_printf(&more, "%lld", (long long)e->token); else sbuf_puts(&more, "null");
+        char num[24];
+        int k = e->token ? snprintf(num, sizeof num, "%lld", (long long)e->token) : 0;
+        sbuf_add(&more, k ? num : "null", k ? (size_t)k : 4);
         sbuf_add(&more, ",", 1); json_text(&more, e->node);
         sbuf_add(&more, ",", 1); json_text(&more, e->event);
         sbuf_add(&more, ",", 1); json_text(&more, e->detail);
