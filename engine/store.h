@@ -35,8 +35,16 @@
 **              (sorted keys, compact); a variable set to nil has no row.
 **              scope 0 is the instance; else the scope token (migration 6)
 **              whose run the variable is local to; it goes with the scope.
-** history      id, instance_id, token_id, node, event, at, actor, detail
-**              Append-only. detail is JSON or NULL. event, by who writes it:
+** history      id, instance_id, token_id, node, event, at, actor, detail, step
+**              Append-only, one row per event. Since migration 14 a view of
+**              history_steps (id, instance_id, token_id, node, event, at,
+**              actor, detail, n, more): one row per step, its first event in
+**              the columns, the others in `more` (JSON [[token, node, event,
+**              detail], ...]), stored under the id of its last event (n
+**              events: ids id-n+1 .. id); `step` is that stored id. The store
+**              gathers a step's events (store_history) and writes the row when
+**              the step ends or a statement reads history.
+**              detail is JSON or NULL. event, by who writes it:
 **              instance: start, end, terminate (also store_terminate_children),
 **                variable, incident, retry, deviation (checkpoints);
 **              token: enter, leave, cancelled (scope cancelled), absorbed,
