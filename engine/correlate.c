@@ -72,7 +72,7 @@ int sdmi_thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err) {
     store_sub *subs = NULL;
     int nsub = 0, started = 0;
     int msg = n->trigger == TR_MESSAGE;
-    int rc = store_subs_find(db->st, msg ? "message" : "signal", n->msg, msg ? from->client : NULL, &subs, &nsub, err);
+    int rc = store_subs_find(db->st, msg ? SUB_MESSAGE : SUB_SIGNAL, n->msg, msg ? from->client : NULL, &subs, &nsub, err);
     for (int i = 0; !rc && i < nsub && (!msg || i < 1); i++) rc = deliver_to(db, from, &subs[i], NULL, err);
     if (!rc && !msg) rc = start_by_event(db, EL_START_SIGNAL, n->msg, from->client, NULL, from->now, &started, err);
     if (!rc && msg && nsub == 0) {
@@ -113,7 +113,7 @@ static int filter_correlated(sdm *db, store_sub *subs, int *nsub, const char *va
     int rc = SDM_OK, kept = 0;
     for (int i = 0; i < *nsub && !rc; i++) {
         int ok = 1;
-        if (strcmp(subs[i].kind, "message") == 0) rc = correlates(db, &subs[i], msg, &ok, err);
+        if (subs[i].kind == SUB_MESSAGE) rc = correlates(db, &subs[i], msg, &ok, err);
         if (ok) subs[kept++] = subs[i];
     }
     json_decref(msg);
@@ -121,7 +121,7 @@ static int filter_correlated(sdm *db, store_sub *subs, int *nsub, const char *va
     return rc;
 }
 
-static int correlate(sdm *db, const char *kind, const char *name, const char *client, const char *vars,
+static int correlate(sdm *db, sub_kind kind, const char *name, const char *client, const char *vars,
                      int all, int *delivered, sdm_err *err) {
     store_sub *subs = NULL;
     int nsub = 0;
@@ -157,7 +157,7 @@ int sdm_message(sdm *db, const char *name, const char *client, const char *vars_
         return SDM_ERR_MISUSE;
     int rc = sdmi_start_allowed(db, client, err);
     if (rc) return rc;
-    return correlate(db, "message", name, client, vars_json, all, delivered, err);
+    return correlate(db, SUB_MESSAGE, name, client, vars_json, all, delivered, err);
 }
 
 int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered, sdm_err *err) {
@@ -165,5 +165,5 @@ int sdm_signal(sdm *db, const char *name, const char *vars_json, int *delivered,
     if (err_check_name(err, "the signal name", name)) return SDM_ERR_MISUSE;
     int rc = acc_need_owner(db->st, db->as, "broadcast signals", err);
     if (rc) return rc;
-    return correlate(db, "signal", name, NULL, vars_json, 1, delivered, err);
+    return correlate(db, SUB_SIGNAL, name, NULL, vars_json, 1, delivered, err);
 }

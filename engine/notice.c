@@ -94,11 +94,11 @@ int notice_new_task(store *s, const notice *n, const char *role, const char *fal
     put_facts(s, &b, n, ru);
     char *email = NULL;
     if (strstr(notify, "inbox"))
-        rc = store_outbox_add(s, "inbox", n->assignee, subject, b.s, n->now, n->inst, 0, err);
+        rc = store_outbox_add(s, CHANNEL_INBOX, n->assignee, subject, b.s, n->now, n->inst, 0, err);
     if (!rc && strstr(notify, "email") &&
         store_sql_text(s, &email, NULL, "SELECT email FROM users WHERE name = ?1 AND email IS NOT NULL", "t",
                        n->assignee) == SDM_OK && email)
-        rc = store_outbox_add(s, "email", email, subject, b.s, n->now, n->inst, 0, err);
+        rc = store_outbox_add(s, CHANNEL_EMAIL, email, subject, b.s, n->now, n->inst, 0, err);
     free(email);
     free(notify);
     free(subject);

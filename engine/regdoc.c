@@ -972,7 +972,7 @@ static int inform_user(rt_step *s, const char *user, const model_node *n, sdm_er
     regdoc_ctx c = {.lang = s->lang};
     char *subject = xasprintf(T(&c, M_INFORM_SUBJECT), name_of(n));
     char *body = xasprintf(T(&c, M_INFORM_BODY), name_of(n), s->proc->name ? s->proc->name : s->proc->id, s->client);
-    int rc = store_outbox_add(s->st, "inbox", user, subject, body, s->now, s->inst, 0, err);
+    int rc = store_outbox_add(s->st, CHANNEL_INBOX, user, subject, body, s->now, s->inst, 0, err);
     free(subject);
     free(body);
     return rc;

@@ -98,6 +98,15 @@ int rt_history(rt_step *s, int64_t token, const char *node, const char *event,
     return rc;
 }
 
+#ifdef SDM_DEBUG
+/* Only used inside sdm_assert: token `id` is stored in `state`. */
+int rt_token_is(rt_step *s, int64_t id, token_state state) {
+    store_token t;
+    sdm_err e = {0};
+    return store_token_get(s->st, id, &t, &e) == SDM_OK && t.state == state;
+}
+#endif
+
 /* The token's row, with its node's index. */
 int rt_token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *err) {
     int rc = store_token_get(s->st, id, t, err);
@@ -154,7 +163,7 @@ int rt_nested_done(rt_step *s, int rc) {
     return rc;
 }
 
-int rt_token_new(rt_step *s, int64_t scope, const model_node *n, const char *state, const char *flow,
+int rt_token_new(rt_step *s, int64_t scope, const model_node *n, token_state state, const char *flow,
                      int64_t *id, sdm_err *err) {
     sdm_assert(n && scope >= 0);
     int rc = rt_budget_take(s, n, B_TOKEN, err);
@@ -167,8 +176,8 @@ int rt_end_wait(rt_step *s, int64_t token, sdm_err *err) {
     return rc ? rc : store_subs_delete_token(s->st, token, err);
 }
 
-static int instance_end(rt_step *s, const char *state, const model_node *n, sdm_err *err) {
-    sdm_assert(strcmp(state, "completed") == 0 || strcmp(state, "terminated") == 0);
+static int instance_end(rt_step *s, instance_state state, const model_node *n, sdm_err *err) {
+    sdm_assert(state == INSTANCE_COMPLETED || state == INSTANCE_TERMINATED);
     s->ended = 1;
     s->qhead = s->qn;                  /* nothing else moves in an ended instance */
     int rc = store_jobs_delete_instance(s->st, s->inst, err);
@@ -187,7 +196,7 @@ int rt_consume(rt_step *s, int64_t token, int64_t scope, const model_node *n, sd
     if (rc || left) return rc;
     if (scope) return rt_scope_done(s, scope, err);
     rc = rt_history(s, 0, n->id, "end", n->outcome ? rt_detail("{s:s}", "outcome", n->outcome) : NULL, err);
-    return rc ? rc : instance_end(s, "completed", n, err);
+    return rc ? rc : instance_end(s, INSTANCE_COMPLETED, n, err);
 }
 
 /* Everything inside scope token `scope` (0: the whole instance) stops:
@@ -226,7 +235,7 @@ static int terminate(rt_step *s, int64_t token, int64_t scope, const model_node 
     if (!rc) rc = rt_cancel_inside(s, scope, n->id, err);
     if (rc) return rc;
     if (scope) return rt_scope_done(s, scope, err);   /* a subprocess ends, its parent goes on */
-    return instance_end(s, "completed", n, err);
+    return instance_end(s, INSTANCE_COMPLETED, n, err);
 }
 
 /* Which outgoing flows hold. exclusive: stop at the first. A flow without
@@ -270,7 +279,7 @@ static int take(rt_step *s, int64_t token, int64_t scope, const int *flows, int 
         int64_t t = token;
         if (k > 0) {             /* a new token, charged to the node that forks */
             int rc = rt_budget_take(s, &s->proc->nodes[f->src], B_TOKEN, err);
-            if (!rc) rc = store_token_add(s->st, s->inst, scope, s->proc->nodes[f->dst].id, "ready", f->id,
+            if (!rc) rc = store_token_add(s->st, s->inst, scope, s->proc->nodes[f->dst].id, TOKEN_READY, f->id,
                                           s->now, &t, err);
             if (rc) return rc;
         }
@@ -321,7 +330,7 @@ static int op_execute(rt_step *s, const rt_item *it, sdm_err *err) {
         return SDM_OK;
     case EL_GW_INCLUSIVE: case EL_GW_COMPLEX:
         if (n->nin > 1)            /* decided when every token rests: see rt_or_joins() */
-            return store_token_set(s->st, it->token, n->id, "joining", rt_flow_id(s, it->flow), err);
+            return store_token_set(s->st, it->token, n->id, TOKEN_JOINING, rt_flow_id(s, it->flow), err);
         pass(s, it);
         return SDM_OK;
     case EL_GW_EVENT:
@@ -382,7 +391,7 @@ static int op_leave(rt_step *s, const rt_item *it, sdm_err *err) {
         for (int k = nchosen; k < nchosen * n->done_qty; k++) chosen[k] = chosen[k % nchosen];
         nchosen *= n->done_qty;
     }
-    if (rc) rc = rt_script_outcome(s, rc, it->token, it->node, "leave", &why, err);
+    if (rc) rc = rt_script_outcome(s, rc, it->token, it->node, PHASE_LEAVE, &why, err);
     else rc = take(s, it->token, it->scope, chosen, nchosen, err);
     free(chosen);
     return rc;
@@ -444,7 +453,7 @@ int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
     if (!rc) rc = rt_set_vars(s, vars_json, 0, err);
     if (!rc) rc = rt_plan_event_subs(s, p->evsubs, p->nevsub, 0, &w, err);   /* the process level's event subprocesses */
     if (!rc) rc = rt_add_waits(s, 0, &w, err);
-    if (!rc) rc = rt_token_new(s, 0, &p->nodes[start], "ready", NULL, &token, err);
+    if (!rc) rc = rt_token_new(s, 0, &p->nodes[start], TOKEN_READY, NULL, &token, err);
     if (rc) return rc;
     if (p->nodes[start].instantiate) {     /* a receive task that instantiates has its message already */
         rc = rt_history(s, token, p->nodes[start].id, "enter", NULL, err);
@@ -459,16 +468,17 @@ int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
 }
 
 int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err) {
-    if (strcmp(task->state, "open") != 0)
+    if (task->state != TASK_OPEN)
         return err_set(err, SDM_ERR_STATE, NULL, 0, task->node, "task %lld is already %s",
-                       (long long)task->id, task->state);
+                       (long long)task->id, store_task_state_text(task->state));
     store_token tok;
     int node;
     int rc = rt_token_at(s, task->token_id, &tok, &node, err);
     if (rc == SDM_ERR_NOTFOUND || (!rc && strcmp(tok.node, task->node) != 0))
         return SDM_CORRUPT_BKPT(err, "an open task's token is not at the task's node");
     if (rc) return rc;
-    rc = store_task_close(s->st, task->id, "completed", s->now, s->actor, err);
+    sdm_assert(tok.state == TOKEN_WAITING);
+    rc = store_task_close(s->st, task->id, TASK_COMPLETED, s->now, s->actor, err);
     if (!rc) rc = rt_end_wait(s, task->token_id, err);
     if (!rc) rc = rt_history(s, task->token_id, task->node, "task-completed",
                           rt_detail("{s:I}", "task", (json_int_t)task->id), err);
@@ -479,22 +489,29 @@ int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_e
 }
 
 int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err) {
-    if (strcmp(inc->state, "open") != 0)
+    if (inc->state != INCIDENT_OPEN)
         return err_set(err, SDM_ERR_STATE, NULL, 0, inc->node, "incident %lld is already %s",
-                       (long long)inc->id, inc->state);
+                       (long long)inc->id, store_incident_state_text(inc->state));
     store_token tok;
     int node;
     if (!inc->token_id) {         /* a step stopped by its budget: nothing stored to resume */
         int rc = store_incident_resolve(s->st, inc->id, s->now, s->actor, err);
         return rc ? rc : rt_history(s, 0, inc->node, "retry", rt_detail("{s:I}", "incident", (json_int_t)inc->id), err);
     }
+    int op = OP_EXECUTE;
+    switch (inc->phase) {
+    case PHASE_EXECUTE: break;
+    case PHASE_LEAVE: op = OP_LEAVE; break;
+    case PHASE_STEP: case PHASE_JOB: return SDM_CORRUPT_BKPT(err, "a step's or job's incident holds a token");
+    }
     int rc = rt_token_at(s, inc->token_id, &tok, &node, err);
     if (rc) return rc;
+    sdm_assert(tok.state == TOKEN_INCIDENT);
     rc = store_incident_resolve(s->st, inc->id, s->now, s->actor, err);
-    if (!rc) rc = store_token_set(s->st, inc->token_id, inc->node, "ready", NULL, err);
+    if (!rc) rc = store_token_set(s->st, inc->token_id, inc->node, TOKEN_READY, NULL, err);
     if (!rc) rc = rt_history(s, inc->token_id, inc->node, "retry",
                           rt_detail("{s:I}", "incident", (json_int_t)inc->id), err);
     if (rc) return rc;
-    rt_push(s, strcmp(inc->phase, "leave") == 0 ? OP_LEAVE : OP_EXECUTE, inc->token_id, node, -1, tok.parent);
+    rt_push(s, op, inc->token_id, node, -1, tok.parent);
     return rt_drain(s, err);
 }

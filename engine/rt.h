@@ -7,44 +7,10 @@
 ** point; whatever it returns, the caller commits on SDM_OK and rolls back
 ** otherwise, so a step is stored whole or not at all.
 **
-** States (the store's text in tokens.state and instances.state; every
-** transition below happens inside one step, and the function named makes
-** it; rt_int.h says which rt*.c file holds each):
-**
-**   token                  (new)
-**                            | rt_start_at, rt_token_new (open_scope,
-**                            | rt_start_event_sub, loop_run,
-**                            | rt_boundary_fire, compensate), take
-**                            v
-**     +------------------> ready ---------------------+------------+
-**     | rt_fire, rt_deliver,  |  rt_wait_timer,         |            |
-**     | rt_call_returned,     |  rt_user_task,          |            |
-**     | leave_scope, rt_catch |  rt_subprocess,         |            |
-**     | (rt_boundary_fire)    |  loop_run, rt_loop_begin|            |
-**     |                       |  rt_call_activity,      |  op_execute|
-**     |                       |  rt_event_gateway,      |  (OR join),|
-**     |                       |  rt_wait_event,         |  rt_       |
-**     |                       |  compensate             |  parallel_ |
-**     |                       v                         |  join      |
-**     +------------------- waiting                      |            |
-**     |                                                 v            |
-**     +-- rt_parallel_join, rt_or_joins ----------- joining          |
-**     |   (complex_join)                                             |
-**     +-- rt_retry ------------------------------ incident <----------+
-**                                                   rt_incident from any
-**                                                   state a behaviour fails in
-**   ready, waiting, joining -> (deleted): rt_consume, the join that keeps
-**   another token, leave_scope, store_scope_cancel (a scope or activity
-**   interrupted), store_tokens_delete_all (the instance ends).
-**   A ready token exists only inside a step: when rt_drain returns, every
-**   token of the instance is waiting, joining or incident (store_check).
-**
-**   instance   (new: store_instance_add) -> active
-**     active -> completed: instance_end, from rt_consume (the last token)
-**                or terminate (a terminate end event at process level)
-**     active -> terminated: store_terminate_children (its caller's call
-**                activity was cancelled or interrupted)
-**     completed and terminated are final and hold no tokens.
+** The states of tokens, instances, tasks and incidents, and the function
+** behind every transition, are drawn in store.h beside their enums
+** (token_state, instance_state, ...). Internal functions that need a
+** token in a state check it with sdm_assert (on in the test build).
 */
 #ifndef SDM_RT_H
 #define SDM_RT_H
@@ -173,7 +139,7 @@ int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err);
 ** is responsible. phase "step": it exceeded its budget (nothing to resume;
 ** the action is repeated once the model is fixed); "job": a job's firing
 ** failed (retrying it makes the job due again). */
-int rt_step_incident(rt_step *s, const char *phase, const sdm_err *why, int64_t *incident, sdm_err *err);
+int rt_step_incident(rt_step *s, incident_phase phase, const sdm_err *why, int64_t *incident, sdm_err *err);
 /* The same for a start: the instance with its variables and one token at
 ** its start event resting with the incident (retry runs it again). */
 int rt_start_incident(rt_step *s, int start, const char *vars_json, const sdm_err *why, int64_t *incident,

@@ -25,9 +25,9 @@ int rt_boundary_fire(rt_step *s, int64_t token, int64_t scope, int b, sdm_err *e
     int rc;
     if (bn->interrupting) {
         rc = rt_interrupt(s, token, rt_node(s, bn->attached), bn->id, err);
-        if (!rc) rc = store_token_set(s->st, token, bn->id, "ready", NULL, err);
+        if (!rc) rc = store_token_set(s->st, token, bn->id, TOKEN_READY, NULL, err);
     } else {
-        rc = rt_token_new(s, scope, bn, "ready", NULL, &t, err);
+        rc = rt_token_new(s, scope, bn, TOKEN_READY, NULL, &t, err);
     }
     if (!rc) rt_push(s, OP_ENTER, t, b, -1, scope);
     return rc;
@@ -108,7 +108,7 @@ static int throw_catchable(rt_step *s, const rt_item *it, int *stopped, sdm_err 
         err_set(&why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "error '%s' thrown at '%s' is not caught",
                 n->code ? n->code : n->msg, n->id);
         *stopped = 1;
-        return rt_incident(s, it->token, it->node, "execute", &why, err);
+        return rt_incident(s, it->token, it->node, PHASE_EXECUTE, &why, err);
     }
     return SDM_OK;
 }
@@ -149,7 +149,7 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
     }
     if (!rc && nc) {
         qsort(c, (size_t)nc, sizeof *c, cmp_comp);
-        rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+        rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
         for (int k = 0; k < nc && !rc; k++) {
             const model_node *a = rt_node(s, c[k].node);
             int h = -1;
@@ -158,7 +158,7 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
             if (h < 0) h = a->comp;         /* a subprocess's compensation event subprocess */
             int64_t token;
             rc = rt_history(s, it->token, a->id, "compensate", rt_detail("{s:s}", "handler", rt_node(s, h)->id), err);
-            if (!rc) rc = rt_token_new(s, it->token, rt_node(s, h), "ready", NULL, &token, err);
+            if (!rc) rc = rt_token_new(s, it->token, rt_node(s, h), TOKEN_READY, NULL, &token, err);
             if (!rc) rt_push(s, OP_ENTER, token, h, -1, it->token);
         }
         *waiting = 1;
@@ -179,7 +179,7 @@ static int cancel_transaction(rt_step *s, const rt_item *it, sdm_err *err) {
     int waiting = 0;
     int rc = rt_history(s, it->scope, n->id, "transaction-cancelled", NULL, err);
     if (!rc) rc = rt_cancel_inside(s, it->scope, n->id, err);      /* the thrower's token too */
-    if (!rc) rc = rt_token_new(s, it->scope, n, "ready", NULL, &t, err);
+    if (!rc) rc = rt_token_new(s, it->scope, n, TOKEN_READY, NULL, &t, err);
     rt_item c = {.op = OP_EXECUTE, .token = t, .node = it->node, .flow = -1, .scope = it->scope};
     if (!rc) rc = compensate(s, &c, &waiting, err);
     return rc || waiting ? rc : rt_cancel_done(s, t, err);

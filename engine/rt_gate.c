@@ -15,7 +15,7 @@
 ** *ids and *flows list them all, oldest first (freed by join_free). */
 static int join_arrive(rt_step *s, const rt_item *it, int64_t **ids, char ***flows, int *nj, sdm_err *err) {
     const model_node *n = rt_node(s, it->node);
-    int rc = store_token_set(s->st, it->token, n->id, "joining", rt_flow_id(s, it->flow), err);
+    int rc = store_token_set(s->st, it->token, n->id, TOKEN_JOINING, rt_flow_id(s, it->flow), err);
     return rc ? rc : store_tokens_joining(s->st, s->inst, it->scope, n->id, ids, flows, nj, err);
 }
 
@@ -32,7 +32,7 @@ static int join_merge(rt_step *s, const model_node *n, const int64_t *pick, int 
     for (int k = 1; k < np; k++) if (pick[k] < *keep) *keep = pick[k];
     for (int k = 0; !rc && k < np; k++)
         if (pick[k] != *keep) rc = store_token_delete(s->st, pick[k], err);
-    return rc ? rc : store_token_set(s->st, *keep, n->id, "ready", NULL, err);
+    return rc ? rc : store_token_set(s->st, *keep, n->id, TOKEN_READY, NULL, err);
 }
 
 /* A parallel join fires when a token waits on every incoming flow; it
@@ -105,7 +105,7 @@ static int join_take(rt_step *s, store_token *t, int n, int j, int all, int64_t 
     for (int f = 0; !rc && f < g->nin; f++) {
         const char *want = s->proc->flows[g->in[f]].id;
         for (int k = 0; k < n && !rc; k++) {
-            if (strcmp(t[k].node, t[j].node) || strcmp(t[k].state, "joining") || strcmp(t[k].flow, want) ||
+            if (strcmp(t[k].node, t[j].node) || t[k].state != TOKEN_JOINING || strcmp(t[k].flow, want) ||
                 t[k].parent != t[j].parent || !t[k].id) continue;
             if (!*keep) *keep = t[k].id;
             else rc = store_token_delete(s->st, t[k].id, err);
@@ -130,7 +130,7 @@ static int complex_join(rt_step *s, store_token *t, int n, int j, int blocked, i
     if (activated > reset) {                  /* absorbing what arrives after firing */
         int64_t scope = t[j].parent;
         for (int k = 0; k < n && !rc && !s->ended; k++) {
-            if (!t[k].id || strcmp(t[k].node, g->id) || strcmp(t[k].state, "joining") || t[k].parent != scope) continue;
+            if (!t[k].id || strcmp(t[k].node, g->id) || t[k].state != TOKEN_JOINING || t[k].parent != scope) continue;
             rc = rt_history(s, t[k].id, g->id, "absorbed", NULL, err);
             if (!rc) rc = rt_consume(s, t[k].id, scope, g, err);
             t[k].id = 0;
@@ -141,7 +141,7 @@ static int complex_join(rt_step *s, store_token *t, int n, int j, int blocked, i
     }
     int count = 0, holds = 0;
     for (int k = 0; k < n; k++)
-        count += t[k].id && !strcmp(t[k].node, g->id) && !strcmp(t[k].state, "joining") && t[k].parent == t[j].parent;
+        count += t[k].id && !strcmp(t[k].node, g->id) && t[k].state == TOKEN_JOINING && t[k].parent == t[j].parent;
     char num[16];
     snprintf(num, sizeof num, "%d", count);
     sdm_err why = {0};
@@ -149,13 +149,13 @@ static int complex_join(rt_step *s, store_token *t, int n, int j, int blocked, i
     if (!rc) rc = scr_set_value(s->sc, "activationCount", num, &why);
     if (!rc) rc = rt_eval_bool(s, g, g->activation, t[j].parent, &holds, &why);
     scr_set_value(s->sc, "activationCount", NULL, NULL);
-    if (rc) return rt_script_outcome(s, rc, t[j].id, join, "execute", &why, err);
+    if (rc) return rt_script_outcome(s, rc, t[j].id, join, PHASE_EXECUTE, &why, err);
     if (!holds) return SDM_OK;
     int64_t scope = t[j].parent;
     rc = join_take(s, t, n, j, 1, &keep, err);
     if (!rc) rc = rt_history(s, keep, g->id, "activated", rt_detail("{s:i}", "activationCount", count), err);
     if (!rc && !blocked) rc = rt_history(s, 0, g->id, "reset", NULL, err);
-    if (!rc) rc = store_token_set(s->st, keep, g->id, "ready", NULL, err);
+    if (!rc) rc = store_token_set(s->st, keep, g->id, TOKEN_READY, NULL, err);
     if (!rc) { rt_push(s, OP_LEAVE, keep, join, -1, scope); *fired = 1; }
     return rc;
 }
@@ -166,13 +166,13 @@ int rt_or_joins(rt_step *s, int *fired, sdm_err *err) {
     *fired = 0;
     for (int j = 0; !rc && j < n && !*fired && !s->ended; j++) {
         int join = t[j].id ? model_node_find(s->proc, t[j].node) : -1;
-        if (join < 0 || strcmp(t[j].state, "joining")) continue;
+        if (join < 0 || t[j].state != TOKEN_JOINING) continue;
         el_kind kind = rt_node(s, join)->kind;
         if (!el_is(kind, EK_OR_JOIN)) continue;
         int blocked = 0;
         for (int k = 0; k < n && !blocked; k++) {
             const store_token *x = t[k].id ? in_scope(t, n, &t[k], t[j].parent) : NULL;
-            if (!x || (strcmp(x->node, t[j].node) == 0 && strcmp(x->state, "joining") == 0)) continue;
+            if (!x || (strcmp(x->node, t[j].node) == 0 && x->state == TOKEN_JOINING)) continue;
             int at = model_node_find(s->proc, x->node);
             blocked = at >= 0 && model_can_reach(s->proc, at, join);
         }
@@ -180,7 +180,7 @@ int rt_or_joins(rt_step *s, int *fired, sdm_err *err) {
         if (blocked) continue;
         int64_t keep, scope = t[j].parent;
         rc = join_take(s, t, n, j, 0, &keep, err);
-        if (!rc) rc = store_token_set(s->st, keep, rt_node(s, join)->id, "ready", NULL, err);
+        if (!rc) rc = store_token_set(s->st, keep, rt_node(s, join)->id, TOKEN_READY, NULL, err);
         if (!rc) { rt_push(s, OP_LEAVE, keep, join, -1, scope); *fired = 1; }
     }
     free(t);

@@ -52,9 +52,10 @@ void rt_push(rt_step *s, int op, int64_t token, int node, int flow, int64_t scop
 char *rt_detail(const char *fmt, ...);
 int rt_history(rt_step *s, int64_t token, const char *node, const char *event, char *owned_detail, sdm_err *err);
 int rt_token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *err);
+int rt_token_is(rt_step *s, int64_t id, token_state state);   /* SDM_DEBUG only: inside sdm_assert */
 int rt_budget_take(rt_step *s, const model_node *n, int kind, sdm_err *err);
 int rt_nested_done(rt_step *s, int rc);
-int rt_token_new(rt_step *s, int64_t scope, const model_node *n, const char *state, const char *flow, int64_t *id, sdm_err *err);
+int rt_token_new(rt_step *s, int64_t scope, const model_node *n, token_state state, const char *flow, int64_t *id, sdm_err *err);
 int rt_end_wait(rt_step *s, int64_t token, sdm_err *err);
 int rt_consume(rt_step *s, int64_t token, int64_t scope, const model_node *n, sdm_err *err);
 int rt_cancel_inside(rt_step *s, int64_t scope, const char *by, sdm_err *err);
@@ -68,8 +69,8 @@ void rt_chunk_name(rt_step *s, const char *id, char *buf, size_t n);
 int rt_eval_json(rt_step *s, const model_node *n, const char *code, int64_t scope, char **out, sdm_err *why);
 int rt_eval_bool(rt_step *s, const model_node *n, const char *code, int64_t scope, int *out, sdm_err *why);
 int rt_eval_string(rt_step *s, const model_node *n, const char *code, int64_t scope, char **out, sdm_err *why);
-int rt_incident(rt_step *s, int64_t token, int node, const char *phase, const sdm_err *why, sdm_err *err);
-int rt_script_outcome(rt_step *s, int rc, int64_t token, int node, const char *phase, const sdm_err *why, sdm_err *err);
+int rt_incident(rt_step *s, int64_t token, int node, incident_phase phase, const sdm_err *why, sdm_err *err);
+int rt_script_outcome(rt_step *s, int rc, int64_t token, int node, incident_phase phase, const sdm_err *why, sdm_err *err);
 
 /* rt_rules.c */
 int rt_raise_deviation(rt_fx *f, const char *severity, const char *msg);

@@ -17,7 +17,7 @@ static const char *assignee_of(const rt_fx *f) {
     return f->task && f->task->assignee[0] ? f->task->assignee : NULL;
 }
 
-static int queue_message(void *ctx, const char *channel, const char *address) {
+static int queue_message(void *ctx, out_channel channel, const char *address) {
     rt_fx *f = ctx;
     f->told++;
     return store_outbox_add(f->s->st, channel, address, f->subject, f->body, f->s->now, f->s->inst,
@@ -29,7 +29,7 @@ static int queue_message(void *ctx, const char *channel, const char *address) {
 ** it, when it was due and how late it is now, the task's page. */
 typedef struct dev_told { rt_fx *f; notice n; const char *msg; } dev_told;
 
-static int queue_deviation(void *ctx, const char *channel, const char *address) {
+static int queue_deviation(void *ctx, out_channel channel, const char *address) {
     dev_told *d = ctx;
     rt_fx *f = d->f;
     char *body = notice_deviation(f->s->st, &d->n, d->msg, notice_lang(f->s->st, address, f->s->lang));

@@ -27,7 +27,7 @@ static int adhoc_start(rt_step *s, int64_t token, const model_node *n, int from,
     int rc = set_counter(s, token, "adHocStarted", to, err);
     for (int k = from; k < to && !rc; k++) {
         int64_t t;
-        rc = rt_token_new(s, token, rt_node(s, n->enabled[k]), "ready", NULL, &t, err);
+        rc = rt_token_new(s, token, rt_node(s, n->enabled[k]), TOKEN_READY, NULL, &t, err);
         if (!rc) rt_push(s, OP_ENTER, t, n->enabled[k], -1, token);
     }
     return rc;
@@ -49,7 +49,7 @@ int rt_adhoc_completed(rt_step *s, const rt_item *it, int *stopped, sdm_err *err
     if (!rc && !over) rc = rt_eval_bool(s, a, a->adhoc_until, it->scope, &holds, &why);
     if (rc) {
         *stopped = 1;
-        return rt_script_outcome(s, rc, it->token, it->node, "leave", &why, err);
+        return rt_script_outcome(s, rc, it->token, it->node, PHASE_LEAVE, &why, err);
     }
     if (!holds) return SDM_OK;
     rc = set_counter(s, it->scope, "adHocComplete", 1, err);
@@ -65,7 +65,7 @@ static int open_scope(rt_step *s, int64_t token, const model_node *n, const rt_w
     int64_t child;
     int rc = rt_add_waits(s, token, w, err);
     if (n->adhoc) return rc ? rc : adhoc_start(s, token, n, 0, n->adhoc == LOOP_SEQUENTIAL ? 1 : n->nenabled, err);
-    if (!rc) rc = rt_token_new(s, token, rt_node(s, n->start), "ready", NULL, &child, err);
+    if (!rc) rc = rt_token_new(s, token, rt_node(s, n->start), TOKEN_READY, NULL, &child, err);
     if (!rc) rt_push(s, OP_ENTER, child, n->start, -1, token);
     return rc;
 }
@@ -77,8 +77,8 @@ int rt_subprocess(rt_step *s, const rt_item *it, sdm_err *err) {
     rt_wait_plan w;
     int rc = rt_plan_waits(s, n, it->scope, &w, &why);
     if (!rc) rc = rt_plan_event_subs(s, n->evsubs, n->nevsub, it->token, &w, &why);
-    if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+    if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
     return rc ? rc : open_scope(s, it->token, n, &w, err);
 }
 
@@ -114,7 +114,7 @@ int rt_start_event_sub(rt_step *s, int64_t scope, int sub, sdm_err *err) {
             rc = store_waits_delete(s->st, s->inst, scope, rt_node(s, rt_node(s, ev[k])->start)->id, err);
     }
     int64_t token;
-    if (!rc) rc = rt_token_new(s, scope, e, "ready", NULL, &token, err);
+    if (!rc) rc = rt_token_new(s, scope, e, TOKEN_READY, NULL, &token, err);
     if (!rc) rt_push(s, OP_ENTER, token, sub, -1, scope);
     return rc;
 }
@@ -147,10 +147,10 @@ static int loop_run(rt_step *s, int node, int64_t body, int k, const char *items
     char *item = NULL, counter[24];
     sdm_err why = {0};
     int rc = loop_item(s, n, body, k, items, &item, &why);
-    if (rc) return rt_script_outcome(s, rc, body, node, "execute", &why, err);
+    if (rc) return rt_script_outcome(s, rc, body, node, PHASE_EXECUTE, &why, err);
     int64_t inst, run;
     snprintf(counter, sizeof counter, "%d", k);
-    rc = rt_token_new(s, body, n, "waiting", NULL, &inst, err);
+    rc = rt_token_new(s, body, n, TOKEN_WAITING, NULL, &inst, err);
     if (!rc) rc = store_var_set(s->st, s->inst, inst, "loopCounter", counter, err);
     if (!rc && item && n->loop->elem) rc = store_var_set(s->st, s->inst, inst, n->loop->elem, item, err);
     free(item);
@@ -158,10 +158,10 @@ static int loop_run(rt_step *s, int node, int64_t body, int k, const char *items
     if (n->kind == EL_SUBPROCESS) {
         rt_wait_plan w = {0};
         rc = rt_plan_event_subs(s, n->evsubs, n->nevsub, inst, &w, &why);
-        if (rc) return rt_script_outcome(s, rc, inst, node, "execute", &why, err);
+        if (rc) return rt_script_outcome(s, rc, inst, node, PHASE_EXECUTE, &why, err);
         return open_scope(s, inst, n, &w, err);
     }
-    rc = rt_token_new(s, inst, n, "ready", NULL, &run, err);
+    rc = rt_token_new(s, inst, n, TOKEN_READY, NULL, &run, err);
     if (!rc) rt_push(s, OP_EXECUTE, run, node, -1, inst);
     return rc;
 }
@@ -169,9 +169,10 @@ static int loop_run(rt_step *s, int node, int64_t body, int k, const char *items
 /* Scope token `token` at `node` is done: its waits and local variables
 ** go, and it leaves the node in the scope `parent`. */
 static int leave_scope(rt_step *s, int64_t token, int node, int64_t parent, sdm_err *err) {
+    sdm_assert(rt_token_is(s, token, TOKEN_WAITING));
     int rc = rt_end_wait(s, token, err);
     if (!rc) rc = store_scope_vars_delete(s->st, s->inst, token, err);
-    if (!rc) rc = store_token_set(s->st, token, rt_node(s, node)->id, "ready", NULL, err);
+    if (!rc) rc = store_token_set(s->st, token, rt_node(s, node)->id, TOKEN_READY, NULL, err);
     if (!rc) rt_push(s, OP_LEAVE, token, node, -1, parent);
     s->vars_loaded = 0;
     return rc;
@@ -215,7 +216,7 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
     }
     rt_wait_plan w = {0};
     if (!rc && go) rc = rt_plan_waits(s, n, it->scope, &w, &why);
-    if (rc) { free(items); free(count); return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err); }
+    if (rc) { free(items); free(count); return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err); }
     if (!go) {                     /* nothing to run: the activity is done */
         free(items); free(count);
         if (l->out_coll) {
@@ -228,7 +229,7 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
         rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope);
         return rc;
     }
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     if (!rc && l->kind != LOOP_STANDARD) rc = set_counter(s, it->token, "nrOfInstances", total, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfCompletedInstances", 0, err);
@@ -308,7 +309,7 @@ static int mi_throw(rt_step *s, int64_t body, int64_t parent, const model_node *
         if (b->kind != EL_BOUNDARY_EVENT || b->trigger != e->trigger || !b->msg || !e->name ||
             strcmp(b->msg, e->name)) continue;
         int64_t t;
-        rc = rt_token_new(s, parent, b, "ready", NULL, &t, err);
+        rc = rt_token_new(s, parent, b, TOKEN_READY, NULL, &t, err);
         if (!rc) rt_push(s, OP_ENTER, t, n->bnd[k], -1, parent);
     }
     return rc;
@@ -341,6 +342,7 @@ static int mi_behavior(rt_step *s, int64_t body, int64_t run, const model_node *
 ** and the behavior's events in the run's scope, start the next sequential
 ** run, and leave when the body is done. */
 static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_err *err) {
+    sdm_assert(rt_token_is(s, body, TOKEN_WAITING));
     const model_node *n = rt_node(s, node);
     const model_loop *l = n->loop;
     sdm_err why = {0};
@@ -366,7 +368,7 @@ static int loop_run_done(rt_step *s, int64_t body, int64_t run, int node, sdm_er
     if (rc) {                      /* a broken condition: the body rests with an incident */
         int rc2 = store_scope_vars_delete(s->st, s->inst, run, err);
         if (!rc2) rc2 = store_token_delete(s->st, run, err);
-        return rc2 ? rc2 : rt_script_outcome(s, rc, body, node, "leave", &why, err);
+        return rc2 ? rc2 : rt_script_outcome(s, rc, body, node, PHASE_LEAVE, &why, err);
     }
     rc = store_scope_vars_delete(s->st, s->inst, run, err);
     if (!rc) rc = store_token_delete(s->st, run, err);
@@ -392,6 +394,7 @@ int rt_scope_done(rt_step *s, int64_t scope, sdm_err *err) {
     int node, pnode;
     int rc = rt_token_at(s, scope, &t, &node, err);
     if (rc) return rc;
+    sdm_assert(t.state == TOKEN_WAITING);
     const model_node *n = rt_node(s, node);
     if (n->kind == EL_END_THROW && n->trigger == TR_CANCEL)   /* a cancelled transaction is compensated */
         return rt_cancel_done(s, scope, err);
@@ -444,8 +447,8 @@ int rt_call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     rt_wait_plan w = {0};
     char *vars = NULL;
     int rc = n->loop ? SDM_OK : rt_plan_waits(s, n, it->scope, &w, &why);    /* a loop's body holds them */
-    if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+    if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     if (!rc) rc = rt_history(s, it->token, n->id, "call", rt_detail("{s:s}", "process", n->called), err);
     if (!rc) rc = rt_visible_vars(s, it->scope, &vars, err);
@@ -459,7 +462,7 @@ int rt_call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     if (rc == SDM_ERR_NOTFOUND || rc == SDM_ERR_STATE || rc == SDM_ERR_MODEL) {
         err_prefix(&why, "callActivity '%s'", n->id);
         rc = rt_end_wait(s, it->token, err);
-        return rc ? rc : rt_incident(s, it->token, it->node, "execute", &why, err);
+        return rc ? rc : rt_incident(s, it->token, it->node, PHASE_EXECUTE, &why, err);
     }
     if (rc) *err = why;
     return rc;
@@ -470,13 +473,14 @@ int rt_call_returned(rt_step *s, int64_t token, int64_t called, sdm_err *err) {
     char *vars = NULL;
     int node;
     int rc = rt_token_at(s, token, &tok, &node, err);
+    sdm_assert(rc || tok.state == TOKEN_WAITING);
     if (!rc) rc = store_vars_json(s->st, called, 0, &vars, err);
     char *back = rc ? NULL : mapped(vars, rt_node(s, node)->vout, rt_node(s, node)->nvout);
     if (!rc) rc = rt_history(s, token, tok.node, "call-returned", rt_detail("{s:I}", "instance", (json_int_t)called), err);
     if (!rc) rc = rt_set_vars(s, back, tok.parent, err);
     free(back);
     if (!rc) rc = rt_end_wait(s, token, err);
-    if (!rc) rc = store_token_set(s->st, token, tok.node, "ready", NULL, err);
+    if (!rc) rc = store_token_set(s->st, token, tok.node, TOKEN_READY, NULL, err);
     if (!rc) rt_push(s, OP_LEAVE, token, node, -1, tok.parent);
     free(vars);
     return rc;

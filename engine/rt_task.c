@@ -49,8 +49,8 @@ int rt_user_task(rt_step *s, const rt_item *it, sdm_err *err) {
     rt_wait_plan w = {0};
     if (!rc) rc = due_of(s, n, it->scope, &due, &why);
     if (!rc && !n->loop) rc = rt_plan_waits(s, n, it->scope, &w, &why);    /* a loop's body holds them */
-    if (rc) { free(assignee); return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err); }
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+    if (rc) { free(assignee); return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err); }
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
     if (!rc) rc = store_task_add(s->st, s->inst, it->token, n->id, n->name, n->role, assignee,
                                  s->now, due, &task, err);
     if (!rc) rc = rt_history(s, it->token, n->id, "task-created",
@@ -90,7 +90,7 @@ int rt_script_task(rt_step *s, const rt_item *it, sdm_err *err) {
         if (!rc2) rc2 = rt_catch_from(s, &thrown, it->token, it->node, it->scope, &caught, &interrupted, err);
         if (rc2 || caught) return rc2;
     }
-    if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
+    if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
     rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope);
     return SDM_OK;
 }

@@ -170,11 +170,11 @@ int rt_set_vars(rt_step *s, const char *vars_json, int64_t scope, sdm_err *err) 
 
 /* A failure of the model or its data, not of the engine: the token rests
 ** with an incident and the step goes on with other tokens. */
-int rt_incident(rt_step *s, int64_t token, int node, const char *phase, const sdm_err *why,
+int rt_incident(rt_step *s, int64_t token, int node, incident_phase phase, const sdm_err *why,
                     sdm_err *err) {
     const model_node *n = rt_node(s, node);
     int64_t id;
-    int rc = store_token_set(s->st, token, n->id, "incident", NULL, err);
+    int rc = store_token_set(s->st, token, n->id, TOKEN_INCIDENT, NULL, err);
     if (!rc) rc = store_incident_add(s->st, s->inst, token, n->id, phase, why->msg, s->now, &id, err);
     if (!rc) rc = rt_history(s, token, n->id, "incident",
                           rt_detail("{s:I, s:s}", "incident", (json_int_t)id, "message", why->msg), err);
@@ -185,7 +185,7 @@ int rt_incident(rt_step *s, int64_t token, int node, const char *phase, const sd
 }
 
 /* Map a Lua failure to an incident; pass engine failures up. */
-int rt_script_outcome(rt_step *s, int rc, int64_t token, int node, const char *phase,
+int rt_script_outcome(rt_step *s, int rc, int64_t token, int node, incident_phase phase,
                           const sdm_err *why, sdm_err *err) {
     if (rc == SDM_ERR_SCRIPT || rc == SDM_ERR_NOMEM) {
         s->vars_loaded = 0;        /* forget what the failed script assigned and raised */
@@ -198,7 +198,7 @@ int rt_script_outcome(rt_step *s, int rc, int64_t token, int node, const char *p
 
 /* The step was rolled back for its budget; the caller has begun a fresh
 ** transaction. The node is the one where the budget ran out. */
-int rt_step_incident(rt_step *s, const char *phase, const sdm_err *why, int64_t *incident_id, sdm_err *err) {
+int rt_step_incident(rt_step *s, incident_phase phase, const sdm_err *why, int64_t *incident_id, sdm_err *err) {
     int node = model_node_find(s->proc, why->element);
     const model_node *n = node >= 0 ? rt_node(s, node) : NULL;
     const char *at = n ? n->id : s->proc->id;
@@ -214,8 +214,8 @@ int rt_start_incident(rt_step *s, int start, const char *vars_json, const sdm_er
     int64_t token;
     int rc = rt_history(s, 0, NULL, "start", NULL, err);
     if (!rc) rc = rt_set_vars(s, vars_json, 0, err);
-    if (!rc) rc = store_token_add(s->st, s->inst, 0, rt_node(s, start)->id, "ready", NULL, s->now, &token, err);
-    if (!rc) rc = rt_incident(s, token, start, "execute", why, err);
+    if (!rc) rc = store_token_add(s->st, s->inst, 0, rt_node(s, start)->id, TOKEN_READY, NULL, s->now, &token, err);
+    if (!rc) rc = rt_incident(s, token, start, PHASE_EXECUTE, why, err);
     if (!rc) *incident_id = s->last_incident;
     return rc;
 }

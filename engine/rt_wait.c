@@ -93,10 +93,10 @@ int rt_wait_timer(rt_step *s, const rt_item *it, sdm_err *err) {
     sdm_err why = {0};
     int64_t due;
     int rc = timer_due(s, n, it->scope, NULL, 0, s->now, &due, &why);
-    if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
+    if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
     if (!due) { rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope); return SDM_OK; }  /* already past */
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
-    if (!rc) rc = store_job_add(s->st, "timer", s->inst, it->token, n->id, due, n->timer, 0, s->now, err);
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    if (!rc) rc = store_job_add(s->st, JOB_TIMER, s->inst, it->token, n->id, due, n->timer, 0, s->now, err);
     return rc;
 }
 
@@ -113,7 +113,7 @@ int rt_subscribe(rt_step *s, const model_node *n, int64_t token, sdm_err *err) {
             snprintf(inst, sizeof inst, "%lld", (long long)s->inst);
             s->cond_dirty = 1;
         }
-        rc = store_sub_add(s->st, tr == TR_MESSAGE ? "message" : tr == TR_SIGNAL ? "signal" : "condition",
+        rc = store_sub_add(s->st, tr == TR_MESSAGE ? SUB_MESSAGE : tr == TR_SIGNAL ? SUB_SIGNAL : SUB_CONDITION,
                            tr == TR_CONDITIONAL ? inst : name, s->client, s->inst, token, n->id, s->now, err);
     }
     return rc;
@@ -151,7 +151,7 @@ int rt_add_waits(rt_step *s, int64_t token, const rt_wait_plan *w, sdm_err *err)
         if (b->trigger == TR_MESSAGE || b->trigger == TR_SIGNAL || b->trigger == TR_CONDITIONAL)
             rc = rt_subscribe(s, b, token, err);
         else if (w->due[k])
-            rc = store_job_add(s->st, b->kind == EL_START_TIMER ? "event" : "boundary", s->inst, token, b->id,
+            rc = store_job_add(s->st, b->kind == EL_START_TIMER ? JOB_EVENT : JOB_BOUNDARY, s->inst, token, b->id,
                                w->due[k], NULL, 0, s->now, err);
     }
     return rc;
@@ -161,7 +161,7 @@ int rt_add_waits(rt_step *s, int64_t token, const rt_wait_plan *w, sdm_err *err)
 int rt_add_due_job(rt_step *s, const model_node *n, int64_t token, int64_t task_due, sdm_err *err) {
     int watched = 0;
     for (int i = 0; i < n->ncp; i++) watched |= n->cps[i].on & CP_DUE;
-    return watched && task_due ? store_job_add(s->st, "due", s->inst, token, n->id, task_due, NULL, 0, s->now, err)
+    return watched && task_due ? store_job_add(s->st, JOB_DUE, s->inst, token, n->id, task_due, NULL, 0, s->now, err)
                                : SDM_OK;
 }
 
@@ -181,13 +181,13 @@ int rt_event_gateway(rt_step *s, const rt_item *it, sdm_err *err) {
         rc = t->kind == EL_CATCH_TIMER ? timer_due(s, t, it->scope, NULL, 0, s->now, &w.due[w.n], &why) : SDM_OK;
         w.n++;
     }
-    if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+    if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
     for (int k = 0; k < w.n && !rc; k++) {
         const model_node *t = rt_node(s, w.node[k]);
         if (t->kind == EL_CATCH_TIMER)
-            rc = w.due[k] ? store_job_add(s->st, "timer", s->inst, it->token, t->id, w.due[k], t->timer, 0, s->now, err)
-                          : store_job_add(s->st, "timer", s->inst, it->token, t->id, s->now, t->timer, 0, s->now, err);
+            rc = w.due[k] ? store_job_add(s->st, JOB_TIMER, s->inst, it->token, t->id, w.due[k], t->timer, 0, s->now, err)
+                          : store_job_add(s->st, JOB_TIMER, s->inst, it->token, t->id, s->now, t->timer, 0, s->now, err);
         else
             rc = rt_subscribe(s, t, it->token, err);
     }
@@ -200,8 +200,8 @@ int rt_wait_event(rt_step *s, const rt_item *it, sdm_err *err) {
     sdm_err why = {0};
     rt_wait_plan w = {0};
     int rc = n->kind == EL_RECEIVE && !n->loop ? rt_plan_waits(s, n, it->scope, &w, &why) : SDM_OK;
-    if (rc) return rt_script_outcome(s, rc, it->token, it->node, "execute", &why, err);
-    rc = store_token_set(s->st, it->token, n->id, "waiting", rt_flow_id(s, it->flow), err);
+    if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
+    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
     if (!rc) rc = rt_subscribe(s, n, it->token, err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     return rc;
@@ -218,9 +218,10 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
     store_token tok = {0};
     int at = -1, rc = SDM_OK;
     if (sub->token_id) rc = rt_token_at(s, sub->token_id, &tok, &at, err);
+    sdm_assert(rc || !sub->token_id || tok.state == TOKEN_WAITING);
     int event_sub = n->parent >= 0 && rt_node(s, n->parent)->triggered && rt_node(s, n->parent)->start == node;
     if (!rc) rc = rt_set_vars(s, vars_json, event_sub ? sub->token_id : tok.parent, err);
-    if (!rc) rc = rt_history(s, sub->token_id, n->id, sub->kind, rt_detail("{s:s}", "name", sub->name), err);
+    if (!rc) rc = rt_history(s, sub->token_id, n->id, store_sub_kind_text(sub->kind), rt_detail("{s:s}", "name", sub->name), err);
     if (!rc && n->all_of && at == node) {      /* parallelMultiple: waits on until every definition came */
         int left = 0;
         rc = store_sub_delete(s->st, sub->id, err);
@@ -235,7 +236,7 @@ int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err 
     if (n->kind == EL_BOUNDARY_EVENT) return rt_boundary_fire(s, sub->token_id, tok.parent, node, err);
     rc = rt_end_wait(s, sub->token_id, err);
     if (!rc && at != node) rc = rt_history(s, sub->token_id, n->id, "enter", NULL, err);
-    if (!rc) rc = store_token_set(s->st, sub->token_id, n->id, "ready", NULL, err);
+    if (!rc) rc = store_token_set(s->st, sub->token_id, n->id, TOKEN_READY, NULL, err);
     if (!rc) rt_push(s, OP_LEAVE, sub->token_id, node, -1, tok.parent);
     return rc;
 }
@@ -265,7 +266,7 @@ static int cycle_fire(rt_step *s, const store_job *job, const model_node *n, int
     if (rc || !more) return rc;
     *done = 1;
     rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
-    if (!rc) rc = rt_token_new(s, scope, n, "ready", NULL, &t, err);
+    if (!rc) rc = rt_token_new(s, scope, n, TOKEN_READY, NULL, &t, err);
     if (!rc) rt_push(s, OP_LEAVE, t, node, -1, scope);
     return rc;
 }
@@ -281,31 +282,38 @@ int rt_fire(rt_step *s, const store_job *job, sdm_err *err) {
     store_token tok = {0};
     int at = -1;
     int rc = job->token_id ? rt_token_at(s, job->token_id, &tok, &at, err) : SDM_OK;
-    if (!rc && strcmp(job->kind, "boundary") == 0) {
+    int done = 0;
+    if (rc) return rc;
+    sdm_assert(!job->token_id || tok.state == TOKEN_WAITING);
+    switch (job->kind) {
+    case JOB_BOUNDARY:
         rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
         if (!rc) rc = n->interrupting ? SDM_OK : rearm(s, job, n, tok.parent, NULL, err);
         if (!rc) rc = rt_boundary_fire(s, job->token_id, tok.parent, node, err);
-    } else if (!rc && strcmp(job->kind, "event") == 0) {
+        break;
+    case JOB_EVENT:
         rc = rt_history(s, job->token_id, n->id, "timer", rt_detail("{s:i}", "fired", job->fired + 1), err);
         if (!rc) rc = n->interrupting ? store_job_delete(s->st, job->id, err) : rearm(s, job, n, job->token_id, NULL, err);
         if (!rc) rc = rt_start_event_sub(s, job->token_id, n->parent, err);
-    } else if (!rc) {
-        int done = 0;
-        if (strcmp(job->kind, "timer") == 0 && n->timer_type == TIMER_CYCLE && at == node)
+        break;
+    case JOB_TIMER:
+        if (n->timer_type == TIMER_CYCLE && at == node)
             rc = cycle_fire(s, job, n, node, tok.parent, &done, err);      /* the job is rescheduled or gone */
         else
             rc = store_job_delete(s->st, job->id, err);
-        if (!rc && !done && strcmp(job->kind, "timer") == 0) {
-            rc = rt_end_wait(s, job->token_id, err);        /* an event-based gateway's other events */
-            if (!rc && at != node) rc = rt_history(s, job->token_id, n->id, "enter", NULL, err);
-            if (!rc) rc = rt_history(s, job->token_id, job->node, "timer", NULL, err);
-            if (!rc) rc = store_token_set(s->st, job->token_id, job->node, "ready", NULL, err);
-            if (!rc) rt_push(s, OP_LEAVE, job->token_id, node, -1, tok.parent);
-        } else if (!rc && !done && strcmp(job->kind, "due") == 0) {
-            rc = rt_checkpoints(s, node, job->token_id, tok.parent, CP_DUE, err);
-        } else if (!rc && !done) {
-            return SDM_CORRUPT_BKPT(err, "a job of unknown kind");
-        }
+        if (rc || done) break;
+        rc = rt_end_wait(s, job->token_id, err);        /* an event-based gateway's other events */
+        if (!rc && at != node) rc = rt_history(s, job->token_id, n->id, "enter", NULL, err);
+        if (!rc) rc = rt_history(s, job->token_id, job->node, "timer", NULL, err);
+        if (!rc) rc = store_token_set(s->st, job->token_id, job->node, TOKEN_READY, NULL, err);
+        if (!rc) rt_push(s, OP_LEAVE, job->token_id, node, -1, tok.parent);
+        break;
+    case JOB_DUE:
+        rc = store_job_delete(s->st, job->id, err);
+        if (!rc) rc = rt_checkpoints(s, node, job->token_id, tok.parent, CP_DUE, err);
+        break;
+    case JOB_START:                               /* tick.c starts an instance for these */
+        return SDM_CORRUPT_BKPT(err, "a timer start's job fired inside an instance");
     }
     return rc ? rc : rt_drain(s, err);
 }
@@ -341,7 +349,7 @@ static int cond_holds(rt_step *s, const store_sub *sub, const model_node *n, int
     return rc ? rc : rt_history(s, sub->token_id, n->id, "condition-error", rt_detail("{s:s}", "message", why.msg), err);
 }
 
-static int resubscribe(rt_step *s, const store_sub *sub, const char *kind, sdm_err *err) {
+static int resubscribe(rt_step *s, const store_sub *sub, sub_kind kind, sdm_err *err) {
     int rc = store_sub_delete(s->st, sub->id, err);
     return rc ? rc : store_sub_add(s->st, kind, sub->name, s->client, s->inst, sub->token_id, sub->node, s->now, err);
 }
@@ -354,14 +362,14 @@ int rt_conditions(rt_step *s, int *fired, sdm_err *err) {
     snprintf(inst, sizeof inst, "%lld", (long long)s->inst);
     store_sub *subs = NULL, *held = NULL;
     int nsub = 0, nheld = 0, holds = 0;
-    int rc = store_subs_find(s->st, "condition-held", inst, NULL, &held, &nheld, err);
+    int rc = store_subs_find(s->st, SUB_CONDITION_HELD, inst, NULL, &held, &nheld, err);
     for (int i = 0; i < nheld && !rc; i++) {
         int node = model_node_find(s->proc, held[i].node);
         if (node < 0) { rc = SDM_CORRUPT_BKPT(err, "a subscription at a node the model does not have"); break; }
         rc = cond_holds(s, &held[i], rt_node(s, node), &holds, err);
-        if (!rc && !holds) rc = resubscribe(s, &held[i], "condition", err);
+        if (!rc && !holds) rc = resubscribe(s, &held[i], SUB_CONDITION, err);
     }
-    if (!rc) rc = store_subs_find(s->st, "condition", inst, NULL, &subs, &nsub, err);
+    if (!rc) rc = store_subs_find(s->st, SUB_CONDITION, inst, NULL, &subs, &nsub, err);
     /* The first that holds fires; the rest are evaluated again after the
     ** firing's first operation, since it may have removed them. */
     for (int i = 0; i < nsub && !rc; i++) {
@@ -371,7 +379,7 @@ int rt_conditions(rt_step *s, int *fired, sdm_err *err) {
         rc = cond_holds(s, &subs[i], n, &holds, err);
         if (rc || !holds) continue;
         if (!n->interrupting && (n->kind == EL_BOUNDARY_EVENT || n->kind == EL_START_CONDITIONAL))
-            rc = resubscribe(s, &subs[i], "condition-held", err);
+            rc = resubscribe(s, &subs[i], SUB_CONDITION_HELD, err);
         store_sub sub = subs[i];
         snprintf(sub.name, sizeof sub.name, "%s", n->cond);
         if (!rc) rc = rt_deliver(s, &sub, NULL, err);
@@ -421,7 +429,7 @@ int rt_late_signals(rt_step *s, int *fired, sdm_err *err) {
         store_sub *subs = NULL;
         int nsub = 0;
         json_t *tokens = json_object_get(rec, "tokens");
-        rc = store_subs_find(s->st, "signal", json_string_value(json_object_get(rec, "name")), NULL, &subs, &nsub, err);
+        rc = store_subs_find(s->st, SUB_SIGNAL, json_string_value(json_object_get(rec, "name")), NULL, &subs, &nsub, err);
         for (int k = 0; k < nsub && !rc; k++) {
             if (subs[k].instance_id != s->inst || !token_in(tokens, subs[k].token_id) || token_in(done, subs[k].token_id))
                 continue;

@@ -206,7 +206,7 @@ int sdmi_over_budget(sdm *db, int64_t inst, int rc, sdm_err *err) {
     if (!r) r = sdmi_active_instance(db, inst, &in, &e);
     if (!r) r = sdmi_step_for(db, &s, &in, &e);
     s.budget = NULL;
-    if (!r) r = rt_step_incident(&s, "step", &db->budget.why, &id, &e);
+    if (!r) r = rt_step_incident(&s, PHASE_STEP, &db->budget.why, &id, &e);
     if (!r) r = store_commit(db->st, &e);
     if (r) store_rollback(db->st);
     rt_step_free(&s);
@@ -217,8 +217,9 @@ int sdmi_over_budget(sdm *db, int64_t inst, int rc, sdm_err *err) {
 
 int sdmi_active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err) {
     int rc = store_instance_get(db->st, id, inst, err);
-    if (!rc && strcmp(inst->state, "active") != 0)
-        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "instance %lld is %s", (long long)id, inst->state);
+    if (!rc && inst->state != INSTANCE_ACTIVE)
+        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "instance %lld is %s", (long long)id,
+                     store_instance_state_text(inst->state));
     return rc;
 }
 
@@ -364,7 +365,7 @@ int sdm_complete_batch(sdm *db, int n, const int64_t *tasks, const char *const *
 static int retry_step(rt_step *s, void *arg, sdm_err *err) {
     const store_incident *inc = arg;
     int rc = rt_retry(s, inc, err);
-    if (!rc && strcmp(inc->phase, "job") == 0) rc = store_job_unpark(s->st, inc->id, s->now, err);
+    if (!rc && inc->phase == PHASE_JOB) rc = store_job_unpark(s->st, inc->id, s->now, err);
     return rc;
 }
 

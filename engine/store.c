@@ -254,6 +254,37 @@ char *store_col_text(sqlite3_stmt *st, int c) {
     return v ? xstrdup((const char *)v) : NULL;
 }
 
+/* ---------- the rows' states and kinds as text (store.h's tables) ---------- */
+
+#define ENUM_TEXT(e, text) [e] = text,
+#define ENUM_NAMES(type, LIST)                                                                  \
+    static const char *const type##_names[] = { LIST(ENUM_TEXT) };                              \
+    const char *store_##type##_text(type v) {                                                   \
+        sdm_assert((unsigned)v < sizeof type##_names / sizeof *type##_names);                   \
+        return type##_names[v];                                                                 \
+    }
+ENUM_NAMES(token_state, TOKEN_STATES)
+ENUM_NAMES(instance_state, INSTANCE_STATES)
+ENUM_NAMES(task_state, TASK_STATES)
+ENUM_NAMES(job_kind, JOB_KINDS)
+ENUM_NAMES(sub_kind, SUB_KINDS)
+ENUM_NAMES(incident_phase, INCIDENT_PHASES)
+ENUM_NAMES(incident_state, INCIDENT_STATES)
+ENUM_NAMES(out_channel, OUT_CHANNELS)
+ENUM_NAMES(out_state, OUT_STATES)
+
+/* Column c read back into an enum by its table of names; an unknown text
+** is a corrupt row (*ok cleared). */
+static int enum_col(sqlite3_stmt *st, int c, const char *const *names, int n, int *ok) {
+    const char *v = (const char *)sqlite3_column_text(st, c);
+    for (int i = 0; v && i < n; i++)
+        if (strcmp(v, names[i]) == 0) return i;
+    *ok = 0;
+    return 0;
+}
+#define ENUM_COL(st, c, type, ok) \
+    ((type)enum_col(st, c, type##_names, (int)(sizeof type##_names / sizeof *type##_names), ok))
+
 static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
     const void *p = sqlite3_column_blob(st, c);
     *len = (size_t)sqlite3_column_bytes(st, c);
@@ -550,11 +581,12 @@ int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err) 
     out->definition_id = sqlite3_column_int64(st, 1);
     copy_col(st, 2, out->process, sizeof out->process);
     copy_col(st, 3, out->client, sizeof out->client);
-    copy_col(st, 4, out->state, sizeof out->state);
+    int ok = 1;
+    out->state = ENUM_COL(st, 4, instance_state, &ok);
     out->parent_id = sqlite3_column_int64(st, 5);
     out->parent_token = sqlite3_column_int64(st, 6);
     store_reset(st);
-    return SDM_OK;
+    return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "an instance's state is unknown");
 }
 
 int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t token, sdm_err *err) {
@@ -688,23 +720,23 @@ int store_last_event(store *s, int64_t inst, const char *node, const char *event
     return rc;
 }
 
-int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
+int store_instance_end(store *s, int64_t id, instance_state state, const char *outcome,
                        const char *node, int64_t now, sdm_err *err) {
-    int n = 0, rc = exec(s, Q_INST_END, &n, err, "ittti", id, state, outcome, node, now);
+    int n = 0, rc = exec(s, Q_INST_END, &n, err, "ittti", id, store_instance_state_text(state), outcome, node, now);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "ending an instance that is not active");
     return rc;
 }
 
 /* ---------- tokens ---------- */
 
-int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, const char *state,
+int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, token_state state,
                     const char *flow, int64_t now, int64_t *id, sdm_err *err) {
-    return insert(s, Q_TOK_ADD, id, err, "itttiI", inst, node, state, flow, now, parent);
+    return insert(s, Q_TOK_ADD, id, err, "itttiI", inst, node, store_token_state_text(state), flow, now, parent);
 }
 
-int store_token_set(store *s, int64_t id, const char *node, const char *state,
+int store_token_set(store *s, int64_t id, const char *node, token_state state,
                     const char *flow, sdm_err *err) {
-    int n = 0, rc = exec(s, Q_TOK_SET, &n, err, "ittt", id, node, state, flow);
+    int n = 0, rc = exec(s, Q_TOK_SET, &n, err, "ittt", id, node, store_token_state_text(state), flow);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "moving a token that does not exist");
     return rc;
 }
@@ -720,11 +752,12 @@ int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err) {
     if (rc) return rc;
     out->id = sqlite3_column_int64(st, 0);
     copy_col(st, 1, out->node, sizeof out->node);
-    copy_col(st, 2, out->state, sizeof out->state);
+    int ok = 1;
+    out->state = ENUM_COL(st, 2, token_state, &ok);
     copy_col(st, 3, out->flow, sizeof out->flow);
     out->parent = sqlite3_column_int64(st, 4);
     store_reset(st);
-    return SDM_OK;
+    return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "a token's state is unknown");
 }
 
 int store_token_count(store *s, int64_t inst, int64_t scope, int *n, sdm_err *err) {
@@ -765,7 +798,7 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
     sqlite3_stmt *st = prep(s, Q_TOK_ALL, err);
     if (!st) return SDM_ERR_STORE;
     sqlite3_bind_int64(st, 1, inst);
-    int cap = 8, rc;
+    int cap = 8, rc, ok = 1;
     *n = 0;
     *out = xmalloc(sizeof **out * (size_t)cap);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -773,11 +806,12 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
         store_token *t = &(*out)[(*n)++];
         t->id = sqlite3_column_int64(st, 0);
         copy_col(st, 1, t->node, sizeof t->node);
-        copy_col(st, 2, t->state, sizeof t->state);
+        t->state = ENUM_COL(st, 2, token_state, &ok);
         copy_col(st, 3, t->flow, sizeof t->flow);
         t->parent = sqlite3_column_int64(st, 4);
     }
     store_reset(st);
+    if (rc == SQLITE_DONE && !ok) return SDM_CORRUPT_BKPT(err, "a token's state is unknown");
     return rc == SQLITE_DONE ? SDM_OK : store_db_error(s, err, "tokens");
 }
 
@@ -852,16 +886,17 @@ int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
     out->instance_id = sqlite3_column_int64(st, 1);
     out->token_id = sqlite3_column_int64(st, 2);
     copy_col(st, 3, out->node, sizeof out->node);
-    copy_col(st, 4, out->state, sizeof out->state);
+    int ok = 1;
+    out->state = ENUM_COL(st, 4, task_state, &ok);
     copy_col(st, 5, out->assignee, sizeof out->assignee);
     store_reset(st);
-    return SDM_OK;
+    return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "a task's state is unknown");
 }
 
-int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
+int store_task_close(store *s, int64_t id, task_state state, int64_t now, const char *actor,
                      sdm_err *err) {
     int n = 0, rc = load_close(s, Q_LOAD_TASK, id, err);
-    if (!rc) rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, state, now, actor);
+    if (!rc) rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, store_task_state_text(state), now, actor);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "closing a task that is not open");
     return rc;
 }
@@ -968,9 +1003,9 @@ int store_tx_history(store *s, int64_t *from, sdm_err *err) {
 
 /* ---------- incidents ---------- */
 
-int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
+int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, incident_phase phase,
                        const char *msg, int64_t now, int64_t *id, sdm_err *err) {
-    return insert(s, Q_INC_ADD, id, err, "iittti", inst, token, node, phase, msg, now);
+    return insert(s, Q_INC_ADD, id, err, "iittti", inst, token, node, store_incident_phase_text(phase), msg, now);
 }
 
 int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err) {
@@ -982,10 +1017,11 @@ int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err) 
     out->instance_id = sqlite3_column_int64(st, 1);
     out->token_id = sqlite3_column_int64(st, 2);
     copy_col(st, 3, out->node, sizeof out->node);
-    copy_col(st, 4, out->phase, sizeof out->phase);
-    copy_col(st, 5, out->state, sizeof out->state);
+    int ok = 1;
+    out->phase = ENUM_COL(st, 4, incident_phase, &ok);
+    out->state = ENUM_COL(st, 5, incident_state, &ok);
     store_reset(st);
-    return SDM_OK;
+    return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "an incident's phase or state is unknown");
 }
 
 int store_incident_resolve(store *s, int64_t id, int64_t now, const char *actor, sdm_err *err) {
@@ -1000,9 +1036,9 @@ int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char 
 
 /* ---------- jobs: timers and due dates ---------- */
 
-int store_job_add(store *s, const char *kind, int64_t inst, int64_t token, const char *node,
+int store_job_add(store *s, job_kind kind, int64_t inst, int64_t token, const char *node,
                   int64_t due, const char *spec, int fired, int64_t created, sdm_err *err) {
-    return exec(s, Q_JOB_ADD, NULL, err, "tiititii", kind, inst, token, node, due, spec,
+    return exec(s, Q_JOB_ADD, NULL, err, "tiititii", store_job_kind_text(kind), inst, token, node, due, spec,
                 (int64_t)fired, created);
 }
 
@@ -1011,7 +1047,8 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
     int rc = row(s, Q_JOB_DUE, &st, err, "i", now);
     if (rc) return rc;
     out->id = sqlite3_column_int64(st, 0);
-    copy_col(st, 1, out->kind, sizeof out->kind);
+    int ok = 1;
+    out->kind = ENUM_COL(st, 1, job_kind, &ok);
     out->instance_id = sqlite3_column_int64(st, 2);
     out->token_id = sqlite3_column_int64(st, 3);
     copy_col(st, 4, out->node, sizeof out->node);
@@ -1023,7 +1060,7 @@ int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err) {
     out->attempts = sqlite3_column_int(st, 10);
     out->incident_id = sqlite3_column_int64(st, 11);
     store_reset(st);
-    return SDM_OK;
+    return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "a job's kind is unknown");
 }
 
 int store_job_failed(store *s, int64_t id, int attempts, int64_t due, int64_t now, const char *error,
@@ -1089,12 +1126,13 @@ int store_task_of_token(store *s, int64_t token, const char *node, store_task *o
     out->instance_id = sqlite3_column_int64(st, 1);
     out->token_id = sqlite3_column_int64(st, 2);
     copy_col(st, 3, out->node, sizeof out->node);
-    copy_col(st, 4, out->state, sizeof out->state);
+    int ok = 1;
+    out->state = ENUM_COL(st, 4, task_state, &ok);
     copy_col(st, 5, out->assignee, sizeof out->assignee);
     out->due_at = sqlite3_column_int64(st, 6);
     out->created_at = sqlite3_column_int64(st, 7);
     store_reset(st);
-    return SDM_OK;
+    return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "a task's state is unknown");
 }
 
 int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err) {
@@ -1115,23 +1153,24 @@ int store_history_json(store *s, int64_t inst, char **json, sdm_err *err) {
 
 /* ---------- message and signal subscriptions ---------- */
 
-int store_sub_add(store *s, const char *kind, const char *name, const char *client, int64_t inst,
+int store_sub_add(store *s, sub_kind kind, const char *name, const char *client, int64_t inst,
                   int64_t token, const char *node, int64_t now, sdm_err *err) {
     return store_sql_exec(s, NULL, err, "INSERT INTO subscriptions(kind, name, client, instance_id, token_id, node,"
                           " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", "tttiiti",
-                          kind, name, client, inst, token, node, now);
+                          store_sub_kind_text(kind), name, client, inst, token, node, now);
 }
 
-int store_subs_find(store *s, const char *kind, const char *name, const char *client, store_sub **out,
+int store_subs_find(store *s, sub_kind kind, const char *name, const char *client, store_sub **out,
                     int *n, sdm_err *err) {
+    const char *k = store_sub_kind_text(kind);
     sqlite3_stmt *st;
     *out = NULL;
     *n = 0;
     int rc = client
         ? store_sql_open(s, &st, err, "SELECT id, instance_id, token_id, node FROM subscriptions"
-                         " WHERE kind = ?1 AND name = ?2 AND client = ?3 ORDER BY id", "ttt", kind, name, client)
+                         " WHERE kind = ?1 AND name = ?2 AND client = ?3 ORDER BY id", "ttt", k, name, client)
         : store_sql_open(s, &st, err, "SELECT id, instance_id, token_id, node FROM subscriptions"
-                         " WHERE kind = ?1 AND name = ?2 ORDER BY id", "tt", kind, name);
+                         " WHERE kind = ?1 AND name = ?2 ORDER BY id", "tt", k, name);
     if (rc) return rc;
     int cap = 4, r;
     *out = xmalloc(sizeof **out * (size_t)cap);
@@ -1142,7 +1181,7 @@ int store_subs_find(store *s, const char *kind, const char *name, const char *cl
         x->instance_id = sqlite3_column_int64(st, 1);
         x->token_id = sqlite3_column_int64(st, 2);
         copy_col(st, 3, x->node, sizeof x->node);
-        snprintf(x->kind, sizeof x->kind, "%s", kind);
+        x->kind = kind;
         snprintf(x->name, sizeof x->name, "%s", name);
     }
     store_sql_close(s, st);
@@ -1199,9 +1238,9 @@ int store_inbox_read(store *s, int64_t id, const char *user, int64_t now, sdm_er
     return rc;
 }
 
-int store_outbox_add(store *s, const char *channel, const char *recipient, const char *subject,
+int store_outbox_add(store *s, out_channel channel, const char *recipient, const char *subject,
                      const char *body, int64_t now, int64_t inst, int64_t deviation, sdm_err *err) {
-    return exec(s, Q_OUT_ADD, NULL, err, "ttttiII", channel, recipient, subject, body, now, inst, deviation);
+    return exec(s, Q_OUT_ADD, NULL, err, "ttttiII", store_out_channel_text(channel), recipient, subject, body, now, inst, deviation);
 }
 
 int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message *out, sdm_err *err) {
@@ -1209,7 +1248,8 @@ int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message
     int rc = row(s, Q_OUT_CLAIM, &st, err, "i", now);
     if (rc) return rc;
     out->id = sqlite3_column_int64(st, 0);
-    copy_col(st, 1, out->channel, sizeof out->channel);
+    int ok = 1;
+    out->channel = ENUM_COL(st, 1, out_channel, &ok);
     copy_col(st, 2, out->recipient, sizeof out->recipient);
     out->subject = store_col_text(st, 3);
     out->body = store_col_text(st, 4);
@@ -1217,12 +1257,13 @@ int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message
     out->instance_id = sqlite3_column_int64(st, 6);
     out->deviation_id = sqlite3_column_int64(st, 7);
     store_reset(st);
+    if (!ok) return SDM_CORRUPT_BKPT(err, "an outbox row's channel is unknown");
     return exec(s, Q_OUT_LEASE, NULL, err, "ii", out->id, lease_until);
 }
 
-int store_outbox_done(store *s, int64_t id, const char *state, int64_t next_at, const char *error,
+int store_outbox_done(store *s, int64_t id, out_state state, int64_t next_at, const char *error,
                       int64_t now, sdm_err *err) {
-    return exec(s, Q_OUT_DONE, NULL, err, "ititi", id, state, next_at, error, now);
+    return exec(s, Q_OUT_DONE, NULL, err, "ititi", id, store_out_state_text(state), next_at, error, now);
 }
 
 int store_inbox_add(store *s, const char *user, const char *subject, const char *body, int64_t now,

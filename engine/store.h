@@ -160,15 +160,143 @@
 
 typedef struct store store;
 
+/* ---------- the rows' states and kinds ----------
+**
+** The engine names each state and kind of a row by an enum; the database
+** keeps its text (no migration changed it). Each list below is the one
+** table of an enum's names, X(enum constant, text): store.c writes the
+** text (store_*_text) and reads it back, calling an unknown text corrupt.
+** Outside SQL no other file spells the text. Switches over these enums
+** have no `default:`, so the compiler names a forgotten value. */
+#define STORE_ENUM(e, text) e,
+
+/* tokens.state. A token's life, every transition inside one step and made
+** by the function named (rt_int.h says which rt*.c file holds each):
+**
+**                            (new)
+**                              | rt_start_at, rt_token_new (open_scope,
+**                              | rt_start_event_sub, loop_run,
+**                              | rt_boundary_fire, compensate), take
+**                              v
+**     +------------------> TOKEN_READY ---------------+------------+
+**     | rt_fire, rt_deliver,  |  rt_wait_timer,         |            |
+**     | rt_call_returned,     |  rt_user_task,          |            |
+**     | leave_scope, rt_catch |  rt_subprocess,         |            |
+**     | (rt_boundary_fire),   |  loop_run, rt_loop_begin|            |
+**     | rt_late_signals       |  rt_call_activity,      |  op_execute|
+**     |                       |  rt_event_gateway,      |  (OR join),|
+**     |                       |  rt_wait_event,         |  rt_       |
+**     |                       |  compensate             |  parallel_ |
+**     |                       v                         |  join      |
+**     +---------------- TOKEN_WAITING                   |            |
+**     |                                                 v            |
+**     +-- rt_parallel_join, rt_or_joins -------- TOKEN_JOINING       |
+**     |   (complex_join)                                             |
+**     +-- rt_retry --------------------------- TOKEN_INCIDENT <------+
+**                                                rt_incident from any
+**                                                state a behaviour fails in
+**
+**   READY, WAITING, JOINING -> (deleted): rt_consume, the join that keeps
+**   another token, leave_scope, store_scope_cancel (a scope or activity
+**   interrupted), store_tokens_delete_all (the instance ends).
+**   A ready token exists only inside a step: when rt_drain returns, every
+**   token of the instance is waiting, joining or incident (store_check). */
+#define TOKEN_STATES(X)                                                        \
+    X(TOKEN_READY, "ready")        /* moving; only inside a step */            \
+    X(TOKEN_WAITING, "waiting")    /* at something that waits (task, event) */ \
+    X(TOKEN_JOINING, "joining")    /* at a join, arrived by tokens.flow */     \
+    X(TOKEN_INCIDENT, "incident")  /* stopped by its open incident */
+typedef enum token_state { TOKEN_STATES(STORE_ENUM) } token_state;
+
+/* instances.state:
+**   (new: store_instance_add) -> INSTANCE_ACTIVE
+**   ACTIVE -> COMPLETED: instance_end (rt.c), from rt_consume (the last
+**             token) or terminate (a terminate end event at process level)
+**   ACTIVE -> TERMINATED: store_terminate_children (its caller's call
+**             activity was cancelled or interrupted)
+**   COMPLETED and TERMINATED are final and hold no tokens. */
+#define INSTANCE_STATES(X)                     \
+    X(INSTANCE_ACTIVE, "active")               \
+    X(INSTANCE_COMPLETED, "completed")         \
+    X(INSTANCE_TERMINATED, "terminated")
+typedef enum instance_state { INSTANCE_STATES(STORE_ENUM) } instance_state;
+
+/* tasks.state: OPEN -> COMPLETED (rt_complete) or CANCELLED (the store's
+** cancellations: store_task_cancel_token, store_tasks_cancel_all,
+** store_scope_cancel, store_terminate_children). */
+#define TASK_STATES(X)                         \
+    X(TASK_OPEN, "open")                       \
+    X(TASK_COMPLETED, "completed")             \
+    X(TASK_CANCELLED, "cancelled")
+typedef enum task_state { TASK_STATES(STORE_ENUM) } task_state;
+
+/* jobs.kind (see jobs below). */
+#define JOB_KINDS(X)                                                              \
+    X(JOB_START, "start")        /* a timer start event of definition_id */       \
+    X(JOB_TIMER, "timer")        /* a token waits at a timer catch event */       \
+    X(JOB_BOUNDARY, "boundary")  /* a timer on a waiting activity's boundary */   \
+    X(JOB_EVENT, "event")        /* the timer start of an event subprocess */     \
+    X(JOB_DUE, "due")            /* a task's due-date checkpoints */
+typedef enum job_kind { JOB_KINDS(STORE_ENUM) } job_kind;
+
+/* subscriptions.kind (see subscriptions below). */
+#define SUB_KINDS(X)                                                               \
+    X(SUB_MESSAGE, "message")                                                      \
+    X(SUB_SIGNAL, "signal")                                                        \
+    X(SUB_CONDITION, "condition")            /* fires when its condition holds */  \
+    X(SUB_CONDITION_HELD, "condition-held")  /* fired; waits for it to stop */
+typedef enum sub_kind { SUB_KINDS(STORE_ENUM) } sub_kind;
+
+/* incidents.phase: where a retry resumes (see incidents below). */
+#define INCIDENT_PHASES(X)                                                          \
+    X(PHASE_EXECUTE, "execute")  /* the token executes its node again */            \
+    X(PHASE_LEAVE, "leave")      /* the token leaves its node again */              \
+    X(PHASE_STEP, "step")        /* token 0: a step over its budget, rolled back */ \
+    X(PHASE_JOB, "job")          /* token 0: a job's firing failed; retry: due now */
+typedef enum incident_phase { INCIDENT_PHASES(STORE_ENUM) } incident_phase;
+
+/* incidents.state: OPEN -> RESOLVED (store_incident_resolve, rt_retry;
+** store_incidents_resolve_all when the instance ends). */
+#define INCIDENT_STATES(X)                     \
+    X(INCIDENT_OPEN, "open")                   \
+    X(INCIDENT_RESOLVED, "resolved")
+typedef enum incident_state { INCIDENT_STATES(STORE_ENUM) } incident_state;
+
+/* outbox.channel and outbox.state: PENDING -> SENT, or FAILED after the
+** last attempt (tick.c's deliver_one). */
+#define OUT_CHANNELS(X)                        \
+    X(CHANNEL_INBOX, "inbox")                  \
+    X(CHANNEL_EMAIL, "email")                  \
+    X(CHANNEL_WEBHOOK, "webhook")
+typedef enum out_channel { OUT_CHANNELS(STORE_ENUM) } out_channel;
+#define OUT_STATES(X)                          \
+    X(OUT_PENDING, "pending")                  \
+    X(OUT_SENT, "sent")                        \
+    X(OUT_FAILED, "failed")
+typedef enum out_state { OUT_STATES(STORE_ENUM) } out_state;
+
+/* The text of each, as stored (for logs and messages too). */
+const char *store_token_state_text(token_state v);
+const char *store_instance_state_text(instance_state v);
+const char *store_task_state_text(task_state v);
+const char *store_job_kind_text(job_kind v);
+const char *store_sub_kind_text(sub_kind v);
+const char *store_incident_phase_text(incident_phase v);
+const char *store_incident_state_text(incident_state v);
+const char *store_out_channel_text(out_channel v);
+const char *store_out_state_text(out_state v);
+
 typedef struct store_instance {
     int64_t id, definition_id;
     int64_t parent_id, parent_token;      /* called from (0 when started directly) */
-    char process[256], client[256], state[16];
+    instance_state state;
+    char process[256], client[256];
 } store_instance;
 
 typedef struct store_task {
     int64_t id, instance_id, token_id, due_at, created_at;
-    char node[256], state[16], assignee[128];
+    task_state state;
+    char node[256], assignee[128];
 } store_task;
 
 typedef struct store_job {
@@ -176,31 +304,37 @@ typedef struct store_job {
     int fired;
     int attempts;                       /* failed firings so far (migration 9) */
     int64_t incident_id;                /* the open incident telling of them, 0 none */
-    char kind[16], node[256], spec[512];
+    job_kind kind;
+    char node[256], spec[512];
 } store_job;
 
 typedef struct store_message {
     int64_t id, instance_id, deviation_id;
     int attempts;
-    char channel[16], recipient[512];
+    out_channel channel;
+    char recipient[512];
     char *subject, *body;                /* malloc'd */
 } store_message;
 
 typedef struct store_sub {
     int64_t id, instance_id, token_id;
-    char kind[16], name[256], node[256];
+    sub_kind kind;
+    char name[256], node[256];
 } store_sub;
 
-typedef int (*store_recipient_cb)(void *ctx, const char *channel, const char *address);
+typedef int (*store_recipient_cb)(void *ctx, out_channel channel, const char *address);
 
 typedef struct store_incident {
     int64_t id, instance_id, token_id;
-    char node[256], phase[16], state[16];
+    incident_phase phase;
+    incident_state state;
+    char node[256];
 } store_incident;
 
 typedef struct store_token {
     int64_t id, parent;                  /* parent: the token holding its scope, 0 at process level */
-    char node[256], state[16], flow[256];
+    token_state state;
+    char node[256], flow[256];
 } store_token;
 
 /* The connection, for the other store-layer files (org.c, report.c) that
@@ -278,13 +412,13 @@ int store_scope_vars_delete(store *s, int64_t inst, int64_t scope, sdm_err *err)
 int store_waits_delete(store *s, int64_t inst, int64_t token, const char *node, sdm_err *err);
 /* Id of the last history row `event` at node, 0 when none. */
 int store_last_event(store *s, int64_t inst, const char *node, const char *event, int64_t *id, sdm_err *err);
-int store_instance_end(store *s, int64_t id, const char *state, const char *outcome,
+int store_instance_end(store *s, int64_t id, instance_state state, const char *outcome,
                        const char *node, int64_t now, sdm_err *err);
 
 /* Tokens. */
-int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, const char *state,
+int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, token_state state,
                     const char *flow, int64_t now, int64_t *id, sdm_err *err);
-int store_token_set(store *s, int64_t id, const char *node, const char *state,
+int store_token_set(store *s, int64_t id, const char *node, token_state state,
                     const char *flow, sdm_err *err);
 int store_token_delete(store *s, int64_t id, sdm_err *err);
 int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err);
@@ -302,7 +436,7 @@ int store_task_add(store *s, int64_t inst, int64_t token, const char *node, cons
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err);
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err);
-int store_task_close(store *s, int64_t id, const char *state, int64_t now, const char *actor,
+int store_task_close(store *s, int64_t id, task_state state, int64_t now, const char *actor,
                      sdm_err *err);
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
 /* Write the step's pending user_load changes now (store_commit does it;
@@ -328,14 +462,14 @@ int store_tx_history(store *s, int64_t *from, sdm_err *err);
 int store_history_flush(store *s, sdm_err *err);
 
 /* Incidents. */
-int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, const char *phase,
+int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, incident_phase phase,
                        const char *msg, int64_t now, int64_t *id, sdm_err *err);
 int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err);
 int store_incident_resolve(store *s, int64_t id, int64_t now, const char *actor, sdm_err *err);
 int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
 
 /* Jobs: timers (kind timer, boundary) and due-date checkpoints (due). */
-int store_job_add(store *s, const char *kind, int64_t inst, int64_t token, const char *node,
+int store_job_add(store *s, job_kind kind, int64_t inst, int64_t token, const char *node,
                   int64_t due, const char *spec, int fired, int64_t created, sdm_err *err);
 int store_job_due(store *s, int64_t now, store_job *out, sdm_err *err);  /* NOTFOUND: none due */
 /* Timer start events: jobs of kind start name a definition, not an instance.
@@ -360,9 +494,9 @@ int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *ac
 
 /* Subscriptions: a token waiting for a message (by name and client) or a
 ** signal (by name). client NULL in find: any client. */
-int store_sub_add(store *s, const char *kind, const char *name, const char *client, int64_t inst,
+int store_sub_add(store *s, sub_kind kind, const char *name, const char *client, int64_t inst,
                   int64_t token, const char *node, int64_t now, sdm_err *err);
-int store_subs_find(store *s, const char *kind, const char *name, const char *client, store_sub **out,
+int store_subs_find(store *s, sub_kind kind, const char *name, const char *client, store_sub **out,
                     int *n, sdm_err *err);
 int store_subs_delete_token(store *s, int64_t token, sdm_err *err);
 /* One subscription goes (a parallelMultiple catch's trigger that came;
@@ -385,10 +519,10 @@ int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, co
 ** owner, else the users with role admin or owner. cb as store_recipients. */
 int store_responsible(store *s, const char *role, const char *client, store_recipient_cb cb, void *ctx,
                       sdm_err *err);
-int store_outbox_add(store *s, const char *channel, const char *recipient, const char *subject,
+int store_outbox_add(store *s, out_channel channel, const char *recipient, const char *subject,
                      const char *body, int64_t now, int64_t inst, int64_t deviation, sdm_err *err);
 int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message *out, sdm_err *err);
-int store_outbox_done(store *s, int64_t id, const char *state, int64_t next_at, const char *error,
+int store_outbox_done(store *s, int64_t id, out_state state, int64_t next_at, const char *error,
                       int64_t now, sdm_err *err);
 int store_inbox_add(store *s, const char *user, const char *subject, const char *body, int64_t now,
                     int64_t inst, int64_t deviation, sdm_err *err);

@@ -19,8 +19,8 @@
 int store_recipients(store *s, const char *to, const char *assignee, store_recipient_cb cb, void *ctx,
                      sdm_err *err) {
     const char *sql = NULL, *arg = NULL;
-    if (strncmp(to, "email:", 6) == 0) return cb(ctx, "email", to + 6);
-    if (strncmp(to, "webhook:", 8) == 0) return cb(ctx, "webhook", to + 8);
+    if (strncmp(to, "email:", 6) == 0) return cb(ctx, CHANNEL_EMAIL, to + 6);
+    if (strncmp(to, "webhook:", 8) == 0) return cb(ctx, CHANNEL_WEBHOOK, to + 8);
     if (strncmp(to, "user:", 5) == 0) { sql = "SELECT name, email FROM users WHERE name = ?1 AND active"; arg = to + 5; }
     else if (strncmp(to, "role:", 5) == 0) {
         sql = "SELECT u.name, u.email FROM users u JOIN user_roles r ON r.user = u.name"
@@ -42,11 +42,11 @@ int store_recipients(store *s, const char *to, const char *assignee, store_recip
         const char *name = (const char *)sqlite3_column_text(st, 0);
         const char *email = (const char *)sqlite3_column_text(st, 1);
         found++;
-        rc = cb(ctx, "inbox", name);
-        if (!rc && email && *email) rc = cb(ctx, "email", email);
+        rc = cb(ctx, CHANNEL_INBOX, name);
+        if (!rc && email && *email) rc = cb(ctx, CHANNEL_EMAIL, email);
     }
     sqlite3_finalize(st);
-    if (!rc && !found && strncmp(to, "user:", 5) == 0) rc = cb(ctx, "inbox", to + 5);  /* not in org yet */
+    if (!rc && !found && strncmp(to, "user:", 5) == 0) rc = cb(ctx, CHANNEL_INBOX, to + 5);  /* not in org yet */
     return rc;
 }
 
@@ -70,8 +70,8 @@ int store_responsible(store *s, const char *role, const char *client, store_reci
         while (!rc && sqlite3_step(st) == SQLITE_ROW) {
             const char *email = (const char *)sqlite3_column_text(st, 1);
             found++;
-            rc = cb(ctx, "inbox", (const char *)sqlite3_column_text(st, 0));
-            if (!rc && email && *email) rc = cb(ctx, "email", email);
+            rc = cb(ctx, CHANNEL_INBOX, (const char *)sqlite3_column_text(st, 0));
+            if (!rc && email && *email) rc = cb(ctx, CHANNEL_EMAIL, email);
         }
         store_sql_close(s, st);
     }

@@ -70,7 +70,7 @@ static int fire_one(sdm *db, int64_t now, store_job *job, sdm_err *err) {
     int rc = sdmi_step_begin(db, err);
     if (!rc) rc = store_job_due(db->st, now, job, err);
     if (rc == SDM_ERR_NOTFOUND) job->id = 0;
-    if (!rc && strcmp(job->kind, "start") == 0) return sdmi_end_step(db, &s, fire_start(db, job, now, err), err);
+    if (!rc && job->kind == JOB_START) return sdmi_end_step(db, &s, fire_start(db, job, now, err), err);
     if (!rc) rc = sdmi_active_instance(db, job->instance_id, &inst, err);
     if (rc == SDM_ERR_STATE)                            /* outlived its instance: nothing to do */
         return sdmi_end_step(db, &s, store_job_delete(db->st, job->id, err), err);
@@ -81,7 +81,7 @@ static int fire_one(sdm *db, int64_t now, store_job *job, sdm_err *err) {
 
 typedef struct tell_ctx { sdm *db; const char *subject, *body; int64_t now; sdm_err *err; } tell_ctx;
 
-static int tell_one(void *ctx, const char *channel, const char *address) {
+static int tell_one(void *ctx, out_channel channel, const char *address) {
     tell_ctx *t = ctx;
     return store_outbox_add(t->db->st, channel, address, t->subject, t->body, t->now, 0, 0, t->err);
 }
@@ -97,7 +97,7 @@ static int job_failed(sdm *db, const store_job *job, const sdm_err *why, int64_t
     int64_t incident = job->incident_id;
     char when[40] = "", msg[1400];
     if (due) clk_format(due, sdm_time_zone(db), when, sizeof when);
-    snprintf(msg, sizeof msg, "%s job at '%s' failed %d time%s (%s%s): %s", job->kind, job->node, attempts,
+    snprintf(msg, sizeof msg, "%s job at '%s' failed %d time%s (%s%s): %s", store_job_kind_text(job->kind), job->node, attempts,
              attempts > 1 ? "s" : "", due ? "retried at " : "parked until this incident is retried", when,
              why->msg);
     store_instance inst;
@@ -111,12 +111,12 @@ static int job_failed(sdm *db, const store_job *job, const sdm_err *why, int64_t
         snprintf(w.element, sizeof w.element, "%s", job->node);
         rc = sdmi_step_for(db, &s, &inst, err);
         s.budget = NULL;
-        if (!rc) rc = rt_step_incident(&s, "job", &w, &incident, err);
+        if (!rc) rc = rt_step_incident(&s, PHASE_JOB, &w, &incident, err);
     }
     if (!rc && !live && (attempts == 1 || !due)) {
         char subject[400];
-        snprintf(subject, sizeof subject, "[job %lld failed] %s job at '%s'", (long long)job->id, job->kind,
-                 job->node);
+        snprintf(subject, sizeof subject, "[job %lld failed] %s job at '%s'", (long long)job->id,
+                 store_job_kind_text(job->kind), job->node);
         tell_ctx t = {db, subject, msg, now, err};
         rc = store_responsible(db->st, NULL, NULL, tell_one, &t, err);
     }
@@ -132,16 +132,22 @@ static int job_failed(sdm *db, const store_job *job, const sdm_err *why, int64_t
 
 static void deliver(sdm *db, const store_message *m, dlv_result *r) {
     memset(r, 0, sizeof *r);
-    if (strcmp(m->channel, "email") == 0) {
+    switch (m->channel) {
+    case CHANNEL_EMAIL:
         if (!db->smtp.url) { r->retryable = 1; snprintf(r->msg, sizeof r->msg, "no SMTP server configured (SDM_SMTP_URL)"); return; }
         dlv_email(&db->smtp, m->recipient, m->subject ? m->subject : "", m->body ? m->body : "", r);
-    } else if (strcmp(m->channel, "webhook") == 0) {
+        break;
+    case CHANNEL_WEBHOOK: {
         json_t *j = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)m->id, "subject", m->subject, "body", m->body);
         char *body = json_dumps(j, JSON_COMPACT);
         dlv_webhook_ex(m->recipient, body, db->webhook_secret, db->smtp.connect_timeout_ms,
                        db->delivery_ms, r);
         free(body);
         json_decref(j);
+        break;
+    }
+    case CHANNEL_INBOX:                 /* delivered inside the claim's transaction (deliver_one) */
+        break;
     }
 }
 
@@ -152,9 +158,9 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
     store_message m = {0};
     int rc = store_begin(db->st, err);
     if (!rc) rc = store_outbox_claim(db->st, now, now + LEASE_MS, &m, err);
-    if (!rc && strcmp(m.channel, "inbox") == 0) {
+    if (!rc && m.channel == CHANNEL_INBOX) {
         rc = store_inbox_add(db->st, m.recipient, m.subject, m.body, now, m.instance_id, m.deviation_id, err);
-        if (!rc) rc = store_outbox_done(db->st, m.id, "sent", now, NULL, now, err);
+        if (!rc) rc = store_outbox_done(db->st, m.id, OUT_SENT, now, NULL, now, err);
         if (!rc) rc = store_commit(db->st, err);
         if (rc) store_rollback(db->st);
         if (!rc) tick_log(db, SDM_LOG_INFO, "delivered", "inbox to %s (message %lld)", m.recipient, (long long)m.id);
@@ -165,16 +171,16 @@ static int deliver_one(sdm *db, int64_t now, sdm_err *err) {
     if (rc) { store_rollback(db->st); return rc; }
     dlv_result r;
     deliver(db, &m, &r);
-    const char *state = r.ok ? "sent" : r.retryable && m.attempts < MAX_ATTEMPTS ? "pending" : "failed";
+    out_state state = r.ok ? OUT_SENT : r.retryable && m.attempts < MAX_ATTEMPTS ? OUT_PENDING : OUT_FAILED;
     int64_t next = now + (r.retry_after_ms > dlv_backoff(m.attempts) ? r.retry_after_ms : dlv_backoff(m.attempts));
     rc = store_begin(db->st, err);
     if (!rc) rc = store_outbox_done(db->st, m.id, state, next, r.ok ? NULL : r.msg, sdm_now(db), err);
     if (!rc) rc = store_commit(db->st, err);
     if (rc) store_rollback(db->st);
-    if (!rc && r.ok) tick_log(db, SDM_LOG_INFO, "delivered", "%s to %s (message %lld)", m.channel, m.recipient,
+    if (!rc && r.ok) tick_log(db, SDM_LOG_INFO, "delivered", "%s to %s (message %lld)", store_out_channel_text(m.channel), m.recipient,
                               (long long)m.id);
-    else if (!rc) tick_log(db, *state == 'f' ? SDM_LOG_ERROR : SDM_LOG_WARN, "delivery-failed", "%s to %s (message %lld, %s): %s", m.channel,
-                           m.recipient, (long long)m.id, state, r.msg);
+    else if (!rc) tick_log(db, state == OUT_FAILED ? SDM_LOG_ERROR : SDM_LOG_WARN, "delivery-failed", "%s to %s (message %lld, %s): %s",
+                           store_out_channel_text(m.channel), m.recipient, (long long)m.id, store_out_state_text(state), r.msg);
     free(m.subject); free(m.body);
     return rc;
 }
@@ -202,7 +208,7 @@ int sdm_tick(sdm *db, int *fired, int64_t *next_due, sdm_err *err) {
             rc = fire_one(db, now, &job, &why);
             if (rc == SDM_OK) {
                 n++;
-                tick_log(db, SDM_LOG_INFO, "job-fired", "job %lld %s instance %lld node %s", (long long)job.id, job.kind,
+                tick_log(db, SDM_LOG_INFO, "job-fired", "job %lld %s instance %lld node %s", (long long)job.id, store_job_kind_text(job.kind),
                          (long long)job.instance_id, job.node);
             } else if (rc == SDM_ERR_NOTFOUND) {
                 jobs = 0;
