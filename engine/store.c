@@ -403,7 +403,7 @@ void store_close(store *s) {
     load_clear(s);
     free(s->load);
     hist_clear(s);
-    free(s->hist.ev);
+    free(s->hist.more.s);
     store_ckpt_stop(s->ckpt);
     sqlite3_close(s->db);
     free(s->path);
@@ -931,12 +931,11 @@ int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err 
 ** instance, time or actor comes, and before any statement that reads
 ** history runs, so every reader sees every event. */
 static void hist_clear(store *s) {
-    for (int i = 0; i < s->hist.n; i++) {
-        free(s->hist.ev[i].node); free(s->hist.ev[i].event); free(s->hist.ev[i].detail);
-    }
-    free(s->hist.actor);
-    s->hist.actor = NULL;
-    s->hist.n = 0;
+    struct hist_buf *h = &s->hist;
+    free(h->actor); free(h->node); free(h->event); free(h->detail);
+    h->actor = h->node = h->event = h->detail = NULL;
+    h->more.len = 0;
+    h->n = 0;
 }
 
 static char *dup_or_null(const char *v) { return v ? xstrdup(v) : NULL; }
@@ -959,24 +958,11 @@ static void json_text(sbuf *b, const char *v) {
 }
 
 int store_history_flush(store *s, sdm_err *err) {
-    if (!s->hist.n) return SDM_OK;
-    sbuf more = {0};
-    for (int i = 1; i < s->hist.n; i++) {
-        const struct hist_ev *e = &s->hist.ev[i];
-        sbuf_puts(&more, i == 1 ? "[[" : ",[");
-        char num[24];
-        int k = e->token ? snprintf(num, sizeof num, "%lld", (long long)e->token) : 0;
-        sbuf_add(&more, k ? num : "null", k ? (size_t)k : 4);
-        sbuf_add(&more, ",", 1); json_text(&more, e->node);
-        sbuf_add(&more, ",", 1); json_text(&more, e->event);
-        sbuf_add(&more, ",", 1); json_text(&more, e->detail);
-        sbuf_add(&more, "]", 1);
-    }
-    if (more.len) sbuf_add(&more, "]", 1);
-    const struct hist_ev *e = &s->hist.ev[0];
-    int rc = exec(s, Q_HIST, NULL, err, "iIttittit", s->hist.inst, e->token, e->node, e->event, s->hist.at,
-                  s->hist.actor, e->detail, (int64_t)s->hist.n, more.len ? more.s : NULL);
-    free(more.s);
+    struct hist_buf *h = &s->hist;
+    if (!h->n) return SDM_OK;
+    if (h->more.len) sbuf_add(&h->more, "]", 1);
+    int rc = exec(s, Q_HIST, NULL, err, "iIttittit", h->inst, h->token, h->node, h->event, h->at, h->actor,
+                  h->detail, (int64_t)h->n, h->more.len ? h->more.s : NULL);
     if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
     hist_clear(s);
     return rc;
@@ -989,9 +975,20 @@ int store_history(store *s, int64_t inst, int64_t token, const char *node, const
         int rc = store_history_flush(s, err);
         if (rc) return rc;
     }
-    if (!h->n) { h->inst = inst; h->at = now; h->actor = dup_or_null(actor); }
-    if (h->n == h->cap) h->ev = xrealloc(h->ev, sizeof *h->ev * (size_t)(h->cap = h->cap ? h->cap * 2 : 8));
-    h->ev[h->n++] = (struct hist_ev){token, dup_or_null(node), xstrdup(event), dup_or_null(detail)};
+    if (!h->n++) {
+        h->inst = inst; h->at = now; h->token = token;
+        h->actor = dup_or_null(actor); h->node = dup_or_null(node);
+        h->event = xstrdup(event); h->detail = dup_or_null(detail);
+        return SDM_OK;
+    }
+    sbuf_add(&h->more, h->n == 2 ? "[[" : ",[", 2);
+    char num[24];
+    int k = token ? snprintf(num, sizeof num, "%lld", (long long)token) : 0;
+    sbuf_add(&h->more, k ? num : "null", k ? (size_t)k : 4);
+    sbuf_add(&h->more, ",", 1); json_text(&h->more, node);
+    sbuf_add(&h->more, ",", 1); json_text(&h->more, event);
+    sbuf_add(&h->more, ",", 1); json_text(&h->more, detail);
+    sbuf_add(&h->more, "]", 1);
     return SDM_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <sqlite3.h>
 #include "store.h"
+#include "err.h"
 
 /* The handle. Only the store layer sees inside: store.c's numbered
 ** statements, store_sql.c's cache of ad-hoc ones. */
@@ -28,10 +29,10 @@ struct store {
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
     struct hist_buf {            /* the step's history events not written yet (store_history) */
-        int64_t inst, at;
-        char *actor;
-        struct hist_ev { int64_t token; char *node, *event, *detail; } *ev;
-        int n, cap;
+        int n;                   /* events gathered */
+        int64_t inst, at, token; /* the row's instance and time; the first event's token */
+        char *actor, *node, *event, *detail;   /* the row's actor; the first event's strings */
+        sbuf more;               /* the other events as JSON, without the closing ']' */
     } hist;
     struct store_ckpt *ckpt;     /* the checkpoint thread of a writing handle (store_ckpt.c), or NULL */
 };
