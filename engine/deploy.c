@@ -93,7 +93,7 @@ static char *with_name(const model *m, const char *id, const char *msg) {
     return out;
 }
 
-typedef struct code_check { sdm *db; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
+typedef struct code_check { sdm *h; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
 
 static void check_lua(code_check *c, const char *code, int expr, const char *id, int line) {
     if (!code) return;
@@ -101,7 +101,7 @@ static void check_lua(code_check *c, const char *code, int expr, const char *id,
     const char *slash = strrchr(c->m->file, '/');
     snprintf(chunk, sizeof chunk, "%s:%s", slash ? slash + 1 : c->m->file, id);
     sdm_err e;
-    scr *sc = sdmi_sandbox(c->db);
+    scr *sc = sdmi_sandbox(c->h);
     if (!sc) sdmi_no_sandbox(&e);
     else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
     c->nerr++;
@@ -126,8 +126,8 @@ static void check_timer(code_check *c, const model_node *n) {
     clk_cycle cy;
     int64_t at;
     int bad = n->timer_type == TIMER_DURATION ? clk_parse_duration(n->timer, &d, msg, sizeof msg)
-            : n->timer_type == TIMER_DATE ? clk_parse_datetime(n->timer, clk_calendar_tz(c->db->cal), &at, msg, sizeof msg)
-            : clk_parse_cycle(n->timer, clk_calendar_tz(c->db->cal), &cy, msg, sizeof msg);
+            : n->timer_type == TIMER_DATE ? clk_parse_datetime(n->timer, clk_calendar_tz(c->h->cal), &at, msg, sizeof msg)
+            : clk_parse_cycle(n->timer, clk_calendar_tz(c->h->cal), &cy, msg, sizeof msg);
     if (!bad && n->kind == EL_CATCH_TIMER && n->timer_type == TIMER_CYCLE && cy.repeat < 0 && !cy.has_end) {
         int gated = n->nin > 0;         /* behind an event-based gateway a cycle fires once: its first firing wins */
         for (int k = 0; k < n->nin; k++) gated &= c->p->nodes[c->p->flows[n->in[k]].src].kind == EL_GW_EVENT;
@@ -151,18 +151,18 @@ static void check_cardinality(code_check *c, const model_loop *l, const model_no
     char *end;
     double v = strtod(l->count, &end);
     while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r') end++;
-    if (end == l->count || *end || !(v > (double)c->db->max_instances)) return;
+    if (end == l->count || *end || !(v > (double)c->h->max_instances)) return;
     char msg[256];
     snprintf(msg, sizeof msg, "loopCardinality of '%s' is %s, over the cap of %ld instances", n->id,
-             l->count, c->db->max_instances);
+             l->count, c->h->max_instances);
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, l->line, n->id, msg);
 }
 
 /* Lua syntax and ISO 8601 values, checked once at deploy time so that a
 ** typo surfaces with its line now, not as an incident weeks later. */
-static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
-    code_check c = {db, m, &m->procs[pi], t, 0};
+static int check_code(sdm *h, const model *m, int pi, sdm_table *t) {
+    code_check c = {h, m, &m->procs[pi], t, 0};
     const model_proc *p = c.p;
     for (int f = 0; f < p->nflow; f++) check_lua(&c, p->flows[f].cond, 1, p->flows[f].id, p->flows[f].line);
     for (int i = 0; i < p->nnode; i++) {
@@ -191,24 +191,24 @@ static int check_code(sdm *db, const model *m, int pi, sdm_table *t) {
 }
 
 /* A new version's timer start events replace the older versions' ones. */
-static int schedule_starts(sdm *db, const model_proc *p, int64_t def, int64_t now, sdm_err *err) {
-    int rc = store_start_jobs_clear(db->st, p->id, err);
+static int schedule_starts(sdm *h, const model_proc *p, int64_t def, int64_t now, sdm_err *err) {
+    int rc = store_start_jobs_clear(h->st, p->id, err);
     for (int i = 0; !rc && i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
         int64_t due;
         char msg[256];
         if (n->kind != EL_START_TIMER || n->parent >= 0 || p->executable == 0) continue;   /* inside: an event subprocess's */
-        if (rt_timer_next(db->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
+        if (rt_timer_next(h->cal, n, n->timer, 0, now, &due, msg, sizeof msg))
             return err_set(err, SDM_ERR_MODEL, p->id, n->line, n->id, "timer of '%s': %s", n->id, msg);
-        if (due) rc = store_start_job_add(db->st, def, n->id, due, now, err);
+        if (due) rc = store_start_job_add(h->st, def, n->id, due, now, err);
     }
     return rc;
 }
 
-static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const char *tree,
+static int deploy_model(sdm *h, model *m, const char *xml, size_t len, const char *tree,
                         size_t tree_len, const char *deploy, sdm_table *t, sdm_err *err) {
-    int64_t now = sdm_now(db), resource = 0;
-    int rc = store_begin(db->st, err);
+    int64_t now = sdm_now(h), resource = 0;
+    int rc = store_begin(h->st, err);
     for (int i = 0; !rc && i < m->nproc; i++) {
         if (!deploy[i]) continue;
         const model_proc *p = &m->procs[i];
@@ -216,30 +216,30 @@ static int deploy_model(sdm *db, model *m, const char *xml, size_t len, const ch
         int version = 0;
         char *old = NULL;
         size_t oldlen = 0;
-        rc = store_latest_definition(db->st, p->id, &def, &version, &old, &oldlen, NULL);
+        rc = store_latest_definition(h->st, p->id, &def, &version, &old, &oldlen, NULL);
         if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK;
         if (!rc && old && oldlen == len && memcmp(old, xml, len) == 0) {
             report(t, "unchanged", p->id, version, m->file, p->line, NULL, "same content as the deployed version");
         } else if (!rc) {
-            if (!resource) rc = store_resource_add(db->st, m->file, xml, len, tree, tree_len, now, &resource, err);
-            if (!rc) rc = store_definition_add(db->st, p->id, version + 1, p->name, resource, now,
-                                               db->actor, &def, err);
-            if (!rc) rc = schedule_starts(db, p, def, now, err);
+            if (!resource) rc = store_resource_add(h->st, m->file, xml, len, tree, tree_len, now, &resource, err);
+            if (!rc) rc = store_definition_add(h->st, p->id, version + 1, p->name, resource, now,
+                                               h->actor, &def, err);
+            if (!rc) rc = schedule_starts(h, p, def, now, err);
             if (!rc) report(t, "deployed", p->id, version + 1, m->file, p->line, NULL, p->name);
         }
         free(old);
     }
-    if (!rc) rc = store_commit(db->st, err);
-    if (rc) store_rollback(db->st);
+    if (!rc) rc = store_commit(h->st, err);
+    if (rc) store_rollback(h->st);
     return rc;
 }
 
 /* Deploys a file, or with lint only checks it: every problem reported, nothing stored. */
-static int deploy_xml(sdm *db, const char *name, const char *xml, size_t len, int lint, sdm_table **out, sdm_err *err) {
+static int deploy_xml(sdm *h, const char *name, const char *xml, size_t len, int lint, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
     sdm_table *t = table_new(deploy_cols, "ssisiss");
     xml_doc *doc = NULL;
-    int rc = xml_parse(name, xml, len, db->max_model_bytes, &doc, err);
+    int rc = xml_parse(name, xml, len, h->max_model_bytes, &doc, err);
     if (rc) {
         report(t, "error", NULL, 0, name, err ? err->line : 0, NULL, err ? err->msg : "malformed XML");
         if (out) *out = t; else sdm_table_free(t);
@@ -264,15 +264,21 @@ static int deploy_xml(sdm *db, const char *name, const char *xml, size_t len, in
     int runs = any_runs(m, deploy);
     for (int i = 0; i < m->ndiag; i++) {
         const model_diag *d = &m->diags[i];
-        if (d->proc >= 0 && !deploy[d->proc]) continue;
-        int error = d->error && (d->proc >= 0 ? !documentation(m, d->proc) : runs);
+        /* With nothing to deploy the file is refused anyway: every problem,
+        ** a black-box pool's too, is an error that says why, beside "no process". */
+        if (d->proc >= 0 && !deploy[d->proc] && ndeploy) continue;
+        int error = d->error && (!ndeploy || (d->proc >= 0 ? !documentation(m, d->proc) : runs));
         char *msg = with_name(m, d->element, d->msg);
         report(t, error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
                d->line, d->element, msg);
         free(msg);
         nerr += error;
     }
-    for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) nerr += check_code(db, m, i, t);
+    for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) nerr += check_code(h, m, i, t);
+    if (!ndeploy && nerr && m->nproc) {      /* with none, the model said "the document defines no process" */
+        report(t, "error", NULL, 0, name, 0, NULL, "the file has no process to deploy");
+        nerr++;
+    }
     if (nerr) {
         for (int r = 0; r < t->nrow; r++)
             if (strcmp(t->cells[r * t->ncol], "error") == 0) {
@@ -285,7 +291,7 @@ static int deploy_xml(sdm *db, const char *name, const char *xml, size_t len, in
         rc = err_set(err, SDM_ERR_MODEL, name, 0, NULL, "the file has no process to deploy");
         report(t, "error", NULL, 0, name, 0, NULL, err ? err->msg : "the file has no process to deploy");
     } else if (!lint) {
-        rc = deploy_model(db, m, xml, len, tree, tree_len, deploy, t, err);
+        rc = deploy_model(h, m, xml, len, tree, tree_len, deploy, t, err);
     }
     free(tree);
     free(deploy);
@@ -294,24 +300,24 @@ static int deploy_xml(sdm *db, const char *name, const char *xml, size_t len, in
     return rc;
 }
 
-int sdm_deploy_xml(sdm *db, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
+int sdm_deploy_xml(sdm *h, const char *name, const char *xml, size_t len, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
-    int denied = acc_need_owner(db->st, db->as, "deploy processes", err);
+    int denied = acc_need_owner(h->st, h->as, "deploy processes", err);
     if (denied) return denied;
-    if (imp_sniff(xml, len)) return imp_deploy(db, name, xml, len, db->max_model_bytes, out, err);
-    return deploy_xml(db, name, xml, len, 0, out, err);
+    if (imp_sniff(xml, len)) return imp_deploy(h, name, xml, len, h->max_model_bytes, out, err);
+    return deploy_xml(h, name, xml, len, 0, out, err);
 }
 
-int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+int sdm_lint(sdm *h, const char *path, sdm_table **out, sdm_err *err) {
     char *buf = NULL, *bpmn = NULL;
     size_t len = 0, blen = 0;
     sdm_table *warn = NULL;
     if (out) *out = NULL;
-    int rc = err_read_file(err, path, db->max_model_bytes, &buf, &len);
+    int rc = err_read_file(err, path, h->max_model_bytes, &buf, &len);
     if (rc) return rc;
     if (imp_sniff(buf, len)) {          /* an EPC or IDEF3 model: linted as the BPMN it imports to */
         rc = sdm_import(path, &bpmn, &blen, &warn, err);
-        if (!rc) rc = deploy_xml(db, path, bpmn, blen, 1, out, err);
+        if (!rc) rc = deploy_xml(h, path, bpmn, blen, 1, out, err);
         for (int r = 0; warn && out && *out && r < warn->nrow; r++) {
             char **w = &warn->cells[r * warn->ncol];      /* kind file line element message */
             report(*out, w[0], NULL, 0, w[1], w[2] ? atoi(w[2]) : 0, w[3], w[4]);
@@ -319,38 +325,38 @@ int sdm_lint(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
         sdm_table_free(warn);
         free(bpmn);
     } else {
-        rc = deploy_xml(db, path, buf, len, 1, out, err);
+        rc = deploy_xml(h, path, buf, len, 1, out, err);
     }
     free(buf);
     return rc;
 }
 
-int sdm_deploy(sdm *db, const char *path, sdm_table **out, sdm_err *err) {
+int sdm_deploy(sdm *h, const char *path, sdm_table **out, sdm_err *err) {
     if (out) *out = NULL;
     char *buf;
     size_t len;
-    int rc = err_read_file(err, path, db->max_model_bytes, &buf, &len);
-    if (!rc) rc = sdm_deploy_xml(db, path, buf, len, out, err);
+    int rc = err_read_file(err, path, h->max_model_bytes, &buf, &len);
+    if (!rc) rc = sdm_deploy_xml(h, path, buf, len, out, err);
     free(buf);
     return rc;
 }
 
 /* ---------- model cache ---------- */
 
-int sdmi_load_def(sdm *db, int64_t def, const model_proc **proc, const char **file, sdm_err *err) {
-    for (int i = 0; i < db->ndef; i++)
-        if (db->defs[i].def == def) {
-            *proc = db->defs[i].proc;
-            for (int k = 0; k < db->nmodel; k++)
-                if (db->models[k].resource == db->defs[i].resource) *file = db->models[k].m->file;
+int sdmi_load_def(sdm *h, int64_t def, const model_proc **proc, const char **file, sdm_err *err) {
+    for (int i = 0; i < h->ndef; i++)
+        if (h->defs[i].def == def) {
+            *proc = h->defs[i].proc;
+            for (int k = 0; k < h->nmodel; k++)
+                if (h->models[k].resource == h->defs[i].resource) *file = h->models[k].m->file;
             return SDM_OK;
         }
     int64_t resource;
     char *pid = NULL, *name = NULL, *tree = NULL, *xml = NULL;
     size_t len;
-    int rc = store_definition_source(db->st, def, &resource, &pid, &name, &tree, &xml, &len, err);
+    int rc = store_definition_source(h->st, def, &resource, &pid, &name, &tree, &xml, &len, err);
     model *m = NULL;
-    for (int k = 0; !rc && k < db->nmodel; k++) if (db->models[k].resource == resource) m = db->models[k].m;
+    for (int k = 0; !rc && k < h->nmodel; k++) if (h->models[k].resource == resource) m = h->models[k].m;
     if (!rc && !m) {
         /* The packed tree needs no XML parser; resources deployed before
         ** it existed are parsed. */
@@ -359,15 +365,15 @@ int sdmi_load_def(sdm *db, int64_t def, const model_proc **proc, const char **fi
         if (!rc) {
             m = model_load(doc, name);
             xml_free(doc);
-            db->models = xrealloc(db->models, sizeof *db->models * (size_t)(db->nmodel + 1));
-            db->models[db->nmodel++] = (cached_model){resource, m};
+            h->models = xrealloc(h->models, sizeof *h->models * (size_t)(h->nmodel + 1));
+            h->models[h->nmodel++] = (cached_model){resource, m};
         }
     }
     const model_proc *p = !rc ? model_proc_find(m, pid) : NULL;
     if (!rc && !p) rc = SDM_CORRUPT_BKPT(err, "a deployed process is missing from its resource");
     if (!rc) {
-        db->defs = xrealloc(db->defs, sizeof *db->defs * (size_t)(db->ndef + 1));
-        db->defs[db->ndef++] = (cached_def){def, resource, p};
+        h->defs = xrealloc(h->defs, sizeof *h->defs * (size_t)(h->ndef + 1));
+        h->defs[h->ndef++] = (cached_def){def, resource, p};
         *proc = p;
         *file = m->file;
     }
@@ -405,17 +411,17 @@ static const char *const *colour_shape(void *ctx, const char *node) {
     return NULL;
 }
 
-int sdm_export(sdm *db, const char *process, int version, int overlay_on, char **xml, size_t *len, sdm_err *err) {
+int sdm_export(sdm *h, const char *process, int version, int overlay_on, char **xml, size_t *len, sdm_err *err) {
     char *src = NULL;
     size_t n = 0;
     *xml = NULL;
-    int rc = acc_need_head(db->st, db->as, "export processes", err);   /* heads watch the live diagram */
+    int rc = acc_need_head(h->st, h->as, "export processes", err);   /* heads watch the live diagram */
     if (rc) return rc;
-    rc = store_definition_xml(db->st, process, version, &src, &n, err);
+    rc = store_definition_xml(h->st, process, version, &src, &n, err);
     if (rc || !overlay_on) { *xml = src; *len = n; return rc; }
     sdm_filter f = {.process = process};
     sdm_table *stats = NULL;
-    rc = sdm_query(db, SDM_Q_NODE_STATS, &f, &stats, err);
+    rc = sdm_query(h, SDM_Q_NODE_STATS, &f, &stats, err);
     overlay o = {.stats = stats};
     if (!rc) rc = xml_overlay(process, src, n, BPMNDI_NS, "BPMNShape", "bpmnElement", colour_shape, &o, xml, len, err);
     sdm_table_free(stats);

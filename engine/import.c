@@ -811,13 +811,13 @@ int sdm_import(const char *path, char **bpmn, size_t *len, sdm_table **warnings,
 
 /* sdm_deploy on a foreign format: convert, deploy the BPMN under the same
 ** file name, and add the importer's rows to the deploy report. */
-int imp_deploy(sdm *db, const char *name, const char *xml, size_t len, size_t max_bytes,
+int imp_deploy(sdm *h, const char *name, const char *xml, size_t len, size_t max_bytes,
                sdm_table **out, sdm_err *err) {
     char *bpmn = NULL;
     size_t blen = 0;
     sdm_table *diag = NULL, *t = NULL;
     int rc = imp_convert(name, xml, len, max_bytes, &bpmn, &blen, &diag, err);
-    if (!rc) rc = sdm_deploy_xml(db, name, bpmn, blen, &t, err);
+    if (!rc) rc = sdm_deploy_xml(h, name, bpmn, blen, &t, err);
     if (!t) {
         static const char *const cols[] = {"kind", "process", "version", "file", "line", "element", "message", NULL};
         t = table_new(cols, "ssisiss");

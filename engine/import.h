@@ -117,6 +117,6 @@ int imp_sniff(const char *buf, size_t len);
 int imp_convert(const char *name, const char *buf, size_t len, size_t max_bytes, char **bpmn,
                 size_t *bpmn_len, sdm_table **diag, sdm_err *err);
 /* sdm_deploy's hook for these formats (deploy.c): convert, then deploy. */
-int imp_deploy(sdm *db, const char *name, const char *xml, size_t len, size_t max_bytes,
+int imp_deploy(sdm *h, const char *name, const char *xml, size_t len, size_t max_bytes,
                sdm_table **out, sdm_err *err);
 #endif

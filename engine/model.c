@@ -203,9 +203,9 @@ const char *mc_trigger_name(compiler *c, const xml_node *at, const char *ref, co
 static const char *trigger_code(compiler *c, const xml_node *def, const char *what, const char *code_attr,
                                 model_node *n) {
     const char *ref = xml_attr_get(def, NULL, strcmp(what, "error") == 0 ? "errorRef" : "escalationRef");
-    if (!ref || !*ref) { n->msg = what; return NULL; }
-    n->msg = mc_trigger_name(c, def, ref, n->id);
-    if (!n->msg) n->msg = "";
+    if (!ref || !*ref) { n->event_name = what; return NULL; }
+    n->event_name = mc_trigger_name(c, def, ref, n->id);
+    if (!n->event_name) n->event_name = "";
     for (const xml_node *d = c->root->child; d; d = d->next) {
         const char *did = model_is_bpmn(d) && strcmp(d->name, what) == 0 ? xml_attr_get(d, NULL, "id") : NULL;
         if (!did || strcmp(did, ref)) continue;
@@ -262,16 +262,16 @@ static int triggered_kind(compiler *c, const xml_node *def, model_node *n, int k
         switch (n->trigger) {
         case TR_MESSAGE: case TR_SIGNAL: {
             int msg = n->trigger == TR_MESSAGE;
-            n->msg = mc_trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
-            if (!n->msg) n->msg = "";
+            n->event_name = mc_trigger_name(c, def, xml_attr_get(def, NULL, msg ? "messageRef" : "signalRef"), n->id);
+            if (!n->event_name) n->event_name = "";
             break;
         }
         case TR_ESCALATION: n->code = trigger_code(c, def, "escalation", "escalationCode", n); break;
         case TR_ERROR: n->code = trigger_code(c, def, "error", "errorCode", n); break;
-        case TR_COMPENSATE: n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "activityRef")); break;
+        case TR_COMPENSATE: n->comp_activity = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "activityRef")); break;
         case TR_LINK:
-            n->msg = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
-            if (!n->msg) mc_diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
+            n->link_name = model_trimmed(c->m->mem, xml_attr_get(def, NULL, "name"));
+            if (!n->link_name) mc_diag(c, 1, def, n->id, "link event '%s' has no name", n->id);
             break;
         case TR_CONDITIONAL: n->cond = event_condition(c, def, n); break;
         case TR_CANCEL: break;                  /* what it cancels is where it sits */
@@ -312,7 +312,7 @@ static int several_definitions(compiler *c, const xml_node *x, model_node *n, in
     for (int i = 1; i < ndef; i++) {
         one = *n;
         triggered_kind(c, defs[i], &one, kind);
-        alt[i - 1] = (model_trig){one.trigger, one.msg};
+        alt[i - 1] = (model_trig){one.trigger, one.event_name};
     }
     int k = triggered_kind(c, defs[0], n, kind);
     n->alt = alt;
@@ -494,8 +494,8 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     n->corr = model_trimmed(a, mc_sdm_attr(x, "correlationKey"));
     if (kind == EL_RECEIVE || (kind == EL_THROW_EVENT && strcmp(x->name, "sendTask") == 0)) {
         n->trigger = TR_MESSAGE;
-        n->msg = mc_trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
-        if (!n->msg) n->msg = "";
+        n->event_name = mc_trigger_name(c, x, xml_attr_get(x, NULL, "messageRef"), n->id);
+        if (!n->event_name) n->event_name = "";
     }
     if (kind == EL_RECEIVE) {
         const char *inst = xml_attr_get(x, NULL, "instantiate");
@@ -555,9 +555,9 @@ static int cmp_node_id(const void *a, const void *b, void *ctx) {
 }
 
 int model_listens(const model_node *n, el_trigger tr, const char *name) {
-    if (n->trigger == tr && n->msg && strcmp(n->msg, name) == 0) return 1;
+    if (n->trigger == tr && n->event_name && strcmp(n->event_name, name) == 0) return 1;
     for (int k = 0; k < n->nalt; k++)
-        if (n->alt[k].trigger == tr && strcmp(n->alt[k].msg, name) == 0) return 1;
+        if (n->alt[k].trigger == tr && strcmp(n->alt[k].event_name, name) == 0) return 1;
     return 0;
 }
 
@@ -734,7 +734,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
             mc_diag(c, 1, c->nx[i], n->id, "receiveTask '%s' with instantiate=\"true\" starts the process: it must be at "
                  "process level, without a loop", n->id);
     }
-    if (p->nstart == 0 && !message_starts)
+    if (p->nstart == 0 && !message_starts && p->nnode > 0)      /* a black-box pool is never started */
         mc_diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
@@ -765,13 +765,13 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
                     mc_diag(c, 1, at, n->id, "eventBasedGateway '%s' leads to %s '%s'; it must lead to timer, "
                          "message or signal catch events or receive tasks [EXT.138]", n->id, t->tag, t->id);
             }
-        if (n->kind == EL_LINK_THROW && n->msg) {
+        if (n->kind == EL_LINK_THROW && n->link_name) {
             for (int k = 0; k < p->nnode && n->link < 0; k++)
                 if (p->nodes[k].kind == EL_LINK_CATCH && p->nodes[k].parent == n->parent &&
-                    p->nodes[k].msg && strcmp(p->nodes[k].msg, n->msg) == 0) n->link = k;
+                    p->nodes[k].link_name && strcmp(p->nodes[k].link_name, n->link_name) == 0) n->link = k;
             if (n->link < 0)
                 mc_diag(c, 1, at, n->id, "link '%s' of '%s' has no link catch event of that name in its scope [EXT.118, EXT.125]",
-                     n->msg, n->id);
+                     n->link_name, n->id);
         }
     }
     /* Reachability: a breadth-first walk from every start event, link
@@ -903,10 +903,10 @@ static void link_compensation(compiler *c, model_proc *p) {
         if (n->kind == EL_BOUNDARY_EVENT && n->trigger == TR_COMPENSATE && n->comp < 0)
             mc_diag(c, 1, c->nx[i], n->id, "compensation boundaryEvent '%s' has no handler (an association to an "
                  "activity with isForCompensation=\"true\") [EXT.143]", n->id);
-        if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == TR_COMPENSATE && n->msg &&
-            model_node_find(p, n->msg) < 0)
+        if ((n->kind == EL_THROW_EVENT || n->kind == EL_END_THROW) && n->trigger == TR_COMPENSATE && n->comp_activity &&
+            model_node_find(p, n->comp_activity) < 0)
             mc_diag(c, 1, c->nx[i], n->id, "'%s' compensates activity '%s', which is not a node of process '%s'",
-                 n->id, n->msg, p->id);
+                 n->id, n->comp_activity, p->id);
     }
 }
 

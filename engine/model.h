@@ -131,7 +131,10 @@ typedef struct model_field {
 
 /* A further event definition of an event with several (model_node.alt):
 ** only messages and signals combine. */
-typedef struct model_trig { el_trigger trigger; const char *msg; } model_trig;
+typedef struct model_trig {
+    el_trigger trigger;
+    const char *event_name;  /* the message's or signal's name (model_node.event_name) */
+} model_trig;
 
 /* A variable a call activity passes: `from` in the giver, `to` in the taker. */
 typedef struct model_map { const char *from, *to; } model_map;
@@ -165,10 +168,16 @@ typedef struct model_node {
     int nvin, nvout;
     const char *corr;        /* message catch: sdm:correlationKey, a variable the message must match */
     el_trigger trigger;      /* what it waits for or throws; TR_NONE for none and timer events */
-    const char *msg;         /* the message's, signal's, escalation's or error's name (link: its name) */
+    /* What the event definition names, by trigger (NULL where it names nothing): */
+    const char *event_name;  /* TR_MESSAGE, TR_SIGNAL: the message's or signal's name, by which it
+                                correlates ("" when the reference is broken); TR_ERROR, TR_ESCALATION:
+                                the error's or escalation's name, for people ("error"/"escalation"
+                                when none is referenced); the code it is caught by is `code` */
     const char *code;        /* error or escalation: the code it throws or catches (NULL: catches any) */
+    const char *link_name;   /* TR_LINK: the link's name; a throw goes on at the catch of that name (`link`) */
+    const char *comp_activity; /* TR_COMPENSATE: activityRef, the activity it compensates; NULL: every one */
     const char *cond;        /* conditional event: its Lua condition */
-    const model_trig *alt;   /* event definitions after the first (trigger, msg); catch: any one triggers, throw: all */
+    const model_trig *alt;   /* event definitions after the first (trigger, event_name); catch: any one triggers, throw: all */
     int nalt;
     int all_of;              /* intermediate catch with parallelMultiple="true": every definition must trigger */
     int instantiate;         /* receive task with instantiate="true": its message starts the process there */

@@ -458,7 +458,7 @@ int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
     if (p->nodes[start].instantiate) {     /* a receive task that instantiates has its message already */
         rc = rt_history(s, token, p->nodes[start].id, "enter", NULL, err);
         if (!rc) rc = rt_history(s, token, p->nodes[start].id, "message",
-                                 rt_detail("{s:s}", "name", p->nodes[start].msg), err);
+                                 rt_detail("{s:s}", "name", p->nodes[start].event_name), err);
         if (rc) return rc;
         rt_push(s, OP_LEAVE, token, start, -1, 0);
         return rt_drain(s, err);

@@ -94,19 +94,19 @@ static int throw_catchable(rt_step *s, const rt_item *it, int *stopped, sdm_err 
     *stopped = 0;
     if (n->trigger == TR_ESCALATION) {
         char msg[512];
-        snprintf(msg, sizeof msg, "escalation '%s' raised at %s", n->msg, n->name ? n->name : n->id);
-        rt_fx f = {.s = s, .n = n, .rule = n->msg, .severity = "high", .scope = it->scope, .err = err};
+        snprintf(msg, sizeof msg, "escalation '%s' raised at %s", n->event_name, n->name ? n->name : n->id);
+        rt_fx f = {.s = s, .n = n, .rule = n->event_name, .severity = "high", .scope = it->scope, .err = err};
         rc = rt_raise_deviation(&f, "high", msg);
     }
     if (!rc) rc = rt_history(s, it->token, n->id, n->trigger == TR_ERROR ? "error" : "escalation",
-                          rt_detail("{s:s?, s:s}", "code", n->code, "name", n->msg), err);
+                          rt_detail("{s:s?, s:s}", "code", n->code, "name", n->event_name), err);
     if (!rc) rc = rt_catch_from(s, n, it->token, -1, it->scope, &caught, &interrupted, err);
     if (rc) return rc;
     if (interrupted || s->ended) { *stopped = 1; return SDM_OK; }    /* the scope holding the token is gone */
     if (n->trigger == TR_ERROR && !caught) {
         sdm_err why = {0};
         err_set(&why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "error '%s' thrown at '%s' is not caught",
-                n->code ? n->code : n->msg, n->id);
+                n->code ? n->code : n->event_name, n->id);
         *stopped = 1;
         return rt_incident(s, it->token, it->node, PHASE_EXECUTE, &why, err);
     }
@@ -141,7 +141,7 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
     comp_item *c = xmalloc(sizeof *c * (size_t)(s->proc->nnode + 1));
     for (int i = 0; i < s->proc->nnode && !rc; i++) {
         const model_node *a = rt_node(s, i);
-        if (!a->compensable || a->parent != scope_node || (n->msg && strcmp(a->id, n->msg))) continue;
+        if (!a->compensable || a->parent != scope_node || (n->comp_activity && strcmp(a->id, n->comp_activity))) continue;
         int64_t left, undone;
         rc = store_last_event(s->st, s->inst, a->id, "leave", &left, err);
         if (!rc) rc = store_last_event(s->st, s->inst, a->id, "compensate", &undone, err);
@@ -213,11 +213,11 @@ int rt_throw_event(rt_step *s, const rt_item *it, sdm_err *err) {
         model_node one = *n;
         rc = SDM_OK;
         for (int k = -1; k < n->nalt && !rc && !s->cur_dead; k++) {
-            if (k >= 0) one.trigger = n->alt[k].trigger, one.msg = n->alt[k].msg;
+            if (k >= 0) one.trigger = n->alt[k].trigger, one.event_name = n->alt[k].event_name;
             rc = rt_history(s, it->token, n->id, one.trigger == TR_MESSAGE ? "message-sent" : "signal-sent",
-                            rt_detail("{s:s}", "name", one.msg), err);
+                            rt_detail("{s:s}", "name", one.event_name), err);
             if (!rc) rc = RT_NESTED(s, n, err, s->thrown(s->ctx, s, &one, err));
-            if (!rc && one.trigger == TR_SIGNAL) rt_signal_thrown(s, one.msg);
+            if (!rc && one.trigger == TR_SIGNAL) rt_signal_thrown(s, one.event_name);
         }
         stopped = s->cur_dead;      /* a signal this instance caught cut the thrower off */
     }

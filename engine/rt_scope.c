@@ -306,8 +306,8 @@ static int mi_throw(rt_step *s, int64_t body, int64_t parent, const model_node *
                         e->trigger == TR_SIGNAL ? "signal" : "message", "name", e->name ? e->name : ""), err);
     for (int k = 0; k < n->nbnd && !rc; k++) {
         const model_node *b = rt_node(s, n->bnd[k]);
-        if (b->kind != EL_BOUNDARY_EVENT || b->trigger != e->trigger || !b->msg || !e->name ||
-            strcmp(b->msg, e->name)) continue;
+        if (b->kind != EL_BOUNDARY_EVENT || b->trigger != e->trigger || !b->event_name || !e->name ||
+            strcmp(b->event_name, e->name)) continue;
         int64_t t;
         rc = rt_token_new(s, parent, b, TOKEN_READY, NULL, &t, err);
         if (!rc) rt_push(s, OP_ENTER, t, n->bnd[k], -1, parent);

@@ -83,7 +83,7 @@ int rt_script_task(rt_step *s, const rt_item *it, sdm_err *err) {
         int caught = 0, interrupted = 0;
         snprintf(code, sizeof code, "%s", scr_bpmn_error(s->sc));
         thrown.trigger = TR_ERROR;
-        thrown.code = thrown.msg = code;
+        thrown.code = thrown.event_name = code;
         s->vars_loaded = 0;            /* what the failed script assigned and raised is forgotten */
         int rc2 = scr_effects(s->sc, NULL, NULL, err);
         if (!rc2) rc2 = rt_history(s, it->token, n->id, "error", rt_detail("{s:s, s:s}", "code", code, "message", why.msg), err);

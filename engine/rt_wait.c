@@ -107,7 +107,7 @@ int rt_subscribe(rt_step *s, const model_node *n, int64_t token, sdm_err *err) {
     int rc = SDM_OK;
     for (int k = -1; k < n->nalt && !rc; k++) {
         el_trigger tr = k < 0 ? n->trigger : n->alt[k].trigger;
-        const char *name = k < 0 ? n->msg : n->alt[k].msg;
+        const char *name = k < 0 ? n->event_name : n->alt[k].event_name;
         char inst[32];
         if (tr == TR_CONDITIONAL) {
             snprintf(inst, sizeof inst, "%lld", (long long)s->inst);

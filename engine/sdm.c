@@ -21,9 +21,9 @@ static const char default_calendar[] = "hours = Mon-Fri 09:00-18:00\n";
 
 /* The Lua sandbox, made on first use: a call that only reads never needs
 ** it, and making one costs as much as a query. NULL: out of memory. */
-scr *sdmi_sandbox(sdm *db) {
-    if (!db->sc) db->sc = scr_open(db->scripts_dir, db->lua_instructions, db->lua_memory, db->script_timeout_ms);
-    return db->sc;
+scr *sdmi_sandbox(sdm *h) {
+    if (!h->sc) h->sc = scr_open(h->scripts_dir, h->lua_instructions, h->lua_memory, h->script_timeout_ms);
+    return h->sc;
 }
 
 int sdmi_no_sandbox(sdm_err *err) {
@@ -41,25 +41,25 @@ static int set_zone(clk_calendar *cal, const char *tz, char *msg, size_t n) {
 
 /* Resources deployed before migration 8 get their packed tree when the
 ** migration runs, in one transaction, so no later call parses XML. */
-static int pack_old_trees(sdm *db, sdm_err *err) {
+static int pack_old_trees(sdm *h, sdm_err *err) {
     int64_t id = 0;
     char *name, *xml;
     size_t len;
-    int rc = store_begin(db->st, err);
-    while (!rc && (rc = store_tree_missing(db->st, id, &id, &name, &xml, &len, err)) == SDM_OK) {
+    int rc = store_begin(h->st, err);
+    while (!rc && (rc = store_tree_missing(h->st, id, &id, &name, &xml, &len, err)) == SDM_OK) {
         xml_doc *doc = NULL;
         if (xml_parse(name, xml, len, (size_t)-1, &doc, NULL) == SDM_OK) {   /* unreadable: parsed when run */
             char *tree;
             size_t tree_len;
             xml_pack(doc, &tree, &tree_len);
-            rc = store_tree_add(db->st, id, tree, tree_len, err);
+            rc = store_tree_add(h->st, id, tree, tree_len, err);
             free(tree);
         }
         xml_free(doc);
         free(name); free(xml);
     }
-    if (rc == SDM_ERR_NOTFOUND) rc = store_commit(db->st, err);
-    if (rc) store_rollback(db->st);
+    if (rc == SDM_ERR_NOTFOUND) rc = store_commit(h->st, err);
+    if (rc) store_rollback(h->st);
     return rc;
 }
 
@@ -82,105 +82,105 @@ int sdm_open(sdm **out, const char *path, const sdm_config *given, sdm_err *err)
     const sdm_config *cfg = &limited;
     sdm_config_limits(&limited);
     *out = NULL;
-    sdm *db = xcalloc(1, sizeof *db);
+    sdm *h = xcalloc(1, sizeof *h);
     char msg[512];
     if (cfg->zone_dir) clk_zone_dir(cfg->zone_dir);
-    int rc = store_open(&db->st, path, cfg->open_mode, cfg->sync_full, err);
-    if (!rc && store_found_version(db->st) < 8 && cfg->open_mode != SDM_OPEN_READ) rc = pack_old_trees(db, err);
-    if (rc) { store_close(db->st); free(db); return rc; }
-    db->scripts_dir = cfg->scripts_dir ? xstrdup(cfg->scripts_dir) : NULL;
-    db->lua_instructions = cfg->lua_instructions;
-    db->lua_memory = cfg->lua_memory;
-    db->script_timeout_ms = cfg->script_timeout_ms;
-    if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &db->cal, msg, sizeof msg)
-                           : clk_calendar_parse(default_calendar, "default calendar", &db->cal, msg, sizeof msg)) {
-        sdm_close(db);
+    int rc = store_open(&h->st, path, cfg->open_mode, cfg->sync_full, err);
+    if (!rc && store_found_version(h->st) < 8 && cfg->open_mode != SDM_OPEN_READ) rc = pack_old_trees(h, err);
+    if (rc) { store_close(h->st); free(h); return rc; }
+    h->scripts_dir = cfg->scripts_dir ? xstrdup(cfg->scripts_dir) : NULL;
+    h->lua_instructions = cfg->lua_instructions;
+    h->lua_memory = cfg->lua_memory;
+    h->script_timeout_ms = cfg->script_timeout_ms;
+    if (cfg->calendar_file ? clk_calendar_load(cfg->calendar_file, &h->cal, msg, sizeof msg)
+                           : clk_calendar_parse(default_calendar, "default calendar", &h->cal, msg, sizeof msg)) {
+        sdm_close(h);
         return err_set(err, SDM_ERR_IO, cfg->calendar_file, 0, NULL, "%s", msg);
     }
-    if (set_zone(db->cal, cfg->time_zone, msg, sizeof msg)) {
-        sdm_close(db);
+    if (set_zone(h->cal, cfg->time_zone, msg, sizeof msg)) {
+        sdm_close(h);
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "time zone: %s", msg);
     }
-    db->actor = xstrdup(cfg->actor ? cfg->actor : "system");
-    db->now = cfg->now;
-    db->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
-    db->lang = xstrdup(cfg->lang && *cfg->lang ? cfg->lang : "en");
-    db->base_url = cfg->base_url && *cfg->base_url ? xstrdup(cfg->base_url) : NULL;
-    if (strcmp(db->lang, "ru") && strcmp(db->lang, "en")) {
-        sdm_close(db);
+    h->actor = xstrdup(cfg->actor ? cfg->actor : "system");
+    h->now = cfg->now;
+    h->webhook_secret = cfg->webhook_secret ? xstrdup(cfg->webhook_secret) : NULL;
+    h->lang = xstrdup(cfg->lang && *cfg->lang ? cfg->lang : "en");
+    h->base_url = cfg->base_url && *cfg->base_url ? xstrdup(cfg->base_url) : NULL;
+    if (strcmp(h->lang, "ru") && strcmp(h->lang, "en")) {
+        sdm_close(h);
         return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "language '%s': sdm speaks ru or en", cfg->lang);
     }
-    db->max_model_bytes = cfg->max_model_bytes;
-    db->smtp.url = db->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
-    db->smtp.from = db->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
-    db->smtp.user = db->smtp_user = cfg->smtp_user ? xstrdup(cfg->smtp_user) : NULL;
-    db->smtp.password = db->smtp_password = cfg->smtp_password ? xstrdup(cfg->smtp_password) : NULL;
-    db->step_ops = cfg->step_ops;
-    db->step_tokens = cfg->step_tokens;
-    db->step_ms = cfg->step_ms;
-    db->max_instances = cfg->max_instances;
-    db->tick_ms = cfg->tick_ms;
-    db->delivery_ms = cfg->delivery_timeout_ms;
-    db->smtp.timeout_ms = db->delivery_ms;
-    db->smtp.connect_timeout_ms = cfg->connect_timeout_ms;
-    db->log = cfg->log;
-    db->log_ctx = cfg->log_ctx;
-    *out = db;
+    h->max_model_bytes = cfg->max_model_bytes;
+    h->smtp.url = h->smtp_url = cfg->smtp_url ? xstrdup(cfg->smtp_url) : NULL;
+    h->smtp.from = h->smtp_from = xstrdup(cfg->smtp_from ? cfg->smtp_from : "sdm@localhost");
+    h->smtp.user = h->smtp_user = cfg->smtp_user ? xstrdup(cfg->smtp_user) : NULL;
+    h->smtp.password = h->smtp_password = cfg->smtp_password ? xstrdup(cfg->smtp_password) : NULL;
+    h->step_ops = cfg->step_ops;
+    h->step_tokens = cfg->step_tokens;
+    h->step_ms = cfg->step_ms;
+    h->max_instances = cfg->max_instances;
+    h->tick_ms = cfg->tick_ms;
+    h->delivery_ms = cfg->delivery_timeout_ms;
+    h->smtp.timeout_ms = h->delivery_ms;
+    h->smtp.connect_timeout_ms = cfg->connect_timeout_ms;
+    h->log = cfg->log;
+    h->log_ctx = cfg->log_ctx;
+    *out = h;
     return SDM_OK;
 }
 
-void sdm_close(sdm *db) {
-    if (!db) return;
-    for (int i = 0; i < db->nmodel; i++) model_free(db->models[i].m);
-    free(db->models);
-    free(db->defs);
-    clk_calendar_free(db->cal);
-    scr_close(db->sc);
-    free(db->scripts_dir);
-    store_close(db->st);
-    free(db->actor);
-    free(db->as);
-    free(db->lang);
-    free(db->base_url);
-    free(db->smtp_url); free(db->smtp_from); free(db->smtp_user); free(db->smtp_password);
-    free(db->webhook_secret);
-    free(db);
+void sdm_close(sdm *h) {
+    if (!h) return;
+    for (int i = 0; i < h->nmodel; i++) model_free(h->models[i].m);
+    free(h->models);
+    free(h->defs);
+    clk_calendar_free(h->cal);
+    scr_close(h->sc);
+    free(h->scripts_dir);
+    store_close(h->st);
+    free(h->actor);
+    free(h->as);
+    free(h->lang);
+    free(h->base_url);
+    free(h->smtp_url); free(h->smtp_from); free(h->smtp_user); free(h->smtp_password);
+    free(h->webhook_secret);
+    free(h);
 }
 
-void sdm_set_actor(sdm *db, const char *actor) {
-    free(db->actor);
-    db->actor = xstrdup(actor ? actor : "system");
+void sdm_set_actor(sdm *h, const char *actor) {
+    free(h->actor);
+    h->actor = xstrdup(actor ? actor : "system");
 }
 
-int sdm_act_as(sdm *db, const char *user, sdm_err *err) {
+int sdm_act_as(sdm *h, const char *user, sdm_err *err) {
     if (user) {
-        int rc = org_user_check(db->st, user, err);
+        int rc = org_user_check(h->st, user, err);
         if (rc) return rc;
     }
-    free(db->as);
-    db->as = user ? xstrdup(user) : NULL;
-    if (user) sdm_set_actor(db, user);
+    free(h->as);
+    h->as = user ? xstrdup(user) : NULL;
+    if (user) sdm_set_actor(h, user);
     return SDM_OK;
 }
 
-const char *sdm_acting(sdm *db) { return db->as; }
+const char *sdm_acting(sdm *h) { return h->as; }
 
-void sdm_set_now(sdm *db, int64_t now_ms) { db->now = now_ms; }
+void sdm_set_now(sdm *h, int64_t now_ms) { h->now = now_ms; }
 
-int64_t sdm_now(sdm *db) {
-    if (db->now) return db->now;
+int64_t sdm_now(sdm *h) {
+    if (h->now) return h->now;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int sdm_is_working_time(sdm *db, int64_t t) { return clk_is_working(db->cal, t); }
+int sdm_is_working_time(sdm *h, int64_t t) { return clk_is_working(h->cal, t); }
 
-const char *sdm_time_zone(sdm *db) { return clk_calendar_tz(db->cal); }
+const char *sdm_time_zone(sdm *h) { return clk_calendar_tz(h->cal); }
 
-int sdm_format_time(sdm *db, int64_t ms, int iso, char *buf, size_t n) {
+int sdm_format_time(sdm *h, int64_t ms, int iso, char *buf, size_t n) {
     char tmp[64];
-    if (clk_format(ms, sdm_time_zone(db), tmp, sizeof tmp) < 0) return -1;
+    if (clk_format(ms, sdm_time_zone(h), tmp, sizeof tmp) < 0) return -1;
     if (iso) return snprintf(buf, n, "%s", tmp) < (int)n ? 0 : -1;
     /* "2026-11-23T09:00:00+03:00" -> "2026-11-23 09:00" */
     return snprintf(buf, n, "%.10s %.5s", tmp, tmp + 11) < (int)n ? 0 : -1;
@@ -197,44 +197,44 @@ const char *sdm_status_name(int code) {
 /* ---------- queries ---------- */
 
 /* Before a query: what the acting user may ask for at all. */
-static int query_allowed(sdm *db, sdm_query_kind q, sdm_filter *g, sdm_err *err) {
+static int query_allowed(sdm *h, sdm_query_kind q, sdm_filter *g, sdm_err *err) {
     switch (q) {
     case SDM_Q_PROCESSES: case SDM_Q_INSTANCES: case SDM_Q_TASKS: case SDM_Q_DEVIATIONS: return SDM_OK;
     case SDM_Q_INSTANCE: case SDM_Q_TOKENS: case SDM_Q_VARIABLES: case SDM_Q_HISTORY:
-        return acc_instance(db->st, db->as, g->id, err);
+        return acc_instance(h->st, h->as, g->id, err);
     case SDM_Q_JOBS:
-        return g->id ? acc_instance(db->st, db->as, g->id, err) : acc_need_admin(db->st, db->as, "list jobs", err);
-    case SDM_Q_INCIDENTS: return acc_need_head(db->st, db->as, "see incidents", err);   /* heads retry them too */
-    case SDM_Q_NODE_STATS: return acc_need_head(db->st, db->as, "see the counts on a process's steps", err);
-    case SDM_Q_OUTBOX: return acc_need_admin(db->st, db->as, "read the outbox", err);
+        return g->id ? acc_instance(h->st, h->as, g->id, err) : acc_need_admin(h->st, h->as, "list jobs", err);
+    case SDM_Q_INCIDENTS: return acc_need_head(h->st, h->as, "see incidents", err);   /* heads retry them too */
+    case SDM_Q_NODE_STATS: return acc_need_head(h->st, h->as, "see the counts on a process's steps", err);
+    case SDM_Q_OUTBOX: return acc_need_admin(h->st, h->as, "read the outbox", err);
     case SDM_Q_INBOX:
-        if (!g->user && !acc_admin(db->st, db->as)) g->user = db->as;
-        if (g->user && db->as && strcmp(g->user, db->as) && !acc_admin(db->st, db->as))
-            return err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not read the inbox of %s", db->as, g->user);
+        if (!g->user && !acc_admin(h->st, h->as)) g->user = h->as;
+        if (g->user && h->as && strcmp(g->user, h->as) && !acc_admin(h->st, h->as))
+            return err_set(err, SDM_ERR_DENIED, NULL, 0, NULL, "%s may not read the inbox of %s", h->as, g->user);
         return SDM_OK;
     default: sdm_panic("query_allowed: unknown query");
     }
 }
 
 /* After a list query: only the rows the acting user may see. */
-static int query_filter(sdm *db, sdm_query_kind q, sdm_table *t, sdm_err *err) {
+static int query_filter(sdm *h, sdm_query_kind q, sdm_table *t, sdm_err *err) {
     switch (q) {
-    case SDM_Q_INSTANCES: return acc_filter(db->st, db->as, t, "id", ACC_INSTANCE, err);
-    case SDM_Q_TASKS: return acc_filter(db->st, db->as, t, "id", ACC_TASK, err);
+    case SDM_Q_INSTANCES: return acc_filter(h->st, h->as, t, "id", ACC_INSTANCE, err);
+    case SDM_Q_TASKS: return acc_filter(h->st, h->as, t, "id", ACC_TASK, err);
     case SDM_Q_DEVIATIONS:
-        return acc_owner(db->st, db->as) ? SDM_OK : acc_filter(db->st, db->as, t, "manager", ACC_USER, err);
+        return acc_owner(h->st, h->as) ? SDM_OK : acc_filter(h->st, h->as, t, "manager", ACC_USER, err);
     default: return SDM_OK;
     }
 }
 
-int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err) {
+int sdm_query(sdm *h, sdm_query_kind q, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     sdm_filter g = {0};
     if (f) g = *f;
-    if (!g.at) g.at = sdm_now(db);
+    if (!g.at) g.at = sdm_now(h);
     *out = NULL;
-    int rc = query_allowed(db, q, &g, err);
-    if (!rc) rc = store_query(db->st, q, &g, out, err);
-    if (!rc) rc = query_filter(db, q, *out, err);
+    int rc = query_allowed(h, q, &g, err);
+    if (!rc) rc = store_query(h->st, q, &g, out, err);
+    if (!rc) rc = query_filter(h, q, *out, err);
     if (rc && *out) { sdm_table_free(*out); *out = NULL; }
     if (!rc && q == SDM_Q_INSTANCE && (*out)->nrow == 0) {
         sdm_table_free(*out);
@@ -244,8 +244,8 @@ int sdm_query(sdm *db, sdm_query_kind q, const sdm_filter *f, sdm_table **out, s
     return rc;
 }
 
-int sdm_check(sdm *db, sdm_table **out, sdm_err *err) {
+int sdm_check(sdm *h, sdm_table **out, sdm_err *err) {
     *out = NULL;
-    int rc = acc_need_admin(db->st, db->as, "check the store", err);
-    return rc ? rc : store_check(db->st, out, err);
+    int rc = acc_need_admin(h->st, h->as, "check the store", err);
+    return rc ? rc : store_check(h->st, out, err);
 }

@@ -2,6 +2,9 @@
 ** sdm_int.h — the engine handle and what the files of the public API
 ** share: sdm.c (handle), deploy.c, step.c, correlate.c, tick.c, people.c.
 ** Nothing outside those files includes it.
+**
+** The engine handle is `sdm *h` in every file, the CLI's and the server's
+** too (`c->h`, `r->h`); `db` is left to SQLite's connection (store_int.h).
 */
 #ifndef SDM_INT_H
 #define SDM_INT_H
@@ -47,41 +50,41 @@ struct sdm {
 /* SDM_OK when the process may be started; a documentation model
 ** (isExecutable="false") is SDM_ERR_STATE saying so (deploy.c). */
 int sdmi_startable(const model_proc *p, sdm_err *err);
-scr *sdmi_sandbox(sdm *db);            /* the Lua sandbox, made on first use; NULL: out of memory */
+scr *sdmi_sandbox(sdm *h);            /* the Lua sandbox, made on first use; NULL: out of memory */
 int  sdmi_no_sandbox(sdm_err *err);    /* the error when it cannot be made */
 
 /* deploy.c: the compiled process of definition `def`, cached for the handle's life */
-int sdmi_load_def(sdm *db, int64_t def, const model_proc **proc, const char **file, sdm_err *err);
+int sdmi_load_def(sdm *h, int64_t def, const model_proc **proc, const char **file, sdm_err *err);
 
 /* step.c: a step of the public API (begin .. end) */
-int sdmi_step_begin(sdm *db, sdm_err *err);     /* transaction and a fresh budget */
+int sdmi_step_begin(sdm *h, sdm_err *err);     /* transaction and a fresh budget */
 /* Fills *s for a step on `inst` (model, sandbox, hooks, the handle's time). */
-int sdmi_step_for(sdm *db, rt_step *s, const store_instance *inst, sdm_err *err);
+int sdmi_step_for(sdm *h, rt_step *s, const store_instance *inst, sdm_err *err);
 /* Commits the step, or rolls it back when rc or the commit fails; frees *s. */
-int sdmi_end_step(sdm *db, rt_step *s, int rc, sdm_err *err);
+int sdmi_end_step(sdm *h, rt_step *s, int rc, sdm_err *err);
 /* The rest of a step of its own, once the caller began it and fetched the
 ** active instance *inst (rc: how that went; *inst lives in the caller's
 ** frame until this returns): one runtime entry fn, at `now` (0: the
 ** handle's time), then commit or roll back. */
 typedef int sdmi_step_fn(rt_step *s, void *arg, sdm_err *err);
-int sdmi_step_own(sdm *db, int rc, const store_instance *inst, int64_t now, sdmi_step_fn *fn, void *arg,
+int sdmi_step_own(sdm *h, int rc, const store_instance *inst, int64_t now, sdmi_step_fn *fn, void *arg,
                   sdm_err *err);
 /* After a rolled-back step over its budget: the incident on `inst`, and the error. */
-int sdmi_over_budget(sdm *db, int64_t inst, int rc, sdm_err *err);
+int sdmi_over_budget(sdm *h, int64_t inst, int rc, sdm_err *err);
 /* An active instance, else SDM_ERR_STATE naming its state. */
-int sdmi_active_instance(sdm *db, int64_t id, store_instance *inst, sdm_err *err);
+int sdmi_active_instance(sdm *h, int64_t id, store_instance *inst, sdm_err *err);
 /* Whether the acting user may start work for (or message) `client`. */
-int sdmi_start_allowed(sdm *db, const char *client, sdm_err *err);
+int sdmi_start_allowed(sdm *h, const char *client, sdm_err *err);
 
 /* step.c: nested steps, inside a transaction already open. fn is the one
 ** runtime entry; `now` 0 keeps the handle's time. sdmi_step_in runs on an
 ** active instance by id and then runs what fn left ready; sdmi_step_new
 ** on an instance just added (fn starts it, which runs it). */
-int sdmi_step_in(sdm *db, int64_t instance, int64_t now, sdmi_step_fn *fn, void *arg, sdm_err *err);
-int sdmi_step_new(sdm *db, const store_instance *inst, int64_t now, rt_step *caller, sdmi_step_fn *fn, void *arg,
+int sdmi_step_in(sdm *h, int64_t instance, int64_t now, sdmi_step_fn *fn, void *arg, sdm_err *err);
+int sdmi_step_new(sdm *h, const store_instance *inst, int64_t now, rt_step *caller, sdmi_step_fn *fn, void *arg,
                   sdm_err *err);
 /* A new instance started at start event `node` (-1: its none start). */
-int sdmi_start_at(sdm *db, const store_instance *inst, int64_t now, int node, const char *vars, sdm_err *err);
+int sdmi_start_at(sdm *h, const store_instance *inst, int64_t now, int node, const char *vars, sdm_err *err);
 
 /* correlate.c: the runtime's hook for a thrown message or signal */
 int sdmi_thrown(void *ctx, rt_step *from, const model_node *n, sdm_err *err);

@@ -3,6 +3,8 @@
 ** one engine handle, deploying a process body, starting, completing, and
 ** reading back paths, events, tasks, tokens, variables and incidents as
 ** short strings an assertion can compare. Include once, after t.h.
+** A BPMN snippet becomes a whole document with doc_text (HEAD, F and C
+** write the rest compactly).
 **
 ** A test made of independent cases lists them in a table and hands it to
 ** rt_run: each case runs on a fresh in-memory store opened with rt_cfg
@@ -32,12 +34,20 @@ static sdm *db;
 #define C(id, a, b, cond) "<bpmn:sequenceFlow id=\"" id "\" sourceRef=\"" a "\" targetRef=\"" b "\">" \
     "<bpmn:conditionExpression><![CDATA[" cond "]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
 
-/* Deploy HEAD + content + the closing tag as `file`; `what` names it in
-** the failure report. */
-static int deploy_text(const char *file, const char *what, const char *content) {
+/* A whole BPMN document: HEAD + content (messages, processes, ...) + the
+** closing tag (caller frees). Every test that deploys a snippet wraps it
+** with this. */
+static char *doc_text(const char *content) {
     size_t n = strlen(HEAD) + strlen(content) + 64;
     char *xml = malloc(n);
     snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
+    return xml;
+}
+
+/* Deploy doc_text(content) as `file`; `what` names it in the failure
+** report. */
+static int deploy_text(const char *file, const char *what, const char *content) {
+    char *xml = doc_text(content);
     sdm_table *t = NULL;
     memset(&err, 0, sizeof err);
     int rc = sdm_deploy_xml(db, file, xml, strlen(xml), &t, &err);

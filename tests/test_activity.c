@@ -34,9 +34,7 @@ static int contains(const char *hay, const char *needle) {
 
 /* The document is refused at deploy, with `needle` in its messages. */
 static void refused(const char *content, const char *needle) {
-    size_t n = strlen(HEAD) + strlen(content) + 64;
-    char *xml = malloc(n), all[4096] = "";
-    snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
+    char *xml = doc_text(content), all[4096] = "";
     sdm_table *t = NULL;
     memset(&err, 0, sizeof err);
     int rc = sdm_deploy_xml(db, "bad.bpmn", xml, strlen(xml), &t, &err);

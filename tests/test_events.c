@@ -40,9 +40,7 @@ static int signal_(const char *name) {
 /* Deploying this document fails naming element `id` with a message
 ** containing `needle`. */
 static void refused(const char *content, const char *id, const char *needle) {
-    size_t n = strlen(HEAD) + strlen(content) + 64;
-    char *xml = malloc(n);
-    snprintf(xml, n, HEAD "%s\n</bpmn:definitions>\n", content);
+    char *xml = doc_text(content);
     sdm_table *t = NULL;
     memset(&err, 0, sizeof err);
     int rc = sdm_deploy_xml(db, "ev.bpmn", xml, strlen(xml), &t, &err);

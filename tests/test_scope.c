@@ -5,7 +5,9 @@
 ** across a call), terminate inside a subprocess, the event-based gateway,
 ** multi-instance and loops, compensation, links and signal starts. Each
 ** scenario asserts the path, the tasks and the variables, and that the
-** store holds its invariants (sdm check) afterwards.
+** store holds its invariants (sdm check) afterwards. Each case is a
+** function and a row of `cases`, run on a fresh store by rt_run
+** (rt_fixture.h): none sees what another deployed or started.
 */
 #include "t.h"
 #include "rt_fixture.h"
@@ -37,10 +39,8 @@ static int contains(const char *hay, const char *needle) {
     return ok;
 }
 
-static void subprocesses(void) {
+static void scope_6_1(void) {
     int64_t i;
-
-    T_CASE("6.1 embedded subprocess: runs inside, a dataObject is local to it, the parent goes on after");
     deploy("sp_basic", SS("s")
            "<bpmn:subProcess id=\"sp\"><bpmn:dataObject id=\"do\" name=\"draft\"/>" SS("ss")
            ST("calc", "draft = 'x'; total = 10") UT("u") EE("se")
@@ -60,8 +60,10 @@ static void subprocesses(void) {
     CHECK_EQ_STR(var(i, "total"), "10");
     CHECK_EQ_STR(var(i, "note"), "1");
     check_clean("6.1");
+}
 
-    T_CASE("6.2 interrupting timer boundary on a subprocess cancels every token inside");
+static void scope_6_2(void) {
+    int64_t i;
     deploy("sp_timer", SS("s")
            "<bpmn:subProcess id=\"sp\">" SS("ss") "<bpmn:parallelGateway id=\"fork\"/>" UT("u1") UT("u2") EE("e1") EE("e2")
            F("f1", "ss", "fork") F("f2", "fork", "u1") F("f3", "fork", "u2") F("f4", "u1", "e1") F("f5", "u2", "e2")
@@ -79,8 +81,10 @@ static void subprocesses(void) {
     CHECK_EQ_STR(tokens(i), "late:waiting");
     check_clean("6.2");
     sdm_set_now(db, NOW);
+}
 
-    T_CASE("6.3 non-interrupting message boundary on a subprocess: a second path, the inside goes on");
+static void scope_6_3(void) {
+    int64_t i;
     deploy_doc("<bpmn:message id=\"m1\" name=\"client-call\"/>\n"
                P("sp_msg", SS("s") "<bpmn:subProcess id=\"sp\">" SS("ss") UT("u") EE("se") F("f1", "ss", "u") F("f2", "u", "se")
                  "</bpmn:subProcess>\n<bpmn:boundaryEvent id=\"nb\" attachedToRef=\"sp\" cancelActivity=\"false\">"
@@ -99,8 +103,10 @@ static void subprocesses(void) {
     CHECK_EQ_STR(inst_cell(i, "state"), "completed");
     CHECK_EQ_INT(message("client-call", "c63", NULL), -SDM_ERR_NOTFOUND);
     check_clean("6.3");
+}
 
-    T_CASE("6.4 terminate end event inside a subprocess ends the subprocess only");
+static void scope_6_4(void) {
+    int64_t i;
     deploy("sp_term", SS("s") "<bpmn:subProcess id=\"sp\">" SS("ss") "<bpmn:parallelGateway id=\"fork\"/>" UT("u")
            "<bpmn:endEvent id=\"te\"><bpmn:terminateEventDefinition/></bpmn:endEvent>" EE("ue")
            F("f1", "ss", "fork") F("f2", "fork", "u") F("f3", "fork", "te") F("f4", "u", "ue") "</bpmn:subProcess>\n"
@@ -110,8 +116,10 @@ static void subprocesses(void) {
     CHECK_EQ_STR(inst_cell(i, "state"), "active");
     CHECK_EQ_STR(tokens(i), "after:waiting");
     check_clean("6.4");
+}
 
-    T_CASE("6.5 a subprocess inside a subprocess; an inclusive join scoped to its run");
+static void scope_6_5(void) {
+    int64_t i;
     deploy("sp_nest", SS("s") "<bpmn:subProcess id=\"outer\">" SS("os")
            "<bpmn:subProcess id=\"inner\">" SS("is") "<bpmn:inclusiveGateway id=\"split\"/>" ST("one", "hits = var('hits', 0) + 1")
            ST("ten", "hits = var('hits', 0) + 10") "<bpmn:inclusiveGateway id=\"join\"/>" UT("u") EE("ie")
@@ -127,13 +135,11 @@ static void subprocesses(void) {
     check_clean("6.5");
 }
 
-static void errors_and_escalations(void) {
-    int64_t i;
-    char msg[1024];
 #define codes "<bpmn:error id=\"E1\" errorCode=\"NO_BUDGET\"/><bpmn:error id=\"E2\" errorCode=\"OTHER\"/>\n" \
               "<bpmn:escalation id=\"X1\" escalationCode=\"LATE\" name=\"offer late\"/>\n"
 
-    T_CASE("6.6 an error end event is caught by the subprocess's boundary with its code; the inside is cancelled");
+static void scope_6_6(void) {
+    int64_t i;
     deploy_doc(codes "<bpmn:process id=\"err_b\" isExecutable=\"true\">" SS("s")
                "<bpmn:subProcess id=\"sp\">" SS("ss") "<bpmn:parallelGateway id=\"fork\"/>" UT("u1")
                "<bpmn:endEvent id=\"ee\"><bpmn:errorEventDefinition errorRef=\"E1\"/></bpmn:endEvent>" EE("ue")
@@ -148,8 +154,11 @@ static void errors_and_escalations(void) {
     CHECK(contains(events(i), "error:ee"));
     CHECK(contains(path(i), "ee eb lost"));
     check_clean("6.6");
+}
 
-    T_CASE("6.28 a script's bpmn_error() is caught by the task's error boundary; its half-made changes are dropped");
+static void scope_6_28(void) {
+    int64_t i;
+    char msg[1024];
     deploy_doc(codes P("err_script", SS("s") ST("crm", "tried = true; if amount > 100 then bpmn_error('NO_BUDGET', 'over limit') end")
                        "<bpmn:boundaryEvent id=\"nb\" attachedToRef=\"crm\"><bpmn:errorEventDefinition errorRef=\"E1\"/>"
                        "</bpmn:boundaryEvent>" UT("manual") EE("e") EE("e2")
@@ -167,8 +176,11 @@ static void errors_and_escalations(void) {
     CHECK(open_incident(i, msg, sizeof msg) > 0);   /* no boundary for that code: an incident */
     CHECK(contains(msg, "BPMN error 'OTHER'"));
     check_clean("6.28");
+}
 
-    T_CASE("6.7 an error nobody catches is an incident naming the code");
+static void scope_6_7(void) {
+    int64_t i;
+    char msg[1024];
     deploy_doc(codes P("err_u", SS("s") "<bpmn:endEvent id=\"ee\"><bpmn:errorEventDefinition errorRef=\"E2\"/></bpmn:endEvent>"
                        F("a", "s", "ee")));
     i = start("err_u", "c67", NULL);
@@ -176,8 +188,10 @@ static void errors_and_escalations(void) {
     CHECK(contains(msg, "error 'OTHER' thrown at 'ee' is not caught"));
     CHECK_EQ_STR(inst_cell(i, "state"), "active");
     check_clean("6.7");
+}
 
-    T_CASE("6.8 an error thrown in a called process reaches the call activity's catch-all boundary");
+static void scope_6_8(void) {
+    int64_t i;
     deploy_doc(codes P("err_child", SS("cs") UT("w") "<bpmn:endEvent id=\"cee\"><bpmn:errorEventDefinition errorRef=\"E1\"/></bpmn:endEvent>"
                        F("ca", "cs", "w") F("cb", "w", "cee"))
                P("err_parent", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"err_child\"/>"
@@ -192,8 +206,10 @@ static void errors_and_escalations(void) {
     CHECK_EQ_STR(tokens(i), "handled:waiting");
     CHECK(contains(path(i), "call ce handled"));
     check_clean("6.8");
+}
 
-    T_CASE("6.9 escalation: a non-interrupting boundary path, the inside goes on, the head sees a deviation");
+static void scope_6_9(void) {
+    int64_t i;
     deploy_doc(codes P("esc", SS("s") "<bpmn:subProcess id=\"sp\">" SS("ss")
                        "<bpmn:intermediateThrowEvent id=\"x\"><bpmn:escalationEventDefinition escalationRef=\"X1\"/>"
                        "</bpmn:intermediateThrowEvent>" UT("u") EE("se") F("f1", "ss", "x") F("f2", "x", "u") F("f3", "u", "se")
@@ -208,8 +224,10 @@ static void errors_and_escalations(void) {
     complete(i, "head_call", NULL);
     CHECK_EQ_STR(inst_cell(i, "state"), "completed");
     check_clean("6.9");
+}
 
-    T_CASE("6.10 an interrupting escalation boundary stops the subprocess at the throw");
+static void scope_6_10(void) {
+    int64_t i;
     deploy_doc(codes P("esc_i", SS("s") "<bpmn:subProcess id=\"sp\">" SS("ss")
                        "<bpmn:intermediateThrowEvent id=\"x\"><bpmn:escalationEventDefinition escalationRef=\"X1\"/>"
                        "</bpmn:intermediateThrowEvent>" UT("u") EE("se") F("f1", "ss", "x") F("f2", "x", "u") F("f3", "u", "se")
@@ -223,10 +241,8 @@ static void errors_and_escalations(void) {
     check_clean("6.10");
 }
 
-static void event_subprocesses(void) {
+static void scope_6_11(void) {
     int64_t i;
-
-    T_CASE("6.11 process-level event subprocesses: a message one beside the work, a timer one that interrupts");
     deploy_doc("<bpmn:message id=\"m2\" name=\"complaint\"/>\n"
                P("evs", SS("s") UT("work") EE("e") F("a", "s", "work") F("b", "work", "e")
                  "<bpmn:subProcess id=\"on_complaint\" triggeredByEvent=\"true\">"
@@ -248,8 +264,10 @@ static void event_subprocesses(void) {
     CHECK_EQ_STR(inst_cell(i, "state"), "completed");
     check_clean("6.11");
     sdm_set_now(db, NOW);
+}
 
-    T_CASE("6.12 an error event subprocess inside a subprocess handles the error; the parent goes on");
+static void scope_6_12(void) {
+    int64_t i;
     deploy_doc("<bpmn:error id=\"E1\" errorCode=\"NO_BUDGET\"/>\n"
                P("evs_err", SS("s") "<bpmn:subProcess id=\"sp\">" SS("ss")
                  "<bpmn:endEvent id=\"ee\"><bpmn:errorEventDefinition errorRef=\"E1\"/></bpmn:endEvent>" F("f1", "ss", "ee")
@@ -264,10 +282,8 @@ static void event_subprocesses(void) {
     check_clean("6.12");
 }
 
-static void gateways_and_links(void) {
+static void scope_6_13(void) {
     int64_t i, j;
-
-    T_CASE("6.13 event-based gateway: the first event wins and the others are cancelled");
     deploy_doc("<bpmn:message id=\"r\" name=\"reply\"/>\n"
                P("ebg", SS("s") "<bpmn:eventBasedGateway id=\"g\"/>"
                  "<bpmn:intermediateCatchEvent id=\"mc\"><bpmn:messageEventDefinition messageRef=\"r\"/></bpmn:intermediateCatchEvent>"
@@ -288,9 +304,10 @@ static void gateways_and_links(void) {
     CHECK_EQ_INT(message("reply", "c613b", NULL), -SDM_ERR_NOTFOUND);
     check_clean("6.13");
     sdm_set_now(db, NOW);
+}
 
-    T_CASE("6.27 complex gateway: splits like an inclusive one; the join fires once activationCondition holds, "
-           "then absorbs the rest");
+static void scope_6_27(void) {
+    int64_t i;
     deploy("cgw", SS("s") "<bpmn:complexGateway id=\"split\"/>" UT("a1") UT("a2") ST("a3", "quick = true")
            "<bpmn:complexGateway id=\"join\"><bpmn:activationCondition>activationCount &gt;= 2</bpmn:activationCondition>"
            "</bpmn:complexGateway>" ST("go", "went = var('went', 0) + 1") EE("e")
@@ -307,16 +324,19 @@ static void gateways_and_links(void) {
     CHECK(contains(events(i), "activated:join"));
     CHECK(contains(events(i), "absorbed:join"));
     check_clean("6.27");
+}
 
-    T_CASE("6.14 link events: a throw goes on at the catch of its name");
+static void scope_6_14(void) {
+    int64_t i;
     deploy("links", SS("s") "<bpmn:intermediateThrowEvent id=\"lt\"><bpmn:linkEventDefinition name=\"L\"/></bpmn:intermediateThrowEvent>"
            "<bpmn:intermediateCatchEvent id=\"lc\"><bpmn:linkEventDefinition name=\"L\"/></bpmn:intermediateCatchEvent>"
            EE("e") F("a", "s", "lt") F("b", "lc", "e"));
     i = start("links", "c614", NULL);
     CHECK_EQ_STR(path(i), "s lt lc e");
     CHECK_EQ_STR(inst_cell(i, "state"), "completed");
+}
 
-    T_CASE("6.15 a signal start event starts its process for the client it names");
+static void scope_6_15(void) {
     deploy_doc("<bpmn:signal id=\"sg\" name=\"price-drop\"/>\n"
                P("sigstart", "<bpmn:startEvent id=\"ss\" sdm:client=\"acme\"><bpmn:signalEventDefinition signalRef=\"sg\"/>"
                  "</bpmn:startEvent>" UT("call_back") EE("e") F("a", "ss", "call_back") F("b", "call_back", "e")));
@@ -330,8 +350,10 @@ static void gateways_and_links(void) {
     if (t && t->nrow) CHECK_EQ_STR(table_cell_of(t, "client"), "acme");
     sdm_table_free(t);
     check_clean("6.15");
+}
 
-    T_CASE("6.16 an interrupting timer on a call activity terminates the called instance");
+static void scope_6_16(void) {
+    int64_t i;
     deploy_doc(P("slow_child", SS("cs") UT("w") EE("ce") F("ca", "cs", "w") F("cb", "w", "ce"))
                P("impatient", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"slow_child\"/>"
                  "<bpmn:boundaryEvent id=\"tb\" attachedToRef=\"call\"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H"
@@ -345,8 +367,10 @@ static void gateways_and_links(void) {
     CHECK_EQ_STR(tokens(i), "chase:waiting");
     check_clean("6.16");
     sdm_set_now(db, NOW);
+}
 
-    T_CASE("6.17 a model looping without a wait: the start fails over its budget, the instance rests with an incident");
+static void scope_6_17(void) {
+    int64_t i;
     deploy("endless", SS("s") "<bpmn:exclusiveGateway id=\"x\"/><bpmn:task id=\"t\"/>" F("a", "s", "x") F("b", "x", "t")
            F("c", "t", "x"));
     char msg[1024];
@@ -360,10 +384,8 @@ static void gateways_and_links(void) {
     check_clean("6.17");
 }
 
-static void loops(void) {
+static void scope_6_18(void) {
     int64_t i;
-
-    T_CASE("6.18 parallel multi-instance user task over a list, with a completion condition");
     deploy("approve", SS("s")
            "<bpmn:userTask id=\"ok\" sdm:assigneeExpr=\"who\"><bpmn:multiInstanceLoopCharacteristics sdm:collection=\"approvers\""
            " sdm:elementVariable=\"who\"><bpmn:completionCondition>nrOfCompletedInstances &gt;= 2</bpmn:completionCondition>"
@@ -379,8 +401,10 @@ static void loops(void) {
     CHECK(var(i, "nrOfCompletedInstances") == NULL);   /* counters live in the body's scope only */
     CHECK(var(i, "who") == NULL);
     check_clean("6.18");
+}
 
-    T_CASE("6.19 sequential multi-instance script task with a cardinality runs in order");
+static void scope_6_19(void) {
+    int64_t i;
     deploy("seq", SS("s") "<bpmn:scriptTask id=\"st\" scriptFormat=\"lua\"><bpmn:multiInstanceLoopCharacteristics isSequential=\"true\">"
            "<bpmn:loopCardinality>n</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"
            "<bpmn:script>log = var('log', '') .. loopCounter .. '/' .. nrOfInstances .. ' '</bpmn:script></bpmn:scriptTask>"
@@ -396,8 +420,10 @@ static void loops(void) {
     CHECK(open_incident(i, msg, sizeof msg) > 0);
     CHECK(contains(msg, "loopCardinality of 'st' gave \"many\", not a count"));
     check_clean("6.19");
+}
 
-    T_CASE("6.20 standard loop: do-while by default, while with testBefore, loopMaximum caps");
+static void scope_6_20(void) {
+    int64_t i;
     deploy("loop", SS("s") "<bpmn:scriptTask id=\"inc\" scriptFormat=\"lua\"><bpmn:standardLoopCharacteristics>"
            "<bpmn:loopCondition>k &lt; 3</bpmn:loopCondition></bpmn:standardLoopCharacteristics><bpmn:script>k = k + 1</bpmn:script>"
            "</bpmn:scriptTask>" EE("e") F("a", "s", "inc") F("b", "inc", "e"));
@@ -416,8 +442,10 @@ static void loops(void) {
     i = start("loop_no", "c620d", "{\"k\": 5}");
     CHECK_EQ_STR(var(i, "k"), "5");
     check_clean("6.20");
+}
 
-    T_CASE("6.21 parallel multi-instance subprocess: each run has its own scope and its own parallel join");
+static void scope_6_21(void) {
+    int64_t i;
     deploy("mi_sp", SS("s") "<bpmn:subProcess id=\"sp\"><bpmn:multiInstanceLoopCharacteristics>"
            "<bpmn:loopCardinality>2</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>" SS("ss")
            "<bpmn:parallelGateway id=\"fork\"/>" ST("a", "hits = var('hits', 0) + 1") ST("b", "hits = var('hits', 0) + 1")
@@ -432,8 +460,10 @@ static void loops(void) {
     complete(i, "u", NULL);
     CHECK_EQ_STR(inst_cell(i, "state"), "completed");
     check_clean("6.21");
+}
 
-    T_CASE("6.22 an interrupting boundary on a multi-instance task cancels every run");
+static void scope_6_22(void) {
+    int64_t i;
     deploy("mi_bnd", SS("s") "<bpmn:userTask id=\"call\"><bpmn:multiInstanceLoopCharacteristics>"
            "<bpmn:loopCardinality>3</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
            "<bpmn:boundaryEvent id=\"tb\" attachedToRef=\"call\"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H"
@@ -449,8 +479,7 @@ static void loops(void) {
     sdm_set_now(db, NOW);
 }
 
-static void compensation(void) {
-    T_CASE("6.23 a compensation end event runs the handlers of what completed, latest first, once");
+static void scope_6_23(void) {
     deploy("comp", SS("s")
            ST("book", "booked = true") "<bpmn:boundaryEvent id=\"cb\" attachedToRef=\"book\"><bpmn:compensateEventDefinition/>"
            "</bpmn:boundaryEvent><bpmn:scriptTask id=\"unbook\" isForCompensation=\"true\" scriptFormat=\"lua\">"
@@ -470,8 +499,7 @@ static void compensation(void) {
     check_clean("6.23");
 }
 
-static void calls(void) {
-    T_CASE("6.24 call activity: a pinned version, variables passed in and back by name");
+static void scope_6_24(void) {
     deploy("callee", SS("cs") ST("cw", "result = 'v1'; saw_secret = defined('secret'); doubled = amount * 2") EE("ce")
            F("ca", "cs", "cw") F("cb", "cw", "ce"));
     deploy("callee", SS("cs") ST("cw", "result = 'v2'") EE("ce") F("ca", "cs", "cw") F("cb", "cw", "ce"));
@@ -490,8 +518,9 @@ static void calls(void) {
     CHECK(open_incident(i, msg, sizeof msg) > 0);
     CHECK(contains(msg, "no version 9 of process 'callee' is deployed"));
     check_clean("6.24");
+}
 
-    T_CASE("6.25 sdm:correlationKey: one client waits in two deals; the message goes to the deal it names");
+static void scope_6_25(void) {
     deploy_doc("<bpmn:message id=\"sg\" name=\"signed\"/>\n"
                P("deal_a", SS("as") "<bpmn:receiveTask id=\"aw\" messageRef=\"sg\" sdm:correlationKey=\"deal\"/>" EE("ae")
                  F("a1", "as", "aw") F("a2", "aw", "ae"))
@@ -505,15 +534,16 @@ static void calls(void) {
     CHECK_EQ_INT(message("signed", "c625", "{\"deal\": 1}"), 1);
     CHECK_EQ_STR(inst_cell(a, "state"), "completed");
     check_clean("6.25");
+}
 
-    T_CASE("6.26 nesting: a subprocess inside a multi-instance inside a called process");
+static void scope_6_26(void) {
     deploy("nest_child", SS("ns") "<bpmn:subProcess id=\"each\"><bpmn:multiInstanceLoopCharacteristics sdm:collection=\"items\""
            " sdm:elementVariable=\"item\"/>" SS("es") "<bpmn:subProcess id=\"check\">" SS("cs2") "<bpmn:userTask id=\"look\""
            " sdm:assigneeExpr=\"item\"/>" EE("ce2") F("k1", "cs2", "look") F("k2", "look", "ce2") "</bpmn:subProcess>" EE("ee")
            F("e1", "es", "check") F("e2", "check", "ee") "</bpmn:subProcess>" EE("ne") F("n1", "ns", "each") F("n2", "each", "ne"));
     deploy("nest_parent", SS("s") "<bpmn:callActivity id=\"call\" calledElement=\"nest_child\"/>" UT("after") EE("e")
            F("a", "s", "call") F("b", "call", "after") F("c", "after", "e"));
-    i = start("nest_parent", "c626", "{\"items\": [\"ann\", \"bob\"]}");
+    int64_t i = start("nest_parent", "c626", "{\"items\": [\"ann\", \"bob\"]}");
     CHECK_EQ_STR(tasks(i + 1, "open"), "look/ann/- look/bob/-");
     complete(i + 1, "look", "{\"seen\": 1}");
     CHECK_EQ_STR(inst_cell(i + 1, "state"), "active");
@@ -524,20 +554,40 @@ static void calls(void) {
     check_clean("6.26");
 }
 
+static const struct rt_case cases[] = {
+    {"6.1 embedded subprocess: runs inside, a dataObject is local to it, the parent goes on after", scope_6_1},
+    {"6.2 interrupting timer boundary on a subprocess cancels every token inside", scope_6_2},
+    {"6.3 non-interrupting message boundary on a subprocess: a second path, the inside goes on", scope_6_3},
+    {"6.4 terminate end event inside a subprocess ends the subprocess only", scope_6_4},
+    {"6.5 a subprocess inside a subprocess; an inclusive join scoped to its run", scope_6_5},
+    {"6.6 an error end event is caught by the subprocess's boundary with its code; the inside is cancelled", scope_6_6},
+    {"6.28 a script's bpmn_error() is caught by the task's error boundary; its half-made changes are dropped", scope_6_28},
+    {"6.7 an error nobody catches is an incident naming the code", scope_6_7},
+    {"6.8 an error thrown in a called process reaches the call activity's catch-all boundary", scope_6_8},
+    {"6.9 escalation: a non-interrupting boundary path, the inside goes on, the head sees a deviation", scope_6_9},
+    {"6.10 an interrupting escalation boundary stops the subprocess at the throw", scope_6_10},
+    {"6.11 process-level event subprocesses: a message one beside the work, a timer one that interrupts", scope_6_11},
+    {"6.12 an error event subprocess inside a subprocess handles the error; the parent goes on", scope_6_12},
+    {"6.13 event-based gateway: the first event wins and the others are cancelled", scope_6_13},
+    {"6.27 complex gateway: splits like an inclusive one; the join fires once activationCondition holds, "
+                "then absorbs the rest", scope_6_27},
+    {"6.14 link events: a throw goes on at the catch of its name", scope_6_14},
+    {"6.15 a signal start event starts its process for the client it names", scope_6_15},
+    {"6.16 an interrupting timer on a call activity terminates the called instance", scope_6_16},
+    {"6.17 a model looping without a wait: the start fails over its budget, the instance rests with an incident", scope_6_17},
+    {"6.18 parallel multi-instance user task over a list, with a completion condition", scope_6_18},
+    {"6.19 sequential multi-instance script task with a cardinality runs in order", scope_6_19},
+    {"6.20 standard loop: do-while by default, while with testBefore, loopMaximum caps", scope_6_20},
+    {"6.21 parallel multi-instance subprocess: each run has its own scope and its own parallel join", scope_6_21},
+    {"6.22 an interrupting boundary on a multi-instance task cancels every run", scope_6_22},
+    {"6.23 a compensation end event runs the handlers of what completed, latest first, once", scope_6_23},
+    {"6.24 call activity: a pinned version, variables passed in and back by name", scope_6_24},
+    {"6.25 sdm:correlationKey: one client waits in two deals; the message goes to the deal it names", scope_6_25},
+    {"6.26 nesting: a subprocess inside a multi-instance inside a called process", scope_6_26},
+};
+
 int main(void) {
-    char dir[] = "/tmp/sdm_scope_XXXXXX";
-    if (!mkdtemp(dir)) return 1;
-    sdm_config cfg = {.scripts_dir = dir, .actor = "tester", .now = NOW, .lua_instructions = 1000000,
-                      .time_zone = "UTC", .step_ops = 100000, .step_ms = 600000};   /* the count, not a loaded machine, ends 6.17 */
-    if (sdm_open(&db, ":memory:", &cfg, &err) != SDM_OK) { fprintf(stderr, "open: %s\n", err.msg); return 1; }
-    subprocesses();
-    errors_and_escalations();
-    event_subprocesses();
-    gateways_and_links();
-    loops();
-    compensation();
-    calls();
-    sdm_close(db);
-    rmdir(dir);
-    return t_done();
+    rt_cfg.step_ops = 100000;     /* the count, not a loaded machine, ends 6.17 */
+    rt_cfg.step_ms = 600000;
+    return rt_run(cases, sizeof cases / sizeof *cases);
 }

@@ -84,7 +84,7 @@ struct cli {
     const char *state, *when;
     /* per-command options, copied from opt[] for the handlers; NULL when not given */
     const char *client, *user, *process, *to, *from, *by, *role, *team, *head, *name, *out, *outcome, *version;
-    sdm *db;
+    sdm *h;
     sdm_err err;
     json_t *vars;               /* from --var k=v and --vars JSON */
     int argc;

@@ -25,7 +25,7 @@ int cmd_deploy(cli *c) {
     int worst = SDM_OK;
     for (int i = 1; i < c->argc; i++) {
         sdm_table *t = NULL;
-        int rc = sdm_deploy(c->db, c->argv[i], &t, &c->err);
+        int rc = sdm_deploy(c->h, c->argv[i], &t, &c->err);
         if (t && (c->json || t->nrow)) {
             if (c->json) print_json(stdout, t);
             else for (int r = 0; r < t->nrow; r++) {
@@ -56,15 +56,15 @@ int cmd_start(cli *c) {
     sdm_table *card = NULL;
     int rc = SDM_OK;
     /* --force: register the new client first, duplicate or not */
-    if (c->force && sdm_client_card(c->db, c->client, &card, &c->err) == SDM_ERR_NOTFOUND)
-        rc = sdm_client_add(c->db, c->client, "{\"force\": true}", &c->err);
+    if (c->force && sdm_client_card(c->h, c->client, &card, &c->err) == SDM_ERR_NOTFOUND)
+        rc = sdm_client_add(c->h, c->client, "{\"force\": true}", &c->err);
     sdm_table_free(card);
-    if (!rc) rc = sdm_start(c->db, c->argv[1], c->client, vars, &id, &c->err);
+    if (!rc) rc = sdm_start(c->h, c->argv[1], c->client, vars, &id, &c->err);
     free(vars);
     if (rc) return cli_fail(c, rc);
     sdm_filter f = {.id = id};
     sdm_table *t = NULL;
-    if (sdm_query(c->db, SDM_Q_TASKS, &f, &t, &c->err) != SDM_OK) return cli_fail(c, c->err.code);
+    if (sdm_query(c->h, SDM_Q_TASKS, &f, &t, &c->err) != SDM_OK) return cli_fail(c, c->err.code);
     if (c->json) printf("{\"instance\": %lld, \"tasks\": ", (long long)id), print_json(stdout, t), printf("}\n");
     else {
         printf("started instance %lld of %s for client %s\n", (long long)id, c->argv[1], c->client);
@@ -78,7 +78,7 @@ int cmd_complete(cli *c) {
     int64_t id;
     if (cli_arg_id(c, &id)) return EXIT_USAGE;
     char *vars = cli_vars(c);
-    int rc = sdm_complete(c->db, id, vars, &c->err);
+    int rc = sdm_complete(c->h, id, vars, &c->err);
     free(vars);
     if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"completed\": %lld}\n", (long long)id);
@@ -89,7 +89,7 @@ int cmd_complete(cli *c) {
 int cmd_retry(cli *c) {
     int64_t id;
     if (cli_arg_id(c, &id)) return EXIT_USAGE;
-    int rc = sdm_retry(c->db, id, &c->err);
+    int rc = sdm_retry(c->h, id, &c->err);
     if (rc) return cli_fail(c, rc);
     if (c->json) printf("{\"retried\": %lld}\n", (long long)id);
     else printf("retried incident %lld\n", (long long)id);
@@ -99,7 +99,7 @@ int cmd_retry(cli *c) {
 /* The generic worker behind every listing command. */
 int cli_list(cli *c, sdm_query_kind q, const sdm_filter *f) {
     sdm_table *t = NULL;
-    int rc = sdm_query(c->db, q, f, &t, &c->err);
+    int rc = sdm_query(c->h, q, f, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     cli_show(c, t);
     sdm_table_free(t);
@@ -129,7 +129,7 @@ int cmd_show(cli *c) {
     if (c->json) printf("{");
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         sdm_table *t = NULL;
-        int rc = sdm_query(c->db, parts[i].q, &f, &t, &c->err);
+        int rc = sdm_query(c->h, parts[i].q, &f, &t, &c->err);
         if (rc) { if (c->json) printf("}\n"); return cli_fail(c, rc); }
         if (c->json) { printf("%s\"%s\": ", i ? ", " : "", parts[i].title); print_json(stdout, t); }
         else if (parts[i].q == SDM_Q_INSTANCE) print_record(stdout, t);
@@ -145,7 +145,7 @@ int cmd_vars(cli *c) {
     if (cli_arg_id(c, &id)) return EXIT_USAGE;
     char *vars = cli_vars(c);
     if (vars) {
-        int rc = sdm_set_vars(c->db, id, vars, &c->err);
+        int rc = sdm_set_vars(c->h, id, vars, &c->err);
         free(vars);
         if (rc) return cli_fail(c, rc);
     }
@@ -155,7 +155,7 @@ int cmd_vars(cli *c) {
 
 int cmd_check(cli *c) {
     sdm_table *t = NULL;
-    int rc = sdm_check(c->db, &t, &c->err);
+    int rc = sdm_check(c->h, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     if (c->json) print_json(stdout, t);
     else if (t->nrow == 0) printf("ok: the store holds every invariant\n");
@@ -168,15 +168,15 @@ int cmd_check(cli *c) {
 int cmd_tick(cli *c) {
     int fired;
     int64_t next;
-    int rc = sdm_tick(c->db, &fired, &next, &c->err);
+    int rc = sdm_tick(c->h, &fired, &next, &c->err);
     if (rc) return cli_fail(c, rc);
     char when[64];
     if (c->json) {                       /* next_due in ms (0: nothing pending), next_due_at for people */
-        if (next) sdm_format_time(c->db, next, 1, when, sizeof when);
+        if (next) sdm_format_time(c->h, next, 1, when, sizeof when);
         printf("{\"fired\": %d, \"next_due\": %lld, \"next_due_at\": %s%s%s}\n", fired, (long long)next,
                next ? "\"" : "", next ? when : "null", next ? "\"" : "");
     } else {
-        if (next) sdm_format_time(c->db, next, 0, when, sizeof when);
+        if (next) sdm_format_time(c->h, next, 0, when, sizeof when);
         printf("fired %d; next due %s\n", fired, next ? when : "never (nothing pending)");
     }
     return EXIT_OK;
@@ -202,9 +202,9 @@ int cmd_run(cli *c) {
     while (!stopping) {
         int fired;
         int64_t next;
-        int rc = sdm_tick(c->db, &fired, &next, &c->err);
+        int rc = sdm_tick(c->h, &fired, &next, &c->err);
         if (rc) cli_log(c, SDM_LOG_ERROR, "tick-failed", c->err.msg);   /* report, keep serving */
-        int64_t now = sdm_now(c->db), wait = 60000;
+        int64_t now = sdm_now(c->h), wait = 60000;
         if (!rc && next && next - now < wait) wait = next > now ? next - now : 0;
         if (rc) wait = 5000;
         struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
@@ -224,7 +224,7 @@ int cmd_deviation(cli *c) {
     int64_t id;
     if (cli_arg_id(c, &id)) return EXIT_USAGE;
     const char *state = strcmp(c->argv[1], "ack") == 0 ? "acknowledged" : "resolved";   /* the table's two rows */
-    int rc = sdm_deviation_note(c->db, id, state, OPTV(c, O_TEXT), &c->err);
+    int rc = sdm_deviation_note(c->h, id, state, OPTV(c, O_TEXT), &c->err);
     if (rc) return cli_fail(c, rc);
     printf("deviation %lld %s\n", (long long)id, state);
     return EXIT_OK;
@@ -242,7 +242,7 @@ int cmd_jobs(cli *c) { sdm_filter f = {0}; return cli_list(c, SDM_Q_JOBS, &f); }
 int cmd_export(cli *c) {
     char *xml = NULL;
     size_t len = 0;
-    int rc = sdm_export(c->db, c->argv[1], c->version ? atoi(c->version) : 0, c->overlay, &xml, &len, &c->err);
+    int rc = sdm_export(c->h, c->argv[1], c->version ? atoi(c->version) : 0, c->overlay, &xml, &len, &c->err);
     if (rc) return cli_fail(c, rc);
     FILE *f = c->out ? fopen(c->out, "wb") : stdout;
     if (!f) { free(xml); snprintf(c->err.msg, sizeof c->err.msg, "cannot write %s", c->out); return cli_fail(c, SDM_ERR_IO); }
@@ -262,8 +262,8 @@ int cmd_message(cli *c) {
     if (!signal && !c->client)
         return cli_usage_error("%s", "usage: sdm message NAME --client KEY [--var k=v]... [--all]");
     char *vars = cli_vars(c);
-    int rc = signal ? sdm_signal(c->db, c->argv[1], vars, &delivered, &c->err)
-                    : sdm_message(c->db, c->argv[1], c->client, vars, c->state && !strcmp(c->state, "all"),
+    int rc = signal ? sdm_signal(c->h, c->argv[1], vars, &delivered, &c->err)
+                    : sdm_message(c->h, c->argv[1], c->client, vars, c->state && !strcmp(c->state, "all"),
                                   &delivered, &c->err);
     free(vars);
     if (rc) return cli_fail(c, rc);

@@ -108,11 +108,11 @@ int cmd_roles(cli *c) {
     int n = c->argc - 2, rc;
     if (c->out) {
         char *html = NULL;
-        if ((rc = sdm_roles_matrix_html(c->db, procs, n, c->set[S_LANGUAGE], &html, &c->err))) return cli_fail(c, rc);
+        if ((rc = sdm_roles_matrix_html(c->h, procs, n, c->set[S_LANGUAGE], &html, &c->err))) return cli_fail(c, rc);
         return save(c, html);
     }
     sdm_table *t = NULL;
-    if ((rc = sdm_roles_matrix(c->db, procs, n, &t, &c->err))) return cli_fail(c, rc);
+    if ((rc = sdm_roles_matrix(c->h, procs, n, &t, &c->err))) return cli_fail(c, rc);
     cli_show(c, t);
     sdm_table_free(t);
     return EXIT_OK;
@@ -121,12 +121,12 @@ int cmd_roles(cli *c) {
 int cmd_instruction(cli *c) {
     if (!c->user == !c->role) return cli_usage_error("%s", "sdm instruction wants --user U or --role R");
     char *html = NULL;
-    int rc = sdm_instruction_html(c->db, c->user, c->role, c->set[S_LANGUAGE], &html, &c->err);
+    int rc = sdm_instruction_html(c->h, c->user, c->role, c->set[S_LANGUAGE], &html, &c->err);
     return rc ? cli_fail(c, rc) : save(c, html);
 }
 
 int cmd_regulation(cli *c) {
     char *html = NULL;
-    int rc = sdm_regulation_html(c->db, c->argv[1], c->set[S_LANGUAGE], &html, &c->err);
+    int rc = sdm_regulation_html(c->h, c->argv[1], c->set[S_LANGUAGE], &html, &c->err);
     return rc ? cli_fail(c, rc) : save(c, html);
 }

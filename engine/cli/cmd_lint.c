@@ -25,14 +25,14 @@ int cmd_lint(cli *c) {
     sdm_config cfg = {0};
     conf_fill(c, &cfg);
     cfg.open_mode = SDM_OPEN_CREATE;
-    sdm *db = NULL;
-    int rc = sdm_open(&db, ":memory:", &cfg, &c->err);
+    sdm *h = NULL;
+    int rc = sdm_open(&h, ":memory:", &cfg, &c->err);
     if (rc) return cli_fail(c, rc);
     int problems = 0;
     for (int i = 1; i < c->argc; i++) {
         sdm_table *t = NULL;
         sdm_err e = {0};
-        rc = sdm_lint(db, c->argv[i], &t, &e);
+        rc = sdm_lint(h, c->argv[i], &t, &e);
         int shown = 0;
         if (t && c->json) print_json(stdout, t);
         for (int r = 0; t && r < t->nrow; r++) {
@@ -47,6 +47,6 @@ int cmd_lint(cli *c) {
         if (!c->json && !shown && !rc) printf("%s: clean\n", c->argv[i]);
         sdm_table_free(t);
     }
-    sdm_close(db);
+    sdm_close(h);
     return problems ? EXIT_FAIL : EXIT_OK;
 }

@@ -34,7 +34,7 @@ static const char *col(const sdm_table *t, const char *name) {
 
 int cmd_org(cli *c) {
     sdm_table *t = NULL;
-    int rc = sdm_org_load(c->db, c->argv[2], &t, &c->err);
+    int rc = sdm_org_load(c->h, c->argv[2], &t, &c->err);
     if (rc) return cli_fail(c, rc);
     return show_free(c, t);
 }
@@ -43,18 +43,18 @@ int cmd_user(cli *c) {
     const char *s = sub(c);
     if (strcmp(s, "add") == 0) {
         json_t *email = json_object_get(c->vars, "email");
-        int rc = sdm_user_add(c->db, c->argv[2], c->role, c->head ? c->head : c->team, c->name,
+        int rc = sdm_user_add(c->h, c->argv[2], c->role, c->head ? c->head : c->team, c->name,
                               json_is_string(email) ? json_string_value(email) : NULL, &c->err);
         if (rc) return cli_fail(c, rc);
         sdm_table *t = NULL;
-        if ((rc = sdm_users(c->db, NULL, NULL, &t, &c->err))) return cli_fail(c, rc);
+        if ((rc = sdm_users(c->h, NULL, NULL, &t, &c->err))) return cli_fail(c, rc);
         if (c->json) printf("{\"added\": \"%s\"}\n", c->argv[2]);
         else printf("added user %s\n", c->argv[2]);
         sdm_table_free(t);
         return EXIT_OK;
     }
     sdm_table *t = NULL;                                    /* user deactivate */
-    int rc = sdm_user_deactivate(c->db, c->argv[2], c->to, &t, &c->err);
+    int rc = sdm_user_deactivate(c->h, c->argv[2], c->to, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     if (!c->json && !c->csv) printf("deactivated %s; %d move%s\n", c->argv[2], t->nrow, t->nrow == 1 ? "" : "s");
     if (t->nrow || c->json || c->csv) cli_show(c, t);
@@ -64,7 +64,7 @@ int cmd_user(cli *c) {
 
 int cmd_users(cli *c) {
     sdm_table *t = NULL;
-    int rc = sdm_users(c->db, c->role, c->team, &t, &c->err);
+    int rc = sdm_users(c->h, c->role, c->team, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     return show_free(c, t);
 }
@@ -82,12 +82,12 @@ static char *client_fields(cli *c) {
 
 static int client_show(cli *c, const char *key) {
     sdm_table *card = NULL, *hist = NULL, *inst = NULL, *tasks = NULL;
-    int rc = sdm_client_card(c->db, key, &card, &c->err);
+    int rc = sdm_client_card(c->h, key, &card, &c->err);
     sdm_filter f = {.client = key, .state = "all"};
-    if (!rc) rc = sdm_query(c->db, SDM_Q_INSTANCES, &f, &inst, &c->err);
+    if (!rc) rc = sdm_query(c->h, SDM_Q_INSTANCES, &f, &inst, &c->err);
     sdm_filter ft = {.client = key};
-    if (!rc) rc = sdm_query(c->db, SDM_Q_TASKS, &ft, &tasks, &c->err);
-    if (!rc) rc = sdm_client_history(c->db, key, &hist, &c->err);
+    if (!rc) rc = sdm_query(c->h, SDM_Q_TASKS, &ft, &tasks, &c->err);
+    if (!rc) rc = sdm_client_history(c->h, key, &hist, &c->err);
     if (!rc) {
         if (c->json) {
             printf("{\"client\": "); print_json(stdout, card);
@@ -117,12 +117,12 @@ int cmd_client(cli *c) {
             fields = json_dumps(o, JSON_COMPACT);
             json_decref(o);
         }
-        int rc = s[0] == 'a' ? sdm_client_add(c->db, c->argv[2], fields, &c->err)
-                             : sdm_client_update(c->db, c->argv[2], fields, &c->err);
+        int rc = s[0] == 'a' ? sdm_client_add(c->h, c->argv[2], fields, &c->err)
+                             : sdm_client_update(c->h, c->argv[2], fields, &c->err);
         free(fields);
         if (rc) return cli_fail(c, rc);
         sdm_table *t = NULL;
-        if ((rc = sdm_client_card(c->db, c->argv[2], &t, &c->err))) return cli_fail(c, rc);
+        if ((rc = sdm_client_card(c->h, c->argv[2], &t, &c->err))) return cli_fail(c, rc);
         if (c->json) print_json(stdout, t); else print_record(stdout, t);
         sdm_table_free(t);
         return EXIT_OK;
@@ -130,7 +130,7 @@ int cmd_client(cli *c) {
     if (strcmp(s, "show") == 0) return client_show(c, c->argv[2]);
     if (strcmp(s, "assign") == 0) {
         if (!c->role || !c->user) return cli_usage_error("%s", "usage: sdm client assign KEY --role R --user U");
-        int rc = sdm_client_assign(c->db, c->argv[2], c->role, c->user, &c->err);
+        int rc = sdm_client_assign(c->h, c->argv[2], c->role, c->user, &c->err);
         if (rc) return cli_fail(c, rc);
         if (c->json) printf("{\"client\": \"%s\", \"role\": \"%s\", \"user\": \"%s\"}\n", c->argv[2], c->role, c->user);
         else printf("%s now holds %s for client %s\n", c->user, c->role, c->argv[2]);
@@ -138,12 +138,12 @@ int cmd_client(cli *c) {
     }
     if (strcmp(s, "merge") == 0) {
         sdm_table *t = NULL;
-        int rc = sdm_client_merge(c->db, c->argv[2], c->argv[3], &t, &c->err);
+        int rc = sdm_client_merge(c->h, c->argv[2], c->argv[3], &t, &c->err);
         if (rc) return cli_fail(c, rc);
         if (!c->json && !c->csv) printf("merged %s into %s\n", c->argv[3], c->argv[2]);
         return show_free(c, t);
     }
-    int rc = sdm_client_log(c->db, c->argv[2], OPTV(c, O_TYPE), OPTV(c, O_TEXT), &c->err);   /* client log */
+    int rc = sdm_client_log(c->h, c->argv[2], OPTV(c, O_TYPE), OPTV(c, O_TEXT), &c->err);   /* client log */
     if (rc) return cli_fail(c, rc);
     if (!c->json) printf("logged %s for client %s\n", OPTV(c, O_TYPE), c->argv[2]);
     else printf("{\"logged\": \"%s\"}\n", OPTV(c, O_TYPE));
@@ -153,7 +153,7 @@ int cmd_client(cli *c) {
 int cmd_clients(cli *c) {
     sdm_filter f = {.user = c->user, .client = c->client, .where = OPTV(c, O_WHERE)};
     sdm_table *t = NULL;
-    int rc = sdm_clients(c->db, &f, &t, &c->err);
+    int rc = sdm_clients(c->h, &f, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     return show_free(c, t);
 }
@@ -164,9 +164,9 @@ int cmd_card(cli *c) {
     if (strcmp(sub(c), "field") == 0) {                    /* the table's "add NAME": the word is ours to check */
         if (strcmp(c->argv[2], "add") != 0)
             return cli_usage_error("%s", "usage: sdm card field add NAME [--type text|number|bool|date] [--label L]");
-        if ((rc = sdm_card_field_add(c->db, c->argv[3], OPTV(c, O_TYPE), OPTV(c, O_LABEL), &c->err))) return cli_fail(c, rc);
+        if ((rc = sdm_card_field_add(c->h, c->argv[3], OPTV(c, O_TYPE), OPTV(c, O_LABEL), &c->err))) return cli_fail(c, rc);
     }
-    if ((rc = sdm_card_fields(c->db, &t, &c->err))) return cli_fail(c, rc);
+    if ((rc = sdm_card_fields(c->h, &t, &c->err))) return cli_fail(c, rc);
     return show_free(c, t);
 }
 
@@ -174,16 +174,16 @@ int cmd_card(cli *c) {
 
 int cmd_calendar(cli *c) {
     sdm_table *t = NULL;
-    int rc = sdm_calendar(c->db, c->user, c->when, 0, &t, &c->err);
+    int rc = sdm_calendar(c->h, c->user, c->when, 0, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     return show_free(c, t);
 }
 
 static int task_show(cli *c, int64_t id) {
     sdm_table *t = NULL, *card = NULL, *hist = NULL;
-    int rc = sdm_task_info(c->db, id, &t, &c->err);
+    int rc = sdm_task_info(c->h, id, &t, &c->err);
     const char *client = !rc ? col(t, "client") : NULL;
-    if (!rc && client) rc = sdm_client_history(c->db, client, &hist, &c->err);
+    if (!rc && client) rc = sdm_client_history(c->h, client, &hist, &c->err);
     if (!rc) {
         if (c->json) {
             printf("{\"task\": "); print_json(stdout, t);
@@ -215,24 +215,24 @@ int cmd_task(cli *c) {
     if (strcmp(s, "show") == 0) return task_show(c, id);
     if (strcmp(s, "claim") == 0) {
         if (!c->user) return cli_usage_error("%s", "usage: sdm task claim TASK --user U");
-        rc = sdm_task_claim(c->db, id, c->user, c->force, &c->err);
+        rc = sdm_task_claim(c->h, id, c->user, c->force, &c->err);
         did = "claimed";
     } else if (strcmp(s, "unclaim") == 0) {
-        rc = sdm_task_unclaim(c->db, id, c->user, c->force, &c->err);
+        rc = sdm_task_unclaim(c->h, id, c->user, c->force, &c->err);
         did = "unclaimed";
     } else if (strcmp(s, "delegate") == 0) {
         if (!c->to) return cli_usage_error("%s", "usage: sdm task delegate TASK --to U");
-        rc = sdm_task_delegate(c->db, id, c->to, c->force, &c->err);
+        rc = sdm_task_delegate(c->h, id, c->to, c->force, &c->err);
         did = "delegated";
     } else {                                                /* task complete */
         /* --user: who completes; they must hold the task (claim it first) */
         if (c->user) {
             sdm_table *t = NULL;
-            rc = sdm_task_info(c->db, id, &t, &c->err);
+            rc = sdm_task_info(c->h, id, &t, &c->err);
             if (rc) return cli_fail(c, rc);
             char *who = col(t, "assignee") ? strdup(col(t, "assignee")) : NULL;
             int mine = who && strcmp(who, c->user) == 0;
-            if (!who) rc = sdm_task_claim(c->db, id, c->user, c->force, &c->err);
+            if (!who) rc = sdm_task_claim(c->h, id, c->user, c->force, &c->err);
             sdm_table_free(t);
             if (rc) { free(who); return cli_fail(c, rc); }
             if (who && !mine) {
@@ -244,7 +244,7 @@ int cmd_task(cli *c) {
         }
         if (c->outcome) json_object_set_new(c->vars, "outcome", json_string(c->outcome));
         char *vars = cli_vars(c);
-        rc = sdm_complete(c->db, id, vars, &c->err);
+        rc = sdm_complete(c->h, id, vars, &c->err);
         free(vars);
         did = "completed";
     }
@@ -259,11 +259,11 @@ int cmd_task(cli *c) {
 static void kpi_plans(cli *c, int64_t to) {
     char month[16];
     sdm_table *t = NULL;
-    time_t at = (time_t)((to ? to - 1 : sdm_now(c->db)) / 1000);
+    time_t at = (time_t)((to ? to - 1 : sdm_now(c->h)) / 1000);
     struct tm tm;
     gmtime_r(&at, &tm);
     strftime(month, sizeof month, "%Y-%m", &tm);     /* plans are per calendar month in UTC, as the KPIs' */
-    if (sdm_report_plan(c->db, month, &t, &c->err) == SDM_OK && t->nrow) {
+    if (sdm_report_plan(c->h, month, &t, &c->err) == SDM_OK && t->nrow) {
         printf("\n-- plan against actual, %s:\n", month);
         cli_show(c, t);
     }
@@ -274,7 +274,7 @@ static void kpi_plans(cli *c, int64_t to) {
 
 int cmd_monitor(cli *c) {
     sdm_table *t = NULL;
-    int rc = sdm_monitor(c->db, c->team, &t, &c->err);
+    int rc = sdm_monitor(c->h, c->team, &t, &c->err);
     if (rc) return cli_fail(c, rc);
     return show_free(c, t);
 }
@@ -295,10 +295,10 @@ int cmd_report(cli *c) {
     int64_t from = 0, to = 0;
     int rc = SDM_OK;
     sdm_table *t = NULL;
-    if (c->from && (rc = sdm_parse_time(c->db, c->from, &from, &c->err))) return cli_fail(c, rc);
+    if (c->from && (rc = sdm_parse_time(c->h, c->from, &from, &c->err))) return cli_fail(c, rc);
     if (strcmp(s, "funnel") == 0) {
-        if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
-        rc = sdm_report_funnel(c->db, c->argv[2], c->by, from, to, &t, &c->err);
+        if (c->to && (rc = sdm_parse_time(c->h, c->to, &to, &c->err))) return cli_fail(c, rc);
+        rc = sdm_report_funnel(c->h, c->argv[2], c->by, from, to, &t, &c->err);
         if (rc) return cli_fail(c, rc);
         if (c->out) {
             size_t n = strlen(c->out);
@@ -316,11 +316,11 @@ int cmd_report(cli *c) {
         }
         return show_free(c, t);
     }
-    if (c->to && (rc = sdm_parse_time(c->db, c->to, &to, &c->err))) return cli_fail(c, rc);
-    if (strcmp(s, "kpi") == 0) rc = sdm_report_kpi(c->db, from, to, &t, &c->err);
-    else if (strcmp(s, "handoffs") == 0) rc = sdm_report_handoffs(c->db, from, to, &t, &c->err);
-    else if (strcmp(s, "clients") == 0) rc = sdm_report_clients(c->db, c->by, &t, &c->err);
-    else rc = sdm_report_deviations(c->db, c->by, from, to, &t, &c->err);   /* the table's last report row */
+    if (c->to && (rc = sdm_parse_time(c->h, c->to, &to, &c->err))) return cli_fail(c, rc);
+    if (strcmp(s, "kpi") == 0) rc = sdm_report_kpi(c->h, from, to, &t, &c->err);
+    else if (strcmp(s, "handoffs") == 0) rc = sdm_report_handoffs(c->h, from, to, &t, &c->err);
+    else if (strcmp(s, "clients") == 0) rc = sdm_report_clients(c->h, c->by, &t, &c->err);
+    else rc = sdm_report_deviations(c->h, c->by, from, to, &t, &c->err);   /* the table's last report row */
     if (rc) return cli_fail(c, rc);
     rc = show_free(c, t);
     if (strcmp(s, "kpi") == 0 && !c->json && !c->csv) kpi_plans(c, to);
@@ -340,10 +340,10 @@ int cmd_plan(cli *c) {
         if (!kind || !month || !OPTV(c, O_METRIC) || *end || end == c->argv[2])
             return cli_usage_error("%s", "usage: sdm plan set N --user U|--role R|--team HEAD --month YYYY-MM"
                                          " --metric won|revenue|tasks|on_time_pct|conversion_pct:STAGE");
-        if ((rc = sdm_plan_set(c->db, kind, who, month, OPTV(c, O_METRIC), n, &c->err))) return cli_fail(c, rc);
+        if ((rc = sdm_plan_set(c->h, kind, who, month, OPTV(c, O_METRIC), n, &c->err))) return cli_fail(c, rc);
     } else if (!month) {
         return cli_usage_error("%s", "usage: sdm report plan --month YYYY-MM");
     }
-    if ((rc = sdm_report_plan(c->db, month, &t, &c->err))) return cli_fail(c, rc);
+    if ((rc = sdm_report_plan(c->h, month, &t, &c->err))) return cli_fail(c, rc);
     return show_free(c, t);
 }

@@ -34,7 +34,7 @@ static char *read_password(int from_stdin) {
 int cmd_passwd(cli *c) {
     char *pw = read_password(c->opt[O_PASSWORD_STDIN] != NULL);
     if (!pw) return cli_usage_error("%s", "no password on standard input");
-    int rc = sdm_user_passwd(c->db, c->argv[2], pw, &c->err);
+    int rc = sdm_user_passwd(c->h, c->argv[2], pw, &c->err);
     memset(pw, 0, strlen(pw));
     free(pw);
     if (rc) return cli_fail(c, rc);
@@ -46,7 +46,7 @@ int cmd_token(cli *c) {
     if (strcmp(c->argv[1], "create") == 0) {
         char *token = NULL;
         int64_t id = 0;
-        int rc = sdm_token_create(c->db, c->argv[2], &token, &id, &c->err);
+        int rc = sdm_token_create(c->h, c->argv[2], &token, &id, &c->err);
         if (rc) return cli_fail(c, rc);
         if (c->json) printf("{\"id\": %lld, \"user\": \"%s\", \"token\": \"%s\"}\n", (long long)id, c->argv[2], token);
         else printf("%s\n", token), fprintf(stderr, "token %lld for %s: shown once, keep it secret\n", (long long)id, c->argv[2]);
@@ -54,7 +54,7 @@ int cmd_token(cli *c) {
         return EXIT_OK;
     }
     int revoked = 0;
-    int rc = sdm_token_revoke(c->db, c->argv[2], &revoked, &c->err);
+    int rc = sdm_token_revoke(c->h, c->argv[2], &revoked, &c->err);
     if (rc) return cli_fail(c, rc);
     printf("revoked %d token%s\n", revoked, revoked == 1 ? "" : "s");
     return EXIT_OK;
@@ -71,8 +71,8 @@ int cmd_serve(cli *c) {
     ** runs on a handle of the server's own pool, which also writes its
     ** times (print_json_value), so this one is not kept. */
     print_setup(NULL, 0, ',');
-    sdm_close(c->db);
-    c->db = NULL;
+    sdm_close(c->h);
+    c->h = NULL;
     int rc = srv_run(&cfg, &c->err);
     return rc ? cli_fail(c, rc) : EXIT_OK;
 }

@@ -78,7 +78,7 @@ void cli_log(void *ctx, int level, const char *what, const char *detail) {
     static const char *const levels[] = {"info", "warn", "error"};
     const char *lv = level >= 0 && level <= SDM_LOG_ERROR ? levels[level] : "info";
     char when[64];
-    if (sdm_format_time(c->db, sdm_now(c->db), 1, when, sizeof when) != 0) snprintf(when, sizeof when, "-");
+    if (sdm_format_time(c->h, sdm_now(c->h), 1, when, sizeof when) != 0) snprintf(when, sizeof when, "-");
     if (c->opt[O_LOG_JSON]) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "level", lv, "event", what,
                               "detail", detail ? detail : "");
@@ -220,19 +220,19 @@ static int open_store(cli *c) {
         snprintf(c->err.msg, sizeof c->err.msg, "no database at %s: deploy a model first or run `sdm init`", path);
         return cli_fail(c, SDM_ERR_NOTFOUND);
     }
-    int rc = sdm_open(&c->db, path, &cfg, &c->err);
+    int rc = sdm_open(&c->h, path, &cfg, &c->err);
     if (rc) return cli_fail(c, rc);
     /* Without --as the command line acts as the administrator; with it, it
     ** obeys that user's access rules (access.c). */
-    if (c->opt[O_AS] && (rc = sdm_act_as(c->db, c->opt[O_AS], &c->err)) != SDM_OK) return cli_fail(c, rc);
+    if (c->opt[O_AS] && (rc = sdm_act_as(c->h, c->opt[O_AS], &c->err)) != SDM_OK) return cli_fail(c, rc);
     if (now && !cfg.now) {               /* a date-time: read in the business zone unless it has an offset */
         int64_t ms;
-        if ((rc = sdm_parse_time(c->db, now, &ms, &c->err)) != SDM_OK) return cli_fail(c, rc);
-        sdm_set_now(c->db, ms);
+        if ((rc = sdm_parse_time(c->h, now, &ms, &c->err)) != SDM_OK) return cli_fail(c, rc);
+        sdm_set_now(c->h, ms);
     }
     const char *sep = c->opt[O_CSV_SEP];
     if (sep && strlen(sep) != 1) return cli_usage_error("--csv-sep wants one character, not '%s'", sep);
-    print_setup(c->db, c->opt[O_CSV_BOM] != NULL, sep ? sep[0] : ',');
+    print_setup(c->h, c->opt[O_CSV_BOM] != NULL, sep ? sep[0] : ',');
     return EXIT_OK;
 }
 
@@ -262,7 +262,7 @@ int main(int argc, char **argv) {
     if (c.cmd->store != CLI_NO_STORE && (rc = open_store(&c)) != EXIT_OK) goto out;
     rc = c.cmd->run(&c);
 out:
-    sdm_close(c.db);
+    sdm_close(c.h);
     conf_free(&c);
     json_decref(c.vars);
     free(c.argv);

@@ -11,23 +11,23 @@
 
 /* The command line prints for one handle (its own, print_setup); the
 ** server passes each request's handle to print_json_value. */
-static struct { sdm *db; int bom; char sep; } P = {NULL, 0, ','};
+static struct { sdm *h; int bom; char sep; } P = {NULL, 0, ','};
 
-void print_setup(sdm *db, int csv_bom, char csv_sep) {
-    P.db = db;
+void print_setup(sdm *h, int csv_bom, char csv_sep) {
+    P.h = h;
     P.bom = csv_bom;
     P.sep = csv_sep;
 }
 
 /* A 't' cell: "2026-12-02 10:00", or with iso "2026-12-02T10:00:00+03:00". */
-static void format_time(sdm *db, const char *v, int iso, char *buf, size_t n) {
+static void format_time(sdm *h, const char *v, int iso, char *buf, size_t n) {
     int64_t ms = strtoll(v, NULL, 10);
-    if (!db || sdm_format_time(db, ms, iso, buf, n) != 0) snprintf(buf, n, "%lld", (long long)ms);
+    if (!h || sdm_format_time(h, ms, iso, buf, n) != 0) snprintf(buf, n, "%lld", (long long)ms);
 }
 
 void format_cell(char type, const char *v, char *buf, size_t n) {
     if (!v) { snprintf(buf, n, "-"); return; }
-    if (type == 't') { format_time(P.db, v, 0, buf, n); return; }
+    if (type == 't') { format_time(P.h, v, 0, buf, n); return; }
     snprintf(buf, n, "%s", v);
     for (char *p = buf; *p; p++) if (*p == '\n' || *p == '\t') *p = ' ';
 }
@@ -67,7 +67,7 @@ void print_table(FILE *out, const sdm_table *t) {
     free(w);
 }
 
-static json_t *cell_json(sdm *db, char type, const char *v) {
+static json_t *cell_json(sdm *h, char type, const char *v) {
     if (!v) return json_null();
     switch (type) {
     case 'i': return json_integer(strtoll(v, NULL, 10));
@@ -75,7 +75,7 @@ static json_t *cell_json(sdm *db, char type, const char *v) {
     case 'b': return json_boolean(strcmp(v, "0") != 0);
     case 't': {
         char buf[64];
-        format_time(db, v, 1, buf, sizeof buf);
+        format_time(h, v, 1, buf, sizeof buf);
         return json_string(buf);
     }
     case 'j': {
@@ -86,19 +86,19 @@ static json_t *cell_json(sdm *db, char type, const char *v) {
     }
 }
 
-json_t *print_json_value(sdm *db, const sdm_table *t) {
+json_t *print_json_value(sdm *h, const sdm_table *t) {
     json_t *a = json_array();
     for (int r = 0; t && r < t->nrow; r++) {
         json_t *o = json_object();
         for (int c = 0; c < t->ncol; c++)
-            json_object_set_new(o, t->cols[c], cell_json(db, t->types[c], t->cells[r * t->ncol + c]));
+            json_object_set_new(o, t->cols[c], cell_json(h, t->types[c], t->cells[r * t->ncol + c]));
         json_array_append_new(a, o);
     }
     return a;
 }
 
 void print_json(FILE *out, const sdm_table *t) {
-    json_t *a = print_json_value(P.db, t);
+    json_t *a = print_json_value(P.h, t);
     json_dumpf(a, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(a);
@@ -133,7 +133,7 @@ void print_csv(FILE *out, const sdm_table *t) {
         for (int c = 0; c < t->ncol; c++) {
             const char *v = t->cells[r * t->ncol + c];
             if (c) fputc(P.sep, out);
-            if (v && t->types[c] == 't') { format_time(P.db, v, 0, buf, sizeof buf); v = buf; }
+            if (v && t->types[c] == 't') { format_time(P.h, v, 0, buf, sizeof buf); v = buf; }
             csv_field(out, v);
         }
         fputs("\r\n", out);

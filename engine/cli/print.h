@@ -11,13 +11,13 @@
 
 void print_table(FILE *out, const sdm_table *t);
 void print_json(FILE *out, const sdm_table *t);        /* an array of objects */
-/* The same array, for the server: times in the zone of `db`, the handle
+/* The same array, for the server: times in the zone of `h`, the handle
 ** the request runs on (NULL: as milliseconds). */
-json_t *print_json_value(sdm *db, const sdm_table *t);
+json_t *print_json_value(sdm *h, const sdm_table *t);
 void print_record(FILE *out, const sdm_table *t);      /* first row as "key: value" lines */
 void print_csv(FILE *out, const sdm_table *t);         /* RFC 4180, CRLF, times as people read them */
 /* The handle whose time zone times are shown in; CSV's byte order mark and separator. */
-void print_setup(sdm *db, int csv_bom, char csv_sep);
+void print_setup(sdm *h, int csv_bom, char csv_sep);
 /* Human form of a cell: times as "YYYY-MM-DD HH:MM" in the business zone, JSON as is. */
 void format_cell(char type, const char *v, char *buf, size_t n);
 #endif

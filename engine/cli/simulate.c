@@ -90,7 +90,7 @@ static const char *cell(const sdm_table *t, int r, const char *col) {
 static void start_client(sim *s, const char *process, const char *client, const char *vars) {
     int64_t id;
     sdm_err err;
-    if (sdm_start(s->c->db, process, client, vars, &id, &err) == SDM_OK) s->started++;
+    if (sdm_start(s->c->h, process, client, vars, &id, &err) == SDM_OK) s->started++;
     else { s->failures++; fprintf(stderr, "simulate: start %s for %s: %s\n", process, client, err.msg); }
 }
 
@@ -100,7 +100,7 @@ static void chain(sim *s, int64_t instance) {
     sdm_filter f = {.id = instance};
     sdm_table *t = NULL;
     sdm_err err;
-    if (sdm_query(s->c->db, SDM_Q_INSTANCE, &f, &t, &err) != SDM_OK) return;
+    if (sdm_query(s->c->h, SDM_Q_INSTANCE, &f, &t, &err) != SDM_OK) return;
     const char *state = cell(t, 0, "state"), *outcome = cell(t, 0, "outcome");
     char process[256], client[256];
     snprintf(process, sizeof process, "%s", cell(t, 0, "process"));
@@ -111,7 +111,7 @@ static void chain(sim *s, int64_t instance) {
     sdm_table_free(t);
     const char *next = json_string_value(json_object_get(json_object_get(s->p, "chain"), process));
     if (!success || !next) return;
-    if (sdm_query(s->c->db, SDM_Q_VARIABLES, &f, &t, &err) != SDM_OK) return;
+    if (sdm_query(s->c->h, SDM_Q_VARIABLES, &f, &t, &err) != SDM_OK) return;
     json_t *vars = json_object();
     for (int r = 0; r < t->nrow; r++)
         json_object_set_new(vars, cell(t, r, "name"), json_loads(cell(t, r, "value"), JSON_DECODE_ANY, NULL));
@@ -138,11 +138,11 @@ static int64_t done_at(sim *s, int64_t task, const char *node, int64_t created) 
 }
 
 static void work_tasks(sim *s) {
-    if (!sdm_is_working_time(s->c->db, s->now)) return;     /* managers work office hours */
+    if (!sdm_is_working_time(s->c->h, s->now)) return;     /* managers work office hours */
     sdm_filter f = {.state = "open", .limit = 1000000};
     sdm_table *t = NULL;
     sdm_err err;
-    if (sdm_query(s->c->db, SDM_Q_TASKS, &f, &t, &err) != SDM_OK) return;
+    if (sdm_query(s->c->h, SDM_Q_TASKS, &f, &t, &err) != SDM_OK) return;
     json_t *tasks = json_object_get(s->p, "tasks");
     for (int r = 0; r < t->nrow; r++) {
         int64_t id = strtoll(cell(t, r, "id"), NULL, 10);
@@ -151,8 +151,8 @@ static void work_tasks(sim *s) {
         const char *who = cell(t, r, "assignee");
         int64_t instance = strtoll(cell(t, r, "instance"), NULL, 10);
         char *vars = choose_vars(s, json_object_get(tasks, cell(t, r, "node")), id);
-        sdm_set_actor(s->c->db, who ? who : "simulator");
-        if (sdm_complete(s->c->db, id, vars, &err) == SDM_OK) { s->completed++; chain(s, instance); }
+        sdm_set_actor(s->c->h, who ? who : "simulator");
+        if (sdm_complete(s->c->h, id, vars, &err) == SDM_OK) { s->completed++; chain(s, instance); }
         else if (err.code != SDM_ERR_STATE) { s->failures++; fprintf(stderr, "simulate: task %lld: %s\n", (long long)id, err.msg); }
         free(vars);
     }
@@ -174,7 +174,7 @@ static void arrivals(sim *s, int64_t t0, int64_t until, int *next_client) {
         const char *prefix = json_string_value(json_object_get(a, "prefix"));
         snprintf(client, sizeof client, "%s-%04d", prefix ? prefix : "client", *next_client + 1);
         char *vars = choose_vars(s, json_object_get(a, "vars"), *next_client);
-        sdm_set_actor(s->c->db, "web-form");
+        sdm_set_actor(s->c->h, "web-form");
         start_client(s, process, client, vars);
         free(vars);
         (*next_client)++;
@@ -191,21 +191,21 @@ int cmd_simulate(cli *c) {
     }
     int days = (int)json_integer_value(json_object_get(s.p, "days"));
     s.seed = (uint64_t)json_integer_value(json_object_get(s.p, "seed"));
-    s.now = sdm_now(c->db);
+    s.now = sdm_now(c->h);
     int64_t t0 = s.now, end = s.now + (int64_t)(days > 0 ? days : 28) * 24 * HOUR;
     int next_client = 0, fired;
     for (; s.now < end; s.now += HOUR) {
-        sdm_set_now(c->db, s.now);
+        sdm_set_now(c->h, s.now);
         arrivals(&s, t0, s.now + HOUR, &next_client);
         work_tasks(&s);
-        if (sdm_tick(c->db, &fired, NULL, &c->err) != SDM_OK) { json_decref(s.p); return cli_fail(c, c->err.code); }
+        if (sdm_tick(c->h, &fired, NULL, &c->err) != SDM_OK) { json_decref(s.p); return cli_fail(c, c->err.code); }
     }
     /* deals won: the KPIs' tier totals (a called lead or service ending
     ** with success is a step of the lifecycle, not a deal) */
     long deals = 0;
     double revenue = 0;
     sdm_table *k = NULL;
-    if (sdm_report_kpi(c->db, t0, end, &k, &c->err) == SDM_OK)
+    if (sdm_report_kpi(c->h, t0, end, &k, &c->err) == SDM_OK)
         for (int r = 0; r < k->nrow; r++)
             if (strcmp(cell(k, r, "user"), "(all)") == 0) {
                 deals += strtol(cell(k, r, "won"), NULL, 10);

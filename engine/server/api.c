@@ -48,13 +48,13 @@ static int table_or_fail(srv_req *r, int rc, sdm_table *t) {
 
 static int query(srv_req *r, sdm_query_kind q, const sdm_filter *f) {
     sdm_table *t = NULL;
-    int rc = sdm_query(r->db, q, f, &t, &r->err);
+    int rc = sdm_query(r->h, q, f, &t, &r->err);
     return table_or_fail(r, rc, t);
 }
 
 /* The first row of a table as an object (null when empty). */
 static json_t *row_of(srv_req *r, const sdm_table *t) {
-    json_t *a = print_json_value(r->db, t);
+    json_t *a = print_json_value(r->h, t);
     json_t *o = json_incref(json_array_get(a, 0));
     json_decref(a);
     return o ? o : json_null();
@@ -64,7 +64,7 @@ static int time_arg(srv_req *r, const char *name, int64_t *ms) {
     const char *v = srv_arg(r, name);
     *ms = 0;
     if (!v) return 1;
-    if (sdm_parse_time(r->db, v, ms, &r->err) == SDM_OK) return 1;
+    if (sdm_parse_time(r->h, v, ms, &r->err) == SDM_OK) return 1;
     srv_fail(r, r->err.code);
     return 0;
 }
@@ -84,7 +84,7 @@ static int session_post(srv_req *r) {
         json_decref(b);
         return srv_error(r, 429, "limit", "too many failed sign-ins; try again later");
     }
-    if (sdm_login(r->db, user, password, &r->err) != SDM_OK) {
+    if (sdm_login(r->h, user, password, &r->err) != SDM_OK) {
         ses_failed(user, r->addr);
         json_decref(b);
         return srv_error(r, 401, "unauthorized", "wrong user or password");
@@ -108,10 +108,10 @@ static int session_delete(srv_req *r) {
 
 static int me(srv_req *r) {
     sdm_table *t = NULL;
-    int rc = sdm_users(r->db, NULL, r->user, &t, &r->err);
+    int rc = sdm_users(r->h, NULL, r->user, &t, &r->err);
     if (rc) return table_or_fail(r, rc, t);
     json_t *o = json_null();
-    json_t *a = print_json_value(r->db, t);
+    json_t *a = print_json_value(r->h, t);
     size_t i;
     json_t *v;
     json_array_foreach(a, i, v)
@@ -132,7 +132,7 @@ static int tasks_list(srv_req *r) {
     if (when && strcmp(when, "today") && strcmp(when, "overdue") && strcmp(when, "upcoming") && strcmp(when, "all"))
         return srv_error(r, 400, "misuse", "when is today, overdue, upcoming or all");
     sdm_table *t = NULL;
-    int rc = sdm_calendar(r->db, user ? user : r->user, when, 0, &t, &r->err);
+    int rc = sdm_calendar(r->h, user ? user : r->user, when, 0, &t, &r->err);
     return table_or_fail(r, rc, t);
 }
 
@@ -141,9 +141,9 @@ static int tasks_list(srv_req *r) {
 static int queue(srv_req *r) {
     sdm_filter f = {.state = "open"};
     sdm_table *t = NULL;
-    int rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
+    int rc = sdm_query(r->h, SDM_Q_TASKS, &f, &t, &r->err);
     if (rc) return table_or_fail(r, rc, t);
-    json_t *a = print_json_value(r->db, t), *v, *out = json_array();
+    json_t *a = print_json_value(r->h, t), *v, *out = json_array();
     size_t i;
     json_array_foreach(a, i, v)
         if (json_is_null(json_object_get(v, "assignee"))) json_array_append(out, v);
@@ -154,16 +154,16 @@ static int queue(srv_req *r) {
 
 static int task_get(srv_req *r) {
     sdm_table *t = NULL, *h = NULL, *card = NULL;
-    int rc = sdm_task_info(r->db, r->id, &t, &r->err);
+    int rc = sdm_task_info(r->h, r->id, &t, &r->err);
     if (rc) return table_or_fail(r, rc, t);
     json_t *o = row_of(r, t);
     sdm_filter f = {.id = json_integer_value(json_object_get(o, "instance"))};
-    rc = sdm_query(r->db, SDM_Q_HISTORY, &f, &h, &r->err);
+    rc = sdm_query(r->h, SDM_Q_HISTORY, &f, &h, &r->err);
     const char *client = str(o, "client");
-    if (!rc && client) rc = sdm_client_history(r->db, client, &card, &r->err);
+    if (!rc && client) rc = sdm_client_history(r->h, client, &card, &r->err);
     if (!rc) {
-        json_object_set_new(o, "history", print_json_value(r->db, h));
-        json_object_set_new(o, "client_history", print_json_value(r->db, card));
+        json_object_set_new(o, "history", print_json_value(r->h, h));
+        json_object_set_new(o, "client_history", print_json_value(r->h, card));
         srv_json(r, 200, o);
     } else { json_decref(o); srv_fail(r, rc); }
     sdm_table_free(t); sdm_table_free(h); sdm_table_free(card);
@@ -178,11 +178,11 @@ static int task_action(srv_req *r) {
     int rc;
     if (strcmp(a, "claim") == 0) {
         const char *user = str(b, "user");
-        rc = sdm_task_claim(r->db, r->id, user ? user : r->user, 0, &r->err);
-    } else if (strcmp(a, "unclaim") == 0) rc = sdm_task_unclaim(r->db, r->id, r->user, 0, &r->err);
+        rc = sdm_task_claim(r->h, r->id, user ? user : r->user, 0, &r->err);
+    } else if (strcmp(a, "unclaim") == 0) rc = sdm_task_unclaim(r->h, r->id, r->user, 0, &r->err);
     else if (strcmp(a, "delegate") == 0) {
         if (!str(b, "to")) { json_decref(b); return srv_error(r, 400, "misuse", "\"to\" (a user) is required"); }
-        rc = sdm_task_delegate(r->db, r->id, str(b, "to"), 0, &r->err);
+        rc = sdm_task_delegate(r->h, r->id, str(b, "to"), 0, &r->err);
     } else if (strcmp(a, "complete") == 0) {
         if (!vars_of(r, b, &vars)) { json_decref(b); return r->status; }
         rc = grp_complete(r->user, r->id, vars, &r->err);
@@ -204,14 +204,14 @@ static int instances_post(srv_req *r) {
     int64_t id = 0;
     json_t *b = body_vars(r, &vars);
     if (!b) return r->status;
-    int rc = sdm_start(r->db, str(b, "process"), str(b, "client"), vars, &id, &r->err);
+    int rc = sdm_start(r->h, str(b, "process"), str(b, "client"), vars, &id, &r->err);
     free(vars);
     json_decref(b);
     if (rc) return srv_fail(r, rc);
     sdm_filter f = {.id = id};
     sdm_table *t = NULL;
-    rc = sdm_query(r->db, SDM_Q_TASKS, &f, &t, &r->err);
-    srv_json(r, 201, json_pack("{s:I,s:o}", "instance", (json_int_t)id, "tasks", print_json_value(r->db, rc ? NULL : t)));
+    rc = sdm_query(r->h, SDM_Q_TASKS, &f, &t, &r->err);
+    srv_json(r, 201, json_pack("{s:I,s:o}", "instance", (json_int_t)id, "tasks", print_json_value(r->h, rc ? NULL : t)));
     sdm_table_free(t);
     return r->status;
 }
@@ -221,7 +221,7 @@ static int messages_post(srv_req *r) {
     int delivered = 0;
     json_t *b = body_vars(r, &vars);
     if (!b) return r->status;
-    int rc = sdm_message(r->db, str(b, "name"), str(b, "client"), vars, json_is_true(json_object_get(b, "all")),
+    int rc = sdm_message(r->h, str(b, "name"), str(b, "client"), vars, json_is_true(json_object_get(b, "all")),
                          &delivered, &r->err);
     free(vars);
     json_decref(b);
@@ -231,9 +231,9 @@ static int messages_post(srv_req *r) {
 
 static int client_get(srv_req *r) {
     sdm_table *card = NULL, *h = NULL;
-    int rc = sdm_client_card(r->db, r->key, &card, &r->err);
-    if (!rc) rc = sdm_client_history(r->db, r->key, &h, &r->err);
-    if (!rc) srv_json(r, 200, json_pack("{s:o,s:o}", "card", print_json_value(r->db, card), "history", print_json_value(r->db, h)));
+    int rc = sdm_client_card(r->h, r->key, &card, &r->err);
+    if (!rc) rc = sdm_client_history(r->h, r->key, &h, &r->err);
+    if (!rc) srv_json(r, 200, json_pack("{s:o,s:o}", "card", print_json_value(r->h, card), "history", print_json_value(r->h, h)));
     else srv_fail(r, rc);
     sdm_table_free(card); sdm_table_free(h);
     return r->status;
@@ -243,7 +243,7 @@ static int clients_list(srv_req *r) {
     const char *user = srv_arg(r, "user");
     sdm_filter f = {.user = user ? user : r->user};
     sdm_table *t = NULL;
-    int rc = sdm_clients(r->db, &f, &t, &r->err);
+    int rc = sdm_clients(r->h, &f, &t, &r->err);
     return table_or_fail(r, rc, t);
 }
 
@@ -253,7 +253,7 @@ static int inbox_get(srv_req *r) {
 }
 
 static int inbox_read(srv_req *r) {
-    int rc = sdm_inbox_read(r->db, r->id, &r->err);
+    int rc = sdm_inbox_read(r->h, r->id, &r->err);
     return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I}", "read", (json_int_t)r->id));
 }
 
@@ -270,14 +270,14 @@ static int deviation_post(srv_req *r) {
     const char *state = strcmp(r->action, "acknowledge") == 0 ? "acknowledged"
                       : strcmp(r->action, "resolve") == 0 ? "resolved" : NULL;
     if (!state) { json_decref(b); return srv_error(r, 404, "notfound", "acknowledge or resolve"); }
-    int rc = sdm_deviation_note(r->db, r->id, state, str(b, "note"), &r->err);
+    int rc = sdm_deviation_note(r->h, r->id, state, str(b, "note"), &r->err);
     json_decref(b);
     return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I,s:s}", "deviation", (json_int_t)r->id, "state", state));
 }
 
 static int monitor(srv_req *r) {
     sdm_table *t = NULL;
-    int rc = sdm_monitor(r->db, srv_arg(r, "team"), &t, &r->err);
+    int rc = sdm_monitor(r->h, srv_arg(r, "team"), &t, &r->err);
     return table_or_fail(r, rc, t);
 }
 
@@ -287,10 +287,10 @@ static int report(srv_req *r) {
     sdm_table *t = NULL;
     const char *by = srv_arg(r, "by");
     int rc;
-    if (strcmp(r->key, "funnel") == 0) rc = sdm_report_funnel(r->db, srv_arg(r, "process"), by, from, to, &t, &r->err);
-    else if (strcmp(r->key, "kpi") == 0) rc = sdm_report_kpi(r->db, from, to, &t, &r->err);
-    else if (strcmp(r->key, "handoffs") == 0) rc = sdm_report_handoffs(r->db, from, to, &t, &r->err);
-    else if (strcmp(r->key, "deviations") == 0) rc = sdm_report_deviations(r->db, by, from, to, &t, &r->err);
+    if (strcmp(r->key, "funnel") == 0) rc = sdm_report_funnel(r->h, srv_arg(r, "process"), by, from, to, &t, &r->err);
+    else if (strcmp(r->key, "kpi") == 0) rc = sdm_report_kpi(r->h, from, to, &t, &r->err);
+    else if (strcmp(r->key, "handoffs") == 0) rc = sdm_report_handoffs(r->h, from, to, &t, &r->err);
+    else if (strcmp(r->key, "deviations") == 0) rc = sdm_report_deviations(r->h, by, from, to, &t, &r->err);
     else return srv_error(r, 404, "notfound", "reports: funnel, kpi, handoffs, deviations");
     return table_or_fail(r, rc, t);
 }
@@ -305,13 +305,13 @@ static int processes(srv_req *r) {
 static int deploy(srv_req *r) {
     const char *name = srv_arg(r, "name");
     sdm_table *t = NULL;
-    int rc = sdm_deploy_xml(r->db, name ? name : "upload.bpmn", r->body, r->len, &t, &r->err);
+    int rc = sdm_deploy_xml(r->h, name ? name : "upload.bpmn", r->body, r->len, &t, &r->err);
     if (rc) {
         srv_fail(r, rc);
         json_t *o = json_loads(r->out, 0, NULL);
-        if (o && t) json_object_set_new(json_object_get(o, "error"), "problems", print_json_value(r->db, t));
+        if (o && t) json_object_set_new(json_object_get(o, "error"), "problems", print_json_value(r->h, t));
         if (o) srv_json(r, r->status, o);
-    } else srv_json(r, 201, json_pack("{s:o}", "deployed", print_json_value(r->db, t)));
+    } else srv_json(r, 201, json_pack("{s:o}", "deployed", print_json_value(r->h, t)));
     sdm_table_free(t);
     return r->status;
 }
@@ -320,7 +320,7 @@ static int diagram(srv_req *r) {
     const char *overlay = srv_arg(r, "overlay"), *version = srv_arg(r, "version");
     char *xml = NULL;
     size_t len = 0;
-    int rc = sdm_export(r->db, r->key, version ? atoi(version) : 0, overlay && strcmp(overlay, "0") != 0,
+    int rc = sdm_export(r->h, r->key, version ? atoi(version) : 0, overlay && strcmp(overlay, "0") != 0,
                         &xml, &len, &r->err);
     if (rc) return srv_fail(r, rc);
     free(r->out);
@@ -343,7 +343,7 @@ static int incidents(srv_req *r) {
 }
 
 static int incident_retry(srv_req *r) {
-    int rc = sdm_retry(r->db, r->id, &r->err);
+    int rc = sdm_retry(r->h, r->id, &r->err);
     return rc ? srv_fail(r, rc) : srv_json(r, 200, json_pack("{s:I}", "retried", (json_int_t)r->id));
 }
 
@@ -365,19 +365,19 @@ static int doc_instruction(srv_req *r) {
     const char *user = srv_arg(r, "user"), *role = srv_arg(r, "role");
     if (!user && !role) user = r->user;
     char *html = NULL;
-    int rc = sdm_instruction_html(r->db, user, role, srv_arg(r, "lang"), &html, &r->err);
+    int rc = sdm_instruction_html(r->h, user, role, srv_arg(r, "lang"), &html, &r->err);
     return html_page(r, rc, html);
 }
 
 static int doc_regulation(srv_req *r) {
     char *html = NULL;
-    int rc = sdm_regulation_html(r->db, r->key, srv_arg(r, "lang"), &html, &r->err);
+    int rc = sdm_regulation_html(r->h, r->key, srv_arg(r, "lang"), &html, &r->err);
     return html_page(r, rc, html);
 }
 
 static int doc_matrix(srv_req *r) {
     char *html = NULL;
-    int rc = sdm_roles_matrix_html(r->db, NULL, 0, srv_arg(r, "lang"), &html, &r->err);
+    int rc = sdm_roles_matrix_html(r->h, NULL, 0, srv_arg(r, "lang"), &html, &r->err);
     return html_page(r, rc, html);
 }
 
@@ -396,13 +396,13 @@ static int64_t max_id(const sdm_table *t) {
 }
 
 /* The user's open tasks and visible open deviations, as the engine lets them see. */
-static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **devs, sdm_table **msgs) {
+static int poll_store(srv_stream *s, sdm *h, sdm_table **tasks, sdm_table **devs, sdm_table **msgs) {
     sdm_err err;
     sdm_filter ft = {.user = s->user}, fd = {.state = "open"}, fm = {.user = s->user};
     *tasks = *devs = *msgs = NULL;
-    if (sdm_act_as(db, s->user, &err)) return -1;
-    if (sdm_query(db, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(db, SDM_Q_DEVIATIONS, &fd, devs, &err) ||
-        sdm_query(db, SDM_Q_INBOX, &fm, msgs, &err)) {
+    if (sdm_act_as(h, s->user, &err)) return -1;
+    if (sdm_query(h, SDM_Q_TASKS, &ft, tasks, &err) || sdm_query(h, SDM_Q_DEVIATIONS, &fd, devs, &err) ||
+        sdm_query(h, SDM_Q_INBOX, &fm, msgs, &err)) {
         sdm_table_free(*tasks); sdm_table_free(*devs); sdm_table_free(*msgs);
         *tasks = *devs = *msgs = NULL;
         return -1;
@@ -410,18 +410,18 @@ static int poll_store(srv_stream *s, sdm *db, sdm_table **tasks, sdm_table **dev
     return 0;
 }
 
-srv_stream *srv_stream_new(sdm *db, const char *user) {
+srv_stream *srv_stream_new(sdm *h, const char *user) {
     srv_stream *s = calloc(1, sizeof *s);
     snprintf(s->user, sizeof s->user, "%s", user);
     sdm_table *t, *d, *m;
-    if (poll_store(s, db, &t, &d, &m) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); s->last_msg = max_id(m); }
+    if (poll_store(s, h, &t, &d, &m) == 0) { s->last_task = max_id(t); s->last_dev = max_id(d); s->last_msg = max_id(m); }
     sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     return s;
 }
 
 /* Rows of `t` with id above *last as events, newest id kept. */
-static size_t emit(FILE *out, sdm *db, const char *event, const sdm_table *t, int64_t *last) {
-    json_t *a = print_json_value(db, t);
+static size_t emit(FILE *out, sdm *h, const char *event, const sdm_table *t, int64_t *last) {
+    json_t *a = print_json_value(h, t);
     size_t i, n = 0;
     json_t *v;
     int64_t seen = *last;
@@ -438,16 +438,16 @@ static size_t emit(FILE *out, sdm *db, const char *event, const sdm_table *t, in
     return n;
 }
 
-long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n) {
+long srv_stream_next(srv_stream *s, sdm *h, char *buf, size_t n) {
     sdm_table *t, *d, *m;
-    if (poll_store(s, db, &t, &d, &m)) return -1;
+    if (poll_store(s, h, &t, &d, &m)) return -1;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     int64_t lt = s->last_task, ld = s->last_dev, lm = s->last_msg;
-    emit(out, db, "task", t, &s->last_task);
-    emit(out, db, "deviation", d, &s->last_dev);
-    emit(out, db, "message", m, &s->last_msg);
+    emit(out, h, "task", t, &s->last_task);
+    emit(out, h, "deviation", d, &s->last_dev);
+    emit(out, h, "message", m, &s->last_msg);
     fclose(out);
     sdm_table_free(t); sdm_table_free(d); sdm_table_free(m);
     long got = 0;
@@ -460,7 +460,7 @@ long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n) {
 void srv_stream_free(srv_stream *s) { free(s); }
 
 static int events(srv_req *r) {
-    r->stream = srv_stream_new(r->db, r->user);
+    r->stream = srv_stream_new(r->h, r->user);
     return r->status = 200;
 }
 

@@ -37,12 +37,12 @@ static void run(item **batch, int n) {
     static __thread sdm_err errs[MAX_BATCH];
     sdm_err err = {0};
     for (int i = 0; i < n; i++) { tasks[i] = batch[i]->task; users[i] = batch[i]->user; vars[i] = batch[i]->vars; }
-    sdm *db = srv_handle_get(&err);
-    if (db) sdm_complete_batch(db, n, tasks, users, vars, rcs, errs, &err);
-    srv_handle_put(db);
+    sdm *h = srv_handle_get(&err);
+    if (h) sdm_complete_batch(h, n, tasks, users, vars, rcs, errs, &err);
+    srv_handle_put(h);
     for (int i = 0; i < n; i++) {
-        batch[i]->rc = db ? rcs[i] : err.code;
-        batch[i]->err = db ? errs[i] : err;
+        batch[i]->rc = h ? rcs[i] : err.code;
+        batch[i]->err = h ? errs[i] : err;
     }
 }
 

@@ -60,21 +60,21 @@ static int npool;
 /* ---------- engine handles ---------- */
 
 sdm *srv_handle_get(sdm_err *err) {
-    sdm *db = NULL;
+    sdm *h = NULL;
     pthread_mutex_lock(&mu);
-    if (npool) db = pool[--npool];
+    if (npool) h = pool[--npool];
     pthread_mutex_unlock(&mu);
-    if (!db && sdm_open(&db, conf.db_path, &conf.engine, err) != SDM_OK) return NULL;
-    return db;
+    if (!h && sdm_open(&h, conf.db_path, &conf.engine, err) != SDM_OK) return NULL;
+    return h;
 }
 
-void srv_handle_put(sdm *db) {
-    if (!db) return;
-    sdm_act_as(db, NULL, NULL);
+void srv_handle_put(sdm *h) {
+    if (!h) return;
+    sdm_act_as(h, NULL, NULL);
     pthread_mutex_lock(&mu);
-    if (npool < conf.handles) { pool[npool++] = db; db = NULL; }
+    if (npool < conf.handles) { pool[npool++] = h; h = NULL; }
     pthread_mutex_unlock(&mu);
-    sdm_close(db);
+    sdm_close(h);
 }
 
 /* ---------- answers ---------- */
@@ -100,7 +100,7 @@ int srv_json(srv_req *r, int status, json_t *body) {
     return r->status = status;
 }
 
-int srv_table(srv_req *r, const sdm_table *t) { return srv_json(r, 200, print_json_value(r->db, t)); }
+int srv_table(srv_req *r, const sdm_table *t) { return srv_json(r, 200, print_json_value(r->h, t)); }
 
 int srv_error(srv_req *r, int status, const char *code, const char *msg) {
     return srv_json(r, status, json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg));
@@ -189,7 +189,7 @@ static const char *header(srv_req *r, const char *name) {
 static int authenticate(srv_req *r, const srv_route *rt) {
     const char *auth = header(r, "Authorization");
     if (auth && strncmp(auth, "Bearer ", 7) == 0) {
-        if (sdm_token_user(r->db, auth + 7, r->user, sizeof r->user, &r->err) != SDM_OK) {
+        if (sdm_token_user(r->h, auth + 7, r->user, sizeof r->user, &r->err) != SDM_OK) {
             srv_error(r, 401, "unauthorized", "the token is not valid");
             return 0;
         }
@@ -223,9 +223,9 @@ static void dispatch(srv_req *r) {
             if (strcmp(x->method, r->method) == 0) rt = x;
         }
     if (!rt) { srv_error(r, path_found ? 405 : 404, "notfound", path_found ? "method not allowed" : "no such resource"); return; }
-    if (!(r->db = srv_handle_get(&r->err))) { srv_fail(r, r->err.code); return; }
+    if (!(r->h = srv_handle_get(&r->err))) { srv_fail(r, r->err.code); return; }
     if (!authenticate(r, rt)) return;
-    if (r->user[0] && sdm_act_as(r->db, r->user, &r->err) != SDM_OK) {
+    if (r->user[0] && sdm_act_as(r->h, r->user, &r->err) != SDM_OK) {
         srv_error(r, 401, "unauthorized", "the user is no longer active");
         return;
     }
@@ -241,9 +241,9 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max) {
     if (!e->sent_hello) { e->sent_hello = 1; return snprintf(buf, max, "retry: 1000\n\n"); }
     for (int waited = 0; !srv_stopping; waited++) {
         sdm_err err;
-        sdm *db = srv_handle_get(&err);
-        long n = db ? srv_stream_next(e->s, db, buf, max) : -1;
-        srv_handle_put(db);
+        sdm *h = srv_handle_get(&err);
+        long n = h ? srv_stream_next(e->s, h, buf, max) : -1;
+        srv_handle_put(h);
         if (n < 0) break;
         if (n > 0) return n;
         if (waited >= SSE_PING_S) return snprintf(buf, max, ": ping\n\n");
@@ -284,8 +284,8 @@ static enum MHD_Result answer(conn *c) {
     struct MHD_Response *resp = NULL;
     if (c->too_large) srv_error(r, 413, "limit", "the request body is too large");
     else dispatch(r);
-    srv_handle_put(r->db);
-    r->db = NULL;
+    srv_handle_put(r->h);
+    r->h = NULL;
     if (r->stream && (resp = sse_response(r)) != NULL) r->status = 200;
     if (!resp) {
         resp = MHD_create_response_from_buffer(r->out_len, r->out, MHD_RESPMEM_MUST_FREE);
@@ -341,7 +341,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 static void on_completed(void *cls, struct MHD_Connection *mc, void **state, enum MHD_RequestTerminationCode tc) {
     conn *c = *state;
     if (!c) return;
-    srv_handle_put(c->r.db);
+    srv_handle_put(c->r.h);
     srv_stream_free(c->r.stream);
     free(c->r.body);
     free(c->r.out);

@@ -41,7 +41,7 @@ typedef struct srv_req {
     const char *method, *url;
     char       *body;           /* NUL-terminated */
     size_t      len;
-    sdm        *db;             /* a handle from the pool, acting as `user` */
+    sdm        *h;             /* a handle from the pool, acting as `user` */
     char        user[128];      /* "" before sign-in */
     int         by_cookie;      /* signed in by session cookie (writes need CSRF) */
     char        session[72];    /* the cookie's session id, if any */
@@ -72,7 +72,7 @@ const char *srv_arg(srv_req *r, const char *name);            /* query string */
 int  srv_status_of(int rc);                                   /* SDM_* -> HTTP */
 /* The engine handle pool (SSE streams borrow one per poll). */
 sdm *srv_handle_get(sdm_err *err);
-void srv_handle_put(sdm *db);
+void srv_handle_put(sdm *h);
 extern volatile int srv_stopping;
 
 /* api.c: the routes. */
@@ -88,10 +88,10 @@ extern const srv_route srv_routes[];
 /* GET /api/events: the handler sets r->stream (new tasks and deviations
 ** after those the user already has); http.c streams it. */
 typedef struct srv_stream srv_stream;
-srv_stream *srv_stream_new(sdm *db, const char *user);
+srv_stream *srv_stream_new(sdm *h, const char *user);
 /* Up to n bytes of the next events ("event: task\ndata: {...}\n\n"), 0
 ** when nothing new; -1 when the stream ends. */
-long srv_stream_next(srv_stream *s, sdm *db, char *buf, size_t n);
+long srv_stream_next(srv_stream *s, sdm *h, char *buf, size_t n);
 void srv_stream_free(srv_stream *s);
 
 /* group.c: complete a task as `user` in the next group commit; returns
