@@ -44,11 +44,13 @@ p("The machine is shared: wall-clock rates count other processes' turns, so the 
 p("completion (this process only, system calls included) is the steadier comparison.")
 load = max(v("meta.load") or 0, v("meta.load_end") or 0)
 if v("meta.cores") and load > v("meta.cores"):
+    p("")
     p(f"**This run was on a loaded machine** (load average {num(v('meta.load'), 2)} at the start, "
       f"{num(v('meta.load_end'), 2)} after the C API figures, on {num(v('meta.cores'))} cores; other")
     p("engineers building and testing): every absolute rate here is low and varies between runs; the ratios")
     p("to SQLite, measured in the same run, are the figures to compare.")
 if "ratio.normal.b1" in fig:
+    p("")
     p(f"Each step alone against SQLite is measured in {fig['ratio.normal.b1'][2].split('median of ')[1].split(' pairs')[0]} "
       "pairs run in turn (SQLite, then bench10): the ratio is taken within")
     p("each pair and the median reported, so a change of load between minutes does not enter it; the rates")
