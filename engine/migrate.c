@@ -239,6 +239,29 @@ static const char *const migrations[] = {
     events_schema,
     /* 14: tasks_assignee only where assigned, history one row per step */
     steps_schema,
+    /* 15: each role member's open tasks beside the role (user_roles.open,
+    ** a copy of user_load.open, 0 without a row there), in the order the
+    ** least-open rule reads them (org.c least_open): no sort of the role's
+    ** users per assignment. store_user_load_flush writes it with user_load;
+    ** the triggers that follow assignee changes and deletions, and a new
+    ** role membership, write it here. */
+    "ALTER TABLE user_roles ADD COLUMN open INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE user_roles SET open = coalesce((SELECT l.open FROM user_load l WHERE l.user = user_roles.user), 0);"
+    "CREATE INDEX user_roles_load ON user_roles(role, open);"
+    "CREATE TRIGGER user_roles_open AFTER INSERT ON user_roles BEGIN"
+    "  UPDATE user_roles SET open = coalesce((SELECT open FROM user_load WHERE user = new.user), 0)"
+    "    WHERE user = new.user AND role = new.role; END;"
+    "DROP TRIGGER user_load_assignee;"
+    "CREATE TRIGGER user_load_assignee AFTER UPDATE OF assignee ON tasks BEGIN"
+    "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
+    "  UPDATE user_roles SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
+    "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open' AND new.assignee IS NOT NULL"
+    "    ON CONFLICT(user) DO UPDATE SET open = open + 1;"
+    "  UPDATE user_roles SET open = open + 1 WHERE new.state = 'open' AND user = new.assignee; END;"
+    "DROP TRIGGER user_load_del;"
+    "CREATE TRIGGER user_load_del AFTER DELETE ON tasks WHEN old.state = 'open' BEGIN"
+    "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee;"
+    "  UPDATE user_roles SET open = open - 1 WHERE user = old.assignee; END;",
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

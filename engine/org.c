@@ -458,13 +458,23 @@ static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
     return rc;
 }
 
+/* The active user of the role with the fewest open tasks; among equals the
+** first after the role's cursor in name order, else the first. Both reads
+** walk user_roles_load, (role, open, user): the lowest load is its first
+** row of the role whose user is active, and the pick starts at the cursor
+** among the users at that load. No sort, and a role's users are not all
+** read (only inactive ones are skipped). */
+#define ACTIVE_OF_ROLE "user_roles r CROSS JOIN users u ON u.name = r.user AND u.active WHERE r.role = ?1"
 static int least_open(store *s, const char *role, char **user, sdm_err *err) {
     int rc = store_user_load_flush(s, err);      /* this step's counts first */
     if (!rc) rc = store_sql_text(s, user, err,
-        "SELECT u.name FROM user_roles r JOIN users u ON u.name = r.user WHERE r.role = ?1 AND u.active"
-        " ORDER BY coalesce((SELECT l.open FROM user_load l WHERE l.user = u.name), 0),"
-        " u.name > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '') DESC, u.name LIMIT 1",
-        "t", role);
+        "WITH m(open) AS (SELECT r.open FROM " ACTIVE_OF_ROLE " ORDER BY r.open LIMIT 1)"
+        " SELECT * FROM (SELECT r.user FROM " ACTIVE_OF_ROLE " AND r.open = (SELECT open FROM m)"
+        "   AND r.user > coalesce((SELECT last_user FROM role_cursors WHERE role = ?1), '')"
+        "   ORDER BY r.user LIMIT 1)"
+        " UNION ALL SELECT * FROM (SELECT r.user FROM " ACTIVE_OF_ROLE " AND r.open = (SELECT open FROM m)"
+        "   ORDER BY r.user LIMIT 1)"
+        " LIMIT 1", "t", role);
     if (rc == SDM_ERR_NOTFOUND) return SDM_OK;
     if (!rc) rc = set_cursor(s, role, *user, err);
     return rc;

@@ -478,7 +478,7 @@ int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_e
         return SDM_CORRUPT_BKPT(err, "an open task's token is not at the task's node");
     if (rc) return rc;
     sdm_assert(tok.state == TOKEN_WAITING);
-    rc = store_task_close(s->st, task->id, TASK_COMPLETED, s->now, s->actor, err);
+    rc = store_task_close(s->st, task, TASK_COMPLETED, s->now, s->actor, err);
     if (!rc) rc = rt_end_wait(s, task->token_id, err);
     if (!rc) rc = rt_history(s, task->token_id, task->node, "task-completed",
                           rt_detail("{s:I}", "task", (json_int_t)task->id), err);

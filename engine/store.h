@@ -297,6 +297,8 @@ typedef struct store_task {
     int64_t id, instance_id, token_id, due_at, created_at;
     task_state state;
     char node[256], assignee[128];
+    /* assignee as read: 0 NULL, 1 the whole name, -1 cut to the buffer */
+    signed char assigned;
 } store_task;
 
 typedef struct store_job {
@@ -436,7 +438,9 @@ int store_task_add(store *s, int64_t inst, int64_t token, const char *node, cons
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err);
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err);
-int store_task_close(store *s, int64_t id, task_state state, int64_t now, const char *actor,
+/* Close an open task read by store_task_get in this step; its assignee as
+** read is the one user_load counts down (no second read of the row). */
+int store_task_close(store *s, const store_task *t, task_state state, int64_t now, const char *actor,
                      sdm_err *err);
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err);
 /* Write the step's pending user_load changes now (store_commit does it;

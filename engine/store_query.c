@@ -285,6 +285,8 @@ static const char *const checks[] = {
     "SELECT 'open-task count out of step for ' || coalesce(l.user, x.assignee), coalesce(l.open, 0) FROM"
     " (SELECT assignee, count(*) AS n FROM tasks WHERE state = 'open' AND assignee IS NOT NULL GROUP BY assignee) x"
     " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",
+    "SELECT 'open-task count of role ' || r.role || ' out of step for ' || r.user, r.open FROM user_roles r"
+    " WHERE r.open <> coalesce((SELECT l.open FROM user_load l WHERE l.user = r.user), 0)",
     "SELECT 'definition versions have a gap', process FROM definitions GROUP BY process"
     " HAVING max(version) <> count(*)",
     "SELECT 'client with two holders of role ' || role, client FROM client_roles WHERE until IS NULL"

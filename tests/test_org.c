@@ -177,6 +177,52 @@ static void test_assignment(void) {
     sdm_close(db);
 }
 
+/* The assignee of the open pool task of a client; *id gets the task. */
+static const char *pool_assignee(sdm *db, const char *client, int64_t *id) {
+    static char who[64];
+    sdm_table *t = NULL;
+    sdm_filter f = {.client = client, .process = "pool"};
+    sdm_query(db, SDM_Q_TASKS, &f, &t, &err);
+    snprintf(who, sizeof who, "%s", cell(t, t && t->nrow ? t->cells[0] : "", "assignee"));
+    if (id) *id = t && t->nrow ? atoll(t->cells[0]) : 0;
+    sdm_table_free(t);
+    return who;
+}
+
+static void test_least_open_order(void) {
+    T_CASE("2.6 least-open: fewest open tasks, ties in name order after the cursor, inactive skipped");
+    sdm *db = open_db("least.db");
+    CHECK_EQ_INT(load_org(db, org_file), SDM_OK);
+    CHECK_EQ_INT(load_org(db, "user nina roles=closer head=olga\nuser zoe roles=closer head=olga\n"), SDM_OK);
+    sdm_table *t = NULL;
+    CHECK_EQ_INT(sdm_user_deactivate(db, "zoe", NULL, &t, &err), SDM_OK);
+    sdm_table_free(t);
+    CHECK_EQ_INT(sdm_deploy_xml(db, "sales.bpmn", sales_bpmn, strlen(sales_bpmn), &t, &err), SDM_OK);
+    sdm_table_free(t);
+    /* closers marina, max, nina (zoe inactive, last by name: taken on any
+    ** tie after the cursor if she were not skipped) */
+    static const char *const first[] = {"marina", "max", "nina", "marina", "max"};
+    char client[16];
+    int64_t nina_task = 0;
+    for (int i = 0; i < 5; i++) {
+        snprintf(client, sizeof client, "k%d", i + 1);
+        start(db, "pool", client, NULL);
+        CHECK_EQ_STR(pool_assignee(db, client, i == 2 ? &nina_task : NULL), first[i]);
+    }
+    /* marina 2, max 2, nina 1; nina's done: 0, the only one at the least */
+    CHECK_EQ_INT(sdm_complete(db, nina_task, NULL, &err), SDM_OK);
+    start(db, "pool", "k6", NULL);
+    CHECK_EQ_STR(pool_assignee(db, "k6", NULL), "nina");
+    start(db, "pool", "k7", NULL);     /* nina 1 still the least */
+    CHECK_EQ_STR(pool_assignee(db, "k7", NULL), "nina");
+    start(db, "pool", "k8", NULL);     /* all at 2; the cursor is nina: wraps to marina */
+    CHECK_EQ_STR(pool_assignee(db, "k8", NULL), "marina");
+    start(db, "pool", "k9", NULL);     /* max and nina at 2; after marina: max */
+    CHECK_EQ_STR(pool_assignee(db, "k9", NULL), "max");
+    CHECK_EQ_INT((sdm_check(db, &t, &err), count_rows(t)), 0);    /* user_roles.open in step too */
+    sdm_close(db);
+}
+
 static void test_claims(void) {
     T_CASE("3 claim, unclaim, delegate");
     sdm *db = open_db("claim.db");
@@ -316,6 +362,7 @@ int main(void) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     test_org_file();
     test_assignment();
+    test_least_open_order();
     test_claims();
     test_deactivate();
     test_clients();
