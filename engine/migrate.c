@@ -239,18 +239,26 @@ static const char *const migrations[] = {
     events_schema,
     /* 14: tasks_assignee only where assigned, history one row per step */
     steps_schema,
-    /* 15: each role member's open tasks beside the role (user_roles.open,
-    ** a copy of user_load.open, 0 without a row there), in the order the
-    ** least-open rule reads them (org.c least_open): no sort of the role's
-    ** users per assignment. store_user_load_flush writes it with user_load;
-    ** the triggers that follow assignee changes and deletions, and a new
-    ** role membership, write it here. */
+    /* 15: each role member's open tasks and whether active beside the role
+    ** (user_roles.open, a copy of user_load.open, 0 without a row there;
+    ** user_roles.active, of users.active), the active ones in the order
+    ** the least-open rule reads them (org.c least_open): no sort of the
+    ** role's users per assignment, and the deactivated (who keep their
+    ** roles at 0 open tasks) are not walked over. store_user_load_flush
+    ** writes open with user_load; the triggers that follow assignee changes
+    ** and deletions, a new role membership and a change of users.active
+    ** write them here. */
     "ALTER TABLE user_roles ADD COLUMN open INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE user_roles SET open = coalesce((SELECT l.open FROM user_load l WHERE l.user = user_roles.user), 0);"
-    "CREATE INDEX user_roles_load ON user_roles(role, open);"
+    "ALTER TABLE user_roles ADD COLUMN active INTEGER NOT NULL DEFAULT 1;"
+    "UPDATE user_roles SET open = coalesce((SELECT l.open FROM user_load l WHERE l.user = user_roles.user), 0),"
+    "  active = coalesce((SELECT u.active FROM users u WHERE u.name = user_roles.user), 0);"
+    "CREATE INDEX user_roles_load ON user_roles(role, open) WHERE active;"
     "CREATE TRIGGER user_roles_open AFTER INSERT ON user_roles BEGIN"
-    "  UPDATE user_roles SET open = coalesce((SELECT open FROM user_load WHERE user = new.user), 0)"
+    "  UPDATE user_roles SET open = coalesce((SELECT open FROM user_load WHERE user = new.user), 0),"
+    "    active = coalesce((SELECT active FROM users WHERE name = new.user), 0)"
     "    WHERE user = new.user AND role = new.role; END;"
+    "CREATE TRIGGER user_roles_active AFTER UPDATE OF active ON users BEGIN"
+    "  UPDATE user_roles SET active = new.active WHERE user = new.name; END;"
     "DROP TRIGGER user_load_assignee;"
     "CREATE TRIGGER user_load_assignee AFTER UPDATE OF assignee ON tasks BEGIN"
     "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"

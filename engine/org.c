@@ -460,11 +460,12 @@ static int round_robin(store *s, const char *role, char **user, sdm_err *err) {
 
 /* The active user of the role with the fewest open tasks; among equals the
 ** first after the role's cursor in name order, else the first. Both reads
-** walk user_roles_load, (role, open, user): the lowest load is its first
-** row of the role whose user is active, and the pick starts at the cursor
-** among the users at that load. No sort, and a role's users are not all
-** read (only inactive ones are skipped). */
-#define ACTIVE_OF_ROLE "user_roles r CROSS JOIN users u ON u.name = r.user AND u.active WHERE r.role = ?1"
+** walk user_roles_load, (role, open, user) of the active members
+** (migration 15): the lowest load is the role's first row there, and the
+** pick starts at the cursor among the users at that load. No sort, and a
+** role's users are not all read. users.active is still the word. */
+#define ACTIVE_OF_ROLE "user_roles r CROSS JOIN users u ON u.name = r.user AND u.active" \
+                       " WHERE r.role = ?1 AND r.active"
 static int least_open(store *s, const char *role, char **user, sdm_err *err) {
     int rc = store_user_load_flush(s, err);      /* this step's counts first */
     if (!rc) rc = store_sql_text(s, user, err,

@@ -287,6 +287,8 @@ static const char *const checks[] = {
     " FULL OUTER JOIN user_load l ON l.user = x.assignee WHERE coalesce(l.open, 0) <> coalesce(x.n, 0)",
     "SELECT 'open-task count of role ' || r.role || ' out of step for ' || r.user, r.open FROM user_roles r"
     " WHERE r.open <> coalesce((SELECT l.open FROM user_load l WHERE l.user = r.user), 0)",
+    "SELECT 'role ' || r.role || ' of ' || r.user || ' out of step with the user''s active', r.active"
+    " FROM user_roles r WHERE r.active <> coalesce((SELECT u.active FROM users u WHERE u.name = r.user), 0)",
     "SELECT 'definition versions have a gap', process FROM definitions GROUP BY process"
     " HAVING max(version) <> count(*)",
     "SELECT 'client with two holders of role ' || role, client FROM client_roles WHERE until IS NULL"
