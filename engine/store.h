@@ -94,7 +94,9 @@
 **              the least-open assignment rule. Since migration 7 the store
 **              counts the tasks it opens, closes and cancels, writing the
 **              net change at COMMIT; triggers follow assignee changes and
-**              deletions. sdm check verifies the count.
+**              deletions. sdm check verifies the count. Migration 15
+**              copies it into user_roles.open (written by the same flush
+**              and triggers) for the least-open rule's index.
 ** incidents    id, instance_id, token_id, node, phase, message, state,
 **              created_at, resolved_at, resolved_by
 **              state: open | resolved. An open incident's token has state
