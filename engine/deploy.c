@@ -264,8 +264,10 @@ static int deploy_xml(sdm *h, const char *name, const char *xml, size_t len, int
     int runs = any_runs(m, deploy);
     for (int i = 0; i < m->ndiag; i++) {
         const model_diag *d = &m->diags[i];
-        if (d->proc >= 0 && !deploy[d->proc]) continue;
-        int error = d->error && (d->proc >= 0 ? !documentation(m, d->proc) : runs);
+        /* With nothing to deploy the file is refused anyway: every problem,
+        ** a black-box pool's too, is an error that says why, beside "no process". */
+        if (d->proc >= 0 && !deploy[d->proc] && ndeploy) continue;
+        int error = d->error && (!ndeploy || (d->proc >= 0 ? !documentation(m, d->proc) : runs));
         char *msg = with_name(m, d->element, d->msg);
         report(t, error ? "error" : "warning", d->proc >= 0 ? m->procs[d->proc].id : NULL, 0, name,
                d->line, d->element, msg);
@@ -273,6 +275,10 @@ static int deploy_xml(sdm *h, const char *name, const char *xml, size_t len, int
         nerr += error;
     }
     for (int i = 0; i < m->nproc; i++) if (deploy[i] && !documentation(m, i)) nerr += check_code(h, m, i, t);
+    if (!ndeploy && nerr && m->nproc) {      /* with none, the model said "the document defines no process" */
+        report(t, "error", NULL, 0, name, 0, NULL, "the file has no process to deploy");
+        nerr++;
+    }
     if (nerr) {
         for (int r = 0; r < t->nrow; r++)
             if (strcmp(t->cells[r * t->ncol], "error") == 0) {

@@ -741,7 +741,7 @@ static void check_graph(compiler *c, model_proc *p, const xml_node *px) {
             mc_diag(c, 1, c->nx[i], n->id, "receiveTask '%s' with instantiate=\"true\" starts the process: it must be at "
                  "process level, without a loop", n->id);
     }
-    if (p->nstart == 0 && !message_starts)
+    if (p->nstart == 0 && !message_starts && p->nnode > 0)      /* a black-box pool is never started */
         mc_diag(c, 1, px, p->id, "process '%s' has no start event sdm can start", p->id);
     for (int i = 0; i < p->nnode; i++) {
         model_node *n = &p->nodes[i];
