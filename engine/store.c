@@ -5,7 +5,8 @@
 ** text and its upgrades are in migrate.c, the WAL writer in wal.c, and
 ** the people's and reports' SQL in org.c and report.c (through
 ** store_sql_*, whose statement cache is store_sql.c's). Only the store
-** layer includes sqlite3.h.
+** layer includes sqlite3.h. The rows' states and kinds are enums above
+** this file (store.h's name tables); here alone they become text and back.
 **
 ** Statements on the hot path are prepared once and cached by number; a
 ** commit's WAL writes go out in one write() (wal.c).

@@ -52,6 +52,9 @@ void store_sql_cache_free(store *s);
 int store_run_sql(store *s, const char *sql, sdm_err *err);
 /* SDM_ERR_STORE saying what failed and SQLite's cause. */
 int store_db_error(store *s, sdm_err *err, const char *what);
+/* Every row of st, a statement of the cache (given back), as a table of
+** `types`; 0 (*out NULL) when stepping failed: the caller says what did. */
+int store_rows(store *s, sqlite3_stmt *st, const char *types, sdm_table **out);
 /* PRAGMA user_version without a write lock; -1 when unreadable. */
 int store_schema_version(store *s);
 /* Brings the schema up to date (migrate.c); *found_version gets the
