@@ -260,7 +260,18 @@ int main(void) {
                                   "ALTER TABLE clients DROP COLUMN email; ALTER TABLE clients DROP COLUMN norm_name;"
                                   "DROP TABLE role_settings; ALTER TABLE users DROP COLUMN lang;"
                                   "DROP VIEW history; ALTER TABLE history_steps DROP COLUMN more;"
-                                  "ALTER TABLE history_steps DROP COLUMN n; ALTER TABLE history_steps RENAME TO history",
+                                  "ALTER TABLE history_steps DROP COLUMN n; ALTER TABLE history_steps RENAME TO history;"
+                                  /* 15: the triggers as migration 7 left them */
+                                  "DROP TRIGGER user_roles_open; DROP TRIGGER user_roles_active;"
+                                  "DROP TRIGGER user_load_assignee; DROP TRIGGER user_load_del;"
+                                  "DROP INDEX user_roles_load; ALTER TABLE user_roles DROP COLUMN open;"
+                                  "ALTER TABLE user_roles DROP COLUMN active;"
+                                  "CREATE TRIGGER user_load_assignee AFTER UPDATE OF assignee ON tasks BEGIN"
+                                  "  UPDATE user_load SET open = open - 1 WHERE old.state = 'open' AND user = old.assignee;"
+                                  "  INSERT INTO user_load SELECT new.assignee, 1 WHERE new.state = 'open'"
+                                  "  AND new.assignee IS NOT NULL ON CONFLICT(user) DO UPDATE SET open = open + 1; END;"
+                                  "CREATE TRIGGER user_load_del AFTER DELETE ON tasks WHEN old.state = 'open' BEGIN"
+                                  "  UPDATE user_load SET open = open - 1 WHERE user = old.assignee; END;",
                                   NULL, NULL, NULL), SQLITE_OK);
         CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
         if (sqlite3_prepare_v2(w, "SELECT count(*) FROM model_trees t JOIN resources r ON r.id = t.resource_id",
