@@ -136,9 +136,7 @@ static void check_timer(code_check *c, const model_node *n) {
             : n->timer_type == TIMER_DATE ? clk_parse_datetime(n->timer, clk_calendar_tz(c->h->cal), &at, msg, sizeof msg)
             : clk_parse_cycle(n->timer, clk_calendar_tz(c->h->cal), &cy, msg, sizeof msg);
     if (!bad && n->kind == EL_CATCH_TIMER && n->timer_type == TIMER_CYCLE && cy.repeat < 0 && !cy.has_end) {
-        int gated = n->nin > 0;         /* behind an event-based gateway a cycle fires once: its first firing wins */
-        for (int k = 0; k < n->nin; k++) gated &= c->p->nodes[c->p->flows[n->in[k]].src].kind == EL_GW_EVENT;
-        if (gated) return;
+        if (model_gated(c->p, n)) return;
         snprintf(msg, sizeof msg, "timeCycle '%s' of intermediateCatchEvent '%s' repeats without end: each firing "
                  "sends a token on, so tokens would come forever; give a count (R3/PT1H) or an end", n->timer, n->id);
         bad = 1;
@@ -164,6 +162,23 @@ static void check_cardinality(code_check *c, const model_loop *l, const model_no
              l->count, c->h->max_instances);
     c->nerr++;
     report(c->t, "error", c->p->id, 0, c->m->file, l->line, n->id, msg);
+}
+
+/* A call of a documentation model of the same file is refused now; one
+** deployed from another file becomes an incident when the call runs
+** (step.c, call_start), since it may be deployed or redeployed later. */
+static void check_call(code_check *c, const model_node *n) {
+    if (n->kind != EL_CALL || !n->called) return;
+    for (int i = 0; i < c->m->nproc; i++) {
+        const model_proc *p = &c->m->procs[i];
+        if (!documentation(c->m, i) || strcmp(p->id, n->called)) continue;
+        char msg[512];
+        snprintf(msg, sizeof msg, "callActivity '%s' calls process '%s', a documentation model "
+                 "(isExecutable=\"false\"), which cannot be started: set isExecutable=\"true\" on '%s' "
+                 "or call an executable process", n->id, p->id, p->id);
+        c->nerr++;
+        report(c->t, "error", c->p->id, 0, c->m->file, n->line, n->id, msg);
+    }
 }
 
 /* Lua syntax and ISO 8601 values, checked once at deploy time so that a
@@ -197,6 +212,7 @@ static int check_code(sdm *h, const model *m, int pi, sdm_table *t) {
         check_duration(&c, n->due, n);
         check_duration(&c, n->due_working, n);
         check_timer(&c, n);
+        check_call(&c, n);
     }
     return c.nerr;
 }

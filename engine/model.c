@@ -1135,6 +1135,15 @@ int model_within(const model_proc *p, int n, int scope) {
     return scope < 0;
 }
 
+int model_gated(const model_proc *p, const model_node *n) {
+    int gated = n->nin > 0;
+    for (int k = 0; k < n->nin; k++) {
+        int src = p->flows[n->in[k]].src;
+        gated &= src >= 0 && p->nodes[src].kind == EL_GW_EVENT;
+    }
+    return gated;
+}
+
 int model_can_reach(const model_proc *p, int from, int to) {
     if (from == to) return 1;
     char *seen = xcalloc((size_t)p->nnode + 1, 1);

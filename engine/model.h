@@ -263,4 +263,7 @@ int model_can_reach(const model_proc *p, int from, int to);
 const char *model_kind_name(el_kind k);
 /* Whether node n is inside subprocess `scope` (at any depth); -1 is the process. */
 int model_within(const model_proc *p, int n, int scope);
+/* Whether every flow into node n comes from an event-based gateway: the
+** gateway arms n, so a timer cycle of n fires once (its first firing wins). */
+int model_gated(const model_proc *p, const model_node *n);
 #endif

@@ -64,6 +64,16 @@ int rt_timer_after(const struct clk_calendar *cal, const model_node *n, const ch
     return rt_timer_next(cal, n, spec, hi, anchor, due, msg, msglen);
 }
 
+/* Whether spec is a cycle without count or end on a catch event that a
+** flow enters: every firing would send a token on, forever. Deploy
+** refuses such a literal; an expression's value is caught here. */
+static int endless(rt_step *s, const model_node *n, const char *spec) {
+    clk_cycle c;
+    char msg[64];
+    return n->kind == EL_CATCH_TIMER && n->timer_type == TIMER_CYCLE && !model_gated(s->proc, n) &&
+           clk_parse_cycle(spec, clk_calendar_tz(s->cal), &c, msg, sizeof msg) == 0 && c.repeat < 0 && !c.has_end;
+}
+
 /* The timer's due time for firing number *fired (evaluating an
 ** expression first); after > 0 applies the misfire rule (rt_timer_after). */
 static int timer_due(rt_step *s, const model_node *n, int64_t scope, int *fired, int64_t after, int64_t anchor,
@@ -80,7 +90,12 @@ static int timer_due(rt_step *s, const model_node *n, int64_t scope, int *fired,
     }
     int k = 0;
     if (!fired) fired = &k;
-    if (after ? rt_timer_after(s->cal, n, spec, fired, anchor, after, due, msg, sizeof msg)
+    if (endless(s, n, spec))
+        rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timeCycle '%s' of intermediateCatchEvent '%s'%s%s%s "
+                     "repeats without end: each firing sends a token on, so tokens would come forever; give a count "
+                     "(R3/PT1H) or an end", spec, n->id, owned ? " (the value of " : "", owned ? n->timer + 1 : "",
+                     owned ? ")" : "");
+    else if (after ? rt_timer_after(s->cal, n, spec, fired, anchor, after, due, msg, sizeof msg)
               : rt_timer_next(s->cal, n, spec, *fired, anchor, due, msg, sizeof msg))
         rc = err_set(why, SDM_ERR_SCRIPT, s->file, n->line, n->id, "timer of '%s': %s", n->id, msg);
     free(owned);

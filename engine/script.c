@@ -61,6 +61,7 @@ struct scr {
 #define K_DECL "sdm.decl"    /* names that read as nil rather than undefined */
 #define K_FX   "sdm.fx"      /* effects raised by rules: deviation{}, notify{} */
 #define K_NOW  "sdm.now"
+#define K_ARRAY "sdm.array"  /* the metatable marking a table as a JSON array */
 
 /* ---------- allocation and instruction limits ---------- */
 
@@ -130,7 +131,27 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
     luaL_error(L, "%s", s->limit);
 }
 
-/* ---------- JSON <-> Lua ---------- */
+/* ---------- JSON <-> Lua ----------
+**
+** Lua has one table for JSON's arrays and objects, and nil for null, so a
+** JSON array is pushed as a table marked with the K_ARRAY metatable
+** (locked: getmetatable gives "array", setmetatable fails) and a marked
+** table is written back as an array whatever it holds: empty stays [],
+** an element set to nil is null. Unmarked tables keep the old rule: keys
+** exactly 1..n (n > 0) are an array, anything else an object. */
+
+static void mark_array(lua_State *L) {
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ARRAY);
+    lua_setmetatable(L, -2);
+}
+
+static int is_marked(lua_State *L, int idx) {
+    if (!lua_getmetatable(L, idx)) return 0;
+    lua_getfield(L, LUA_REGISTRYINDEX, K_ARRAY);
+    int marked = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return marked;
+}
 
 static int push_json(lua_State *L, json_t *j, int depth) {
     if (depth > MAX_DEPTH) return luaL_error(L, "value nested deeper than %d levels", MAX_DEPTH);
@@ -146,6 +167,7 @@ static int push_json(lua_State *L, json_t *j, int depth) {
         size_t i; json_t *v;
         lua_createtable(L, (int)json_array_size(j), 0);
         json_array_foreach(j, i, v) { push_json(L, v, depth + 1); lua_rawseti(L, -2, (lua_Integer)i + 1); }
+        mark_array(L);
         break;
     }
     case JSON_OBJECT: {
@@ -172,6 +194,35 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *len) {
     }
     *len = n;
     return count == n;
+}
+
+/* The length of marked table idx as a JSON array: its largest index
+** (trailing nils are not kept: Lua cannot tell them from the end). Every
+** key is an index 1, 2, ...; holes (nil, written as null) may not
+** outnumber the elements by much, so t[1e9] = 1 is an error, not a
+** billion nulls. -1 with `why` set when the table is no array. */
+static lua_Integer marked_len(lua_State *L, int idx, char *why, size_t n) {
+    lua_Integer max = 0, count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        lua_Integer k = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
+        if (k < 1) {
+            if (lua_type(L, -1) == LUA_TSTRING) snprintf(why, n, "an array with the key '%.40s' (arrays hold elements 1, 2, ...; "
+                                                       "make a new table {} for an object)", lua_tostring(L, -1));
+            else snprintf(why, n, "an array with a key that is no index 1, 2, ...");
+            lua_pop(L, 1);
+            return -1;
+        }
+        if (k > max) max = k;
+        count++;
+    }
+    if (max > 2 * count + 64) {
+        snprintf(why, n, "an array with index %lld but %lld elements (too sparse for a JSON array)",
+                 (long long)max, (long long)count);
+        return -1;
+    }
+    return max;
 }
 
 /* Convert the Lua value at idx; on failure returns NULL and leaves a
@@ -202,7 +253,9 @@ static json_t *to_json(lua_State *L, int idx, int depth, char *why, size_t n) {
     if (depth > MAX_DEPTH) { snprintf(why, n, "a table nested deeper than %d levels (a cycle?)", MAX_DEPTH); return NULL; }
     luaL_checkstack(L, 4, "nested table");
     lua_Integer len;
-    if (is_sequence(L, idx, &len)) {
+    int marked = is_marked(L, idx);
+    if (marked && (len = marked_len(L, idx, why, n)) < 0) return NULL;
+    if (marked || is_sequence(L, idx, &len)) {
         json_t *a = json_array();
         for (lua_Integer i = 1; i <= len; i++) {
             lua_rawgeti(L, idx, i);
@@ -728,6 +781,18 @@ static int l_bpmn_error(lua_State *L) {
 
 const char *scr_bpmn_error(const scr *s) { return s->bpmn_code[0] ? s->bpmn_code : NULL; }
 
+/* array(t) marks table t (or a new empty table) as a JSON array: written
+** back as [] when empty, its nil elements as null. */
+static int l_array(lua_State *L) {
+    if (lua_isnoneornil(L, 1)) { lua_settop(L, 0); lua_newtable(L); }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    if (is_marked(L, 1)) return 1;
+    if (lua_getmetatable(L, 1)) return luaL_error(L, "array: the table already has a metatable");
+    mark_array(L);
+    return 1;
+}
+
 static int l_now(lua_State *L) {
     lua_getfield(L, LUA_REGISTRYINDEX, K_NOW);
     return 1;
@@ -900,6 +965,11 @@ static int p_open(lua_State *L) {
     lua_pushcfunction(L, l_notify); lua_setfield(L, base, "notify");
     lua_pushcfunction(L, l_now); lua_setfield(L, base, "now");
     lua_pushcfunction(L, l_bpmn_error); lua_setfield(L, base, "bpmn_error");
+    lua_pushcfunction(L, l_array); lua_setfield(L, base, "array");
+    lua_createtable(L, 0, 2);                           /* shared by every array: locked */
+    lua_pushliteral(L, "array"); lua_setfield(L, -2, "__metatable");
+    lua_pushliteral(L, "array"); lua_setfield(L, -2, "__name");
+    lua_setfield(L, LUA_REGISTRYINDEX, K_ARRAY);
     lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_FX);
     lua_pushinteger(L, 0); lua_setfield(L, LUA_REGISTRYINDEX, K_NOW);
     lua_newtable(L); lua_setfield(L, LUA_REGISTRYINDEX, K_CODE);

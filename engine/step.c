@@ -116,9 +116,13 @@ int sdmi_start_at(sdm *h, const store_instance *inst, int64_t now, int node, con
 static int call_start(void *ctx, rt_step *caller, int64_t token, const model_node *n, const char *vars, sdm_err *err) {
     sdm *h = ctx;
     store_instance child = {0};
+    const model_proc *called;
+    const char *file;
     int version;
     int rc = n->called_version ? store_definition_find(h->st, n->called, n->called_version, &child.definition_id, err)
                                : store_latest_definition(h->st, n->called, &child.definition_id, &version, NULL, NULL, err);
+    if (!rc) rc = sdmi_load_def(h, child.definition_id, &called, &file, err);
+    if (!rc) rc = sdmi_startable(called, err);      /* a documentation model: the caller's incident */
     if (!rc) rc = store_instance_add(h->st, child.definition_id, n->called, caller->client, caller->now,
                                      h->actor, &child.id, err);
     if (!rc) rc = store_instance_set_parent(h->st, child.id, caller->inst, token, err);

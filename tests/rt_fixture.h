@@ -91,6 +91,29 @@ static int col(const sdm_table *t, const char *name) {
 }
 
 /* Nodes entered, in order, joined by spaces (static buffer). */
+/* Deploying doc_text(content) fails naming element `id` (with a line)
+** and a message containing `needle`. */
+static void deploy_refused(const char *content, const char *id, const char *needle) {
+    char *xml = doc_text(content);
+    sdm_table *t = NULL;
+    memset(&err, 0, sizeof err);
+    CHECK(sdm_deploy_xml(db, "refused.bpmn", xml, strlen(xml), &t, &err) != SDM_OK);
+    int found = 0;
+    for (int r = 0; t && r < t->nrow && !found; r++) {
+        const char *el = t->cells[r * t->ncol + col(t, "element")], *msg = t->cells[r * t->ncol + col(t, "message")];
+        const char *line = t->cells[r * t->ncol + col(t, "line")];
+        found = el && msg && line && atoi(line) > 0 && strcmp(el, id) == 0 && strstr(msg, needle);
+    }
+    if (!found) {
+        fprintf(stderr, "  (refusal of %s lacks '%s': %s)\n", id, needle, err.msg);
+        for (int r = 0; t && r < t->nrow; r++)
+            fprintf(stderr, "    %s\n", t->cells[r * t->ncol + col(t, "message")] ? t->cells[r * t->ncol + col(t, "message")] : "");
+    }
+    CHECK(found);
+    sdm_table_free(t);
+    free(xml);
+}
+
 static const char *path(int64_t inst) {
     static char buf[4096];
     sdm_filter f = {.id = inst};

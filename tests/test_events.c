@@ -37,29 +37,7 @@ static int signal_(const char *name) {
     return rc ? -rc : got;
 }
 
-/* Deploying this document fails naming element `id` with a message
-** containing `needle`. */
-static void refused(const char *content, const char *id, const char *needle) {
-    char *xml = doc_text(content);
-    sdm_table *t = NULL;
-    memset(&err, 0, sizeof err);
-    int rc = sdm_deploy_xml(db, "ev.bpmn", xml, strlen(xml), &t, &err);
-    CHECK(rc != SDM_OK);
-    int found = 0;
-    for (int r = 0; t && r < t->nrow && !found; r++) {
-        const char *el = t->cells[r * t->ncol + col(t, "element")], *msg = t->cells[r * t->ncol + col(t, "message")];
-        const char *line = t->cells[r * t->ncol + col(t, "line")];
-        found = el && msg && line && atoi(line) > 0 && strcmp(el, id) == 0 && strstr(msg, needle);
-    }
-    if (!found) {
-        fprintf(stderr, "  (refusal of %s lacks '%s': %s)\n", id, needle, err.msg);
-        for (int r = 0; t && r < t->nrow; r++)
-            fprintf(stderr, "    %s\n", t->cells[r * t->ncol + t->ncol - 1] ? t->cells[r * t->ncol + t->ncol - 1] : "");
-    }
-    CHECK(found);
-    sdm_table_free(t);
-    free(xml);
-}
+static void refused(const char *content, const char *id, const char *needle) { deploy_refused(content, id, needle); }
 
 static int has(const char *hay, const char *needle) {
     int ok = strstr(hay, needle) != NULL;

@@ -48,7 +48,6 @@ PLACEHOLDERS = {
     "SET_STRING_DATA": 'data = "String"',
     "LOG_DATA": LOG_FN + 'if var("data") == "String" then log("DATA_correct") end',
     "THROW_ERROR": 'bpmn_error("ERR_CODE")',
-    "WAIT_TEN_SECONDS": "-- WAIT_TEN_SECONDS: scripts cannot wait; nothing happens",
     "CREATE_TIMESTAMP_LOG_1": "-- CREATE_TIMESTAMP_LOG_1: the interval is taken from the history",
     "CREATE_TIMESTAMP_LOG_2": "-- CREATE_TIMESTAMP_LOG_2: the interval is taken from the history",
 }
@@ -57,6 +56,8 @@ for _n in range(1, 10):
 
 SCRIPT_RE = re.compile(r'(<(?:[\w.-]+:)?script\b[^>]*(?<!/)>)(.*?)(</(?:[\w.-]+:)?script\s*>)', re.S)
 SCRIPTTASK_RE = re.compile(r'<((?:[\w.-]+:)?scriptTask)\b([^>]*)>')
+WHOLE_SCRIPTTASK_RE = re.compile(r'<((?:[\w.-]+:)?)scriptTask\b([^>]*)(?<!/)>(.*?)</\1scriptTask\s*>', re.S)
+WAIT_MS = 10000                  # WAIT_TEN_SECONDS: the task completes this long after it began
 COND_RE = re.compile(r'(<(?:[\w.-]+:)?(conditionExpression|condition|loopCondition|completionCondition|'
                      r'activationCondition|loopCardinality)\b[^>]*(?<!/)>)(.*?)(</(?:[\w.-]+:)?\2\s*>)', re.S)
 CDATA_RE = re.compile(r'^\s*<!\[CDATA\[(.*)\]\]>\s*$', re.S)
@@ -95,8 +96,6 @@ def translate(text, notes, constraint=False):
         key = body.strip()
         if key in PLACEHOLDERS:
             code = PLACEHOLDERS[key]
-            if key == "WAIT_TEN_SECONDS":
-                notes.append("WAIT_TEN_SECONDS runs as a no-op (scripts cannot wait)")
         elif key == "":
             code = ""
         else:
@@ -119,6 +118,22 @@ def translate(text, notes, constraint=False):
             return "<%s%s scriptFormat=\"lua\"/>" % (m.group(1), attrs[:-1])
         return "<%s%s scriptFormat=\"lua\">" % (m.group(1), attrs)
 
+    def wait(m):
+        # A script busy for ten seconds is an activity that stays active
+        # ten seconds: a user task (same id, same lines) that the runner
+        # completes WAIT_MS after it began, as a worker would; timers that
+        # fall due meanwhile fire first.
+        inner = m.group(3)
+        sm = SCRIPT_RE.search(inner)
+        if not sm or xml_text(sm.group(2)).strip() != "WAIT_TEN_SECONDS":
+            return m.group(0)
+        notes.append("WAIT_TEN_SECONDS: the script task is a user task the runner completes %d s after it began"
+                     % (WAIT_MS // 1000))
+        inner = inner[:sm.start()] + "\n" * sm.group(0).count("\n") + inner[sm.end():]
+        return "<%suserTask%s>%s</%suserTask>" % (m.group(1), m.group(2), inner, m.group(1))
+
+    if not constraint:
+        text = WHOLE_SCRIPTTASK_RE.sub(wait, text)
     text = SCRIPT_RE.sub(script, text)
     text = COND_RE.sub(cond, text)
     if constraint:
@@ -299,8 +314,10 @@ def run_case(work, idx, case, meta):
             problems.append("start failed: " + errtext(err))
 
         # Drive the clock: fire whatever is due at the start, then every due
-        # job up to start + delayMs, in time order.
+        # job and every WAIT_TEN_SECONDS task's end up to start + delayMs,
+        # in time order.
         end = T0_MS + int(opts.get("delayMs", 0))
+        waits = {i for i, e in elements.items() if e.get("script") == "WAIT_TEN_SECONDS"}
         now, ticks = T0_MS, 0
         while True:
             rc, out, err = sdm(work, db, now, "tick")
@@ -309,6 +326,17 @@ def run_case(work, idx, case, meta):
                 problems.append("tick failed: " + errtext(err))
                 break
             nxt = (jload(out) or {}).get("next_due") or 0
+            finished = False
+            for at, task in wait_tasks(work, db, now, waits):
+                if at <= now:
+                    rc, out, err = sdm(work, db, now, "complete", str(task))
+                    if rc != 0:
+                        problems.append("completing WAIT_TEN_SECONDS task %d failed: %s" % (task, errtext(err)))
+                    finished = True
+                elif not nxt or at < nxt:
+                    nxt = at
+            if finished and ticks < 500:
+                continue
             if nxt and nxt <= end and ticks < 500:
                 now = max(nxt, now)
                 continue
@@ -354,9 +382,12 @@ def run_case(work, idx, case, meta):
         if start_failed:
             errors.append("ERROR_runtime")
         got = list(lines.values())
-        if marker:
+        # Like betsy's checkMarkerFileExists and checkParallelism: looked
+        # for only when the case asserts it.
+        asserted = expected.split()
+        if marker and "MARKER_exists" in asserted:
             got.append("MARKER_exists")
-        if parallel_from_history(history, elements):
+        if "EXECUTION_parallel" in asserted and parallel_from_history(history, elements):
             got.append("EXECUTION_parallel")
         got += sorted(set(errors))
         res["got"] = got
@@ -367,6 +398,20 @@ def run_case(work, idx, case, meta):
         res["crash"] = str(e)
         res["reason"] = str(e)
     return res
+
+
+def wait_tasks(work, db, now, waits):
+    """(when it ends, task id) of every open task at a WAIT_TEN_SECONDS node."""
+    if not waits:
+        return []
+    rc, out, err = sdm(work, db, now, "tasks")
+    out_ = []
+    for t in jload(out) or []:
+        if t.get("node") in waits and t.get("state") == "open":
+            began = datetime.datetime.strptime(t["created_at"].replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z"
+                                               if "." in t["created_at"] else "%Y-%m-%dT%H:%M:%S%z")
+            out_.append((int(began.timestamp() * 1000) + WAIT_MS, t["id"]))
+    return out_
 
 
 def parallel_from_history(history, elements):
@@ -471,6 +516,19 @@ NOT_COMPARABLE = {
         "history interleaves, not that the waits overlapped",
 }
 
+# Cases whose expected trace contradicts their own file, so no engine can
+# pass them as written: not comparable with betsy, but still compared with
+# the trace the file gives (a different run is a failure).
+_ADHOC = ("betsy's expected trace (SCRIPT_task1 SCRIPT_task2 SCRIPT_task3, from assertTask1-3 in "
+          "ActivityProcesses.java) contradicts its file: no script logs SCRIPT_task3, the task after the "
+          "ad-hoc subprocess logs SCRIPT_task1 (line 47), and the file has no completion condition (its "
+          "comment: not implemented); compared instead with the file's own trace, the subprocess's two "
+          "tasks and the task after it")
+ERRATA = {
+    "activities/AdHocSubProcess_Sequential.bpmn": (_ADHOC, "SCRIPT_task1 SCRIPT_task2 SCRIPT_task1"),
+    "activities/AdHocSubProcess_Parallel.bpmn": (_ADHOC, "SCRIPT_task1 SCRIPT_task2 SCRIPT_task1"),
+}
+
 
 def rule_of(rel):
     """The rule a constraint file breaks, as the engine writes it: its folder
@@ -494,6 +552,8 @@ def status(r):
     rule), not comparable, or FAIL."""
     if r["file"] in NOT_COMPARABLE:
         return "not comparable"
+    if r["file"] in ERRATA:
+        return "not comparable" if r["ok"] else "FAIL"
     errs = r["deploy_errors"]
     if r["group"] == "bpmn_constraints":
         if not r["ok"]:
@@ -549,8 +609,14 @@ def cmd_report(work):
         else:
             res = json.load(open(path))
         got = res["got"]
-        ok = not res.get("crash") and compare(expected, got)
-        reason = "" if ok else fail_reason(res, expected, got, meta[rel]["elements"])
+        if rel in ERRATA:
+            why, expected_ = ERRATA[rel]
+            ok = not res.get("crash") and compare(expected_, got)
+            reason = why + ("; the run gives it" if ok else
+                            "; the run differs: " + fail_reason(res, expected_, got, meta[rel]["elements"]))
+        else:
+            ok = not res.get("crash") and compare(expected, got)
+            reason = "" if ok else fail_reason(res, expected, got, meta[rel]["elements"])
         if res.get("crash"):
             crashes.append("%s #%s: %s" % (rel, num, res["crash"]))
         group = rel.split("/", 1)[0]
@@ -563,7 +629,7 @@ def cmd_report(work):
         if st == "incidental":
             r["reason"] = "refused without naming its rule %s: %s" % (
                 rule_of(r["file"]), "; ".join(r["deploy_errors"][:2]))
-        elif st == "not comparable":
+        elif st == "not comparable" and r["file"] in NOT_COMPARABLE:
             r["reason"] = NOT_COMPARABLE[r["file"]]
         note = {"FAIL": " | reason: " + r["reason"], "incidental": " | reason: " + r["reason"],
                 "not comparable": " | " + r["reason"],
@@ -675,12 +741,19 @@ def write_doc(rows, groups, order, npass, nfail):
       "variable `trace`; `SCRIPT_taskN` appends `SCRIPT_taskN`, `INCREMENT_INTEGER_VARIABLE_AND_LOG` increments "
       "`integerVariable` and appends `INCREMENT_correct`, `SET_STRING_DATA` sets `data = \"String\"` and `LOG_DATA` "
       "appends `DATA_correct` when it reads that back, `CREATE_MARKER_FILE` sets `marker_exists` (reported once as "
-      "`MARKER_exists`), `THROW_ERROR` is `bpmn_error(\"ERR_CODE\")` (a BPMN error: caught by an error boundary on the task, else an incident), `WAIT_TEN_SECONDS` does nothing (a script "
-      "cannot wait).")
+      "`MARKER_exists` when the case asserts it, as betsy's `checkMarkerFileExists` looks for the file only then), "
+      "`THROW_ERROR` is `bpmn_error(\"ERR_CODE\")` (a BPMN error: caught by an error boundary on the task, else an "
+      "incident). `WAIT_TEN_SECONDS`, a script busy for ten seconds, is an activity that stays active ten seconds: "
+      "the script task becomes a user task (same id, same lines) that the runner completes ten seconds of the "
+      "engine's clock after it began, as a worker would, after firing every job due before then.")
     w("- Each log line carries a random nonce, so the log of all instances (main, `ParallelProcess`, called "
       "processes) is merged without counting a line twice when variables are copied between instances.")
-    w("- `EXECUTION_parallel`: the two `CREATE_TIMESTAMP_LOG` tasks were active at once, i.e. each was entered "
-      "before the other left, in the engine's history order.")
+    w("- `EXECUTION_parallel` (looked for only when the case asserts it, as betsy's `checkParallelism`): the two "
+      "`CREATE_TIMESTAMP_LOG` tasks were active at once, i.e. each was entered before the other left, in the "
+      "engine's history order.")
+    w("- A case whose expected trace contradicts its own file (betsy's AdHocSubProcess cases assert "
+      "`SCRIPT_task3`, which no script of the file logs) is *not comparable*, but is still compared with the "
+      "trace the file gives: a different run is a failure.")
     w("- Conditions (`conditionExpression`, `condition`, `loopCondition`, `completionCondition`, "
       "`loopCardinality`): `${...}` is unwrapped, `x.contains(\"a\")` becomes "
       "`(string.find(x, \"a\", 1, true) ~= nil)`, `!`/`&&`/`||`/`!=` become `not`/`and`/`or`/`~=`.")
