@@ -36,6 +36,7 @@ typedef struct spec {
     model *m;
     const xml_node *root;
     xref *ids;  int nids, cap;     /* every BPMN element with an id, by id */
+    const char *lang;              /* the definitions' expressionLanguage when not Lua, else NULL */
 } spec;
 
 static int is_tag(const xml_node *x, const char *name) {
@@ -66,6 +67,12 @@ static const xml_node *owner_of(const xml_node *x) {
 
 static const char *a_an(const char *word) {
     return strchr("aeiouAEIOU", word[0]) ? "an" : "a";
+}
+
+/* Associations, groups and annotations: what their own rules (EXT.006-009)
+** say about flows reaching them, no reference rule repeats. */
+static int is_artifact(const xml_node *x) {
+    return is_tag(x, "association") || is_tag(x, "group") || is_tag(x, "textAnnotation");
 }
 
 static int nchild(const xml_node *x, const char *name) {
@@ -394,10 +401,10 @@ static void check_gateway(spec *s, const model_proc *p, const model_node *n, con
     if (dir && strcmp(dir, "Mixed") == 0 && (n->nin < 2 || n->nout < 2))
         fail(s, x, "EXT.019", "%s '%s' is mixed but has %d incoming and %d outgoing flows; a mixed gateway both merges and splits",
              n->tag, n->id, n->nin, n->nout);
-    if (n->nin < 2 && n->nout == 1)
-        fail(s, x, "EXT.135", "%s '%s' has %d incoming and one outgoing flow; "
+    if (n->nin < 2 && n->nout < 2)
+        fail(s, x, "EXT.135", "%s '%s' has %d incoming and %s outgoing flow; "
              "a gateway must merge several flows or split into several",
-             n->tag, n->id, n->nin);
+             n->tag, n->id, n->nin, n->nout ? "one" : "no");
     if (n->kind != EL_GW_EVENT) return;
     if (n->nout == 1)
         fail(s, x, "EXT.136", "eventBasedGateway '%s' has one outgoing flow; it chooses between two or more events", n->id);
@@ -558,7 +565,7 @@ static void check_flow_lists(spec *s, const model_proc *p, const xml_node *px) {
             const xml_node *f = lookup(s, c->text);
             const char *end = f ? xml_attr_get(f, NULL, in ? "targetRef" : "sourceRef") : NULL;
             if (!is_tag(f, "sequenceFlow"))
-                fail(s, x, "EXT.023", "%s '%s' lists %s flow '%s', which is not a sequence flow of the document", n->tag,
+                fail(s, x, f ? "EXT.023, REF" : "EXT.023", "%s '%s' lists %s flow '%s', which is not a sequence flow of the document", n->tag,
                      n->id, in ? "an incoming" : "an outgoing", model_trimmed(s->m->mem, c->text));
             else if (!end || strcmp(end, n->id) != 0)
                 fail(s, x, "EXT.023", "%s '%s' lists %s flow '%s', which %s '%s'", n->tag, n->id, in ? "an incoming"
@@ -597,7 +604,7 @@ static void check_flow_ends(spec *s, const model_proc *p) {
             const xml_node *t = lookup(s, xml_attr_get(fx, NULL, end ? "targetRef" : "sourceRef"));
             if (!t || t == fx) continue;
             if (!is_flow_node(t))
-                fail(s, fx, end ? "EXT.006" : "EXT.007", "sequenceFlow '%s' %s %s '%s', which is no flow node; "
+                fail(s, fx, is_artifact(t) ? (end ? "EXT.006" : "EXT.007") : end ? "EXT.006, REF" : "EXT.007, REF", "sequenceFlow '%s' %s %s '%s', which is no flow node; "
                      "sequence flows join events, activities and gateways", label(fx), end ? "leads to" : "starts at",
                      t->name, label(t));
             else if (proc_index(s, t) != proc_index(s, fx))
@@ -606,6 +613,10 @@ static void check_flow_ends(spec *s, const model_proc *p) {
         }
     }
 }
+
+/* The rules of the section "executable in the spec's sense" below. */
+static void check_process_more(spec *s, const model_proc *p);
+static void check_element_more(spec *s, const xml_node *x);
 
 static void check_process(spec *s, const model_proc *p) {
     const xml_node *px = lookup(s, p->id);
@@ -628,6 +639,7 @@ static void check_process(spec *s, const model_proc *p) {
     }
     check_flow_lists(s, p, px);
     check_flow_ends(s, p);
+    check_process_more(s, p);
 }
 
 /* ---- the document ---- */
@@ -727,6 +739,17 @@ static const struct { const char *owner, *ref; char how; const char *kinds; } re
     {"performer", "resourceRef", 'c', "resource"},
     {"humanPerformer", "resourceRef", 'c', "resource"},
     {"potentialOwner", "resourceRef", 'c', "resource"},
+    {"boundaryEvent", "attachedToRef", 'a', "activity"},
+    {"sendTask", "operationRef", 'a', "operation"},
+    {"receiveTask", "operationRef", 'a', "operation"},
+    {"serviceTask", "operationRef", 'a', "operation"},
+    {"messageEventDefinition", "operationRef", 'c', "operation"},
+    {"linkEventDefinition", "source", 'c', "linkEventDefinition"},
+    {"linkEventDefinition", "target", 'c', "linkEventDefinition"},
+    {"process", "definitionalCollaborationRef", 'a', "collaboration"},
+    {"correlationKey", "correlationPropertyRef", 'c', "correlationProperty"},
+    {"messageFlow", "sourceRef", 'a', "interaction node"},
+    {"messageFlow", "targetRef", 'a', "interaction node"},
 };
 
 /* What editors write for a data association's own end, which BPMN leaves
@@ -739,11 +762,26 @@ static int own_end(const xml_node *assoc, const xml_node *t) {
     return nm && strcmp(nm, "__targetRef_placeholder") == 0;
 }
 
+/* Whether t is of the kind a reference asks for: a tag, or one of the
+** classes "item" (a data element), "activity", "interaction node" (what a
+** message flow joins: a pool, a task or event, a conversation; artifacts
+** are EXT.008/009's). */
+static int kind_ok(const xml_node *t, const char *kinds) {
+    if (strcmp(kinds, "item") == 0) return is_item_aware(t);
+    if (strcmp(kinds, "activity") == 0) return model_is_bpmn(t) && is_activity(t->name);
+    if (strcmp(kinds, "interaction node") == 0) {
+        size_t n = strlen(t->name);
+        return is_tag(t, "participant") || is_artifact(t) || (model_is_bpmn(t) && (is_activity(t->name) ||
+               (n > 5 && strcmp(t->name + n - 5, "Event") == 0) || strstr(t->name, "onversation")));
+    }
+    return strcmp(t->name, kinds) == 0;
+}
+
 static void check_ref(spec *s, const xml_node *owner, const char *ref, const char *value, const char *kinds) {
     const xml_node *t = lookup(s, value);
     int item = strcmp(kinds, "item") == 0;
     if (t && strstr(owner->name, "Association") && own_end(owner, t)) return;
-    if (t && (item ? !is_item_aware(t) : strcmp(t->name, kinds) != 0))
+    if (t && !kind_ok(t, kinds))
         fail(s, owner, "REF", "%s '%s': %s '%s' names %s %s, not %s %s", owner->name, label(owner), ref, label(t),
              a_an(t->name), t->name, item ? "a" : a_an(kinds), item ? "data element" : kinds);
 }
@@ -792,7 +830,8 @@ static const char *const condition_tags[] = {
 
 /* Each element of the document on its own: data items agree with their
 ** itemDefinition on being a collection (EXT.020, 077, 081, 083); a text
-** format is a MIME type (EXT.004); a transformation has a body (EXT.013);
+** format is a MIME type (EXT.004); a transformation, a message's or a
+** correlation's path has a body (EXT.013);
 ** a resource is named or computed, not both, and parameters bind to a
 ** named one (EXT.039, EXT.040); conditions are not constants. */
 static void check_element(spec *s, const xml_node *x) {
@@ -805,15 +844,13 @@ static void check_element(spec *s, const xml_node *x) {
                  mine ? "" : "not ", label(d), its ? "one" : "not");
     }
     const char *tf = xml_attr_get(x, NULL, "textFormat");
-    if (tf && (strcmp(n, "documentation") == 0 || strcmp(n, "textAnnotation") == 0)) {
-        size_t a = strcspn(tf, "/;"), b = tf[a] == '/' ? strcspn(tf + a + 1, "/; \t") : 0;
-        if (a == 0 || b == 0 || strcspn(tf, " \t") < a + 1 + b || (tf[a + 1 + b] && tf[a + 1 + b] != ';'))
-            fail(s, x, strcmp(n, "documentation") == 0 ? "EXT.004" : "EXT.010", "%s of '%s' has textFormat '%s', which is not a MIME type (type/subtype, e.g. text/plain)",
-                 n, label(owner_of(x)), tf);
-    }
-    if (strcmp(n, "transformation") == 0 && !model_trimmed(s->m->mem, x->text) && !x->child)
-        fail(s, x, "EXT.013", "the transformation of '%s' is empty; a transformation is an expression and needs a body",
-             label(owner_of(x)));
+    if (tf && (strcmp(n, "documentation") == 0 || strcmp(n, "textAnnotation") == 0) && !mc_mime_type(tf))
+        fail(s, x, strcmp(n, "documentation") == 0 ? "EXT.004" : "EXT.010", "%s of '%s' has textFormat '%s', which is not a MIME type (type/subtype, e.g. text/plain)",
+             n, label(owner_of(x)), tf);
+    if ((strcmp(n, "transformation") == 0 || strcmp(n, "messagePath") == 0 || strcmp(n, "dataPath") == 0) &&
+        !model_trimmed(s->m->mem, x->text) && !x->child)
+        fail(s, x, "EXT.013", "the %s of '%s' is empty; a %s is an expression and needs a body", n,
+             label(owner_of(x)), n);
     if (strcmp(n, "performer") == 0 || strcmp(n, "humanPerformer") == 0 || strcmp(n, "potentialOwner") == 0 ||
         strcmp(n, "resourceRole") == 0) {
         if (model_child(x, "resourceRef") && model_child(x, "resourceAssignmentExpression"))
@@ -844,6 +881,7 @@ static void walk(spec *s, const xml_node *x) {
     for (; x; x = x->next) {
         if (!model_is_bpmn(x)) continue;
         check_element(s, x);
+        check_element_more(s, x);
         check_document_element(s, x);
         walk(s, x->child);
     }
@@ -915,6 +953,149 @@ static void check_callables(spec *s) {
     }
 }
 
+/* ---- executable in the spec's sense; events and gateways (issue 16) ----
+**
+** sdm reads some things its own way where a document declares nothing: an
+** expression without xsi:type is Lua (for BPMN it is natural language), a
+** message event is matched by its message's name (for BPMN an executable
+** one names the operation it serves). A document whose definitions declare
+** another expression language (mc_foreign_language) is not written for
+** sdm, so those readings do not apply and the spec's rules do (EXT.012,
+** EXT.123, EXT.128). The rest are plain rules on events, gateways,
+** subprocesses and scripts. */
+
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+
+/* Written as a formal expression: xsi:type="tFormalExpression", any prefix. */
+static int formal(const xml_node *x) {
+    const char *t = xml_attr_get(x, XSI_NS, "type"), *colon = t ? strchr(t, ':') : NULL;
+    return t && strcmp(colon ? colon + 1 : t, "tFormalExpression") == 0;
+}
+
+/* The expressions an executable process must hold formally: tag, and the
+** element it belongs to. */
+static const struct { const char *tag, *in; } expr_places[] = {
+    {"completionCondition", "adHocSubProcess"}, {"completionCondition", "multiInstanceLoopCharacteristics"},
+    {"loopCardinality", "multiInstanceLoopCharacteristics"}, {"loopCondition", "standardLoopCharacteristics"},
+    {"activationCondition", "complexGateway"}, {"conditionExpression", "sequenceFlow"},
+    {"from", "assignment"}, {"to", "assignment"}, {"timeDate", "timerEventDefinition"},
+    {"timeDuration", "timerEventDefinition"}, {"timeCycle", "timerEventDefinition"},
+    {"condition", "conditionalEventDefinition"},
+};
+
+static void check_natural_language(spec *s, const xml_node *x, const char *lang) {
+    if (!x->parent || !x->text[strspn(x->text, " \t\r\n")] || formal(x) || !executable(x)) return;
+    for (size_t i = 0; i < sizeof expr_places / sizeof *expr_places; i++) {
+        if (strcmp(x->name, expr_places[i].tag) != 0 || !is_tag(x->parent, expr_places[i].in)) continue;
+        const xml_node *o = owner_of(x);          /* an event, not its definition */
+        if (model_is_event_definition(o) && o->parent && id_of(o->parent)) o = o->parent;
+        fail(s, x, strcmp(x->name, "condition") == 0 ? "EXT.012, EXT.123" : "EXT.012",
+             "%s of %s '%s' is natural-language text to BPMN (no xsi:type=\"tFormalExpression\"), and the definitions "
+             "declare expressionLanguage \"%s\", so sdm does not read it as Lua either; an executable process holds "
+             "formal expressions only", x->name, o->name, label(o), lang);
+        return;
+    }
+}
+
+static void check_operation(spec *s, const xml_node *d, const char *lang) {
+    if (!is_tag(d, "messageEventDefinition") || !executable(d) || model_child(d, "operationRef")) return;
+    fail(s, d->parent, "EXT.128", "%s '%s' names no operation (operationRef) for its message; sdm matches messages by "
+         "name, but these definitions declare expressionLanguage \"%s\" instead of Lua, and there a message event of "
+         "an executable process names the operation it serves", d->parent->name, label(d->parent), lang);
+}
+
+/* An element on its own: a transaction's method is ##Compensate, ##Image,
+** ##Store or a URI (EXT.060); a subprocess shares its process's data and
+** declares none of its own (EXT.079); a default flow is a sequence flow
+** (REF). A scriptFormat that is no MIME type (EXT.145) is model_act.c's. */
+static void check_element_more(spec *s, const xml_node *x) {
+    if (s->lang) {
+        check_natural_language(s, x, s->lang);
+        check_operation(s, x, s->lang);
+    }
+    const char *m = is_tag(x, "transaction") ? xml_attr_get(x, NULL, "method") : NULL;
+    if (m && strcmp(m, "##Compensate") != 0 && strcmp(m, "##Image") != 0 && strcmp(m, "##Store") != 0 && !uri_like(m))
+        fail(s, x, "EXT.060", "transaction '%s' has method '%s', which is none of ##Compensate, ##Image, ##Store "
+             "and no URI", label(x), m);
+    if ((is_tag(x, "subProcess") || is_tag(x, "transaction") || is_tag(x, "adHocSubProcess")) &&
+        model_child(x, "ioSpecification"))
+        fail(s, x, "EXT.079", "%s '%s' has an ioSpecification; a subprocess works on its process's data and "
+             "declares no inputs or outputs of its own", x->name, label(x));
+    const xml_node *d = is_flow_node(x) ? lookup(s, xml_attr_get(x, NULL, "default")) : NULL;
+    if (d && !is_tag(d, "sequenceFlow"))
+        fail(s, x, "REF", "%s '%s': default '%s' names %s %s, not a sequenceFlow", x->name, label(x), label(d),
+             a_an(d->name), d->name);
+}
+
+/* Intermediate events sit on a path: a throw event is reached by a flow
+** and, unless it is a link, leaves by one; a catch event leaves by one and,
+** unless it is a link, is reached by one (EXT.115, EXT.116). A link's
+** target is at its throw event's level (EXT.126). */
+static void check_intermediate(spec *s, const model_node *n, const xml_node *x) {
+    int thr = is_tag(x, "intermediateThrowEvent"), link = n->kind == EL_LINK_THROW || n->kind == EL_LINK_CATCH;
+    if (!thr && !is_tag(x, "intermediateCatchEvent")) return;
+    if (n->nin == 0 && (thr || !link))
+        fail(s, x, "EXT.115", "%s '%s' has no incoming sequence flow; an intermediate event is reached by one",
+             x->name, n->id);
+    if (n->nout == 0 && (!thr || !link))
+        fail(s, x, "EXT.116", "%s '%s' has no outgoing sequence flow; an intermediate event is left by one",
+             x->name, n->id);
+    const xml_node *ld = thr && link ? model_child(x, "linkEventDefinition") : NULL;
+    for (const xml_node *t = ld ? ld->child : NULL; t; t = t->next) {
+        const xml_node *to = is_tag(t, "target") ? lookup(s, t->text) : NULL;
+        if (is_tag(to, "linkEventDefinition") && to->parent && to->parent->parent != x->parent)
+            fail(s, x, "EXT.126", "link intermediateThrowEvent '%s' goes on at '%s' on another level (%s '%s'); "
+                 "a link stays within its process level", n->id, label(to->parent), to->parent->parent->name,
+                 label(to->parent->parent));
+    }
+}
+
+/* An event-based gateway waits for the events after it: each of them is
+** reached from it alone (EXT.141); receive tasks there have no boundary
+** events (EXT.140) and do not stand beside message catch events
+** (EXT.139); one that instantiates the process has no incoming flow
+** (EXT.142). */
+static void check_event_gateway(spec *s, const model_proc *p, const model_node *n, const xml_node *x) {
+    if (n->kind != EL_GW_EVENT) return;
+    if (attr_is(x, "instantiate", "true") && n->nin > 0)
+        fail(s, x, "EXT.142", "eventBasedGateway '%s' starts the process (instantiate=\"true\") but has %d incoming "
+             "sequence flow%s; an instantiating gateway has none", n->id, n->nin, n->nin == 1 ? "" : "s");
+    const model_node *receive = NULL, *message = NULL;
+    for (int k = 0; k < n->nout; k++) {
+        int d = p->flows[n->out[k]].dst;
+        if (d < 0) continue;
+        const model_node *t = &p->nodes[d];
+        const xml_node *tx = node_xml(s, t);
+        if (t->nin > 1)
+            fail(s, tx ? tx : x, "EXT.141", "%s '%s' follows eventBasedGateway '%s' and has %d incoming flows; "
+                 "an event the gateway waits for is reached from it alone", t->tag, t->id, n->id, t->nin);
+        if (strcmp(t->tag, "receiveTask") == 0) {
+            receive = t;
+            int attached = 0;
+            for (int b = 0; b < p->nnode; b++) attached += el_is(p->nodes[b].kind, EK_BOUNDARY) && p->nodes[b].attached == d;
+            if (attached)
+                fail(s, tx ? tx : x, "EXT.140", "receiveTask '%s' follows eventBasedGateway '%s' and has %d boundary "
+                     "event%s; a receive task the gateway waits for has none", t->id, n->id, attached,
+                     attached == 1 ? "" : "s");
+        }
+        if (strcmp(t->tag, "intermediateCatchEvent") == 0 && tx && has_message_def(s, tx)) message = t;
+    }
+    if (receive && message)
+        fail(s, x, "EXT.139", "eventBasedGateway '%s' waits for receiveTask '%s' and message catch event '%s'; "
+             "a gateway waits for messages one way, by receive tasks or by message events", n->id, receive->id,
+             message->id);
+}
+
+static void check_process_more(spec *s, const model_proc *p) {
+    for (int i = 0; i < p->nnode; i++) {
+        const model_node *n = &p->nodes[i];
+        const xml_node *x = node_xml(s, n);
+        if (!x || !model_is_bpmn(x)) continue;
+        check_intermediate(s, n, x);
+        check_event_gateway(s, p, n, x);
+    }
+}
+
 /* ---------- the document beyond its processes, and its data ----------
 **
 ** Rules on what a document holds besides flow (collaborations,
@@ -924,10 +1105,6 @@ static void check_callables(spec *s) {
 ** document, one with no process to deploy too, so its refusal names the
 ** rule it breaks.
 */
-
-static int is_artifact(const xml_node *x) {
-    return is_tag(x, "association") || is_tag(x, "group") || is_tag(x, "textAnnotation");
-}
 
 /* A message flow joins interaction nodes, never an artifact (EXT.008 as
 ** target, EXT.009 as source). */
@@ -1157,7 +1334,7 @@ static void check_document_element(spec *s, const xml_node *x) {
 
 /* Runs every rule above over a compiled document. */
 void model_check_constraints(model *m, const xml_node *root) {
-    spec s = {.m = m, .root = root};
+    spec s = {.m = m, .root = root, .lang = mc_foreign_language(root)};
     index_ids(&s, root->child);
     if (s.nids > 1) qsort(s.ids, (size_t)s.nids, sizeof *s.ids, cmp_xref);
     check_root(&s);

@@ -95,7 +95,8 @@ static char *with_name(const model *m, const char *id, const char *msg) {
 
 typedef struct code_check { sdm *h; const model *m; const model_proc *p; sdm_table *t; int nerr; } code_check;
 
-static void check_lua(code_check *c, const char *code, int expr, const char *id, int line) {
+/* `note`, when not NULL, follows the error: why the code was read as Lua. */
+static void check_lua_note(code_check *c, const char *code, int expr, const char *id, int line, const char *note) {
     if (!code) return;
     char chunk[300];
     const char *slash = strrchr(c->m->file, '/');
@@ -105,9 +106,15 @@ static void check_lua(code_check *c, const char *code, int expr, const char *id,
     if (!sc) sdmi_no_sandbox(&e);
     else if (scr_check(sc, code, expr, chunk, &e) == SDM_OK) return;
     c->nerr++;
-    char *msg = with_name(c->m, id, e.msg);
+    char *full = note ? xasprintf("%s%s", e.msg, note) : NULL;
+    char *msg = with_name(c->m, id, full ? full : e.msg);
     report(c->t, "error", c->p->id, 0, c->m->file, line, id, msg);
+    free(full);
     free(msg);
+}
+
+static void check_lua(code_check *c, const char *code, int expr, const char *id, int line) {
+    check_lua_note(c, code, expr, id, line, NULL);
 }
 
 static void check_duration(code_check *c, const char *v, const model_node *n) {
@@ -182,7 +189,11 @@ static int check_code(sdm *h, const model *m, int pi, sdm_table *t) {
     for (int f = 0; f < p->nflow; f++) check_lua(&c, p->flows[f].cond, 1, p->flows[f].id, p->flows[f].line);
     for (int i = 0; i < p->nnode; i++) {
         const model_node *n = &p->nodes[i];
-        check_lua(&c, n->script, 0, n->id, n->line);
+        char *note = n->kind == EL_TASK_SCRIPT && !n->script_format ? xasprintf("; scriptTask '%s' names no "
+                     "scriptFormat, so sdm read its script as Lua, and it is not: a script names its language "
+                     "(scriptFormat=\"lua\") [EXT.053]", n->id) : NULL;
+        check_lua_note(&c, n->script, 0, n->id, n->line, note);
+        free(note);
         check_lua(&c, n->assignee_expr, 1, n->id, n->line);
         check_lua(&c, n->due_expr, 1, n->id, n->line);
         check_lua(&c, n->activation, 1, n->id, n->line);

@@ -226,7 +226,8 @@ static const char *event_condition(compiler *c, const xml_node *def, const model
     const char *text = ce ? model_trimmed(c->m->mem, ce->text) : NULL;
     const char *lang = ce ? xml_attr_get(ce, NULL, "language") : NULL;
     if (!text)
-        mc_diag(c, 1, def, n->id, "conditional event '%s' has no condition (a Lua expression in <condition>)", n->id);
+        mc_diag(c, 1, def, n->id, "conditional event '%s' has no condition (a Lua expression in <condition>) [EXT.123]",
+             n->id);
     else if (lang && *lang && !mc_lua_format(lang) && !strstr(lang, "lua"))
         mc_diag(c, 1, ce, n->id, "conditional event '%s': condition language '%s' is not Lua", n->id, lang);
     else if ((text[0] == '$' || text[0] == '#') && text[1] == '{')
@@ -396,6 +397,12 @@ int mc_lua_format(const char *f) {
            strcasecmp(f, "application/x-lua") == 0;
 }
 
+/* A MIME type: type/subtype, parameters after ';' (EXT.004, EXT.145). */
+int mc_mime_type(const char *t) {
+    size_t a = strcspn(t, "/;"), b = t[a] == '/' ? strcspn(t + a + 1, "/; \t") : 0;
+    return a && b && strcspn(t, " \t") >= a + 1 + b && (!t[a + 1 + b] || t[a + 1 + b] == ';');
+}
+
 /* An expression as written, or NULL (reported) when it is in another
 ** language than Lua: FEEL, JUEL, Python, or names Lua cannot read. */
 const char *mc_expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text) {
@@ -416,6 +423,15 @@ static int has_expression(const xml_node *x) {
         if (has_expression(x->child)) return 1;
     }
     return 0;
+}
+
+/* The expressionLanguage the definitions declare when it is not Lua, else
+** NULL. Such a document is written for another engine: what sdm reads its
+** own way where nothing is declared (untyped expressions as Lua, messages
+** by name) is held to the spec there (constraints.c). */
+const char *mc_foreign_language(const xml_node *root) {
+    const char *el = xml_attr_get(root, NULL, "expressionLanguage");
+    return el && *el && !mc_lua_format(el) && !strcasestr(el, "lua") ? el : NULL;
 }
 
 /* What an expressionLanguage URI is, in words, for messages. */
@@ -522,7 +538,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     if (n->kind == EL_GW_EVENT) {
         const char *inst = xml_attr_get(x, NULL, "instantiate");
         if (inst && strcmp(inst, "true") == 0)
-            mc_diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported [EXT.142]", n->id);
+            mc_diag(c, 1, x, n->id, "eventBasedGateway '%s': instantiate=\"true\" is not supported", n->id);
     }
     if (n->kind == EL_CALL) {
         const char *ce = model_trimmed(c->m->mem, xml_attr_get(x, NULL, "calledElement"));
@@ -644,19 +660,21 @@ static void wire_adhoc(compiler *c, model_proc *p) {
         model_node *a = &p->nodes[i];
         if (!a->adhoc) continue;
         a->enabled = arena_alloc(c->m->mem, sizeof(int) * (size_t)p->nnode);
+        int activities = 0;
         for (int k = i + 1; k < p->nnode; k++) {
             const model_node *n = &p->nodes[k];
             if (n->parent != i) continue;
             const char *fc = xml_attr_get(c->nx[k], NULL, "isForCompensation");
+            activities += el_is(n->kind, EK_ACTIVITY);
             if (el_is(n->kind, EK_START) || el_is(n->kind, EK_END))
                 mc_diag(c, 1, c->nx[k], n->id, "adHocSubProcess '%s' holds %s '%s'; an ad-hoc subprocess has no start "
-                     "or end events (its activities are enabled as it starts)", a->id, n->tag, n->id);
+                     "or end events (its activities are enabled as it starts) [EXT.062]", a->id, n->tag, n->id);
             else if (el_is(n->kind, EK_ACTIVITY) && !n->nin && !n->triggered && !(fc && strcmp(fc, "true") == 0))
                 a->enabled[a->nenabled++] = k;
         }
-        if (!a->nenabled)
+        if (!a->nenabled)                /* EXT.061 names only the case of no activity at all */
             mc_diag(c, 1, c->nx[i], a->id, "adHocSubProcess '%s' holds no activity to run; an ad-hoc subprocess "
-                 "holds at least one activity", a->id);
+                 "holds at least one activity%s", a->id, activities ? "" : " [EXT.061]");
     }
 }
 
@@ -720,7 +738,8 @@ static void wire_scopes(compiler *c, model_proc *p) {
     }
     for (int i = 0; i < p->nnode; i++)
         if (p->nodes[i].kind == EL_SUBPROCESS && p->nodes[i].start < 0 && !p->nodes[i].adhoc)
-            mc_diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event [EXT.058]", p->nodes[i].tag, p->nodes[i].id);
+            mc_diag(c, 1, c->nx[i], p->nodes[i].id, "%s '%s' has no start event%s", p->nodes[i].tag, p->nodes[i].id,
+                 p->nodes[i].triggered ? " [EXT.058]" : "; sdm enters an embedded subprocess at its start event");
     wire_adhoc(c, p);
 }
 
@@ -845,8 +864,8 @@ static void attach_boundaries(compiler *c, model_proc *p) {
             continue;
         }
         if (!boundary_fits(n, a) && n->trigger == TR_CANCEL) {
-            mc_diag(c, 1, x, n->id, "cancel boundaryEvent '%s' is attached to %s '%s'; only a transaction is cancelled",
-                 n->id, a->tag, a->id);
+            mc_diag(c, 1, x, n->id, "cancel boundaryEvent '%s' is attached to %s '%s'; only a transaction is cancelled "
+                 "[EXT.111, EXT.120]", n->id, a->tag, a->id);
             continue;
         }
         if (!boundary_fits(n, a)) {
@@ -873,9 +892,11 @@ static void check_cancel(compiler *c, model_proc *p) {
         const model_node *t = n->parent >= 0 ? &p->nodes[n->parent] : NULL;
         int leaves = 0;
         for (int k = 0; t && k < t->nbnd; k++) leaves |= p->nodes[t->bnd[k]].trigger == TR_CANCEL;
+        int within = 0;                  /* EXT.106 asks for a transaction anywhere around it */
+        for (int up = n->parent; up >= 0 && !within; up = p->nodes[up].parent) within = p->nodes[up].transaction;
         if (!t || !t->transaction)
             mc_diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s' is not inside a transaction; only a transaction "
-                 "is cancelled", n->id);
+                 "is cancelled%s", n->id, within ? "" : " [EXT.106]");
         else if (!leaves)
             mc_diag(c, 1, c->nx[i], n->id, "cancel endEvent '%s': transaction '%s' has no cancel boundaryEvent to "
                  "leave by once cancelled", n->id, t->id);
@@ -1076,8 +1097,8 @@ static model *compile(const xml_doc *doc, const char *file, int check) {
         return m;
     }
     if (check) check_duplicate_ids(&c, root);
-    const char *el = xml_attr_get(root, NULL, "expressionLanguage");
-    if (el && !mc_lua_format(el) && !strcasestr(el, "lua") && has_expression(root))
+    const char *el = mc_foreign_language(root);
+    if (el && has_expression(root))
         mc_diag(&c, 1, root, NULL, "definitions declares expressionLanguage \"%s\" (%s); sdm evaluates every condition "
              "and expression as Lua: write them in Lua and drop the attribute, or declare "
              "expressionLanguage=\"https://www.lua.org/\"", el, expr_language_name(el));

@@ -150,6 +150,7 @@ typedef struct model_node {
     int *out, nout;          /* outgoing flow indexes, document order */
     int dflt;                /* default flow index, -1 if none */
     const char *script;      /* script task body */
+    const char *script_format; /* script task: scriptFormat as written, NULL when absent (Lua) */
     const char *handler;     /* service task: module.function */
     const char *assignee, *assignee_expr, *assign;
     const char *due, *due_working, *due_expr;

@@ -36,8 +36,10 @@ void mc_compile_task(compiler *c, const xml_node *x, model_node *n) {
         const char *fmt = xml_attr_get(x, NULL, "scriptFormat");
         const xml_node *s = model_child(x, "script");
         n->script = s ? model_trimmed(a, s->text) : NULL;
+        n->script_format = arena_strdup(a, fmt);
         if (!mc_lua_format(fmt))
-            mc_diag(c, 1, x, n->id, "scriptTask '%s' uses scriptFormat '%s'; sdm runs Lua", n->id, fmt);
+            mc_diag(c, 1, x, n->id, "scriptTask '%s' uses scriptFormat '%s'; sdm runs Lua%s", n->id, fmt,
+                    mc_mime_type(fmt) ? "" : " (and a scriptFormat is a MIME type, e.g. text/x-lua) [EXT.145]");
         else if (!n->script)
             mc_diag(c, 1, x, n->id, "scriptTask '%s' has no script", n->id);
     }
@@ -215,7 +217,7 @@ static void compile_mi_behavior(compiler *c, const xml_node *mi, model_node *n, 
         e->cond = cond ? model_trimmed(c->m->mem, cond->text) : NULL;
         if (!e->cond)
             mc_diag(c, 1, d, n->id, "complexBehaviorDefinition of '%s' has no condition (when to throw its event "
-                 "and end the remaining instances)", n->id);
+                 "and end the remaining instances)%s", n->id, cond ? "; a formal expression has a body [EXT.013]" : "");
         const xml_node *def = NULL;
         for (const xml_node *x = ev ? ev->child : NULL; x && !def; x = x->next)
             if (model_is_event_definition(x)) def = x;
@@ -254,7 +256,7 @@ void mc_compile_loop(compiler *c, const xml_node *x, model_node *n) {
             }
             if (!l->count == !l->items)
                 mc_diag(c, 1, mi, n->id, "multi-instance '%s' needs either loopCardinality or a collection "
-                     "(sdm:collection=\"lua expression\"), not %s", n->id, l->count ? "both" : "neither");
+                     "(sdm:collection=\"lua expression\"), not %s", n->id, l->count ? "both" : "neither [EXT.067]");
             if ((e = model_child(mi, "loopDataOutputRef"))) {
                 const char *ref = model_trimmed(a, e->text);
                 l->out_coll = data_name(c, c->root, ref);
@@ -292,9 +294,9 @@ void mc_compile_loop(compiler *c, const xml_node *x, model_node *n) {
         const char *v = xml_attr_get(x, NULL, qty[i]);
         char *end = NULL;
         long q = v ? strtol(v, &end, 10) : 1;
-        if (v && (!*v || *end || q < 1 || q > 1000))
-            mc_diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not a number of tokens from 1 to 1000", x->name, n->id,
-                 qty[i], v);
+        if (v && (!*v || *end || q < 1 || q > 1000))      /* below one: EXT.037, EXT.038 */
+            mc_diag(c, 1, x, n->id, "%s '%s': %s=\"%s\" is not a number of tokens from 1 to 1000%s", x->name, n->id,
+                 qty[i], v, *v && !*end && q < 1 ? (i ? " [EXT.038]" : " [EXT.037]") : "");
         else *(i ? &n->done_qty : &n->start_qty) = (int)q;
     }
 }

@@ -49,6 +49,8 @@ void mc_diag(compiler *c, int error, const xml_node *at, const char *element, co
 const char *mc_expr(compiler *c, const xml_node *at, const char *id, const char *what, const char *text);
 void mc_local_name(compiler *c, model_node *sp, const char *name);
 int mc_lua_format(const char *f);
+const char *mc_foreign_language(const xml_node *root);   /* a declared non-Lua expressionLanguage, or NULL */
+int mc_mime_type(const char *t);                          /* type/subtype[;params] */
 const char *mc_sdm_attr(const xml_node *x, const char *name);
 const char *mc_trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id);
 /* model_act.c */

@@ -6,6 +6,7 @@
 */
 #include "sdm.h"
 #include "t.h"
+#include "deploy_rows.h"
 
 static sdm_err err;
 static sdm *db;
@@ -19,23 +20,10 @@ static sdm *db;
 #define SE "<bpmn:startEvent id=\"s\"/><bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"a\"/>\n"
 #define END "<bpmn:endEvent id=\"e\"/>\n"
 
-static char text[16384];     /* every message of the last deploy, one a line */
-
 /* Deploys body (after HEAD, with extra attributes on definitions) and
 ** keeps every error and warning in `text`. */
 static int deploy(const char *defs_attrs, const char *body) {
-    char xml[12000];
-    int n = snprintf(xml, sizeof xml, HEAD, defs_attrs ? defs_attrs : "");
-    snprintf(xml + n, sizeof xml - (size_t)n, "%s", body);
-    sdm_table *t = NULL;
-    int rc = sdm_deploy_xml(db, "dialect.bpmn", xml, strlen(xml), &t, &err);
-    text[0] = 0;
-    for (int r = 0; t && r < t->nrow; r++) {
-        size_t k = strlen(text);
-        snprintf(text + k, sizeof text - k, "%s: %s\n", t->cells[r * t->ncol], t->cells[r * t->ncol + 6]);
-    }
-    sdm_table_free(t);
-    return rc;
+    return deploy_rows(db, "dialect.bpmn", HEAD, defs_attrs, body, &err);
 }
 
 /* A process p with one exclusive choice whose flow f2 has `cond`. */
