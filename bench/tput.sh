@@ -25,8 +25,11 @@ printf 'meta.date\t0\t%s\trun at\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" >>"$tsv"
 printf 'meta.load\t%s\tload\tload average (1 min) when the run began; %s cores\n' \
   "$(cut -d' ' -f1 /proc/loadavg)" "$(nproc)" >>"$tsv"
 printf 'meta.steps\t%s\tcompletions\tcompletions per bench10 figure\n' "$steps" >>"$tsv"
+printf 'meta.cores\t%s\tcores\tprocessors of the machine\n' "$(nproc)" >>"$tsv"
 build/bench/tput --tsv "$tsv" --steps "$steps"
 build/bench/tput --tsv "$tsv" --rss "$waiting"
+printf 'meta.load_end\t%s\tload\tload average (1 min) when the C API figures were done\n' \
+  "$(cut -d' ' -f1 /proc/loadavg)" >>"$tsv"
 
 # bpmn-engine, pinned, into build/bench/node (npm's ordinary client).
 be=build/bench/node

@@ -348,11 +348,12 @@ int card_after_step(store *s, const model_proc *p, int64_t inst, const char *cli
                     const char *actor, sdm_err *err) {
     int any = 0;
     for (int i = 0; i < p->nnode && !any; i++) any = p->nodes[i].card != NULL;
-    int64_t from = store_tx_history(s);
-    if (!any || !from) return SDM_OK;
+    int64_t from = 0;
+    int rc = any ? store_tx_history(s, &from, err) : SDM_OK;
+    if (rc || !any || !from) return rc;
     sdm_table *t = NULL;
-    int rc = store_sql_table(s, &t, "s", err, "SELECT DISTINCT node FROM history WHERE instance_id = ?1 AND id >= ?2"
-                             " AND event = 'leave'", "ii", inst, from);
+    rc = store_sql_table(s, &t, "s", err, "SELECT DISTINCT node FROM history WHERE instance_id = ?1 AND step >= ?2"
+                         " AND event = 'leave'", "ii", inst, from);
     json_t *card = json_object();
     for (int r = 0; !rc && r < t->nrow; r++) {
         int k = t->cells[r] ? model_node_find(p, t->cells[r]) : -1;

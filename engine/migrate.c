@@ -40,6 +40,33 @@ static const char events_schema[] =
     "  WHERE type = 'table' AND name = 'subscriptions';"
     "PRAGMA writable_schema = RESET;";
 
+/* 14: what a step writes, less of it (issue 17).
+** tasks_assignee holds assigned tasks only: every step that opened or
+** closed a task wrote it (its key holds the state), and its readers (a
+** person's calendar, the monitor, the least-open count) ask by assignee.
+** History is one row per step where it was one per event (about five a
+** step, each with its index entry): the table is renamed history_steps,
+** a row carries its first event in the old columns and the step's other
+** events in `more` ([[token, node, event, detail], ...], detail as a JSON
+** string), and the view `history` gives every event back as the row it
+** was, with the id it would have had: a row with n events is stored under
+** the id of its last, so a row of one event (every row before migration
+** 14, and the few inserted by SELECT) takes SQLite's next rowid as
+** before. `step` is the stored row's id, for readers that ask for rows
+** from a point on through the index. The view is one join (not a UNION),
+** so SQLite flattens it into a reader's query and reaches the rows of an
+** instance through history_instance, in a join as well. */
+static const char steps_schema[] =
+    "DROP INDEX tasks_assignee;"
+    "CREATE INDEX tasks_assignee ON tasks(assignee, state, due_at) WHERE assignee IS NOT NULL;"
+    "ALTER TABLE history RENAME TO history_steps;"
+    "ALTER TABLE history_steps ADD COLUMN n INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE history_steps ADD COLUMN more TEXT;"
+    "CREATE VIEW history(id, instance_id, token_id, node, event, at, actor, detail, step) AS"
+    "  SELECT s.id - s.n + 1 + e.key, s.instance_id, e.value ->> 0, e.value ->> 1, e.value ->> 2, s.at, s.actor,"
+    "    e.value ->> 3, s.id FROM history_steps s, json_each('[' || json_array(s.token_id, s.node, s.event, s.detail)"
+    "    || coalesce(',' || substr(s.more, 2, length(s.more) - 2), '') || ']') e;";
+
 static const char *const migrations[] = {
     /* 1: the core engine */
     "CREATE TABLE resources(id INTEGER PRIMARY KEY, name TEXT NOT NULL, xml BLOB NOT NULL,"
@@ -210,6 +237,8 @@ static const char *const migrations[] = {
     people_lang_schema,
     /* 13: conditional events' subscriptions */
     events_schema,
+    /* 14: tasks_assignee only where assigned, history one row per step */
+    steps_schema,
 };
 #define NMIGRATION ((int)(sizeof migrations / sizeof *migrations))
 

@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include "rt_int.h"
 #include "regdoc.h"
+#include "detail.h"
 
 const char *rt_op_name(int op) {
     switch (op) {
@@ -85,11 +86,8 @@ void rt_step_free(rt_step *s) {
 char *rt_detail(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    json_t *j = json_vpack_ex(NULL, 0, fmt, ap);
+    char *out = detail_vpack(fmt, ap);
     va_end(ap);
-    if (!j) return NULL;
-    char *out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
     return out;
 }
 

@@ -81,15 +81,15 @@ static const char *const sql_of[Q__COUNT] = {
                      " WHERE id = ?1 AND state = 'open'",
     [Q_TASK_CANCEL_ALL] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
                           " WHERE instance_id = ?1 AND state = 'open'",
-    [Q_TASK_CANCEL_LOG] = "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+    [Q_TASK_CANCEL_LOG] = "INSERT INTO history_steps(instance_id, token_id, node, event, at, actor, detail)"
                           " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
                           " FROM tasks WHERE instance_id = ?1 AND state = 'open' ORDER BY id",
     [Q_VAR_SET] = "INSERT INTO variables(instance_id, scope, name, value) VALUES(?1, ?2, ?3, ?4)"
                   " ON CONFLICT(instance_id, scope, name) DO UPDATE SET value = excluded.value",
     [Q_VAR_DEL] = "DELETE FROM variables WHERE instance_id = ?1 AND scope = ?2 AND name = ?3",
     [Q_VARS_JSON] = "SELECT json_group_object(name, json(value)) FROM variables WHERE instance_id = ?1 AND scope = ?2",
-    [Q_HIST] = "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
-               " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_HIST] = "INSERT INTO history_steps(id, instance_id, token_id, node, event, at, actor, detail, n, more)"
+               " VALUES((SELECT coalesce(max(id), 0) FROM history_steps) + ?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_INC_ADD] = "INSERT INTO incidents(instance_id, token_id, node, phase, message, state, created_at)"
                   " VALUES(?1, ?2, ?3, ?4, ?5, 'open', ?6)",
     [Q_INC_GET] = "SELECT id, instance_id, token_id, node, phase, state FROM incidents WHERE id = ?1",
@@ -141,6 +141,7 @@ static const char *const sql_of[Q__COUNT] = {
 };
 
 static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
+static void hist_clear(store *s);                                /* the step's history row, below */
 static void load_clear(store *s);
 
 /* SQLite's words for the last failure, except a full disk: it may come as
@@ -242,7 +243,10 @@ static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fm
 
 static void copy_col(sqlite3_stmt *st, int c, char *dst, size_t n) {
     const unsigned char *v = sqlite3_column_text(st, c);
-    snprintf(dst, n, "%s", v ? (const char *)v : "");
+    size_t len = v ? (size_t)sqlite3_column_bytes(st, c) : 0;
+    if (len >= n) len = n - 1;
+    if (len) memcpy(dst, v, len);
+    dst[len] = 0;
 }
 
 char *store_col_text(sqlite3_stmt *st, int c) {
@@ -360,9 +364,9 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     else rc = open_db(s, path, SQLITE_OPEN_READWRITE | (mode == SDM_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0), err);
     /* WAL: readers never block the writer. synchronous=NORMAL keeps every
     ** commit across a process crash (kill -9); FULL adds power-loss safety.
-    ** A step writes ~20 B-trees, so the default checkpoint (1000 pages)
-    ** would run every few dozen steps; 10000 pages (~40 MB of WAL) keeps
-    ** it off the common path. journal_mode is set only when it is not WAL
+    ** A writing handle on a file checkpoints in a thread of its own
+    ** (store_ckpt.c), whose hook replaces wal_autocheckpoint; the setting
+    ** stays for the others. journal_mode is set only when it is not WAL
     ** yet: it is the database's, and setting it writes.
     ** A new database gets 2 KiB pages (page_size is a no-op on one that has
     ** tables): a step changes ~10 pages wherever its rows are, and the WAL
@@ -381,6 +385,7 @@ int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *
     if (!rc && !s->readonly && !wal_mode(s))
         rc = store_run_sql(s, "PRAGMA page_size=2048; PRAGMA journal_mode=WAL", err);
     if (!rc) rc = store_run_sql(s, setup, err);
+    if (!rc && !s->readonly && !no_file(path) && wal_mode(s)) s->ckpt = store_ckpt_start(s->db, s->path);
     if (!rc) rc = store_migrate(s, s->path, s->readonly, &s->found_version, err);
     if (rc) {
         if (rc != SDM_ERR_NOTFOUND) err_prefix(err, "opening %s", path);
@@ -397,6 +402,9 @@ void store_close(store *s) {
     store_sql_cache_free(s);
     load_clear(s);
     free(s->load);
+    hist_clear(s);
+    free(s->hist.more.s);
+    store_ckpt_stop(s->ckpt);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -422,34 +430,40 @@ int store_begin(store *s, sdm_err *err) {
                        "the database was opened for reading only: this command cannot change it");
     s->tx_history = 0;
     load_clear(s);
+    hist_clear(s);
     return txn(s, Q_BEGIN, err);
 }
 
-/* The step's user_load changes go in with it. */
+/* The step's history row and user_load changes go in with it. */
 int store_commit(store *s, sdm_err *err) {
     s->tx_history = 0;
-    int rc = store_user_load_flush(s, err);
+    int rc = store_history_flush(s, err);
+    if (!rc) rc = store_user_load_flush(s, err);
     return rc ? rc : txn(s, Q_COMMIT, err);
 }
 
 void store_rollback(store *s) {
     s->tx_history = 0;
     load_clear(s);
+    hist_clear(s);
     if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
 }
 
 /* Group commit: several steps in one transaction, each inside a savepoint
-** so that a failing step is undone alone. Its user_load changes go in with
-** it (flushed before RELEASE) or are dropped with it. */
+** so that a failing step is undone alone. Its history row and user_load
+** changes go in with it (flushed before RELEASE) or are dropped with it. */
 int store_step_begin(store *s, sdm_err *err) {
     s->tx_history = 0;
+    hist_clear(s);
     return store_sql_exec(s, NULL, err, "SAVEPOINT step", "");
 }
 
 int store_step_end(store *s, int keep, sdm_err *err) {
-    int rc = keep ? store_user_load_flush(s, err) : SDM_OK;
+    int rc = keep ? store_history_flush(s, err) : SDM_OK;
+    if (keep && !rc) rc = store_user_load_flush(s, err);
     if (!keep || rc) {
         load_clear(s);
+        hist_clear(s);
         store_sql_exec(s, NULL, NULL, "ROLLBACK TO step", "");
     }
     int rel = store_sql_exec(s, NULL, rc ? NULL : err, "RELEASE step", "");
@@ -585,7 +599,8 @@ int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t toke
 ** assignees of open tasks about to be closed: one less open task each. */
 static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst, int64_t now, const char *actor,
                      int64_t token, const char *text, const char *what, sdm_err *err) {
-    for (size_t i = 0; i < n; i++) {
+    int rc = store_history_flush(s, err);     /* the rows they insert come after the step's so far */
+    for (size_t i = 0; !rc && i < n; i++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->db, steps[i], -1, &st, NULL) != SQLITE_OK) return store_db_error(s, err, what);
         int np = sqlite3_bind_parameter_count(st);
@@ -594,12 +609,12 @@ static int run_steps(store *s, const char *const *steps, size_t n, int64_t inst,
         if (np >= 3) sqlite3_bind_text(st, 3, actor, -1, SQLITE_TRANSIENT);
         if (np >= 4) sqlite3_bind_int64(st, 4, token);
         if (np >= 5) sqlite3_bind_text(st, 5, text, -1, SQLITE_TRANSIENT);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
+        int r;
+        while ((r = sqlite3_step(st)) == SQLITE_ROW) load_add(s, (const char *)sqlite3_column_text(st, 0), -1);
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return store_db_error(s, err, what);
+        if (r != SQLITE_DONE) return store_db_error(s, err, what);
     }
-    return SDM_OK;
+    return rc;
 }
 
 /* Terminate every active instance called, directly or not, from `inst`
@@ -618,9 +633,9 @@ static int terminate_called(store *s, int64_t inst, int64_t token, int64_t now, 
         : "WITH RECURSIVE d(id) AS (SELECT id FROM instances WHERE parent_id = ?1 AND state = 'active'"
           " AND parent_token IN (SELECT id FROM doomed_tokens) UNION SELECT i.id FROM instances i"
           " JOIN d ON i.parent_id = d.id WHERE i.state = 'active') INSERT INTO doomed SELECT id FROM d",
-        "INSERT INTO history(instance_id, event, at, actor, detail) SELECT id, 'terminate', ?2, ?3,"
+        "INSERT INTO history_steps(instance_id, event, at, actor, detail) SELECT id, 'terminate', ?2, ?3,"
         " json_object('by', 'parent', 'parent', ?1) FROM doomed",
-        "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+        "INSERT INTO history_steps(instance_id, token_id, node, event, at, actor, detail)"
         " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id)"
         " FROM tasks WHERE state = 'open' AND instance_id IN (SELECT id FROM doomed)",
         /* the one step with rows: each is one open task less for its assignee */
@@ -650,7 +665,7 @@ int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const
         scope ? "WITH RECURSIVE d(id) AS (SELECT id FROM tokens WHERE parent_id = ?4"
                 " UNION SELECT t.id FROM tokens t JOIN d ON t.parent_id = d.id) INSERT INTO doomed_tokens SELECT id FROM d"
               : "INSERT INTO doomed_tokens SELECT id FROM tokens WHERE instance_id = ?1",
-        "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail)"
+        "INSERT INTO history_steps(instance_id, token_id, node, event, at, actor, detail)"
         " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id, 'by', ?5)"
         " FROM tasks WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens) ORDER BY id",
         "SELECT assignee FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
@@ -887,7 +902,8 @@ int store_task_close(store *s, int64_t id, task_state state, int64_t now, const 
 }
 
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
-    int rc = exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
+    int rc = store_history_flush(s, err);
+    if (!rc) rc = exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
     if (!rc) rc = load_close(s, Q_LOAD_INST, inst, err);
     return rc ? rc : exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
 }
@@ -909,14 +925,78 @@ int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err 
     return SDM_OK;
 }
 
-int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
-                  int64_t now, const char *actor, const char *detail, sdm_err *err) {
-    int rc = exec(s, Q_HIST, NULL, err, "iIttitt", inst, token, node, event, now, actor, detail);
+/* History is written one row per step (migration 14): the step's events
+** gather here and go out as one row — its first event in the columns, the
+** others in `more` — when the step ends, when an event of another
+** instance, time or actor comes, and before any statement that reads
+** history runs, so every reader sees every event. */
+static void hist_clear(store *s) {
+    struct hist_buf *h = &s->hist;
+    free(h->actor); free(h->node); free(h->event); free(h->detail);
+    h->actor = h->node = h->event = h->detail = NULL;
+    h->more.len = 0;
+    h->n = 0;
+}
+
+static char *dup_or_null(const char *v) { return v ? xstrdup(v) : NULL; }
+
+/* v as a JSON string (NULL as null), escaping only what JSON requires. */
+static void json_text(sbuf *b, const char *v) {
+    if (!v) { sbuf_add(b, "null", 4); return; }
+    sbuf_add(b, "\"", 1);
+    const char *run = v;
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        sbuf_add(b, run, (size_t)(p - run));
+        char e[8] = {'\\', (char)c};
+        sbuf_add(b, e, c >= 0x20 ? 2 : (size_t)snprintf(e, sizeof e, "\\u%04x", c));
+        run = p + 1;
+    }
+    sbuf_add(b, run, strlen(run));
+    sbuf_add(b, "\"", 1);
+}
+
+int store_history_flush(store *s, sdm_err *err) {
+    struct hist_buf *h = &s->hist;
+    if (!h->n) return SDM_OK;
+    if (h->more.len) sbuf_add(&h->more, "]", 1);
+    int rc = exec(s, Q_HIST, NULL, err, "iIttittit", h->inst, h->token, h->node, h->event, h->at, h->actor,
+                  h->detail, (int64_t)h->n, h->more.len ? h->more.s : NULL);
     if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
+    hist_clear(s);
     return rc;
 }
 
-int64_t store_tx_history(store *s) { return s->tx_history; }
+int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
+                  int64_t now, const char *actor, const char *detail, sdm_err *err) {
+    struct hist_buf *h = &s->hist;
+    if (h->n && (h->inst != inst || h->at != now || strcmp(h->actor ? h->actor : "", actor ? actor : ""))) {
+        int rc = store_history_flush(s, err);
+        if (rc) return rc;
+    }
+    if (!h->n++) {
+        h->inst = inst; h->at = now; h->token = token;
+        h->actor = dup_or_null(actor); h->node = dup_or_null(node);
+        h->event = xstrdup(event); h->detail = dup_or_null(detail);
+        return SDM_OK;
+    }
+    sbuf_add(&h->more, h->n == 2 ? "[[" : ",[", 2);
+    char num[24];
+    int k = token ? snprintf(num, sizeof num, "%lld", (long long)token) : 0;
+    sbuf_add(&h->more, k ? num : "null", k ? (size_t)k : 4);
+    sbuf_add(&h->more, ",", 1); json_text(&h->more, node);
+    sbuf_add(&h->more, ",", 1); json_text(&h->more, event);
+    sbuf_add(&h->more, ",", 1); json_text(&h->more, detail);
+    sbuf_add(&h->more, "]", 1);
+    return SDM_OK;
+}
+
+int store_tx_history(store *s, int64_t *from, sdm_err *err) {
+    int rc = store_history_flush(s, err);
+    *from = s->tx_history;
+    return rc;
+}
 
 /* ---------- incidents ---------- */
 

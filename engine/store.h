@@ -35,8 +35,16 @@
 **              (sorted keys, compact); a variable set to nil has no row.
 **              scope 0 is the instance; else the scope token (migration 6)
 **              whose run the variable is local to; it goes with the scope.
-** history      id, instance_id, token_id, node, event, at, actor, detail
-**              Append-only. detail is JSON or NULL. event, by who writes it:
+** history      id, instance_id, token_id, node, event, at, actor, detail, step
+**              Append-only, one row per event. Since migration 14 a view of
+**              history_steps (id, instance_id, token_id, node, event, at,
+**              actor, detail, n, more): one row per step, its first event in
+**              the columns, the others in `more` (JSON [[token, node, event,
+**              detail], ...]), stored under the id of its last event (n
+**              events: ids id-n+1 .. id); `step` is that stored id. The store
+**              gathers a step's events (store_history) and writes the row when
+**              the step ends or a statement reads history.
+**              detail is JSON or NULL. event, by who writes it:
 **              instance: start, end, terminate (also store_terminate_children),
 **                variable, incident, retry, deviation (checkpoints);
 **              token: enter, leave, cancelled (scope cancelled), absorbed,
@@ -129,6 +137,9 @@
 **              client, field, value; contacts id, client, type, text, at, actor.
 ** plans        kind (user|role|team), who, month (YYYY-MM), metric, target,
 **              set_at, set_by (migration 11, plan.c).
+**
+** Migration 14: tasks_assignee(assignee, state, due_at) holds assigned
+** tasks only (WHERE assignee IS NOT NULL; its readers ask by assignee).
 **
 ** Indexes added on tasks: tasks_done(assignee, completed_at) WHERE state =
 ** 'completed' AND assignee IS NOT NULL (migration 7), tasks_completed
@@ -441,9 +452,14 @@ int store_history_json(store *s, int64_t inst, char **json, sdm_err *err);
 /* History. detail may be NULL. */
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err);
-/* The id of the first row store_history wrote in the current transaction,
-** 0 if none: a step's rows of an instance are its rows from there on. */
-int64_t store_tx_history(store *s);
+/* *from: the stored row (history.step) of the first event store_history
+** wrote in the current transaction, 0 if none: a step's events of an
+** instance are those of its rows from there on. Writes the events still
+** gathered first. */
+int store_tx_history(store *s, int64_t *from, sdm_err *err);
+/* Writes the events store_history gathered (store.c does it when the step
+** ends and before a statement reads history). */
+int store_history_flush(store *s, sdm_err *err);
 
 /* Incidents. */
 int store_incident_add(store *s, int64_t inst, int64_t token, const char *node, incident_phase phase,

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <sqlite3.h>
 #include "store.h"
+#include "err.h"
 
 /* The handle. Only the store layer sees inside: store.c's numbered
 ** statements, store_sql.c's cache of ad-hoc ones. */
@@ -27,6 +28,13 @@ struct store {
     int64_t tx_history;          /* first history row of this transaction, 0: none */
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
+    struct hist_buf {            /* the step's history events not written yet (store_history) */
+        int n;                   /* events gathered */
+        int64_t inst, at, token; /* the row's instance and time; the first event's token */
+        char *actor, *node, *event, *detail;   /* the row's actor; the first event's strings */
+        sbuf more;               /* the other events as JSON, without the closing ']' */
+    } hist;
+    struct store_ckpt *ckpt;     /* the checkpoint thread of a writing handle (store_ckpt.c), or NULL */
 };
 
 
@@ -49,4 +57,10 @@ int store_schema_version(store *s);
 /* Brings the schema up to date (migrate.c); *found_version gets the
 ** version found before. A read-only store that is behind is refused. */
 int store_migrate(store *s, const char *path, int readonly, int *found_version, sdm_err *err);
+/* store_ckpt.c: the WAL checkpoint in a thread of its own, off the step.
+** start hooks the writing connection's commits (replacing SQLite's
+** automatic checkpoint); stop before that connection closes. */
+typedef struct store_ckpt store_ckpt;
+store_ckpt *store_ckpt_start(sqlite3 *db, const char *path);
+void store_ckpt_stop(store_ckpt *c);
 #endif

@@ -27,8 +27,10 @@ static uint64_t hash_sql(const char *sql) {
 /* A free cached statement for `sql`, or a new one (cached while there is
 ** room). A slot in use is skipped, so nested use of one text is safe. */
 static int sql_prep(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    uint64_t h = hash_sql(sql);
     *st = NULL;
+    /* a statement that reads history sees the step's events (store_history) */
+    if (s->hist.n && strstr(sql, "history") && store_history_flush(s, err)) return SDM_ERR_STORE;
+    uint64_t h = hash_sql(sql);
     for (int i = 0; i < s->ncache && !*st; i++) {
         sql_slot *c = &s->cache[i];
         if (c->hash == h && !c->busy && strcmp(c->sql, sql) == 0) { c->busy = 1; *st = c->st; }

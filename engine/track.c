@@ -199,9 +199,10 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
     ** this transaction, not all of its history; a node entered twice counts
     ** once, in its first entry's place, at its earliest time (the rows are a
     ** step's few, so this is done here rather than by GROUP BY's sorters) */
-    int64_t from = store_tx_history(s);
-    if (nstage && from) rc = store_sql_table(s, &t, "si", err,
-        "SELECT node, at FROM history WHERE instance_id = ?1 AND id >= ?2 AND event = 'enter' ORDER BY id",
+    int64_t from = 0;
+    if (nstage) rc = store_tx_history(s, &from, err);
+    if (!rc && nstage && from) rc = store_sql_table(s, &t, "si", err,
+        "SELECT node, at FROM history WHERE instance_id = ?1 AND step >= ?2 AND event = 'enter' ORDER BY id",
         "ii", inst, from);
     for (int r = 0; !rc && t && r < t->nrow; r++) {
         const char *node = t->cells[r * 2];

@@ -258,7 +258,9 @@ int main(void) {
                                   "DROP INDEX clients_phone; DROP INDEX clients_email; DROP INDEX clients_norm_name;"
                                   "ALTER TABLE clients DROP COLUMN inn; ALTER TABLE clients DROP COLUMN phone;"
                                   "ALTER TABLE clients DROP COLUMN email; ALTER TABLE clients DROP COLUMN norm_name;"
-                                  "DROP TABLE role_settings; ALTER TABLE users DROP COLUMN lang",
+                                  "DROP TABLE role_settings; ALTER TABLE users DROP COLUMN lang;"
+                                  "DROP VIEW history; ALTER TABLE history_steps DROP COLUMN more;"
+                                  "ALTER TABLE history_steps DROP COLUMN n; ALTER TABLE history_steps RENAME TO history",
                                   NULL, NULL, NULL), SQLITE_OK);
         CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
         if (sqlite3_prepare_v2(w, "SELECT count(*) FROM model_trees t JOIN resources r ON r.id = t.resource_id",
