@@ -745,6 +745,17 @@ static int cerr(cparse *ps, const char *fmt, ...) {
     return fail(ps->err, ps->errlen, "%s:%d: %s", ps->name, ps->line, msg);
 }
 
+/* The calendar's array arr (n used of *cap) with room for one more: the
+** same block, or a larger one (*cap grown); NULL, reported, when memory
+** runs out. */
+static void *room(cparse *ps, void *arr, int n, int *cap, size_t size) {
+    if (n < *cap) return arr;
+    void *p = realloc(arr, (size_t)(*cap * 2 + 16) * size);
+    if (!p) { cerr(ps, "out of memory"); return NULL; }
+    *cap = *cap * 2 + 16;
+    return p;
+}
+
 static int day_index(const char *s, size_t n) {
     static const char *names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     for (int i = 0; i < 7 && n == 3; i++)
@@ -824,11 +835,9 @@ static int cal_holiday(cparse *ps, char **tok, int nt) {
     if (dots && cal_date(ps, dots + 2, strlen(dots + 2), &r.hi)) return -1;
     if (r.hi < r.lo) return cerr(ps, "holiday range '%s' ends before it starts", tok[0]);
     if (r.hi - r.lo > 3660) return cerr(ps, "holiday range '%s' is longer than 10 years", tok[0]);
-    if (c->nhol == c->chol) {
-        void *p = realloc(c->hol, (size_t)(c->chol = c->chol * 2 + 16) * sizeof *c->hol);
-        if (!p) return cerr(ps, "out of memory");
-        c->hol = p;
-    }
+    void *p = room(ps, c->hol, c->nhol, &c->chol, sizeof *c->hol);
+    if (!p) return -1;
+    c->hol = p;
     c->hol[c->nhol++] = r;
     return 0;
 }
@@ -844,11 +853,9 @@ static int cal_workday(cparse *ps, char **tok, int nt) {
     for (int i = 1; i < nt; i++)
         if (add_span(ps, &w.h, tok[i])) return -1;
     w.deflt = nt == 1;
-    if (c->nwd == c->cwd) {
-        void *p = realloc(c->wd, (size_t)(c->cwd = c->cwd * 2 + 16) * sizeof *c->wd);
-        if (!p) return cerr(ps, "out of memory");
-        c->wd = p;
-    }
+    void *p = room(ps, c->wd, c->nwd, &c->cwd, sizeof *c->wd);
+    if (!p) return -1;
+    c->wd = p;
     c->wd[c->nwd++] = w;
     return 0;
 }

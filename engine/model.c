@@ -127,6 +127,18 @@ const char *mc_sdm_attr(const xml_node *x, const char *name) {
     return xml_attr_get(x, SDM_NS, name);
 }
 
+void mc_sdm_texts(compiler *c, const xml_node *x, model_node *n, const mc_sdm_text *t, size_t nt) {
+    for (size_t i = 0; i < nt; i++)
+        *(const char **)((char *)n + t[i].at) = model_trimmed(c->m->mem, mc_sdm_attr(x, t[i].attr));
+}
+
+/* What every node may carry: its funnel stage, card fields, outcome, role matrix. */
+static const mc_sdm_text node_texts[] = {
+    {"stage", offsetof(model_node, stage)}, {"card", offsetof(model_node, card)},
+    {"outcome", offsetof(model_node, outcome)}, {"accountable", offsetof(model_node, accountable)},
+    {"consulted", offsetof(model_node, consulted)}, {"informed", offsetof(model_node, informed)},
+};
+
 static const char *describe(compiler *c, const xml_node *x, const char *id) {
     return arena_strdup(c->m->mem, id ? id : x->name);
 }
@@ -492,12 +504,7 @@ static void compile_node(compiler *c, const xml_node *x, model_node *n, int kind
     const xml_node *doc = model_child(x, "documentation");
     n->doc = doc ? model_trimmed(a, doc->text) : NULL;
     if (!n->doc) n->doc = "";
-    n->stage = model_trimmed(a, mc_sdm_attr(x, "stage"));
-    n->card = model_trimmed(a, mc_sdm_attr(x, "card"));
-    n->outcome = model_trimmed(a, mc_sdm_attr(x, "outcome"));
-    n->accountable = model_trimmed(a, mc_sdm_attr(x, "accountable"));
-    n->consulted = model_trimmed(a, mc_sdm_attr(x, "consulted"));
-    n->informed = model_trimmed(a, mc_sdm_attr(x, "informed"));
+    mc_sdm_texts(c, x, n, node_texts, sizeof node_texts / sizeof *node_texts);
     n->attached = n->parent = n->start = n->comp = n->link = -1;
     n->interrupting = 1;
     const char *ca = kind == EL_BOUNDARY_TIMER ? xml_attr_get(x, NULL, "cancelActivity")

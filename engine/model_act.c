@@ -16,14 +16,18 @@
 #include "model_int.h"
 #include "kinds.h"
 
+/* A task's assignee expression and due date (sdm:assignee and sdm:assign
+** are kept as written). */
+static const mc_sdm_text task_texts[] = {
+    {"assigneeExpr", offsetof(model_node, assignee_expr)}, {"due", offsetof(model_node, due)},
+    {"dueWorking", offsetof(model_node, due_working)}, {"dueExpr", offsetof(model_node, due_expr)},
+};
+
 void mc_compile_task(compiler *c, const xml_node *x, model_node *n) {
     arena *a = c->m->mem;
     n->assignee = arena_strdup(a, mc_sdm_attr(x, "assignee"));
-    n->assignee_expr = model_trimmed(a, mc_sdm_attr(x, "assigneeExpr"));
     n->assign = arena_strdup(a, mc_sdm_attr(x, "assign"));
-    n->due = model_trimmed(a, mc_sdm_attr(x, "due"));
-    n->due_working = model_trimmed(a, mc_sdm_attr(x, "dueWorking"));
-    n->due_expr = model_trimmed(a, mc_sdm_attr(x, "dueExpr"));
+    mc_sdm_texts(c, x, n, task_texts, sizeof task_texts / sizeof *task_texts);
     if (!n->assignee) {
         const char *cam = xml_attr_get(x, CAMUNDA_NS, "assignee");
         if (cam && !strchr(cam, '$') && !strchr(cam, '#')) n->assignee = arena_strdup(a, cam);

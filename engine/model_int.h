@@ -9,6 +9,7 @@
 */
 #ifndef SDM_MODEL_INT_H
 #define SDM_MODEL_INT_H
+#include <stddef.h>
 #include "model.h"
 
 #define CAMUNDA_NS   "http://camunda.org/schema/1.0/bpmn"
@@ -52,6 +53,10 @@ int mc_lua_format(const char *f);
 const char *mc_foreign_language(const xml_node *root);   /* a declared non-Lua expressionLanguage, or NULL */
 int mc_mime_type(const char *t);                          /* type/subtype[;params] */
 const char *mc_sdm_attr(const xml_node *x, const char *name);
+/* sdm: attributes a node keeps as trimmed text: attr into the model_node
+** field at offset `at` (offsetof), each of a table (docs/EXTENSIONS.md). */
+typedef struct mc_sdm_text { const char *attr; size_t at; } mc_sdm_text;
+void mc_sdm_texts(compiler *c, const xml_node *x, model_node *n, const mc_sdm_text *t, size_t nt);
 const char *mc_trigger_name(compiler *c, const xml_node *at, const char *ref, const char *id);
 /* model_act.c */
 void mc_call_global_task(compiler *c, model_node *n);

@@ -820,6 +820,19 @@ static int reassign(store *s, task_row *t, const char *to, const char *event, co
     return rc;
 }
 
+/* Open task `task` for a user of the organisation to take (claim, delegate). */
+static int task_for(store *s, int64_t task, const char *user, task_row *t, sdm_err *err) {
+    int rc = org_user_check(s, user, err);
+    return rc ? rc : task_load(s, task, t, 1, err);
+}
+
+/* SDM_ERR_STATE unless `user` has the role of task t (a task without one: anybody). */
+static int role_check(store *s, const char *user, const task_row *t, sdm_err *err) {
+    if (!t->role || has_role(s, user, t->role)) return SDM_OK;
+    return err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' does not have the role '%s' of task %lld",
+                   user, t->role, (long long)t->id);
+}
+
 /* The acting person (--as) when they are a user of the organisation. */
 static int actor_is_user(store *s, const char *actor) {
     return actor && exists(s, "SELECT 1 FROM users WHERE name = ?1", actor, NULL);
@@ -829,8 +842,7 @@ int org_task_claim(store *s, int64_t task, const char *user, int force, int64_t 
                    const char *actor, sdm_err *err) {
     if (!user) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "claim needs the user who takes the task");
     task_row t;
-    int rc = org_user_check(s, user, err);
-    if (!rc) rc = task_load(s, task, &t, 1, err);
+    int rc = task_for(s, task, user, &t, err);
     if (rc) return rc;
     if (t.assignee && strcmp(t.assignee, user) == 0) { task_row_free(&t); return SDM_OK; }
     int head = t.assignee && (is_head_of(s, user, t.assignee) || is_head_of(s, actor, t.assignee));
@@ -838,9 +850,7 @@ int org_task_claim(store *s, int64_t task, const char *user, int force, int64_t 
         rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                      "task %lld is assigned to '%s'; only their head may take it over (or use --force)",
                      (long long)task, t.assignee);
-    if (!rc && !force && !is_head_of(s, user, t.assignee) && t.role && !has_role(s, user, t.role))
-        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' does not have the role '%s' of task %lld",
-                     user, t.role, (long long)task);
+    if (!rc && !force && !is_head_of(s, user, t.assignee)) rc = role_check(s, user, &t, err);
     if (!rc) rc = reassign(s, &t, user, "task-claimed", force ? "forced" : NULL, now, actor, err);
     task_row_free(&t);
     return rc;
@@ -866,12 +876,9 @@ int org_task_delegate(store *s, int64_t task, const char *to, int force, int64_t
                       const char *actor, sdm_err *err) {
     if (!to) return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "delegate needs --to USER");
     task_row t;
-    int rc = org_user_check(s, to, err);
-    if (!rc) rc = task_load(s, task, &t, 1, err);
+    int rc = task_for(s, task, to, &t, err);
     if (rc) return rc;
-    if (!force && t.role && !has_role(s, to, t.role))
-        rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL, "user '%s' does not have the role '%s' of task %lld",
-                     to, t.role, (long long)task);
+    if (!force) rc = role_check(s, to, &t, err);
     if (!rc && !force && t.assignee && actor_is_user(s, actor) && strcmp(actor, t.assignee) != 0 &&
         !is_head_of(s, actor, t.assignee))
         rc = err_set(err, SDM_ERR_STATE, NULL, 0, NULL,

@@ -226,15 +226,22 @@ static void *hmap_find(hmap *m, const char *key) {
     return NULL;
 }
 
-/* Rows grouped under a two-part key "a\x1fb" start with a and b. */
-static void split_key(const char *key, char **row) {
-    const char *sep = strchr(key, '\x1f');
-    row[0] = strndup(key, (size_t)(sep - key));
-    row[1] = xstrdup(sep + 1);
-}
-
 static int strp_cmp(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void hmap_sort(hmap *m) {
+    if (m->n) qsort(m->order, (size_t)m->n, sizeof *m->order, strp_cmp);
+}
+
+/* The i-th group of m (sorted) as a new row of t: a two-part key "a\x1fb"
+** fills its first two cells; the group's value is returned. */
+static void *hmap_row(hmap *m, int i, sdm_table *t, char ***row) {
+    const char *key = m->order[i], *sep = strchr(key, '\x1f');
+    *row = table_add_row(t);
+    (*row)[0] = strndup(key, (size_t)(sep - key));
+    (*row)[1] = xstrdup(sep + 1);
+    return hmap_find(m, key);
 }
 
 /* ---------- the funnel ---------- */
@@ -512,7 +519,7 @@ int report_funnel(store *s, const model_proc *const *procs, int nproc, const cha
                                           "won", "dropped", "in_stage", "median_hours", "value", "won_value", NULL};
     sdm_table *t = table_new(grp ? cols_by : cols_by + 1, grp ? "ssirriiiirrr" : "sirriiiirrr");
     int off = grp ? 1 : 0;
-    if (groups.n) qsort(groups.order, (size_t)groups.n, sizeof *groups.order, strp_cmp);
+    hmap_sort(&groups);
     if (!grp && groups.n == 0) hmap_get(&groups, "", sizeof(group_stat));   /* an empty funnel still lists stages */
     for (int g = 0; g < groups.n; g++) {
         group_stat *gs = hmap_find(&groups, groups.order[g]);
@@ -703,7 +710,7 @@ int report_kpi(store *s, const card_deal *deals, int ndeal, int64_t from, int64_
                                        "median_handoff_hours", "clients", "handed_on_pct", "won_clients_pct",
                                        "won", "revenue", "plan_won", "plan_revenue", "plan_on_time_pct", NULL};
     sdm_table *t = table_new(cols, "ssiiirriiirirriirrr");
-    if (m.n) qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    hmap_sort(&m);
     /* the plans of the month the period ends in (UTC) */
     char month[16];
     time_t at = (time_t)((to ? to - 1 : now) / 1000);
@@ -711,9 +718,8 @@ int report_kpi(store *s, const card_deal *deals, int ndeal, int64_t from, int64_
     gmtime_r(&at, &tm);
     strftime(month, sizeof month, "%Y-%m", &tm);
     for (int i = 0; i < m.n; i++) {
-        kpi_stat *x = hmap_find(&m, m.order[i]);
-        char **row = table_add_row(t);
-        split_key(m.order[i], row);
+        char **row;
+        kpi_stat *x = hmap_row(&m, i, t, &row);
         row[2] = xasprintf("%ld", x->done);
         row[3] = xasprintf("%ld", x->on_time);
         row[4] = xasprintf("%ld", x->late);
@@ -763,11 +769,10 @@ int report_handoffs(store *s, int64_t from, int64_t to, sdm_table **out, sdm_err
     static const char *const cols[] = {"from_role", "to_role", "handoffs", "taken_up", "median_hours",
                                        "max_hours", NULL};
     sdm_table *t = table_new(cols, "ssiirr");
-    if (m.n) qsort(m.order, (size_t)m.n, sizeof *m.order, strp_cmp);
+    hmap_sort(&m);
     for (int i = 0; i < m.n; i++) {
-        hand_stat *x = hmap_find(&m, m.order[i]);
-        char **row = table_add_row(t);
-        split_key(m.order[i], row);
+        char **row;
+        hand_stat *x = hmap_row(&m, i, t, &row);
         row[2] = xasprintf("%ld", x->n);
         row[3] = xasprintf("%ld", x->taken);
         row[4] = fmt_num(median(&x->hours), 2);

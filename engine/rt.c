@@ -170,6 +170,12 @@ int rt_token_new(rt_step *s, int64_t scope, const model_node *n, token_state sta
     return rc ? rc : store_token_add(s->st, s->inst, scope, n->id, state, flow, s->now, id, err);
 }
 
+/* The token of `it` comes to rest at its node, waiting (READY -> WAITING);
+** the behaviour arms what it waits for. */
+int rt_wait_here(rt_step *s, const rt_item *it, sdm_err *err) {
+    return store_token_set(s->st, it->token, rt_node(s, it->node)->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+}
+
 /* A token stops waiting: its timers and subscriptions go. */
 int rt_end_wait(rt_step *s, int64_t token, sdm_err *err) {
     int rc = store_jobs_delete_token(s->st, token, err);

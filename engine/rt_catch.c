@@ -149,7 +149,7 @@ static int compensate(rt_step *s, const rt_item *it, int *waiting, sdm_err *err)
     }
     if (!rc && nc) {
         qsort(c, (size_t)nc, sizeof *c, cmp_comp);
-        rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+        rc = rt_wait_here(s, it, err);
         for (int k = 0; k < nc && !rc; k++) {
             const model_node *a = rt_node(s, c[k].node);
             int h = -1;

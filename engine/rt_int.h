@@ -53,6 +53,7 @@ char *rt_detail(const char *fmt, ...);
 int rt_history(rt_step *s, int64_t token, const char *node, const char *event, char *owned_detail, sdm_err *err);
 int rt_token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *err);
 int rt_token_is(rt_step *s, int64_t id, token_state state);   /* SDM_DEBUG only: inside sdm_assert */
+int rt_wait_here(rt_step *s, const rt_item *it, sdm_err *err);
 int rt_budget_take(rt_step *s, const model_node *n, int kind, sdm_err *err);
 int rt_nested_done(rt_step *s, int rc);
 int rt_token_new(rt_step *s, int64_t scope, const model_node *n, token_state state, const char *flow, int64_t *id, sdm_err *err);

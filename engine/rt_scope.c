@@ -78,7 +78,7 @@ int rt_subprocess(rt_step *s, const rt_item *it, sdm_err *err) {
     int rc = rt_plan_waits(s, n, it->scope, &w, &why);
     if (!rc) rc = rt_plan_event_subs(s, n->evsubs, n->nevsub, it->token, &w, &why);
     if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
-    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    rc = rt_wait_here(s, it, err);
     return rc ? rc : open_scope(s, it->token, n, &w, err);
 }
 
@@ -229,7 +229,7 @@ int rt_loop_begin(rt_step *s, const rt_item *it, sdm_err *err) {
         rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope);
         return rc;
     }
-    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    rc = rt_wait_here(s, it, err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     if (!rc && l->kind != LOOP_STANDARD) rc = set_counter(s, it->token, "nrOfInstances", total, err);
     if (!rc) rc = set_counter(s, it->token, "nrOfCompletedInstances", 0, err);
@@ -448,7 +448,7 @@ int rt_call_activity(rt_step *s, const rt_item *it, sdm_err *err) {
     char *vars = NULL;
     int rc = n->loop ? SDM_OK : rt_plan_waits(s, n, it->scope, &w, &why);    /* a loop's body holds them */
     if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
-    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    rc = rt_wait_here(s, it, err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     if (!rc) rc = rt_history(s, it->token, n->id, "call", rt_detail("{s:s}", "process", n->called), err);
     if (!rc) rc = rt_visible_vars(s, it->scope, &vars, err);

@@ -110,7 +110,7 @@ int rt_wait_timer(rt_step *s, const rt_item *it, sdm_err *err) {
     int rc = timer_due(s, n, it->scope, NULL, 0, s->now, &due, &why);
     if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
     if (!due) { rt_push(s, OP_LEAVE, it->token, it->node, it->flow, it->scope); return SDM_OK; }  /* already past */
-    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    rc = rt_wait_here(s, it, err);
     if (!rc) rc = store_job_add(s->st, JOB_TIMER, s->inst, it->token, n->id, due, n->timer, 0, s->now, err);
     return rc;
 }
@@ -197,7 +197,7 @@ int rt_event_gateway(rt_step *s, const rt_item *it, sdm_err *err) {
         w.n++;
     }
     if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
-    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    rc = rt_wait_here(s, it, err);
     for (int k = 0; k < w.n && !rc; k++) {
         const model_node *t = rt_node(s, w.node[k]);
         if (t->kind == EL_CATCH_TIMER)
@@ -216,7 +216,7 @@ int rt_wait_event(rt_step *s, const rt_item *it, sdm_err *err) {
     rt_wait_plan w = {0};
     int rc = n->kind == EL_RECEIVE && !n->loop ? rt_plan_waits(s, n, it->scope, &w, &why) : SDM_OK;
     if (rc) return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err);
-    rc = store_token_set(s->st, it->token, n->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
+    rc = rt_wait_here(s, it, err);
     if (!rc) rc = rt_subscribe(s, n, it->token, err);
     if (!rc) rc = rt_add_waits(s, it->token, &w, err);
     return rc;

@@ -1,11 +1,13 @@
 /*
 ** store.c — the engine's rows: the statements on tokens, instances, tasks,
-** jobs, variables, history and the outbox, and the handle that runs them.
+** jobs, variables, history and the outbox; the handle that runs them opens,
+** closes and brackets transactions in store_txn.c.
 ** The schema and its invariants are specified in store.h; the schema's
 ** text and its upgrades are in migrate.c, the WAL writer in wal.c, and
 ** the people's and reports' SQL in org.c and report.c (through
 ** store_sql_*, whose statement cache is store_sql.c's). Only the store
-** layer includes sqlite3.h.
+** layer includes sqlite3.h. The rows' states and kinds are enums above
+** this file (store.h's name tables); here alone they become text and back.
 **
 ** Statements on the hot path are prepared once and cached by number; a
 ** commit's WAL writes go out in one write() (wal.c).
@@ -27,23 +29,6 @@
 
 /* ---------- cached statements ---------- */
 
-enum {
-    Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_TREE_ADD, Q_TREE_MISSING, Q_DEF_ADD, Q_DEF_SOURCE,
-    Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
-    Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
-    Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
-    Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
-    Q_HIST,
-    Q_INC_ADD, Q_INC_GET, Q_INC_RESOLVE, Q_INC_RESOLVE_ALL,
-    Q_JOB_ADD, Q_JOB_DUE, Q_JOB_DEL, Q_JOB_RESCHEDULE, Q_JOB_DEL_TOKEN, Q_JOB_DEL_INST, Q_JOB_NEXT,
-    Q_TASK_OF_TOKEN, Q_TASK_CANCEL_TOKEN,
-    Q_DEV_ADD, Q_DEV_SET, Q_OUT_ADD, Q_OUT_CLAIM, Q_OUT_LEASE, Q_OUT_DONE, Q_OUT_NEXT, Q_INBOX_ADD,
-    Q_BEGIN, Q_COMMIT, Q_ROLLBACK,
-    Q_LOAD_ADD, Q_LOAD_TASK, Q_LOAD_INST, Q_LOAD_TOKEN,
-    Q__COUNT
-};
-
-_Static_assert(Q__COUNT <= STORE_NQ, "raise STORE_NQ in store_int.h");
 
 static const char *const sql_of[Q__COUNT] = {
     [Q_LATEST_DEF] = "SELECT d.id, d.version, r.xml FROM definitions d JOIN resources r ON r.id = d.resource_id"
@@ -141,8 +126,6 @@ static const char *const sql_of[Q__COUNT] = {
 };
 
 static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
-static void hist_clear(store *s);                                /* the step's history row, below */
-static void load_clear(store *s);
 
 /* SQLite's words for the last failure, except a full disk: it may come as
 ** "disk I/O error" (a write that failed with ENOSPC), and the person must
@@ -159,7 +142,7 @@ int store_db_error(store *s, sdm_err *err, const char *what) {
     return err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s: %s", what, store_cause(s, buf, sizeof buf));
 }
 
-static sqlite3_stmt *prep(store *s, int q, sdm_err *err) {
+sqlite3_stmt *store_q_prep(store *s, int q, sdm_err *err) {
     if (!s->stmt[q] && sqlite3_prepare_v3(s->db, sql_of[q], -1, SQLITE_PREPARE_PERSISTENT,
                                           &s->stmt[q], NULL) != SQLITE_OK) {
         store_db_error(s, err, "prepare");
@@ -194,7 +177,7 @@ void store_reset(sqlite3_stmt *st) {
 }
 
 static int execv(store *s, int q, int *changes, sdm_err *err, const char *fmt, va_list ap) {
-    sqlite3_stmt *st = prep(s, q, err);
+    sqlite3_stmt *st = store_q_prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     store_bindv(st, fmt, ap, SQLITE_STATIC);
@@ -206,7 +189,7 @@ static int execv(store *s, int q, int *changes, sdm_err *err, const char *fmt, v
 }
 
 /* Run a statement that returns no rows; *changes gets the rows touched. */
-static int exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ...) {
+int store_q_exec(store *s, int q, int *changes, sdm_err *err, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     int rc = execv(s, q, changes, err, fmt, ap);
@@ -227,7 +210,7 @@ static int insert(store *s, int q, int64_t *id, sdm_err *err, const char *fmt, .
 /* Step a query to its first row: SDM_OK with the row ready (caller calls
 ** done), SDM_ERR_NOTFOUND with nothing to release. */
 static int row(store *s, int q, sqlite3_stmt **out, sdm_err *err, const char *fmt, ...) {
-    sqlite3_stmt *st = prep(s, q, err);
+    sqlite3_stmt *st = store_q_prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     sdm_assert(sqlite3_bind_parameter_count(st) == (int)strlen(fmt));
     va_list ap;
@@ -292,183 +275,6 @@ static char *dup_blob(sqlite3_stmt *st, int c, size_t *len) {
     if (*len) memcpy(out, p, *len);
     out[*len] = 0;
     return out;
-}
-
-/* ---------- open, close, transactions ---------- */
-
-int store_run_sql(store *s, const char *sql, sdm_err *err) {
-    char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return SDM_OK;
-    char buf[600];
-    err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL
-            || !msg ? store_cause(s, buf, sizeof buf) : msg);
-    sqlite3_free(msg);
-    return SDM_ERR_STORE;
-}
-
-static int wal_mode(store *s) {
-    sqlite3_stmt *st;
-    int wal = 0;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
-        wal = sqlite3_step(st) == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-        sqlite3_finalize(st);
-    }
-    return wal;
-}
-
-static int open_db(store *s, const char *name, int flags, sdm_err *err) {
-    if (s->db) sqlite3_close(s->db);
-    s->db = NULL;
-    /* NOMUTEX: a handle belongs to one thread (sdm.h), so SQLite's per-call
-    ** locking of the connection buys nothing. */
-    if (sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, wal_vfs_name()) != SQLITE_OK)
-        return store_db_error(s, err, "open");
-    sqlite3_busy_timeout(s->db, 10000);
-    return SDM_OK;
-}
-
-/* A WAL database reads through its -shm index, which SQLite (>= 3.22) can
-** use read-only when the -wal and -shm exist, or create. In a directory we
-** cannot write and with no -wal, neither holds; then no WAL writer is at
-** work (it would have made the -wal there), the main file holds every
-** commit, and it is read as immutable: no locks, no index. */
-static int open_read(store *s, const char *path, sdm_err *err) {
-    int rc = open_db(s, path, SQLITE_OPEN_READONLY, err);
-    if (rc || store_schema_version(s) >= 0) return rc;
-    char *wal = sqlite3_mprintf("%s-wal", path);
-    struct stat sb;
-    int wal_exists = stat(wal, &sb) == 0;
-    sqlite3_free(wal);
-    if (wal_exists) return store_db_error(s, err, "read");
-    char *uri = sqlite3_mprintf("file:%s?immutable=1", path);   /* path is a plain file name here */
-    rc = open_db(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
-    sqlite3_free(uri);
-    return rc;
-}
-
-/* Whether `path` names a database SQLite makes by itself (in memory, or a
-** temporary file), so there is no file to find first. */
-static int no_file(const char *path) { return !*path || strcmp(path, ":memory:") == 0; }
-
-int store_open(store **out, const char *path, int mode, int sync_full, sdm_err *err) {
-    *out = NULL;
-    store *s = xcalloc(1, sizeof *s);
-    s->path = xstrdup(path);
-    s->readonly = mode == SDM_OPEN_READ;
-    int rc = SDM_OK;
-    struct stat sb;
-    if (mode != SDM_OPEN_CREATE && !no_file(path) && stat(path, &sb) != 0 && errno == ENOENT)
-        rc = err_set(err, SDM_ERR_NOTFOUND, NULL, 0, NULL,
-                     "no database at %s: deploy a model first or run sdm init", path);
-    else if (s->readonly) rc = open_read(s, path, err);
-    else rc = open_db(s, path, SQLITE_OPEN_READWRITE | (mode == SDM_OPEN_CREATE ? SQLITE_OPEN_CREATE : 0), err);
-    /* WAL: readers never block the writer. synchronous=NORMAL keeps every
-    ** commit across a process crash (kill -9); FULL adds power-loss safety.
-    ** A writing handle on a file checkpoints in a thread of its own
-    ** (store_ckpt.c), whose hook replaces wal_autocheckpoint; the setting
-    ** stays for the others. journal_mode is set only when it is not WAL
-    ** yet: it is the database's, and setting it writes.
-    ** A new database gets 2 KiB pages (page_size is a no-op on one that has
-    ** tables): a step changes ~10 pages wherever its rows are, and the WAL
-    ** checksums and writes whole pages; against 4 KiB, measured with
-    ** callgrind on bench10, -7 % instructions and 40 % fewer bytes a step
-    ** (1 KiB: -11 %, but deeper trees and overflow chains for variables).
-    ** The page cache is 8 MiB (default 2): the pages a step reads at scale
-    ** (indexes of tasks, history, instances) stay in it.
-    ** temp_store=MEMORY keeps savepoint journals in memory: by default
-    ** one over 64 KiB spills to a temporary file, and a step of a group
-    ** commit (a savepoint over ~15 changed pages) wrote ~60 KB there that
-    ** nothing reads (a crash discards it anyway). */
-    const char *setup = sync_full
-        ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;"
-        : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=10000; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;";
-    if (!rc && !s->readonly && !wal_mode(s))
-        rc = store_run_sql(s, "PRAGMA page_size=2048; PRAGMA journal_mode=WAL", err);
-    if (!rc) rc = store_run_sql(s, setup, err);
-    if (!rc && !s->readonly && !no_file(path) && wal_mode(s)) s->ckpt = store_ckpt_start(s->db, s->path);
-    if (!rc) rc = store_migrate(s, s->path, s->readonly, &s->found_version, err);
-    if (rc) {
-        if (rc != SDM_ERR_NOTFOUND) err_prefix(err, "opening %s", path);
-        store_close(s);
-        return rc;
-    }
-    *out = s;
-    return SDM_OK;
-}
-
-void store_close(store *s) {
-    if (!s) return;
-    for (int i = 0; i < Q__COUNT; i++) sqlite3_finalize(s->stmt[i]);
-    store_sql_cache_free(s);
-    load_clear(s);
-    free(s->load);
-    hist_clear(s);
-    free(s->hist.more.s);
-    store_ckpt_stop(s->ckpt);
-    sqlite3_close(s->db);
-    free(s->path);
-    free(s);
-}
-
-struct sqlite3 *store_sqlite(store *s) { return s->db; }
-
-/* BEGIN, COMMIT and ROLLBACK are cached statements too: every step runs
-** two of them, and sqlite3_exec would prepare them each time. */
-static int txn(store *s, int q, sdm_err *err) {
-    char buf[600];
-    sqlite3_stmt *st = prep(s, q, err);
-    if (!st) return SDM_ERR_STORE;
-    int rc = sqlite3_step(st) == SQLITE_DONE ? SDM_OK
-           : err_set(err, SDM_ERR_STORE, s->path, 0, NULL, "%s", store_cause(s, buf, sizeof buf));
-    sqlite3_reset(st);
-    return rc;
-}
-
-int store_begin(store *s, sdm_err *err) {
-    if (s->readonly)
-        return err_set(err, SDM_ERR_MISUSE, s->path, 0, NULL,
-                       "the database was opened for reading only: this command cannot change it");
-    s->tx_history = 0;
-    load_clear(s);
-    hist_clear(s);
-    return txn(s, Q_BEGIN, err);
-}
-
-/* The step's history row and user_load changes go in with it. */
-int store_commit(store *s, sdm_err *err) {
-    s->tx_history = 0;
-    int rc = store_history_flush(s, err);
-    if (!rc) rc = store_user_load_flush(s, err);
-    return rc ? rc : txn(s, Q_COMMIT, err);
-}
-
-void store_rollback(store *s) {
-    s->tx_history = 0;
-    load_clear(s);
-    hist_clear(s);
-    if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
-}
-
-/* Group commit: several steps in one transaction, each inside a savepoint
-** so that a failing step is undone alone. Its history row and user_load
-** changes go in with it (flushed before RELEASE) or are dropped with it. */
-int store_step_begin(store *s, sdm_err *err) {
-    s->tx_history = 0;
-    hist_clear(s);
-    return store_sql_exec(s, NULL, err, "SAVEPOINT step", "");
-}
-
-int store_step_end(store *s, int keep, sdm_err *err) {
-    int rc = keep ? store_history_flush(s, err) : SDM_OK;
-    if (keep && !rc) rc = store_user_load_flush(s, err);
-    if (!keep || rc) {
-        load_clear(s);
-        hist_clear(s);
-        store_sql_exec(s, NULL, NULL, "ROLLBACK TO step", "");
-    }
-    int rel = store_sql_exec(s, NULL, rc ? NULL : err, "RELEASE step", "");
-    s->tx_history = 0;
-    return rc ? rc : rel;
 }
 
 /* ---------- deployment ---------- */
@@ -590,7 +396,7 @@ int store_instance_get(store *s, int64_t id, store_instance *out, sdm_err *err) 
 }
 
 int store_instance_set_parent(store *s, int64_t id, int64_t parent, int64_t token, sdm_err *err) {
-    return exec(s, Q_INST_PARENT, NULL, err, "iii", id, parent, token);
+    return store_q_exec(s, Q_INST_PARENT, NULL, err, "iii", id, parent, token);
 }
 
 /* Runs statements in order, each bound by position: ?1 instance, ?2 now,
@@ -722,7 +528,7 @@ int store_last_event(store *s, int64_t inst, const char *node, const char *event
 
 int store_instance_end(store *s, int64_t id, instance_state state, const char *outcome,
                        const char *node, int64_t now, sdm_err *err) {
-    int n = 0, rc = exec(s, Q_INST_END, &n, err, "ittti", id, store_instance_state_text(state), outcome, node, now);
+    int n = 0, rc = store_q_exec(s, Q_INST_END, &n, err, "ittti", id, store_instance_state_text(state), outcome, node, now);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "ending an instance that is not active");
     return rc;
 }
@@ -736,13 +542,13 @@ int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, to
 
 int store_token_set(store *s, int64_t id, const char *node, token_state state,
                     const char *flow, sdm_err *err) {
-    int n = 0, rc = exec(s, Q_TOK_SET, &n, err, "ittt", id, node, store_token_state_text(state), flow);
+    int n = 0, rc = store_q_exec(s, Q_TOK_SET, &n, err, "ittt", id, node, store_token_state_text(state), flow);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "moving a token that does not exist");
     return rc;
 }
 
 int store_token_delete(store *s, int64_t id, sdm_err *err) {
-    return exec(s, Q_TOK_DEL, NULL, err, "i", id);
+    return store_q_exec(s, Q_TOK_DEL, NULL, err, "i", id);
 }
 
 int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err) {
@@ -771,7 +577,7 @@ int store_token_count(store *s, int64_t inst, int64_t scope, int *n, sdm_err *er
 
 int store_tokens_joining(store *s, int64_t inst, int64_t scope, const char *node, int64_t **ids,
                          char ***flows, int *n, sdm_err *err) {
-    sqlite3_stmt *st = prep(s, Q_TOK_JOINING, err);
+    sqlite3_stmt *st = store_q_prep(s, Q_TOK_JOINING, err);
     if (!st) return SDM_ERR_STORE;
     sqlite3_bind_int64(st, 1, inst);
     sqlite3_bind_text(st, 2, node, -1, SQLITE_TRANSIENT);
@@ -795,7 +601,7 @@ int store_tokens_joining(store *s, int64_t inst, int64_t scope, const char *node
 }
 
 int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_err *err) {
-    sqlite3_stmt *st = prep(s, Q_TOK_ALL, err);
+    sqlite3_stmt *st = store_q_prep(s, Q_TOK_ALL, err);
     if (!st) return SDM_ERR_STORE;
     sqlite3_bind_int64(st, 1, inst);
     int cap = 8, rc, ok = 1;
@@ -816,7 +622,7 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
 }
 
 int store_tokens_delete_all(store *s, int64_t inst, sdm_err *err) {
-    return exec(s, Q_TOK_DEL_ALL, NULL, err, "i", inst);
+    return store_q_exec(s, Q_TOK_DEL_ALL, NULL, err, "i", inst);
 }
 
 /* ---------- open tasks per user (user_load) ----------
@@ -843,7 +649,7 @@ static void load_add(store *s, const char *user, int delta) {
     s->load[s->nload++] = (struct load_delta){xstrdup(user), delta};
 }
 
-static void load_clear(store *s) {
+void store_load_clear(store *s) {
     for (int i = 0; i < s->nload; i++) free(s->load[i].user);
     s->nload = 0;
 }
@@ -851,14 +657,14 @@ static void load_clear(store *s) {
 int store_user_load_flush(store *s, sdm_err *err) {
     int rc = SDM_OK;
     for (int i = 0; i < s->nload && !rc; i++)
-        if (s->load[i].delta) rc = exec(s, Q_LOAD_ADD, NULL, err, "ti", s->load[i].user, (int64_t)s->load[i].delta);
-    load_clear(s);
+        if (s->load[i].delta) rc = store_q_exec(s, Q_LOAD_ADD, NULL, err, "ti", s->load[i].user, (int64_t)s->load[i].delta);
+    store_load_clear(s);
     return rc;
 }
 
 /* One less for the assignee of each open task query q (one id) finds. */
 static int load_close(store *s, int q, int64_t arg, sdm_err *err) {
-    sqlite3_stmt *st = prep(s, q, err);
+    sqlite3_stmt *st = store_q_prep(s, q, err);
     if (!st) return SDM_ERR_STORE;
     sqlite3_bind_int64(st, 1, arg);
     int r;
@@ -896,23 +702,23 @@ int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err) {
 int store_task_close(store *s, int64_t id, task_state state, int64_t now, const char *actor,
                      sdm_err *err) {
     int n = 0, rc = load_close(s, Q_LOAD_TASK, id, err);
-    if (!rc) rc = exec(s, Q_TASK_CLOSE, &n, err, "itit", id, store_task_state_text(state), now, actor);
+    if (!rc) rc = store_q_exec(s, Q_TASK_CLOSE, &n, err, "itit", id, store_task_state_text(state), now, actor);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "closing a task that is not open");
     return rc;
 }
 
 int store_tasks_cancel_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
     int rc = store_history_flush(s, err);
-    if (!rc) rc = exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
+    if (!rc) rc = store_q_exec(s, Q_TASK_CANCEL_LOG, NULL, err, "iit", inst, now, actor);
     if (!rc) rc = load_close(s, Q_LOAD_INST, inst, err);
-    return rc ? rc : exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
+    return rc ? rc : store_q_exec(s, Q_TASK_CANCEL_ALL, NULL, err, "iit", inst, now, actor);
 }
 
 /* ---------- variables, history ---------- */
 
 int store_var_set(store *s, int64_t inst, int64_t scope, const char *name, const char *json, sdm_err *err) {
-    if (!json || strcmp(json, "null") == 0) return exec(s, Q_VAR_DEL, NULL, err, "iit", inst, scope, name);
-    return exec(s, Q_VAR_SET, NULL, err, "iitt", inst, scope, name, json);
+    if (!json || strcmp(json, "null") == 0) return store_q_exec(s, Q_VAR_DEL, NULL, err, "iit", inst, scope, name);
+    return store_q_exec(s, Q_VAR_SET, NULL, err, "iitt", inst, scope, name, json);
 }
 
 int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err *err) {
@@ -923,79 +729,6 @@ int store_vars_json(store *s, int64_t inst, int64_t scope, char **json, sdm_err 
     if (!*json) *json = xstrdup("{}");
     store_reset(st);
     return SDM_OK;
-}
-
-/* History is written one row per step (migration 14): the step's events
-** gather here and go out as one row — its first event in the columns, the
-** others in `more` — when the step ends, when an event of another
-** instance, time or actor comes, and before any statement that reads
-** history runs, so every reader sees every event. */
-static void hist_clear(store *s) {
-    struct hist_buf *h = &s->hist;
-    free(h->actor); free(h->node); free(h->event); free(h->detail);
-    h->actor = h->node = h->event = h->detail = NULL;
-    h->more.len = 0;
-    h->n = 0;
-}
-
-static char *dup_or_null(const char *v) { return v ? xstrdup(v) : NULL; }
-
-/* v as a JSON string (NULL as null), escaping only what JSON requires. */
-static void json_text(sbuf *b, const char *v) {
-    if (!v) { sbuf_add(b, "null", 4); return; }
-    sbuf_add(b, "\"", 1);
-    const char *run = v;
-    for (const char *p = v; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        sbuf_add(b, run, (size_t)(p - run));
-        char e[8] = {'\\', (char)c};
-        sbuf_add(b, e, c >= 0x20 ? 2 : (size_t)snprintf(e, sizeof e, "\\u%04x", c));
-        run = p + 1;
-    }
-    sbuf_add(b, run, strlen(run));
-    sbuf_add(b, "\"", 1);
-}
-
-int store_history_flush(store *s, sdm_err *err) {
-    struct hist_buf *h = &s->hist;
-    if (!h->n) return SDM_OK;
-    if (h->more.len) sbuf_add(&h->more, "]", 1);
-    int rc = exec(s, Q_HIST, NULL, err, "iIttittit", h->inst, h->token, h->node, h->event, h->at, h->actor,
-                  h->detail, (int64_t)h->n, h->more.len ? h->more.s : NULL);
-    if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
-    hist_clear(s);
-    return rc;
-}
-
-int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
-                  int64_t now, const char *actor, const char *detail, sdm_err *err) {
-    struct hist_buf *h = &s->hist;
-    if (h->n && (h->inst != inst || h->at != now || strcmp(h->actor ? h->actor : "", actor ? actor : ""))) {
-        int rc = store_history_flush(s, err);
-        if (rc) return rc;
-    }
-    if (!h->n++) {
-        h->inst = inst; h->at = now; h->token = token;
-        h->actor = dup_or_null(actor); h->node = dup_or_null(node);
-        h->event = xstrdup(event); h->detail = dup_or_null(detail);
-        return SDM_OK;
-    }
-    sbuf_add(&h->more, h->n == 2 ? "[[" : ",[", 2);
-    char num[24];
-    int k = token ? snprintf(num, sizeof num, "%lld", (long long)token) : 0;
-    sbuf_add(&h->more, k ? num : "null", k ? (size_t)k : 4);
-    sbuf_add(&h->more, ",", 1); json_text(&h->more, node);
-    sbuf_add(&h->more, ",", 1); json_text(&h->more, event);
-    sbuf_add(&h->more, ",", 1); json_text(&h->more, detail);
-    sbuf_add(&h->more, "]", 1);
-    return SDM_OK;
-}
-
-int store_tx_history(store *s, int64_t *from, sdm_err *err) {
-    int rc = store_history_flush(s, err);
-    *from = s->tx_history;
-    return rc;
 }
 
 /* ---------- incidents ---------- */
@@ -1022,20 +755,20 @@ int store_incident_get(store *s, int64_t id, store_incident *out, sdm_err *err) 
 }
 
 int store_incident_resolve(store *s, int64_t id, int64_t now, const char *actor, sdm_err *err) {
-    int n = 0, rc = exec(s, Q_INC_RESOLVE, &n, err, "iit", id, now, actor);
+    int n = 0, rc = store_q_exec(s, Q_INC_RESOLVE, &n, err, "iit", id, now, actor);
     if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "resolving an incident that is not open");
     return rc;
 }
 
 int store_incidents_resolve_all(store *s, int64_t inst, int64_t now, const char *actor, sdm_err *err) {
-    return exec(s, Q_INC_RESOLVE_ALL, NULL, err, "iit", inst, now, actor);
+    return store_q_exec(s, Q_INC_RESOLVE_ALL, NULL, err, "iit", inst, now, actor);
 }
 
 /* ---------- jobs: timers and due dates ---------- */
 
 int store_job_add(store *s, job_kind kind, int64_t inst, int64_t token, const char *node,
                   int64_t due, const char *spec, int fired, int64_t created, sdm_err *err) {
-    return exec(s, Q_JOB_ADD, NULL, err, "tiititii", store_job_kind_text(kind), inst, token, node, due, spec,
+    return store_q_exec(s, Q_JOB_ADD, NULL, err, "tiititii", store_job_kind_text(kind), inst, token, node, due, spec,
                 (int64_t)fired, created);
 }
 
@@ -1087,15 +820,15 @@ int store_start_job_add(store *s, int64_t def, const char *node, int64_t due, in
                           " VALUES('start', ?1, ?2, ?3, 0, ?4)", "itii", def, node, due, now);
 }
 
-int store_job_delete(store *s, int64_t id, sdm_err *err) { return exec(s, Q_JOB_DEL, NULL, err, "i", id); }
+int store_job_delete(store *s, int64_t id, sdm_err *err) { return store_q_exec(s, Q_JOB_DEL, NULL, err, "i", id); }
 int store_job_reschedule(store *s, int64_t id, int64_t due, int fired, sdm_err *err) {
-    return exec(s, Q_JOB_RESCHEDULE, NULL, err, "iii", id, due, (int64_t)fired);
+    return store_q_exec(s, Q_JOB_RESCHEDULE, NULL, err, "iii", id, due, (int64_t)fired);
 }
 int store_jobs_delete_token(store *s, int64_t token, sdm_err *err) {
-    return exec(s, Q_JOB_DEL_TOKEN, NULL, err, "i", token);
+    return store_q_exec(s, Q_JOB_DEL_TOKEN, NULL, err, "i", token);
 }
 int store_jobs_delete_instance(store *s, int64_t inst, sdm_err *err) {
-    return exec(s, Q_JOB_DEL_INST, NULL, err, "i", inst);
+    return store_q_exec(s, Q_JOB_DEL_INST, NULL, err, "i", inst);
 }
 
 /* The earliest moment anything is due: a job or an outbox delivery. */
@@ -1134,7 +867,7 @@ int store_task_of_token(store *s, int64_t token, const char *node, store_task *o
 
 int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err) {
     int rc = load_close(s, Q_LOAD_TOKEN, token, err);
-    return rc ? rc : exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
+    return rc ? rc : store_q_exec(s, Q_TASK_CANCEL_TOKEN, NULL, err, "iit", token, now, actor);
 }
 
 /* The instance's path for rules: [{node, event, at, actor}, ...], oldest
@@ -1216,7 +949,7 @@ int store_deviation_add(store *s, int64_t inst, const char *node, int64_t task, 
 
 int store_deviation_set(store *s, int64_t id, const char *state, int64_t now, const char *actor,
                         sdm_err *err) {
-    int n = 0, rc = exec(s, Q_DEV_SET, &n, err, "itit", id, state, now, actor);
+    int n = 0, rc = store_q_exec(s, Q_DEV_SET, &n, err, "itit", id, state, now, actor);
     if (!rc && n != 1)
         return err_set(err, SDM_ERR_STATE, NULL, 0, NULL,
                        "deviation %lld does not exist or is already %s", (long long)id, state);
@@ -1237,7 +970,7 @@ int store_inbox_read(store *s, int64_t id, const char *user, int64_t now, sdm_er
 
 int store_outbox_add(store *s, out_channel channel, const char *recipient, const char *subject,
                      const char *body, int64_t now, int64_t inst, int64_t deviation, sdm_err *err) {
-    return exec(s, Q_OUT_ADD, NULL, err, "ttttiII", store_out_channel_text(channel), recipient, subject, body, now, inst, deviation);
+    return store_q_exec(s, Q_OUT_ADD, NULL, err, "ttttiII", store_out_channel_text(channel), recipient, subject, body, now, inst, deviation);
 }
 
 int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message *out, sdm_err *err) {
@@ -1255,15 +988,15 @@ int store_outbox_claim(store *s, int64_t now, int64_t lease_until, store_message
     out->deviation_id = sqlite3_column_int64(st, 7);
     store_reset(st);
     if (!ok) return SDM_CORRUPT_BKPT(err, "an outbox row's channel is unknown");
-    return exec(s, Q_OUT_LEASE, NULL, err, "ii", out->id, lease_until);
+    return store_q_exec(s, Q_OUT_LEASE, NULL, err, "ii", out->id, lease_until);
 }
 
 int store_outbox_done(store *s, int64_t id, out_state state, int64_t next_at, const char *error,
                       int64_t now, sdm_err *err) {
-    return exec(s, Q_OUT_DONE, NULL, err, "ititi", id, store_out_state_text(state), next_at, error, now);
+    return store_q_exec(s, Q_OUT_DONE, NULL, err, "ititi", id, store_out_state_text(state), next_at, error, now);
 }
 
 int store_inbox_add(store *s, const char *user, const char *subject, const char *body, int64_t now,
                     int64_t inst, int64_t deviation, sdm_err *err) {
-    return exec(s, Q_INBOX_ADD, NULL, err, "tttiII", user, subject, body, now, inst, deviation);
+    return store_q_exec(s, Q_INBOX_ADD, NULL, err, "tttiII", user, subject, body, now, inst, deviation);
 }

@@ -179,15 +179,16 @@ typedef struct store store;
 **                              | rt_boundary_fire, compensate), take
 **                              v
 **     +------------------> TOKEN_READY ---------------+------------+
-**     | rt_fire, rt_deliver,  |  rt_wait_timer,         |            |
-**     | rt_call_returned,     |  rt_user_task,          |            |
-**     | leave_scope, rt_catch |  rt_subprocess,         |            |
-**     | (rt_boundary_fire),   |  loop_run, rt_loop_begin|            |
-**     | rt_late_signals       |  rt_call_activity,      |  op_execute|
-**     |                       |  rt_event_gateway,      |  (OR join),|
-**     |                       |  rt_wait_event,         |  rt_       |
-**     |                       |  compensate             |  parallel_ |
-**     |                       v                         |  join      |
+**     | rt_fire, rt_deliver,  |  rt_wait_here, from:    |            |
+**     | rt_call_returned,     |  rt_wait_timer,         |            |
+**     | leave_scope, rt_catch |  rt_user_task,          |            |
+**     | (rt_boundary_fire),   |  rt_subprocess,         |            |
+**     | (rt_late_signals)     |  rt_loop_begin,         |  op_execute|
+**     |                       |  rt_call_activity,      |  (OR join),|
+**     |                       |  rt_event_gateway,      |  rt_       |
+**     |                       |  rt_wait_event,         |  parallel_ |
+**     |                       |  compensate             |  join      |
+**     |                       v                         |            |
 **     +---------------- TOKEN_WAITING                   |            |
 **     |                                                 v            |
 **     +-- rt_parallel_join, rt_or_joins -------- TOKEN_JOINING       |
@@ -196,6 +197,7 @@ typedef struct store store;
 **                                                rt_incident from any
 **                                                state a behaviour fails in
 **
+**   (new) -> WAITING: loop_run (a multi-instance run's own token).
 **   READY, WAITING, JOINING -> (deleted): rt_consume, the join that keeps
 **   another token, leave_scope, store_scope_cancel (a scope or activity
 **   interrupted), store_tokens_delete_all (the instance ends).

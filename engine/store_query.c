@@ -108,20 +108,7 @@ static int q_run(store *s, qbuild *q, const char *types, sdm_table **out, sdm_er
         if (q->kind[i] == 't') sqlite3_bind_text(st, i + 1, q->arg[i], -1, SQLITE_TRANSIENT);
         else sqlite3_bind_int64(st, i + 1, q->num[i]);
     }
-    int ncol = sqlite3_column_count(st);
-    const char *cols[32];
-    for (int c = 0; c < ncol && c < 31; c++) cols[c] = sqlite3_column_name(st, c);
-    cols[ncol] = NULL;
-    sdm_table *t = table_new(cols, types);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char **r = table_add_row(t);
-        for (int c = 0; c < ncol; c++) r[c] = store_col_text(st, c);
-    }
-    store_sql_close(s, st);
-    if (rc != SQLITE_DONE) { sdm_table_free(t); return store_db_error(s, err, "query"); }
-    *out = t;
-    return SDM_OK;
+    return store_rows(s, st, types, out) ? SDM_OK : store_db_error(s, err, "query");
 }
 
 static const char *state_filter(const char *st, const char *dflt) {
@@ -129,58 +116,83 @@ static const char *state_filter(const char *st, const char *dflt) {
     return strcmp(st, "all") == 0 ? NULL : st;
 }
 
+/* Each list: its SELECT (ending in a WHERE the filters extend with AND),
+** its columns' types (table.c) and its order. */
+static const struct { const char *select, *types, *order; } lists[] = {
+    [SDM_Q_PROCESSES] = {"SELECT d.process, d.version, d.name, r.name AS file, d.deployed_at,"
+        " (SELECT count(*) FROM instances i WHERE i.process = d.process AND i.state = 'active') AS active"
+        " FROM definitions d JOIN resources r ON r.id = d.resource_id"
+        " WHERE d.version = (SELECT max(version) FROM definitions x WHERE x.process = d.process)",
+        "sissti", " ORDER BY d.process"},
+    [SDM_Q_INSTANCES] = {"SELECT i.id, i.process, d.version, i.client, i.state, i.outcome,"
+        " i.started_at, i.ended_at FROM instances i JOIN definitions d ON d.id = i.definition_id WHERE 1",
+        "isissstt", " ORDER BY i.id DESC"},
+    [SDM_Q_INSTANCE] = {"SELECT i.id, i.process, d.version, i.client, i.state, i.outcome, i.end_node,"
+        " i.started_at, i.started_by, i.ended_at, i.parent_id AS called_by FROM instances i"
+        " JOIN definitions d ON d.id = i.definition_id WHERE 1", "isisssststi", ""},
+    [SDM_Q_TOKENS] = {"SELECT id, node, state, flow, created_at, parent_id AS scope FROM tokens WHERE 1",
+        "isssti", " ORDER BY id"},
+    [SDM_Q_VARIABLES] = {"SELECT name, value, scope FROM variables WHERE 1", "sji", " ORDER BY scope, name"},
+    [SDM_Q_HISTORY] = {"SELECT id, at, event, node, token_id, actor, detail FROM history WHERE 1",
+        "itssisj", " ORDER BY id"},
+    [SDM_Q_TASKS] = {"SELECT t.id, t.instance_id AS instance, i.client, i.process, t.node, t.name,"
+        " t.role, t.assignee, t.state, t.created_at, t.due_at FROM tasks t"
+        " JOIN instances i ON i.id = t.instance_id WHERE 1",
+        "iissssssstt", " ORDER BY t.due_at IS NULL, t.due_at, t.id"},
+    [SDM_Q_INCIDENTS] = {"SELECT n.id, n.instance_id AS instance, i.client, i.process, n.node, n.message,"
+        " n.state, n.created_at FROM incidents n JOIN instances i ON i.id = n.instance_id WHERE 1",
+        "iissssst", " ORDER BY n.id"},
+    [SDM_Q_DEVIATIONS] = {"SELECT id, raised_at, severity, state, client, process, node, manager, rule, message,"
+        " instance_id AS instance FROM deviations WHERE 1", "itssssssssi", " ORDER BY id DESC"},
+    [SDM_Q_INBOX] = {"SELECT id, created_at, user, subject, body, read_at FROM inbox WHERE 1",
+        "itssst", " ORDER BY id DESC"},
+    [SDM_Q_OUTBOX] = {"SELECT id, created_at, channel, recipient, subject, state, attempts, next_at,"
+        " last_error, sent_at FROM outbox WHERE 1", "itssssitst", " ORDER BY id DESC"},
+    [SDM_Q_JOBS] = {"SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired,"
+        " attempts, parked_at, last_error FROM jobs WHERE 1", "isiistiits", " ORDER BY due_at, id"},
+    [SDM_Q_NODE_STATS] = {
+        "WITH inst AS (SELECT id FROM instances WHERE process = ?1),"
+        " seen AS (SELECT h.node, count(*) AS c FROM history h JOIN inst ON inst.id = h.instance_id"
+        "   WHERE h.event = 'enter' GROUP BY h.node),"
+        " here AS (SELECT t.node, count(*) AS c FROM tokens t JOIN inst ON inst.id = t.instance_id GROUP BY t.node),"
+        " inc AS (SELECT n.node, count(*) AS c FROM incidents n JOIN inst ON inst.id = n.instance_id"
+        "   WHERE n.state = 'open' GROUP BY n.node),"
+        " late AS (SELECT k.node, count(*) AS c FROM tasks k JOIN inst ON inst.id = k.instance_id"
+        "   WHERE k.state = 'open' AND k.due_at < ?2 GROUP BY k.node)"
+        " SELECT seen.node, seen.c AS visits, coalesce(here.c, 0) AS active, coalesce(inc.c, 0) AS incidents,"
+        " coalesce(late.c, 0) AS overdue FROM seen LEFT JOIN here USING(node) LEFT JOIN inc USING(node)"
+        " LEFT JOIN late USING(node) WHERE 1", "siiii", " ORDER BY seen.node"},
+};
+
 int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **out, sdm_err *err) {
     static const sdm_filter none;
     if (!f) f = &none;
+    if ((unsigned)kind >= sizeof lists / sizeof *lists || !lists[kind].select)
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "unknown query %d", (int)kind);
+    if (kind == SDM_Q_NODE_STATS && !f->process)
+        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "node statistics need a process");
     qbuild q = {0};
-    const char *types = NULL, *order = "";
     int limit = f->limit > 0 ? f->limit : 1000;
-    switch (kind) {
+    sbuf_puts(&q.sql, lists[kind].select);
+    switch (kind) {                        /* the filters each list takes (sdm.h) */
     case SDM_Q_PROCESSES:
-        sbuf_puts(&q.sql, "SELECT d.process, d.version, d.name, r.name AS file, d.deployed_at,"
-                  " (SELECT count(*) FROM instances i WHERE i.process = d.process AND i.state = 'active') AS active"
-                  " FROM definitions d JOIN resources r ON r.id = d.resource_id"
-                  " WHERE d.version = (SELECT max(version) FROM definitions x WHERE x.process = d.process)");
         q_text(&q, "d.process =", f->process);
-        types = "sissti"; order = " ORDER BY d.process";
         break;
     case SDM_Q_INSTANCES:
-        sbuf_puts(&q.sql, "SELECT i.id, i.process, d.version, i.client, i.state, i.outcome,"
-                  " i.started_at, i.ended_at FROM instances i JOIN definitions d ON d.id = i.definition_id WHERE 1");
         q_text(&q, "i.process =", f->process);
         q_text(&q, "i.client =", f->client);
         q_text(&q, "i.state =", state_filter(f->state, NULL));
         /* an ended state: say so, for the partial index of ended instances */
         if (state_filter(f->state, NULL) && strcmp(f->state, "active") != 0)
             sbuf_puts(&q.sql, " AND i.state <> 'active'");
-        types = "isissstt"; order = " ORDER BY i.id DESC";
         break;
     case SDM_Q_INSTANCE:
-        sbuf_puts(&q.sql, "SELECT i.id, i.process, d.version, i.client, i.state, i.outcome, i.end_node,"
-                  " i.started_at, i.started_by, i.ended_at, i.parent_id AS called_by FROM instances i"
-                  " JOIN definitions d ON d.id = i.definition_id WHERE 1");
         q_int(&q, "i.id =", f->id);
-        types = "isisssststi";
         break;
-    case SDM_Q_TOKENS:
-        sbuf_puts(&q.sql, "SELECT id, node, state, flow, created_at, parent_id AS scope FROM tokens WHERE 1");
+    case SDM_Q_TOKENS: case SDM_Q_VARIABLES: case SDM_Q_HISTORY: case SDM_Q_JOBS:
         q_int(&q, "instance_id =", f->id);
-        types = "isssti"; order = " ORDER BY id";
-        break;
-    case SDM_Q_VARIABLES:
-        sbuf_puts(&q.sql, "SELECT name, value, scope FROM variables WHERE 1");
-        q_int(&q, "instance_id =", f->id);
-        types = "sji"; order = " ORDER BY scope, name";
-        break;
-    case SDM_Q_HISTORY:
-        sbuf_puts(&q.sql, "SELECT id, at, event, node, token_id, actor, detail FROM history WHERE 1");
-        q_int(&q, "instance_id =", f->id);
-        types = "itssisj"; order = " ORDER BY id";
         break;
     case SDM_Q_TASKS:
-        sbuf_puts(&q.sql, "SELECT t.id, t.instance_id AS instance, i.client, i.process, t.node, t.name,"
-                  " t.role, t.assignee, t.state, t.created_at, t.due_at FROM tasks t"
-                  " JOIN instances i ON i.id = t.instance_id WHERE 1");
         q_text(&q, "t.assignee =", f->user);
         /* by client without a user: reach the client's few tasks through its
         ** instances; "+" keeps the planner off the state index (all open tasks) */
@@ -188,66 +200,31 @@ int store_query(store *s, sdm_query_kind kind, const sdm_filter *f, sdm_table **
         q_text(&q, "i.client =", f->client);
         q_text(&q, "i.process =", f->process);
         q_int(&q, "t.instance_id =", f->id);
-        types = "iissssssstt"; order = " ORDER BY t.due_at IS NULL, t.due_at, t.id";
         break;
     case SDM_Q_INCIDENTS:
-        sbuf_puts(&q.sql, "SELECT n.id, n.instance_id AS instance, i.client, i.process, n.node, n.message,"
-                  " n.state, n.created_at FROM incidents n JOIN instances i ON i.id = n.instance_id WHERE 1");
         q_text(&q, "n.state =", state_filter(f->state, "open"));
         q_int(&q, "n.instance_id =", f->id);
-        types = "iissssst"; order = " ORDER BY n.id";
         break;
     case SDM_Q_DEVIATIONS:
-        sbuf_puts(&q.sql, "SELECT id, raised_at, severity, state, client, process, node, manager, rule, message,"
-                  " instance_id AS instance FROM deviations WHERE 1");
         q_text(&q, "state =", state_filter(f->state, NULL));
         q_text(&q, "manager =", f->user);
         q_int(&q, "instance_id =", f->id);
-        types = "itssssssssi"; order = " ORDER BY id DESC";
         break;
     case SDM_Q_INBOX:
-        sbuf_puts(&q.sql, "SELECT id, created_at, user, subject, body, read_at FROM inbox WHERE 1");
         q_text(&q, "user =", f->user);
         if (f->state && strcmp(f->state, "unread") == 0) sbuf_puts(&q.sql, " AND read_at IS NULL");
-        types = "itssst"; order = " ORDER BY id DESC";
         break;
     case SDM_Q_OUTBOX:
-        sbuf_puts(&q.sql, "SELECT id, created_at, channel, recipient, subject, state, attempts, next_at,"
-                  " last_error, sent_at FROM outbox WHERE 1");
         q_text(&q, "state =", state_filter(f->state, NULL));
-        types = "itssssitst"; order = " ORDER BY id DESC";
         break;
-    case SDM_Q_JOBS:
-        sbuf_puts(&q.sql, "SELECT id, kind, instance_id AS instance, token_id AS token, node, due_at, fired,"
-                  " attempts, parked_at, last_error FROM jobs WHERE 1");
-        q_int(&q, "instance_id =", f->id);
-        types = "isiistiits"; order = " ORDER BY due_at, id";
-        break;
-    case SDM_Q_NODE_STATS:
-        if (!f->process) { free(q.sql.s); return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "node statistics need a process"); }
-        sbuf_puts(&q.sql,
-            "WITH inst AS (SELECT id FROM instances WHERE process = ?1),"
-            " seen AS (SELECT h.node, count(*) AS c FROM history h JOIN inst ON inst.id = h.instance_id"
-            "   WHERE h.event = 'enter' GROUP BY h.node),"
-            " here AS (SELECT t.node, count(*) AS c FROM tokens t JOIN inst ON inst.id = t.instance_id GROUP BY t.node),"
-            " inc AS (SELECT n.node, count(*) AS c FROM incidents n JOIN inst ON inst.id = n.instance_id"
-            "   WHERE n.state = 'open' GROUP BY n.node),"
-            " late AS (SELECT k.node, count(*) AS c FROM tasks k JOIN inst ON inst.id = k.instance_id"
-            "   WHERE k.state = 'open' AND k.due_at < ?2 GROUP BY k.node)"
-            " SELECT seen.node, seen.c AS visits, coalesce(here.c, 0) AS active, coalesce(inc.c, 0) AS incidents,"
-            " coalesce(late.c, 0) AS overdue FROM seen LEFT JOIN here USING(node) LEFT JOIN inc USING(node)"
-            " LEFT JOIN late USING(node) WHERE 1");
+    case SDM_Q_NODE_STATS:                 /* bound by position in its WITH */
         q.kind[0] = 't'; q.arg[0] = f->process;
         q.kind[1] = 'i'; q.num[1] = f->at;
         q.n = 2;
-        types = "siiii"; order = " ORDER BY seen.node";
         break;
-    default:
-        free(q.sql.s);
-        return err_set(err, SDM_ERR_MISUSE, NULL, 0, NULL, "unknown query %d", (int)kind);
     }
-    sbuf_printf(&q.sql, "%s LIMIT %d", order, limit);
-    return q_run(s, &q, types, out, err);
+    sbuf_printf(&q.sql, "%s LIMIT %d", lists[kind].order, limit);
+    return q_run(s, &q, lists[kind].types, out, err);
 }
 
 /* Each check is a query whose rows are violations: (problem, id). */

@@ -80,7 +80,10 @@ int store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err, 
     va_start(ap, fmt);
     int rc = sql_prep(s, &st, err, sql, fmt, ap);
     va_end(ap);
-    if (rc) return rc;
+    return rc ? rc : store_rows(s, st, types, out) ? SDM_OK : store_sql_error(s, err, sql);
+}
+
+int store_rows(store *s, sqlite3_stmt *st, const char *types, sdm_table **out) {
     int ncol = sqlite3_column_count(st);
     const char *cols[48];
     sdm_assert(ncol < 48 && (int)strlen(types) == ncol);
@@ -93,9 +96,9 @@ int store_sql_table(store *s, sdm_table **out, const char *types, sdm_err *err, 
         for (int c = 0; c < ncol; c++) cells[c] = store_col_text(st, c);
     }
     store_sql_close(s, st);
-    if (r != SQLITE_DONE) { sdm_table_free(t); return store_sql_error(s, err, sql); }
+    if (r != SQLITE_DONE) { sdm_table_free(t); *out = NULL; return 0; }
     *out = t;
-    return SDM_OK;
+    return 1;
 }
 
 static int sql_first_row(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
