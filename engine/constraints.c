@@ -496,8 +496,8 @@ static void check_link(spec *s, const model_proc *p, const model_node *n, const 
 ** nowhere never runs (EXT.150). Boundary events, event subprocesses, link
 ** catch events and compensation handlers are entered otherwise; an element
 ** with no flow at all is only warned about as unreachable. A subprocess
-** that starts with a start event ends with an end event (EXT.105). Paths
-** may still end without one: the token ends there, as sdm's models rely on. */
+** that starts with a start event ends with an end event (EXT.105); so does
+** the process itself. A level with no start event is not concerned. */
 static void check_level(spec *s, const model_proc *p, int scope) {
     int starts = 0, ends = 0;
     for (int i = 0; i < p->nnode; i++) {
@@ -509,7 +509,7 @@ static void check_level(spec *s, const model_proc *p, int scope) {
     if (sx && ends && !starts)
         cs_fail(s, sx, "EXT.097", "%s '%s' has an end event but no start event; a level that ends with an end event "
              "starts with a start event", scope >= 0 ? p->nodes[scope].tag : "process", scope >= 0 ? p->nodes[scope].id : p->id);
-    if (sx && scope >= 0 && starts && !ends)      /* a process's paths may end without one: sdm's models do */
+    if (sx && starts && !ends)
         cs_fail(s, sx, "EXT.105", "%s '%s' has a start event but no end event; a level that starts with a start event ends "
              "with an end event", scope >= 0 ? p->nodes[scope].tag : "process", scope >= 0 ? p->nodes[scope].id : p->id);
     for (int i = 0; i < p->nnode && starts; i++) {

@@ -38,6 +38,7 @@ static const char deal_bpmn[] = HEAD
     "</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
     " <bpmn:sequenceFlow id=\"f4\" sourceRef=\"g\" targetRef=\"small\"/>\n"
     " <bpmn:userTask id=\"big\" name=\"Big deal\"/><bpmn:userTask id=\"small\" name=\"Small deal\"/>\n"
+    " <bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"small\" targetRef=\"end\"/>\n"
     TAIL;
 
 static sdm *db;
@@ -122,6 +123,7 @@ int main(void) {
         " <bpmn:sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"b\"/>\n"
         " <bpmn:scriptTask id=\"b\" scriptFormat=\"lua\"><bpmn:extensionElements><sdm:field name=\"z\"/>"
         "</bpmn:extensionElements><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>\n"
+        " <bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"b\" targetRef=\"end\"/>\n"
         TAIL;
     CHECK_EQ_INT(deploy(bad_bpmn, &t), SDM_ERR_MODEL);
     char all[4096] = "";

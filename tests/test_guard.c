@@ -49,9 +49,9 @@ static sdm *open_at(const char *name, sdm_config cfg) {
 static int deploy_bomb(const char *id, const char *before, const char *before_id) {
     char body[2048];
     snprintf(body, sizeof body,
-             "<bpmn:startEvent id=\"s\"/>%s<bpmn:exclusiveGateway id=\"x\"/><bpmn:parallelGateway id=\"fork\"/>\n"
+             "<bpmn:startEvent id=\"s\"/>%s<bpmn:exclusiveGateway id=\"x\"/><bpmn:parallelGateway id=\"fork\"/><bpmn:endEvent id=\"end\"/>\n"
              "<bpmn:sequenceFlow id=\"a\" sourceRef=\"s\" targetRef=\"%s\"/>%s%s%s"
-             F("b", "x", "fork") F("c", "fork", "x") F("d", "fork", "x"),
+             F("b", "x", "fork") F("c", "fork", "x") F("d", "fork", "x") F("e", "fork", "end"),
              before, *before ? before_id : "x", *before ? "<bpmn:sequenceFlow id=\"a2\" sourceRef=\"" : "",
              *before ? before_id : "", *before ? "\" targetRef=\"x\"/>\n" : "");
     return deploy(id, body);
@@ -140,8 +140,9 @@ static void budget(void) {
     check_clean("1.2 retry");
 
     T_CASE("1.3 the endless-loop guard is the budget: operations");
-    deploy("spin", "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"x\"/><bpmn:task id=\"t\"/>"
-           F("a", "s", "x") F("b", "x", "t") F("c", "t", "x"));
+    deploy("spin", "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"x\" default=\"b\"/><bpmn:task id=\"t\"/>"
+           F("a", "s", "x") F("b", "x", "t") F("c", "t", "x") "<bpmn:endEvent id=\"end\"/>"
+           "<bpmn:sequenceFlow id=\"e\" sourceRef=\"x\" targetRef=\"end\"><bpmn:conditionExpression>false</bpmn:conditionExpression></bpmn:sequenceFlow>");
     CHECK_EQ_INT(sdm_start(db, "spin", "c13", NULL, &i, &err), SDM_ERR_LIMIT);
     CHECK_CONTAINS(err.msg, "step exceeded its budget: 50000 operations at '");
     CHECK_CONTAINS(err.msg, "an endless loop in the model?");
@@ -183,7 +184,7 @@ static void ping_pong(void) {
 ** it must not count (under load, it failed healthy steps). */
 static void reader_during_runaway(void) {
     T_CASE("1.4 a reader is served while a runaway step runs; a writer right after it is stopped, its budget not spent waiting");
-    deploy("small", "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"u\"/>" F("a", "s", "u"));
+    deploy("small", "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"u\"/>" F("a", "s", "u") "<bpmn:endEvent id=\"end\"/>" F("fe", "u", "end"));
     int go[2];
     CHECK_EQ_INT(pipe(go), 0);
     pid_t pid = fork();
@@ -227,7 +228,7 @@ static void cap(void) {
     const char *body = HEAD "<bpmn:process id=\"many\" isExecutable=\"true\">\n<bpmn:startEvent id=\"s\"/>\n"
         "<bpmn:userTask id=\"call\">\n<bpmn:multiInstanceLoopCharacteristics>\n"
         "<bpmn:loopCardinality>20000</bpmn:loopCardinality>\n</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>\n"
-        F("a", "s", "call") "</bpmn:process></bpmn:definitions>\n";
+        F("a", "s", "call") "<bpmn:endEvent id=\"end\"/>" F("fe", "call", "end") "</bpmn:process></bpmn:definitions>\n";
     CHECK_EQ_INT(sdm_deploy_xml(db, "many.bpmn", body, strlen(body), NULL, &err), SDM_ERR_MODEL);
     CHECK_CONTAINS(err.msg, "loopCardinality of 'call' is 20000, over the cap of 10000 instances");
     CHECK_EQ_STR(err.file, "many.bpmn");
@@ -237,7 +238,7 @@ static void cap(void) {
     T_CASE("2.2 a computed cardinality over the cap is an incident when it runs");
     deploy("many2", "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"call\"><bpmn:multiInstanceLoopCharacteristics>"
            "<bpmn:loopCardinality>n</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
-           F("a", "s", "call"));
+           F("a", "s", "call") "<bpmn:endEvent id=\"end\"/>" F("fe", "call", "end"));
     char msg[1024];
     int64_t i = start("many2", "c22", "{\"n\": 10001}");
     CHECK(open_incident(i, msg, sizeof msg) > 0);
@@ -262,11 +263,11 @@ static void worker(void) {
                 "wait");
     deploy("tgood", "<bpmn:startEvent id=\"s\"/><bpmn:intermediateCatchEvent id=\"wait\"><bpmn:timerEventDefinition>"
            "<bpmn:timeDuration>PT2M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
-           "<bpmn:userTask id=\"after\"/>" F("a", "s", "wait") F("b", "wait", "after"));
+           "<bpmn:userTask id=\"after\"/>" F("a", "s", "wait") F("b", "wait", "after") "<bpmn:endEvent id=\"end\"/>" F("fe", "after", "end"));
     deploy("sbomb", "<bpmn:startEvent id=\"go\"><bpmn:timerEventDefinition><bpmn:timeDate>2024-03-01T17:02:00Z"
            "</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:startEvent><bpmn:exclusiveGateway id=\"x\"/>"
            "<bpmn:parallelGateway id=\"fork\"/>" F("a", "go", "x") F("b", "x", "fork") F("c", "fork", "x")
-           F("d", "fork", "x"));
+           F("d", "fork", "x") "<bpmn:endEvent id=\"end\"/>" F("e", "fork", "end"));
     int64_t bad = start("tbomb", "c31", NULL), good = start("tgood", "c31", NULL);
     CHECK_EQ_INT(tick_rc(NOW + 3 * MIN, &fired), SDM_OK);   /* the bomb's job is due first */
     CHECK(fired >= 1);
@@ -360,10 +361,11 @@ static void hanging_webhook(void) {
     db = open_at("hook.db", cfg);
     deploy("hook", "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"offer\"><bpmn:extensionElements>"
            "<sdm:checkpoint id=\"tell\" on=\"enter\">for k = 1, 3 do notify{to = \"webhook:\" .. hook,"
-           " subject = \"lead \" .. k} end</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>" F("a", "s", "offer"));
+           " subject = \"lead \" .. k} end</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>" F("a", "s", "offer")
+           "<bpmn:endEvent id=\"end\"/>" F("fe", "offer", "end"));
     deploy("tgood", "<bpmn:startEvent id=\"s\"/><bpmn:intermediateCatchEvent id=\"wait\"><bpmn:timerEventDefinition>"
            "<bpmn:timeDuration>PT1M</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
-           "<bpmn:userTask id=\"after\"/>" F("a", "s", "wait") F("b", "wait", "after"));
+           "<bpmn:userTask id=\"after\"/>" F("a", "s", "wait") F("b", "wait", "after") "<bpmn:endEvent id=\"end\"/>" F("fe", "after", "end"));
     char vars[128];
     snprintf(vars, sizeof vars, "{\"hook\": \"http://127.0.0.1:%d/\"}", port);
     start("hook", "c34", vars);
@@ -443,7 +445,7 @@ static void disk_full(void) {
     snprintf(path, sizeof path, "%s/sdm.db", mnt);
     sdm_config cfg = {.open_mode = SDM_OPEN_CREATE, .actor = "tester", .now = NOW};
     CHECK_EQ_INT(sdm_open(&db, path, &cfg, &err), SDM_OK);
-    deploy("small", "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"u\"/>" F("a", "s", "u"));
+    deploy("small", "<bpmn:startEvent id=\"s\"/><bpmn:userTask id=\"u\"/>" F("a", "s", "u") "<bpmn:endEvent id=\"end\"/>" F("fe", "u", "end"));
     snprintf(filler, sizeof filler, "%s/filler", mnt);
     FILE *fp = fopen(filler, "wb");
     static char block[4096];
@@ -473,7 +475,7 @@ static void tell(void) {
     CHECK_EQ_INT(sdm_user_add(db, "sam", "Sales", "hilda", "Sam Seller", NULL, &err), SDM_OK);
     deploy("failing", "<bpmn:laneSet id=\"ls\"><bpmn:lane id=\"l1\" name=\"Sales\"><bpmn:flowNodeRef>calc</bpmn:flowNodeRef>"
            "</bpmn:lane></bpmn:laneSet><bpmn:startEvent id=\"s\"/><bpmn:scriptTask id=\"calc\" name=\"Price the offer\">"
-           "<bpmn:script>error('crm is down')</bpmn:script></bpmn:scriptTask>" F("a", "s", "calc"));
+           "<bpmn:script>error('crm is down')</bpmn:script></bpmn:scriptTask>" F("a", "s", "calc") "<bpmn:endEvent id=\"end\"/>" F("fe", "calc", "end"));
     int64_t i = start("failing", "globex", NULL);
     char msg[1024];
     int64_t inc = open_incident(i, msg, sizeof msg);
@@ -508,7 +510,7 @@ static void tell(void) {
 
     T_CASE("5.2 with no role on the step: the users with role admin or owner");
     deploy("failing2", "<bpmn:startEvent id=\"s\"/><bpmn:scriptTask id=\"calc\"><bpmn:script>error('no')</bpmn:script>"
-           "</bpmn:scriptTask>" F("a", "s", "calc"));
+           "</bpmn:scriptTask>" F("a", "s", "calc") "<bpmn:endEvent id=\"end\"/>" F("fe", "calc", "end"));
     i = start("failing2", "initech", NULL);
     inc = open_incident(i, msg, sizeof msg);
     snprintf(want, sizeof want, "[incident %lld]", (long long)inc);

@@ -187,7 +187,8 @@ int main(void) {
     model_free(m);
 
     T_CASE("2.5 a camunda assignee that is a plain name is a fallback");
-    m = proc(SE "<bpmn:userTask id=\"u\" camunda:assignee=\"carol\"/><bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"u\"/>");
+    m = proc(SE "<bpmn:userTask id=\"u\" camunda:assignee=\"carol\"/><bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"u\"/>"
+                "<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"u\" targetRef=\"end\"/>");
     CHECK_EQ_STR(m && m->nproc ? str(node(&m->procs[0], "u")->assignee) : NULL, "carol");
     CHECK_EQ_INT(m ? m->nerr : -1, 0);
     model_free(m);
@@ -260,7 +261,8 @@ int main(void) {
                 "<bpmn:scriptTask id=\"c\"><bpmn:script>x=1</bpmn:script></bpmn:scriptTask>"
                 "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"a\"/>"
                 "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"a\" targetRef=\"b\"/>"
-                "<bpmn:sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"c\"/>");
+                "<bpmn:sequenceFlow id=\"f3\" sourceRef=\"b\" targetRef=\"c\"/>"
+                "<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"c\" targetRef=\"end\"/>");
     CHECK_EQ_INT(m ? m->nerr : -1, 0);
     model_free(m);
 

@@ -159,7 +159,7 @@ static void activity_conditions(void) {
            "<bpmn:startEvent id=\"s\"/><bpmn:task id=\"t\" default=\"fd\"/>\n"
            "<bpmn:userTask id=\"u_big\"/><bpmn:userTask id=\"u_huge\"/><bpmn:userTask id=\"u_small\"/>\n"
            F("f0", "s", "t") C("fa", "t", "u_big", "amount > 10") C("fb", "t", "u_huge", "amount > 100")
-           F("fd", "t", "u_small"));
+           F("fd", "t", "u_small") "<bpmn:endEvent id=\"end\"/>" F("fe", "u_small", "end"));
     i = start("p_cond", "c1", "{\"amount\": 50}");
     CHECK_EQ_STR(path(i), "s t u_big");
     i = start("p_cond", "c2", "{\"amount\": 500}");
@@ -185,7 +185,7 @@ static void activity_default_with_unconditional(void) {
            "<bpmn:startEvent id=\"s\"/><bpmn:task id=\"t\" default=\"fd\"/>\n"
            "<bpmn:userTask id=\"u_always\"/><bpmn:userTask id=\"u_big\"/><bpmn:userTask id=\"u_dflt\"/>\n"
            F("f0", "s", "t") F("fu", "t", "u_always") C("fa", "t", "u_big", "amount > 10")
-           F("fd", "t", "u_dflt"));
+           F("fd", "t", "u_dflt") "<bpmn:endEvent id=\"end\"/>" F("fe", "u_dflt", "end"));
     i = start("p_cond_default", "c1", "{\"amount\": 5}");
     CHECK_EQ_STR(tasks(i, "open"), "u_always/-/- u_dflt/-/-");
     i = start("p_cond_default", "c2", "{\"amount\": 50}");
@@ -283,7 +283,7 @@ static void checkpoint_reads_history(void) {
            "for _, h in ipairs(history) do if h.node == 'A' and h.event == 'leave' then "
            "deviation{message = 'B reached after A for ' .. client} end end"
            "</sdm:checkpoint></bpmn:extensionElements></bpmn:userTask>\n"
-           F("f0", "s", "A") F("f1", "A", "B"));
+           F("f0", "s", "A") F("f1", "A", "B") "<bpmn:endEvent id=\"end\"/>" F("fe", "B", "end"));
     i = start("p_rule_history", "rh1", NULL);
     CHECK_EQ_INT(count(SDM_Q_DEVIATIONS, i, "all"), 0);
     CHECK_EQ_INT(complete(i, "A", NULL), SDM_OK);
@@ -296,7 +296,8 @@ static void timer_start_events(void) {
             "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" xmlns:sdm=\"urn:sdm:bpmn:1\" id=\"d\">\n"
             "<process id=\"p_tstart\"><startEvent id=\"s\" sdm:client=\"%s\"><timerEventDefinition>"
             "<timeCycle>R2/PT1H</timeCycle></timerEventDefinition></startEvent>\n"
-            "<sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"u\"/><userTask id=\"u\"/></process>\n"
+            "<sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"u\"/><userTask id=\"u\"/>"
+            "<sequenceFlow id=\"fe\" sourceRef=\"u\" targetRef=\"end\"/><endEvent id=\"end\"/></process>\n"
             "</definitions>\n";
         char text[1024];
         sdm_table *t = NULL;
@@ -342,7 +343,8 @@ static void escalation_feeds_deviations(void) {
             "<escalation id=\"e1\" name=\"big-discount\" escalationCode=\"E1\"/>\n"
             "<process id=\"p_esc\"><startEvent id=\"s\"/><sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"x\"/>\n"
             "<intermediateThrowEvent id=\"x\"><escalationEventDefinition escalationRef=\"e1\"/></intermediateThrowEvent>\n"
-            "<sequenceFlow id=\"f1\" sourceRef=\"x\" targetRef=\"u\"/><userTask id=\"u\"/></process>\n"
+            "<sequenceFlow id=\"f1\" sourceRef=\"x\" targetRef=\"u\"/><userTask id=\"u\"/>"
+            "<sequenceFlow id=\"fe\" sourceRef=\"u\" targetRef=\"end\"/><endEvent id=\"end\"/></process>\n"
             "</definitions>\n";
         sdm_table *t = NULL;
         CHECK_EQ_INT(sdm_deploy_xml(db, "esc.bpmn", xml, strlen(xml), &t, &err), SDM_OK);
@@ -367,7 +369,7 @@ static void exclusive_gateway(void) {
            "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\" default=\"fd\"/>\n"
            "<bpmn:userTask id=\"u_b\"/><bpmn:userTask id=\"u_a\"/><bpmn:userTask id=\"u_d\"/>\n"
            F("f0", "s", "g") C("fb", "g", "u_b", "amount > 100") C("fa", "g", "u_a", "amount > 10")
-           F("fd", "g", "u_d"));
+           F("fd", "g", "u_d") "<bpmn:endEvent id=\"end\"/>" F("fe", "u_d", "end"));
     i = start("p_xor", "c1", "{\"amount\": 500}");
     CHECK_EQ_STR(path(i), "s g u_b");                 /* both hold: the first in the document */
     CHECK_EQ_STR(tasks(i, "open"), "u_b/-/-");
@@ -378,7 +380,7 @@ static void exclusive_gateway(void) {
     deploy("p_xor_nodefault",
            "<bpmn:startEvent id=\"s\"/><bpmn:exclusiveGateway id=\"g\"/>\n"
            "<bpmn:userTask id=\"u_hi\"/><bpmn:userTask id=\"u_lo\"/>\n"
-           F("f0", "s", "g") C("fh", "g", "u_hi", "amount > 100") C("fl", "g", "u_lo", "amount < 0"));
+           F("f0", "s", "g") C("fh", "g", "u_hi", "amount > 100") C("fl", "g", "u_lo", "amount < 0") "<bpmn:endEvent id=\"end\"/>" F("fe", "u_lo", "end"));
     i = start("p_xor_nodefault", "c1", "{\"amount\": 5}");
     {
         int64_t inc = open_incident(i, msg, sizeof msg);
@@ -495,7 +497,7 @@ static void script_task_incident_and_retry(void) {
            "<bpmn:startEvent id=\"s\"/>\n"
            "<bpmn:scriptTask id=\"calc\"><bpmn:script>\nnet = amount - discount\n</bpmn:script></bpmn:scriptTask>\n"
            "<bpmn:userTask id=\"u\"/>\n"
-           F("f0", "s", "calc") F("f1", "calc", "u"));
+           F("f0", "s", "calc") F("f1", "calc", "u") "<bpmn:endEvent id=\"end\"/>" F("fe", "u", "end"));
     i = start("p_script", "c1", "{\"amount\": 100, \"discount\": 15}");
     CHECK_EQ_STR(path(i), "s calc u");
     CHECK_EQ_STR(var(i, "net"), "85");
@@ -523,7 +525,7 @@ static void service_task_handler(void) {
            "<bpmn:startEvent id=\"s\"/><bpmn:serviceTask id=\"score\" sdm:handler=\"crm.score\"/>\n"
            "<bpmn:serviceTask id=\"down\" sdm:handler=\"crm.broken\"/><bpmn:userTask id=\"u\"/>\n"
            F("f0", "s", "score") C("f1", "score", "u", "score >= 5") C("f2", "score", "down", "score < 5")
-           F("f3", "down", "u"));
+           F("f3", "down", "u") "<bpmn:endEvent id=\"end\"/>" F("fe", "u", "end"));
     i = start("p_service", "acme", "{\"amount\": 1234}");
     CHECK_EQ_STR(path(i), "s score u");
     CHECK_EQ_STR(var(i, "score"), "12");
@@ -545,7 +547,7 @@ static void assignee(void) {
            "<bpmn:userTask id=\"nobody\" sdm:assigneeExpr=\"nil\"/>\n"
            "<bpmn:userTask id=\"both\" sdm:assignee=\"ann\" sdm:assigneeExpr=\"'bob'\"/>\n"
            F("f0", "s", "fork") F("f1", "fork", "fixed") F("f2", "fork", "expr") F("f3", "fork", "nobody")
-           F("f4", "fork", "both"));
+           F("f4", "fork", "both") "<bpmn:endEvent id=\"end\"/>" F("fe", "both", "end"));
     i = start("p_assign", "c1", "{\"owner\": \"carl\"}");
     CHECK_EQ_STR(path(i), "s fork fixed expr nobody both");
     CHECK_EQ_STR(tasks(i, "open"), "fixed/ann/- expr/carl.lead/- nobody/-/- both/ann/-");
@@ -571,7 +573,7 @@ static void due_dates(void) {
            "<bpmn:userTask id=\"work\" sdm:dueWorking=\"P1D\"/>\n"
            "<bpmn:userTask id=\"work4\" sdm:dueWorking=\"PT4H\"/>\n"
            F("f0", "s", "fork") F("f1", "fork", "cal") F("f2", "fork", "hours") F("f3", "fork", "work")
-           F("f4", "fork", "work4"));
+           F("f4", "fork", "work4") "<bpmn:endEvent id=\"end\"/>" F("fe", "work4", "end"));
     sdm_set_now(db, NOW);
     i = start("p_due", "c1", NULL);
     CHECK_EQ_STR(path(i), "s fork cal hours work work4");
@@ -589,6 +591,7 @@ static void due_dates(void) {
     {   /* An invalid duration is refused at deploy time. */
         const char *xml = HEAD "<bpmn:process id=\"p_baddue\" isExecutable=\"true\"><bpmn:startEvent id=\"s\"/>"
                           "<bpmn:userTask id=\"u\" sdm:due=\"two days\"/>" F("f", "s", "u")
+                          "<bpmn:endEvent id=\"end\"/>" F("fe", "u", "end")
                           "</bpmn:process></bpmn:definitions>";
         memset(&err, 0, sizeof err);
         CHECK_EQ_INT(sdm_deploy_xml(db, "rt.bpmn", xml, strlen(xml), NULL, &err), SDM_ERR_MODEL);

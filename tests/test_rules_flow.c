@@ -96,12 +96,17 @@ static void scripts(void) {
 }
 
 static void events(void) {
-    T_CASE("3.1 a subprocess that starts with a start event ends with an end event [EXT.105]; a process's paths "
-           "may end without one, as sdm's models do");
+    T_CASE("3.1 a level (subprocess or process) that starts with a start event ends with an end event [EXT.105]");
     refused(NULL, LINE("se", "<bpmn:subProcess id=\"a\"><bpmn:startEvent id=\"is\"/>" F("g1", "is", "it")
                        "<bpmn:task id=\"it\"/></bpmn:subProcess>" F("f1", "a", "z") "<bpmn:task id=\"z\"/>"),
             "EXT.105", "'a'");
-    deploys(NULL, PROC("se2") "<bpmn:startEvent id=\"s\"/>" F("f0", "s", "a") "<bpmn:userTask id=\"a\"/>" TAIL);
+    refused(NULL, PROC("se2") "<bpmn:startEvent id=\"s\"/>" F("f0", "s", "a") "<bpmn:userTask id=\"a\"/>" TAIL,
+            "EXT.105", "'se2'");
+    deploys(NULL, PROC("se3") "<bpmn:startEvent id=\"s\"/>" F("f0", "s", "a") "<bpmn:userTask id=\"a\"/>"
+                  F("f1", "a", "end") "<bpmn:endEvent id=\"end\"/>" TAIL);
+    T_CASE("3.1b a process with no start event is not concerned by EXT.105");
+    deploys(NULL, PROC("se4") "<bpmn:startEvent id=\"s\"/>" F("f0", "s", "e") "<bpmn:endEvent id=\"e\"/></bpmn:process>\n"
+                  "<bpmn:process id=\"se4b\" isExecutable=\"false\"><bpmn:task id=\"b\"/>" F("g1", "b", "c") "<bpmn:task id=\"c\"/>" TAIL);
     T_CASE("3.2 intermediate events are reached by a flow [EXT.115] and left by one [EXT.116]");
     refused(NULL, LINE("ie1", "<bpmn:task id=\"a\"/>" F("f1", "a", "z") "<bpmn:intermediateThrowEvent id=\"t\"/>"
                        F("f2", "t", "z") "<bpmn:task id=\"z\"/>"), "EXT.115", "'t'");

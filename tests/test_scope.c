@@ -371,8 +371,9 @@ static void scope_6_16(void) {
 
 static void scope_6_17(void) {
     int64_t i;
-    deploy("endless", SS("s") "<bpmn:exclusiveGateway id=\"x\"/><bpmn:task id=\"t\"/>" F("a", "s", "x") F("b", "x", "t")
-           F("c", "t", "x"));
+    deploy("endless", SS("s") "<bpmn:exclusiveGateway id=\"x\" default=\"b\"/><bpmn:task id=\"t\"/><bpmn:endEvent id=\"end\"/>"
+           F("a", "s", "x") F("b", "x", "t") F("c", "t", "x")
+           "<bpmn:sequenceFlow id=\"e\" sourceRef=\"x\" targetRef=\"end\"><bpmn:conditionExpression>false</bpmn:conditionExpression></bpmn:sequenceFlow>");
     char msg[1024];
     i = 0;
     CHECK_EQ_INT(sdm_start(db, "endless", "c617", NULL, &i, &err), SDM_ERR_LIMIT);

@@ -164,7 +164,8 @@ static int deploy_gateway(sdm *db, const char *id, const char *pre, const char *
              "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"w\"/>\n"
              "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"w\" targetRef=\"g\"/>\n"
              "<bpmn:sequenceFlow id=\"fyes\" sourceRef=\"g\" targetRef=\"yes\"><bpmn:conditionExpression><![CDATA[%s]]></bpmn:conditionExpression></bpmn:sequenceFlow>\n"
-             "<bpmn:sequenceFlow id=\"fno\" sourceRef=\"g\" targetRef=\"no\"/>", pre, cond);
+             "<bpmn:sequenceFlow id=\"fno\" sourceRef=\"g\" targetRef=\"no\"/>"
+             "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"no\" targetRef=\"end\"/>", pre, cond);
     int rc = deploy(db, id, body, NULL);
     if (rc) fprintf(stderr, "  (deploy %s: %s at line %d)\n", id, err.msg, err.line);
     return rc;
@@ -238,7 +239,8 @@ int main(void) {
             "<bpmn:sequenceFlow id=\"f0\" sourceRef=\"s\" targetRef=\"g\"/>\n"
             "<bpmn:sequenceFlow id=\"fa\" sourceRef=\"g\" targetRef=\"t_nil\"><bpmn:conditionExpression>var(\"missing\")</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
             "<bpmn:sequenceFlow id=\"fb\" sourceRef=\"g\" targetRef=\"t_zero\"><bpmn:conditionExpression>count</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
-            "<bpmn:sequenceFlow id=\"fc\" sourceRef=\"g\" targetRef=\"t_other\"/>", NULL);
+            "<bpmn:sequenceFlow id=\"fc\" sourceRef=\"g\" targetRef=\"t_other\"/>"
+            "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"t_other\" targetRef=\"end\"/>", NULL);
         CHECK_EQ_INT(rc, SDM_OK);
         int64_t i = start(db, "truth", "c1", "{\"count\": 0}");
         sdm_filter f = {.id = i};
@@ -430,7 +432,8 @@ int main(void) {
         int rc = deploy(db, "bad_syntax",
             "<bpmn:startEvent id=\"s\"/>\n"
             "<bpmn:scriptTask id=\"calc\"><bpmn:script>\nx = 1\ny = = 2\n</bpmn:script></bpmn:scriptTask>\n"
-            "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"calc\"/>", &t);
+            "<bpmn:sequenceFlow id=\"f\" sourceRef=\"s\" targetRef=\"calc\"/>"
+            "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"calc\" targetRef=\"end\"/>", &t);
         CHECK_EQ_INT(rc, SDM_ERR_MODEL);
         CHECK_EQ_STR(err.element, "calc");
         CHECK_EQ_INT(err.line, 4);
@@ -540,7 +543,8 @@ int main(void) {
         "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"fork\" targetRef=\"bad\"/>\n"
         "<bpmn:sequenceFlow id=\"f2\" sourceRef=\"fork\" targetRef=\"good\"/>\n"
         "<bpmn:sequenceFlow id=\"f3\" sourceRef=\"bad\" targetRef=\"w1\"/>\n"
-        "<bpmn:sequenceFlow id=\"f4\" sourceRef=\"good\" targetRef=\"w2\"/>", NULL), SDM_OK);
+        "<bpmn:sequenceFlow id=\"f4\" sourceRef=\"good\" targetRef=\"w2\"/>"
+        "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"w2\" targetRef=\"end\"/>", NULL), SDM_OK);
     {
         int64_t i = start(db, "leak", "c1", NULL);
         CHECK_CONTAINS(incident(db, i, NULL), "boom");
@@ -565,16 +569,20 @@ int main(void) {
         CHECK_EQ_INT(sdm_open(&d2, ":memory:", &c2, &err), SDM_OK);
         CHECK_EQ_INT(deploy(d2, "svc",
             "<bpmn:startEvent id=\"s\"/><bpmn:serviceTask id=\"sv\" sdm:handler=\"crm.sign\"/><bpmn:userTask id=\"w\"/>"
-            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"sv\" targetRef=\"w\"/>", NULL), SDM_OK);
+            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/><bpmn:sequenceFlow id=\"f2\" sourceRef=\"sv\" targetRef=\"w\"/>"
+            "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"w\" targetRef=\"end\"/>", NULL), SDM_OK);
         CHECK_EQ_INT(deploy(d2, "svc_fail",
             "<bpmn:startEvent id=\"s\"/><bpmn:serviceTask id=\"sv\" sdm:handler=\"crm.fail\"/>"
-            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/>", NULL), SDM_OK);
+            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/>"
+            "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"sv\" targetRef=\"end\"/>", NULL), SDM_OK);
         CHECK_EQ_INT(deploy(d2, "svc_missing",
             "<bpmn:startEvent id=\"s\"/><bpmn:serviceTask id=\"sv\" sdm:handler=\"nomodule.fn\"/>"
-            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/>", NULL), SDM_OK);
+            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/>"
+            "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"sv\" targetRef=\"end\"/>", NULL), SDM_OK);
         CHECK_EQ_INT(deploy(d2, "svc_escape",
             "<bpmn:startEvent id=\"s\"/><bpmn:serviceTask id=\"sv\" sdm:handler=\"../../etc/passwd.x\"/>"
-            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/>", NULL), SDM_OK);
+            "<bpmn:sequenceFlow id=\"f1\" sourceRef=\"s\" targetRef=\"sv\"/>"
+            "\n<bpmn:endEvent id=\"end\"/><bpmn:sequenceFlow id=\"fe\" sourceRef=\"sv\" targetRef=\"end\"/>", NULL), SDM_OK);
         int64_t i = start(d2, "svc", "c1", "{\"amount\": 21}");
         CHECK_EQ_STR(var(d2, i, "signed_by"), "\"crm\"");
         CHECK_EQ_STR(var(d2, i, "total"), "42");
