@@ -475,7 +475,7 @@ static void generate(const char *path, int nclients, scale_info *si) {
         if (!def) { fprintf(stderr, "bench: b_sales is not deployed\n"); exit(1); }
     }
     /* indexes of the tables we fill: drop now, re-create with their own SQL after */
-    static const char *const tables = "'instances','tokens','tasks','variables','history','incidents','clients','users','user_roles'";
+    static const char *const tables = "'instances','tokens','tasks','variables','history_steps','incidents','clients','users','user_roles'";
     char q[512];
     snprintf(q, sizeof q, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (%s)", tables);
     sqlite3_stmt *st;
@@ -506,7 +506,7 @@ static void generate(const char *path, int nclients, scale_info *si) {
     P(s_task, "INSERT INTO tasks(id, instance_id, token_id, node, name, role, assignee, state, created_at, due_at,"
               " completed_at, completed_by) VALUES(?1, ?2, ?3, ?4, ?5, 'sales', ?6, ?7, ?8, ?9, ?10, ?11)");
     P(s_var, "INSERT INTO variables(instance_id, name, value) VALUES(?1, ?2, ?3)");
-    P(s_hist, "INSERT INTO history(instance_id, token_id, node, event, at, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    P(s_hist, "INSERT INTO history_steps(instance_id, token_id, node, event, at, actor, detail) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     P(s_inc, "INSERT INTO incidents(instance_id, token_id, node, phase, message, state, created_at, resolved_at, resolved_by)"
              " VALUES(?1, ?2, 'Decide', 'leave', ?3, ?4, ?5, ?6, ?7)");
 #undef P
