@@ -32,6 +32,14 @@ static const char *t_case = "";
     "FAIL [%s] %s:%d: %s contains \"%s\"\n   got: %s\n", t_case, __FILE__, __LINE__, #hay, t_n, \
     t_h ? t_h : "(null)"); } } while (0)
 
+/* Removes a test's database file with its -wal and -shm. */
+static inline void t_remove_db(const char *path) {
+    char f[512];
+    snprintf(f, sizeof f, "%s-wal", path); remove(f);
+    snprintf(f, sizeof f, "%s-shm", path); remove(f);
+    remove(path);
+}
+
 static inline int t_done(void) {
     printf("%d passed, %d failed\n", t_pass, t_fail);
     return t_fail ? 1 : 0;

@@ -224,10 +224,7 @@ int main(void) {
         db = NULL;
         chmod(f, 0444);
         CHECK_EQ_INT(read_as_other_user(f), 1);
-        char q[200];
-        snprintf(q, sizeof q, "%s-wal", f); remove(q);
-        snprintf(q, sizeof q, "%s-shm", f); remove(q);
-        remove(f);
+        t_remove_db(f);
         rmdir(rw);
     }
 
@@ -286,14 +283,9 @@ int main(void) {
         sqlite3_close(w);
     }
 
-    char q[200];
     chmod(ro, 0755);
-    for (int i = 0; i < 2; i++) {
-        const char *p = i ? path : other;
-        snprintf(q, sizeof q, "%s-wal", p); remove(q);
-        snprintf(q, sizeof q, "%s-shm", p); remove(q);
-        remove(p);
-    }
+    t_remove_db(path);
+    t_remove_db(other);
     rmdir(ro);
     rmdir(dir);
     return t_done();

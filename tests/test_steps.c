@@ -150,10 +150,7 @@ int main(void) {
     CHECK(after > before + 256 * 2048);
 
     store_close(st);
-    char f[200];
-    snprintf(f, sizeof f, "%s-wal", path); remove(f);
-    snprintf(f, sizeof f, "%s-shm", path); remove(f);
-    remove(path);
+    t_remove_db(path);
     rmdir(dir);
     return t_done();
 }

@@ -357,10 +357,7 @@ int main(void) {
         CHECK_EQ_STR(problems(db), "");
         sdm_close(db);
         db = NULL;
-        char q[200];
-        snprintf(q, sizeof q, "%s-wal", p2); remove(q);
-        snprintf(q, sizeof q, "%s-shm", p2); remove(q);
-        remove(p2);
+        t_remove_db(p2);
     }
 
     {
@@ -376,16 +373,10 @@ int main(void) {
             CHECK_EQ_INT(pragma_of(st, "PRAGMA temp_store"), 2);               /* MEMORY */
             store_close(st);
         }
-        char q[200];
-        snprintf(q, sizeof q, "%s-wal", p3); remove(q);
-        snprintf(q, sizeof q, "%s-shm", p3); remove(q);
-        remove(p3);
+        t_remove_db(p3);
     }
 
-    char q[200];
-    snprintf(q, sizeof q, "%s-wal", dbpath); remove(q);
-    snprintf(q, sizeof q, "%s-shm", dbpath); remove(q);
-    remove(dbpath);
+    t_remove_db(dbpath);
     rmdir(dir);
     return t_done();
 }
