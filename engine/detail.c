@@ -29,9 +29,8 @@ static int plain(const char *s) {
     return 1;
 }
 
-/* jansson's escaping of an ASCII string (dump.c): the short forms, \uXXXX
-** for the other control characters, '/' as it is. */
-static void put_string(sbuf *b, const char *s) {
+void detail_json_string(sbuf *b, const char *s) {
+    if (!s) { sbuf_add(b, "null", 4); return; }
     sbuf_add(b, "\"", 1);
     const char *run = s;
     for (; *s; s++) {
@@ -95,11 +94,11 @@ static char *write_pairs(pair *p, int n) {
     sbuf_add(&b, "{", 1);
     for (int i = 0; i < n; i++) {
         if (i) sbuf_add(&b, ",", 1);
-        put_string(&b, p[i].key);
+        detail_json_string(&b, p[i].key);
         sbuf_add(&b, ":", 1);
         char num[24];
         switch (p[i].kind) {
-        case 's': if (p[i].s) put_string(&b, p[i].s); else sbuf_add(&b, "null", 4); break;
+        case 's': detail_json_string(&b, p[i].s); break;
         case 'b': sbuf_puts(&b, p[i].n ? "true" : "false"); break;
         default: sbuf_add(&b, num, (size_t)snprintf(num, sizeof num, "%lld", p[i].n));
         }

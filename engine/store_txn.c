@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sqlite3.h>
 #include "store_int.h"
+#include "detail.h"
 #include "wal.h"
 #include "err.h"
 
@@ -205,23 +206,6 @@ void store_hist_clear(store *s) {
 
 static char *dup_or_null(const char *v) { return v ? xstrdup(v) : NULL; }
 
-/* v as a JSON string (NULL as null), escaping only what JSON requires. */
-static void json_text(sbuf *b, const char *v) {
-    if (!v) { sbuf_add(b, "null", 4); return; }
-    sbuf_add(b, "\"", 1);
-    const char *run = v;
-    for (const char *p = v; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        sbuf_add(b, run, (size_t)(p - run));
-        char e[8] = {'\\', (char)c};
-        sbuf_add(b, e, c >= 0x20 ? 2 : (size_t)snprintf(e, sizeof e, "\\u%04x", c));
-        run = p + 1;
-    }
-    sbuf_add(b, run, strlen(run));
-    sbuf_add(b, "\"", 1);
-}
-
 int store_history_flush(store *s, sdm_err *err) {
     struct hist_buf *h = &s->hist;
     if (!h->n) return SDM_OK;
@@ -250,9 +234,9 @@ int store_history(store *s, int64_t inst, int64_t token, const char *node, const
     char num[24];
     int k = token ? snprintf(num, sizeof num, "%lld", (long long)token) : 0;
     sbuf_add(&h->more, k ? num : "null", k ? (size_t)k : 4);
-    sbuf_add(&h->more, ",", 1); json_text(&h->more, node);
-    sbuf_add(&h->more, ",", 1); json_text(&h->more, event);
-    sbuf_add(&h->more, ",", 1); json_text(&h->more, detail);
+    sbuf_add(&h->more, ",", 1); detail_json_string(&h->more, node);
+    sbuf_add(&h->more, ",", 1); detail_json_string(&h->more, event);
+    sbuf_add(&h->more, ",", 1); detail_json_string(&h->more, detail);
     sbuf_add(&h->more, "]", 1);
     return SDM_OK;
 }
