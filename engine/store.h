@@ -340,6 +340,9 @@ typedef struct store_incident {
 typedef struct store_token {
     int64_t id, parent;                  /* parent: the token holding its scope, 0 at process level */
     token_state state;
+    /* 1: jobs or subscriptions may name the token; 0: none did when it was
+    ** read (only store_task_open looks; store_token_get says 1) */
+    int waits;
     char node[256], flow[256];
 } store_token;
 
@@ -442,6 +445,11 @@ int store_task_add(store *s, int64_t inst, int64_t token, const char *node, cons
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err);
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err);
+/* A task to complete, read in one statement with its instance and, while
+** the task is open, its token (tok->id 0 otherwise) and whether anything
+** waits on that token (tok->waits). */
+int store_task_open(store *s, int64_t id, store_task *task, store_instance *inst, store_token *tok,
+                    sdm_err *err);
 /* Close an open task read by store_task_get in this step; its assignee as
 ** read is the one user_load counts down (no second read of the row). */
 int store_task_close(store *s, const store_task *t, task_state state, int64_t now, const char *actor,
