@@ -175,7 +175,8 @@ int rt_token_new(rt_step *s, int64_t scope, const model_node *n, token_state sta
 }
 
 /* The token of `it` comes to rest at its node, waiting (READY -> WAITING);
-** the behaviour arms what it waits for. */
+** the behaviour arms what it waits for. (A user task's token names its
+** new task in the same statement: store_token_wait_task.) */
 int rt_wait_here(rt_step *s, const rt_item *it, sdm_err *err) {
     return store_token_set(s->st, it->token, rt_node(s, it->node)->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
 }

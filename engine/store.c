@@ -54,6 +54,7 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_INST_ACTIVE] = "SELECT id FROM instances WHERE process = ?1 AND client = ?2 AND state = 'active'",
     [Q_TOK_ADD] = "INSERT INTO tokens(instance_id, node, state, flow, created_at, parent_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_TOK_SET] = "UPDATE tokens SET node = ?2, state = ?3, flow = ?4 WHERE id = ?1",
+    [Q_TOK_WAIT_TASK] = "UPDATE tokens SET node = ?2, state = 'waiting', flow = ?3, task = ?4 WHERE id = ?1",
     [Q_TOK_DEL] = "DELETE FROM tokens WHERE id = ?1",
     [Q_TOK_GET] = "SELECT id, node, state, flow, parent_id FROM tokens WHERE id = ?1",
     [Q_TOK_COUNT] = "SELECT count(*) FROM tokens WHERE instance_id = ?1 AND parent_id IS ?2",
@@ -101,10 +102,11 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_JOB_DEL_TOKEN] = "DELETE FROM jobs WHERE token_id = ?1",
     [Q_JOB_DEL_INST] = "DELETE FROM jobs WHERE instance_id = ?1",
     [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs WHERE parked_at IS NULL",
+    /* through tasks_instance: an instance has few tasks */
     [Q_TASK_OF_TOKEN] = "SELECT id, instance_id, token_id, node, state, assignee, due_at, created_at FROM tasks"
-                        " WHERE token_id = ?1 AND node = ?2 ORDER BY id DESC LIMIT 1",
+                        " WHERE instance_id = ?3 AND token_id = ?1 AND node = ?2 ORDER BY id DESC LIMIT 1",
     [Q_TASK_CANCEL_TOKEN] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
-                            " WHERE token_id = ?1 AND state = 'open'",
+                            " WHERE id = (SELECT task FROM tokens WHERE id = ?1) AND state = 'open'",
     [Q_DEV_ADD] = "INSERT INTO deviations(instance_id, client, process, node, task_id, manager, rule, severity,"
                   " message, state, raised_at) SELECT ?1, i.client, i.process, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8"
                   " FROM instances i WHERE i.id = ?1",
@@ -133,7 +135,8 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_LOAD_ROLES] = "UPDATE user_roles SET open = open + ?2 WHERE user = ?1",
     [Q_LOAD_CLOSED] = "SELECT assignee FROM tasks WHERE id = ?1 AND assignee IS NOT NULL",
     [Q_LOAD_INST] = "SELECT assignee FROM tasks WHERE instance_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
-    [Q_LOAD_TOKEN] = "SELECT assignee FROM tasks WHERE token_id = ?1 AND state = 'open' AND assignee IS NOT NULL",
+    [Q_LOAD_TOKEN] = "SELECT t.assignee FROM tokens k JOIN tasks t ON t.id = k.task WHERE k.id = ?1"
+                     " AND t.state = 'open' AND t.assignee IS NOT NULL",
 };
 
 static void load_add(store *s, const char *user, int delta);     /* open tasks per user, below */
@@ -480,6 +483,9 @@ int store_terminate_children(store *s, int64_t inst, int64_t token, int64_t now,
     return terminate_called(s, inst, token, now, actor, err);
 }
 
+/* The last tasks of the doomed tokens: their open tasks, if open. */
+#define DOOMED_TASKS "SELECT k.task FROM doomed_tokens d JOIN tokens k ON k.id = d.id"
+
 int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const char *actor, const char *by,
                        int64_t **ids, int *n, sdm_err *err) {
     const char *const steps[] = {
@@ -490,11 +496,10 @@ int store_scope_cancel(store *s, int64_t inst, int64_t scope, int64_t now, const
               : "INSERT INTO doomed_tokens SELECT id FROM tokens WHERE instance_id = ?1",
         "INSERT INTO history_steps(instance_id, token_id, node, event, at, actor, detail)"
         " SELECT instance_id, token_id, node, 'task-cancelled', ?2, ?3, json_object('task', id, 'by', ?5)"
-        " FROM tasks WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens) ORDER BY id",
-        "SELECT assignee FROM tasks WHERE state = 'open' AND assignee IS NOT NULL"
-        " AND token_id IN (SELECT id FROM doomed_tokens)",
+        " FROM tasks WHERE state = 'open' AND id IN (" DOOMED_TASKS ") ORDER BY id",
+        "SELECT assignee FROM tasks WHERE state = 'open' AND assignee IS NOT NULL AND id IN (" DOOMED_TASKS ")",
         "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
-        " WHERE state = 'open' AND token_id IN (SELECT id FROM doomed_tokens)",
+        " WHERE state = 'open' AND id IN (" DOOMED_TASKS ")",
         "DELETE FROM jobs WHERE token_id IN (SELECT id FROM doomed_tokens)",
         "DELETE FROM subscriptions WHERE token_id IN (SELECT id FROM doomed_tokens)",
         "UPDATE incidents SET state = 'resolved', resolved_at = ?2, resolved_by = ?3"
@@ -557,11 +562,20 @@ int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, to
     return insert(s, Q_TOK_ADD, id, err, "itttiI", inst, node, store_token_state_text(state), flow, now, parent);
 }
 
+static int token_moved(int rc, int n, sdm_err *err) {
+    return !rc && n != 1 ? SDM_CORRUPT_BKPT(err, "moving a token that does not exist") : rc;
+}
+
 int store_token_set(store *s, int64_t id, const char *node, token_state state,
                     const char *flow, sdm_err *err) {
     int n = 0, rc = store_q_exec(s, Q_TOK_SET, &n, err, "ittt", id, node, store_token_state_text(state), flow);
-    if (!rc && n != 1) return SDM_CORRUPT_BKPT(err, "moving a token that does not exist");
-    return rc;
+    return token_moved(rc, n, err);
+}
+
+int store_token_wait_task(store *s, int64_t id, const char *node, const char *flow, int64_t task,
+                          sdm_err *err) {
+    int n = 0, rc = store_q_exec(s, Q_TOK_WAIT_TASK, &n, err, "itti", id, node, flow, task);
+    return token_moved(rc, n, err);
 }
 
 int store_token_delete(store *s, int64_t id, sdm_err *err) {
@@ -909,9 +923,10 @@ int store_next_due(store *s, int64_t *due, sdm_err *err) {
     return SDM_OK;
 }
 
-int store_task_of_token(store *s, int64_t token, const char *node, store_task *out, sdm_err *err) {
+int store_task_of_token(store *s, int64_t inst, int64_t token, const char *node, store_task *out,
+                        sdm_err *err) {
     sqlite3_stmt *st;
-    int rc = row(s, Q_TASK_OF_TOKEN, &st, err, "it", token, node);
+    int rc = row(s, Q_TASK_OF_TOKEN, &st, err, "iti", token, node, inst);
     if (rc) return rc;
     out->id = sqlite3_column_int64(st, 0);
     out->instance_id = sqlite3_column_int64(st, 1);
