@@ -33,6 +33,10 @@ def rate_of(us):
     return 1e6 / us if us else None
 
 
+def commit_what(b):
+    return "each completion alone (`sdm_complete`)" if b == 1 else f"groups of {b} (`sdm_complete_batch`)"
+
+
 out = []
 p = out.append
 p("# sdm throughput at the storage limit")
@@ -76,9 +80,8 @@ for sync in ("normal", "full"):
         k = f"bench10.{sync}.b{b}"
         if k not in fig:
             continue
-        what = "each completion alone (`sdm_complete`)" if b == 1 else f"groups of {b} (`sdm_complete_batch`)"
         cpu = v(f'cpu.{sync}.b{b}')
-        p(f"| {what} | {sync.upper()} | {num(v(k))} | {num(cpu, 1)} | {num(rate_of(cpu))} | {num(v(f'kb.{sync}.b{b}'), 2)} "
+        p(f"| {commit_what(b)} | {sync.upper()} | {num(v(k))} | {num(cpu, 1)} | {num(rate_of(cpu))} | {num(v(f'kb.{sync}.b{b}'), 2)} "
           f"| {num(v(f'pages.{sync}.b{b}'), 2)} "
           f"| {paired(f'ratio.{sync}.b{b}') or ratio(v(k), base)} "
           f"| {paired(f'ratio.cpu.{sync}.b{b}') or ratio(rate_of(cpu), rate_of(v(f'sqlite.cpu.{sync}')))} "
@@ -104,9 +107,8 @@ if "lanes.normal.b1" in fig:
     for b in (1, 64):
         if f"lanes.normal.b{b}" not in fig:
             continue
-        what = "each completion alone (`sdm_complete`)" if b == 1 else f"groups of {b} (`sdm_complete_batch`)"
         cpu = v(f"lanes.cpu.normal.b{b}")
-        p(f"| {what} | {num(v(f'lanes.normal.b{b}'))} | {num(cpu, 1)} | {num(rate_of(cpu))} "
+        p(f"| {commit_what(b)} | {num(v(f'lanes.normal.b{b}'))} | {num(cpu, 1)} | {num(rate_of(cpu))} "
           f"| {num(v(f'lanes.kb.normal.b{b}'), 2)} | {num(v(f'lanes.pages.normal.b{b}'), 2)} "
           f"| {num(v(f'lanes.plain_kb.normal.b{b}'), 2)} / {num(v(f'lanes.plain_pages.normal.b{b}'), 2)} "
           f"| {paired(f'lanes.ratio.b{b}')} | {paired(f'lanes.cpu_ratio.b{b}')} |")

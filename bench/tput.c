@@ -332,20 +332,19 @@ static void lanes_vs_plain(int k) {
                  "commit, synchronous=NORMAL: %d completions a run, the median of %d runs", LANE_USERS,
                  batch == 1 ? "one completion (sdm_complete)" : "a group of 64 (sdm_complete_batch)", n, LANE_PAIRS);
         figure(key, median(rate, LANE_PAIRS), "tasks/s", expl);
-        snprintf(key, sizeof key, "lanes.cpu.normal.b%d", batch);
-        figure(key, median(cpu, LANE_PAIRS), "us/task", "CPU per completion of bench10 with lanes");
-        snprintf(key, sizeof key, "lanes.kb.normal.b%d", batch);
-        figure(key, median(kb, LANE_PAIRS), "KB/task", "bytes handed to write() per completion, bench10 with lanes");
-        snprintf(key, sizeof key, "lanes.pages.normal.b%d", batch);
-        figure(key, median(pages, LANE_PAIRS), "pages/task", "WAL frames appended per completion, bench10 with lanes");
-        snprintf(key, sizeof key, "lanes.plain_kb.normal.b%d", batch);
-        figure(key, median(pkb, LANE_PAIRS), "KB/task", "the same for bench10 without lanes, in the pairs");
-        snprintf(key, sizeof key, "lanes.plain_pages.normal.b%d", batch);
-        figure(key, median(ppages, LANE_PAIRS), "pages/task", "WAL frames per completion of bench10 without lanes, in the pairs");
-        snprintf(key, sizeof key, "lanes.ratio.b%d", batch);
-        figure(key, median(ratio, LANE_PAIRS), "x", "tasks/s (wall) with lanes / without, within each pair, median");
-        snprintf(key, sizeof key, "lanes.cpu_ratio.b%d", batch);
-        figure(key, median(cratio, LANE_PAIRS), "x", "CPU per completion with lanes / without, within each pair, median");
+        const struct { const char *key, *unit, *what; double *v; } more[] = {
+            {"lanes.cpu.normal", "us/task", "CPU per completion of bench10 with lanes", cpu},
+            {"lanes.kb.normal", "KB/task", "bytes handed to write() per completion, bench10 with lanes", kb},
+            {"lanes.pages.normal", "pages/task", "WAL frames appended per completion, bench10 with lanes", pages},
+            {"lanes.plain_kb.normal", "KB/task", "the same for bench10 without lanes, in the pairs", pkb},
+            {"lanes.plain_pages.normal", "pages/task", "WAL frames per completion of bench10 without lanes, in the pairs", ppages},
+            {"lanes.ratio", "x", "tasks/s (wall) with lanes / without, within each pair, median", ratio},
+            {"lanes.cpu_ratio", "x", "CPU per completion with lanes / without, within each pair, median", cratio},
+        };
+        for (size_t m = 0; m < sizeof more / sizeof *more; m++) {
+            snprintf(key, sizeof key, "%s.b%d", more[m].key, batch);
+            figure(key, median(more[m].v, LANE_PAIRS), more[m].unit, more[m].what);
+        }
     }
 }
 
