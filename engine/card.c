@@ -345,26 +345,20 @@ static void card_take(store *s, int64_t inst, const char *item, json_t *card) {
 }
 
 int card_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                    const char *actor, sdm_err *err) {
-    int any = 0;
+                    const char *actor, const model_path *path, sdm_err *err) {
+    int any = 0, rc = SDM_OK;
     for (int i = 0; i < p->nnode && !any; i++) any = p->nodes[i].card != NULL;
-    int64_t from = 0;
-    int rc = any ? store_tx_history(s, &from, err) : SDM_OK;
-    if (rc || !any || !from) return rc;
-    sdm_table *t = NULL;
-    rc = store_sql_table(s, &t, "s", err, "SELECT DISTINCT node FROM history WHERE instance_id = ?1 AND step >= ?2"
-                         " AND event = 'leave'", "ii", inst, from);
+    if (!any) return SDM_OK;
     json_t *card = json_object();
-    for (int r = 0; !rc && r < t->nrow; r++) {
-        int k = t->cells[r] ? model_node_find(p, t->cells[r]) : -1;
+    for (int r = 0; r < path->n; r++) {
+        int k = path->v[r].left ? model_node_find(p, path->v[r].node) : -1;
         if (k < 0 || !p->nodes[k].card) continue;
         char *list = xstrdup(p->nodes[k].card);
         for (char *save = NULL, *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
             card_take(s, inst, w, card);
         free(list);
     }
-    sdm_table_free(t);
-    if (!rc && json_object_size(card)) {
+    if (json_object_size(card)) {
         json_object_set_new(card, "force", json_true());    /* a step records what it learnt, duplicate or not */
         char *text = json_dumps(card, JSON_COMPACT);
         rc = org_client_set(s, client, text, 0, now, actor, err);

@@ -62,11 +62,12 @@ int card_field_set(store *s, const char *client, const char *name, const char *t
 /* The client's declared fields as a JSON object text (malloc'd). */
 char *card_field_json(store *s, const char *client);
 
-/* After a step: for every node that left in it and carries sdm:card, copy
-** the listed variables (NAME or VAR:FIELD) of the instance to the card;
-** a field neither fixed nor declared, or a variable not set, is skipped. */
+/* After a step: for every node that left in it (path) and carries
+** sdm:card, copy the listed variables (NAME or VAR:FIELD) of the instance
+** to the card; a field neither fixed nor declared, or a variable not set,
+** is skipped. */
 int card_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                    const char *actor, sdm_err *err);
+                    const char *actor, const model_path *path, sdm_err *err);
 
 /* ---- deals */
 /* A deal process declares its deal value: the variable one of its steps

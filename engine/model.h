@@ -229,6 +229,16 @@ typedef struct model_proc {
     int nconditional;                  /* conditional events: variables changing are watched */
 } model_proc;
 
+/* A step's path through one instance of a process: the nodes it entered
+** and left, each (node, left) once, in the order first met. The runtime
+** fills it (rt_history); what runs after the step (the funnel, the client
+** card) reads it instead of reading the step's history back. The
+** strings are the model's node ids. */
+typedef struct model_path {
+    struct model_pass { const char *node; int left; } *v;
+    int n, cap;
+} model_path;
+
 typedef struct model_diag {
     int error;               /* 1 error, 0 warning */
     int proc;                /* index into procs, -1 for the whole document */

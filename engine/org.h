@@ -35,9 +35,10 @@ int org_assign(void *store_ctx, const model_node *n, const char *client, char **
 ** own, users.lang, comes first), the web pages' address, the business zone. */
 typedef struct org_msg { const char *lang, *base_url, *tz; } org_msg;
 /* ... and tell each new task's assignee of it when the role asks for it
-** (notice_new_task; msg NULL: nobody is told). */
+** (notice_new_task; msg NULL: nobody is told). path: the nodes the step
+** entered and left (rt_step.path). */
 int org_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                   const char *actor, const org_msg *msg, sdm_err *err);
+                   const char *actor, const org_msg *msg, const model_path *path, sdm_err *err);
 
 /* Funnel stages of a process in order: sdm:stage of nodes, or (when no
 ** node declares one) each user task. stage_of[i] is node i's stage or NULL.

@@ -73,6 +73,8 @@ static void drop_queued(rt_step *s, const int64_t *ids, int n) {
 }
 
 void rt_step_free(rt_step *s) {
+    free(s->path.v);
+    s->path = (model_path){0};
     free(s->q);
     s->q = NULL;
     s->qn = s->qcap = s->qhead = 0;
@@ -91,10 +93,26 @@ char *rt_detail(const char *fmt, ...) {
     return out;
 }
 
+/* Node entered (left 0) or left (1) joins the step's path unless there,
+** as the model's own string (a caller may pass a copy). A step passes few
+** distinct nodes (a multi-instance body is one), so the look-up is a walk. */
+static void path_add(rt_step *s, const char *node, int left) {
+    int k = model_node_find(s->proc, node);
+    if (k < 0) return;
+    model_path *p = &s->path;
+    node = s->proc->nodes[k].id;
+    for (int i = 0; i < p->n; i++)
+        if (p->v[i].node == node && p->v[i].left == left) return;
+    if (p->n == p->cap) p->v = xrealloc(p->v, sizeof *p->v * (size_t)(p->cap = p->cap ? p->cap * 2 : 8));
+    p->v[p->n++] = (struct model_pass){node, left};
+}
+
 int rt_history(rt_step *s, int64_t token, const char *node, const char *event,
                    char *owned_detail, sdm_err *err) {
     int rc = store_history(s->st, s->inst, token, node, event, s->now, s->actor, owned_detail, err);
     free(owned_detail);
+    if (!rc && node && (strcmp(event, "enter") == 0 || strcmp(event, "leave") == 0))
+        path_add(s, node, event[0] == 'l');
     return rc;
 }
 

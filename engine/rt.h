@@ -93,6 +93,7 @@ typedef struct rt_step {
     int64_t last_incident;
     int cond_dirty;             /* variables changed or a condition was armed: conditions are evaluated again */
     void *late;                 /* json_t: signals thrown in this step, with the tokens moving when each was thrown */
+    model_path path;            /* the nodes this step entered and left in its instance */
 } rt_step;
 
 /* Start: record vars_json (may be NULL), put a token on the process's

@@ -81,7 +81,7 @@ static int nested(sdm *h, const store_instance *inst, int64_t now, rt_step *call
         rc = fn(&s, arg, err);
     }
     if (!rc && drain) rc = rt_drain(&s, err);
-    if (!rc) rc = org_after_step(h->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, err);
+    if (!rc) rc = org_after_step(h->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, &s.path, err);
     rt_step_free(&s);
     return rc;
 }
@@ -166,7 +166,7 @@ static int raised(void *ctx, rt_step *called, const model_node *n, int *caught, 
 
 /* Commit the step, or roll it back on any failure. */
 int sdmi_end_step(sdm *h, rt_step *s, int rc, sdm_err *err) {
-    if (!rc && s->inst) rc = org_after_step(h->st, s->proc, s->inst, s->client, s->now, s->actor, &(org_msg){s->lang, s->base_url, clk_calendar_tz(s->cal)}, err);
+    if (!rc && s->inst) rc = org_after_step(h->st, s->proc, s->inst, s->client, s->now, s->actor, &(org_msg){s->lang, s->base_url, clk_calendar_tz(s->cal)}, &s->path, err);
     if (!rc) rc = store_commit(h->st, err);
     if (rc) store_rollback(h->st);
     rt_step_free(s);
@@ -342,7 +342,7 @@ static int batch_one(sdm *h, int64_t task, const char *user, const char *vars, s
     int rc = store_step_begin(h->st, err);
     if (!rc && user) rc = sdm_act_as(h, user, err);
     if (!rc) rc = complete_in(h, &s, &inst, task, vars, err);
-    if (!rc && s.inst) rc = org_after_step(h->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, err);
+    if (!rc && s.inst) rc = org_after_step(h->st, s.proc, s.inst, s.client, s.now, s.actor, &(org_msg){s.lang, s.base_url, clk_calendar_tz(s.cal)}, &s.path, err);
     int end = store_step_end(h->st, rc == SDM_OK, rc ? NULL : err);
     rt_step_free(&s);
     if (user) sdm_act_as(h, as, NULL);

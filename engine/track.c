@@ -189,32 +189,17 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
     return rc;
 }
 
-static int track_funnel(store *s, const model_proc *p, int64_t inst, const char *client, sdm_err *err) {
+/* The stages the step entered (each node once, in its first entry's
+** place, at the step's time), then the end of the instance's open stages
+** if it ended. */
+static int track_funnel(store *s, const model_proc *p, int64_t inst, const char *client, int64_t at,
+                        const model_path *path, sdm_err *err) {
     const char **stage_of, **stages;
     int nstage;
     org_stages(p, &stage_of, &stages, &nstage);
-    sdm_table *t = NULL;
     int rc = SDM_OK;
-    /* the nodes this step entered: the instance's history rows written by
-    ** this transaction, not all of its history; a node entered twice counts
-    ** once, in its first entry's place, at its earliest time (the rows are a
-    ** step's few, so this is done here rather than by GROUP BY's sorters) */
-    int64_t from = 0;
-    if (nstage) rc = store_tx_history(s, &from, err);
-    if (!rc && nstage && from) rc = store_sql_table(s, &t, "si", err,
-        "SELECT node, at FROM history WHERE instance_id = ?1 AND step >= ?2 AND event = 'enter' ORDER BY id",
-        "ii", inst, from);
-    for (int r = 0; !rc && t && r < t->nrow; r++) {
-        const char *node = t->cells[r * 2];
-        int seen = !node;
-        for (int q = 0; q < r && !seen; q++) seen = t->cells[q * 2] && strcmp(t->cells[q * 2], node) == 0;
-        if (seen) continue;
-        int64_t at = strtoll(t->cells[r * 2 + 1], NULL, 10);
-        for (int q = r + 1; q < t->nrow; q++) {
-            int64_t a = strtoll(t->cells[q * 2 + 1], NULL, 10);
-            if (t->cells[q * 2] && strcmp(t->cells[q * 2], node) == 0 && a < at) at = a;
-        }
-        int k = model_node_find(p, node);
+    for (int r = 0; !rc && nstage && r < path->n; r++) {
+        int k = path->v[r].left ? -1 : model_node_find(p, path->v[r].node);
         const char *st = k >= 0 ? stage_of[k] : NULL;
         if (!st) continue;
         int added = 0;
@@ -225,7 +210,6 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
             rc = store_sql_exec(s, NULL, err, "UPDATE funnel SET left_at = ?3, exit = 'next' WHERE instance_id = ?1"
                           " AND stage <> ?2 AND left_at IS NULL", "iti", inst, st, at);
     }
-    sdm_table_free(t);
     /* the instance ended: its open stages end with the outcome (asked
     ** first: on the steps of an active instance, nearly all of them, the
     ** UPDATE cost about twice the read) */
@@ -258,12 +242,12 @@ static void after_step_needs(const model_proc *p, int *people, int *stages) {
 }
 
 int org_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
-                   const char *actor, const org_msg *msg, sdm_err *err) {
+                   const char *actor, const org_msg *msg, const model_path *path, sdm_err *err) {
     if (!p || !inst || !client) return SDM_OK;
     int people, stages;
     after_step_needs(p, &people, &stages);
     int rc = people ? log_tasks(s, p, inst, client, now, actor, msg, err) : SDM_OK;
-    if (!rc && (people || stages)) rc = track_funnel(s, p, inst, client, err);
-    if (!rc) rc = card_after_step(s, p, inst, client, now, actor, err);
+    if (!rc && (people || stages)) rc = track_funnel(s, p, inst, client, now, path, err);
+    if (!rc) rc = card_after_step(s, p, inst, client, now, actor, path, err);
     return rc;
 }
