@@ -20,7 +20,6 @@
 ** instructions each). tests/test_detail.c compares both with jansson.
 */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>

@@ -82,7 +82,6 @@ void sbuf_grow(sbuf *b, size_t n) {
     b->s = xrealloc(b->s, b->cap);
 }
 
-
 void sbuf_puts(sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }
 
 void sbuf_printf(sbuf *b, const char *fmt, ...) {

@@ -235,7 +235,6 @@ int store_history(store *s, int64_t inst, int64_t token, const char *node, const
     sbuf *m = &h->more;
     if (!h->n++) {
         h->inst = inst; h->at = now; h->token = token;
-        m->len = 0;
         h->actor = keep(m, actor); h->node = keep(m, node);
         h->event = keep(m, event); h->detail = keep(m, detail);
         h->json = m->len;
