@@ -110,7 +110,7 @@ static int log_tasks(store *s, const model_proc *p, int64_t inst, const char *cl
     ** ever had */
     int rc = store_sql_table(s, &t, "isssti", err,
         "SELECT t.id, t.node, t.role, t.assignee, t.created_at, t.due_at FROM tokens k"
-        " CROSS JOIN tasks t ON t.token_id = k.id AND t.state = 'open' WHERE k.instance_id = ?1 AND +t.instance_id = ?1"
+        " CROSS JOIN tasks t ON t.id = k.task AND t.state = 'open' WHERE k.instance_id = ?1 AND +t.instance_id = ?1"
         " AND NOT EXISTS (SELECT 1 FROM task_log l WHERE l.task_id = t.id) ORDER BY t.id",
         "i", inst);
     /* the client's previous task: the last one completed before the first
