@@ -47,8 +47,10 @@ struct store {
     struct hist_buf {            /* the step's history events not written yet (store_history) */
         int n;                   /* events gathered */
         int64_t inst, at, token; /* the row's instance and time; the first event's token */
-        char *actor, *node, *event, *detail;   /* the row's actor; the first event's strings */
-        sbuf more;               /* the other events as JSON, without the closing ']' */
+        long actor, node, event, detail;   /* the row's actor, the first event's strings: offsets in more, -1 NULL */
+        size_t json;             /* where in more the other events begin */
+        sbuf more;               /* those strings (each NUL-terminated), then from json the other events
+                                 ** as JSON without the closing ']'; kept across steps, so a step allocates nothing */
     } hist;
     struct store_ckpt *ckpt;     /* the checkpoint thread of a writing handle (store_ckpt.c), or NULL */
 };
