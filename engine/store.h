@@ -477,11 +477,6 @@ int store_history_json(store *s, int64_t inst, char **json, sdm_err *err);
 /* History. detail may be NULL. */
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err);
-/* *from: the stored row (history.step) of the first event store_history
-** wrote in the current transaction, 0 if none: a step's events of an
-** instance are those of its rows from there on. Writes the events still
-** gathered first. */
-int store_tx_history(store *s, int64_t *from, sdm_err *err);
 /* Writes the events store_history gathered (store.c does it when the step
 ** ends and before a statement reads history). */
 int store_history_flush(store *s, sdm_err *err);

@@ -41,7 +41,6 @@ struct store {
     char *path;
     int readonly;                /* opened SDM_OPEN_READ: every write is refused */
     int found_version;           /* schema version the open found (before migrating) */
-    int64_t tx_history;          /* first history row of this transaction, 0: none */
     struct load_delta { char *user; int delta; } *load;   /* user_load changes not written yet */
     int nload, capload;
     struct hist_buf {            /* the step's history events not written yet (store_history) */

@@ -146,7 +146,6 @@ int store_begin(store *s, sdm_err *err) {
     if (s->readonly)
         return err_set(err, SDM_ERR_MISUSE, s->path, 0, NULL,
                        "the database was opened for reading only: this command cannot change it");
-    s->tx_history = 0;
     store_load_clear(s);
     store_hist_clear(s);
     return txn(s, Q_BEGIN, err);
@@ -154,14 +153,12 @@ int store_begin(store *s, sdm_err *err) {
 
 /* The step's history row and user_load changes go in with it. */
 int store_commit(store *s, sdm_err *err) {
-    s->tx_history = 0;
     int rc = store_history_flush(s, err);
     if (!rc) rc = store_user_load_flush(s, err);
     return rc ? rc : txn(s, Q_COMMIT, err);
 }
 
 void store_rollback(store *s) {
-    s->tx_history = 0;
     store_load_clear(s);
     store_hist_clear(s);
     if (!sqlite3_get_autocommit(s->db)) txn(s, Q_ROLLBACK, NULL);
@@ -171,7 +168,6 @@ void store_rollback(store *s) {
 ** so that a failing step is undone alone. Its history row and user_load
 ** changes go in with it (flushed before RELEASE) or are dropped with it. */
 int store_step_begin(store *s, sdm_err *err) {
-    s->tx_history = 0;
     store_hist_clear(s);
     return store_sql_exec(s, NULL, err, "SAVEPOINT step", "");
 }
@@ -185,7 +181,6 @@ int store_step_end(store *s, int keep, sdm_err *err) {
         store_sql_exec(s, NULL, NULL, "ROLLBACK TO step", "");
     }
     int rel = store_sql_exec(s, NULL, rc ? NULL : err, "RELEASE step", "");
-    s->tx_history = 0;
     return rc ? rc : rel;
 }
 
@@ -219,7 +214,6 @@ int store_history_flush(store *s, sdm_err *err) {
     int rc = store_q_exec(s, Q_HIST, NULL, err, "iIttittit", h->inst, h->token, kept(h, h->node),
                           kept(h, h->event), h->at, kept(h, h->actor), kept(h, h->detail), (int64_t)h->n,
                           others ? h->more.s + h->json : NULL);
-    if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
     store_hist_clear(s);
     return rc;
 }
@@ -249,8 +243,3 @@ int store_history(store *s, int64_t inst, int64_t token, const char *node, const
     return SDM_OK;
 }
 
-int store_tx_history(store *s, int64_t *from, sdm_err *err) {
-    int rc = store_history_flush(s, err);
-    *from = s->tx_history;
-    return rc;
-}
