@@ -31,7 +31,15 @@ enum {
 /* Ad-hoc statements of the store-layer files, prepared once and reused:
 ** a step runs a dozen of them, and preparing costs more than running. */
 #define SQL_CACHE 128
-typedef struct sql_slot { char *sql; uint64_t hash; sqlite3_stmt *st; int busy; } sql_slot;
+/* key: the address the text was last given at (a caller's literal, as a
+** rule), tried before the hash; reads_history: the text names history. */
+typedef struct sql_slot {
+    char *sql;
+    const char *key;
+    uint64_t hash;
+    sqlite3_stmt *st;
+    int busy, reads_history;
+} sql_slot;
 
 struct store {
     sqlite3 *db;

@@ -24,21 +24,37 @@ static uint64_t hash_sql(const char *sql) {
     return h;
 }
 
+/* The free slot holding `sql`, or NULL. Callers pass literals, so the
+** address finds the slot first and a compare confirms it (a heap text at a
+** reused address fails the compare); only then is the text hashed. */
+static sql_slot *sql_find(store *s, const char *sql) {
+    for (int i = 0; i < s->ncache; i++) {
+        sql_slot *c = &s->cache[i];
+        if (c->key == sql && !c->busy && strcmp(c->sql, sql) == 0) return c;
+    }
+    uint64_t h = hash_sql(sql);
+    for (int i = 0; i < s->ncache; i++) {
+        sql_slot *c = &s->cache[i];
+        if (c->hash == h && !c->busy && strcmp(c->sql, sql) == 0) { c->key = sql; return c; }
+    }
+    return NULL;
+}
+
 /* A free cached statement for `sql`, or a new one (cached while there is
 ** room). A slot in use is skipped, so nested use of one text is safe. */
 static int sql_prep(store *s, sqlite3_stmt **st, sdm_err *err, const char *sql, const char *fmt, va_list ap) {
-    *st = NULL;
+    sql_slot *c = sql_find(s, sql);
+    int reads_history = c ? c->reads_history : strstr(sql, "history") != NULL;
     /* a statement that reads history sees the step's events (store_history) */
-    if (s->hist.n && strstr(sql, "history") && store_history_flush(s, err)) return SDM_ERR_STORE;
-    uint64_t h = hash_sql(sql);
-    for (int i = 0; i < s->ncache && !*st; i++) {
-        sql_slot *c = &s->cache[i];
-        if (c->hash == h && !c->busy && strcmp(c->sql, sql) == 0) { c->busy = 1; *st = c->st; }
-    }
-    if (!*st) {
+    if (s->hist.n && reads_history && store_history_flush(s, err)) return SDM_ERR_STORE;
+    if (c) {
+        c->busy = 1;
+        *st = c->st;
+    } else {
         if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
             return store_sql_error(s, err, sql);
-        if (s->ncache < SQL_CACHE) s->cache[s->ncache++] = (sql_slot){xstrdup(sql), h, *st, 1};
+        if (s->ncache < SQL_CACHE)
+            s->cache[s->ncache++] = (sql_slot){xstrdup(sql), sql, hash_sql(sql), *st, 1, reads_history};
     }
     store_bindv(*st, fmt ? fmt : "", ap, SQLITE_TRANSIENT);
     return SDM_OK;
