@@ -105,8 +105,8 @@ static const char *const sql_of[Q__COUNT] = {
     [Q_JOB_DEL_INST] = "DELETE FROM jobs WHERE instance_id = ?1",
     [Q_JOB_NEXT] = "SELECT min(due_at) FROM jobs WHERE parked_at IS NULL",
     /* through tasks_instance: an instance has few tasks */
-    [Q_TASK_OF_TOKEN] = "SELECT id, instance_id, token_id, node, state, assignee, due_at, created_at FROM tasks"
-                        " WHERE instance_id = ?3 AND token_id = ?1 AND node = ?2 ORDER BY id DESC LIMIT 1",
+    [Q_TASK_OF_TOKEN] = "SELECT " TASK_COLS ", t.due_at, t.created_at FROM tasks t"
+                        " WHERE t.instance_id = ?3 AND t.token_id = ?1 AND t.node = ?2 ORDER BY t.id DESC LIMIT 1",
     [Q_TASK_CANCEL_TOKEN] = "UPDATE tasks SET state = 'cancelled', completed_at = ?2, completed_by = ?3"
                             " WHERE id = (SELECT task FROM tokens WHERE id = ?1) AND state = 'open'",
     [Q_DEV_ADD] = "INSERT INTO deviations(instance_id, client, process, node, task_id, manager, rule, severity,"
@@ -930,13 +930,7 @@ int store_task_of_token(store *s, int64_t inst, int64_t token, const char *node,
     sqlite3_stmt *st;
     int rc = row(s, Q_TASK_OF_TOKEN, &st, err, "iti", token, node, inst);
     if (rc) return rc;
-    out->id = sqlite3_column_int64(st, 0);
-    out->instance_id = sqlite3_column_int64(st, 1);
-    out->token_id = sqlite3_column_int64(st, 2);
-    copy_col(st, 3, out->node, sizeof out->node);
-    int ok = 1;
-    out->state = ENUM_COL(st, 4, task_state, &ok);
-    assignee_col(st, 5, out);
+    int ok = task_cols(st, out);
     out->due_at = sqlite3_column_int64(st, 6);
     out->created_at = sqlite3_column_int64(st, 7);
     store_reset(st);
