@@ -33,6 +33,10 @@ def rate_of(us):
     return 1e6 / us if us else None
 
 
+def commit_what(b):
+    return "each completion alone (`sdm_complete`)" if b == 1 else f"groups of {b} (`sdm_complete_batch`)"
+
+
 out = []
 p = out.append
 p("# sdm throughput at the storage limit")
@@ -76,14 +80,42 @@ for sync in ("normal", "full"):
         k = f"bench10.{sync}.b{b}"
         if k not in fig:
             continue
-        what = "each completion alone (`sdm_complete`)" if b == 1 else f"groups of {b} (`sdm_complete_batch`)"
         cpu = v(f'cpu.{sync}.b{b}')
-        p(f"| {what} | {sync.upper()} | {num(v(k))} | {num(cpu, 1)} | {num(rate_of(cpu))} | {num(v(f'kb.{sync}.b{b}'), 2)} "
+        p(f"| {commit_what(b)} | {sync.upper()} | {num(v(k))} | {num(cpu, 1)} | {num(rate_of(cpu))} | {num(v(f'kb.{sync}.b{b}'), 2)} "
           f"| {num(v(f'pages.{sync}.b{b}'), 2)} "
           f"| {paired(f'ratio.{sync}.b{b}') or ratio(v(k), base)} "
           f"| {paired(f'ratio.cpu.{sync}.b{b}') or ratio(rate_of(cpu), rate_of(v(f'sqlite.cpu.{sync}')))} "
           f"| {ratio(v(k), be, 0)} |")
 p("")
+if "lanes.normal.b1" in fig:
+    p("## bench10 with lanes (assigned tasks)")
+    p("")
+    p("The same model with its tasks in two lanes (`bench/fixtures/bench10_lanes.bpmn`): t1–t3 in role")
+    p("`hunter`, t4–t8 in role `closer` (one handoff an instance), 20 users a role, `sdm:assign=\"least-open\"`.")
+    p("bench10 has no lanes, so none of its tasks is assigned; this adds what every real process pays:")
+    p("the pick of an assignee (the client's holder of the role, else the least-open rule: the role's")
+    p("lowest `user_roles.open` and its cursor), the open counts (`user_load` and its copy `user_roles.open`,")
+    p("written at commit when a step changes someone's count: a handoff, the last task), the assigned")
+    p("tasks' index entries (`tasks_assignee`, `tasks_done`), and `org_after_step`'s records: the task")
+    p("log with the client's previous task (a handoff row in history when the role changes), the")
+    p("client's owner and holder (`clients`, `client_roles`, `changes`), and the funnel, whose stages")
+    p("are the user tasks when a process with lanes names none. Each variant runs right after plain")
+    p("bench10 with the same number of instances; the ratios are taken within each pair (median).")
+    p("")
+    p("| commit | tasks/s (wall) | µs CPU / task | CPU-bound tasks/s | KB written / task | WAL pages / task | bench10's KB / pages (same pairs) | × bench10, wall | × bench10, CPU per task |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for b in (1, 64):
+        if f"lanes.normal.b{b}" not in fig:
+            continue
+        cpu = v(f"lanes.cpu.normal.b{b}")
+        p(f"| {commit_what(b)} | {num(v(f'lanes.normal.b{b}'))} | {num(cpu, 1)} | {num(rate_of(cpu))} "
+          f"| {num(v(f'lanes.kb.normal.b{b}'), 2)} | {num(v(f'lanes.pages.normal.b{b}'), 2)} "
+          f"| {num(v(f'lanes.plain_kb.normal.b{b}'), 2)} / {num(v(f'lanes.plain_pages.normal.b{b}'), 2)} "
+          f"| {paired(f'lanes.ratio.b{b}')} | {paired(f'lanes.cpu_ratio.b{b}')} |")
+    p("")
+    p("`build/bench/tput --walmap --lanes` maps a completion's WAL pages to B-trees (dbstat on a copy")
+    p("of the WAL); `--only 1 --lanes` runs the variant alone for `valgrind --tool=callgrind`.")
+    p("")
 p("## Beside it")
 p("")
 p("| figure | value | unit | what it is |")

@@ -14,8 +14,17 @@
 **   tput [--tsv F] [--dir D] [--steps N]   SQLite baseline and bench10
 **   tput --rss N                           N waiting bench10 instances, RSS
 **   tput --big PATH [--steps N]            bench10 on an existing large store
-**   tput --only B --steps N                bench10 at batch size B only
-**                                          (for valgrind --tool=callgrind)
+**   tput --only B --steps N [--lanes]      bench10 (or bench10 with lanes)
+**                                          at batch size B only (for
+**                                          valgrind --tool=callgrind)
+**   tput --walmap [--lanes] --steps N      which B-trees a completion's WAL
+**                                          pages belong to
+**
+** "bench10 with lanes" (bench/fixtures/bench10_lanes.bpmn) is the same
+** model with its tasks in two lanes, hunter and closer, LANE_USERS users
+** each, picked by the least-open rule: what assignment adds to a step
+** (holder and least-open pick, user_load and user_roles.open, the task log,
+** the client's owner and holder, the funnel).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,11 +118,29 @@ static sdm *open_store(const char *path, int sync_full, int create) {
     return db;
 }
 
+/* The process the runs start: bench10, or bench10_lanes with its users. */
+#define LANE_USERS 20
+static const char *proc_id = "bench10";
+
 static void deploy_bench10(sdm *db) {
     sdm_err e;
     sdm_table *t = NULL;
     if (sdm_deploy(db, "bench/fixtures/bench10.bpmn", &t, &e)) die("deploy bench10", &e);
     sdm_table_free(t);
+}
+
+static void deploy_lanes(sdm *db) {
+    sdm_err e;
+    sdm_table *t = NULL;
+    if (sdm_deploy(db, "bench/fixtures/bench10_lanes.bpmn", &t, &e)) die("deploy bench10_lanes", &e);
+    sdm_table_free(t);
+    static const char *const roles[] = {"hunter", "closer"};
+    char name[32];
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < LANE_USERS; i++) {
+            snprintf(name, sizeof name, "%s%02d", roles[r], i);
+            if (sdm_user_add(db, name, roles[r], NULL, NULL, NULL, &e)) die("sdm_user_add", &e);
+        }
 }
 
 /* Start k instances for clients PREFIX-i, each in a step of its own. */
@@ -123,7 +150,7 @@ static int64_t *start_k(sdm *db, const char *prefix, int k) {
     sdm_err e;
     for (int i = 0; i < k; i++) {
         snprintf(client, sizeof client, "%s-%07d", prefix, i);
-        if (sdm_start(db, "bench10", client, NULL, &ids[i], &e)) die("sdm_start bench10", &e);
+        if (sdm_start(db, proc_id, client, NULL, &ids[i], &e)) die("sdm_start", &e);
     }
     return ids;
 }
@@ -224,19 +251,27 @@ static void alone_vs_sqlite(int k, int steps) {
     figure("cpu.normal.b1", median(cpu, PAIRS), "us/task", "CPU per completion (this process, system calls included)");
 }
 
-/* bench10 on a fresh store: k instances, 8k completions at `batch`. */
-static run bench10(int k, int batch, int sync_full, int report) {
+/* bench10 (lanes: bench10_lanes) on a fresh store: k instances, 8k
+** completions at `batch`. */
+static run fresh(int k, int batch, int sync_full, int lanes) {
     char name[64];
-    snprintf(name, sizeof name, "bench10_%d_%d.db", batch, sync_full);
+    snprintf(name, sizeof name, "bench10_%d_%d_%d.db", batch, sync_full, lanes);
     const char *path = path_in(name);
     remove_db(path);
     sdm *db = open_store(path, sync_full, 1);
-    deploy_bench10(db);
+    if (lanes) deploy_lanes(db);
+    else deploy_bench10(db);
+    proc_id = lanes ? "bench10_lanes" : "bench10";
     int64_t *inst = start_k(db, "c", k);
     run r = complete_k(db, inst, k, batch);
     free(inst);
     sdm_close(db);
     remove_db(path);
+    return r;
+}
+
+static run bench10(int k, int batch, int sync_full, int report) {
+    run r = fresh(k, batch, sync_full, 0);
     if (!report) return r;
     char key[64], expl[400];
     if (report == 1) {                /* 2: the rate and CPU came from alone_vs_sqlite's pairs */
@@ -261,6 +296,152 @@ static run bench10(int k, int batch, int sync_full, int report) {
     snprintf(key, sizeof key, "pages.%s.b%d", sync_full ? "full" : "normal", batch);
     figure(key, (double)r.frames / r.n, "pages/task", "WAL frames appended per completion");
     return r;
+}
+
+/* ---------- bench10 with lanes: what assignment adds ---------- */
+
+/* bench10_lanes against bench10, each alone and in groups of 64, LANE_PAIRS
+** times in turn (bench10 then bench10 with lanes, same k): the ratios are
+** taken within each pair and the medians reported, as alone_vs_sqlite does. */
+#define LANE_PAIRS 3
+static void lanes_vs_plain(int k) {
+    static const int sizes[] = {1, 64};
+    for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+        int batch = sizes[b];
+        double rate[LANE_PAIRS], cpu[LANE_PAIRS], ratio[LANE_PAIRS], cratio[LANE_PAIRS],
+               kb[LANE_PAIRS], pages[LANE_PAIRS], pkb[LANE_PAIRS], ppages[LANE_PAIRS];
+        int n = 0;
+        for (int i = 0; i < LANE_PAIRS; i++) {
+            run p = fresh(k, batch, 0, 0), l = fresh(k, batch, 0, 1);
+            n = l.n;
+            rate[i] = l.n / l.wall;
+            cpu[i] = l.cpu / l.n * 1e6;
+            ratio[i] = rate[i] / (p.n / p.wall);
+            cratio[i] = cpu[i] / (p.cpu / p.n * 1e6);
+            kb[i] = l.bytes / 1024.0 / l.n;
+            pages[i] = (double)l.frames / l.n;
+            pkb[i] = p.bytes / 1024.0 / p.n;
+            ppages[i] = (double)p.frames / p.n;
+            printf("  pair %d, %d per commit: bench10 %.0f tasks/s (%.1f us CPU, %.2f pages), with lanes %.0f tasks/s "
+                   "(%.1f us CPU, %.2f pages): %.2fx wall, %.2fx CPU\n", i + 1, batch, p.n / p.wall,
+                   p.cpu / p.n * 1e6, ppages[i], rate[i], cpu[i], pages[i], ratio[i], cratio[i]);
+        }
+        char key[64], expl[400];
+        snprintf(key, sizeof key, "lanes.normal.b%d", batch);
+        snprintf(expl, sizeof expl, "bench10 with lanes (every task assigned, least-open, %d users a role), %s per "
+                 "commit, synchronous=NORMAL: %d completions a run, the median of %d runs", LANE_USERS,
+                 batch == 1 ? "one completion (sdm_complete)" : "a group of 64 (sdm_complete_batch)", n, LANE_PAIRS);
+        figure(key, median(rate, LANE_PAIRS), "tasks/s", expl);
+        const struct { const char *key, *unit, *what; double *v; } more[] = {
+            {"lanes.cpu.normal", "us/task", "CPU per completion of bench10 with lanes", cpu},
+            {"lanes.kb.normal", "KB/task", "bytes handed to write() per completion, bench10 with lanes", kb},
+            {"lanes.pages.normal", "pages/task", "WAL frames appended per completion, bench10 with lanes", pages},
+            {"lanes.plain_kb.normal", "KB/task", "the same for bench10 without lanes, in the pairs", pkb},
+            {"lanes.plain_pages.normal", "pages/task", "WAL frames per completion of bench10 without lanes, in the pairs", ppages},
+            {"lanes.ratio", "x", "tasks/s (wall) with lanes / without, within each pair, median", ratio},
+            {"lanes.cpu_ratio", "x", "CPU per completion with lanes / without, within each pair, median", cratio},
+        };
+        for (size_t m = 0; m < sizeof more / sizeof *more; m++) {
+            snprintf(key, sizeof key, "%s.b%d", more[m].key, batch);
+            figure(key, median(more[m].v, LANE_PAIRS), more[m].unit, more[m].what);
+        }
+    }
+}
+
+/* ---------- which B-trees a completion's WAL pages go to ---------- */
+
+typedef struct { char name[64]; long frames; } tree_count;
+static int cmp_count(const void *a, const void *b) {
+    return (int)(((const tree_count *)b)->frames - ((const tree_count *)a)->frames);
+}
+
+static void copy_file(const char *from, const char *to) {
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    char buf[65536];
+    size_t n;
+    if (!in || !out) { perror(in ? to : from); exit(1); }
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    fclose(in); fclose(out);
+}
+
+static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
+
+/* k instances completed first (the store's size), then W more whose every
+** completion (alone) is the sample: the WAL is emptied (TRUNCATE from a
+** connection of our own while the store is idle) before the sample and
+** copied after it, under the 1,000 pages that would wake the store's
+** checkpoint thread; each valid frame (salts of the header) is mapped to
+** its B-tree by dbstat on the copy. */
+#define WALMAP_INST 5
+static void walmap(int k, int lanes) {
+    const char *path = path_in("walmap.db"), *copy = path_in("walmap-copy.db");
+    char wal[1300], wcopy[1300];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(wcopy, sizeof wcopy, "%s-wal", copy);
+    remove_db(path);
+    sdm *db = open_store(path, 0, 1);
+    if (lanes) deploy_lanes(db);
+    else deploy_bench10(db);
+    proc_id = lanes ? "bench10_lanes" : "bench10";
+    int64_t *inst = start_k(db, "c", k);
+    complete_k(db, inst, k, 1);
+    free(inst);
+    inst = start_k(db, "w", WALMAP_INST);
+    sqlite3 *own;
+    int left = -1, tries = 0;
+    sqlok(NULL, sqlite3_open(path, &own), "open for the checkpoint");
+    sqlite3_busy_timeout(own, 1000);
+    sqlok(own, sqlite3_exec(own, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL), "read the schema");
+    /* the store's checkpoint thread may hold the WAL a moment */
+    while ((sqlite3_wal_checkpoint_v2(own, NULL, SQLITE_CHECKPOINT_TRUNCATE, &left, NULL) != SQLITE_OK || left)
+           && ++tries < 100) usleep(20000);
+    sqlite3_close(own);
+    if (left) { fprintf(stderr, "tput: the WAL could not be emptied before the sample\n"); exit(1); }
+    run r = complete_k(db, inst, WALMAP_INST, 1);
+    free(inst);
+    remove_db(copy);
+    copy_file(path, copy);
+    copy_file(wal, wcopy);
+    sdm_close(db);
+
+    FILE *f = fopen(wcopy, "rb");
+    unsigned char hdr[32], fh[24];
+    if (!f || fread(hdr, 1, 32, f) != 32) { fprintf(stderr, "tput: no WAL to read\n"); exit(1); }
+    uint32_t psize = be32(hdr + 8), s1 = be32(hdr + 16), s2 = be32(hdr + 20);
+    unsigned char *page = malloc(psize);
+    sqlite3 *c;
+    sqlite3_stmt *st;
+    sqlok(NULL, sqlite3_open_v2(copy, &c, SQLITE_OPEN_READONLY, NULL), "open the copy");
+    sqlok(c, sqlite3_prepare_v2(c, "SELECT name FROM dbstat WHERE pageno = ?1", -1, &st, NULL), "dbstat");
+    tree_count trees[256];
+    int nt = 0;
+    long frames = 0;
+    while (fread(fh, 1, 24, f) == 24 && fread(page, 1, psize, f) == psize) {
+        if (be32(fh + 8) != s1 || be32(fh + 12) != s2) break;
+        frames++;
+        sqlite3_bind_int64(st, 1, be32(fh));
+        const char *name = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "(free or new)";
+        int i;
+        for (i = 0; i < nt && strcmp(trees[i].name, name) != 0; i++) {}
+        if (i == nt && nt < 256) { snprintf(trees[nt].name, sizeof trees[nt].name, "%s", name); trees[nt++].frames = 0; }
+        if (i < nt) trees[i].frames++;
+        sqlite3_reset(st);
+    }
+    fclose(f);
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    free(page);
+    remove_db(copy);
+    remove_db(path);
+    printf("%s: %d completions after %d, %llu WAL frames appended, %ld valid in the copied WAL (%.2f a completion)\n",
+           proc_id, r.n, 8 * k, r.frames, frames, (double)frames / r.n);
+    if ((unsigned long long)frames != r.frames) {
+        fprintf(stderr, "tput: the WAL restarted during the sample: its frames are not the sample's\n");
+        exit(1);
+    }
+    qsort(trees, (size_t)nt, sizeof *trees, cmp_count);
+    for (int i = 0; i < nt; i++)
+        printf("  %-28s %6ld frames  %6.2f a completion\n", trees[i].name, trees[i].frames, (double)trees[i].frames / r.n);
 }
 
 /* ---------- memory with waiting instances ---------- */
@@ -309,7 +490,7 @@ static void big(const char *path, int k) {
 }
 
 int main(int argc, char **argv) {
-    int steps = 8000, nrss = 0, only = 0;
+    int steps = 8000, nrss = 0, only = 0, lanes = 0, wmap = 0;
     const char *bigpath = NULL, *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--tsv") == 0 && i + 1 < argc) {
@@ -319,8 +500,11 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--rss") == 0 && i + 1 < argc) nrss = atoi(argv[++i]);
         else if (strcmp(argv[i], "--big") == 0 && i + 1 < argc) bigpath = argv[++i];
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--lanes") == 0) lanes = 1;
+        else if (strcmp(argv[i], "--walmap") == 0) wmap = 1;
         else {
-            fprintf(stderr, "usage: tput [--tsv FILE] [--dir DIR] [--steps N] [--rss N] [--big PATH] [--only BATCH]\n");
+            fprintf(stderr, "usage: tput [--tsv FILE] [--dir DIR] [--steps N] [--rss N] [--big PATH]"
+                    " [--only BATCH [--lanes]] [--walmap [--lanes]]\n");
             return 2;
         }
     }
@@ -329,9 +513,10 @@ int main(int argc, char **argv) {
     if (!mkdtemp(dir)) { perror("mkdtemp"); return 1; }
     if (nrss) rss(nrss);
     else if (bigpath) big(bigpath, k);
+    else if (wmap) walmap(k, lanes);
     else if (only) {
-        run r = bench10(k, only, 0, 0);
-        printf("bench10 batch %d: %d completions, %.0f/s, %.1f us CPU, %.2f KB, %.2f pages each\n", only, r.n,
+        run r = fresh(k, only, 0, lanes);
+        printf("%s batch %d: %d completions, %.0f/s, %.1f us CPU, %.2f KB, %.2f pages each\n", proc_id, only, r.n,
                r.n / r.wall, r.cpu / r.n * 1e6, r.bytes / 1024.0 / r.n, (double)r.frames / r.n);
     } else {
         printf("sdm %s throughput (issue 17): SQLite %s, databases in %s\n", SDM_VERSION, sqlite3_libversion(), dir);
@@ -346,6 +531,7 @@ int main(int argc, char **argv) {
         int kf = k / 4 > 0 ? k / 4 : 1;
         bench10(kf, 1, 1, 1);
         bench10(k, 64, 1, 1);
+        lanes_vs_plain(k);
     }
     rmdir(dir);
     if (tsv) fclose(tsv);

@@ -11,4 +11,6 @@ char *detail_vpack(const char *fmt, va_list ap);
 /* s as a JSON string, escaped as jansson does (the short forms, \uXXXX for
 ** the other control characters, '/' and UTF-8 as they are); NULL as null. */
 void detail_json_string(sbuf *b, const char *s);
+/* v in decimal, as "%lld" writes it. */
+void detail_json_int(sbuf *b, long long v);
 #endif

@@ -76,14 +76,10 @@ char *xasprintf(const char *fmt, ...) {
     return b.s;
 }
 
-void sbuf_add(sbuf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
+void sbuf_grow(sbuf *b, size_t n) {
+    if (b->len + n + 1 <= b->cap) return;
+    b->cap = (b->len + n + 1) * 2;
+    b->s = xrealloc(b->s, b->cap);
 }
 
 void sbuf_puts(sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }

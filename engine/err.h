@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "sdm.h"
 
 /* Fill `e` (may be NULL) and return `code`, so a failure site is one line:
@@ -50,9 +51,23 @@ int err_check_name(sdm_err *e, const char *what, const char *v);
 ** caller frees) and *len: SDM_OK, or SDM_ERR_IO / SDM_ERR_LIMIT naming it. */
 int err_read_file(sdm_err *e, const char *path, size_t max, char **buf, size_t *len);
 
-/* A growable string. */
+/* A growable string, always NUL-terminated once it holds anything.
+** sbuf_room gives room for n more bytes and the NUL at b->s + b->len, for
+** a writer that puts its bytes there itself (detail.c), adds them to
+** b->len and writes the NUL. The two are inline: history and details add
+** a dozen short pieces a step, and a call and a memcpy call each cost
+** more than the copy (a constant n becomes a plain store). */
 typedef struct sbuf { char *s; size_t len, cap; } sbuf;
-void sbuf_add(sbuf *b, const char *s, size_t n);
+void sbuf_grow(sbuf *b, size_t n);
+static inline char *sbuf_room(sbuf *b, size_t n) {
+    if (b->len + n + 1 > b->cap) sbuf_grow(b, n);
+    return b->s + b->len;
+}
+static inline void sbuf_add(sbuf *b, const char *s, size_t n) {
+    memcpy(sbuf_room(b, n), s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
 void sbuf_puts(sbuf *b, const char *s);
 void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *sbuf_take(sbuf *b);   /* returns the string (never NULL); b is reset */

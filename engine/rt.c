@@ -108,11 +108,15 @@ int rt_token_is(rt_step *s, int64_t id, token_state state) {
 #endif
 
 /* The token's row, with its node's index. */
-int rt_token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *err) {
-    int rc = store_token_get(s->st, id, t, err);
-    if (rc) return rc;
+/* The index of the node token t is at. */
+static int token_node(rt_step *s, const store_token *t, int *node, sdm_err *err) {
     *node = model_node_find(s->proc, t->node);
     return *node < 0 ? SDM_CORRUPT_BKPT(err, "a token is at a node its model does not have") : SDM_OK;
+}
+
+int rt_token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *err) {
+    int rc = store_token_get(s->st, id, t, err);
+    return rc ? rc : token_node(s, t, node, err);
 }
 
 static int64_t mono_ms(void) {
@@ -171,7 +175,8 @@ int rt_token_new(rt_step *s, int64_t scope, const model_node *n, token_state sta
 }
 
 /* The token of `it` comes to rest at its node, waiting (READY -> WAITING);
-** the behaviour arms what it waits for. */
+** the behaviour arms what it waits for. (A user task's token names its
+** new task in the same statement: store_token_wait_task.) */
 int rt_wait_here(rt_step *s, const rt_item *it, sdm_err *err) {
     return store_token_set(s->st, it->token, rt_node(s, it->node)->id, TOKEN_WAITING, rt_flow_id(s, it->flow), err);
 }
@@ -473,24 +478,24 @@ int rt_start_at(rt_step *s, int start, const char *vars_json, sdm_err *err) {
     return rt_drain(s, err);
 }
 
-int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err) {
+int rt_complete(rt_step *s, const store_task *task, const store_token *tok, const char *vars_json,
+                sdm_err *err) {
     if (task->state != TASK_OPEN)
         return err_set(err, SDM_ERR_STATE, NULL, 0, task->node, "task %lld is already %s",
                        (long long)task->id, store_task_state_text(task->state));
-    store_token tok;
-    int node;
-    int rc = rt_token_at(s, task->token_id, &tok, &node, err);
-    if (rc == SDM_ERR_NOTFOUND || (!rc && strcmp(tok.node, task->node) != 0))
+    if (tok->id != task->token_id || strcmp(tok->node, task->node) != 0)
         return SDM_CORRUPT_BKPT(err, "an open task's token is not at the task's node");
+    int node;
+    int rc = token_node(s, tok, &node, err);
     if (rc) return rc;
-    sdm_assert(tok.state == TOKEN_WAITING);
+    sdm_assert(tok->state == TOKEN_WAITING);
     rc = store_task_close(s->st, task, TASK_COMPLETED, s->now, s->actor, err);
-    if (!rc) rc = rt_end_wait(s, task->token_id, err);
+    if (!rc && tok->waits) rc = rt_end_wait(s, task->token_id, err);
     if (!rc) rc = rt_history(s, task->token_id, task->node, "task-completed",
                           rt_detail("{s:I}", "task", (json_int_t)task->id), err);
-    if (!rc) rc = rt_set_vars(s, vars_json, tok.parent, err);
+    if (!rc) rc = rt_set_vars(s, vars_json, tok->parent, err);
     if (rc) return rc;
-    rt_push(s, OP_LEAVE, task->token_id, node, -1, tok.parent);
+    rt_push(s, OP_LEAVE, task->token_id, node, -1, tok->parent);
     return rt_drain(s, err);
 }
 

@@ -104,8 +104,10 @@ int rt_start_at(rt_step *s, int node, const char *vars_json, sdm_err *err);
 ** vars_json, and the waiting token goes on (or, on a boundary, the boundary
 ** path starts). The caller drains. */
 int rt_deliver(rt_step *s, const store_sub *sub, const char *vars_json, sdm_err *err);
-/* Complete an open user task: merge vars_json (may be NULL), leave. */
-int rt_complete(rt_step *s, const store_task *task, const char *vars_json, sdm_err *err);
+/* Complete an open user task, its token as store_task_open read it: merge
+** vars_json (may be NULL), leave. */
+int rt_complete(rt_step *s, const store_task *task, const store_token *tok, const char *vars_json,
+                sdm_err *err);
 /* Resume an incident's token where it failed. */
 int rt_retry(rt_step *s, const store_incident *inc, sdm_err *err);
 /* An error or escalation thrown by node `thrower` of a called instance

@@ -144,7 +144,7 @@ int rt_checkpoints(rt_step *s, int node, int64_t token, int64_t scope, int when,
         const model_checkpoint *cp = &n->cps[i];
         if (!(cp->on & when)) continue;
         if (!have_task && n->kind == EL_TASK_USER) {
-            rc = store_task_of_token(s->st, token, n->id, &task, err);
+            rc = store_task_of_token(s->st, s->inst, token, n->id, &task, err);
             if (rc == SDM_ERR_NOTFOUND) rc = SDM_OK; else if (!rc) have_task = 1;
             if (rc) break;
         }

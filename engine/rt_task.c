@@ -50,9 +50,8 @@ int rt_user_task(rt_step *s, const rt_item *it, sdm_err *err) {
     if (!rc) rc = due_of(s, n, it->scope, &due, &why);
     if (!rc && !n->loop) rc = rt_plan_waits(s, n, it->scope, &w, &why);    /* a loop's body holds them */
     if (rc) { free(assignee); return rt_script_outcome(s, rc, it->token, it->node, PHASE_EXECUTE, &why, err); }
-    rc = rt_wait_here(s, it, err);
-    if (!rc) rc = store_task_add(s->st, s->inst, it->token, n->id, n->name, n->role, assignee,
-                                 s->now, due, &task, err);
+    rc = store_task_add(s->st, s->inst, it->token, n->id, n->name, n->role, assignee, s->now, due, &task, err);
+    if (!rc) rc = store_token_wait_task(s->st, it->token, n->id, rt_flow_id(s, it->flow), task, err);
     if (!rc) rc = rt_history(s, it->token, n->id, "task-created",
                           rt_detail("{s:I, s:s?, s:s?}", "task", (json_int_t)task, "assignee", assignee,
                                  "role", n->role), err);

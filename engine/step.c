@@ -314,13 +314,13 @@ static int form_vars(rt_step *s, const store_task *t, const char *vars, char **n
 ** caller's: the step points into it until the step ends. */
 static int complete_in(sdm *h, rt_step *s, store_instance *inst, int64_t task, const char *vars, sdm_err *err) {
     store_task t;
+    store_token tok;
     char *norm = NULL;
     int rc = acc_task(h->st, h->as, task, err);
-    if (!rc) rc = store_task_get(h->st, task, &t, err);
-    if (!rc) rc = store_instance_get(h->st, t.instance_id, inst, err);
+    if (!rc) rc = store_task_open(h->st, task, &t, inst, &tok, err);
     if (!rc) rc = sdmi_step_for(h, s, inst, err);
     if (!rc) rc = form_vars(s, &t, vars, &norm, err);
-    if (!rc) rc = rt_complete(s, &t, norm ? norm : vars, err);
+    if (!rc) rc = rt_complete(s, &t, &tok, norm ? norm : vars, err);
     free(norm);
     return rc;
 }

@@ -20,17 +20,22 @@
 **              A called instance names its caller's instance and the token
 **              waiting at the call activity; while it is active that token
 **              waits.
-** tokens       id, instance_id, node, state, flow, created_at, parent_id
+** tokens       id, instance_id, node, state, flow, created_at, parent_id, task
 **              state: ready (moving, only inside a transaction) | waiting
 **              (user task) | joining (at a parallel join, arrived by `flow`)
 **              | incident. An ended instance has no tokens. parent_id
 **              (migration 6) names the token holding the token's scope —
 **              waiting at a subprocess, a multi-instance body or one of its
 **              instances, or a compensation throw — NULL at process level.
+**              task (migration 16): the last task opened on the token, set
+**              with it (store_token_wait_task) and kept after it closes;
+**              the token's open task is this one if it is open. It replaced
+**              the unique index tasks_open_token, one B-tree less per step.
 ** tasks        id, instance_id, token_id, node, name, role, assignee, state,
 **              created_at, due_at, completed_at, completed_by
 **              state: open | completed | cancelled. An open task's token is
-**              waiting at the task's node; each token has at most one open task.
+**              waiting at the task's node and names the task (tokens.task),
+**              so each token has at most one open task (sdm check).
 ** variables    instance_id, scope, name, value — value is canonical JSON
 **              (sorted keys, compact); a variable set to nil has no row.
 **              scope 0 is the instance; else the scope token (migration 6)
@@ -148,9 +153,9 @@
 ** (completed_at) WHERE state = 'completed'.
 **
 ** Indexes are few and partial where they can be (migration 7): every
-** B-tree a step writes costs at least one page of WAL. tasks_open_token
-** (token_id) holds open tasks only, tasks_open_due (due_at) open tasks with
-** a due date;
+** B-tree a step writes costs at least one page of WAL. tasks_open_due
+** (due_at) holds open tasks with a due date; a token's open task is found
+** through tokens.task (migration 16; before, tasks_open_token(token_id));
 ** tokens_instance is (instance_id), so a moving token rewrites no index;
 ** instances_ended (state, process) holds ended instances (active ones are
 ** in instances_one_active);
@@ -340,6 +345,9 @@ typedef struct store_incident {
 typedef struct store_token {
     int64_t id, parent;                  /* parent: the token holding its scope, 0 at process level */
     token_state state;
+    /* 1: jobs or subscriptions may name the token; 0: none did when it was
+    ** read (only store_task_open looks; store_token_get says 1) */
+    int waits;
     char node[256], flow[256];
 } store_token;
 
@@ -426,6 +434,10 @@ int store_token_add(store *s, int64_t inst, int64_t parent, const char *node, to
                     const char *flow, int64_t now, int64_t *id, sdm_err *err);
 int store_token_set(store *s, int64_t id, const char *node, token_state state,
                     const char *flow, sdm_err *err);
+/* The token waits at a user task: store_token_set to WAITING naming the
+** task just opened (tokens.task), in one statement. */
+int store_token_wait_task(store *s, int64_t id, const char *node, const char *flow, int64_t task,
+                          sdm_err *err);
 int store_token_delete(store *s, int64_t id, sdm_err *err);
 int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err);
 /* Tokens directly in scope (0: at process level). */
@@ -442,6 +454,11 @@ int store_task_add(store *s, int64_t inst, int64_t token, const char *node, cons
                    const char *role, const char *assignee, int64_t now, int64_t due,
                    int64_t *id, sdm_err *err);
 int store_task_get(store *s, int64_t id, store_task *out, sdm_err *err);
+/* A task to complete, read in one statement with its instance and, while
+** the task is open, its token (tok->id 0 otherwise) and whether anything
+** waits on that token (tok->waits). */
+int store_task_open(store *s, int64_t id, store_task *task, store_instance *inst, store_token *tok,
+                    sdm_err *err);
 /* Close an open task read by store_task_get in this step; its assignee as
 ** read is the one user_load counts down (no second read of the row). */
 int store_task_close(store *s, const store_task *t, task_state state, int64_t now, const char *actor,
@@ -496,8 +513,9 @@ int store_job_reschedule(store *s, int64_t id, int64_t due, int fired, sdm_err *
 int store_jobs_delete_token(store *s, int64_t token, sdm_err *err);
 int store_jobs_delete_instance(store *s, int64_t inst, sdm_err *err);
 int store_next_due(store *s, int64_t *due, sdm_err *err);                /* 0: nothing pending */
-/* The latest task (any state) the token had at node. */
-int store_task_of_token(store *s, int64_t token, const char *node, store_task *out, sdm_err *err);
+/* The latest task (any state) the token of instance inst had at node. */
+int store_task_of_token(store *s, int64_t inst, int64_t token, const char *node, store_task *out,
+                        sdm_err *err);
 int store_task_cancel_token(store *s, int64_t token, int64_t now, const char *actor, sdm_err *err);
 
 /* Subscriptions: a token waiting for a message (by name and client) or a

@@ -13,8 +13,8 @@
 enum {
     Q_LATEST_DEF, Q_LATEST_DEF_ID, Q_RES_ADD, Q_TREE_ADD, Q_TREE_MISSING, Q_DEF_ADD, Q_DEF_SOURCE,
     Q_INST_ADD, Q_INST_GET, Q_INST_END, Q_INST_ACTIVE, Q_INST_PARENT,
-    Q_TOK_ADD, Q_TOK_SET, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
-    Q_TASK_ADD, Q_TASK_GET, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
+    Q_TOK_ADD, Q_TOK_SET, Q_TOK_WAIT_TASK, Q_TOK_DEL, Q_TOK_GET, Q_TOK_COUNT, Q_TOK_JOINING, Q_TOK_DEL_ALL, Q_TOK_ALL,
+    Q_TASK_ADD, Q_TASK_GET, Q_TASK_OPEN, Q_TASK_CLOSE, Q_TASK_CANCEL_ALL, Q_TASK_CANCEL_LOG,
     Q_VAR_SET, Q_VAR_DEL, Q_VARS_JSON,
     Q_HIST,
     Q_INC_ADD, Q_INC_GET, Q_INC_RESOLVE, Q_INC_RESOLVE_ALL,
@@ -47,8 +47,10 @@ struct store {
     struct hist_buf {            /* the step's history events not written yet (store_history) */
         int n;                   /* events gathered */
         int64_t inst, at, token; /* the row's instance and time; the first event's token */
-        char *actor, *node, *event, *detail;   /* the row's actor; the first event's strings */
-        sbuf more;               /* the other events as JSON, without the closing ']' */
+        long actor, node, event, detail;   /* the row's actor, the first event's strings: offsets in more, -1 NULL */
+        size_t json;             /* where in more the other events begin */
+        sbuf more;               /* those strings (each NUL-terminated), then from json the other events
+                                 ** as JSON without the closing ']'; kept across steps, so a step allocates nothing */
     } hist;
     struct store_ckpt *ckpt;     /* the checkpoint thread of a writing handle (store_ckpt.c), or NULL */
 };

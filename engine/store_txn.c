@@ -197,21 +197,28 @@ int store_step_end(store *s, int keep, sdm_err *err) {
 ** instance, time or actor comes, and before any statement that reads
 ** history runs, so every reader sees every event. */
 void store_hist_clear(store *s) {
-    struct hist_buf *h = &s->hist;
-    free(h->actor); free(h->node); free(h->event); free(h->detail);
-    h->actor = h->node = h->event = h->detail = NULL;
-    h->more.len = 0;
-    h->n = 0;
+    s->hist.more.len = 0;
+    s->hist.n = 0;
 }
 
-static char *dup_or_null(const char *v) { return v ? xstrdup(v) : NULL; }
+/* v copied into the row's buffer: its offset there, -1 for NULL. */
+static long keep(sbuf *b, const char *v) {
+    if (!v) return -1;
+    long at = (long)b->len;
+    sbuf_add(b, v, strlen(v) + 1);
+    return at;
+}
+
+static const char *kept(const struct hist_buf *h, long at) { return at < 0 ? NULL : h->more.s + at; }
 
 int store_history_flush(store *s, sdm_err *err) {
     struct hist_buf *h = &s->hist;
     if (!h->n) return SDM_OK;
-    if (h->more.len) sbuf_add(&h->more, "]", 1);
-    int rc = store_q_exec(s, Q_HIST, NULL, err, "iIttittit", h->inst, h->token, h->node, h->event, h->at, h->actor,
-                  h->detail, (int64_t)h->n, h->more.len ? h->more.s : NULL);
+    int others = h->more.len > h->json;
+    if (others) sbuf_add(&h->more, "]", 1);
+    int rc = store_q_exec(s, Q_HIST, NULL, err, "iIttittit", h->inst, h->token, kept(h, h->node),
+                          kept(h, h->event), h->at, kept(h, h->actor), kept(h, h->detail), (int64_t)h->n,
+                          others ? h->more.s + h->json : NULL);
     if (!rc && !s->tx_history) s->tx_history = sqlite3_last_insert_rowid(s->db);
     store_hist_clear(s);
     return rc;
@@ -220,24 +227,25 @@ int store_history_flush(store *s, sdm_err *err) {
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err) {
     struct hist_buf *h = &s->hist;
-    if (h->n && (h->inst != inst || h->at != now || strcmp(h->actor ? h->actor : "", actor ? actor : ""))) {
+    if (h->n && (h->inst != inst || h->at != now
+                 || strcmp(h->actor < 0 ? "" : h->more.s + h->actor, actor ? actor : ""))) {
         int rc = store_history_flush(s, err);
         if (rc) return rc;
     }
+    sbuf *m = &h->more;
     if (!h->n++) {
         h->inst = inst; h->at = now; h->token = token;
-        h->actor = dup_or_null(actor); h->node = dup_or_null(node);
-        h->event = xstrdup(event); h->detail = dup_or_null(detail);
+        h->actor = keep(m, actor); h->node = keep(m, node);
+        h->event = keep(m, event); h->detail = keep(m, detail);
+        h->json = m->len;
         return SDM_OK;
     }
-    sbuf_add(&h->more, h->n == 2 ? "[[" : ",[", 2);
-    char num[24];
-    int k = token ? snprintf(num, sizeof num, "%lld", (long long)token) : 0;
-    sbuf_add(&h->more, k ? num : "null", k ? (size_t)k : 4);
-    sbuf_add(&h->more, ",", 1); detail_json_string(&h->more, node);
-    sbuf_add(&h->more, ",", 1); detail_json_string(&h->more, event);
-    sbuf_add(&h->more, ",", 1); detail_json_string(&h->more, detail);
-    sbuf_add(&h->more, "]", 1);
+    sbuf_add(m, h->n == 2 ? "[[" : ",[", 2);
+    if (token) detail_json_int(m, token); else sbuf_add(m, "null", 4);
+    sbuf_add(m, ",", 1); detail_json_string(m, node);
+    sbuf_add(m, ",", 1); detail_json_string(m, event);
+    sbuf_add(m, ",", 1); detail_json_string(m, detail);
+    sbuf_add(m, "]", 1);
     return SDM_OK;
 }
 

@@ -258,6 +258,9 @@ int main(void) {
                                   "DROP TABLE role_settings; ALTER TABLE users DROP COLUMN lang;"
                                   "DROP VIEW history; ALTER TABLE history_steps DROP COLUMN more;"
                                   "ALTER TABLE history_steps DROP COLUMN n; ALTER TABLE history_steps RENAME TO history;"
+                                  /* 16: the unique index instead of tokens.task */
+                                  "ALTER TABLE tokens DROP COLUMN task;"
+                                  "CREATE UNIQUE INDEX tasks_open_token ON tasks(token_id) WHERE state = 'open';"
                                   /* 15: the triggers as migration 7 left them */
                                   "DROP TRIGGER user_roles_open; DROP TRIGGER user_roles_active;"
                                   "DROP TRIGGER user_load_assignee; DROP TRIGGER user_load_del;"
@@ -277,6 +280,16 @@ int main(void) {
             sqlite3_finalize(st);
         }
         CHECK_EQ_INT(n, 1);
+        /* migration 16: each open task is named by its token (c5's at least) */
+        n = -1;
+        if (sqlite3_prepare_v2(w, "SELECT count(*) FROM tasks t WHERE t.state = 'open' AND NOT EXISTS"
+                               " (SELECT 1 FROM tokens k WHERE k.task = t.id) UNION ALL"
+                               " SELECT count(*) FROM tasks WHERE state = 'open'", -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+            if (sqlite3_step(st) == SQLITE_ROW) CHECK(sqlite3_column_int(st, 0) > 0);
+            sqlite3_finalize(st);
+        }
+        CHECK_EQ_INT(n, 0);
         CHECK_EQ_INT(sdm_start(db, "p1", "c6", NULL, &run, &err), SDM_OK);
         sdm_close(db);
         db = NULL;

@@ -3,11 +3,13 @@
 ** history events as one row of history_steps that the view `history`
 ** gives back event by event with the ids they would have had (migration
 ** 14), and the WAL checkpoint that a thread of the writing handle runs
-** (store_ckpt.c).
+** (store_ckpt.c). The row's `more` column is checked byte for byte against
+** jansson's text for the same events.
 */
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
+#include <jansson.h>
 #include "sdm.h"
 #include "store.h"
 #include "t.h"
@@ -125,6 +127,54 @@ int main(void) {
     CHECK_EQ_INT(store_begin(st, &err), SDM_OK);
     CHECK_EQ_INT(store_commit(st, &err), SDM_OK);
     CHECK_EQ_STR(q1("SELECT count(*) FROM history WHERE event = 'gone'"), "0");
+
+    T_CASE("1.5 the row byte for byte: first event in the columns, the others as jansson writes them");
+    int64_t c = new_instance("c3");
+    char longer[3001];
+    for (int i = 0; i < 3000; i++) longer[i] = "ab\"\\\n\x01/я"[i % 9];
+    longer[3000] = 0;
+    struct { int64_t token; const char *node, *event, *detail; } ev[] = {
+        {3, "n1", "enter", "{\"a\":1}"},
+        {0, NULL, "variable", "{\"note\":\"q \\\"x\\\" \\\\ \\n\x01\x1f/\"}"},
+        {1234567890123, "Задача_1", "leave", NULL},
+        {9, "t\"\t", "", longer},
+    };
+    CHECK_EQ_INT(store_begin(st, &err), SDM_OK);
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
+        CHECK_EQ_INT(store_history(st, c, ev[i].token, ev[i].node, ev[i].event, 7000, "ann", ev[i].detail, &err), SDM_OK);
+    CHECK_EQ_INT(store_commit(st, &err), SDM_OK);
+    json_t *rest = json_array();
+    for (size_t i = 1; i < sizeof ev / sizeof ev[0]; i++)
+        json_array_append_new(rest, json_pack("[o,s?,s,s?]", ev[i].token ? json_integer(ev[i].token) : json_null(),
+                                              ev[i].node, ev[i].event, ev[i].detail));
+    char *want_more = json_dumps(rest, JSON_COMPACT);
+    json_decref(rest);
+    sqlite3_stmt *row;
+    snprintf(sql, sizeof sql, "SELECT token_id, node, event, actor, detail, n, more FROM history_steps"
+             " WHERE instance_id = %lld", (long long)c);
+    CHECK_EQ_INT(sqlite3_prepare_v2(store_sqlite(st), sql, -1, &row, NULL), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_step(row), SQLITE_ROW);
+    CHECK_EQ_INT(sqlite3_column_int64(row, 0), 3);
+    CHECK_EQ_STR((const char *)sqlite3_column_text(row, 1), "n1");
+    CHECK_EQ_STR((const char *)sqlite3_column_text(row, 2), "enter");
+    CHECK_EQ_STR((const char *)sqlite3_column_text(row, 3), "ann");
+    CHECK_EQ_STR((const char *)sqlite3_column_text(row, 4), "{\"a\":1}");
+    CHECK_EQ_INT(sqlite3_column_int(row, 5), 4);
+    CHECK_EQ_STR((const char *)sqlite3_column_text(row, 6), want_more);
+    CHECK_EQ_INT(sqlite3_step(row), SQLITE_DONE);
+    sqlite3_finalize(row);
+    free(want_more);
+    char *back = sqlite3_mprintf("SELECT group_concat(id - step) FROM history WHERE instance_id = %lld"
+                                 " AND detail IS %Q", (long long)c, longer);
+    CHECK_EQ_STR(q1(back), "0");                    /* the view reads the long detail back, last event */
+    sqlite3_free(back);
+    /* the next row reuses the buffer: shorter strings, no actor, nothing left of the last */
+    CHECK_EQ_INT(store_begin(st, &err), SDM_OK);
+    CHECK_EQ_INT(store_history(st, c, 0, "x", "end", 7001, NULL, NULL, &err), SDM_OK);
+    CHECK_EQ_INT(store_commit(st, &err), SDM_OK);
+    snprintf(sql, sizeof sql, "SELECT quote(token_id) || node || event || quote(actor) || quote(detail) || n"
+             " || quote(more) FROM history_steps WHERE instance_id = %lld AND at = 7001", (long long)c);
+    CHECK_EQ_STR(q1(sql), "NULLxendNULLNULL1NULL");
 
     T_CASE("2.1 the checkpoint runs in a thread: pages reach the database file while the handle writes on");
     struct stat sb;
