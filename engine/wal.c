@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "wal.h"
+#include "sqlmem.h"
 
 /* ---------- WAL writes: one write() per commit ----------
 **
@@ -190,8 +191,14 @@ static int wal_time64(sqlite3_vfs *v, sqlite3_int64 *out) { return wal_base->xCu
 ** to wrap (it must have shared memory and 64-bit time: version 2). */
 const char *wal_vfs_name(void) {
     /* Memory statistics take a global mutex on every allocation; sdm never
-    ** reads them. Only possible before SQLite initialises (else a no-op). */
+    ** reads them. SQLite's allocator is sqlmem.c's (per-thread size
+    ** classes), except in the test build, where AddressSanitizer is to see
+    ** SQLite's memory. Both only possible before SQLite initialises (else
+    ** no-ops). */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+#ifndef SDM_DEBUG
+    sqlmem_install();
+#endif
     sqlite3_mutex *m = sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP1);
     sqlite3_mutex_enter(m);
     if (!wal_base) {
