@@ -2,8 +2,8 @@
 ** store_sql.c — ad-hoc statements for the layers above the store (org.c,
 ** report.c, track.c, plan.c, card.c): SQL text they write themselves, run
 ** through store_sql_*. Each text is prepared once and kept in the handle's
-** cache, found by a hash of the text: a step runs a dozen of them, and
-** preparing costs more than running.
+** cache, found by the text's address and else by its hash: a step runs a
+** dozen of them, and preparing costs more than running.
 ** It owns the cache and nothing else: the engine's own numbered
 ** statements and transactions are store.c's.
 */
