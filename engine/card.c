@@ -346,19 +346,18 @@ static void card_take(store *s, int64_t inst, const char *item, json_t *card) {
 
 int card_after_step(store *s, const model_proc *p, int64_t inst, const char *client, int64_t now,
                     const char *actor, const model_path *path, sdm_err *err) {
-    int any = 0, rc = SDM_OK;
-    for (int i = 0; i < p->nnode && !any; i++) any = p->nodes[i].card != NULL;
-    if (!any) return SDM_OK;
-    json_t *card = json_object();
+    int rc = SDM_OK;
+    json_t *card = NULL;
     for (int r = 0; r < path->n; r++) {
-        int k = path->v[r].left ? model_node_find(p, path->v[r].node) : -1;
-        if (k < 0 || !p->nodes[k].card) continue;
+        int k = path->v[r].node;
+        if (!path->v[r].left || !p->nodes[k].card) continue;
+        if (!card) card = json_object();
         char *list = xstrdup(p->nodes[k].card);
         for (char *save = NULL, *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
             card_take(s, inst, w, card);
         free(list);
     }
-    if (json_object_size(card)) {
+    if (card && json_object_size(card)) {
         json_object_set_new(card, "force", json_true());    /* a step records what it learnt, duplicate or not */
         char *text = json_dumps(card, JSON_COMPACT);
         rc = org_client_set(s, client, text, 0, now, actor, err);

@@ -230,12 +230,12 @@ typedef struct model_proc {
 } model_proc;
 
 /* A step's path through one instance of a process: the nodes it entered
-** and left, each (node, left) once, in the order first met. The runtime
-** fills it (rt_history); what runs after the step (the funnel, the client
-** card) reads it instead of reading the step's history back. The
-** strings are the model's node ids. */
+** and left, each (node, left) once, in the order first met; node is the
+** index in the process's nodes. The runtime fills it (rt_history); what
+** runs after the step (the funnel, the client card) reads it instead of
+** reading the step's history back. */
 typedef struct model_path {
-    struct model_pass { const char *node; int left; } *v;
+    struct model_pass { int node, left; } *v;
     int n, cap;
 } model_path;
 

@@ -93,18 +93,17 @@ char *rt_detail(const char *fmt, ...) {
     return out;
 }
 
-/* Node entered (left 0) or left (1) joins the step's path unless there,
-** as the model's own string (a caller may pass a copy). A step passes few
-** distinct nodes (a multi-instance body is one), so the look-up is a walk. */
+/* Node entered (left 0) or left (1) joins the step's path unless there.
+** A step passes few distinct nodes (a multi-instance body is one), so the
+** look-up is a walk. */
 static void path_add(rt_step *s, const char *node, int left) {
     int k = model_node_find(s->proc, node);
     if (k < 0) return;
     model_path *p = &s->path;
-    node = s->proc->nodes[k].id;
     for (int i = 0; i < p->n; i++)
-        if (p->v[i].node == node && p->v[i].left == left) return;
+        if (p->v[i].node == k && p->v[i].left == left) return;
     if (p->n == p->cap) p->v = xrealloc(p->v, sizeof *p->v * (size_t)(p->cap = p->cap ? p->cap * 2 : 8));
-    p->v[p->n++] = (struct model_pass){node, left};
+    p->v[p->n++] = (struct model_pass){k, left};
 }
 
 int rt_history(rt_step *s, int64_t token, const char *node, const char *event,
@@ -125,13 +124,13 @@ int rt_token_is(rt_step *s, int64_t id, token_state state) {
 }
 #endif
 
-/* The token's row, with its node's index. */
 /* The index of the node token t is at. */
 static int token_node(rt_step *s, const store_token *t, int *node, sdm_err *err) {
     *node = model_node_find(s->proc, t->node);
     return *node < 0 ? SDM_CORRUPT_BKPT(err, "a token is at a node its model does not have") : SDM_OK;
 }
 
+/* The token's row, with its node's index. */
 int rt_token_at(rt_step *s, int64_t id, store_token *t, int *node, sdm_err *err) {
     int rc = store_token_get(s->st, id, t, err);
     return rc ? rc : token_node(s, t, node, err);

@@ -584,9 +584,11 @@ int store_token_delete(store *s, int64_t id, sdm_err *err) {
     return store_q_exec(s, Q_TOK_DEL, NULL, err, "i", id);
 }
 
-/* The row's columns from c on, in Q_TOK_GET's order; 0 on an unknown state. */
+/* The row's columns from c on, in Q_TOK_GET's order; 0 on an unknown state.
+** waits is 1 (may have waits): only store_task_open reads it. */
 static int token_cols(sqlite3_stmt *st, int c, store_token *out) {
     int ok = 1;
+    out->waits = 1;
     out->id = sqlite3_column_int64(st, c);
     copy_col(st, c + 1, out->node, sizeof out->node);
     out->state = ENUM_COL(st, c + 2, token_state, &ok);
@@ -601,7 +603,6 @@ int store_token_get(store *s, int64_t id, store_token *out, sdm_err *err) {
     if (rc == SDM_ERR_NOTFOUND) return err_set(err, rc, NULL, 0, NULL, "no token %lld", (long long)id);
     if (rc) return rc;
     int ok = token_cols(st, 0, out);
-    out->waits = 1;
     store_reset(st);
     return ok ? SDM_OK : SDM_CORRUPT_BKPT(err, "a token's state is unknown");
 }
@@ -651,7 +652,6 @@ int store_tokens_at_rest(store *s, int64_t inst, store_token **out, int *n, sdm_
         if (*n == cap) *out = xrealloc(*out, sizeof **out * (size_t)(cap *= 2));
         store_token *t = &(*out)[(*n)++];
         if (!token_cols(st, 0, t)) ok = 0;
-        t->waits = 1;
     }
     store_reset(st);
     if (rc == SQLITE_DONE && !ok) return SDM_CORRUPT_BKPT(err, "a token's state is unknown");

@@ -221,8 +221,8 @@ int store_history_flush(store *s, sdm_err *err) {
 int store_history(store *s, int64_t inst, int64_t token, const char *node, const char *event,
                   int64_t now, const char *actor, const char *detail, sdm_err *err) {
     struct hist_buf *h = &s->hist;
-    if (h->n && (h->inst != inst || h->at != now
-                 || strcmp(h->actor < 0 ? "" : h->more.s + h->actor, actor ? actor : ""))) {
+    const char *was = h->n ? kept(h, h->actor) : NULL;
+    if (h->n && (h->inst != inst || h->at != now || strcmp(was ? was : "", actor ? actor : ""))) {
         int rc = store_history_flush(s, err);
         if (rc) return rc;
     }

@@ -199,8 +199,7 @@ static int track_funnel(store *s, const model_proc *p, int64_t inst, const char 
     org_stages(p, &stage_of, &stages, &nstage);
     int rc = SDM_OK;
     for (int r = 0; !rc && nstage && r < path->n; r++) {
-        int k = path->v[r].left ? -1 : model_node_find(p, path->v[r].node);
-        const char *st = k >= 0 ? stage_of[k] : NULL;
+        const char *st = path->v[r].left ? NULL : stage_of[path->v[r].node];
         if (!st) continue;
         int added = 0;
         rc = store_sql_exec(s, &added, err, "INSERT OR IGNORE INTO funnel(instance_id, stage, ord, process, client,"
